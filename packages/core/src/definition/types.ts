@@ -1,0 +1,78 @@
+// The workflow definition as users write it. schemas/workflow.schema.json is the source of truth;
+// a test checks that these types and the schema agree.
+
+export const NodeType = {
+  task: 'task',
+  http: 'http',
+  transform: 'transform',
+  llm: 'llm',
+  agent: 'agent',
+  map: 'map',
+  join: 'join',
+  subworkflow: 'subworkflow',
+  approval: 'approval',
+  timer: 'timer',
+  code: 'code',
+  fs: 'fs',
+  search: 'search',
+} as const;
+export type NodeType = (typeof NodeType)[keyof typeof NodeType];
+
+export const Priority = { high: 'high', medium: 'medium', low: 'low' } as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  initialMs: number;
+  multiplier: number;
+  maxMs: number;
+  /** Fraction of each delay that is randomised (0 = none, 1 = full jitter). */
+  jitter?: number;
+}
+
+export interface Limits {
+  maxNodes?: number;
+  maxAgentSpawns?: number;
+  maxPatchesPerRun?: number;
+}
+
+export interface Defaults {
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  priority?: Priority;
+}
+
+export interface NodeDefinition {
+  id: string;
+  type: NodeType;
+  with?: Record<string, unknown>;
+  input?: string;
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  priority?: Priority;
+  description?: string;
+}
+
+/** A map body: a node without an id, run once per item. */
+export type MapBody = Omit<NodeDefinition, 'id'>;
+
+export interface EdgeDefinition {
+  from: string;
+  to: string;
+  /** Outcome port: success (default), failure, or approval's approved | rejected | timeout. */
+  on?: string;
+  /** A JSONata guard in {% %}. */
+  when?: string;
+}
+
+export interface WorkflowDefinition {
+  name: string;
+  version: string;
+  description?: string;
+  inputs?: Record<string, unknown>;
+  defaults?: Defaults;
+  limits?: Limits;
+  nodes: NodeDefinition[];
+  edges?: EdgeDefinition[];
+  output?: unknown;
+}

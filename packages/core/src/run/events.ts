@@ -1,0 +1,174 @@
+import type { CasRef } from '../content/ref.js';
+import type { ErrorData } from '../errors.js';
+import type { Priority } from '../definition/types.js';
+
+export const EventType = {
+  RunStarted: 'RunStarted',
+  NodeScheduled: 'NodeScheduled',
+  NodeStarted: 'NodeStarted',
+  NodeSucceeded: 'NodeSucceeded',
+  NodeFailed: 'NodeFailed',
+  NodeRetryScheduled: 'NodeRetryScheduled',
+  NodeSkipped: 'NodeSkipped',
+  NodeLog: 'NodeLog',
+  TimerScheduled: 'TimerScheduled',
+  TimerFired: 'TimerFired',
+  ApprovalRequested: 'ApprovalRequested',
+  ApprovalEscalated: 'ApprovalEscalated',
+  ApprovalDecided: 'ApprovalDecided',
+  PatchProposed: 'PatchProposed',
+  PatchRejected: 'PatchRejected',
+  PatchApplied: 'PatchApplied',
+  PatchReverted: 'PatchReverted',
+  ChildRunStarted: 'ChildRunStarted',
+  RunWaiting: 'RunWaiting',
+  RunCompleted: 'RunCompleted',
+  RunFailed: 'RunFailed',
+  RunCancelled: 'RunCancelled',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/** Recorded outcome of a node in an earlier run, reused by a replay. */
+export interface RecordedResult {
+  outcome: 'succeeded' | 'failed';
+  output?: CasRef;
+  error?: ErrorData;
+  route: string[];
+  ports?: string[];
+  inputHash?: string;
+}
+
+export interface ReplaySpec {
+  of: string;
+  fromNode: string;
+  mode: 'freeze' | 'live';
+  /** Recorded results of the original run, by node id. */
+  recorded: Record<string, RecordedResult>;
+}
+
+export interface EventData {
+  RunStarted: {
+    workflow: { name: string; version: string };
+    inputs: CasRef;
+    parent?: { runId: string; nodeId: string };
+    replay?: ReplaySpec;
+  };
+  NodeScheduled: {
+    nodeId: string;
+    attempt: number;
+    iteration?: number;
+    input: CasRef;
+    inputHash: string;
+    priority: Priority;
+  };
+  NodeStarted: { nodeId: string; attempt: number; iteration?: number };
+  NodeSucceeded: {
+    nodeId: string;
+    attempt: number;
+    iteration?: number;
+    output: CasRef;
+    /** Outcome ports that fired (success; or approved/rejected/timeout). Absent for iterations. */
+    ports?: string[];
+    /** Target node ids of the outgoing edges taken. Absent for iterations. */
+    route?: string[];
+    /** Set when the output was not computed but reused from an earlier run. */
+    reused?: 'recorded' | 'frozen';
+  };
+  NodeFailed: {
+    nodeId: string;
+    attempt: number;
+    iteration?: number;
+    error: ErrorData;
+    /** No retry follows: the node (or iteration) has failed for good. */
+    final: boolean;
+    /** A final failure caught by a `failure` edge. */
+    handled?: boolean;
+    route?: string[];
+    reused?: 'recorded';
+  };
+  NodeRetryScheduled: {
+    nodeId: string;
+    iteration?: number;
+    attempt: number;
+    delayMs: number;
+    dueAt: number;
+    timerId: string;
+  };
+  NodeSkipped: { nodeId: string; reason: string };
+  NodeLog: { nodeId: string; attempt: number; level: string; message: string };
+  TimerScheduled: { timerId: string; nodeId: string; dueAt: number; purpose: 'timer' | 'approval' };
+  TimerFired: { timerId: string };
+  ApprovalRequested: {
+    ticketId: string;
+    nodeId: string;
+    approvers: string[];
+    quorum: number;
+    dueAt?: number;
+    timerId?: string;
+  };
+  ApprovalEscalated: { ticketId: string; approvers: string[]; dueAt?: number; timerId?: string };
+  ApprovalDecided: {
+    ticketId: string;
+    decision: 'approved' | 'rejected';
+    by: string;
+    reason?: string;
+  };
+  PatchProposed: { patchId: string; patch: unknown };
+  PatchRejected: { patchId: string; violations: { code: string; path: string; message: string }[] };
+  PatchApplied: { patchId: string; irHash: string };
+  PatchReverted: { patchId: string; irHash: string };
+  ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };
+  RunWaiting: { tickets: string[] };
+  RunCompleted: { output: CasRef };
+  RunFailed: { error: ErrorData; nodeId?: string };
+  RunCancelled: { reason?: string; by?: string };
+}
+
+/** An event before it is appended: the store assigns `seq`. */
+export interface NewEvent<T extends EventType = EventType> {
+  type: T;
+  at: number;
+  data: EventData[T];
+  actor?: string;
+  traceparent?: string;
+}
+
+/** The persisted envelope. `seq` is dense per run, from 1. */
+export interface RunEvent<T extends EventType = EventType> extends NewEvent<T> {
+  runId: string;
+  seq: number;
+  irHash: string;
+}
+
+export type AnyRunEvent = { [K in EventType]: RunEvent<K> }[EventType];
+export type AnyNewEvent = { [K in EventType]: NewEvent<K> }[EventType];
+
+export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
+  'RunCompleted',
+  'RunFailed',
+  'RunCancelled',
+]);
+
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+
+/** The run status an event leaves the run in, when it changes it (for store summaries). */
+export function statusAfter(type: EventType): RunStatus | undefined {
+  switch (type) {
+    case 'RunStarted':
+      return 'running';
+    case 'RunWaiting':
+      return 'waiting';
+    case 'RunCompleted':
+      return 'completed';
+    case 'RunFailed':
+      return 'failed';
+    case 'RunCancelled':
+      return 'cancelled';
+    case 'ApprovalDecided':
+    case 'NodeScheduled':
+    case 'TimerFired':
+      return 'running';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import type { CasRef } from '../content/ref.js';
+import type { ErrorData } from '../errors.js';
+import type { NodeType, Priority } from '../definition/types.js';
+
+/** Bus topics (Kafka names; other adapters use them as stream keys), keyed by runId. */
+export const Topic = {
+  events: 'aob.workflow.events',
+  jobsHigh: 'aob.node.jobs.high',
+  jobsMedium: 'aob.node.jobs.medium',
+  jobsLow: 'aob.node.jobs.low',
+  results: 'aob.node.results',
+  commands: 'aob.run.commands',
+} as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+
+export const jobTopic = (p: Priority): Topic =>
+  p === 'high' ? Topic.jobsHigh : p === 'low' ? Topic.jobsLow : Topic.jobsMedium;
+
+/** A node job: everything a runner needs to execute one attempt, with no access to the log. */
+export interface NodeJob {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  iteration?: number;
+  irHash: string;
+  type: NodeType;
+  /** The node's `with` block with its expressions evaluated. */
+  config: Record<string, unknown>;
+  input: unknown;
+  inputRef: CasRef;
+  timeoutMs: number;
+  priority: Priority;
+  /** Stable across retries of the same node (and iteration) in the same run. */
+  idempotencyKey: string;
+  traceparent?: string;
+}
+
+/** What a runner reports for one attempt. */
+export type NodeResult =
+  | { runId: string; nodeId: string; attempt: number; iteration?: number; kind: 'started' }
+  | {
+      runId: string;
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      kind: 'succeeded';
+      output: CasRef;
+    }
+  | {
+      runId: string;
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      kind: 'failed';
+      error: ErrorData;
+    }
+  | {
+      runId: string;
+      nodeId: string;
+      attempt: number;
+      level: string;
+      message: string;
+      kind: 'log';
+    };

@@ -1,0 +1,34 @@
+import type { NodeJob } from '@aob/core';
+
+export interface NodeLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What a task handler receives as its second argument. */
+export interface HandlerContext {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  iteration?: number;
+  idempotencyKey: string;
+  signal: AbortSignal;
+  log: NodeLogger;
+}
+
+export type TaskHandler = (input: unknown, ctx: HandlerContext) => unknown;
+
+export interface ExecutorOptions {
+  /** Task handlers by name (the named exports of the user's handlers module). */
+  handlers: Readonly<Record<string, TaskHandler>>;
+  /** Lets `http` reach private, loopback, link-local and metadata addresses (tests need it). */
+  allowPrivateNetwork: boolean;
+}
+
+export interface ExecutorContext extends HandlerContext {
+  options: ExecutorOptions;
+}
+
+/** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */
+export type Executor = (job: NodeJob, ctx: ExecutorContext) => Promise<unknown>;
