@@ -60,6 +60,8 @@ export interface EventData {
     input: CasRef;
     inputHash: string;
     priority: Priority;
+    /** For a map node: how many items it fans out over. */
+    items?: number;
   };
   NodeStarted: { nodeId: string; attempt: number; iteration?: number };
   NodeSucceeded: {

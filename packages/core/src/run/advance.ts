@@ -1,0 +1,507 @@
+import { refOf } from '../content/ref.js';
+import { AobError, toErrorData } from '../errors.js';
+import type { ErrorData } from '../errors.js';
+import type { IRNode } from '../ir/types.js';
+import type { NodeJob } from './messages.js';
+import type { Decider } from './decider.js';
+import type { NodeState } from './state.js';
+import { FINISHED, isRunOver } from './state.js';
+import { node } from './evolve.js';
+import { descendantsOf } from './graph.js';
+
+/**
+ * Moves the run forward after its state changed: schedules every node that became ready, skips
+ * every node none of whose incoming edges can be taken any more (skips propagate), then checks
+ * for completion (exactly once) or a wait on people.
+ */
+export function advance(d: Decider, touched: readonly number[] | 'all', rescanned = false): void {
+  if (isRunOver(d.state)) return;
+  const { ir } = d;
+  const queue: number[] = [];
+  if (touched === 'all') queue.push(...ir.topo);
+  else for (const i of touched) for (const e of ir.out[i] ?? []) queue.push(ir.edges[e]!.to);
+  while (queue.length > 0 && !isRunOver(d.state)) {
+    const i = queue.shift()!;
+    const n = ir.nodes[i]!;
+    if (node(d.state, n.id).status !== 'pending') continue;
+    const verdict = readiness(d, i);
+    if (verdict === 'wait') continue;
+    if (verdict === 'skip')
+      d.emit('NodeSkipped', { nodeId: n.id, reason: 'no incoming edge taken' });
+    else start(d, n);
+    if (FINISHED.has(node(d.state, n.id).status)) {
+      for (const e of ir.out[i] ?? []) queue.push(ir.edges[e]!.to);
+    }
+  }
+  settle(d, rescanned);
+}
+
+/** Whether a pending node can run, must be skipped, or must wait for its predecessors. */
+function readiness(d: Decider, i: number): 'run' | 'skip' | 'wait' {
+  const { ir, state } = d;
+  const incoming = ir.in[i] ?? [];
+  const n = ir.nodes[i]!;
+  if (incoming.length === 0) return 'run';
+  let taken = 0;
+  let unresolved = 0;
+  const seen = new Set<number>();
+  for (const e of incoming) {
+    const from = ir.edges[e]!.from;
+    if (seen.has(from)) continue;
+    seen.add(from);
+    const src = state.nodes[ir.nodes[from]!.id];
+    if (!src || !FINISHED.has(src.status)) unresolved += 1;
+    else if (src.route?.includes(n.id)) taken += 1;
+  }
+  const mode = n.join?.mode ?? 'all';
+  if (mode === 'any') return taken >= 1 ? 'run' : unresolved === 0 ? 'skip' : 'wait';
+  if (mode === 'n') {
+    const need = n.join?.n ?? 1;
+    if (taken >= need) return 'run';
+    return taken + unresolved < need ? 'skip' : 'wait';
+  }
+  if (unresolved > 0) return 'wait';
+  return taken > 0 ? 'run' : 'skip';
+}
+
+/** The value a node receives: its `input` expression, the run inputs, or its predecessors' outputs. */
+function nodeInput(d: Decider, n: IRNode): unknown {
+  if (n.input) return n.input.evaluate(d.context());
+  const incoming = d.ir.in[n.index] ?? [];
+  if (incoming.length === 0) return d.state.inputs ? d.resolve(d.state.inputs) : {};
+  const input: Record<string, unknown> = {};
+  for (const e of incoming) {
+    const src = d.ir.nodes[d.ir.edges[e]!.from]!;
+    const s = d.state.nodes[src.id];
+    if (!s?.route?.includes(n.id)) continue;
+    if (s.status === 'succeeded' && s.output) input[src.id] = d.resolve(s.output);
+    else if (s.status === 'failed') input[src.id] = { error: s.error };
+  }
+  return input;
+}
+
+function start(d: Decider, n: IRNode): void {
+  let input: unknown;
+  let config: Record<string, unknown>;
+  try {
+    input = nodeInput(d, n);
+    config = n.map
+      ? {}
+      : (((n.with.isStatic ? n.with.source : n.with.evaluate(d.context())) as Record<
+          string,
+          unknown
+        >) ?? {});
+  } catch (err) {
+    failNodeForGood(d, n, toErrorData(err, 'EXPRESSION_ERROR'), 1);
+    return;
+  }
+  const inputRef = d.blob(input);
+  const inputHash = refOf({ type: n.type, config, input }).$cas;
+  if (reuseRecorded(d, n, inputHash)) return;
+
+  const scheduled = { nodeId: n.id, attempt: 1, input: inputRef, inputHash, priority: n.priority };
+  switch (n.type) {
+    case 'map':
+      startMap(d, n, scheduled);
+      return;
+    case 'timer': {
+      d.emit('NodeScheduled', scheduled);
+      let dueAt: number;
+      if (typeof config.durationMs === 'number') dueAt = d.env.now + config.durationMs;
+      else dueAt = Date.parse(String(config.until));
+      if (!Number.isFinite(dueAt)) {
+        failNodeForGood(
+          d,
+          n,
+          {
+            code: 'BAD_TIMER',
+            message: `timer ${n.id}: cannot read a time from ${JSON.stringify(config.until)}`,
+            retryable: false,
+          },
+          1,
+        );
+        return;
+      }
+      const timerId = d.env.newId('timer');
+      d.emit('TimerScheduled', { timerId, nodeId: n.id, dueAt, purpose: 'timer' });
+      d.command({ type: 'scheduleTimer', timerId, dueAt });
+      return;
+    }
+    case 'approval': {
+      d.emit('NodeScheduled', scheduled);
+      const approvers = (config.approvers as string[] | undefined) ?? [];
+      const quorum = typeof config.quorum === 'number' ? config.quorum : 1;
+      const ticketId = d.env.newId('ticket');
+      const timeoutMs = typeof config.timeoutMs === 'number' ? config.timeoutMs : undefined;
+      if (timeoutMs !== undefined) {
+        const timerId = d.env.newId('timer');
+        const dueAt = d.env.now + timeoutMs;
+        d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum, dueAt, timerId });
+        d.command({ type: 'scheduleTimer', timerId, dueAt });
+        d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers, dueAt });
+      } else {
+        d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum });
+        d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers });
+      }
+      return;
+    }
+    case 'subworkflow': {
+      d.emit('NodeScheduled', scheduled);
+      const childRunId = d.env.newId('run');
+      const workflow = String(config.workflow);
+      d.emit('ChildRunStarted', { nodeId: n.id, childRunId, workflow });
+      d.command({
+        type: 'startChild',
+        childRunId,
+        workflow,
+        inputs: config.inputs !== undefined ? config.inputs : input,
+        parent: { runId: d.state.runId, nodeId: n.id },
+      });
+      return;
+    }
+    default:
+      d.emit('NodeScheduled', scheduled);
+      d.command({ type: 'dispatch', job: jobFor(d, n, 1, undefined, config, input, inputRef) });
+  }
+}
+
+function startMap(
+  d: Decider,
+  n: IRNode,
+  scheduled: {
+    nodeId: string;
+    attempt: number;
+    input: import('../content/ref.js').CasRef;
+    inputHash: string;
+    priority: IRNode['priority'];
+  },
+): void {
+  let items: unknown;
+  try {
+    items = n.map!.items.evaluate(d.context());
+  } catch (err) {
+    failNodeForGood(d, n, toErrorData(err, 'EXPRESSION_ERROR'), 1);
+    return;
+  }
+  if (items === undefined || items === null) items = [];
+  if (!Array.isArray(items)) items = [items];
+  const list = items as unknown[];
+  d.emit('NodeScheduled', { ...scheduled, input: d.blob(list), items: list.length });
+  if (list.length === 0) {
+    finishMap(d, n);
+    return;
+  }
+  const first = Math.min(n.map!.concurrency, list.length);
+  for (let i = 0; i < first; i++) startIteration(d, n, i, list);
+}
+
+export function startIteration(d: Decider, n: IRNode, index: number, list?: unknown[]): void {
+  const st = d.state.nodes[n.id]!;
+  const items = list ?? (d.resolve(st.input!) as unknown[]);
+  const item = items[index];
+  const body = n.map!.body;
+  const ctx = { ...d.context(), item, index };
+  let input: unknown;
+  let config: Record<string, unknown>;
+  try {
+    input = body.input ? body.input.evaluate(ctx) : item;
+    config = (body.with.isStatic ? body.with.source : body.with.evaluate(ctx)) as Record<
+      string,
+      unknown
+    >;
+  } catch (err) {
+    failNodeForGood(d, n, toErrorData(err, 'EXPRESSION_ERROR'), st.attempt || 1);
+    return;
+  }
+  const inputRef = d.blob(input);
+  const inputHash = refOf({ type: body.type, config, input }).$cas;
+  d.emit('NodeScheduled', {
+    nodeId: n.id,
+    iteration: index,
+    attempt: 1,
+    input: inputRef,
+    inputHash,
+    priority: body.priority,
+  });
+  d.command({ type: 'dispatch', job: jobFor(d, n, 1, index, config ?? {}, input, inputRef) });
+}
+
+/** Emits the map's own success once every iteration has succeeded. */
+export function finishMap(d: Decider, n: IRNode): void {
+  const st = d.state.nodes[n.id]!;
+  const map = st.map!;
+  const outputs: unknown[] = [];
+  for (let i = 0; i < map.total; i++) {
+    const it = map.iterations[i];
+    outputs.push(it?.output ? d.resolve(it.output) : null);
+  }
+  succeedNode(d, n, d.blob(outputs), st.attempt || 1, ['success']);
+}
+
+export function jobFor(
+  d: Decider,
+  n: IRNode,
+  attempt: number,
+  iteration: number | undefined,
+  config: Record<string, unknown>,
+  input: unknown,
+  inputRef: import('../content/ref.js').CasRef,
+): NodeJob {
+  const body = iteration === undefined ? n : n.map!.body;
+  const job: NodeJob = {
+    runId: d.state.runId,
+    nodeId: n.id,
+    attempt,
+    irHash: d.ir.irHash,
+    type: body.type,
+    config,
+    input,
+    inputRef,
+    timeoutMs: body.timeoutMs,
+    priority: body.priority,
+    idempotencyKey: `${d.state.runId}:${n.id}${iteration === undefined ? '' : `[${iteration}]`}`,
+  };
+  if (iteration !== undefined) job.iteration = iteration;
+  return job;
+}
+
+/** Targets of the outgoing edges taken for the given outcome ports. */
+export function routeFrom(d: Decider, n: IRNode, ports: readonly string[]): string[] {
+  const targets: string[] = [];
+  for (const e of d.ir.out[n.index] ?? []) {
+    const edge = d.ir.edges[e]!;
+    if (!ports.includes(edge.on)) continue;
+    if (edge.when && !truthy(edge.when.evaluate(d.context()))) continue;
+    const to = d.ir.nodes[edge.to]!.id;
+    if (!targets.includes(to)) targets.push(to);
+  }
+  return targets;
+}
+
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0 && v.some(truthy);
+  return Boolean(v);
+}
+
+export function succeedNode(
+  d: Decider,
+  n: IRNode,
+  output: import('../content/ref.js').CasRef,
+  attempt: number,
+  ports: string[],
+  reused?: 'recorded' | 'frozen',
+): void {
+  // The output must be visible to guards on the node's own edges.
+  d.emit('NodeSucceeded', {
+    nodeId: n.id,
+    attempt,
+    output,
+    ports,
+    route: [],
+    ...(reused ? { reused } : {}),
+  });
+  let route: string[];
+  try {
+    route = routeFrom(d, n, ports);
+  } catch (err) {
+    failRun(d, toErrorData(err, 'EXPRESSION_ERROR'), n.id);
+    return;
+  }
+  d.state.nodes[n.id]!.route = route;
+  const last = d.events[d.events.length - 1];
+  if (last?.type === 'NodeSucceeded') last.data.route = route;
+}
+
+/** A node that has failed for good: caught by a `failure` edge, or the end of the run. */
+export function failNodeForGood(
+  d: Decider,
+  n: IRNode,
+  error: ErrorData,
+  attempt: number,
+  reused?: 'recorded',
+): void {
+  const hasFailureEdge = (d.ir.out[n.index] ?? []).some((e) => d.ir.edges[e]!.on === 'failure');
+  d.emit('NodeFailed', {
+    nodeId: n.id,
+    attempt,
+    error,
+    final: true,
+    handled: false,
+    route: [],
+    ...(reused ? { reused } : {}),
+  });
+  let route: string[] = [];
+  if (hasFailureEdge) {
+    try {
+      route = routeFrom(d, n, ['failure']);
+    } catch (err) {
+      failRun(d, toErrorData(err, 'EXPRESSION_ERROR'), n.id);
+      return;
+    }
+  }
+  const st = d.state.nodes[n.id]!;
+  const last = d.events[d.events.length - 1];
+  if (route.length > 0) {
+    st.route = route;
+    st.handled = true;
+    if (last?.type === 'NodeFailed') {
+      last.data.route = route;
+      last.data.handled = true;
+    }
+    return;
+  }
+  failRun(d, error, n.id);
+}
+
+export function failRun(d: Decider, error: ErrorData, nodeId?: string): void {
+  if (isRunOver(d.state)) return;
+  const inFlight = inFlightWork(d);
+  d.emit('RunFailed', { error, ...(nodeId !== undefined ? { nodeId } : {}) });
+  releaseInFlight(d, inFlight);
+  notifyParent(d, 'failed', undefined, error);
+}
+
+export interface InFlightWork {
+  jobs: string[];
+  timers: string[];
+  tickets: string[];
+  children: string[];
+}
+
+export function inFlightWork(d: Decider): InFlightWork {
+  const work: InFlightWork = {
+    jobs: [],
+    timers: Object.keys(d.state.timers),
+    tickets: [],
+    children: [],
+  };
+  for (const [id, n] of Object.entries(d.state.nodes)) {
+    if (n.status === 'scheduled' || n.status === 'running') work.jobs.push(id);
+    if (
+      n.map &&
+      Object.values(n.map.iterations).some(
+        (it) => it.status === 'scheduled' || it.status === 'running',
+      )
+    )
+      work.jobs.push(id);
+    if (n.ticket && !n.ticket.decided && n.status === 'waiting')
+      work.tickets.push(n.ticket.ticketId);
+    if (n.childRunId && n.status === 'waiting') work.children.push(n.childRunId);
+  }
+  return work;
+}
+
+export function releaseInFlight(d: Decider, work: InFlightWork): void {
+  if (work.jobs.length > 0)
+    d.command({ type: 'abortJobs', runId: d.state.runId, nodeIds: work.jobs });
+  for (const timerId of work.timers) d.command({ type: 'cancelTimer', timerId });
+  for (const ticketId of work.tickets) d.command({ type: 'closeTicket', ticketId });
+  for (const childRunId of work.children) d.command({ type: 'cancelChild', childRunId });
+}
+
+export function notifyParent(
+  d: Decider,
+  status: 'completed' | 'failed' | 'cancelled',
+  output?: import('../content/ref.js').CasRef,
+  error?: ErrorData,
+): void {
+  const parent = d.state.parent;
+  if (!parent) return;
+  d.command({
+    type: 'notifyParent',
+    parent,
+    childRunId: d.state.runId,
+    status,
+    ...(output ? { output } : {}),
+    ...(error ? { error } : {}),
+  });
+}
+
+/** Completion (exactly once: only while the run is not over) and waiting on people. */
+function settle(d: Decider, rescanned: boolean): void {
+  if (isRunOver(d.state)) return;
+  const { ir, state } = d;
+  let allFinished = true;
+  let busy = false;
+  const tickets: string[] = [];
+  for (const n of ir.nodes) {
+    const s: NodeState | undefined = state.nodes[n.id];
+    if (!s || !FINISHED.has(s.status)) allFinished = false;
+    if (!s) continue;
+    if (s.status === 'scheduled' || s.status === 'running' || s.status === 'retrying') busy = true;
+    else if (s.status === 'waiting') {
+      if (s.ticket && !s.ticket.decided) tickets.push(s.ticket.ticketId);
+      else busy = true;
+    }
+  }
+  if (allFinished) {
+    let output: unknown;
+    try {
+      output = ir.output ? ir.output.evaluate(d.context()) : defaultOutput(d);
+    } catch (err) {
+      failRun(d, toErrorData(err, 'EXPRESSION_ERROR'));
+      return;
+    }
+    const ref = d.blob(output === undefined ? null : output);
+    d.emit('RunCompleted', { output: ref });
+    notifyParent(d, 'completed', ref);
+    return;
+  }
+  if (!busy && tickets.length > 0 && state.status !== 'waiting') d.emit('RunWaiting', { tickets });
+  if (!busy && tickets.length === 0 && !allFinished) {
+    // A node may have become ready outside the touched set (e.g. after the graph changed).
+    if (!rescanned) {
+      advance(d, 'all', true);
+      return;
+    }
+    // Nothing can move: a defect in readiness rules would otherwise hang the run forever.
+    failRun(d, new AobError('STUCK', 'no node can make progress').toData());
+  }
+}
+
+/** Without an `output` expression: the single sink's output, or `{ sinkId: output }` for several. */
+function defaultOutput(d: Decider): unknown {
+  const sinks = d.ir.nodes.filter((n) => (d.ir.out[n.index] ?? []).length === 0);
+  const done = sinks.filter((n) => d.state.nodes[n.id]?.status === 'succeeded');
+  if (sinks.length === 1) {
+    const s = d.state.nodes[sinks[0]!.id];
+    return s?.status === 'succeeded' && s.output ? d.resolve(s.output) : null;
+  }
+  const out: Record<string, unknown> = {};
+  for (const n of done) out[n.id] = d.resolve(d.state.nodes[n.id]!.output!);
+  return out;
+}
+
+/** Replays reuse recorded results: upstream of --from always, downstream in freeze mode when the input is unchanged. */
+function reuseRecorded(d: Decider, n: IRNode, inputHash: string): boolean {
+  const replay = d.state.replay;
+  if (!replay) return false;
+  const rec = replay.recorded[n.id];
+  if (!rec) return false;
+  const downstream = descendantsOf(d.ir, replay.fromNode);
+  let reused: 'recorded' | 'frozen';
+  if (!downstream.has(n.id)) reused = 'recorded';
+  else if (
+    replay.mode === 'freeze' &&
+    n.id !== replay.fromNode &&
+    rec.inputHash === inputHash &&
+    rec.outcome === 'succeeded'
+  )
+    reused = 'frozen';
+  else return false;
+  if (rec.outcome === 'succeeded' && rec.output)
+    succeedNode(d, n, rec.output, 0, rec.ports ?? ['success'], reused);
+  else
+    failNodeForGood(
+      d,
+      n,
+      rec.error ?? {
+        code: 'RECORDED_FAILURE',
+        message: 'failed in the original run',
+        retryable: false,
+      },
+      0,
+      'recorded',
+    );
+  return true;
+}

@@ -1,0 +1,82 @@
+import type { CasRef } from '../content/ref.js';
+import type { ErrorData } from '../errors.js';
+import type { AnyRunEvent, RunStatus } from './events.js';
+import type { NodeJob } from './messages.js';
+
+/** What the shell must do after it has durably appended a decision's events. */
+export type Command =
+  | { type: 'dispatch'; job: NodeJob }
+  | { type: 'scheduleTimer'; timerId: string; dueAt: number }
+  | { type: 'cancelTimer'; timerId: string }
+  | { type: 'openTicket'; ticketId: string; nodeId: string; approvers: string[]; dueAt?: number }
+  | { type: 'closeTicket'; ticketId: string }
+  | {
+      type: 'startChild';
+      childRunId: string;
+      workflow: string;
+      inputs: unknown;
+      parent: { runId: string; nodeId: string };
+    }
+  | { type: 'watchChild'; childRunId: string }
+  | { type: 'cancelChild'; childRunId: string }
+  | { type: 'abortJobs'; runId: string; nodeIds: string[] }
+  | {
+      type: 'notifyParent';
+      parent: { runId: string; nodeId: string };
+      childRunId: string;
+      status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>;
+      output?: CasRef;
+      error?: ErrorData;
+    };
+
+/** What happened, from outside the run, that the run must react to. */
+export type Trigger =
+  | {
+      type: 'start';
+      runId: string;
+      inputs: unknown;
+      parent?: { runId: string; nodeId: string };
+      replay?: import('./events.js').ReplaySpec;
+      actor?: string;
+    }
+  | { type: 'nodeStarted'; nodeId: string; attempt: number; iteration?: number }
+  | { type: 'nodeSucceeded'; nodeId: string; attempt: number; iteration?: number; output: CasRef }
+  | { type: 'nodeFailed'; nodeId: string; attempt: number; iteration?: number; error: ErrorData }
+  | { type: 'nodeLog'; nodeId: string; attempt: number; level: string; message: string }
+  | { type: 'timerFired'; timerId: string }
+  | {
+      type: 'approve';
+      ticketId: string;
+      decision: 'approved' | 'rejected';
+      by: string;
+      reason?: string;
+    }
+  | {
+      type: 'childFinished';
+      childRunId: string;
+      status: 'completed' | 'failed' | 'cancelled';
+      output?: CasRef;
+      error?: ErrorData;
+    }
+  | { type: 'cancel'; reason?: string; by?: string }
+  /** After a restart: re-issue the commands for work that is in flight according to the log. */
+  | { type: 'recover' };
+
+/** Everything decide needs from the world, injected so decisions never read a clock or RNG. */
+export interface DecideEnv {
+  /** The time of the trigger, in ms since the epoch; recorded as events' `at`. */
+  now: number;
+  /** A number in [0, 1) drawn by the shell (jitter); its effect is recorded in the log. */
+  random(): number;
+  newId(kind: 'timer' | 'ticket' | 'run'): string;
+  /** Reads a content-addressed value (outputs, inputs). Must know every ref in the state. */
+  resolve(ref: CasRef): unknown;
+}
+
+export interface Decision {
+  /** Events to append, in order, with seqs following the state's seq before the decision. */
+  events: AnyRunEvent[];
+  commands: Command[];
+  /** Values the events reference that the content store must hold before the append. */
+  blobs: { ref: CasRef; value: unknown }[];
+}

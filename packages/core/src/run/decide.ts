@@ -1,0 +1,381 @@
+import type { IR, IRNode } from '../ir/types.js';
+import type { DecideEnv, Decision, Trigger } from './commands.js';
+import { Decider } from './decider.js';
+import type { RunState } from './state.js';
+import { isRunOver } from './state.js';
+import {
+  advance,
+  failNodeForGood,
+  finishMap,
+  inFlightWork,
+  jobFor,
+  notifyParent,
+  releaseInFlight,
+  startIteration,
+  succeedNode,
+} from './advance.js';
+import { retryDelayMs } from './backoff.js';
+
+/**
+ * The run state machine: given the state (folded from the log), the IR the run is on and what
+ * happened, returns the events to append, the commands for the shell and the blobs the events
+ * reference. Pure: time, randomness, ids and content come from `env`. The events are already
+ * applied to `state` (which the caller owns) when decide returns; if the append then fails, the
+ * caller must refold the log.
+ *
+ * Results that do not match the current attempt of a node (duplicates, stale attempts) and
+ * triggers that arrive after the run ended change nothing.
+ */
+export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv): Decision {
+  const d = new Decider(state, ir, env);
+  if (trigger.type === 'start') {
+    if (state.seq > 0) return d.result();
+    state.runId = trigger.runId;
+    d.emit(
+      'RunStarted',
+      {
+        workflow: { name: ir.name, version: ir.version },
+        inputs: d.blob(trigger.inputs ?? {}),
+        ...(trigger.parent ? { parent: trigger.parent } : {}),
+        ...(trigger.replay ? { replay: trigger.replay } : {}),
+      },
+      trigger.actor,
+    );
+    advance(d, ir.entries.length === 0 ? 'all' : 'all');
+    return d.result();
+  }
+  if (isRunOver(state)) return d.result();
+  switch (trigger.type) {
+    case 'nodeStarted': {
+      const unit = unitOf(d, trigger.nodeId, trigger.iteration);
+      if (unit && unit.attempt === trigger.attempt && unit.status === 'scheduled') {
+        d.emit('NodeStarted', {
+          nodeId: trigger.nodeId,
+          attempt: trigger.attempt,
+          ...(trigger.iteration !== undefined ? { iteration: trigger.iteration } : {}),
+        });
+      }
+      break;
+    }
+    case 'nodeLog':
+      d.emit('NodeLog', {
+        nodeId: trigger.nodeId,
+        attempt: trigger.attempt,
+        level: trigger.level,
+        message: trigger.message,
+      });
+      break;
+    case 'nodeSucceeded': {
+      const n = d.irNode(trigger.nodeId);
+      const unit = unitOf(d, trigger.nodeId, trigger.iteration);
+      if (!n || !unit || unit.attempt !== trigger.attempt) break;
+      if (unit.status !== 'scheduled' && unit.status !== 'running') break;
+      if (trigger.iteration === undefined) {
+        succeedNode(d, n, trigger.output, trigger.attempt, ['success']);
+        advance(d, [n.index]);
+        break;
+      }
+      d.emit('NodeSucceeded', {
+        nodeId: n.id,
+        attempt: trigger.attempt,
+        iteration: trigger.iteration,
+        output: trigger.output,
+      });
+      const map = state.nodes[n.id]!.map!;
+      if (map.next < map.total) startIteration(d, n, map.next);
+      if (map.done === map.total) {
+        finishMap(d, n);
+        advance(d, [n.index]);
+      }
+      break;
+    }
+    case 'nodeFailed': {
+      const n = d.irNode(trigger.nodeId);
+      const unit = unitOf(d, trigger.nodeId, trigger.iteration);
+      if (!n || !unit || unit.attempt !== trigger.attempt) break;
+      if (unit.status !== 'scheduled' && unit.status !== 'running') break;
+      const policy = trigger.iteration === undefined ? n.retry : n.map!.body.retry;
+      const iter = trigger.iteration !== undefined ? { iteration: trigger.iteration } : {};
+      if (trigger.error.retryable && trigger.attempt < policy.maxAttempts) {
+        d.emit('NodeFailed', {
+          nodeId: n.id,
+          attempt: trigger.attempt,
+          ...iter,
+          error: trigger.error,
+          final: false,
+        });
+        const delayMs = retryDelayMs(policy, trigger.attempt, env.random());
+        const timerId = env.newId('timer');
+        const dueAt = env.now + delayMs;
+        d.emit('NodeRetryScheduled', {
+          nodeId: n.id,
+          ...iter,
+          attempt: trigger.attempt + 1,
+          delayMs,
+          dueAt,
+          timerId,
+        });
+        d.command({ type: 'scheduleTimer', timerId, dueAt });
+        break;
+      }
+      if (trigger.iteration !== undefined) {
+        d.emit('NodeFailed', {
+          nodeId: n.id,
+          attempt: trigger.attempt,
+          ...iter,
+          error: trigger.error,
+          final: true,
+        });
+        const work = inFlightWork(d);
+        const error = {
+          code: 'MAP_ITERATION_FAILED',
+          message: `item ${trigger.iteration} of ${n.id} failed: ${trigger.error.message}`,
+          retryable: false,
+          details: { index: trigger.iteration, error: trigger.error },
+        };
+        failNodeForGood(d, n, error, state.nodes[n.id]!.attempt || 1);
+        if (work.jobs.includes(n.id))
+          d.command({ type: 'abortJobs', runId: state.runId, nodeIds: [n.id] });
+      } else {
+        failNodeForGood(d, n, trigger.error, trigger.attempt);
+      }
+      advance(d, [n.index]);
+      break;
+    }
+    case 'timerFired':
+      onTimer(d, trigger.timerId);
+      break;
+    case 'approve': {
+      const found = ticketNode(d, trigger.ticketId);
+      if (!found || found.state.ticket!.decided || found.state.status !== 'waiting') break;
+      d.emit(
+        'ApprovalDecided',
+        {
+          ticketId: trigger.ticketId,
+          decision: trigger.decision,
+          by: trigger.by,
+          ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}),
+        },
+        trigger.by,
+      );
+      finishApproval(d, found.node, false);
+      break;
+    }
+    case 'childFinished': {
+      for (const n of ir.nodes) {
+        const s = state.nodes[n.id];
+        if (s?.childRunId !== trigger.childRunId || s.status !== 'waiting') continue;
+        if (trigger.status === 'completed' && trigger.output) {
+          succeedNode(d, n, trigger.output, s.attempt || 1, ['success']);
+        } else {
+          const error = trigger.error ?? {
+            code: 'CHILD_CANCELLED',
+            message: `child run ${trigger.childRunId} was cancelled`,
+            retryable: false,
+          };
+          failNodeForGood(
+            d,
+            n,
+            {
+              code: 'CHILD_FAILED',
+              message: `child run ${trigger.childRunId} ${trigger.status}: ${error.message}`,
+              retryable: false,
+              details: { childRunId: trigger.childRunId, error },
+            },
+            s.attempt || 1,
+          );
+        }
+        advance(d, [n.index]);
+      }
+      break;
+    }
+    case 'cancel': {
+      const work = inFlightWork(d);
+      d.emit(
+        'RunCancelled',
+        {
+          ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}),
+          ...(trigger.by !== undefined ? { by: trigger.by } : {}),
+        },
+        trigger.by,
+      );
+      releaseInFlight(d, work);
+      notifyParent(d, 'cancelled');
+      break;
+    }
+    case 'recover':
+      recover(d);
+      break;
+  }
+  return d.result();
+}
+
+function unitOf(d: Decider, nodeId: string, iteration: number | undefined) {
+  const n = d.state.nodes[nodeId];
+  if (!n) return undefined;
+  if (iteration === undefined) return n.map ? undefined : n;
+  return n.map?.iterations[iteration];
+}
+
+function ticketNode(
+  d: Decider,
+  ticketId: string,
+): { node: IRNode; state: NonNullable<RunState['nodes'][string]> } | undefined {
+  for (const n of d.ir.nodes) {
+    const s = d.state.nodes[n.id];
+    if (s?.ticket?.ticketId === ticketId) return { node: n, state: s };
+  }
+  return undefined;
+}
+
+/** Completes an approval node once its ticket is decided (by people or by its timeout). */
+function finishApproval(d: Decider, n: IRNode, byTimeout: boolean): void {
+  const s = d.state.nodes[n.id]!;
+  const decided = s.ticket!.decided;
+  if (!decided) return;
+  const output = { decision: decided.decision, by: decided.by, reason: decided.reason ?? null };
+  const ports = byTimeout ? [decided.decision, 'timeout'] : [decided.decision];
+  d.command({ type: 'closeTicket', ticketId: s.ticket!.ticketId });
+  succeedNode(d, n, d.blob(output), s.attempt || 1, ports);
+  advance(d, [n.index]);
+}
+
+function onTimer(d: Decider, timerId: string): void {
+  const timer = d.state.timers[timerId];
+  if (!timer) return;
+  const n = d.irNode(timer.nodeId);
+  d.emit('TimerFired', { timerId });
+  if (!n) return;
+  const s = d.state.nodes[n.id]!;
+  if (timer.kind === 'retry') {
+    const unit = timer.iteration === undefined ? s : s.map!.iterations[timer.iteration]!;
+    const attempt = unit.attempt + 1;
+    const iter = timer.iteration !== undefined ? { iteration: timer.iteration } : {};
+    const body = timer.iteration === undefined ? n : n.map!.body;
+    d.emit('NodeScheduled', {
+      nodeId: n.id,
+      ...iter,
+      attempt,
+      input: unit.input!,
+      inputHash: unit.inputHash!,
+      priority: body.priority,
+    });
+    d.command({ type: 'dispatch', job: rebuildJob(d, n, timer.iteration, attempt) });
+    return;
+  }
+  if (timer.kind === 'timer') {
+    succeedNode(d, n, d.blob({ firedAt: timer.dueAt }), s.attempt || 1, ['success']);
+    advance(d, [n.index]);
+    return;
+  }
+  // An approval's timeout.
+  const ticket = s.ticket!;
+  const cfg = (n.with.isStatic ? n.with.source : n.with.evaluate(d.context())) as Record<
+    string,
+    unknown
+  >;
+  const onTimeout = (cfg.onTimeout as string | undefined) ?? 'reject';
+  const escalateTo = (cfg.escalateTo as string[] | undefined) ?? [];
+  if (onTimeout === 'escalate' && !ticket.escalated && escalateTo.length > 0) {
+    const timeoutMs = typeof cfg.timeoutMs === 'number' ? cfg.timeoutMs : undefined;
+    if (timeoutMs !== undefined) {
+      const next = d.env.newId('timer');
+      const dueAt = d.env.now + timeoutMs;
+      d.emit('ApprovalEscalated', {
+        ticketId: ticket.ticketId,
+        approvers: escalateTo,
+        dueAt,
+        timerId: next,
+      });
+      d.command({ type: 'scheduleTimer', timerId: next, dueAt });
+    } else {
+      d.emit('ApprovalEscalated', { ticketId: ticket.ticketId, approvers: escalateTo });
+    }
+    d.command({
+      type: 'openTicket',
+      ticketId: ticket.ticketId,
+      nodeId: n.id,
+      approvers: escalateTo,
+    });
+    return;
+  }
+  if (onTimeout === 'fail') {
+    d.command({ type: 'closeTicket', ticketId: ticket.ticketId });
+    failNodeForGood(
+      d,
+      n,
+      {
+        code: 'APPROVAL_TIMEOUT',
+        message: `approval ${n.id} was not decided in time`,
+        retryable: false,
+      },
+      s.attempt || 1,
+    );
+    advance(d, [n.index]);
+    return;
+  }
+  const fallback = onTimeout === 'escalate' ? cfg.defaultDecision : onTimeout;
+  const decision = fallback === 'approve' ? 'approved' : 'rejected';
+  d.emit(
+    'ApprovalDecided',
+    {
+      ticketId: ticket.ticketId,
+      decision,
+      by: 'timeout',
+      reason: `not decided in time (${onTimeout})`,
+    },
+    'timeout',
+  );
+  // A timed-out approval decides whatever its quorum says.
+  s.ticket!.decided ??= { decision, by: 'timeout' };
+  finishApproval(d, n, true);
+}
+
+/** Rebuilds the job for an attempt from the recorded input (config is re-evaluated: deterministic). */
+function rebuildJob(d: Decider, n: IRNode, iteration: number | undefined, attempt: number) {
+  const s = d.state.nodes[n.id]!;
+  const unit = iteration === undefined ? s : s.map!.iterations[iteration]!;
+  const input = d.resolve(unit.input!);
+  const body = iteration === undefined ? n : n.map!.body;
+  let ctx = d.context();
+  if (iteration !== undefined) {
+    const items = d.resolve(s.input!) as unknown[];
+    ctx = { ...ctx, item: items[iteration], index: iteration };
+  }
+  const config = (body.with.isStatic ? body.with.source : body.with.evaluate(ctx)) as Record<
+    string,
+    unknown
+  >;
+  return jobFor(d, n, attempt, iteration, config ?? {}, input, unit.input!);
+}
+
+/** After a restart: re-dispatch jobs in flight, re-arm timers, re-open tickets, watch children. */
+function recover(d: Decider): void {
+  for (const n of d.ir.nodes) {
+    const s = d.state.nodes[n.id];
+    if (!s) continue;
+    if ((s.status === 'scheduled' || s.status === 'running') && !s.map) {
+      d.command({ type: 'dispatch', job: rebuildJob(d, n, undefined, s.attempt) });
+    }
+    if (s.map) {
+      for (const [i, it] of Object.entries(s.map.iterations)) {
+        if (it.status === 'scheduled' || it.status === 'running') {
+          d.command({ type: 'dispatch', job: rebuildJob(d, n, Number(i), it.attempt) });
+        }
+      }
+    }
+    if (s.ticket && !s.ticket.decided && s.status === 'waiting') {
+      d.command({
+        type: 'openTicket',
+        ticketId: s.ticket.ticketId,
+        nodeId: n.id,
+        approvers: s.ticket.approvers,
+      });
+    }
+    if (s.childRunId && s.status === 'waiting')
+      d.command({ type: 'watchChild', childRunId: s.childRunId });
+  }
+  for (const [timerId, t] of Object.entries(d.state.timers))
+    d.command({ type: 'scheduleTimer', timerId, dueAt: t.dueAt });
+  advance(d, 'all');
+}

@@ -1,0 +1,80 @@
+import type { CasRef } from '../content/ref.js';
+import { refOf } from '../content/ref.js';
+import type { ExprContext, IR, IRNode } from '../ir/types.js';
+import type { AnyRunEvent, EventData, EventType } from './events.js';
+import type { Command, DecideEnv, Decision } from './commands.js';
+import type { RunState } from './state.js';
+import { evolve } from './evolve.js';
+
+/**
+ * The working set of one decision: emitted events are applied to the state at once (so every
+ * later step sees their effect), commands and blobs are collected for the shell.
+ */
+export class Decider {
+  readonly events: AnyRunEvent[] = [];
+  readonly commands: Command[] = [];
+  readonly blobs: { ref: CasRef; value: unknown }[] = [];
+  private ctxCache: ExprContext | undefined;
+
+  constructor(
+    readonly state: RunState,
+    readonly ir: IR,
+    readonly env: DecideEnv,
+  ) {}
+
+  emit<T extends EventType>(type: T, data: EventData[T], actor?: string): void {
+    const event = {
+      runId: this.state.runId,
+      seq: this.state.seq + 1,
+      irHash: this.ir.irHash,
+      type,
+      at: this.env.now,
+      data,
+      ...(actor !== undefined ? { actor } : {}),
+    } as AnyRunEvent;
+    evolve(this.state, event);
+    this.events.push(event);
+    if (type === 'NodeSucceeded' || type === 'NodeFailed' || type === 'RunStarted') {
+      this.ctxCache = undefined;
+    }
+  }
+
+  command(c: Command): void {
+    this.commands.push(c);
+  }
+
+  /** Records a value the log will reference; returns its content reference. */
+  blob(value: unknown): CasRef {
+    const ref = refOf(value);
+    this.blobs.push({ ref, value });
+    return ref;
+  }
+
+  result(): Decision {
+    return { events: this.events, commands: this.commands, blobs: this.blobs };
+  }
+
+  irNode(nodeId: string): IRNode | undefined {
+    const i = this.ir.byId.get(nodeId);
+    return i === undefined ? undefined : this.ir.nodes[i];
+  }
+
+  /** Resolves a ref, preferring values recorded in this decision (not yet in the store). */
+  resolve(ref: CasRef): unknown {
+    for (const b of this.blobs) if (b.ref.$cas === ref.$cas) return b.value;
+    return this.env.resolve(ref);
+  }
+
+  /** The expression context: run inputs and the outputs (or errors) of finished nodes. */
+  context(): ExprContext {
+    if (this.ctxCache) return this.ctxCache;
+    const nodes: Record<string, { output: unknown; error?: unknown }> = {};
+    for (const [id, n] of Object.entries(this.state.nodes)) {
+      if (n.status === 'succeeded' && n.output) nodes[id] = { output: this.resolve(n.output) };
+      else if (n.status === 'failed' && n.error) nodes[id] = { output: null, error: n.error };
+    }
+    const inputs = this.state.inputs ? this.resolve(this.state.inputs) : {};
+    this.ctxCache = { inputs, nodes };
+    return this.ctxCache;
+  }
+}

@@ -1,0 +1,266 @@
+import type { AnyRunEvent } from './events.js';
+import type { AttemptState, NodeState, RunState } from './state.js';
+import { initialState } from './state.js';
+
+/**
+ * Applies one persisted event to a run state and returns it.
+ *
+ * Folding a log always gives the same state: evolve reads nothing but the state and the event.
+ * For speed it updates `state` in place (the caller owns it; clone first to keep the old one).
+ * Events arrive in seq order; an event whose seq is not above `state.seq` is ignored, so
+ * re-applying a log prefix changes nothing.
+ */
+export function evolve(state: RunState, event: AnyRunEvent): RunState {
+  if (event.seq <= state.seq) return state;
+  state.seq = event.seq;
+  if (event.irHash) state.irHash = event.irHash;
+  switch (event.type) {
+    case 'RunStarted': {
+      const d = event.data;
+      state.runId = event.runId;
+      state.workflow = { ...d.workflow };
+      state.inputs = d.inputs;
+      state.startedAt = event.at;
+      state.status = 'running';
+      if (d.parent) state.parent = { ...d.parent };
+      if (d.replay) state.replay = d.replay;
+      break;
+    }
+    case 'NodeScheduled': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      unit.status = 'scheduled';
+      unit.attempt = d.attempt;
+      unit.input = d.input;
+      unit.inputHash = d.inputHash;
+      delete unit.error;
+      if (unit.retryTimer) {
+        delete state.timers[unit.retryTimer.timerId];
+        delete unit.retryTimer;
+      }
+      if (d.iteration !== undefined) node(state, d.nodeId).status = 'waiting';
+      if (d.items !== undefined) {
+        const n = node(state, d.nodeId);
+        n.status = 'waiting';
+        n.map = { total: d.items, next: 0, done: 0, iterations: {} };
+      }
+      if (state.status === 'waiting') state.status = 'running';
+      break;
+    }
+    case 'NodeStarted': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      if (unit.attempt === d.attempt && unit.status === 'scheduled') unit.status = 'running';
+      break;
+    }
+    case 'NodeSucceeded': {
+      const d = event.data;
+      if (d.iteration !== undefined) {
+        const n = node(state, d.nodeId);
+        const it = attemptUnit(state, d.nodeId, d.iteration);
+        it.status = 'succeeded';
+        it.attempt = d.attempt;
+        it.output = d.output;
+        if (n.map) n.map.done += 1;
+        break;
+      }
+      const n = node(state, d.nodeId);
+      n.status = 'succeeded';
+      n.attempt = d.attempt;
+      n.output = d.output;
+      n.ports = d.ports ?? ['success'];
+      n.route = d.route ?? [];
+      if (d.reused) n.reused = d.reused;
+      clearNodeTimers(state, n);
+      break;
+    }
+    case 'NodeFailed': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      unit.attempt = d.attempt;
+      unit.error = d.error;
+      unit.status = d.final ? 'failed' : unit.status;
+      if (d.iteration === undefined && d.final) {
+        const n = unit as NodeState;
+        n.route = d.route ?? [];
+        n.ports = ['failure'];
+        if (d.handled) n.handled = true;
+        if (d.reused) n.reused = d.reused;
+        clearNodeTimers(state, n);
+      }
+      break;
+    }
+    case 'NodeRetryScheduled': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      unit.status = 'retrying';
+      unit.retryTimer = { timerId: d.timerId, dueAt: d.dueAt };
+      state.timers[d.timerId] = {
+        nodeId: d.nodeId,
+        dueAt: d.dueAt,
+        kind: 'retry',
+        ...(d.iteration !== undefined ? { iteration: d.iteration } : {}),
+      };
+      break;
+    }
+    case 'NodeSkipped': {
+      node(state, event.data.nodeId).status = 'skipped';
+      node(state, event.data.nodeId).route = [];
+      break;
+    }
+    case 'TimerScheduled': {
+      const d = event.data;
+      if (d.purpose === 'timer') {
+        const n = node(state, d.nodeId);
+        n.status = 'waiting';
+        n.timer = { timerId: d.timerId, dueAt: d.dueAt };
+      }
+      state.timers[d.timerId] = { nodeId: d.nodeId, dueAt: d.dueAt, kind: d.purpose };
+      break;
+    }
+    case 'TimerFired': {
+      delete state.timers[event.data.timerId];
+      break;
+    }
+    case 'ApprovalRequested': {
+      const d = event.data;
+      const n = node(state, d.nodeId);
+      n.status = 'waiting';
+      n.ticket = {
+        ticketId: d.ticketId,
+        approvers: [...d.approvers],
+        quorum: d.quorum,
+        approvals: [],
+        escalated: false,
+        ...(d.timerId && d.dueAt !== undefined
+          ? { timer: { timerId: d.timerId, dueAt: d.dueAt } }
+          : {}),
+      };
+      if (d.timerId && d.dueAt !== undefined) {
+        state.timers[d.timerId] = { nodeId: d.nodeId, dueAt: d.dueAt, kind: 'approval' };
+      }
+      break;
+    }
+    case 'ApprovalEscalated': {
+      const d = event.data;
+      const n = nodeByTicket(state, d.ticketId);
+      if (!n?.ticket) break;
+      n.ticket.approvers = [...d.approvers];
+      n.ticket.escalated = true;
+      if (n.ticket.timer) delete state.timers[n.ticket.timer.timerId];
+      delete n.ticket.timer;
+      if (d.timerId && d.dueAt !== undefined) {
+        n.ticket.timer = { timerId: d.timerId, dueAt: d.dueAt };
+        state.timers[d.timerId] = { nodeId: nodeIdOf(state, n), dueAt: d.dueAt, kind: 'approval' };
+      }
+      break;
+    }
+    case 'ApprovalDecided': {
+      const d = event.data;
+      const n = nodeByTicket(state, d.ticketId);
+      if (!n?.ticket) break;
+      if (d.decision === 'approved') {
+        n.ticket.approvals.push({
+          by: d.by,
+          ...(d.reason !== undefined ? { reason: d.reason } : {}),
+        });
+        if (n.ticket.approvals.length >= n.ticket.quorum) {
+          n.ticket.decided = {
+            decision: 'approved',
+            by: d.by,
+            ...(d.reason !== undefined ? { reason: d.reason } : {}),
+          };
+        }
+      } else {
+        n.ticket.decided = {
+          decision: 'rejected',
+          by: d.by,
+          ...(d.reason !== undefined ? { reason: d.reason } : {}),
+        };
+      }
+      if (state.status === 'waiting') state.status = 'running';
+      break;
+    }
+    case 'ChildRunStarted': {
+      const n = node(state, event.data.nodeId);
+      n.status = 'waiting';
+      n.childRunId = event.data.childRunId;
+      break;
+    }
+    case 'RunWaiting':
+      state.status = 'waiting';
+      break;
+    case 'RunCompleted':
+      state.status = 'completed';
+      state.output = event.data.output;
+      state.endedAt = event.at;
+      state.timers = {};
+      break;
+    case 'RunFailed':
+      state.status = 'failed';
+      state.error = event.data.error;
+      state.endedAt = event.at;
+      state.timers = {};
+      break;
+    case 'RunCancelled':
+      state.status = 'cancelled';
+      state.endedAt = event.at;
+      state.timers = {};
+      break;
+    case 'NodeLog':
+    case 'PatchProposed':
+    case 'PatchRejected':
+    case 'PatchApplied':
+    case 'PatchReverted':
+      break;
+  }
+  return state;
+}
+
+/** Folds a whole log into a fresh state. */
+export function fold(events: readonly AnyRunEvent[], runId = events[0]?.runId ?? ''): RunState {
+  const state = initialState(runId);
+  for (const e of events) evolve(state, e);
+  return state;
+}
+
+export function node(state: RunState, nodeId: string): NodeState {
+  let n = state.nodes[nodeId];
+  if (!n) {
+    n = { status: 'pending', attempt: 0 };
+    state.nodes[nodeId] = n;
+  }
+  return n;
+}
+
+function attemptUnit(state: RunState, nodeId: string, iteration: number | undefined): AttemptState {
+  const n = node(state, nodeId);
+  if (iteration === undefined) return n;
+  n.map ??= { total: 0, next: 0, done: 0, iterations: {} };
+  let it = n.map.iterations[iteration];
+  if (!it) {
+    it = { status: 'pending', attempt: 0 };
+    n.map.iterations[iteration] = it;
+    if (iteration >= n.map.next) n.map.next = iteration + 1;
+  }
+  return it;
+}
+
+function clearNodeTimers(state: RunState, n: NodeState): void {
+  if (n.timer) delete state.timers[n.timer.timerId];
+  if (n.ticket?.timer) delete state.timers[n.ticket.timer.timerId];
+  if (n.retryTimer) delete state.timers[n.retryTimer.timerId];
+  delete n.timer;
+  delete n.retryTimer;
+  if (n.ticket) delete n.ticket.timer;
+}
+
+function nodeByTicket(state: RunState, ticketId: string): NodeState | undefined {
+  for (const n of Object.values(state.nodes)) if (n.ticket?.ticketId === ticketId) return n;
+  return undefined;
+}
+
+function nodeIdOf(state: RunState, n: NodeState): string {
+  for (const [id, v] of Object.entries(state.nodes)) if (v === n) return id;
+  return '';
+}

@@ -1,0 +1,104 @@
+import type { CasRef } from '../content/ref.js';
+import type { ErrorData } from '../errors.js';
+import type { ReplaySpec, RunStatus } from './events.js';
+
+export type NodeStatus =
+  | 'pending' // not yet reached
+  | 'scheduled' // a job for the current attempt is out
+  | 'running' // a runner reported it started
+  | 'retrying' // a retry timer is pending
+  | 'waiting' // a timer, an approval or a child run (or map iterations) is pending
+  | 'succeeded'
+  | 'failed' // final failure (handled or not)
+  | 'skipped';
+
+/** One attempt-carrying unit: a graph node, or one iteration of a map. */
+export interface AttemptState {
+  status: NodeStatus;
+  attempt: number;
+  inputHash?: string;
+  input?: CasRef;
+  output?: CasRef;
+  error?: ErrorData;
+  /** The retry timer pending, when status is 'retrying'. */
+  retryTimer?: { timerId: string; dueAt: number };
+}
+
+export interface TicketState {
+  ticketId: string;
+  approvers: string[];
+  quorum: number;
+  approvals: { by: string; reason?: string }[];
+  escalated: boolean;
+  timer?: { timerId: string; dueAt: number };
+  decided?: { decision: 'approved' | 'rejected'; by: string; reason?: string };
+}
+
+export interface MapState {
+  total: number;
+  /** Next item index to schedule. */
+  next: number;
+  done: number;
+  iterations: Record<number, AttemptState>;
+}
+
+export interface NodeState extends AttemptState {
+  /** Outcome ports that fired when the node finished. */
+  ports?: string[];
+  /** Targets of the outgoing edges taken when the node finished. */
+  route?: string[];
+  /** A final failure caught by a `failure` edge. */
+  handled?: boolean;
+  reused?: 'recorded' | 'frozen';
+  timer?: { timerId: string; dueAt: number };
+  ticket?: TicketState;
+  childRunId?: string;
+  map?: MapState;
+}
+
+export interface RunState {
+  runId: string;
+  irHash: string;
+  status: RunStatus;
+  /** Last applied seq. */
+  seq: number;
+  workflow: { name: string; version: string };
+  inputs?: CasRef;
+  parent?: { runId: string; nodeId: string };
+  replay?: ReplaySpec;
+  startedAt: number;
+  endedAt?: number;
+  nodes: Record<string, NodeState>;
+  output?: CasRef;
+  error?: ErrorData;
+  /** Timer id → owner, for every pending timer (node timers, approval timeouts, retries). */
+  timers: Record<
+    string,
+    { nodeId: string; iteration?: number; dueAt: number; kind: 'timer' | 'approval' | 'retry' }
+  >;
+}
+
+export const FINISHED: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped']);
+export const IN_FLIGHT: ReadonlySet<NodeStatus> = new Set([
+  'scheduled',
+  'running',
+  'retrying',
+  'waiting',
+]);
+
+export function isRunOver(state: RunState): boolean {
+  return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
+}
+
+export function initialState(runId: string): RunState {
+  return {
+    runId,
+    irHash: '',
+    status: 'running',
+    seq: 0,
+    workflow: { name: '', version: '' },
+    startedAt: 0,
+    nodes: {},
+    timers: {},
+  };
+}
