@@ -1,0 +1,10 @@
+export * from './executors/index.js';
+export * from './local/api.js';
+export { LocalEngine } from './local/local-engine.js';
+export { Orchestrator } from './orchestrator/orchestrator.js';
+export type { OrchestratorDeps, StartRunOptions } from './orchestrator/orchestrator.js';
+export { ResultConsumer, triggerOf } from './orchestrator/results.js';
+export { Runner, JOB_TOPICS } from './runner/runner.js';
+export type { RunnerDeps, ResultMessage } from './runner/runner.js';
+export { TimerWheel } from './orchestrator/timers.js';
+export { runView, approvalsOf } from './local/views.js';

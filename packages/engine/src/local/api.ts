@@ -1,0 +1,69 @@
+import type { AnyRunEvent, ErrorData, RunStatus } from '@aob/core';
+import type { TaskHandler } from '../executors/types.js';
+
+export interface LocalEngineOptions {
+  /** Where the durable store lives (AOB_HOME). Default `./.aob`. */
+  home?: string;
+  /** `file` (durable, the default) or `memory` (benchmarks and tests). */
+  store?: 'file' | 'memory';
+  /** Task handlers, or a module to load them from. */
+  handlers?: Readonly<Record<string, TaskHandler>>;
+  handlersFile?: string;
+  /** Lets `http` nodes reach private and loopback addresses. */
+  allowPrivateNetwork?: boolean;
+  /** Most node jobs executed at once. Default 64. */
+  concurrency?: number;
+}
+
+export interface NodeView {
+  status: string;
+  attempts: number;
+}
+
+/** A run as `aob run get --json` shows it. */
+export interface RunView {
+  runId: string;
+  workflow: string;
+  status: RunStatus;
+  output?: unknown;
+  error?: ErrorData;
+  nodes: Record<string, NodeView>;
+  startedAt: number;
+  endedAt?: number;
+  parentRunId?: string;
+  replayOf?: string;
+  fromNode?: string;
+  /** Approval tickets still open. */
+  waitingOn?: string[];
+}
+
+export interface RunListItem {
+  runId: string;
+  workflow: string;
+  status: RunStatus;
+  startedAt: number;
+}
+
+export interface ApprovalView {
+  ticketId: string;
+  runId: string;
+  nodeId: string;
+  status: 'open' | 'approved' | 'rejected';
+  approvers: string[];
+  quorum: number;
+  dueAt?: number;
+}
+
+export interface WorkflowView {
+  name: string;
+  version: string;
+  irHash: string;
+  registeredAt: number;
+}
+
+export interface StartOptions {
+  runId?: string;
+  actor?: string;
+}
+
+export type EventListener = (event: AnyRunEvent) => void;

@@ -1,0 +1,397 @@
+import { hostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type {
+  AnyRunEvent,
+  IR,
+  Problem,
+  RecordedResult,
+  RunState,
+  RunStatus,
+  WorkflowDefinition,
+} from '@aob/core';
+import { AobError, ValidationError, compileCached, fold, validateDefinition } from '@aob/core';
+import { MemoryBus } from '@aob/bus';
+import type { ContentStore, EventStore } from '@aob/store';
+import { openLocalStores, openMemoryStores } from '@aob/store';
+import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { ResultConsumer } from '../orchestrator/results.js';
+import { Runner } from '../runner/runner.js';
+import { loadHandlers } from '../executors/handlers.js';
+import type { TaskHandler } from '../executors/types.js';
+import type {
+  ApprovalView,
+  EventListener,
+  LocalEngineOptions,
+  RunListItem,
+  RunView,
+  StartOptions,
+  WorkflowView,
+} from './api.js';
+import { approvalsOf, runView } from './views.js';
+import { newId } from './ids.js';
+
+const LEASE_TTL_MS = 3_000;
+const LEASE_RENEW_MS = 1_000;
+const INBOX_POLL_MS = 150;
+const WAIT_POLL_MS = 100;
+
+/**
+ * The local topology in one process: the orchestrator and the runner talk through an in-process
+ * bus exactly as the services talk through Kafka; runs live in the embedded store under
+ * AOB_HOME. Several processes may share one store: each run is driven by the process holding
+ * its lease, and other processes hand it commands (approve, cancel) through the store's inbox.
+ */
+export class LocalEngine {
+  private readonly listeners = new Set<EventListener>();
+  /** Runs this process drives (holds the lease of). */
+  private readonly driven = new Set<string>();
+  private readonly owner = `${hostname()}:${process.pid}:${newId('run').slice(4)}`;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly store: EventStore,
+    readonly content: ContentStore,
+    private readonly bus: MemoryBus,
+    private readonly orchestrator: Orchestrator,
+    private readonly runner: Runner,
+    private readonly results: ResultConsumer,
+  ) {}
+
+  static async open(opts: LocalEngineOptions = {}): Promise<LocalEngine> {
+    const home = resolvePath(opts.home ?? process.env.AOB_HOME ?? '.aob');
+    let stores: { events: EventStore; content: ContentStore };
+    try {
+      stores = opts.store === 'memory' ? openMemoryStores() : openLocalStores(home);
+    } catch (err) {
+      throw new AobError('STORE_UNAVAILABLE', `cannot open the store at ${home}: ${(err as Error).message}`, { retryable: true });
+    }
+    let handlers: Readonly<Record<string, TaskHandler>> = opts.handlers ?? {};
+    if (opts.handlersFile) handlers = { ...(await loadHandlers(resolvePath(opts.handlersFile))), ...handlers };
+    const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
+    let engine: LocalEngine | undefined;
+    const irCache = new Map<string, IR>();
+    const loadIr = async (irHash: string): Promise<IR> => {
+      const hit = irCache.get(irHash);
+      if (hit) return hit;
+      const def = await stores.content.get({ $cas: irHash as `sha256:${string}`, size: 0 });
+      const ir = compileCached(def);
+      irCache.set(irHash, ir);
+      return ir;
+    };
+    let runner: Runner | undefined;
+    const orchestrator = new Orchestrator({
+      events: stores.events,
+      content: stores.content,
+      bus,
+      now: Date.now,
+      random: Math.random,
+      newId,
+      loadIr,
+      resolveWorkflow: async (ref) => {
+        const [name, version] = splitRef(ref);
+        const rec = await stores.events.getWorkflow(name, version);
+        if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow ${ref} (register it with: aob workflow register <file>)`);
+        return loadIr(rec.irHash);
+      },
+      abortJobs: (runId, nodeIds) => runner?.abort(runId, nodeIds),
+      onEvents: (events) => engine?.emit(events),
+    });
+    runner = new Runner({
+      bus,
+      content: stores.content,
+      options: { handlers, allowPrivateNetwork: opts.allowPrivateNetwork ?? false },
+      concurrency: opts.concurrency ?? 64,
+      consumer: 'local',
+    });
+    const results = new ResultConsumer(bus, orchestrator, 'local', 'orchestrators', (err) => {
+      process.emitWarning(`aob: ${(err as Error).message}`);
+    });
+    engine = new LocalEngine(stores.events, stores.content, bus, orchestrator, runner, results);
+    await runner.start();
+    await results.start();
+    engine.startHousekeeping();
+    return engine;
+  }
+
+  // ---- workflows -------------------------------------------------------------------------
+
+  validate(doc: unknown): { valid: boolean; errors: Problem[] } {
+    const errors = validateDefinition(doc);
+    return { valid: errors.length === 0, errors };
+  }
+
+  /** A definition from a JSON file, or a registered workflow `name[@version]`. */
+  async loadWorkflow(ref: string): Promise<WorkflowDefinition> {
+    if (ref.endsWith('.json') || ref.includes('/') || ref.includes('\\')) {
+      let text: string;
+      try {
+        text = await readFile(resolvePath(ref), 'utf8');
+      } catch (err) {
+        throw new AobError('WORKFLOW_NOT_FOUND', `cannot read workflow file ${ref}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      try {
+        return JSON.parse(text) as WorkflowDefinition;
+      } catch (err) {
+        throw new ValidationError([{ code: 'JSON', path: '', message: `${ref} is not valid JSON: ${(err as Error).message}` }]);
+      }
+    }
+    const [name, version] = splitRef(ref);
+    const rec = await this.store.getWorkflow(name, version);
+    if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no workflow file or registered workflow named ${ref}`);
+    return (await this.content.get({ $cas: rec.irHash as `sha256:${string}`, size: 0 })) as WorkflowDefinition;
+  }
+
+  async registerWorkflow(def: unknown): Promise<WorkflowView> {
+    const ir = compileCached(def);
+    await this.content.put(ir.definition);
+    const record = { name: ir.name, version: ir.version, irHash: ir.irHash, registeredAt: Date.now() };
+    await this.store.putWorkflow(record);
+    return record;
+  }
+
+  async listWorkflows(): Promise<WorkflowView[]> {
+    return this.store.listWorkflows();
+  }
+
+  async showWorkflow(ref: string): Promise<{ definition: WorkflowDefinition; irHash: string }> {
+    const definition = await this.loadWorkflow(ref);
+    return { definition, irHash: compileCached(definition).irHash };
+  }
+
+  // ---- runs -----------------------------------------------------------------------------
+
+  /** Validates the definition and inputs (nothing is persisted when either is bad), then starts. */
+  async start(def: unknown, inputs: unknown, opts: StartOptions = {}): Promise<string> {
+    const ir = compileCached(def);
+    const problems = ir.checkInputs(inputs ?? {});
+    if (problems.length > 0) throw new ValidationError(problems, 'inputs');
+    const stored = await this.content.put(ir.definition);
+    if (stored.$cas !== ir.irHash) throw new AobError('IR_HASH_MISMATCH', `definition stored as ${stored.$cas}, expected ${ir.irHash}`);
+    const runId = opts.runId ?? newId('run');
+    await this.takeLease(runId);
+    await this.orchestrator.start(ir, inputs ?? {}, { runId, ...(opts.actor ? { actor: opts.actor } : {}) });
+    return runId;
+  }
+
+  /** Continues a run whose driving process died: re-dispatches what was in flight. */
+  async resume(runId: string): Promise<void> {
+    const summary = await this.store.getRun(runId);
+    if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    if (isOver(summary.status)) return;
+    await this.takeLease(runId, LEASE_TTL_MS + 1_000);
+    await this.orchestrator.recover(runId);
+    await this.drainInbox(runId);
+  }
+
+  async get(runId: string): Promise<RunView> {
+    const events = await this.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    return this.viewOf(fold(events, runId));
+  }
+
+  async list(opts: { status?: RunStatus[]; limit?: number } = {}): Promise<RunListItem[]> {
+    const runs = await this.store.listRuns(opts);
+    return runs.map((r) => ({ runId: r.runId, workflow: r.workflow, status: r.status, startedAt: r.startedAt }));
+  }
+
+  /** Resolves when the run is over (or, with untilSettled, waits on a person with nothing in flight). */
+  async wait(runId: string, opts: { timeoutMs?: number; untilSettled?: boolean } = {}): Promise<RunView> {
+    const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+    for (;;) {
+      const summary = await this.store.getRun(runId);
+      if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+      if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) return this.get(runId);
+      if (Date.now() >= deadline) return this.get(runId);
+      await this.changeOrTimeout(runId, Math.min(WAIT_POLL_MS * 5, deadline - Date.now()));
+    }
+  }
+
+  async events(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
+    return this.store.read(runId, fromSeq);
+  }
+
+  async approvals(opts: { all?: boolean } = {}): Promise<ApprovalView[]> {
+    const statuses: RunStatus[] | undefined = opts.all ? undefined : ['waiting', 'running'];
+    const runs = await this.store.listRuns(statuses ? { status: statuses } : {});
+    const out: ApprovalView[] = [];
+    for (const r of runs) {
+      const state = fold(await this.store.read(r.runId), r.runId);
+      for (const a of approvalsOf(state)) if (opts.all || a.status === 'open') out.push(a);
+    }
+    return out;
+  }
+
+  async approve(ticketId: string, decision: 'approved' | 'rejected', by: string, reason?: string): Promise<{ runId: string; drivenHere: boolean }> {
+    const open = await this.approvals({ all: true });
+    const ticket = open.find((a) => a.ticketId === ticketId);
+    if (!ticket) throw new AobError('TICKET_NOT_FOUND', `no approval ticket ${ticketId} (list them with: aob approvals list)`);
+    if (ticket.status !== 'open') throw new AobError('TICKET_DECIDED', `ticket ${ticketId} is already ${ticket.status}`);
+    const trigger = { type: 'approve' as const, ticketId, decision, by, ...(reason !== undefined ? { reason } : {}) };
+    const drivenHere = await this.sendOrDrive(ticket.runId, trigger);
+    return { runId: ticket.runId, drivenHere };
+  }
+
+  async cancel(runId: string, reason?: string, by?: string): Promise<void> {
+    const summary = await this.store.getRun(runId);
+    if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    if (isOver(summary.status)) throw new AobError('RUN_OVER', `run ${runId} is already ${summary.status}`);
+    await this.sendOrDrive(runId, { type: 'cancel', ...(reason !== undefined ? { reason } : {}), ...(by !== undefined ? { by } : {}) });
+  }
+
+  /**
+   * Replays a run from a node as a new run on the same IR: nodes not downstream of it reuse
+   * their recorded results; in freeze mode downstream nodes whose input is unchanged do too.
+   */
+  async replay(runId: string, fromNode: string, mode: 'freeze' | 'live'): Promise<string> {
+    const events = await this.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
+    const ir = compileCached(def);
+    if (!ir.byId.has(fromNode)) {
+      throw new AobError('UNKNOWN_NODE', `run ${runId} has no node ${fromNode} (nodes: ${ir.nodes.map((n) => n.id).join(', ')})`);
+    }
+    const inputs = state.inputs ? await this.content.get(state.inputs) : {};
+    const replayRunId = newId('run');
+    await this.takeLease(replayRunId);
+    await this.orchestrator.start(ir, inputs, {
+      runId: replayRunId,
+      replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
+    });
+    return replayRunId;
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.orchestrator.close();
+    await this.runner.stop();
+    await this.results.stop();
+    await Promise.all([...this.driven].map((r) => this.store.releaseLease(r, this.owner)));
+    await this.bus.close();
+    await this.store.close();
+    await this.content.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private emit(events: readonly AnyRunEvent[]): void {
+    for (const e of events) {
+      for (const l of this.listeners) l(e);
+      if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled') this.driven.delete(e.runId);
+    }
+  }
+
+  private async viewOf(state: RunState): Promise<RunView> {
+    const output = state.output ? await this.content.get(state.output) : undefined;
+    const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
+    return runView(state, output, compileCached(def).nodes.map((n) => n.id));
+  }
+
+  /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
+  private async takeLease(runId: string, waitMs = 0): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) {
+        this.driven.add(runId);
+        return;
+      }
+      if (Date.now() >= deadline) {
+        const lease = await this.store.getLease(runId);
+        throw new AobError('RUN_LEASED', `run ${runId} is being driven by another aob process (${lease?.owner ?? 'unknown'}); it continues there`);
+      }
+      await sleep(200);
+    }
+  }
+
+  /** Applies a trigger here if this process drives the run or nobody does; else hands it over. */
+  private async sendOrDrive(runId: string, trigger: Parameters<Orchestrator['trigger']>[1]): Promise<boolean> {
+    if (this.driven.has(runId)) {
+      await this.orchestrator.trigger(runId, trigger);
+      return true;
+    }
+    if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) {
+      this.driven.add(runId);
+      await this.orchestrator.recover(runId);
+      await this.drainInbox(runId);
+      await this.orchestrator.trigger(runId, trigger);
+      return true;
+    }
+    await this.store.enqueueCommand(runId, trigger.type, trigger, Date.now());
+    return false;
+  }
+
+  private async drainInbox(runId: string): Promise<void> {
+    const commands = await this.store.pendingCommands(runId);
+    for (const c of commands) {
+      try {
+        await this.orchestrator.trigger(runId, c.payload as Parameters<Orchestrator['trigger']>[1]);
+      } finally {
+        await this.store.completeCommands([c.id]);
+      }
+    }
+  }
+
+  private startHousekeeping(): void {
+    const renew = setInterval(() => {
+      for (const runId of this.driven) {
+        void this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now()).catch(() => undefined);
+      }
+    }, LEASE_RENEW_MS);
+    const inbox = setInterval(() => {
+      for (const runId of this.driven) void this.drainInbox(runId).catch((err: Error) => process.emitWarning(`aob: ${err.message}`));
+    }, INBOX_POLL_MS);
+    renew.unref();
+    inbox.unref();
+    this.timers.push(renew, inbox);
+  }
+
+  private changeOrTimeout(runId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        off();
+        resolve();
+      };
+      const t = setTimeout(done, Math.max(1, ms));
+      const off = this.onEvent((e) => {
+        if (e.runId === runId && (e.type === 'RunWaiting' || e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled')) done();
+      });
+    });
+  }
+}
+
+function isOver(status: RunStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+function splitRef(ref: string): [string, string | undefined] {
+  const at = ref.lastIndexOf('@');
+  return at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What a replay may reuse: every node of the original that finished (not skipped). */
+function recordedResults(state: RunState): Record<string, RecordedResult> {
+  const out: Record<string, RecordedResult> = {};
+  for (const [id, n] of Object.entries(state.nodes)) {
+    if (n.status === 'succeeded' && n.output) {
+      out[id] = { outcome: 'succeeded', output: n.output, route: n.route ?? [], ports: n.ports ?? ['success'], ...(n.inputHash ? { inputHash: n.inputHash } : {}) };
+    } else if (n.status === 'failed' && n.error) {
+      out[id] = { outcome: 'failed', error: n.error, route: n.route ?? [], ...(n.inputHash ? { inputHash: n.inputHash } : {}) };
+    }
+  }
+  return out;
+}
+

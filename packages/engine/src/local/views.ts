@@ -1,0 +1,52 @@
+import type { RunState } from '@aob/core';
+import type { ApprovalView, NodeView, RunView } from './api.js';
+
+/** The user-facing view of a run, from its folded state and its resolved output. */
+export function runView(state: RunState, output: unknown, nodeIds: readonly string[]): RunView {
+  const nodes: Record<string, NodeView> = {};
+  for (const id of nodeIds) {
+    const n = state.nodes[id];
+    nodes[id] = { status: n?.status ?? 'pending', attempts: n?.attempt ?? 0 };
+  }
+  const view: RunView = {
+    runId: state.runId,
+    workflow: `${state.workflow.name}@${state.workflow.version}`,
+    status: state.status,
+    nodes,
+    startedAt: state.startedAt,
+  };
+  if (state.status === 'completed') view.output = output;
+  if (state.error) view.error = state.error;
+  if (state.endedAt !== undefined) view.endedAt = state.endedAt;
+  if (state.parent) view.parentRunId = state.parent.runId;
+  if (state.replay) {
+    view.replayOf = state.replay.of;
+    view.fromNode = state.replay.fromNode;
+  }
+  const waitingOn = approvalsOf(state)
+    .filter((a) => a.status === 'open')
+    .map((a) => a.ticketId);
+  if (waitingOn.length > 0) view.waitingOn = waitingOn;
+  return view;
+}
+
+export function approvalsOf(state: RunState): ApprovalView[] {
+  const out: ApprovalView[] = [];
+  for (const [nodeId, n] of Object.entries(state.nodes)) {
+    const t = n.ticket;
+    if (!t) continue;
+    const open = !t.decided && n.status === 'waiting' && (state.status === 'running' || state.status === 'waiting');
+    const status = t.decided ? t.decided.decision : open ? 'open' : 'rejected';
+    if (!t.decided && !open) continue; // the run ended around an undecided ticket
+    out.push({
+      ticketId: t.ticketId,
+      runId: state.runId,
+      nodeId,
+      status,
+      approvers: t.approvers,
+      quorum: t.quorum,
+      ...(t.timer ? { dueAt: t.timer.dueAt } : {}),
+    });
+  }
+  return out;
+}

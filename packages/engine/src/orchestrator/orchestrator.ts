@@ -1,0 +1,305 @@
+import type {
+  AnyRunEvent,
+  CasRef,
+  Command,
+  DecideEnv,
+  IR,
+  NodeJob,
+  ReplaySpec,
+  RunState,
+  Trigger,
+} from '@aob/core';
+import { AobError, decide, fold, initialState, isRunOver, jobTopic } from '@aob/core';
+import type { Bus } from '@aob/bus';
+import type { ContentStore, EventStore } from '@aob/store';
+import { TimerWheel } from './timers.js';
+import { refsOf } from './values.js';
+
+export interface OrchestratorDeps {
+  events: EventStore;
+  content: ContentStore;
+  bus: Bus;
+  now: () => number;
+  random: () => number;
+  newId: (kind: 'timer' | 'ticket' | 'run') => string;
+  /** The IR a run pins, by hash (the definition is stored in the content store under it). */
+  loadIr: (irHash: string) => Promise<IR>;
+  /** A registered workflow for a subworkflow node (`name` or `name@version`). */
+  resolveWorkflow: (ref: string) => Promise<IR>;
+  /** Stops in-flight jobs of a run that ended or whose map failed. */
+  abortJobs?: (runId: string, nodeIds: readonly string[]) => void;
+  /** Called with every batch of events once it is durable. */
+  onEvents?: (events: readonly AnyRunEvent[]) => void;
+}
+
+interface RunSlot {
+  runId: string;
+  state: RunState;
+  ir: IR;
+  /** Content values by `$cas`: everything decide may resolve for this run. */
+  values: Map<string, unknown>;
+  queue: Promise<void>;
+}
+
+export interface StartRunOptions {
+  runId: string;
+  parent?: { runId: string; nodeId: string };
+  replay?: ReplaySpec;
+  actor?: string;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+
+/**
+ * Owns runs: turns triggers into decisions, makes them durable (content first, then events in
+ * one append guarded by the run's last seq), then carries out their commands. Triggers for one
+ * run are applied one at a time; different runs proceed concurrently.
+ */
+export class Orchestrator {
+  private readonly slots = new Map<string, Promise<RunSlot>>();
+  private readonly timers: TimerWheel;
+  private closed = false;
+
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.timers = new TimerWheel(deps.now);
+  }
+
+  /** Starts a new run on `ir`. Inputs must already be validated. */
+  async start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<void> {
+    const slot: RunSlot = {
+      runId: opts.runId,
+      state: initialState(opts.runId),
+      ir,
+      values: new Map(),
+      queue: Promise.resolve(),
+    };
+    if (opts.replay) await this.prefetch(slot, Object.values(opts.replay.recorded).flatMap((r) => (r.output ? [r.output] : [])));
+    this.slots.set(opts.runId, Promise.resolve(slot));
+    const trigger: Trigger = {
+      type: 'start',
+      runId: opts.runId,
+      inputs,
+      ...(opts.parent ? { parent: opts.parent } : {}),
+      ...(opts.replay ? { replay: opts.replay } : {}),
+      ...(opts.actor ? { actor: opts.actor } : {}),
+    };
+    await this.enqueue(slot, trigger);
+  }
+
+  /** Applies a trigger to a run (loading it from the store if this process has not yet). */
+  async trigger(runId: string, trigger: Trigger, values?: ReadonlyMap<string, unknown>): Promise<void> {
+    const slot = await this.slot(runId);
+    if (values) for (const [k, v] of values) slot.values.set(k, v);
+    await this.enqueue(slot, trigger);
+  }
+
+  /** Takes over a run after a restart: re-dispatches in-flight jobs, re-arms timers. */
+  async recover(runId: string): Promise<void> {
+    this.slots.delete(runId);
+    await this.trigger(runId, { type: 'recover' });
+  }
+
+  /** The live state of a run this process drives (undefined if it is not loaded). */
+  async state(runId: string): Promise<RunState | undefined> {
+    const slot = this.slots.get(runId);
+    return slot ? (await slot).state : undefined;
+  }
+
+  forget(runId: string): void {
+    this.slots.delete(runId);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.timers.clear();
+  }
+
+  private slot(runId: string): Promise<RunSlot> {
+    let slot = this.slots.get(runId);
+    if (!slot) {
+      slot = this.load(runId);
+      this.slots.set(runId, slot);
+      slot.catch(() => this.slots.delete(runId));
+    }
+    return slot;
+  }
+
+  private async load(runId: string): Promise<RunSlot> {
+    const events = await this.deps.events.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    const ir = await this.deps.loadIr(state.irHash);
+    const slot: RunSlot = { runId, state, ir, values: new Map(), queue: Promise.resolve() };
+    await this.prefetch(slot, refsOf(state));
+    return slot;
+  }
+
+  private async reload(slot: RunSlot): Promise<void> {
+    const events = await this.deps.events.read(slot.runId);
+    slot.state = fold(events, slot.runId);
+    if (slot.state.irHash !== slot.ir.irHash) slot.ir = await this.deps.loadIr(slot.state.irHash);
+    await this.prefetch(slot, refsOf(slot.state));
+  }
+
+  private async prefetch(slot: RunSlot, refs: readonly CasRef[]): Promise<void> {
+    const missing = refs.filter((r) => !slot.values.has(r.$cas));
+    await Promise.all(
+      missing.map(async (r) => {
+        slot.values.set(r.$cas, await this.deps.content.get(r));
+      }),
+    );
+  }
+
+  private enqueue(slot: RunSlot, trigger: Trigger): Promise<void> {
+    const next = slot.queue.then(() => this.apply(slot, trigger));
+    slot.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(slot: RunSlot, trigger: Trigger): Promise<void> {
+    if (trigger.type === 'childFinished' && trigger.output) await this.prefetch(slot, [trigger.output]);
+    for (let tries = 0; ; tries++) {
+      const before = slot.state.seq;
+      const env: DecideEnv = {
+        now: this.deps.now(),
+        random: this.deps.random,
+        newId: this.deps.newId,
+        resolve: (ref) => {
+          if (!slot.values.has(ref.$cas)) {
+            throw new AobError('CONTENT_NOT_LOADED', `content ${ref.$cas} of run ${slot.runId} is not loaded`);
+          }
+          return slot.values.get(ref.$cas);
+        },
+      };
+      const decision = decide(slot.state, slot.ir, trigger, env);
+      if (decision.events.length === 0 && decision.commands.length === 0) return;
+      // Content first: an event never refers to content the store does not hold.
+      for (const b of decision.blobs) slot.values.set(b.ref.$cas, b.value);
+      await Promise.all(decision.blobs.map((b) => this.deps.content.put(b.value)));
+      if (decision.events.length > 0) {
+        try {
+          await this.deps.events.append(slot.runId, slot.ir.irHash, before, decision.events);
+        } catch (err) {
+          if ((err as AobError).code !== 'SEQ_CONFLICT' || tries >= MAX_CONFLICT_RETRIES) throw err;
+          // Another process appended first: refold from the log and decide again.
+          await this.reload(slot);
+          continue;
+        }
+        this.deps.onEvents?.(decision.events);
+      }
+      await this.execute(slot, decision.commands);
+      if (isRunOver(slot.state)) this.slots.delete(slot.runId);
+      return;
+    }
+  }
+
+  private async execute(slot: RunSlot, commands: readonly Command[]): Promise<void> {
+    const publishes: Promise<unknown>[] = [];
+    for (const c of commands) {
+      switch (c.type) {
+        case 'dispatch':
+          publishes.push(this.dispatch(c.job));
+          break;
+        case 'scheduleTimer':
+          this.timers.schedule(c.timerId, c.dueAt, () => this.fire(slot.runId, c.timerId));
+          break;
+        case 'cancelTimer':
+          this.timers.cancel(c.timerId);
+          break;
+        case 'abortJobs':
+          this.deps.abortJobs?.(c.runId, c.nodeIds);
+          break;
+        case 'startChild':
+          publishes.push(this.startChild(c.childRunId, c.workflow, c.inputs, c.parent));
+          break;
+        case 'watchChild':
+          publishes.push(this.watchChild(slot.runId, c.childRunId));
+          break;
+        case 'cancelChild':
+          publishes.push(this.background(this.trigger(c.childRunId, { type: 'cancel', reason: `parent ${slot.runId} ended` })));
+          break;
+        case 'notifyParent':
+          publishes.push(
+            this.background(
+              this.trigger(c.parent.runId, {
+                type: 'childFinished',
+                childRunId: c.childRunId,
+                status: c.status,
+                ...(c.output ? { output: c.output } : {}),
+                ...(c.error ? { error: c.error } : {}),
+              }),
+            ),
+          );
+          break;
+        case 'openTicket':
+        case 'closeTicket':
+          // Local mode derives tickets from the log; the hitl service will act on these.
+          break;
+      }
+    }
+    await Promise.all(publishes);
+  }
+
+  private async dispatch(job: NodeJob): Promise<void> {
+    await this.deps.bus.publish(jobTopic(job.priority), job.runId, job);
+  }
+
+  private fire(runId: string, timerId: string): void {
+    if (this.closed) return;
+    void this.background(this.trigger(runId, { type: 'timerFired', timerId }));
+  }
+
+  private async startChild(childRunId: string, workflow: string, inputs: unknown, parent: { runId: string; nodeId: string }): Promise<void> {
+    let ir: IR;
+    try {
+      ir = await this.deps.resolveWorkflow(workflow);
+    } catch (err) {
+      const e = err as AobError;
+      await this.trigger(parent.runId, {
+        type: 'childFinished',
+        childRunId,
+        status: 'failed',
+        error: { code: e.code ?? 'WORKFLOW_NOT_FOUND', message: e.message, retryable: false },
+      });
+      return;
+    }
+    const problems = ir.checkInputs(inputs);
+    if (problems.length > 0) {
+      await this.trigger(parent.runId, {
+        type: 'childFinished',
+        childRunId,
+        status: 'failed',
+        error: { code: 'INPUT', message: `inputs of ${workflow}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, retryable: false, details: problems },
+      });
+      return;
+    }
+    if (await this.deps.events.getRun(childRunId)) return; // started before a crash
+    await this.start(ir, inputs, { runId: childRunId, parent });
+  }
+
+  private async watchChild(parentRunId: string, childRunId: string): Promise<void> {
+    const child = await this.deps.events.getRun(childRunId);
+    if (!child) return;
+    if (child.status === 'completed' || child.status === 'failed' || child.status === 'cancelled') {
+      const state = fold(await this.deps.events.read(childRunId), childRunId);
+      await this.trigger(parentRunId, {
+        type: 'childFinished',
+        childRunId,
+        status: child.status,
+        ...(state.output ? { output: state.output } : {}),
+        ...(state.error ? { error: state.error } : {}),
+      });
+      return;
+    }
+    await this.recover(childRunId);
+  }
+
+  /** Work started on behalf of another run: its failure must not break the caller's decision. */
+  private async background(p: Promise<void>): Promise<void> {
+    try {
+      await p;
+    } catch (err) {
+      if (!this.closed) process.emitWarning(`aob: ${(err as Error).message}`);
+    }
+  }
+}
