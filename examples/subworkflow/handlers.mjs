@@ -1,0 +1,3 @@
+export function hello(input) {
+  return `hello, ${input.name}`;
+}
