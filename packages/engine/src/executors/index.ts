@@ -1,0 +1,31 @@
+export type {
+  Executor,
+  ExecutorContext,
+  ExecutorOptions,
+  HandlerContext,
+  NodeLogger,
+  TaskHandler,
+} from './types.js';
+export { executorFor, runExecutor } from './registry.js';
+export { taskExecutor } from './task.js';
+export { transformExecutor } from './transform.js';
+export { joinExecutor } from './join.js';
+export {
+  createHttpExecutor,
+  httpExecutor,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+} from './http.js';
+export type { HttpExecutorOptions } from './http.js';
+export type { HttpOutput } from './http/response.js';
+export type { AddressPolicy, DialCandidate, ResolvedAddress, Resolver } from './net/guard.js';
+export { loadHandlers } from './handlers.js';
+export { toJsonOutput } from './json-output.js';
+export { classifyAddress, isForbiddenAddress, parseHostLiteral } from './net/address.js';
+export type {
+  AddressClass,
+  BaseReason,
+  Embedding,
+  ForbiddenReason,
+  HostLiteral,
+} from './net/address.js';

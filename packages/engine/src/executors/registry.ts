@@ -1,0 +1,68 @@
+import { AobError, NodeType, toErrorData } from '@aob/core';
+import type { NodeJob } from '@aob/core';
+import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
+import { httpExecutor } from './http.js';
+import { joinExecutor } from './join.js';
+import { taskExecutor } from './task.js';
+import { transformExecutor } from './transform.js';
+import type { Executor, ExecutorContext } from './types.js';
+
+/**
+ * Node types that run as jobs on a runner. map, subworkflow, approval and timer are driven by the
+ * orchestrator itself and never reach an executor.
+ */
+const EXECUTORS: Partial<Record<NodeType, Executor>> = {
+  [NodeType.task]: taskExecutor,
+  [NodeType.http]: httpExecutor,
+  [NodeType.transform]: transformExecutor,
+  [NodeType.join]: joinExecutor,
+};
+
+export function executorFor(type: NodeType): Executor {
+  const executor = Object.hasOwn(EXECUTORS, type) ? EXECUTORS[type] : undefined;
+  if (executor === undefined) {
+    throw new AobError('UNSUPPORTED_NODE_TYPE', `no executor for node type "${type}"`, {
+      retryable: false,
+      details: { type, supported: Object.keys(EXECUTORS) },
+    });
+  }
+  return executor;
+}
+
+/**
+ * Runs one attempt of `job` under its timeout. The executor sees a signal that aborts when
+ * `ctx.signal` does (same reason) or after `job.timeoutMs` with a retryable 'TIMEOUT'; the result
+ * is raced against that signal, so an executor that ignores it still cannot outlive its timeout.
+ * The timer is always cleared. Anything thrown comes out as an AobError.
+ */
+export async function runExecutor(
+  job: NodeJob,
+  ctx: ExecutorContext,
+  executor: Executor = executorFor(job.type),
+): Promise<unknown> {
+  throwIfAborted(ctx.signal);
+  const { signal, dispose } = linkSignal(
+    ctx.signal,
+    job.timeoutMs,
+    () =>
+      new AobError('TIMEOUT', `node ${job.nodeId} timed out after ${job.timeoutMs} ms`, {
+        retryable: true,
+      }),
+  );
+  try {
+    // Wrapped so a synchronous throw from the executor is raced like a rejection.
+    return await raceAbort(
+      Promise.resolve().then(() => executor(job, { ...ctx, signal })),
+      signal,
+    );
+  } catch (err) {
+    if (err instanceof AobError) throw err;
+    const data = toErrorData(err, 'EXECUTOR_ERROR');
+    throw new AobError(data.code, data.message, {
+      retryable: data.retryable,
+      details: data.details,
+    });
+  } finally {
+    dispose();
+  }
+}
