@@ -6,19 +6,36 @@ import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.aob/**', '**/generated/**', 'bench/results/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.aob/**',
+      '**/generated/**',
+      'bench/results/**',
+    ],
   },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // The check configs include tests (the build configs exclude them).
+      parserOptions: {
+        project: [
+          './packages/*/tsconfig.check.json',
+          './cli/tsconfig.check.json',
+          './tsconfig.tools.json',
+        ],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'import-x': importX },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': ['error', { maxDepth: 10 }],
     },
   },
@@ -31,20 +48,52 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https'], message: 'The core performs no I/O.' },
-            { group: ['pg', 'ioredis', 'kafkajs', 'better-sqlite3', '@aws-sdk/*', '@aob/bus', '@aob/store', '@aob/engine'], message: 'The core talks to no clients.' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'os',
+                'child_process',
+                'crypto',
+                'net',
+                'http',
+                'https',
+              ],
+              message: 'The core performs no I/O.',
+            },
+            {
+              group: [
+                'pg',
+                'ioredis',
+                'kafkajs',
+                'better-sqlite3',
+                '@aws-sdk/*',
+                '@aob/bus',
+                '@aob/store',
+                '@aob/engine',
+              ],
+              message: 'The core talks to no clients.',
+            },
           ],
         },
       ],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Inject the clock.' },
-        { object: 'Math', property: 'random', message: 'Randomness is drawn by the shell and recorded.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Randomness is drawn by the shell and recorded.',
+        },
         { object: 'performance', property: 'now', message: 'Inject the clock.' },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Inject the clock.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Inject the clock.',
+        },
       ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'fetch', 'process', 'crypto'],
     },
