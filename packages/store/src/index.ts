@@ -1,1 +1,13 @@
+// @aob/store: the store ports and their adapters. The conformance suites live in
+// `src/conformance/` and are not exported here (they import vitest).
 export * from './port.js';
+export { StoreErrorCode } from './errors.js';
+export { MemoryEventStore } from './memory-events.js';
+export { MemoryContentStore } from './memory-content.js';
+export { SqliteEventStore } from './sqlite-events.js';
+export type { SqliteEventStoreOptions } from './sqlite-events.js';
+export { MIGRATIONS } from './sqlite-schema.js';
+export type { Migration } from './sqlite-schema.js';
+export { FileContentStore } from './file-content.js';
+export type { FileContentStoreOptions } from './file-content.js';
+export { openLocalStores, openMemoryStores } from './open.js';

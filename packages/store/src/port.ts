@@ -42,7 +42,12 @@ export interface EventStore {
    * dense seqs from expectedSeq+1. If another writer got there first, throws an error with code
    * `SEQ_CONFLICT` and appends nothing. Updates the run summary in the same transaction.
    */
-  append(runId: string, irHash: string, expectedSeq: number, events: readonly AnyNewEvent[]): Promise<AnyRunEvent[]>;
+  append(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+  ): Promise<AnyRunEvent[]>;
   /** Events of a run from seq `fromSeq` (default 1), in order. */
   read(runId: string, fromSeq?: number): Promise<AnyRunEvent[]>;
   getRun(runId: string): Promise<RunSummary | undefined>;

@@ -1,0 +1,178 @@
+// The reference EventStore: plain maps and arrays, no I/O. It defines the behaviour the durable
+// adapters must match (the conformance suite runs against it first) and is fast enough to drive
+// the engine benchmarks: an append is an O(1) seq check plus array pushes.
+//
+// Events are immutable facts, so this adapter shares the appended objects instead of copying
+// them; callers must not mutate an event after appending it or after reading it.
+import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import { seqConflict } from './errors.js';
+import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
+
+interface RunLog {
+  events: AnyRunEvent[];
+  summary: RunSummary;
+  /** Creation order, the tie-break for runs started in the same millisecond (newest first). */
+  order: number;
+}
+
+interface InboxEntry extends InboxCommand {
+  done: boolean;
+}
+
+export class MemoryEventStore implements EventStore {
+  private readonly runs = new Map<string, RunLog>();
+  private readonly workflows = new Map<string, WorkflowRecord[]>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly inbox = new Map<string, InboxEntry[]>();
+  private readonly commands = new Map<number, InboxEntry>();
+  private nextRunOrder = 0;
+  private nextCommandId = 1;
+
+  // Everything up to the first await runs synchronously, so check-then-append is atomic here.
+  async append(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+  ): Promise<AnyRunEvent[]> {
+    const log = this.runs.get(runId);
+    const lastSeq = log === undefined ? 0 : log.summary.lastSeq;
+    if (expectedSeq !== lastSeq) throw seqConflict(runId, expectedSeq, lastSeq);
+    // An empty append is a seq check only: it creates no run and moves nothing.
+    if (events.length === 0) return [];
+
+    const appended: AnyRunEvent[] = new Array<AnyRunEvent>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      appended[i] = toEnvelope(runId, irHash, lastSeq + i + 1, events[i] as AnyNewEvent);
+    }
+    const status = statusAfterAll(events);
+    const updatedAt = (events[events.length - 1] as AnyNewEvent).at;
+
+    if (log === undefined) {
+      const start = runStart(runId, events);
+      const summary: RunSummary = {
+        runId,
+        workflow: start.workflow,
+        irHash,
+        status: status ?? 'running',
+        startedAt: start.startedAt,
+        updatedAt,
+        lastSeq: events.length,
+      };
+      if (start.parentRunId !== undefined) summary.parentRunId = start.parentRunId;
+      this.runs.set(runId, { events: [...appended], summary, order: this.nextRunOrder++ });
+    } else {
+      for (const e of appended) log.events.push(e);
+      const s = log.summary;
+      s.lastSeq += events.length;
+      s.updatedAt = updatedAt;
+      s.irHash = irHash;
+      if (status !== undefined) s.status = status;
+    }
+    return appended;
+  }
+
+  async read(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
+    const log = this.runs.get(runId);
+    // seq n sits at index n-1: the log is dense from 1.
+    return log === undefined ? [] : log.events.slice(Math.max(0, fromSeq - 1));
+  }
+
+  async getRun(runId: string): Promise<RunSummary | undefined> {
+    const log = this.runs.get(runId);
+    return log === undefined ? undefined : { ...log.summary };
+  }
+
+  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+    // An absent or empty status list means no status filter.
+    const wanted =
+      filter.status !== undefined && filter.status.length > 0 ? new Set(filter.status) : undefined;
+    const logs = [...this.runs.values()].filter(
+      (l) => wanted === undefined || wanted.has(l.summary.status),
+    );
+    logs.sort((a, b) => b.summary.startedAt - a.summary.startedAt || b.order - a.order);
+    const limited = filter.limit === undefined ? logs : logs.slice(0, filter.limit);
+    return limited.map((l) => ({ ...l.summary }));
+  }
+
+  async putWorkflow(record: WorkflowRecord): Promise<void> {
+    const versions = this.workflows.get(record.name) ?? [];
+    const i = versions.findIndex((w) => w.version === record.version);
+    // Re-registering a version replaces it in place (as an upsert keeps its row).
+    if (i >= 0) versions[i] = { ...record };
+    else versions.push({ ...record });
+    this.workflows.set(record.name, versions);
+  }
+
+  async getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined> {
+    const versions = this.workflows.get(name) ?? [];
+    let found: WorkflowRecord | undefined;
+    if (version !== undefined) {
+      found = versions.find((w) => w.version === version);
+    } else {
+      // The most recently registered; on a tie, the one registered last.
+      for (const w of versions)
+        if (found === undefined || w.registeredAt >= found.registeredAt) found = w;
+    }
+    return found === undefined ? undefined : { ...found };
+  }
+
+  async listWorkflows(): Promise<WorkflowRecord[]> {
+    const all = [...this.workflows.values()].flat().map((w) => ({ ...w }));
+    return all.sort((a, b) => cmp(a.name, b.name) || a.registeredAt - b.registeredAt);
+  }
+
+  async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const held = this.leases.get(runId);
+    if (held !== undefined && held.owner !== owner && held.expiresAt > now) return false;
+    this.leases.set(runId, { runId, owner, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(runId: string, owner: string): Promise<void> {
+    if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
+  }
+
+  async getLease(runId: string): Promise<Lease | undefined> {
+    const held = this.leases.get(runId);
+    return held === undefined ? undefined : { ...held };
+  }
+
+  async enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number> {
+    const id = this.nextCommandId++;
+    // Payloads are JSON: undefined becomes null, as the durable adapters store it.
+    const entry: InboxEntry = { id, runId, type, payload: payload ?? null, at, done: false };
+    const queue = this.inbox.get(runId);
+    if (queue === undefined) this.inbox.set(runId, [entry]);
+    else queue.push(entry);
+    this.commands.set(id, entry);
+    return id;
+  }
+
+  async pendingCommands(runId: string): Promise<InboxCommand[]> {
+    const queue = this.inbox.get(runId) ?? [];
+    return queue.map(({ id, type, payload, at }) => ({ id, runId, type, payload, at }));
+  }
+
+  async completeCommands(ids: readonly number[]): Promise<void> {
+    const touched = new Set<string>();
+    for (const id of ids) {
+      const entry = this.commands.get(id);
+      if (entry === undefined) continue;
+      entry.done = true;
+      this.commands.delete(id);
+      touched.add(entry.runId);
+    }
+    // Completed commands are forgotten: only pending ones are kept, in id order.
+    for (const runId of touched) {
+      const pending = (this.inbox.get(runId) ?? []).filter((c) => !c.done);
+      if (pending.length === 0) this.inbox.delete(runId);
+      else this.inbox.set(runId, pending);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

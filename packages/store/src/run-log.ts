@@ -1,0 +1,46 @@
+// Rules every EventStore adapter applies to an append, kept in one place so the adapters cannot
+// drift: how an envelope is built, what the first append must contain, how the summary status moves.
+import { statusAfter } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, RunEvent, RunStatus } from '@aob/core';
+import { invalidAppend } from './errors.js';
+
+/** The persisted envelope; optional fields are present only when set (as a JSON round trip gives). */
+export function toEnvelope(
+  runId: string,
+  irHash: string,
+  seq: number,
+  e: AnyNewEvent,
+): AnyRunEvent {
+  const env: RunEvent = { runId, seq, irHash, type: e.type, at: e.at, data: e.data };
+  if (e.actor !== undefined) env.actor = e.actor;
+  if (e.traceparent !== undefined) env.traceparent = e.traceparent;
+  return env as AnyRunEvent;
+}
+
+export interface RunStart {
+  workflow: string; // "name@version"
+  parentRunId?: string;
+  startedAt: number;
+}
+
+/**
+ * What the first append of a run (expectedSeq 0) tells its summary. A run's log opens with
+ * RunStarted at seq 1; anything else is a caller bug, not a conflict, so it is not retryable.
+ */
+export function runStart(runId: string, events: readonly AnyNewEvent[]): RunStart {
+  const first = events[0];
+  if (first?.type !== 'RunStarted') {
+    throw invalidAppend(runId, `a run's first event must be RunStarted, got ${first?.type}`);
+  }
+  const { workflow, parent } = first.data;
+  const start: RunStart = { workflow: `${workflow.name}@${workflow.version}`, startedAt: first.at };
+  if (parent !== undefined) start.parentRunId = parent.runId;
+  return start;
+}
+
+/** The status the run is left in by these events, or undefined if none of them changes it. */
+export function statusAfterAll(events: readonly AnyNewEvent[]): RunStatus | undefined {
+  let status: RunStatus | undefined;
+  for (const e of events) status = statusAfter(e.type) ?? status;
+  return status;
+}

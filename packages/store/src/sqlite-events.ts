@@ -1,0 +1,331 @@
+// The local-mode EventStore: one SQLite file (`<home>/aob.db`) in WAL mode, shared safely by
+// several `aob` processes. SQLite's file locks serialise writers across processes; every
+// multi-statement write runs in BEGIN IMMEDIATE so a transaction takes the write lock before it
+// reads, and waits (busy_timeout) rather than failing on a lock held by another process.
+//
+// Group commit: appends issued in the same turn of the event loop are queued and committed in ONE
+// transaction on setImmediate. Each append keeps its own check (a single guarded UPDATE of its
+// run's last seq), its own outcome and its own promise; a conflicting append changes nothing and
+// does not disturb the others in the batch.
+//
+// Durability: synchronous=NORMAL by default. In WAL mode that survives a crash or kill -9 of any
+// process (a commit is in the WAL before append resolves); only an OS crash or power loss may
+// roll back the last commits, never corrupt the file. That is the contract of local mode; pass
+// `synchronous: 'FULL'` to fsync every (group) commit.
+//
+// better-sqlite3 is synchronous: while another process holds the write lock, a commit waits
+// (up to busy_timeout) on this thread. Transactions are short, so the wait is too.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { AobError } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import { invalidAppend, seqConflict, storeClosed, StoreErrorCode } from './errors.js';
+import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
+import type { RunStart } from './run-log.js';
+import { migrate } from './sqlite-schema.js';
+import {
+  commandFromRow,
+  eventFromRow,
+  leaseFromRow,
+  listRunsByStatusSql,
+  prepareStatements,
+  runFromRow,
+  workflowFromRow,
+} from './sqlite-statements.js';
+import type { RunRow, Statements } from './sqlite-statements.js';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; created with its schema if missing. */
+  path: string;
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How long a write waits for another process's lock before failing with STORE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/** An append waiting for the next group commit; serialised before it is queued. */
+interface QueuedAppend {
+  runId: string;
+  irHash: string;
+  expectedSeq: number;
+  events: readonly AnyNewEvent[];
+  data: string[];
+  envelopes: AnyRunEvent[];
+  /** For a new run: its summary facts… */
+  start: RunStart | undefined;
+  /** …or why its first events cannot open a run. */
+  startError: AobError | undefined;
+  status: RunStatus | undefined;
+  resolve: (events: AnyRunEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export class SqliteEventStore implements EventStore {
+  /** Opens (creating if needed) the store of an `.aob/` home directory: `<home>/aob.db`. */
+  static open(home: string, options: Omit<SqliteEventStoreOptions, 'path'> = {}): SqliteEventStore {
+    mkdirSync(home, { recursive: true });
+    return new SqliteEventStore({ ...options, path: join(home, 'aob.db') });
+  }
+
+  private readonly db: Database;
+  private readonly sql: Statements;
+  private readonly byStatus = new Map<number, Statement<unknown[], RunRow>>();
+  private readonly commitBatch: (batch: readonly QueuedAppend[]) => (AobError | undefined)[];
+  private queue: QueuedAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = new Sqlite(options.path);
+    // busy_timeout first: the pragmas and the migration below may meet another process's lock.
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    // A group commit of many runs dirties many index pages: keep them cached (32 MB) and let the
+    // WAL grow to ~16 MB between checkpoints, so a page rewritten by successive commits is copied
+    // back to the database once.
+    this.db.pragma('cache_size = -32768');
+    this.db.pragma('wal_autocheckpoint = 4000');
+    this.db.pragma('journal_size_limit = 67108864');
+    migrate(this.db, Date.now());
+    this.sql = prepareStatements(this.db);
+    const tx = this.db.transaction((batch: readonly QueuedAppend[]) =>
+      batch.map((a) => this.write(a)),
+    );
+    this.commitBatch = (batch) => tx.immediate(batch);
+  }
+
+  append(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+  ): Promise<AnyRunEvent[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) throw storeClosed();
+      // Everything that can fail without touching the database fails here, before queueing.
+      // A bad opening event is reported only if the run is really new (else it is a conflict).
+      let start: RunStart | undefined;
+      let startError: AobError | undefined;
+      if (expectedSeq === 0 && events.length > 0) {
+        try {
+          start = runStart(runId, events);
+        } catch (err) {
+          startError = err as AobError;
+        }
+      }
+      const data = events.map((e) => serialise(runId, e.data));
+      const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
+      const status = statusAfterAll(events);
+      this.queue.push({
+        runId,
+        irHash,
+        expectedSeq,
+        events,
+        data,
+        envelopes,
+        start,
+        startError,
+        status,
+        resolve,
+        reject,
+      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    this.commit(batch);
+  };
+
+  private commit(batch: readonly QueuedAppend[]): void {
+    let outcomes: (AobError | undefined)[];
+    try {
+      outcomes = this.commitBatch(batch);
+    } catch (err) {
+      // The transaction rolled back. A lock timeout would recur for each item, so it fails the
+      // whole batch; any other error (say, an events primary-key hit) is isolated by retrying
+      // each append in its own transaction.
+      if (batch.length > 1 && !isBusy(err)) {
+        for (const a of batch) this.commit([a]);
+        return;
+      }
+      for (const a of batch) a.reject(this.toStoreError(err, a));
+      return;
+    }
+    batch.forEach((a, i) => {
+      const failure = outcomes[i];
+      if (failure === undefined) a.resolve(a.envelopes);
+      else a.reject(failure);
+    });
+  }
+
+  /** Writes one append inside the batch transaction; returns its conflict instead of throwing. */
+  private write(a: QueuedAppend): AobError | undefined {
+    const { runId, irHash, expectedSeq, events } = a;
+    const n = events.length;
+    if (n === 0) {
+      const last = this.lastSeq(runId);
+      return last === expectedSeq ? undefined : seqConflict(runId, expectedSeq, last);
+    }
+    if (a.startError !== undefined) {
+      const last = this.lastSeq(runId);
+      return last === 0 ? a.startError : seqConflict(runId, expectedSeq, last);
+    }
+    const lastSeq = expectedSeq + n;
+    const updatedAt = (events[n - 1] as AnyNewEvent).at;
+    // The guard comes first, so a conflicting append writes nothing at all.
+    const moved =
+      a.start !== undefined
+        ? this.sql.createRun.run(
+            runId,
+            a.start.workflow,
+            irHash,
+            a.status ?? 'running',
+            a.start.startedAt,
+            updatedAt,
+            lastSeq,
+            a.start.parentRunId ?? null,
+          ).changes
+        : this.sql.advanceRun.run(lastSeq, updatedAt, irHash, a.status ?? null, runId, expectedSeq)
+            .changes;
+    if (moved !== 1) return seqConflict(runId, expectedSeq, this.lastSeq(runId));
+    for (let i = 0; i < n; i++) {
+      const e = events[i] as AnyNewEvent;
+      this.sql.insertEvent.run(
+        runId,
+        expectedSeq + i + 1,
+        e.type,
+        e.at,
+        irHash,
+        a.data[i] as string,
+        e.actor ?? null,
+        e.traceparent ?? null,
+      );
+    }
+    return undefined;
+  }
+
+  private toStoreError(err: unknown, a: QueuedAppend): unknown {
+    const code = sqliteCode(err);
+    // Another writer's events at our seqs: the same situation as a failed guard.
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      return seqConflict(a.runId, a.expectedSeq, this.lastSeq(a.runId));
+    }
+    if (isBusy(err)) {
+      return new AobError(
+        StoreErrorCode.StoreBusy,
+        `database is locked: ${(err as Error).message}`,
+        {
+          retryable: true,
+        },
+      );
+    }
+    return err;
+  }
+
+  private lastSeq(runId: string): number {
+    return this.sql.lastSeq.get(runId)?.last_seq ?? 0;
+  }
+
+  async read(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
+    return this.sql.readEvents.all(runId, fromSeq).map(eventFromRow);
+  }
+
+  async getRun(runId: string): Promise<RunSummary | undefined> {
+    const row = this.sql.getRun.get(runId);
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
+  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+    const limit = filter.limit ?? -1; // LIMIT -1: no limit
+    const statuses = filter.status ?? [];
+    // An absent or empty status list means no status filter.
+    if (statuses.length === 0) return this.sql.listRuns.all(limit).map(runFromRow);
+    let stmt = this.byStatus.get(statuses.length);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<unknown[], RunRow>(listRunsByStatusSql(statuses.length));
+      this.byStatus.set(statuses.length, stmt);
+    }
+    return stmt.all(...statuses, limit).map(runFromRow);
+  }
+
+  async putWorkflow(record: WorkflowRecord): Promise<void> {
+    this.sql.putWorkflow.run(record.name, record.version, record.irHash, record.registeredAt);
+  }
+
+  async getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined> {
+    const row =
+      version === undefined
+        ? this.sql.latestWorkflow.get(name)
+        : this.sql.getWorkflow.get(name, version);
+    return row === undefined ? undefined : workflowFromRow(row);
+  }
+
+  async listWorkflows(): Promise<WorkflowRecord[]> {
+    return this.sql.listWorkflows.all().map(workflowFromRow);
+  }
+
+  async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.sql.acquireLease.run(runId, owner, now + ttlMs, now).changes === 1;
+  }
+
+  async releaseLease(runId: string, owner: string): Promise<void> {
+    this.sql.releaseLease.run(runId, owner);
+  }
+
+  async getLease(runId: string): Promise<Lease | undefined> {
+    const row = this.sql.getLease.get(runId);
+    return row === undefined ? undefined : leaseFromRow(row);
+  }
+
+  async enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number> {
+    const json = JSON.stringify(payload ?? null);
+    return Number(this.sql.enqueue.run(runId, type, json, at).lastInsertRowid);
+  }
+
+  async pendingCommands(runId: string): Promise<InboxCommand[]> {
+    return this.sql.pending.all(runId).map(commandFromRow);
+  }
+
+  async completeCommands(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .transaction(() => {
+        for (const id of ids) this.sql.complete.run(id);
+      })
+      .immediate();
+  }
+
+  /** Commits what is queued, then closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.flush();
+    this.db.close();
+  }
+}
+
+function serialise(runId: string, data: unknown): string {
+  try {
+    return JSON.stringify(data);
+  } catch (err) {
+    throw invalidAppend(runId, `event data is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const isBusy = (err: unknown): boolean => sqliteCode(err)?.startsWith('SQLITE_BUSY') === true;

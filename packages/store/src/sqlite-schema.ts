@@ -1,0 +1,110 @@
+// Versioned schema of the local (SQLite) store. Migrations are append-only: never edit a shipped
+// one, add the next number. `migrate` applies the missing ones inside one BEGIN IMMEDIATE
+// transaction, so several processes opening the same file at once apply each exactly once.
+//
+// JSON columns are declared TEXT on purpose: a column declared `JSON` would get NUMERIC affinity
+// and SQLite would turn the text '42' into the integer 42.
+import { AobError } from '@aob/core';
+import type { Database } from 'better-sqlite3';
+import { StoreErrorCode } from './errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, events, workflows, leases, inbox',
+    sql: `
+      CREATE TABLE runs (
+        run_id        TEXT PRIMARY KEY,
+        workflow      TEXT NOT NULL,
+        ir_hash       TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        started_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        last_seq      INTEGER NOT NULL,
+        parent_run_id TEXT
+      );
+      CREATE INDEX runs_by_start ON runs (started_at);
+      CREATE INDEX runs_by_status ON runs (status, started_at);
+
+      -- The primary key is the optimistic-concurrency guard: one writer per (run, seq).
+      -- A rowid table (not WITHOUT ROWID) on purpose: rows are appended at the end of the table
+      -- and only the small (run_id, seq) index is written out of order, which halves the pages
+      -- a group commit of many runs dirties.
+      CREATE TABLE events (
+        run_id      TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        ir_hash     TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        actor       TEXT,
+        traceparent TEXT,
+        PRIMARY KEY (run_id, seq)
+      );
+
+      CREATE TABLE workflows (
+        name          TEXT NOT NULL,
+        version       TEXT NOT NULL,
+        ir_hash       TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+
+      CREATE TABLE leases (
+        run_id     TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE inbox (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id  TEXT NOT NULL,
+        type    TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at      INTEGER NOT NULL,
+        done    INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX inbox_pending ON inbox (run_id, id) WHERE done = 0;
+    `,
+  },
+];
+
+/** Brings the schema up to the latest version; returns the versions it applied. */
+export function migrate(db: Database, now: number): number[] {
+  const applied: number[] = [];
+  const run = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const row = db
+      .prepare<[], { v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')
+      .get();
+    const current = row?.v ?? 0;
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+    if (current > latest) {
+      throw new AobError(
+        StoreErrorCode.SchemaTooNew,
+        `database schema is at version ${current}, this aob knows up to ${latest}`,
+      );
+    }
+    const record = db.prepare(
+      'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+    );
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, now);
+      applied.push(m.version);
+    }
+  });
+  run.immediate();
+  return applied;
+}

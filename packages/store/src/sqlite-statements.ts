@@ -1,0 +1,172 @@
+// Every SQL statement of the SQLite event store, prepared once per connection, with the row shapes
+// they return and the mapping from rows to port records.
+import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { Database, Statement } from 'better-sqlite3';
+import type { InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+
+export interface EventRow {
+  run_id: string;
+  seq: number;
+  type: string;
+  at: number;
+  ir_hash: string;
+  data: string;
+  actor: string | null;
+  traceparent: string | null;
+}
+
+export interface RunRow {
+  run_id: string;
+  workflow: string;
+  ir_hash: string;
+  status: string;
+  started_at: number;
+  updated_at: number;
+  last_seq: number;
+  parent_run_id: string | null;
+}
+
+interface WorkflowRow {
+  name: string;
+  version: string;
+  ir_hash: string;
+  registered_at: number;
+}
+
+interface LeaseRow {
+  run_id: string;
+  owner: string;
+  expires_at: number;
+}
+
+interface InboxRow {
+  id: number;
+  run_id: string;
+  type: string;
+  payload: string;
+  at: number;
+}
+
+type Nullable = string | null;
+
+export interface Statements {
+  insertEvent: Statement<[string, number, string, number, string, string, Nullable, Nullable]>;
+  readEvents: Statement<[string, number], EventRow>;
+  createRun: Statement<[string, string, string, string, number, number, number, Nullable]>;
+  advanceRun: Statement<[number, number, string, Nullable, string, number]>;
+  lastSeq: Statement<[string], { last_seq: number }>;
+  getRun: Statement<[string], RunRow>;
+  listRuns: Statement<[number], RunRow>;
+  putWorkflow: Statement<[string, string, string, number]>;
+  getWorkflow: Statement<[string, string], WorkflowRow>;
+  latestWorkflow: Statement<[string], WorkflowRow>;
+  listWorkflows: Statement<[], WorkflowRow>;
+  acquireLease: Statement<[string, string, number, number]>;
+  releaseLease: Statement<[string, string]>;
+  getLease: Statement<[string], LeaseRow>;
+  enqueue: Statement<[string, string, string, number]>;
+  pending: Statement<[string], InboxRow>;
+  complete: Statement<[number]>;
+}
+
+export function prepareStatements(db: Database): Statements {
+  return {
+    insertEvent: db.prepare(
+      `INSERT INTO events (run_id, seq, type, at, ir_hash, data, actor, traceparent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    readEvents: db.prepare('SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq'),
+    // A new run: does nothing (0 changes) if the run exists, which the caller reports as a conflict.
+    createRun: db.prepare(
+      `INSERT INTO runs (run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO NOTHING`,
+    ),
+    // Check-and-move in one statement: 0 changes means the run's last seq is not the expected one.
+    advanceRun: db.prepare(
+      `UPDATE runs SET last_seq = ?, updated_at = ?, ir_hash = ?, status = COALESCE(?, status)
+       WHERE run_id = ? AND last_seq = ?`,
+    ),
+    lastSeq: db.prepare('SELECT last_seq FROM runs WHERE run_id = ?'),
+    getRun: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
+    // rowid breaks ties between runs started in the same millisecond: later insert, newer run.
+    listRuns: db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?'),
+
+    putWorkflow: db.prepare(
+      `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name, version) DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at`,
+    ),
+    getWorkflow: db.prepare('SELECT * FROM workflows WHERE name = ? AND version = ?'),
+    latestWorkflow: db.prepare(
+      'SELECT * FROM workflows WHERE name = ? ORDER BY registered_at DESC, rowid DESC LIMIT 1',
+    ),
+    listWorkflows: db.prepare('SELECT * FROM workflows ORDER BY name, registered_at, rowid'),
+
+    // One statement, so atomic across processes: take the lease if it is free, expired, or ours.
+    acquireLease: db.prepare(
+      `INSERT INTO leases (run_id, owner, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
+    ),
+    releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),
+    getLease: db.prepare('SELECT * FROM leases WHERE run_id = ?'),
+
+    enqueue: db.prepare('INSERT INTO inbox (run_id, type, payload, at) VALUES (?, ?, ?, ?)'),
+    pending: db.prepare(
+      'SELECT id, run_id, type, payload, at FROM inbox WHERE run_id = ? AND done = 0 ORDER BY id',
+    ),
+    complete: db.prepare('UPDATE inbox SET done = 1 WHERE id = ?'),
+  };
+}
+
+/** `SELECT … WHERE status IN (…)` has one shape per list length; prepared on first use. */
+export function listRunsByStatusSql(count: number): string {
+  const marks = new Array<string>(count).fill('?').join(', ');
+  return `SELECT * FROM runs WHERE status IN (${marks}) ORDER BY started_at DESC, rowid DESC LIMIT ?`;
+}
+
+export function eventFromRow(r: EventRow): AnyRunEvent {
+  const e = {
+    runId: r.run_id,
+    seq: r.seq,
+    irHash: r.ir_hash,
+    type: r.type,
+    at: r.at,
+    data: JSON.parse(r.data) as unknown,
+  } as AnyRunEvent;
+  if (r.actor !== null) e.actor = r.actor;
+  if (r.traceparent !== null) e.traceparent = r.traceparent;
+  return e;
+}
+
+export function runFromRow(r: RunRow): RunSummary {
+  const s: RunSummary = {
+    runId: r.run_id,
+    workflow: r.workflow,
+    irHash: r.ir_hash,
+    status: r.status as RunStatus,
+    startedAt: r.started_at,
+    updatedAt: r.updated_at,
+    lastSeq: r.last_seq,
+  };
+  if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
+  return s;
+}
+
+export function workflowFromRow(r: WorkflowRow): WorkflowRecord {
+  return { name: r.name, version: r.version, irHash: r.ir_hash, registeredAt: r.registered_at };
+}
+
+export function leaseFromRow(r: LeaseRow): Lease {
+  return { runId: r.run_id, owner: r.owner, expiresAt: r.expires_at };
+}
+
+export function commandFromRow(r: InboxRow): InboxCommand {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    type: r.type,
+    payload: JSON.parse(r.payload) as unknown,
+    at: r.at,
+  };
+}
