@@ -6,7 +6,6 @@ import type { NodeJob } from './messages.js';
 import type { Decider } from './decider.js';
 import type { NodeState } from './state.js';
 import { FINISHED, isRunOver } from './state.js';
-import { node } from './evolve.js';
 import { descendantsOf } from './graph.js';
 
 /**
@@ -23,13 +22,13 @@ export function advance(d: Decider, touched: readonly number[] | 'all', rescanne
   while (queue.length > 0 && !isRunOver(d.state)) {
     const i = queue.shift()!;
     const n = ir.nodes[i]!;
-    if (node(d.state, n.id).status !== 'pending') continue;
+    if ((d.state.nodes[n.id]?.status ?? 'pending') !== 'pending') continue;
     const verdict = readiness(d, i);
     if (verdict === 'wait') continue;
     if (verdict === 'skip')
       d.emit('NodeSkipped', { nodeId: n.id, reason: 'no incoming edge taken' });
     else start(d, n);
-    if (FINISHED.has(node(d.state, n.id).status)) {
+    if (FINISHED.has(d.state.nodes[n.id]?.status ?? 'pending')) {
       for (const e of ir.out[i] ?? []) queue.push(ir.edges[e]!.to);
     }
   }
