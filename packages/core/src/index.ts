@@ -12,3 +12,14 @@ export { evolve, fold } from './run/evolve.js';
 export { decide } from './run/decide.js';
 export { retryDelayMs } from './run/backoff.js';
 export { descendantsOf } from './run/graph.js';
+export * from './expr/index.js';
+export { validateDefinition, portsOf, DEFAULT_MAX_NODES } from './definition/validate.js';
+export {
+  checkSchema,
+  SchemaName,
+  workflowSchema,
+  eventSchema,
+  patchSchema,
+} from './definition/schemas.js';
+export type { PatchDocument, PatchOperation } from './generated/patch.js';
+export { compile, compileCached, irHashOf, DEFINITION_DEFAULTS } from './ir/compile.js';

@@ -18,6 +18,19 @@ export const NodeType = {
 } as const;
 export type NodeType = (typeof NodeType)[keyof typeof NodeType];
 
+/** The node types a map body may have: those a runner executes as one job. */
+export const MapBodyType = {
+  task: 'task',
+  http: 'http',
+  transform: 'transform',
+  llm: 'llm',
+  agent: 'agent',
+  code: 'code',
+  fs: 'fs',
+  search: 'search',
+} as const;
+export type MapBodyType = (typeof MapBodyType)[keyof typeof MapBodyType];
+
 export const Priority = { high: 'high', medium: 'medium', low: 'low' } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
@@ -54,7 +67,7 @@ export interface NodeDefinition {
 }
 
 /** A map body: a node without an id, run once per item. */
-export type MapBody = Omit<NodeDefinition, 'id'>;
+export type MapBody = Omit<NodeDefinition, 'id' | 'type'> & { type: MapBodyType };
 
 export interface EdgeDefinition {
   from: string;
@@ -66,6 +79,8 @@ export interface EdgeDefinition {
 }
 
 export interface WorkflowDefinition {
+  /** The schema the document follows (for editors); ignored by the engine. */
+  $schema?: string;
   name: string;
   version: string;
   description?: string;
@@ -76,3 +91,15 @@ export interface WorkflowDefinition {
   edges?: EdgeDefinition[];
   output?: unknown;
 }
+
+// The `with` block of each node type that has one, as the schema defines it.
+export type {
+  TaskConfig,
+  HttpConfig,
+  TransformConfig,
+  MapConfig,
+  JoinConfig,
+  SubworkflowConfig,
+  ApprovalConfig,
+  TimerConfig,
+} from '../generated/workflow.js';

@@ -1,0 +1,70 @@
+// A workflow's `inputs` is a JSON Schema for its run inputs. It is compiled with ajv in strict
+// mode, so a typo'd keyword or an unknown format is reported when the definition is validated
+// instead of silently validating nothing.
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Problem } from '../errors.js';
+import { problemsFromAjv } from './problems.js';
+
+// ajv-formats is not a dependency of the core; these cover the common formats (RFC 3339 and
+// friends), checked syntactically.
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
+  date: DATE,
+  time: TIME,
+  'date-time': (s) => {
+    const [date, time, ...rest] = s.split(/t/i);
+    return (
+      rest.length === 0 &&
+      date !== undefined &&
+      time !== undefined &&
+      DATE.test(date) &&
+      TIME.test(time)
+    );
+  },
+  email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  uri: /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/,
+  'uri-reference': /^[^\s]*$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  hostname:
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+  ipv4: /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+};
+
+let ajv: Ajv2020 | undefined;
+
+function inputsAjv(): Ajv2020 {
+  ajv ??= new Ajv2020({
+    allErrors: true,
+    strict: true,
+    // Users write `required` beside `properties` in sub-schemas freely and rely on implicit types.
+    strictRequired: false,
+    strictTypes: false,
+    allowUnionTypes: true,
+    verbose: true,
+    // Compiled validators are cached by the caller (by IR hash), not inside ajv by schema.
+    addUsedSchema: false,
+    formats: FORMATS,
+  });
+  return ajv;
+}
+
+/** Compiles an inputs schema, or explains why it cannot be compiled. */
+export function compileInputsSchema(
+  schema: object,
+): { ok: true; validate: ValidateFunction } | { ok: false; message: string } {
+  const a = inputsAjv();
+  try {
+    return { ok: true, validate: a.compile(schema) };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    // The caller keeps the validator; ajv need not keep the schema (it would grow without bound).
+    a.removeSchema(schema);
+  }
+}
+
+/** Checks run inputs with a compiled inputs schema; every problem has code `INPUT`. */
+export function inputProblems(validate: ValidateFunction, inputs: unknown): Problem[] {
+  return validate(inputs) ? [] : problemsFromAjv(validate.errors, 'INPUT');
+}

@@ -1,0 +1,359 @@
+// generated — do not edit; run npm run gen (scripts/gen-types.mjs) after changing schemas/event.schema.json
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "eventType".
+ */
+export type EventType =
+  | 'RunStarted'
+  | 'NodeScheduled'
+  | 'NodeStarted'
+  | 'NodeSucceeded'
+  | 'NodeFailed'
+  | 'NodeRetryScheduled'
+  | 'NodeSkipped'
+  | 'NodeLog'
+  | 'TimerScheduled'
+  | 'TimerFired'
+  | 'ApprovalRequested'
+  | 'ApprovalEscalated'
+  | 'ApprovalDecided'
+  | 'PatchProposed'
+  | 'PatchRejected'
+  | 'PatchApplied'
+  | 'PatchReverted'
+  | 'ChildRunStarted'
+  | 'RunWaiting'
+  | 'RunCompleted'
+  | 'RunFailed'
+  | 'RunCancelled';
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "irHash".
+ */
+export type IrHash = string;
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeId".
+ */
+export type NodeId = string;
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "priority".
+ */
+export type Priority = 'high' | 'medium' | 'low';
+
+/**
+ * A persisted run event. `seq` is dense per run, from 1; `data` depends on `type`.
+ */
+export interface RunEventEnvelope {
+  runId: string;
+  seq: number;
+  type: EventType;
+  /**
+   * Epoch milliseconds, from the injected clock.
+   */
+  at: number;
+  irHash: IrHash;
+  data: {
+    [k: string]: unknown;
+  };
+  actor?: string;
+  /**
+   * W3C trace context.
+   */
+  traceparent?: string;
+}
+/**
+ * A reference to a value in the content-addressed store: sha256 of its RFC 8785 canonical JSON.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "casRef".
+ */
+export interface CasRef {
+  $cas: `sha256:${string}`;
+  size: number;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "errorData".
+ */
+export interface ErrorData {
+  code: string;
+  message: string;
+  retryable: boolean;
+  details?: unknown;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "problem".
+ */
+export interface Problem {
+  code: string;
+  path: string;
+  message: string;
+}
+/**
+ * Recorded outcome of a node in an earlier run, reused by a replay.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "recordedResult".
+ */
+export interface RecordedResult {
+  outcome: 'succeeded' | 'failed';
+  output?: CasRef;
+  error?: ErrorData;
+  route: string[];
+  ports?: string[];
+  inputHash?: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "replaySpec".
+ */
+export interface ReplaySpec {
+  of: string;
+  fromNode: NodeId;
+  mode: 'freeze' | 'live';
+  /**
+   * Recorded results of the original run, by node id.
+   */
+  recorded: {
+    [k: string]: RecordedResult;
+  };
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "runStartedData".
+ */
+export interface RunStartedData {
+  workflow: {
+    name: string;
+    version: string;
+  };
+  inputs: CasRef;
+  parent?: {
+    runId: string;
+    nodeId: NodeId;
+  };
+  replay?: ReplaySpec;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeScheduledData".
+ */
+export interface NodeScheduledData {
+  nodeId: NodeId;
+  attempt: number;
+  iteration?: number;
+  input: CasRef;
+  inputHash: string;
+  priority: Priority;
+  /**
+   * For a map node: how many items it fans out over.
+   */
+  items?: number;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeStartedData".
+ */
+export interface NodeStartedData {
+  nodeId: NodeId;
+  attempt: number;
+  iteration?: number;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeSucceededData".
+ */
+export interface NodeSucceededData {
+  nodeId: NodeId;
+  attempt: number;
+  iteration?: number;
+  output: CasRef;
+  /**
+   * Outcome ports that fired (success; or approved/rejected/timeout). Absent for iterations.
+   */
+  ports?: string[];
+  /**
+   * Target node ids of the outgoing edges taken. Absent for iterations.
+   */
+  route?: string[];
+  /**
+   * Set when the output was not computed but reused from an earlier run.
+   */
+  reused?: 'recorded' | 'frozen';
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeFailedData".
+ */
+export interface NodeFailedData {
+  nodeId: NodeId;
+  attempt: number;
+  iteration?: number;
+  error: ErrorData;
+  /**
+   * No retry follows: the node (or iteration) has failed for good.
+   */
+  final: boolean;
+  /**
+   * A final failure caught by a `failure` edge.
+   */
+  handled?: boolean;
+  route?: string[];
+  reused?: 'recorded';
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeRetryScheduledData".
+ */
+export interface NodeRetryScheduledData {
+  nodeId: NodeId;
+  iteration?: number;
+  attempt: number;
+  delayMs: number;
+  dueAt: number;
+  timerId: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeSkippedData".
+ */
+export interface NodeSkippedData {
+  nodeId: NodeId;
+  reason: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeLogData".
+ */
+export interface NodeLogData {
+  nodeId: NodeId;
+  attempt: number;
+  level: string;
+  message: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "timerScheduledData".
+ */
+export interface TimerScheduledData {
+  timerId: string;
+  nodeId: NodeId;
+  dueAt: number;
+  purpose: 'timer' | 'approval';
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "timerFiredData".
+ */
+export interface TimerFiredData {
+  timerId: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "approvalRequestedData".
+ */
+export interface ApprovalRequestedData {
+  ticketId: string;
+  nodeId: NodeId;
+  approvers: string[];
+  quorum: number;
+  dueAt?: number;
+  timerId?: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "approvalEscalatedData".
+ */
+export interface ApprovalEscalatedData {
+  ticketId: string;
+  approvers: string[];
+  dueAt?: number;
+  timerId?: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "approvalDecidedData".
+ */
+export interface ApprovalDecidedData {
+  ticketId: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  reason?: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "patchProposedData".
+ */
+export interface PatchProposedData {
+  patchId: string;
+  /**
+   * The proposed patch document, as received (it may be invalid).
+   */
+  patch: unknown;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "patchRejectedData".
+ */
+export interface PatchRejectedData {
+  patchId: string;
+  violations: Problem[];
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "patchAppliedData".
+ */
+export interface PatchAppliedData {
+  patchId: string;
+  irHash: IrHash;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "patchRevertedData".
+ */
+export interface PatchRevertedData {
+  patchId: string;
+  irHash: IrHash;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "childRunStartedData".
+ */
+export interface ChildRunStartedData {
+  nodeId: NodeId;
+  childRunId: string;
+  workflow: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "runWaitingData".
+ */
+export interface RunWaitingData {
+  tickets: string[];
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "runCompletedData".
+ */
+export interface RunCompletedData {
+  output: CasRef;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "runFailedData".
+ */
+export interface RunFailedData {
+  error: ErrorData;
+  nodeId?: NodeId;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "runCancelledData".
+ */
+export interface RunCancelledData {
+  reason?: string;
+  by?: string;
+}

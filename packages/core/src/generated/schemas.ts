@@ -1,0 +1,963 @@
+// generated — do not edit; run npm run gen (scripts/gen-types.mjs) after changing schemas/*.schema.json
+// The JSON Schemas as values, for validators in the pure core (no JSON import at runtime).
+
+/** schemas/workflow.schema.json */
+export const workflowSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://aob.dev/schemas/workflow.schema.json',
+  title: 'WorkflowDefinition',
+  description:
+    'An aob workflow: a JSON graph of nodes. Strings in `with`, `input`, `when` and `output` that are exactly `{% … %}` are JSONata expressions.',
+  type: 'object',
+  required: ['name', 'version', 'nodes'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string', description: 'The schema this document follows (for editors).' },
+    name: { $ref: '#/$defs/workflowName' },
+    version: { $ref: '#/$defs/version' },
+    description: { type: 'string' },
+    inputs: {
+      type: 'object',
+      description: 'A JSON Schema (2020-12) that run inputs must satisfy.',
+    },
+    defaults: { $ref: '#/$defs/defaults' },
+    limits: { $ref: '#/$defs/limits' },
+    nodes: { type: 'array', minItems: 1, items: { $ref: '#/$defs/node' } },
+    edges: { type: 'array', items: { $ref: '#/$defs/edge' } },
+    output: { description: "The run's output, usually an expression over `nodes`." },
+  },
+  $defs: {
+    expression: {
+      type: 'string',
+      description: 'A JSONata expression in {% … %}.',
+      pattern: '^\\s*\\{%[\\s\\S]*%\\}\\s*$',
+    },
+    nodeId: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
+    workflowName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
+    version: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$' },
+    workflowRef: {
+      type: 'string',
+      description: '`name` or `name@version`.',
+      pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}(@[A-Za-z0-9][A-Za-z0-9._+-]{0,63})?$',
+    },
+    httpUrl: {
+      type: 'string',
+      description: 'An http(s) URL, or an expression that yields one.',
+      pattern: '^(https?://[^\\s]+|\\s*\\{%[\\s\\S]*%\\}\\s*)$',
+    },
+    instantOrExpression: {
+      type: 'string',
+      description: 'An ISO 8601 date-time with a time zone, or an expression that yields one.',
+      pattern:
+        '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})|\\s*\\{%[\\s\\S]*%\\}\\s*)$',
+    },
+    nodeType: {
+      enum: [
+        'task',
+        'http',
+        'transform',
+        'llm',
+        'agent',
+        'map',
+        'join',
+        'subworkflow',
+        'approval',
+        'timer',
+        'code',
+        'fs',
+        'search',
+      ],
+    },
+    bodyType: {
+      description: 'The node types a map body may have: those a runner executes as a job.',
+      enum: ['task', 'http', 'transform', 'llm', 'agent', 'code', 'fs', 'search'],
+    },
+    priority: { enum: ['high', 'medium', 'low'] },
+    timeoutMs: { type: 'integer', minimum: 1 },
+    msOrExpression: {
+      description: 'Milliseconds, or an expression that yields them.',
+      type: ['integer', 'string'],
+      minimum: 0,
+      if: { type: 'string' },
+      then: { $ref: '#/$defs/expression' },
+    },
+    retry: {
+      title: 'RetryOptions',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, default: 3 },
+        initialMs: { type: 'integer', minimum: 0, default: 200 },
+        multiplier: { type: 'number', minimum: 1, default: 2 },
+        maxMs: { type: 'integer', minimum: 0, default: 10000 },
+        jitter: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          default: 0.2,
+          description: 'Fraction of each delay that is randomised (0 = none, 1 = full jitter).',
+        },
+      },
+    },
+    defaults: {
+      title: 'Defaults',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        retry: { $ref: '#/$defs/retry' },
+        timeoutMs: { $ref: '#/$defs/timeoutMs', default: 30000 },
+        priority: { $ref: '#/$defs/priority', default: 'medium' },
+      },
+    },
+    limits: {
+      title: 'Limits',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxNodes: { type: 'integer', minimum: 1, default: 200 },
+        maxAgentSpawns: { type: 'integer', minimum: 0, default: 5 },
+        maxPatchesPerRun: { type: 'integer', minimum: 0, default: 20 },
+      },
+    },
+    node: {
+      title: 'NodeDefinition',
+      type: 'object',
+      required: ['id', 'type'],
+      additionalProperties: false,
+      properties: {
+        id: { $ref: '#/$defs/nodeId' },
+        type: { $ref: '#/$defs/nodeType' },
+        with: { type: 'object', description: "The type's configuration." },
+        input: { $ref: '#/$defs/expression' },
+        retry: { $ref: '#/$defs/retry' },
+        timeoutMs: { $ref: '#/$defs/timeoutMs' },
+        priority: { $ref: '#/$defs/priority' },
+        description: { type: 'string' },
+      },
+      allOf: [{ $ref: '#/$defs/typedWith' }],
+    },
+    mapBody: {
+      title: 'MapBody',
+      description: 'A node without an id, run once per item.',
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { $ref: '#/$defs/bodyType' },
+        with: { type: 'object', description: "The type's configuration." },
+        input: { $ref: '#/$defs/expression' },
+        retry: { $ref: '#/$defs/retry' },
+        timeoutMs: { $ref: '#/$defs/timeoutMs' },
+        priority: { $ref: '#/$defs/priority' },
+        description: { type: 'string' },
+      },
+      allOf: [{ $ref: '#/$defs/jobTypedWith' }],
+    },
+    typedWith: {
+      description: 'The `with` schema of each node type.',
+      allOf: [
+        { $ref: '#/$defs/jobTypedWith' },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'map' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/mapConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'join' } } },
+          then: { type: 'object', properties: { with: { $ref: '#/$defs/joinConfig' } } },
+        },
+        {
+          if: {
+            type: 'object',
+            required: ['type'],
+            properties: { type: { const: 'subworkflow' } },
+          },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/subworkflowConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'approval' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/approvalConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'timer' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/timerConfig' } },
+          },
+        },
+      ],
+    },
+    jobTypedWith: {
+      description:
+        'The `with` schema of each node type a runner executes (the types a map body may have).',
+      allOf: [
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'task' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/taskConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'http' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/httpConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'transform' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/transformConfig' } },
+          },
+        },
+      ],
+    },
+    taskConfig: {
+      title: 'TaskConfig',
+      description: 'Runs a registered handler; other properties are passed to it as configuration.',
+      type: 'object',
+      required: ['handler'],
+      properties: { handler: { type: 'string', minLength: 1 } },
+    },
+    httpConfig: {
+      title: 'HttpConfig',
+      type: 'object',
+      required: ['method', 'url'],
+      additionalProperties: false,
+      properties: {
+        method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
+        url: { $ref: '#/$defs/httpUrl' },
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        body: { description: 'The request body (JSON), or an expression.' },
+        timeoutMs: { $ref: '#/$defs/timeoutMs' },
+      },
+    },
+    transformConfig: {
+      title: 'TransformConfig',
+      type: 'object',
+      required: ['value'],
+      additionalProperties: false,
+      properties: {
+        value: {
+          description: "The node's output: a JSON value whose expression strings are evaluated.",
+        },
+      },
+    },
+    mapConfig: {
+      title: 'MapConfig',
+      type: 'object',
+      required: ['items', 'body'],
+      additionalProperties: false,
+      properties: {
+        items: {
+          type: ['string', 'array'],
+          description: 'The array to fan out over, or an expression that yields it.',
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        concurrency: { type: 'integer', minimum: 1, default: 4 },
+        body: { $ref: '#/$defs/mapBody' },
+      },
+    },
+    joinConfig: {
+      title: 'JoinConfig',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ['all', 'any', 'n'], default: 'all' },
+        n: { type: 'integer', minimum: 1 },
+      },
+      if: { type: 'object', required: ['mode'], properties: { mode: { const: 'n' } } },
+      then: { type: 'object', required: ['n'], properties: { n: true } },
+    },
+    subworkflowConfig: {
+      title: 'SubworkflowConfig',
+      type: 'object',
+      required: ['workflow'],
+      additionalProperties: false,
+      properties: {
+        workflow: { $ref: '#/$defs/workflowRef' },
+        inputs: { description: "The child run's inputs, or an expression that yields them." },
+      },
+    },
+    approvalConfig: {
+      title: 'ApprovalConfig',
+      type: 'object',
+      required: ['approvers'],
+      additionalProperties: false,
+      properties: {
+        approvers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        quorum: { type: 'integer', minimum: 1, default: 1 },
+        message: { type: 'string', description: 'What the approvers are asked.' },
+        timeoutMs: { $ref: '#/$defs/msOrExpression' },
+        onTimeout: { enum: ['approve', 'reject', 'escalate', 'fail'], default: 'fail' },
+        escalateTo: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        defaultDecision: {
+          enum: ['approve', 'reject'],
+          default: 'reject',
+          description: 'Applied when an escalation times out too.',
+        },
+      },
+      if: {
+        type: 'object',
+        required: ['onTimeout'],
+        properties: { onTimeout: { const: 'escalate' } },
+      },
+      then: { type: 'object', required: ['escalateTo'], properties: { escalateTo: true } },
+    },
+    timerConfig: {
+      title: 'TimerConfig',
+      description: 'Exactly one of `durationMs` and `until`.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        durationMs: { $ref: '#/$defs/msOrExpression' },
+        until: { $ref: '#/$defs/instantOrExpression' },
+      },
+      oneOf: [
+        { type: 'object', required: ['durationMs'], properties: { durationMs: true } },
+        { type: 'object', required: ['until'], properties: { until: true } },
+      ],
+    },
+    edge: {
+      title: 'EdgeDefinition',
+      type: 'object',
+      required: ['from', 'to'],
+      additionalProperties: false,
+      properties: {
+        from: { type: 'string', minLength: 1 },
+        to: { type: 'string', minLength: 1 },
+        on: {
+          type: 'string',
+          minLength: 1,
+          default: 'success',
+          description:
+            "Outcome port: success (default), failure, or approval's approved | rejected | timeout.",
+        },
+        when: { $ref: '#/$defs/expression', description: 'A JSONata guard.' },
+      },
+    },
+  },
+} as const;
+
+/** schemas/event.schema.json */
+export const eventSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://aob.dev/schemas/event.schema.json',
+  title: 'RunEventEnvelope',
+  description: 'A persisted run event. `seq` is dense per run, from 1; `data` depends on `type`.',
+  type: 'object',
+  required: ['runId', 'seq', 'type', 'at', 'irHash', 'data'],
+  additionalProperties: false,
+  properties: {
+    runId: { type: 'string', minLength: 1 },
+    seq: { type: 'integer', minimum: 1 },
+    type: { $ref: '#/$defs/eventType' },
+    at: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Epoch milliseconds, from the injected clock.',
+    },
+    irHash: { $ref: '#/$defs/irHash' },
+    data: { type: 'object' },
+    actor: { type: 'string' },
+    traceparent: {
+      type: 'string',
+      description: 'W3C trace context.',
+      pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+    },
+  },
+  allOf: [
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'RunStarted' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/runStartedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeScheduled' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeScheduledData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeStarted' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeStartedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeSucceeded' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeSucceededData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeFailed' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeFailedData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'NodeRetryScheduled' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeRetryScheduledData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeSkipped' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeSkippedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeLog' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeLogData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'TimerScheduled' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/timerScheduledData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'TimerFired' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/timerFiredData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'ApprovalRequested' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/approvalRequestedData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'ApprovalEscalated' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/approvalEscalatedData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'ApprovalDecided' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/approvalDecidedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchProposed' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/patchProposedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchRejected' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/patchRejectedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchApplied' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/patchAppliedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchReverted' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/patchRevertedData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'ChildRunStarted' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/childRunStartedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'RunWaiting' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/runWaitingData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'RunCompleted' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/runCompletedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'RunFailed' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/runFailedData' } } },
+    },
+    {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'RunCancelled' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/runCancelledData' } } },
+    },
+  ],
+  $defs: {
+    eventType: {
+      title: 'EventType',
+      enum: [
+        'RunStarted',
+        'NodeScheduled',
+        'NodeStarted',
+        'NodeSucceeded',
+        'NodeFailed',
+        'NodeRetryScheduled',
+        'NodeSkipped',
+        'NodeLog',
+        'TimerScheduled',
+        'TimerFired',
+        'ApprovalRequested',
+        'ApprovalEscalated',
+        'ApprovalDecided',
+        'PatchProposed',
+        'PatchRejected',
+        'PatchApplied',
+        'PatchReverted',
+        'ChildRunStarted',
+        'RunWaiting',
+        'RunCompleted',
+        'RunFailed',
+        'RunCancelled',
+      ],
+    },
+    nodeId: { type: 'string', minLength: 1 },
+    irHash: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+    priority: { enum: ['high', 'medium', 'low'] },
+    casRef: {
+      title: 'CasRef',
+      description:
+        'A reference to a value in the content-addressed store: sha256 of its RFC 8785 canonical JSON.',
+      type: 'object',
+      required: ['$cas', 'size'],
+      additionalProperties: false,
+      properties: {
+        $cas: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+        size: { type: 'integer', minimum: 0 },
+      },
+    },
+    errorData: {
+      title: 'ErrorData',
+      type: 'object',
+      required: ['code', 'message', 'retryable'],
+      additionalProperties: false,
+      properties: {
+        code: { type: 'string', minLength: 1 },
+        message: { type: 'string' },
+        retryable: { type: 'boolean' },
+        details: {},
+      },
+    },
+    problem: {
+      title: 'Problem',
+      type: 'object',
+      required: ['code', 'path', 'message'],
+      additionalProperties: false,
+      properties: {
+        code: { type: 'string', minLength: 1 },
+        path: { type: 'string' },
+        message: { type: 'string' },
+      },
+    },
+    recordedResult: {
+      title: 'RecordedResult',
+      description: 'Recorded outcome of a node in an earlier run, reused by a replay.',
+      type: 'object',
+      required: ['outcome', 'route'],
+      additionalProperties: false,
+      properties: {
+        outcome: { enum: ['succeeded', 'failed'] },
+        output: { $ref: '#/$defs/casRef' },
+        error: { $ref: '#/$defs/errorData' },
+        route: { type: 'array', items: { type: 'string' } },
+        ports: { type: 'array', items: { type: 'string' } },
+        inputHash: { type: 'string' },
+      },
+    },
+    replaySpec: {
+      title: 'ReplaySpec',
+      type: 'object',
+      required: ['of', 'fromNode', 'mode', 'recorded'],
+      additionalProperties: false,
+      properties: {
+        of: { type: 'string', minLength: 1 },
+        fromNode: { $ref: '#/$defs/nodeId' },
+        mode: { enum: ['freeze', 'live'] },
+        recorded: {
+          type: 'object',
+          description: 'Recorded results of the original run, by node id.',
+          additionalProperties: { $ref: '#/$defs/recordedResult' },
+        },
+      },
+    },
+    runStartedData: {
+      title: 'RunStartedData',
+      type: 'object',
+      required: ['workflow', 'inputs'],
+      additionalProperties: false,
+      properties: {
+        workflow: {
+          type: 'object',
+          required: ['name', 'version'],
+          additionalProperties: false,
+          properties: { name: { type: 'string' }, version: { type: 'string' } },
+        },
+        inputs: { $ref: '#/$defs/casRef' },
+        parent: {
+          type: 'object',
+          required: ['runId', 'nodeId'],
+          additionalProperties: false,
+          properties: {
+            runId: { type: 'string', minLength: 1 },
+            nodeId: { $ref: '#/$defs/nodeId' },
+          },
+        },
+        replay: { $ref: '#/$defs/replaySpec' },
+      },
+    },
+    nodeScheduledData: {
+      title: 'NodeScheduledData',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'input', 'inputHash', 'priority'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        iteration: { type: 'integer', minimum: 0 },
+        input: { $ref: '#/$defs/casRef' },
+        inputHash: { type: 'string' },
+        priority: { $ref: '#/$defs/priority' },
+        items: {
+          type: 'integer',
+          minimum: 0,
+          description: 'For a map node: how many items it fans out over.',
+        },
+      },
+    },
+    nodeStartedData: {
+      title: 'NodeStartedData',
+      type: 'object',
+      required: ['nodeId', 'attempt'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        iteration: { type: 'integer', minimum: 0 },
+      },
+    },
+    nodeSucceededData: {
+      title: 'NodeSucceededData',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'output'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        iteration: { type: 'integer', minimum: 0 },
+        output: { $ref: '#/$defs/casRef' },
+        ports: {
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            'Outcome ports that fired (success; or approved/rejected/timeout). Absent for iterations.',
+        },
+        route: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Target node ids of the outgoing edges taken. Absent for iterations.',
+        },
+        reused: {
+          enum: ['recorded', 'frozen'],
+          description: 'Set when the output was not computed but reused from an earlier run.',
+        },
+      },
+    },
+    nodeFailedData: {
+      title: 'NodeFailedData',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'error', 'final'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        iteration: { type: 'integer', minimum: 0 },
+        error: { $ref: '#/$defs/errorData' },
+        final: {
+          type: 'boolean',
+          description: 'No retry follows: the node (or iteration) has failed for good.',
+        },
+        handled: { type: 'boolean', description: 'A final failure caught by a `failure` edge.' },
+        route: { type: 'array', items: { type: 'string' } },
+        reused: { enum: ['recorded'] },
+      },
+    },
+    nodeRetryScheduledData: {
+      title: 'NodeRetryScheduledData',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'delayMs', 'dueAt', 'timerId'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        iteration: { type: 'integer', minimum: 0 },
+        attempt: { type: 'integer', minimum: 1 },
+        delayMs: { type: 'integer', minimum: 0 },
+        dueAt: { type: 'integer', minimum: 0 },
+        timerId: { type: 'string', minLength: 1 },
+      },
+    },
+    nodeSkippedData: {
+      title: 'NodeSkippedData',
+      type: 'object',
+      required: ['nodeId', 'reason'],
+      additionalProperties: false,
+      properties: { nodeId: { $ref: '#/$defs/nodeId' }, reason: { type: 'string' } },
+    },
+    nodeLogData: {
+      title: 'NodeLogData',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'level', 'message'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        level: { type: 'string' },
+        message: { type: 'string' },
+      },
+    },
+    timerScheduledData: {
+      title: 'TimerScheduledData',
+      type: 'object',
+      required: ['timerId', 'nodeId', 'dueAt', 'purpose'],
+      additionalProperties: false,
+      properties: {
+        timerId: { type: 'string', minLength: 1 },
+        nodeId: { $ref: '#/$defs/nodeId' },
+        dueAt: { type: 'integer', minimum: 0 },
+        purpose: { enum: ['timer', 'approval'] },
+      },
+    },
+    timerFiredData: {
+      title: 'TimerFiredData',
+      type: 'object',
+      required: ['timerId'],
+      additionalProperties: false,
+      properties: { timerId: { type: 'string', minLength: 1 } },
+    },
+    approvalRequestedData: {
+      title: 'ApprovalRequestedData',
+      type: 'object',
+      required: ['ticketId', 'nodeId', 'approvers', 'quorum'],
+      additionalProperties: false,
+      properties: {
+        ticketId: { type: 'string', minLength: 1 },
+        nodeId: { $ref: '#/$defs/nodeId' },
+        approvers: { type: 'array', items: { type: 'string' } },
+        quorum: { type: 'integer', minimum: 1 },
+        dueAt: { type: 'integer', minimum: 0 },
+        timerId: { type: 'string', minLength: 1 },
+      },
+    },
+    approvalEscalatedData: {
+      title: 'ApprovalEscalatedData',
+      type: 'object',
+      required: ['ticketId', 'approvers'],
+      additionalProperties: false,
+      properties: {
+        ticketId: { type: 'string', minLength: 1 },
+        approvers: { type: 'array', items: { type: 'string' } },
+        dueAt: { type: 'integer', minimum: 0 },
+        timerId: { type: 'string', minLength: 1 },
+      },
+    },
+    approvalDecidedData: {
+      title: 'ApprovalDecidedData',
+      type: 'object',
+      required: ['ticketId', 'decision', 'by'],
+      additionalProperties: false,
+      properties: {
+        ticketId: { type: 'string', minLength: 1 },
+        decision: { enum: ['approved', 'rejected'] },
+        by: { type: 'string' },
+        reason: { type: 'string' },
+      },
+    },
+    patchProposedData: {
+      title: 'PatchProposedData',
+      type: 'object',
+      required: ['patchId', 'patch'],
+      additionalProperties: false,
+      properties: {
+        patchId: { type: 'string', minLength: 1 },
+        patch: { description: 'The proposed patch document, as received (it may be invalid).' },
+      },
+    },
+    patchRejectedData: {
+      title: 'PatchRejectedData',
+      type: 'object',
+      required: ['patchId', 'violations'],
+      additionalProperties: false,
+      properties: {
+        patchId: { type: 'string', minLength: 1 },
+        violations: { type: 'array', items: { $ref: '#/$defs/problem' } },
+      },
+    },
+    patchAppliedData: {
+      title: 'PatchAppliedData',
+      type: 'object',
+      required: ['patchId', 'irHash'],
+      additionalProperties: false,
+      properties: { patchId: { type: 'string', minLength: 1 }, irHash: { $ref: '#/$defs/irHash' } },
+    },
+    patchRevertedData: {
+      title: 'PatchRevertedData',
+      type: 'object',
+      required: ['patchId', 'irHash'],
+      additionalProperties: false,
+      properties: { patchId: { type: 'string', minLength: 1 }, irHash: { $ref: '#/$defs/irHash' } },
+    },
+    childRunStartedData: {
+      title: 'ChildRunStartedData',
+      type: 'object',
+      required: ['nodeId', 'childRunId', 'workflow'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        childRunId: { type: 'string', minLength: 1 },
+        workflow: { type: 'string' },
+      },
+    },
+    runWaitingData: {
+      title: 'RunWaitingData',
+      type: 'object',
+      required: ['tickets'],
+      additionalProperties: false,
+      properties: { tickets: { type: 'array', items: { type: 'string' } } },
+    },
+    runCompletedData: {
+      title: 'RunCompletedData',
+      type: 'object',
+      required: ['output'],
+      additionalProperties: false,
+      properties: { output: { $ref: '#/$defs/casRef' } },
+    },
+    runFailedData: {
+      title: 'RunFailedData',
+      type: 'object',
+      required: ['error'],
+      additionalProperties: false,
+      properties: { error: { $ref: '#/$defs/errorData' }, nodeId: { $ref: '#/$defs/nodeId' } },
+    },
+    runCancelledData: {
+      title: 'RunCancelledData',
+      type: 'object',
+      required: [],
+      additionalProperties: false,
+      properties: { reason: { type: 'string' }, by: { type: 'string' } },
+    },
+  },
+} as const;
+
+/** schemas/patch.schema.json */
+export const patchSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://aob.dev/schemas/patch.schema.json',
+  title: 'PatchDocument',
+  description:
+    'A JSON-Patch overlay proposed against a workflow (scope `workflow`) or one run (scope `run`). The validator applies further rules (paths, limits, immutable nodes) and reports every violation.',
+  type: 'object',
+  required: ['patchId', 'scope', 'target', 'baseIrHash', 'ops', 'author'],
+  additionalProperties: false,
+  properties: {
+    patchId: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$' },
+    scope: { enum: ['run', 'workflow'] },
+    target: {
+      type: 'string',
+      minLength: 1,
+      description: 'The run id (scope `run`) or the workflow `name@version` (scope `workflow`).',
+    },
+    baseIrHash: {
+      type: 'string',
+      pattern: '^sha256:[0-9a-f]{64}$',
+      description: 'The IR the patch was written against; a different current IR makes it stale.',
+    },
+    ops: {
+      type: 'array',
+      minItems: 1,
+      items: { $ref: '#/$defs/operation' },
+      description: 'RFC 6902 operations, applied in order.',
+    },
+    author: { type: 'string', minLength: 1 },
+    rationale: { type: 'string', description: 'Why the change is proposed.' },
+  },
+  $defs: {
+    jsonPointer: {
+      type: 'string',
+      description: 'An RFC 6901 JSON Pointer.',
+      pattern: '^(/([^~/]|~[01])*)*$',
+    },
+    operation: {
+      title: 'PatchOperation',
+      type: 'object',
+      discriminator: { propertyName: 'op' },
+      oneOf: [
+        { $ref: '#/$defs/addOperation' },
+        { $ref: '#/$defs/removeOperation' },
+        { $ref: '#/$defs/replaceOperation' },
+        { $ref: '#/$defs/moveOperation' },
+        { $ref: '#/$defs/copyOperation' },
+        { $ref: '#/$defs/testOperation' },
+      ],
+    },
+    addOperation: {
+      title: 'AddOperation',
+      type: 'object',
+      required: ['op', 'path', 'value'],
+      additionalProperties: false,
+      properties: { op: { const: 'add' }, path: { $ref: '#/$defs/jsonPointer' }, value: {} },
+    },
+    removeOperation: {
+      title: 'RemoveOperation',
+      type: 'object',
+      required: ['op', 'path'],
+      additionalProperties: false,
+      properties: { op: { const: 'remove' }, path: { $ref: '#/$defs/jsonPointer' } },
+    },
+    replaceOperation: {
+      title: 'ReplaceOperation',
+      type: 'object',
+      required: ['op', 'path', 'value'],
+      additionalProperties: false,
+      properties: { op: { const: 'replace' }, path: { $ref: '#/$defs/jsonPointer' }, value: {} },
+    },
+    moveOperation: {
+      title: 'MoveOperation',
+      type: 'object',
+      required: ['op', 'from', 'path'],
+      additionalProperties: false,
+      properties: {
+        op: { const: 'move' },
+        from: { $ref: '#/$defs/jsonPointer' },
+        path: { $ref: '#/$defs/jsonPointer' },
+      },
+    },
+    copyOperation: {
+      title: 'CopyOperation',
+      type: 'object',
+      required: ['op', 'from', 'path'],
+      additionalProperties: false,
+      properties: {
+        op: { const: 'copy' },
+        from: { $ref: '#/$defs/jsonPointer' },
+        path: { $ref: '#/$defs/jsonPointer' },
+      },
+    },
+    testOperation: {
+      title: 'TestOperation',
+      type: 'object',
+      required: ['op', 'path', 'value'],
+      additionalProperties: false,
+      properties: { op: { const: 'test' }, path: { $ref: '#/$defs/jsonPointer' }, value: {} },
+    },
+  },
+} as const;

@@ -1,0 +1,305 @@
+// generated — do not edit; run npm run gen (scripts/gen-types.mjs) after changing schemas/workflow.schema.json
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "workflowName".
+ */
+export type WorkflowName = string;
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "version".
+ */
+export type Version = string;
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "nodeId".
+ */
+export type NodeId = string;
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "nodeType".
+ */
+export type NodeType =
+  | 'task'
+  | 'http'
+  | 'transform'
+  | 'llm'
+  | 'agent'
+  | 'map'
+  | 'join'
+  | 'subworkflow'
+  | 'approval'
+  | 'timer'
+  | 'code'
+  | 'fs'
+  | 'search';
+/**
+ * A JSONata expression in {% … %}.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "expression".
+ */
+export type Expression = string;
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "timeoutMs".
+ */
+export type TimeoutMs = number;
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "priority".
+ */
+export type Priority = 'high' | 'medium' | 'low';
+/**
+ * `name` or `name@version`.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "workflowRef".
+ */
+export type WorkflowRef = string;
+/**
+ * An http(s) URL, or an expression that yields one.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "httpUrl".
+ */
+export type HttpUrl = string;
+/**
+ * An ISO 8601 date-time with a time zone, or an expression that yields one.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "instantOrExpression".
+ */
+export type InstantOrExpression = string;
+/**
+ * The node types a map body may have: those a runner executes as a job.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "bodyType".
+ */
+export type BodyType = 'task' | 'http' | 'transform' | 'llm' | 'agent' | 'code' | 'fs' | 'search';
+/**
+ * Milliseconds, or an expression that yields them.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "msOrExpression".
+ */
+export type MsOrExpression = number | string;
+
+/**
+ * An aob workflow: a JSON graph of nodes. Strings in `with`, `input`, `when` and `output` that are exactly `{% … %}` are JSONata expressions.
+ */
+export interface WorkflowDefinition {
+  /**
+   * The schema this document follows (for editors).
+   */
+  $schema?: string;
+  name: WorkflowName;
+  version: Version;
+  description?: string;
+  /**
+   * A JSON Schema (2020-12) that run inputs must satisfy.
+   */
+  inputs?: {
+    [k: string]: unknown;
+  };
+  defaults?: Defaults;
+  limits?: Limits;
+  /**
+   * @minItems 1
+   */
+  nodes: NodeDefinition[];
+  edges?: EdgeDefinition[];
+  /**
+   * The run's output, usually an expression over `nodes`.
+   */
+  output?: unknown;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "defaults".
+ */
+export interface Defaults {
+  retry?: RetryOptions;
+  timeoutMs?: number;
+  priority?: 'high' | 'medium' | 'low';
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "retry".
+ */
+export interface RetryOptions {
+  maxAttempts?: number;
+  initialMs?: number;
+  multiplier?: number;
+  maxMs?: number;
+  /**
+   * Fraction of each delay that is randomised (0 = none, 1 = full jitter).
+   */
+  jitter?: number;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "limits".
+ */
+export interface Limits {
+  maxNodes?: number;
+  maxAgentSpawns?: number;
+  maxPatchesPerRun?: number;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "node".
+ */
+export interface NodeDefinition {
+  id: NodeId;
+  type: NodeType;
+  /**
+   * The type's configuration.
+   */
+  with?: {
+    [k: string]: unknown;
+  };
+  input?: Expression;
+  retry?: RetryOptions;
+  timeoutMs?: TimeoutMs;
+  priority?: Priority;
+  description?: string;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "edge".
+ */
+export interface EdgeDefinition {
+  from: string;
+  to: string;
+  /**
+   * Outcome port: success (default), failure, or approval's approved | rejected | timeout.
+   */
+  on?: string;
+  /**
+   * A JSONata expression in {% … %}.
+   */
+  when?: string;
+}
+/**
+ * A node without an id, run once per item.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "mapBody".
+ */
+export interface MapBody {
+  type: BodyType;
+  /**
+   * The type's configuration.
+   */
+  with?: {
+    [k: string]: unknown;
+  };
+  input?: Expression;
+  retry?: RetryOptions;
+  timeoutMs?: TimeoutMs;
+  priority?: Priority;
+  description?: string;
+}
+/**
+ * Runs a registered handler; other properties are passed to it as configuration.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "taskConfig".
+ */
+export interface TaskConfig {
+  handler: string;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "httpConfig".
+ */
+export interface HttpConfig {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  url: HttpUrl;
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * The request body (JSON), or an expression.
+   */
+  body?: unknown;
+  timeoutMs?: TimeoutMs;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "transformConfig".
+ */
+export interface TransformConfig {
+  /**
+   * The node's output: a JSON value whose expression strings are evaluated.
+   */
+  value: unknown;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "mapConfig".
+ */
+export interface MapConfig {
+  /**
+   * The array to fan out over, or an expression that yields it.
+   */
+  items: string | unknown[];
+  concurrency?: number;
+  body: MapBody;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "joinConfig".
+ */
+export interface JoinConfig {
+  mode?: 'all' | 'any' | 'n';
+  n?: number;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "subworkflowConfig".
+ */
+export interface SubworkflowConfig {
+  workflow: WorkflowRef;
+  /**
+   * The child run's inputs, or an expression that yields them.
+   */
+  inputs?: unknown;
+}
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "approvalConfig".
+ */
+export interface ApprovalConfig {
+  /**
+   * @minItems 1
+   */
+  approvers: string[];
+  quorum?: number;
+  /**
+   * What the approvers are asked.
+   */
+  message?: string;
+  timeoutMs?: MsOrExpression;
+  onTimeout?: 'approve' | 'reject' | 'escalate' | 'fail';
+  /**
+   * @minItems 1
+   */
+  escalateTo?: string[];
+  /**
+   * Applied when an escalation times out too.
+   */
+  defaultDecision?: 'approve' | 'reject';
+}
+/**
+ * Exactly one of `durationMs` and `until`.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "timerConfig".
+ */
+export interface TimerConfig {
+  durationMs?: MsOrExpression;
+  until?: InstantOrExpression;
+}
