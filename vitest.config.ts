@@ -37,7 +37,8 @@ export default defineConfig({
           include: ['cli/test/**/*.e2e.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          // e2e files share one machine's two cores with the binaries they spawn.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

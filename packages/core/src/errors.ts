@@ -17,7 +17,11 @@ export class AobError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly details?: unknown;
-  constructor(code: string, message: string, opts: { retryable?: boolean; details?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { retryable?: boolean; details?: unknown } = {},
+  ) {
     super(message);
     this.name = 'AobError';
     this.code = code;

@@ -1,4 +1,5 @@
 import type { IrHash, NodeId } from '../ids.js';
+import type { Problem } from '../errors.js';
 import type {
   Limits,
   NodeDefinition,
@@ -88,5 +89,5 @@ export interface IR {
   output?: Template;
   limits: Required<Limits>;
   /** Validates run inputs against `definition.inputs`; returns every problem. */
-  checkInputs(inputs: unknown): import('../errors.js').Problem[];
+  checkInputs(inputs: unknown): Problem[];
 }

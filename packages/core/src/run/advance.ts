@@ -1,4 +1,5 @@
 import { refOf } from '../content/ref.js';
+import { truthy } from '../expr/index.js';
 import { AobError, toErrorData } from '../errors.js';
 import type { ErrorData } from '../errors.js';
 import type { IRNode } from '../ir/types.js';
@@ -275,11 +276,6 @@ export function routeFrom(d: Decider, n: IRNode, ports: readonly string[]): stri
     if (!targets.includes(to)) targets.push(to);
   }
   return targets;
-}
-
-function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0 && v.some(truthy);
-  return Boolean(v);
 }
 
 export function succeedNode(

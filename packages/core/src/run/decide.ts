@@ -274,7 +274,7 @@ function onTimer(d: Decider, timerId: string): void {
     string,
     unknown
   >;
-  const onTimeout = (cfg.onTimeout as string | undefined) ?? 'reject';
+  const onTimeout = (cfg.onTimeout as string | undefined) ?? 'fail';
   const escalateTo = (cfg.escalateTo as string[] | undefined) ?? [];
   if (onTimeout === 'escalate' && !ticket.escalated && escalateTo.length > 0) {
     const timeoutMs = typeof cfg.timeoutMs === 'number' ? cfg.timeoutMs : undefined;

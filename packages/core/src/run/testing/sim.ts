@@ -36,6 +36,8 @@ export class Sim {
   readonly content = new Map<string, unknown>();
   readonly jobs: NodeJob[] = [];
   readonly timers = new Map<string, number>();
+  /** Every trigger applied, with the clock at the time: a history can be re-driven from these. */
+  readonly triggers: { at: number; trigger: Trigger }[] = [];
   now: number;
   private ids = 0;
 
@@ -61,6 +63,7 @@ export class Sim {
   }
 
   apply(trigger: Trigger): AnyRunEvent[] {
+    this.triggers.push({ at: this.now, trigger });
     const d = decide(this.state, this.ir, trigger, this.env());
     for (const b of d.blobs) this.content.set(b.ref.$cas, b.value);
     this.log.push(...d.events);

@@ -1,0 +1,96 @@
+// The scenarios recorded as golden histories: the examples' workflows, driven by scripted
+// handlers that behave like the examples' handler modules.
+import type { WorkflowDefinition } from '../../definition/types.js';
+import { Sim, SimError } from './sim.js';
+
+export interface Scenario {
+  name: string;
+  definition: WorkflowDefinition;
+  play(sim: Sim): void;
+  handlers: ConstructorParameters<typeof Sim>[2];
+}
+
+const echo = (x: unknown) => x;
+
+export function scenarios(defs: Record<string, WorkflowDefinition>): Scenario[] {
+  const approval = (decision: 'approved' | 'rejected' | 'timeout'): Scenario => ({
+    name: `approval-${decision}`,
+    definition: defs.approval!,
+    handlers: {
+      handlers: {
+        checkExpense: (i) => ({ amount: (i as { amount: number }).amount, ok: true }),
+        pay: () => ({ paid: true }),
+        notifyRejected: () => ({ notified: true }),
+      },
+    },
+    play(sim) {
+      sim.start({ amount: 120, timeoutMs: 1000 }).runToRest();
+      if (decision === 'timeout') sim.fireNextTimer();
+      else
+        sim.apply({
+          type: 'approve',
+          ticketId: sim.openTickets()[0]!,
+          decision,
+          by: 'ada',
+          reason: 'looked fine',
+        });
+      sim.runToRest();
+    },
+  });
+  return [
+    {
+      name: 'fanout',
+      definition: defs.fanout!,
+      handlers: { handlers: { upper: (w) => String(w).toUpperCase() } },
+      play: (sim) =>
+        void sim.start({ words: ['alpha', 'beta', 'gamma', 'delta', 'epsilon'] }).runToRest(),
+    },
+    approval('approved'),
+    approval('rejected'),
+    approval('timeout'),
+    {
+      name: 'retry',
+      definition: defs.retry!,
+      handlers: {
+        handlers: {
+          flaky: (_i, job) => {
+            if (job.attempt < 3)
+              throw new SimError('FLAKY', `flaky failure on attempt ${job.attempt}`);
+            return { attempts: job.attempt };
+          },
+        },
+      },
+      play: (sim) => void sim.start({}).runToRest(),
+    },
+    {
+      name: 'compensate',
+      definition: defs.compensate!,
+      handlers: {
+        handlers: {
+          bookHotel: () => ({ hotel: 'H-42' }),
+          bookFlight: () => {
+            throw new SimError('NO_SEATS', 'no seats left');
+          },
+          cancelHotel: echo,
+        },
+      },
+      play: (sim) => void sim.start({}).runToRest(),
+    },
+    {
+      name: 'subworkflow',
+      definition: defs.subworkflow!,
+      handlers: {},
+      play(sim) {
+        sim.start({ name: 'Ada' });
+        const child = sim.commands.find((c) => c.type === 'startChild') as { childRunId: string };
+        sim.apply({
+          type: 'childFinished',
+          childRunId: child.childRunId,
+          status: 'completed',
+          output: sim.put('hello, Ada'),
+        });
+        sim.runToRest();
+      },
+    },
+  ];
+}
