@@ -65,10 +65,15 @@ export class LocalEngine {
     try {
       stores = opts.store === 'memory' ? openMemoryStores() : openLocalStores(home);
     } catch (err) {
-      throw new AobError('STORE_UNAVAILABLE', `cannot open the store at ${home}: ${(err as Error).message}`, { retryable: true });
+      throw new AobError(
+        'STORE_UNAVAILABLE',
+        `cannot open the store at ${home}: ${(err as Error).message}`,
+        { retryable: true },
+      );
     }
     let handlers: Readonly<Record<string, TaskHandler>> = opts.handlers ?? {};
-    if (opts.handlersFile) handlers = { ...(await loadHandlers(resolvePath(opts.handlersFile))), ...handlers };
+    if (opts.handlersFile)
+      handlers = { ...(await loadHandlers(resolvePath(opts.handlersFile))), ...handlers };
     const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
     let engine: LocalEngine | undefined;
     const irCache = new Map<string, IR>();
@@ -92,7 +97,11 @@ export class LocalEngine {
       resolveWorkflow: async (ref) => {
         const [name, version] = splitRef(ref);
         const rec = await stores.events.getWorkflow(name, version);
-        if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow ${ref} (register it with: aob workflow register <file>)`);
+        if (!rec)
+          throw new AobError(
+            'WORKFLOW_NOT_FOUND',
+            `no registered workflow ${ref} (register it with: aob workflow register <file>)`,
+          );
         return loadIr(rec.irHash);
       },
       abortJobs: (runId, nodeIds) => runner?.abort(runId, nodeIds),
@@ -129,24 +138,45 @@ export class LocalEngine {
       try {
         text = await readFile(resolvePath(ref), 'utf8');
       } catch (err) {
-        throw new AobError('WORKFLOW_NOT_FOUND', `cannot read workflow file ${ref}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new AobError(
+          'WORKFLOW_NOT_FOUND',
+          `cannot read workflow file ${ref}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
       try {
         return JSON.parse(text) as WorkflowDefinition;
       } catch (err) {
-        throw new ValidationError([{ code: 'JSON', path: '', message: `${ref} is not valid JSON: ${(err as Error).message}` }]);
+        throw new ValidationError([
+          {
+            code: 'JSON',
+            path: '',
+            message: `${ref} is not valid JSON: ${(err as Error).message}`,
+          },
+        ]);
       }
     }
     const [name, version] = splitRef(ref);
     const rec = await this.store.getWorkflow(name, version);
-    if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no workflow file or registered workflow named ${ref}`);
-    return (await this.content.get({ $cas: rec.irHash as `sha256:${string}`, size: 0 })) as WorkflowDefinition;
+    if (!rec)
+      throw new AobError(
+        'WORKFLOW_NOT_FOUND',
+        `no workflow file or registered workflow named ${ref}`,
+      );
+    return (await this.content.get({
+      $cas: rec.irHash as `sha256:${string}`,
+      size: 0,
+    })) as WorkflowDefinition;
   }
 
   async registerWorkflow(def: unknown): Promise<WorkflowView> {
     const ir = compileCached(def);
     await this.content.put(ir.definition);
-    const record = { name: ir.name, version: ir.version, irHash: ir.irHash, registeredAt: Date.now() };
+    const record = {
+      name: ir.name,
+      version: ir.version,
+      irHash: ir.irHash,
+      registeredAt: Date.now(),
+    };
     await this.store.putWorkflow(record);
     return record;
   }
@@ -168,10 +198,17 @@ export class LocalEngine {
     const problems = ir.checkInputs(inputs ?? {});
     if (problems.length > 0) throw new ValidationError(problems, 'inputs');
     const stored = await this.content.put(ir.definition);
-    if (stored.$cas !== ir.irHash) throw new AobError('IR_HASH_MISMATCH', `definition stored as ${stored.$cas}, expected ${ir.irHash}`);
+    if (stored.$cas !== ir.irHash)
+      throw new AobError(
+        'IR_HASH_MISMATCH',
+        `definition stored as ${stored.$cas}, expected ${ir.irHash}`,
+      );
     const runId = opts.runId ?? newId('run');
     await this.takeLease(runId);
-    await this.orchestrator.start(ir, inputs ?? {}, { runId, ...(opts.actor ? { actor: opts.actor } : {}) });
+    await this.orchestrator.start(ir, inputs ?? {}, {
+      runId,
+      ...(opts.actor ? { actor: opts.actor } : {}),
+    });
     return runId;
   }
 
@@ -193,19 +230,45 @@ export class LocalEngine {
 
   async list(opts: { status?: RunStatus[]; limit?: number } = {}): Promise<RunListItem[]> {
     const runs = await this.store.listRuns(opts);
-    return runs.map((r) => ({ runId: r.runId, workflow: r.workflow, status: r.status, startedAt: r.startedAt }));
+    return runs.map((r) => ({
+      runId: r.runId,
+      workflow: r.workflow,
+      status: r.status,
+      startedAt: r.startedAt,
+    }));
   }
 
   /** Resolves when the run is over (or, with untilSettled, waits on a person with nothing in flight). */
-  async wait(runId: string, opts: { timeoutMs?: number; untilSettled?: boolean } = {}): Promise<RunView> {
+  async wait(
+    runId: string,
+    opts: { timeoutMs?: number; untilSettled?: boolean } = {},
+  ): Promise<RunView> {
     const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-    for (;;) {
-      const summary = await this.store.getRun(runId);
-      if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-      if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) return this.get(runId);
-      if (Date.now() >= deadline) return this.get(runId);
-      await this.changeOrTimeout(runId, Math.min(WAIT_POLL_MS * 5, deadline - Date.now()));
+    // Listen before looking, so an end that happens in between is not missed.
+    let wake: (() => void) | undefined;
+    const off = this.onEvent((e) => {
+      if (e.runId === runId && SETTLING.has(e.type)) wake?.();
+    });
+    try {
+      for (;;) {
+        const summary = await this.store.getRun(runId);
+        if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+        if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) break;
+        if (Date.now() >= deadline) break;
+        // Runs driven by another process change without events here: poll the store too.
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, Math.max(1, Math.min(WAIT_POLL_MS, deadline - Date.now())));
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    } finally {
+      off();
     }
+    return this.get(runId);
   }
 
   async events(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
@@ -223,12 +286,28 @@ export class LocalEngine {
     return out;
   }
 
-  async approve(ticketId: string, decision: 'approved' | 'rejected', by: string, reason?: string): Promise<{ runId: string; drivenHere: boolean }> {
+  async approve(
+    ticketId: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    reason?: string,
+  ): Promise<{ runId: string; drivenHere: boolean }> {
     const open = await this.approvals({ all: true });
     const ticket = open.find((a) => a.ticketId === ticketId);
-    if (!ticket) throw new AobError('TICKET_NOT_FOUND', `no approval ticket ${ticketId} (list them with: aob approvals list)`);
-    if (ticket.status !== 'open') throw new AobError('TICKET_DECIDED', `ticket ${ticketId} is already ${ticket.status}`);
-    const trigger = { type: 'approve' as const, ticketId, decision, by, ...(reason !== undefined ? { reason } : {}) };
+    if (!ticket)
+      throw new AobError(
+        'TICKET_NOT_FOUND',
+        `no approval ticket ${ticketId} (list them with: aob approvals list)`,
+      );
+    if (ticket.status !== 'open')
+      throw new AobError('TICKET_DECIDED', `ticket ${ticketId} is already ${ticket.status}`);
+    const trigger = {
+      type: 'approve' as const,
+      ticketId,
+      decision,
+      by,
+      ...(reason !== undefined ? { reason } : {}),
+    };
     const drivenHere = await this.sendOrDrive(ticket.runId, trigger);
     return { runId: ticket.runId, drivenHere };
   }
@@ -236,8 +315,13 @@ export class LocalEngine {
   async cancel(runId: string, reason?: string, by?: string): Promise<void> {
     const summary = await this.store.getRun(runId);
     if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    if (isOver(summary.status)) throw new AobError('RUN_OVER', `run ${runId} is already ${summary.status}`);
-    await this.sendOrDrive(runId, { type: 'cancel', ...(reason !== undefined ? { reason } : {}), ...(by !== undefined ? { by } : {}) });
+    if (isOver(summary.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${summary.status}`);
+    await this.sendOrDrive(runId, {
+      type: 'cancel',
+      ...(reason !== undefined ? { reason } : {}),
+      ...(by !== undefined ? { by } : {}),
+    });
   }
 
   /**
@@ -251,7 +335,10 @@ export class LocalEngine {
     const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
     const ir = compileCached(def);
     if (!ir.byId.has(fromNode)) {
-      throw new AobError('UNKNOWN_NODE', `run ${runId} has no node ${fromNode} (nodes: ${ir.nodes.map((n) => n.id).join(', ')})`);
+      throw new AobError(
+        'UNKNOWN_NODE',
+        `run ${runId} has no node ${fromNode} (nodes: ${ir.nodes.map((n) => n.id).join(', ')})`,
+      );
     }
     const inputs = state.inputs ? await this.content.get(state.inputs) : {};
     const replayRunId = newId('run');
@@ -273,10 +360,11 @@ export class LocalEngine {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.orchestrator.close();
-    await this.runner.stop();
-    await this.results.stop();
+    // Ask the loops to stop, then close the bus so their blocked reads return at once.
+    const loops = [this.runner.stop(), this.results.stop()];
     await Promise.all([...this.driven].map((r) => this.store.releaseLease(r, this.owner)));
     await this.bus.close();
+    await Promise.all(loops);
     await this.store.close();
     await this.content.close();
   }
@@ -286,14 +374,19 @@ export class LocalEngine {
   private emit(events: readonly AnyRunEvent[]): void {
     for (const e of events) {
       for (const l of this.listeners) l(e);
-      if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled') this.driven.delete(e.runId);
+      if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled')
+        this.driven.delete(e.runId);
     }
   }
 
   private async viewOf(state: RunState): Promise<RunView> {
     const output = state.output ? await this.content.get(state.output) : undefined;
     const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
-    return runView(state, output, compileCached(def).nodes.map((n) => n.id));
+    return runView(
+      state,
+      output,
+      compileCached(def).nodes.map((n) => n.id),
+    );
   }
 
   /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
@@ -306,14 +399,20 @@ export class LocalEngine {
       }
       if (Date.now() >= deadline) {
         const lease = await this.store.getLease(runId);
-        throw new AobError('RUN_LEASED', `run ${runId} is being driven by another aob process (${lease?.owner ?? 'unknown'}); it continues there`);
+        throw new AobError(
+          'RUN_LEASED',
+          `run ${runId} is being driven by another aob process (${lease?.owner ?? 'unknown'}); it continues there`,
+        );
       }
       await sleep(200);
     }
   }
 
   /** Applies a trigger here if this process drives the run or nobody does; else hands it over. */
-  private async sendOrDrive(runId: string, trigger: Parameters<Orchestrator['trigger']>[1]): Promise<boolean> {
+  private async sendOrDrive(
+    runId: string,
+    trigger: Parameters<Orchestrator['trigger']>[1],
+  ): Promise<boolean> {
     if (this.driven.has(runId)) {
       await this.orchestrator.trigger(runId, trigger);
       return true;
@@ -343,31 +442,29 @@ export class LocalEngine {
   private startHousekeeping(): void {
     const renew = setInterval(() => {
       for (const runId of this.driven) {
-        void this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now()).catch(() => undefined);
+        void this.store
+          .acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())
+          .catch(() => undefined);
       }
     }, LEASE_RENEW_MS);
     const inbox = setInterval(() => {
-      for (const runId of this.driven) void this.drainInbox(runId).catch((err: Error) => process.emitWarning(`aob: ${err.message}`));
+      for (const runId of this.driven)
+        void this.drainInbox(runId).catch((err: Error) =>
+          process.emitWarning(`aob: ${err.message}`),
+        );
     }, INBOX_POLL_MS);
     renew.unref();
     inbox.unref();
     this.timers.push(renew, inbox);
   }
-
-  private changeOrTimeout(runId: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        off();
-        resolve();
-      };
-      const t = setTimeout(done, Math.max(1, ms));
-      const off = this.onEvent((e) => {
-        if (e.runId === runId && (e.type === 'RunWaiting' || e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled')) done();
-      });
-    });
-  }
 }
+
+const SETTLING: ReadonlySet<string> = new Set([
+  'RunWaiting',
+  'RunCompleted',
+  'RunFailed',
+  'RunCancelled',
+]);
 
 function isOver(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
@@ -387,11 +484,21 @@ function recordedResults(state: RunState): Record<string, RecordedResult> {
   const out: Record<string, RecordedResult> = {};
   for (const [id, n] of Object.entries(state.nodes)) {
     if (n.status === 'succeeded' && n.output) {
-      out[id] = { outcome: 'succeeded', output: n.output, route: n.route ?? [], ports: n.ports ?? ['success'], ...(n.inputHash ? { inputHash: n.inputHash } : {}) };
+      out[id] = {
+        outcome: 'succeeded',
+        output: n.output,
+        route: n.route ?? [],
+        ports: n.ports ?? ['success'],
+        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
+      };
     } else if (n.status === 'failed' && n.error) {
-      out[id] = { outcome: 'failed', error: n.error, route: n.route ?? [], ...(n.inputHash ? { inputHash: n.inputHash } : {}) };
+      out[id] = {
+        outcome: 'failed',
+        error: n.error,
+        route: n.route ?? [],
+        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
+      };
     }
   }
   return out;
 }
-

@@ -35,7 +35,10 @@ export function approvalsOf(state: RunState): ApprovalView[] {
   for (const [nodeId, n] of Object.entries(state.nodes)) {
     const t = n.ticket;
     if (!t) continue;
-    const open = !t.decided && n.status === 'waiting' && (state.status === 'running' || state.status === 'waiting');
+    const open =
+      !t.decided &&
+      n.status === 'waiting' &&
+      (state.status === 'running' || state.status === 'waiting');
     const status = t.decided ? t.decided.decision : open ? 'open' : 'rejected';
     if (!t.decided && !open) continue; // the run ended around an undecided ticket
     out.push({

@@ -73,7 +73,11 @@ export class Orchestrator {
       values: new Map(),
       queue: Promise.resolve(),
     };
-    if (opts.replay) await this.prefetch(slot, Object.values(opts.replay.recorded).flatMap((r) => (r.output ? [r.output] : [])));
+    if (opts.replay)
+      await this.prefetch(
+        slot,
+        Object.values(opts.replay.recorded).flatMap((r) => (r.output ? [r.output] : [])),
+      );
     this.slots.set(opts.runId, Promise.resolve(slot));
     const trigger: Trigger = {
       type: 'start',
@@ -87,7 +91,11 @@ export class Orchestrator {
   }
 
   /** Applies a trigger to a run (loading it from the store if this process has not yet). */
-  async trigger(runId: string, trigger: Trigger, values?: ReadonlyMap<string, unknown>): Promise<void> {
+  async trigger(
+    runId: string,
+    trigger: Trigger,
+    values?: ReadonlyMap<string, unknown>,
+  ): Promise<void> {
     const slot = await this.slot(runId);
     if (values) for (const [k, v] of values) slot.values.set(k, v);
     await this.enqueue(slot, trigger);
@@ -157,7 +165,8 @@ export class Orchestrator {
   }
 
   private async apply(slot: RunSlot, trigger: Trigger): Promise<void> {
-    if (trigger.type === 'childFinished' && trigger.output) await this.prefetch(slot, [trigger.output]);
+    if (trigger.type === 'childFinished' && trigger.output)
+      await this.prefetch(slot, [trigger.output]);
     for (let tries = 0; ; tries++) {
       const before = slot.state.seq;
       const env: DecideEnv = {
@@ -166,7 +175,10 @@ export class Orchestrator {
         newId: this.deps.newId,
         resolve: (ref) => {
           if (!slot.values.has(ref.$cas)) {
-            throw new AobError('CONTENT_NOT_LOADED', `content ${ref.$cas} of run ${slot.runId} is not loaded`);
+            throw new AobError(
+              'CONTENT_NOT_LOADED',
+              `content ${ref.$cas} of run ${slot.runId} is not loaded`,
+            );
           }
           return slot.values.get(ref.$cas);
         },
@@ -209,26 +221,29 @@ export class Orchestrator {
         case 'abortJobs':
           this.deps.abortJobs?.(c.runId, c.nodeIds);
           break;
+        // Work on other runs is not awaited: it queues behind their own triggers, and awaiting
+        // it here (inside this run's queue) could wait on this very run. If the process dies
+        // first, recovery re-issues it from the log (watchChild; a child re-notifies its parent).
         case 'startChild':
-          publishes.push(this.startChild(c.childRunId, c.workflow, c.inputs, c.parent));
+          void this.background(this.startChild(c.childRunId, c.workflow, c.inputs, c.parent));
           break;
         case 'watchChild':
-          publishes.push(this.watchChild(slot.runId, c.childRunId));
+          void this.background(this.watchChild(slot.runId, c.childRunId));
           break;
         case 'cancelChild':
-          publishes.push(this.background(this.trigger(c.childRunId, { type: 'cancel', reason: `parent ${slot.runId} ended` })));
+          void this.background(
+            this.trigger(c.childRunId, { type: 'cancel', reason: `parent ${slot.runId} ended` }),
+          );
           break;
         case 'notifyParent':
-          publishes.push(
-            this.background(
-              this.trigger(c.parent.runId, {
-                type: 'childFinished',
-                childRunId: c.childRunId,
-                status: c.status,
-                ...(c.output ? { output: c.output } : {}),
-                ...(c.error ? { error: c.error } : {}),
-              }),
-            ),
+          void this.background(
+            this.trigger(c.parent.runId, {
+              type: 'childFinished',
+              childRunId: c.childRunId,
+              status: c.status,
+              ...(c.output ? { output: c.output } : {}),
+              ...(c.error ? { error: c.error } : {}),
+            }),
           );
           break;
         case 'openTicket':
@@ -249,7 +264,12 @@ export class Orchestrator {
     void this.background(this.trigger(runId, { type: 'timerFired', timerId }));
   }
 
-  private async startChild(childRunId: string, workflow: string, inputs: unknown, parent: { runId: string; nodeId: string }): Promise<void> {
+  private async startChild(
+    childRunId: string,
+    workflow: string,
+    inputs: unknown,
+    parent: { runId: string; nodeId: string },
+  ): Promise<void> {
     let ir: IR;
     try {
       ir = await this.deps.resolveWorkflow(workflow);
@@ -269,7 +289,12 @@ export class Orchestrator {
         type: 'childFinished',
         childRunId,
         status: 'failed',
-        error: { code: 'INPUT', message: `inputs of ${workflow}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, retryable: false, details: problems },
+        error: {
+          code: 'INPUT',
+          message: `inputs of ${workflow}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+          retryable: false,
+          details: problems,
+        },
       });
       return;
     }

@@ -11,11 +11,23 @@ export function triggerOf(r: ResultMessage): Trigger {
     case 'started':
       return { type: 'nodeStarted', nodeId: r.nodeId, attempt: r.attempt, ...iter };
     case 'succeeded':
-      return { type: 'nodeSucceeded', nodeId: r.nodeId, attempt: r.attempt, output: r.output, ...iter };
+      return {
+        type: 'nodeSucceeded',
+        nodeId: r.nodeId,
+        attempt: r.attempt,
+        output: r.output,
+        ...iter,
+      };
     case 'failed':
       return { type: 'nodeFailed', nodeId: r.nodeId, attempt: r.attempt, error: r.error, ...iter };
     case 'log':
-      return { type: 'nodeLog', nodeId: r.nodeId, attempt: r.attempt, level: r.level, message: r.message };
+      return {
+        type: 'nodeLog',
+        nodeId: r.nodeId,
+        attempt: r.attempt,
+        level: r.level,
+        message: r.message,
+      };
   }
 }
 
@@ -48,16 +60,32 @@ export class ResultConsumer {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      const batch = await this.bus.read({ group: this.group, consumer: this.consumer, topics: [Topic.results], count: 512, blockMs: 100 });
-      if (batch.length === 0) continue;
-      await Promise.all(batch.map((m) => this.handle(m)));
-      await this.bus.ack(this.group, Topic.results, batch.map((m) => m.id));
+      try {
+        const batch = await this.bus.read({
+          group: this.group,
+          consumer: this.consumer,
+          topics: [Topic.results],
+          count: 512,
+          blockMs: 1_000,
+        });
+        if (batch.length === 0) continue;
+        await Promise.all(batch.map((m) => this.handle(m)));
+        await this.bus.ack(
+          this.group,
+          Topic.results,
+          batch.map((m) => m.id),
+        );
+      } catch (err) {
+        if (this.stopping) return; // the bus closed under a blocked read
+        this.onError(err);
+      }
     }
   }
 
   private async handle(msg: BusMessage): Promise<void> {
     const r = msg.value as ResultMessage;
-    const values = r.kind === 'succeeded' && 'value' in r ? new Map([[r.output.$cas, r.value]]) : undefined;
+    const values =
+      r.kind === 'succeeded' && 'value' in r ? new Map([[r.output.$cas, r.value]]) : undefined;
     try {
       await this.orchestrator.trigger(r.runId, triggerOf(r), values);
     } catch (err) {

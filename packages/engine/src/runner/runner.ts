@@ -58,7 +58,8 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    for (const ctl of this.inflight.values()) ctl.abort(new AobError('CANCELLED', 'runner stopping'));
+    for (const ctl of this.inflight.values())
+      ctl.abort(new AobError('CANCELLED', 'runner stopping'));
     await this.loop;
   }
 
@@ -71,19 +72,30 @@ export class Runner {
       }
       let batch: BusMessage[];
       try {
-        batch = await this.deps.bus.read({ group: this.group, consumer: this.deps.consumer, topics: JOB_TOPICS, count: free, blockMs: 250 });
+        batch = await this.deps.bus.read({
+          group: this.group,
+          consumer: this.deps.consumer,
+          topics: JOB_TOPICS,
+          count: free,
+          blockMs: 1_000,
+        });
       } catch (err) {
         if (this.stopping) return;
         throw err;
       }
       for (const msg of batch) {
         this.active += 1;
-        void this.handle(msg).finally(() => {
-          this.active -= 1;
-          const w = this.wake;
-          this.wake = undefined;
-          w?.();
-        });
+        void this.handle(msg)
+          .catch((err: unknown) => {
+            // The job stays unacknowledged and is redelivered; say why unless we are stopping.
+            if (!this.stopping) process.emitWarning(`aob runner: ${(err as Error).message}`);
+          })
+          .finally(() => {
+            this.active -= 1;
+            const w = this.wake;
+            this.wake = undefined;
+            w?.();
+          });
       }
     }
   }
@@ -93,7 +105,12 @@ export class Runner {
     const key = `${job.runId}\u0000${job.nodeId}${job.iteration === undefined ? '' : `\u0000${job.iteration}`}`;
     const ctl = new AbortController();
     this.inflight.set(key, ctl);
-    const base = { runId: job.runId, nodeId: job.nodeId, attempt: job.attempt, ...(job.iteration !== undefined ? { iteration: job.iteration } : {}) };
+    const base = {
+      runId: job.runId,
+      nodeId: job.nodeId,
+      attempt: job.attempt,
+      ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
+    };
     try {
       await this.publish(job.runId, { ...base, kind: 'started' });
       let result: ResultMessage;
@@ -110,7 +127,12 @@ export class Runner {
         });
         const { ref, bytes } = contentOf(output);
         await this.deps.content.put(output);
-        result = { ...base, kind: 'succeeded', output: ref, ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}) };
+        result = {
+          ...base,
+          kind: 'succeeded',
+          output: ref,
+          ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}),
+        };
       } catch (err) {
         result = { ...base, kind: 'failed', error: toErrorData(err) };
       }
@@ -128,7 +150,14 @@ export class Runner {
 
   private logger(job: NodeJob) {
     const log = (level: string) => (message: string) => {
-      void this.publish(job.runId, { runId: job.runId, nodeId: job.nodeId, attempt: job.attempt, level, message, kind: 'log' }).catch(() => undefined);
+      void this.publish(job.runId, {
+        runId: job.runId,
+        nodeId: job.nodeId,
+        attempt: job.attempt,
+        level,
+        message,
+        kind: 'log',
+      }).catch(() => undefined);
     };
     return { info: log('info'), warn: log('warn'), error: log('error') };
   }

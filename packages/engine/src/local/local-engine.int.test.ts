@@ -1,0 +1,221 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AobError, ValidationError } from '@aob/core';
+import { LocalEngine } from './local-engine.js';
+
+const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+const def = (name: string, file = 'workflow.json') =>
+  JSON.parse(readFileSync(join(examples, name, file), 'utf8')) as unknown;
+const handlersOf = (name: string) => join(examples, name, 'handlers.mjs');
+
+let home: string;
+const engines: LocalEngine[] = [];
+async function open(opts: Parameters<typeof LocalEngine.open>[0] = {}): Promise<LocalEngine> {
+  const e = await LocalEngine.open({ home, ...opts });
+  engines.push(e);
+  return e;
+}
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'aob-engine-'));
+});
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe.each(['file', 'memory'] as const)('LocalEngine on the %s store', (store) => {
+  it('runs the fan-out example: map two at a time, then a join', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('fanout') });
+    const runId = await engine.start(def('fanout'), { words: ['a', 'b', 'c'] });
+    const view = await engine.wait(runId);
+    expect(view.status).toBe('completed');
+    expect(view.output).toEqual({ words: ['A', 'B', 'C'], count: 3 });
+    expect(view.nodes.summary).toEqual({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('retries a flaky node and succeeds on its third attempt', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('retry') });
+    const view = await engine.wait(await engine.start(def('retry'), {}));
+    expect(view.status).toBe('completed');
+    expect(view.nodes.flaky).toEqual({ status: 'succeeded', attempts: 3 });
+    expect(view.output).toBe('succeeded after 3 attempts');
+  });
+
+  it('compensates through a failure edge', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('compensate') });
+    const view = await engine.wait(await engine.start(def('compensate'), {}));
+    expect(view.status).toBe('completed');
+    expect(view.nodes.bookFlight).toEqual({ status: 'failed', attempts: 2 });
+    expect(view.nodes.confirm!.status).toBe('skipped');
+    expect(view.output).toEqual({ compensated: { cancelled: 'H-42', because: 'NO_SEATS' } });
+  });
+
+  it('runs a registered workflow as a child run', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('subworkflow') });
+    await engine.registerWorkflow(def('subworkflow', 'child.json'));
+    const view = await engine.wait(await engine.start(def('subworkflow'), { name: 'Ada' }));
+    expect(view.status).toBe('completed');
+    expect(view.output).toBe('*** hello, Ada ***');
+    const runs = await engine.list();
+    const child = runs.find((r) => r.workflow === 'greet@1');
+    expect(child?.status).toBe('completed');
+    expect((await engine.get(child!.runId)).parentRunId).toBe(view.runId);
+  });
+
+  it('fails a subworkflow node whose workflow is not registered', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('subworkflow') });
+    const view = await engine.wait(await engine.start(def('subworkflow'), { name: 'Ada' }));
+    expect(view.status).toBe('failed');
+    expect(view.error?.code).toBe('CHILD_FAILED');
+    expect(view.error?.message).toContain('greet@1');
+  });
+
+  it('waits for an approval, lists the ticket, and continues once it is approved', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('approval') });
+    const runId = await engine.start(def('approval'), { amount: 50 });
+    const waiting = await engine.wait(runId, { untilSettled: true });
+    expect(waiting.status).toBe('waiting');
+    const [ticket] = await engine.approvals();
+    expect(ticket).toMatchObject({
+      runId,
+      nodeId: 'approve',
+      status: 'open',
+      approvers: ['managers'],
+    });
+    await engine.approve(ticket!.ticketId, 'approved', 'ada', 'fine');
+    const done = await engine.wait(runId);
+    expect(done.status).toBe('completed');
+    expect(done.output).toEqual({ decision: 'approved', paid: { paid: true, decidedBy: 'ada' } });
+    await expect(engine.approve(ticket!.ticketId, 'rejected', 'bob')).rejects.toMatchObject({
+      code: 'TICKET_DECIDED',
+    });
+    await expect(engine.approve('tkt_nope', 'approved', 'bob')).rejects.toMatchObject({
+      code: 'TICKET_NOT_FOUND',
+    });
+  });
+
+  it('rejects an approval that times out', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('approval') });
+    const view = await engine.wait(
+      await engine.start(def('approval'), { amount: 50, timeoutMs: 150 }),
+    );
+    expect(view.status).toBe('completed');
+    expect(view.nodes.noteTimeout!.status).toBe('succeeded');
+    expect(view.nodes.notifyRejected!.status).toBe('succeeded');
+    expect(view.nodes.pay!.status).toBe('skipped');
+  });
+
+  it('refuses bad inputs and an invalid definition, persisting nothing', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('approval') });
+    await expect(engine.start(def('approval'), { amount: 'lots' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    const bad = {
+      name: 'x',
+      version: '1',
+      nodes: [
+        { id: 'a', type: 'task', with: {} },
+        { id: 'a', type: 'nope' },
+      ],
+      edges: [{ from: 'a', to: 'zz' }],
+    };
+    const err = (await engine.start(bad, {}).catch((e: unknown) => e)) as ValidationError;
+    expect(err.code).toBe('VALIDATION');
+    expect(err.problems.map((p) => p.code)).toEqual(
+      expect.arrayContaining(['SCHEMA', 'DUPLICATE_ID', 'UNKNOWN_NODE']),
+    );
+    expect(await engine.list()).toEqual([]);
+  });
+
+  it('cancels a run waiting on a person', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('approval') });
+    const runId = await engine.start(def('approval'), { amount: 5 });
+    await engine.wait(runId, { untilSettled: true });
+    await engine.cancel(runId, 'changed my mind', 'ada');
+    const view = await engine.wait(runId);
+    expect(view.status).toBe('cancelled');
+    expect(await engine.approvals()).toEqual([]);
+    await expect(engine.cancel(runId)).rejects.toMatchObject({ code: 'RUN_OVER' });
+  });
+});
+
+describe('LocalEngine replay', () => {
+  it('freeze reuses recorded outputs; live runs downstream nodes again', async () => {
+    let calls: Record<string, number> = {};
+    const count = (name: string) => async (input: unknown) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return { name, input };
+    };
+    const engine = await open({ handlers: { a: count('a'), b: count('b'), c: count('c') } });
+    const chain = {
+      name: 'chain',
+      version: '1',
+      nodes: ['a', 'b', 'c'].map((id) => ({ id, type: 'task', with: { handler: id } })),
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+    };
+    const original = await engine.wait(await engine.start(chain, { x: 1 }));
+    expect(original.status).toBe('completed');
+    calls = {};
+    const frozen = await engine.wait(await engine.replay(original.runId, 'b', 'freeze'));
+    expect(frozen).toMatchObject({
+      status: 'completed',
+      replayOf: original.runId,
+      fromNode: 'b',
+      output: original.output,
+    });
+    expect(calls).toEqual({ b: 1 });
+    calls = {};
+    const live = await engine.wait(await engine.replay(original.runId, 'b', 'live'));
+    expect(live.status).toBe('completed');
+    expect(calls).toEqual({ b: 1, c: 1 });
+    await expect(engine.replay(original.runId, 'nope', 'live')).rejects.toMatchObject({
+      code: 'UNKNOWN_NODE',
+    });
+  });
+});
+
+describe('two engines on one store (as two aob processes)', () => {
+  it('an approval decided by the other engine is carried on by the one driving the run', async () => {
+    const driver = await open({ handlersFile: handlersOf('approval') });
+    const other = await open({ handlersFile: handlersOf('approval') });
+    const runId = await driver.start(def('approval'), { amount: 7 });
+    await driver.wait(runId, { untilSettled: true });
+    const [ticket] = await other.approvals();
+    const { drivenHere } = await other.approve(ticket!.ticketId, 'rejected', 'bob', 'too much');
+    expect(drivenHere).toBe(false);
+    const view = await driver.wait(runId, { timeoutMs: 5_000 });
+    expect(view.status).toBe('completed');
+    expect(view.output).toMatchObject({
+      decision: 'rejected',
+      notified: { notified: true, reason: 'too much' },
+    });
+  });
+
+  it('an approval for a run nobody drives is carried on by the approver', async () => {
+    const first = await open({ handlersFile: handlersOf('approval') });
+    const runId = await first.start(def('approval'), { amount: 7 });
+    await first.wait(runId, { untilSettled: true });
+    await first.close();
+    const second = await open({ handlersFile: handlersOf('approval') });
+    const [ticket] = await second.approvals();
+    const { drivenHere } = await second.approve(ticket!.ticketId, 'approved', 'ada');
+    expect(drivenHere).toBe(true);
+    expect((await second.wait(runId)).status).toBe('completed');
+  });
+
+  it('resume refuses a run another live engine drives', async () => {
+    const driver = await open({ handlersFile: handlersOf('approval') });
+    const other = await open({ handlersFile: handlersOf('approval') });
+    const runId = await driver.start(def('approval'), { amount: 7 });
+    await driver.wait(runId, { untilSettled: true });
+    const err = (await other.resume(runId).catch((e: unknown) => e)) as AobError;
+    expect(err.code).toBe('RUN_LEASED');
+  }, 15_000);
+});
