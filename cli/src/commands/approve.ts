@@ -1,0 +1,81 @@
+import { Args, Flags } from '@oclif/core';
+import { DrivingCommand } from '../lib/driving.js';
+import { ExitCode, exitCodeForStatus } from '../lib/exit-codes.js';
+import { engineFlags } from '../lib/flags.js';
+import { toRunJson } from '../lib/json.js';
+import { err, out, outJson } from '../lib/output.js';
+import { formatFinalLine, nextStepHints } from '../lib/render.js';
+
+export default class Approve extends DrivingCommand<typeof Approve> {
+  static override summary = 'Decide an approval ticket.';
+  static override description = `Records the decision on the ticket. When no live process drives the run, this command drives it until it is over or waits on a person again, and exits as run start does (0 completed, 1 failed or cancelled, 4 waiting); otherwise it exits 0 once the decision is recorded.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> t_01J… approve',
+    '<%= config.bin %> <%= command.id %> t_01J… reject --reason "refund too large" --by alice',
+  ];
+
+  static override args = {
+    ticketId: Args.string({ description: 'The ticket to decide.', required: true }),
+    decision: Args.string({
+      description: 'approve or reject.',
+      required: true,
+      options: ['approve', 'reject'],
+    }),
+  };
+
+  static override flags = {
+    reason: Flags.string({ description: 'Why; recorded with the decision.' }),
+    by: Flags.string({ description: 'Who decides (default: $USER).' }),
+    ...engineFlags,
+  };
+
+  protected async perform(): Promise<number> {
+    const { args, flags } = this;
+    const decision = args.decision === 'reject' ? 'rejected' : 'approved';
+    const by = flags.by ?? this.defaultActor();
+    const engine = await this.engine({
+      handlers: flags.handlers,
+      allowPrivateNetwork: flags['allow-private-network'],
+    });
+    this.attachTimeline(engine);
+    const { runId, drivenHere } = await engine.approve(args.ticketId, decision, by, flags.reason);
+    const head = `ticket ${args.ticketId} ${decision} by ${by}`;
+    if (!drivenHere) {
+      // Another live process drives the run; it picks the decision up from the store.
+      if (this.jsonMode) await outJson({ ...this.decisionJson(decision, by), runId, drivenHere });
+      else await out(`${head}; run ${runId} continues in the process that drives it`);
+      return ExitCode.Ok;
+    }
+
+    if (this.live) await out(head);
+    this.trackRun(runId);
+    const view = await engine.wait(runId, { untilSettled: true });
+    if (this.jsonMode) {
+      await outJson({
+        ...this.decisionJson(decision, by),
+        runId,
+        drivenHere,
+        status: view.status,
+        run: toRunJson(view),
+      });
+    } else {
+      await out(
+        this.live ? formatFinalLine(view, Date.now()) : [head, formatFinalLine(view, Date.now())],
+      );
+      if (this.live) {
+        const hints = nextStepHints(view);
+        if (hints.length > 0) await err(hints);
+      }
+    }
+    return exitCodeForStatus(view.status);
+  }
+
+  private decisionJson(decision: string, by: string): Record<string, unknown> {
+    return {
+      ticketId: this.args.ticketId,
+      decision,
+      by,
+      ...(this.flags.reason !== undefined && { reason: this.flags.reason }),
+    };
+  }
+}

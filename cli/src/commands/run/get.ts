@@ -1,0 +1,23 @@
+import { Args } from '@oclif/core';
+import { AobCommand } from '../../lib/base.js';
+import { ExitCode } from '../../lib/exit-codes.js';
+import { toRunJson } from '../../lib/json.js';
+import { out, outJson } from '../../lib/output.js';
+import { formatRunDetails } from '../../lib/render.js';
+
+export default class RunGet extends AobCommand<typeof RunGet> {
+  static override summary = 'Show a run: status, output or error, and each node.';
+  static override examples = ['<%= config.bin %> <%= command.id %> r_01J… --json'];
+
+  static override args = {
+    runId: Args.string({ description: 'The run to show.', required: true }),
+  };
+
+  protected async perform(): Promise<number> {
+    const engine = await this.engine();
+    const view = await engine.get(this.args.runId);
+    if (this.jsonMode) await outJson(toRunJson(view));
+    else await out(formatRunDetails(view, Date.now()));
+    return ExitCode.Ok;
+  }
+}

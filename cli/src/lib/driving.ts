@@ -1,0 +1,73 @@
+// Commands that drive a run in this process and wait for it: run start, run resume, replay,
+// approve. They share the TTY timeline and the way a finished (or still waiting) run is reported.
+import type { Command } from '@oclif/core';
+import type { LocalEngine, RunView } from '@aob/engine';
+import { AobCommand } from './base.js';
+import { exitCodeForStatus } from './exit-codes.js';
+import { toRunJson } from './json.js';
+import { err, out, outJson, stdoutIsTty } from './output.js';
+import { formatFinalLine, formatRunSummary, formatValue, nextStepHints } from './render.js';
+import { Timeline } from './timeline.js';
+
+export interface WaitOptions {
+  /** Return once the run is over or settled (waiting on a person). */
+  detach?: boolean;
+  timeoutMs?: number;
+}
+
+export abstract class DrivingCommand<T extends typeof Command> extends AobCommand<T> {
+  private timeline: Timeline | undefined;
+
+  /** Whether the live timeline is shown: stdout is a terminal and --json is off. */
+  protected get live(): boolean {
+    return !this.jsonMode && stdoutIsTty();
+  }
+
+  /** Subscribes the live timeline (before the run starts, so no event is missed). */
+  protected attachTimeline(engine: LocalEngine): void {
+    if (!this.live || this.timeline) return;
+    const timeline = new Timeline((line) => process.stdout.write(`${line}\n`));
+    engine.onEvent(timeline.listener);
+    this.timeline = timeline;
+  }
+
+  /** Shows `runId` on the timeline from here on; names it in the hint printed on Ctrl-C. */
+  protected trackRun(runId: string, startedAt?: number): void {
+    if (this.timeline) {
+      process.stdout.write(`run ${runId}\n`);
+      this.timeline.track(runId, startedAt);
+    }
+    this.interruptHint = `interrupted: run ${runId} is paused; continue it with: aob run resume ${runId}`;
+  }
+
+  /** Waits for the run, reports it, and returns the exit code its status means. */
+  protected async waitAndReport(
+    engine: LocalEngine,
+    runId: string,
+    opts: WaitOptions,
+  ): Promise<number> {
+    const waitOpts: { timeoutMs?: number; untilSettled?: boolean } = {};
+    if (opts.timeoutMs !== undefined) waitOpts.timeoutMs = opts.timeoutMs;
+    if (opts.detach) waitOpts.untilSettled = true;
+    const view = await engine.wait(runId, waitOpts);
+    await this.reportRun(view);
+    return exitCodeForStatus(view.status);
+  }
+
+  protected async reportRun(view: RunView): Promise<void> {
+    if (this.jsonMode) {
+      await outJson(toRunJson(view));
+      return;
+    }
+    if (!this.live) {
+      await out(formatRunSummary(view));
+      return;
+    }
+    const lines = [formatFinalLine(view, Date.now())];
+    if (view.output !== undefined) lines.push(`output: ${formatValue(view.output, true)}`);
+    await out(lines);
+    // The timeline already said how to decide each ticket when the run began to wait.
+    const hints = view.status === 'waiting' ? [] : nextStepHints(view);
+    if (hints.length > 0) await err(hints);
+  }
+}

@@ -1,0 +1,29 @@
+// Opening the local engine. A failure to open is "cannot reach the store" (exit 3) unless it is
+// the user's input that is wrong (a handlers module that is missing or does not load: exit 2).
+import { existsSync } from 'node:fs';
+import { LocalEngine } from '@aob/engine';
+import type { LocalEngineOptions } from '@aob/engine';
+import { badInput, unreachable } from './errors.js';
+import { ExitCode, exitCodeForError } from './exit-codes.js';
+import type { EngineSettings } from './settings.js';
+
+export async function openEngine(settings: EngineSettings): Promise<LocalEngine> {
+  if (settings.handlersFile !== undefined && !existsSync(settings.handlersFile)) {
+    throw badInput('HANDLERS_NOT_FOUND', `handlers module not found: ${settings.handlersFile}`);
+  }
+  const opts: LocalEngineOptions = {
+    home: settings.home,
+    store: settings.store,
+    allowPrivateNetwork: settings.allowPrivateNetwork,
+  };
+  if (settings.handlersFile !== undefined) opts.handlersFile = settings.handlersFile;
+  try {
+    return await LocalEngine.open(opts);
+  } catch (e) {
+    // Errors with a known meaning (the engine's STORE_UNAVAILABLE, HANDLERS_LOAD_FAILED, …) pass
+    // through; anything else while opening means the store cannot be reached.
+    if (exitCodeForError(e) !== ExitCode.Failed) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw unreachable('STORE_UNAVAILABLE', `cannot open the store at ${settings.home}: ${message}`);
+  }
+}

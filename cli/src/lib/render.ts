@@ -1,0 +1,195 @@
+// Text rendering for people: event lines, run summaries, problem lists, tables. Pure functions.
+import type { AnyRunEvent, ErrorData, Problem } from '@aob/core';
+import type { ApprovalView, RunView } from '@aob/engine';
+
+/** One problem per line: `path: message [CODE]`. */
+export function formatProblem(p: Problem): string {
+  return `${p.path || '/'}: ${p.message} [${p.code}]`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+export function formatOffset(ms: number): string {
+  return `+${(Math.max(0, ms) / 1000).toFixed(3)}s`;
+}
+
+export function formatError(e: ErrorData): string {
+  return `${e.code}: ${e.message}`;
+}
+
+/** The node an event is about, if any (`id[iteration]` for map iterations). */
+export function eventNodeId(e: AnyRunEvent): string | undefined {
+  const data = e.data as { nodeId?: unknown; iteration?: unknown };
+  if (typeof data.nodeId !== 'string') return undefined;
+  return typeof data.iteration === 'number' ? `${data.nodeId}[${data.iteration}]` : data.nodeId;
+}
+
+export function eventDetail(e: AnyRunEvent): string {
+  switch (e.type) {
+    case 'RunStarted': {
+      const d = e.data;
+      let s = `workflow ${d.workflow.name}@${d.workflow.version}`;
+      if (d.replay) s += ` (replay of ${d.replay.of} from ${d.replay.fromNode}, ${d.replay.mode})`;
+      if (d.parent) s += ` (child of ${d.parent.runId}/${d.parent.nodeId})`;
+      return s;
+    }
+    case 'NodeScheduled':
+      return `#${e.data.attempt}${e.data.items !== undefined ? ` over ${e.data.items} items` : ''}`;
+    case 'NodeStarted':
+      return `#${e.data.attempt}`;
+    case 'NodeSucceeded':
+      return `#${e.data.attempt}${e.data.reused ? ` (${e.data.reused})` : ''}`;
+    case 'NodeFailed': {
+      const tags = [e.data.final ? 'final' : 'will retry'];
+      if (e.data.handled) tags.push('handled');
+      return `#${e.data.attempt} ${formatError(e.data.error)} (${tags.join(', ')})`;
+    }
+    case 'NodeRetryScheduled':
+      return `#${e.data.attempt} in ${formatDuration(e.data.delayMs)}`;
+    case 'NodeSkipped':
+      return e.data.reason;
+    case 'NodeLog':
+      return `[${e.data.level}] ${e.data.message}`;
+    case 'TimerScheduled':
+      return `${e.data.purpose} ${e.data.timerId} due ${new Date(e.data.dueAt).toISOString()}`;
+    case 'TimerFired':
+      return e.data.timerId;
+    case 'ApprovalRequested':
+      return `ticket ${e.data.ticketId} for ${e.data.approvers.join(', ') || 'anyone'}`;
+    case 'ApprovalEscalated':
+      return `ticket ${e.data.ticketId} to ${e.data.approvers.join(', ')}`;
+    case 'ApprovalDecided':
+      return `ticket ${e.data.ticketId} ${e.data.decision} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
+    case 'PatchProposed':
+      return e.data.patchId;
+    case 'PatchRejected':
+      return `${e.data.patchId}: ${e.data.violations.map(formatProblem).join('; ')}`;
+    case 'PatchApplied':
+    case 'PatchReverted':
+      return `${e.data.patchId} -> ${e.data.irHash}`;
+    case 'ChildRunStarted':
+      return `${e.data.childRunId} (${e.data.workflow})`;
+    case 'RunWaiting':
+      return `on ${e.data.tickets.join(', ')}`;
+    case 'RunCompleted':
+      return '';
+    case 'RunFailed':
+      return `${formatError(e.data.error)}${e.data.nodeId ? ` (node ${e.data.nodeId})` : ''}`;
+    case 'RunCancelled':
+      return [e.data.by ? `by ${e.data.by}` : '', e.data.reason ?? ''].filter(Boolean).join(': ');
+  }
+}
+
+/** `+0.012s  fetch  NodeSucceeded  #1` — the timeline line for one event. */
+export function formatEventLine(e: AnyRunEvent, t0: number, prefix = ''): string {
+  const node = eventNodeId(e) ?? '-';
+  const detail = eventDetail(e);
+  return `${prefix}${formatOffset(e.at - t0).padStart(9)}  ${node.padEnd(16)} ${e.type.padEnd(18)}${detail ? ` ${detail}` : ''}`.trimEnd();
+}
+
+/** Compact JSON for one line, or pretty JSON when it is long. */
+export function formatValue(v: unknown, pretty = false): string {
+  const one = JSON.stringify(v) ?? 'undefined';
+  if (!pretty || one.length <= 100) return one;
+  return JSON.stringify(v, null, 2);
+}
+
+/** What a script reading plain text needs: run id, status, output (or error, or what it waits on). */
+export function formatRunSummary(view: RunView): string[] {
+  const lines = [`run:    ${view.runId}`, `status: ${view.status}`];
+  if (view.replayOf) lines.push(`replay: of ${view.replayOf} from ${view.fromNode ?? '?'}`);
+  if (view.output !== undefined) lines.push(`output: ${formatValue(view.output)}`);
+  if (view.error) lines.push(`error:  ${formatError(view.error)}`);
+  if (view.waitingOn && view.waitingOn.length > 0)
+    lines.push(`waiting on: ${view.waitingOn.join(', ')}`);
+  return lines;
+}
+
+/** The closing line of a live timeline. */
+export function formatFinalLine(view: RunView, now: number): string {
+  const took = formatDuration((view.endedAt ?? now) - view.startedAt);
+  switch (view.status) {
+    case 'completed':
+      return `✔ run ${view.runId} completed in ${took}`;
+    case 'failed':
+      return `✖ run ${view.runId} failed after ${took}${view.error ? `: ${formatError(view.error)}` : ''}`;
+    case 'cancelled':
+      return `✖ run ${view.runId} cancelled after ${took}`;
+    case 'waiting':
+      return `… run ${view.runId} waiting on ${(view.waitingOn ?? []).join(', ') || 'an approval'} (${took} so far)`;
+    case 'running':
+      return `… run ${view.runId} still running (${took} so far)`;
+  }
+}
+
+/** Hints printed to stderr, on a TTY, when a command returns before the run is over. */
+export function nextStepHints(view: RunView): string[] {
+  if (view.status === 'waiting' && view.waitingOn && view.waitingOn.length > 0) {
+    return view.waitingOn.map((t) => `  decide with: aob approve ${t} approve|reject`);
+  }
+  if (view.status === 'running' || view.status === 'waiting') {
+    return [`  follow with: aob logs stream ${view.runId}`];
+  }
+  return [];
+}
+
+/** The detailed text of `aob run get`. */
+export function formatRunDetails(view: RunView, now: number): string[] {
+  const lines = [
+    `run:      ${view.runId}`,
+    `workflow: ${view.workflow}`,
+    `status:   ${view.status}`,
+    `started:  ${new Date(view.startedAt).toISOString()}`,
+  ];
+  if (view.endedAt !== undefined) {
+    lines.push(
+      `ended:    ${new Date(view.endedAt).toISOString()} (${formatDuration(view.endedAt - view.startedAt)})`,
+    );
+  } else {
+    lines.push(`elapsed:  ${formatDuration(now - view.startedAt)}`);
+  }
+  if (view.parentRunId) lines.push(`parent:   ${view.parentRunId}`);
+  if (view.replayOf) lines.push(`replay:   of ${view.replayOf} from ${view.fromNode ?? '?'}`);
+  if (view.waitingOn && view.waitingOn.length > 0)
+    lines.push(`waiting:  ${view.waitingOn.join(', ')}`);
+  if (view.output !== undefined) lines.push(`output:   ${formatValue(view.output)}`);
+  if (view.error) lines.push(`error:    ${formatError(view.error)}`);
+  const nodes = Object.entries(view.nodes);
+  if (nodes.length > 0) {
+    lines.push('nodes:');
+    for (const row of table(
+      nodes.map(([id, n]) => [id, n.status, `${n.attempts} attempt${n.attempts === 1 ? '' : 's'}`]),
+    )) {
+      lines.push(`  ${row}`);
+    }
+  }
+  return lines;
+}
+
+export function formatApprovers(t: Pick<ApprovalView, 'approvers' | 'quorum'>): string {
+  const who = t.approvers.length > 0 ? t.approvers.join(',') : 'anyone';
+  return t.quorum > 1 ? `${who} (quorum ${t.quorum})` : who;
+}
+
+/** Left-aligned columns, two spaces apart; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[], header?: readonly string[]): string[] {
+  const all = header ? [header, ...rows] : [...rows];
+  const widths: number[] = [];
+  for (const row of all) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return all.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

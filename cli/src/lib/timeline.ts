@@ -1,0 +1,54 @@
+// The live timeline `run start` shows on a terminal: one line per event of the run (and of the
+// child runs it starts), fed by engine.onEvent. Events that arrive before the run id is known
+// (start() returns it only after the first events are appended) are buffered and replayed.
+import type { AnyRunEvent } from '@aob/core';
+import { formatEventLine } from './render.js';
+
+const MAX_BUFFERED = 5_000;
+
+export class Timeline {
+  private readonly prefixes = new Map<string, string>();
+  private buffered: AnyRunEvent[] = [];
+  private t0: number | undefined;
+  private rootRunId: string | undefined;
+
+  constructor(private readonly writeLine: (line: string) => void) {}
+
+  /** Pass to engine.onEvent. */
+  readonly listener = (e: AnyRunEvent): void => {
+    if (this.prefixes.has(e.runId)) {
+      this.print(e);
+      return;
+    }
+    this.buffered.push(e);
+    if (this.buffered.length > MAX_BUFFERED) this.buffered.shift();
+  };
+
+  /** Starts showing `runId`; `startedAt` anchors the time offsets (default: its first event). */
+  track(runId: string, startedAt?: number): void {
+    this.rootRunId = runId;
+    if (startedAt !== undefined) this.t0 = startedAt;
+    this.prefixes.set(runId, '');
+    this.drain();
+  }
+
+  private print(e: AnyRunEvent): void {
+    this.t0 ??= e.at;
+    const prefix = this.prefixes.get(e.runId) ?? '';
+    this.writeLine(formatEventLine(e, this.t0, prefix));
+    if (e.type === 'ChildRunStarted') {
+      this.prefixes.set(e.data.childRunId, `${prefix}  ↳ ${e.data.nodeId} `);
+      this.drain();
+    }
+    if (e.type === 'RunWaiting' && e.runId === this.rootRunId) {
+      for (const t of e.data.tickets)
+        this.writeLine(`${prefix}            decide with: aob approve ${t} approve|reject`);
+    }
+  }
+
+  private drain(): void {
+    const pending = this.buffered;
+    this.buffered = [];
+    for (const e of pending) this.listener(e);
+  }
+}
