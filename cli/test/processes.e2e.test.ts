@@ -1,0 +1,168 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aob, example, json, start, tempHome, until } from './helpers.js';
+
+interface RunJson {
+  runId: string;
+  status: string;
+  output?: unknown;
+  nodes: Record<string, { status: string; attempts: number }>;
+}
+interface Ticket {
+  ticketId: string;
+  runId: string;
+  nodeId: string;
+  status: string;
+  approvers: string[];
+}
+
+let home: string;
+let cleanup: () => void;
+let env: Record<string, string>;
+beforeEach(() => {
+  ({ home, cleanup } = tempHome());
+  env = { AOB_HOME: home, AOB_HANDLERS: example('approval/handlers.mjs') };
+});
+afterEach(() => cleanup());
+
+const openTicket = () =>
+  until('an open approval ticket', async () => {
+    const r = await aob(['approvals', 'list', '--json'], env);
+    return json<Ticket[]>(r)[0];
+  });
+
+describe('two aob processes around an approval', () => {
+  it('a run started in one terminal continues when another terminal approves it', async () => {
+    const driver = start(
+      ['run', 'start', example('approval/workflow.json'), '--input', 'amount=40', '--json'],
+      env,
+    );
+    const ticket = await openTicket();
+    expect(ticket).toMatchObject({ nodeId: 'approve', status: 'open', approvers: ['managers'] });
+    expect(Object.keys(ticket).sort()).toEqual([
+      'approvers',
+      'nodeId',
+      'runId',
+      'status',
+      'ticketId',
+    ]);
+
+    const approve = await aob(
+      ['approve', ticket.ticketId, 'approve', '--reason', 'ok by me', '--by', 'ada', '--json'],
+      env,
+    );
+    expect(approve.code, approve.stderr).toBe(0);
+
+    const result = await driver.done;
+    expect(result.code, result.stderr).toBe(0);
+    const run = json<RunJson>(result);
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ decision: 'approved', paid: { paid: true, decidedBy: 'ada' } });
+
+    const again = await aob(['approve', ticket.ticketId, 'reject', '--json'], env);
+    expect(again.code).toBe(2);
+  });
+
+  it('--detach exits 4 while waiting; the approver then drives the run to its end', async () => {
+    const detached = await aob(
+      [
+        'run',
+        'start',
+        example('approval/workflow.json'),
+        '--input',
+        'amount=40',
+        '--detach',
+        '--json',
+      ],
+      env,
+    );
+    expect(detached.code, detached.stderr).toBe(4);
+    const run = json<RunJson & { waitingOn?: string[] }>(detached);
+    expect(run.status).toBe('waiting');
+    const [ticketId] = run.waitingOn!;
+
+    const reject = await aob(
+      ['approve', ticketId!, 'reject', '--reason', 'too much', '--json'],
+      env,
+    );
+    expect(reject.code, reject.stderr).toBeLessThanOrEqual(1);
+    const after = json<RunJson>(await aob(['run', 'get', run.runId, '--json'], env));
+    expect(after.status).toBe('completed');
+    expect(after.output).toMatchObject({
+      decision: 'rejected',
+      notified: { notified: true, reason: 'too much' },
+    });
+  });
+
+  it('cancel from another terminal ends a waiting run', async () => {
+    const driver = start(
+      ['run', 'start', example('approval/workflow.json'), '--input', 'amount=40', '--json'],
+      env,
+    );
+    const ticket = await openTicket();
+    const cancel = await aob(['run', 'cancel', ticket.runId, '--reason', 'no longer needed'], env);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const result = await driver.done;
+    expect(result.code).toBe(1);
+    expect(json<RunJson>(result).status).toBe('cancelled');
+  });
+});
+
+describe('kill -9 and aob run resume', () => {
+  it('continues the run with no finished node executed again', async () => {
+    const marks = join(home, 'marks.log');
+    const handlers = join(home, 'slow-handlers.mjs');
+    writeFileSync(
+      handlers,
+      `import { appendFileSync } from 'node:fs';
+       const mark = (name) => appendFileSync(${JSON.stringify(marks)}, name + '\\n');
+       export function fast() { mark('fast'); return 1; }
+       export async function slow(input, ctx) { mark('slow'); await new Promise((r) => setTimeout(r, 1500)); return 2; }
+       export function last() { mark('last'); return 3; }`,
+    );
+    const wf = join(home, 'slow.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({
+        name: 'slow',
+        version: '1',
+        nodes: [
+          { id: 'fast', type: 'task', with: { handler: 'fast' } },
+          { id: 'slow', type: 'task', with: { handler: 'slow' } },
+          { id: 'last', type: 'task', with: { handler: 'last' } },
+        ],
+        edges: [
+          { from: 'fast', to: 'slow' },
+          { from: 'slow', to: 'last' },
+        ],
+      }),
+    );
+    const e = { ...env, AOB_HANDLERS: handlers };
+    const victim = start(['run', 'start', wf, '--json'], e);
+    await until('the slow node to start', async () =>
+      existsSync(marks) && readFileSync(marks, 'utf8').includes('slow') ? true : undefined,
+    );
+    victim.child.kill('SIGKILL');
+    const killed = await victim.done;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const [run] = json<{ runId: string; status: string }[]>(
+      await aob(['run', 'list', '--json'], e),
+    );
+    expect(run!.status).toBe('running');
+    const t0 = Date.now();
+    const resumed = await aob(['run', 'resume', run!.runId, '--json'], e);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const view = json<RunJson>(resumed);
+    expect(view.status).toBe('completed');
+    expect(view.output).toBe(3);
+    const counts = readFileSync(marks, 'utf8')
+      .trim()
+      .split('\n')
+      .reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
+    // fast finished before the kill: never again. slow was in flight: at most once more.
+    expect(counts).toEqual({ fast: 1, slow: 2, last: 1 });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});

@@ -1,0 +1,264 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aob, example, json, tempHome } from './helpers.js';
+
+interface RunJson {
+  runId: string;
+  status: string;
+  output?: unknown;
+  error?: { code: string; message: string };
+  nodes: Record<string, { status: string; attempts: number }>;
+  replayOf?: string;
+  fromNode?: string;
+}
+
+let home: string;
+let cleanup: () => void;
+let env: Record<string, string>;
+beforeAll(() => {
+  ({ home, cleanup } = tempHome());
+  env = { AOB_HOME: home };
+});
+afterAll(() => cleanup());
+
+describe('aob run start', () => {
+  it('runs the fan-out example and prints the --json contract, nothing else', async () => {
+    const r = await aob(
+      [
+        'run',
+        'start',
+        example('fanout/workflow.json'),
+        '--inputs',
+        example('fanout/inputs.json'),
+        '--handlers',
+        example('fanout/handlers.mjs'),
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const run = json<RunJson>(r);
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ words: ['ALPHA', 'BETA', 'GAMMA', 'DELTA', 'EPSILON'], count: 5 });
+    expect(run.nodes).toEqual({
+      shout: { status: 'succeeded', attempts: 1 },
+      count: { status: 'succeeded', attempts: 1 },
+      both: { status: 'succeeded', attempts: 1 },
+      summary: { status: 'succeeded', attempts: 1 },
+    });
+    expect(run.runId).toMatch(/^run_/);
+  });
+
+  it('retries a flaky node: three attempts', async () => {
+    const r = await aob(['run', 'start', example('retry/workflow.json'), '--json'], {
+      ...env,
+      AOB_HANDLERS: example('retry/handlers.mjs'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<RunJson>(r).nodes.flaky).toEqual({ status: 'succeeded', attempts: 3 });
+  });
+
+  it('exits 1 when the run fails, with the error', async () => {
+    const wf = join(home, 'fails.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({
+        name: 'fails',
+        version: '1',
+        nodes: [{ id: 'x', type: 'task', with: { handler: 'missing' } }],
+      }),
+    );
+    const r = await aob(['run', 'start', wf, '--json'], env);
+    expect(r.code).toBe(1);
+    const run = json<RunJson>(r);
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('UNKNOWN_HANDLER');
+  });
+
+  it('exits 2 and lists every problem of bad inputs, persisting nothing', async () => {
+    const before = json<unknown[]>(await aob(['run', 'list', '--json'], env)).length;
+    const r = await aob(
+      [
+        'run',
+        'start',
+        example('approval/workflow.json'),
+        '--input',
+        'amount="lots"',
+        '--input',
+        'timeoutMs=1.5',
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code).toBe(2);
+    const out = json<{ error: { problems: { path: string }[] } }>(r);
+    expect(out.error.problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['/amount', '/timeoutMs']),
+    );
+    expect(json<unknown[]>(await aob(['run', 'list', '--json'], env)).length).toBe(before);
+  });
+
+  it('exits 2 on an unknown workflow file', async () => {
+    const r = await aob(['run', 'start', 'nope/none.json', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain('none.json');
+  });
+
+  it('in a pipe without --json prints a short summary', async () => {
+    const r = await aob(
+      [
+        'run',
+        'start',
+        example('compensate/workflow.json'),
+        '--handlers',
+        example('compensate/handlers.mjs'),
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('completed');
+    expect(r.stdout.split('\n').length).toBeLessThan(10);
+  });
+});
+
+describe('aob workflow', () => {
+  it('validate --json names every problem and exits 2', async () => {
+    const wf = join(home, 'bad.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({
+        name: 'bad',
+        version: '1',
+        nodes: [
+          { id: 'a', type: 'task', with: {} },
+          { id: 'a', type: 'transform', with: { value: '{% $now() %}' } },
+          { id: 'b', type: 'warp' },
+        ],
+        edges: [
+          { from: 'a', to: 'ghost' },
+          { from: 'b', to: 'b' },
+        ],
+      }),
+    );
+    const r = await aob(['workflow', 'validate', wf, '--json'], env);
+    expect(r.code).toBe(2);
+    const out = json<{ valid: boolean; errors: { code: string; path: string; message: string }[] }>(
+      r,
+    );
+    expect(out.valid).toBe(false);
+    const codes = out.errors.map((e) => e.code);
+    expect(codes).toEqual(
+      expect.arrayContaining(['SCHEMA', 'DUPLICATE_ID', 'UNKNOWN_NODE', 'NONDETERMINISTIC']),
+    );
+    for (const e of out.errors) expect(e.message.length).toBeGreaterThan(0);
+  });
+
+  it('validate --json on a good definition', async () => {
+    const r = await aob(['workflow', 'validate', example('fanout/workflow.json'), '--json'], env);
+    expect(r.code).toBe(0);
+    expect(json(r)).toEqual({ valid: true, errors: [] });
+  });
+
+  it('register, list and show; a subworkflow runs the registered child', async () => {
+    expect(
+      (await aob(['workflow', 'register', example('subworkflow/child.json'), '--json'], env)).code,
+    ).toBe(0);
+    const list = json<{ name: string; version: string }[]>(
+      await aob(['workflow', 'list', '--json'], env),
+    );
+    expect(list).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'greet', version: '1' })]),
+    );
+    const show = await aob(['workflow', 'show', 'greet@1', '--json'], env);
+    expect(show.code).toBe(0);
+    expect(JSON.stringify(json(show))).toContain('"hello"');
+    const r = await aob(
+      [
+        'run',
+        'start',
+        example('subworkflow/workflow.json'),
+        '--input',
+        'name=Ada',
+        '--handlers',
+        example('subworkflow/handlers.mjs'),
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<RunJson>(r).output).toBe('*** hello, Ada ***');
+  });
+});
+
+describe('aob logs, replay, list', () => {
+  it('logs stream --json prints one envelope per line; replay --from records lineage', async () => {
+    const started = json<RunJson>(
+      await aob(
+        [
+          'run',
+          'start',
+          example('retry/workflow.json'),
+          '--handlers',
+          example('retry/handlers.mjs'),
+          '--json',
+        ],
+        env,
+      ),
+    );
+    const logs = await aob(['logs', 'stream', started.runId, '--json'], env);
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; type: string; runId: string });
+    expect(lines.map((e) => e.seq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines[0]!.type).toBe('RunStarted');
+    expect(lines.at(-1)!.type).toBe('RunCompleted');
+    expect(lines.filter((e) => e.type === 'NodeRetryScheduled')).toHaveLength(2);
+
+    const flakyOnly = await aob(
+      ['logs', 'stream', started.runId, '--json', '--node', 'after'],
+      env,
+    );
+    for (const l of flakyOnly.stdout.trim().split('\n'))
+      expect(JSON.parse(l).data.nodeId).toBe('after');
+
+    const replay = await aob(
+      [
+        'replay',
+        started.runId,
+        '--from',
+        'after',
+        '--mode',
+        'freeze',
+        '--handlers',
+        example('retry/handlers.mjs'),
+        '--json',
+      ],
+      env,
+    );
+    expect(replay.code, replay.stderr).toBe(0);
+    const child = json<RunJson>(replay);
+    expect(child).toMatchObject({
+      status: 'completed',
+      replayOf: started.runId,
+      fromNode: 'after',
+      output: started.output,
+    });
+    // flaky is upstream of --from: reused, not run (its handler would fail twice again).
+    expect(child.nodes.flaky!.attempts).toBe(0);
+
+    const list = json<{ runId: string; workflow: string; status: string; startedAt: string }[]>(
+      await aob(['run', 'list', '--json'], env),
+    );
+    expect(list.map((r) => r.runId)).toEqual(expect.arrayContaining([started.runId, child.runId]));
+    expect(Object.keys(list[0]!).sort()).toEqual(['runId', 'startedAt', 'status', 'workflow']);
+  });
+
+  it('run get on an unknown run exits 2 naming it', async () => {
+    const r = await aob(['run', 'get', 'run_nope', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain('run_nope');
+  });
+});
