@@ -1,4 +1,5 @@
 import { refOf } from '../content/ref.js';
+import type { CasRef } from '../content/ref.js';
 import { truthy } from '../expr/index.js';
 import { AobError, toErrorData } from '../errors.js';
 import type { ErrorData } from '../errors.js';
@@ -171,7 +172,7 @@ function startMap(
   scheduled: {
     nodeId: string;
     attempt: number;
-    input: import('../content/ref.js').CasRef;
+    input: CasRef;
     inputHash: string;
     priority: IRNode['priority'];
   },
@@ -245,7 +246,7 @@ export function jobFor(
   iteration: number | undefined,
   config: Record<string, unknown>,
   input: unknown,
-  inputRef: import('../content/ref.js').CasRef,
+  inputRef: CasRef,
 ): NodeJob {
   const body = iteration === undefined ? n : n.map!.body;
   const job: NodeJob = {
@@ -281,7 +282,7 @@ export function routeFrom(d: Decider, n: IRNode, ports: readonly string[]): stri
 export function succeedNode(
   d: Decider,
   n: IRNode,
-  output: import('../content/ref.js').CasRef,
+  output: CasRef,
   attempt: number,
   ports: string[],
   reused?: 'recorded' | 'frozen',
@@ -397,7 +398,7 @@ export function releaseInFlight(d: Decider, work: InFlightWork): void {
 export function notifyParent(
   d: Decider,
   status: 'completed' | 'failed' | 'cancelled',
-  output?: import('../content/ref.js').CasRef,
+  output?: CasRef,
   error?: ErrorData,
 ): void {
   const parent = d.state.parent;

@@ -1,6 +1,6 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
-import type { AnyRunEvent, RunStatus } from './events.js';
+import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
 import type { NodeJob } from './messages.js';
 
 /** What the shell must do after it has durably appended a decision's events. */
@@ -36,7 +36,7 @@ export type Trigger =
       runId: string;
       inputs: unknown;
       parent?: { runId: string; nodeId: string };
-      replay?: import('./events.js').ReplaySpec;
+      replay?: ReplaySpec;
       actor?: string;
     }
   | { type: 'nodeStarted'; nodeId: string; attempt: number; iteration?: number }

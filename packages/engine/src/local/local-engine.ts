@@ -75,7 +75,8 @@ export class LocalEngine {
     if (opts.handlersFile)
       handlers = { ...(await loadHandlers(resolvePath(opts.handlersFile))), ...handlers };
     const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
-    let engine: LocalEngine | undefined;
+    // The orchestrator's callbacks reach the engine and runner built after it.
+    const late: { engine?: LocalEngine; runner?: Runner } = {};
     const irCache = new Map<string, IR>();
     const loadIr = async (irHash: string): Promise<IR> => {
       const hit = irCache.get(irHash);
@@ -85,7 +86,6 @@ export class LocalEngine {
       irCache.set(irHash, ir);
       return ir;
     };
-    let runner: Runner | undefined;
     const orchestrator = new Orchestrator({
       events: stores.events,
       content: stores.content,
@@ -104,10 +104,10 @@ export class LocalEngine {
           );
         return loadIr(rec.irHash);
       },
-      abortJobs: (runId, nodeIds) => runner?.abort(runId, nodeIds),
-      onEvents: (events) => engine?.emit(events),
+      abortJobs: (runId, nodeIds) => late.runner?.abort(runId, nodeIds),
+      onEvents: (events) => late.engine?.emit(events),
     });
-    runner = new Runner({
+    const runner = new Runner({
       bus,
       content: stores.content,
       options: { handlers, allowPrivateNetwork: opts.allowPrivateNetwork ?? false },
@@ -117,7 +117,16 @@ export class LocalEngine {
     const results = new ResultConsumer(bus, orchestrator, 'local', 'orchestrators', (err) => {
       process.emitWarning(`aob: ${(err as Error).message}`);
     });
-    engine = new LocalEngine(stores.events, stores.content, bus, orchestrator, runner, results);
+    late.runner = runner;
+    const engine = new LocalEngine(
+      stores.events,
+      stores.content,
+      bus,
+      orchestrator,
+      runner,
+      results,
+    );
+    late.engine = engine;
     await runner.start();
     await results.start();
     engine.startHousekeeping();

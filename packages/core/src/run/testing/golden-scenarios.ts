@@ -1,7 +1,8 @@
 // The scenarios recorded as golden histories: the examples' workflows, driven by scripted
 // handlers that behave like the examples' handler modules.
 import type { WorkflowDefinition } from '../../definition/types.js';
-import { Sim, SimError } from './sim.js';
+import type { Sim } from './sim.js';
+import { SimError } from './sim.js';
 
 export interface Scenario {
   name: string;
