@@ -9,10 +9,11 @@
 // NodeStarted, NodeSucceeded, RunCompleted: 11 per run here).
 //
 // One engine and one store serve every round, as a long-lived process would; the first
-// --warmup rounds are thrown away and the median of the --rounds measured ones is the figure.
+// --warmup rounds (JIT warm-up: the first two run at a third to a half of the steady rate) are
+// thrown away and the median of the --rounds measured ones is the figure.
 //
 //   node bench/concurrent-runs.mjs [--store file|memory] [--runs 1000] [--length 3]
-//                                  [--rounds 5] [--warmup 1] [--chunk 0] [--concurrency N]
+//                                  [--rounds 7] [--warmup 3] [--chunk 0] [--concurrency N]
 //                                  [--dir PARENT] [--json]
 import { performance } from 'node:perf_hooks';
 import {
@@ -33,8 +34,8 @@ const opts = parseArgs(process.argv.slice(2), {
   store: 'file',
   runs: 1000,
   length: 3,
-  rounds: 5,
-  warmup: 1,
+  rounds: 7,
+  warmup: 3,
   chunk: 0,
   concurrency: 0,
   dir: '',
