@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AobError, casKey, contentOf } from '@aob/core';
-import type { CasRef } from '@aob/core';
+import { AobError, casKey } from '@aob/core';
+import type { CasRef, Content } from '@aob/core';
+import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
 import { BoundedCache } from './bounded-cache.js';
 import { contentNotFound, StoreErrorCode } from './errors.js';
@@ -44,8 +45,8 @@ export class FileContentStore implements ContentStore {
     this.cache = new BoundedCache(options.cacheChars ?? 32 * 1024 * 1024);
   }
 
-  async put(value: unknown): Promise<CasRef> {
-    const { ref, bytes } = contentOf(value);
+  async put(value: unknown, known?: Content): Promise<CasRef> {
+    const { ref, bytes } = known ?? nativeContentOf(value);
     const key = casKey(ref);
     if (this.cache.has(key)) return ref;
     let write = this.writing.get(key);

@@ -11,3 +11,4 @@ export type { Migration } from './sqlite-schema.js';
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';
 export { openLocalStores, openMemoryStores } from './open.js';
+export { nativeContentOf } from './native-content.js';

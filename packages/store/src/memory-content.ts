@@ -1,8 +1,9 @@
 // The reference ContentStore: canonical JSON texts in a map, keyed by `casKey(ref)`. `get`
 // parses the stored text, so every reader gets its own copy and a value mutated after `put`
 // does not change what was stored.
-import { casKey, contentOf } from '@aob/core';
-import type { CasRef } from '@aob/core';
+import { casKey } from '@aob/core';
+import type { CasRef, Content } from '@aob/core';
+import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
 import { contentNotFound } from './errors.js';
 
@@ -11,8 +12,8 @@ const utf8 = new TextDecoder();
 export class MemoryContentStore implements ContentStore {
   private readonly texts = new Map<string, string>();
 
-  async put(value: unknown): Promise<CasRef> {
-    const { ref, bytes } = contentOf(value);
+  async put(value: unknown, known?: Content): Promise<CasRef> {
+    const { ref, bytes } = known ?? nativeContentOf(value);
     const key = casKey(ref);
     if (!this.texts.has(key)) this.texts.set(key, utf8.decode(bytes));
     return ref;

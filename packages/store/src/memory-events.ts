@@ -130,6 +130,12 @@ export class MemoryEventStore implements EventStore {
     return true;
   }
 
+  async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
+    for (const lease of this.leases.values()) {
+      if (lease.owner === owner) lease.expiresAt = now + ttlMs;
+    }
+  }
+
   async releaseLease(runId: string, owner: string): Promise<void> {
     if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
   }
@@ -150,9 +156,18 @@ export class MemoryEventStore implements EventStore {
     return id;
   }
 
-  async pendingCommands(runId: string): Promise<InboxCommand[]> {
-    const queue = this.inbox.get(runId) ?? [];
-    return queue.map(({ id, type, payload, at }) => ({ id, runId, type, payload, at }));
+  async pendingCommands(runId?: string): Promise<InboxCommand[]> {
+    const queue =
+      runId === undefined
+        ? [...this.inbox.values()].flat().sort((a, b) => a.id - b.id)
+        : (this.inbox.get(runId) ?? []);
+    return queue.map(({ id, runId: r, type, payload, at }) => ({
+      id,
+      runId: r,
+      type,
+      payload,
+      at,
+    }));
   }
 
   async completeCommands(ids: readonly number[]): Promise<void> {

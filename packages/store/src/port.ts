@@ -1,7 +1,7 @@
 // Store ports: the event store (append-only run logs with optimistic concurrency, run summaries,
 // workflow registry, per-run driver leases, an inbox of run commands) and the content store.
 // Each has an in-memory reference adapter and a durable one; one conformance suite covers both.
-import type { AnyNewEvent, AnyRunEvent, CasRef, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, CasRef, Content, RunStatus } from '@aob/core';
 
 export interface RunSummary {
   runId: string;
@@ -59,12 +59,14 @@ export interface EventStore {
 
   /** Takes or renews the lease on driving a run; false if someone else holds an unexpired one. */
   acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Extends every lease `owner` holds (one write however many runs it drives). */
+  renewLeases(owner: string, ttlMs: number, now: number): Promise<void>;
   releaseLease(runId: string, owner: string): Promise<void>;
   getLease(runId: string): Promise<Lease | undefined>;
 
   enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number>;
-  /** Commands for a run not yet taken, oldest first. */
-  pendingCommands(runId: string): Promise<InboxCommand[]>;
+  /** Commands not yet applied, oldest first: a run's, or (without runId) every run's. */
+  pendingCommands(runId?: string): Promise<InboxCommand[]>;
   /** Marks commands as applied (their effect is in the log). */
   completeCommands(ids: readonly number[]): Promise<void>;
 
@@ -72,8 +74,12 @@ export interface EventStore {
 }
 
 export interface ContentStore {
-  /** Stores a value under the sha256 of its canonical JSON; idempotent. */
-  put(value: unknown): Promise<CasRef>;
+  /**
+   * Stores a value under the sha256 of its canonical JSON; idempotent. `known` is the value's
+   * content when the caller has already computed it (it is trusted: pass only what a
+   * `contentOf` implementation returned for this very value).
+   */
+  put(value: unknown, known?: Content): Promise<CasRef>;
   get(ref: CasRef): Promise<unknown>;
   has(ref: CasRef): Promise<boolean>;
   close(): Promise<void>;

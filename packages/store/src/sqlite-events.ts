@@ -279,6 +279,10 @@ export class SqliteEventStore implements EventStore {
     return this.sql.acquireLease.run(runId, owner, now + ttlMs, now).changes === 1;
   }
 
+  async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
+    this.sql.renewLeases.run(now + ttlMs, owner);
+  }
+
   async releaseLease(runId: string, owner: string): Promise<void> {
     this.sql.releaseLease.run(runId, owner);
   }
@@ -293,8 +297,9 @@ export class SqliteEventStore implements EventStore {
     return Number(this.sql.enqueue.run(runId, type, json, at).lastInsertRowid);
   }
 
-  async pendingCommands(runId: string): Promise<InboxCommand[]> {
-    return this.sql.pending.all(runId).map(commandFromRow);
+  async pendingCommands(runId?: string): Promise<InboxCommand[]> {
+    const rows = runId === undefined ? this.sql.pendingAll.all() : this.sql.pending.all(runId);
+    return rows.map(commandFromRow);
   }
 
   async completeCommands(ids: readonly number[]): Promise<void> {

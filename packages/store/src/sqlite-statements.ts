@@ -62,10 +62,12 @@ export interface Statements {
   latestWorkflow: Statement<[string], WorkflowRow>;
   listWorkflows: Statement<[], WorkflowRow>;
   acquireLease: Statement<[string, string, number, number]>;
+  renewLeases: Statement<[number, string]>;
   releaseLease: Statement<[string, string]>;
   getLease: Statement<[string], LeaseRow>;
   enqueue: Statement<[string, string, string, number]>;
   pending: Statement<[string], InboxRow>;
+  pendingAll: Statement<[], InboxRow>;
   complete: Statement<[number]>;
 }
 
@@ -108,12 +110,16 @@ export function prepareStatements(db: Database): Statements {
        ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
        WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
     ),
+    renewLeases: db.prepare('UPDATE leases SET expires_at = ? WHERE owner = ?'),
     releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),
     getLease: db.prepare('SELECT * FROM leases WHERE run_id = ?'),
 
     enqueue: db.prepare('INSERT INTO inbox (run_id, type, payload, at) VALUES (?, ?, ?, ?)'),
     pending: db.prepare(
       'SELECT id, run_id, type, payload, at FROM inbox WHERE run_id = ? AND done = 0 ORDER BY id',
+    ),
+    pendingAll: db.prepare(
+      'SELECT id, run_id, type, payload, at FROM inbox WHERE done = 0 ORDER BY id',
     ),
     complete: db.prepare('UPDATE inbox SET done = 1 WHERE id = ?'),
   };

@@ -22,7 +22,19 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The canonical bytes of a value and its reference: the same value always gives the same ref. */
-export function contentOf(value: unknown): { ref: CasRef; bytes: Uint8Array } {
+/** A value's canonical bytes and the reference they hash to. */
+export interface Content {
+  ref: CasRef;
+  bytes: Uint8Array;
+}
+
+/**
+ * Computes a value's content: the portable implementation (pure JS sha256). Shells that have a
+ * native sha256 pass a faster function with the same results (see `DecideEnv.contentOf`).
+ */
+export type ContentHasher = (value: unknown) => Content;
+
+export function contentOf(value: unknown): Content {
   const bytes = utf8ToBytes(canonicalJson(value));
   return { ref: { $cas: `sha256:${sha256Hex(bytes)}`, size: bytes.length }, bytes };
 }

@@ -1,4 +1,3 @@
-import { refOf } from '../content/ref.js';
 import type { CasRef } from '../content/ref.js';
 import { truthy } from '../expr/index.js';
 import { AobError, toErrorData } from '../errors.js';
@@ -97,7 +96,7 @@ function start(d: Decider, n: IRNode): void {
     return;
   }
   const inputRef = d.blob(input);
-  const inputHash = refOf({ type: n.type, config, input }).$cas;
+  const inputHash = d.hashOf({ type: n.type, config, input });
   if (reuseRecorded(d, n, inputHash)) return;
 
   const scheduled = { nodeId: n.id, attempt: 1, input: inputRef, inputHash, priority: n.priority };
@@ -215,7 +214,7 @@ export function startIteration(d: Decider, n: IRNode, index: number, list?: unkn
     return;
   }
   const inputRef = d.blob(input);
-  const inputHash = refOf({ type: body.type, config, input }).$cas;
+  const inputHash = d.hashOf({ type: body.type, config, input });
   d.emit('NodeScheduled', {
     nodeId: n.id,
     iteration: index,

@@ -1,4 +1,4 @@
-import type { CasRef } from '../content/ref.js';
+import type { CasRef, Content, ContentHasher } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
 import type { NodeJob } from './messages.js';
@@ -71,6 +71,8 @@ export interface DecideEnv {
   newId(kind: 'timer' | 'ticket' | 'run'): string;
   /** Reads a content-addressed value (outputs, inputs). Must know every ref in the state. */
   resolve(ref: CasRef): unknown;
+  /** Hashes content; must agree with the core's `contentOf` (a native sha256, say). */
+  contentOf?: ContentHasher;
 }
 
 export interface Decision {
@@ -78,5 +80,10 @@ export interface Decision {
   events: AnyRunEvent[];
   commands: Command[];
   /** Values the events reference that the content store must hold before the append. */
-  blobs: { ref: CasRef; value: unknown }[];
+  blobs: Blob[];
+}
+
+/** A value an event refers to, with its canonical bytes (what the content store writes). */
+export interface Blob extends Content {
+  value: unknown;
 }

@@ -1,8 +1,9 @@
 import type { CasRef } from '../content/ref.js';
-import { refOf } from '../content/ref.js';
+import type { ContentHasher } from '../content/ref.js';
+import { contentOf } from '../content/ref.js';
 import type { ExprContext, IR, IRNode } from '../ir/types.js';
 import type { AnyRunEvent, EventData, EventType } from './events.js';
-import type { Command, DecideEnv, Decision } from './commands.js';
+import type { Blob, Command, DecideEnv, Decision } from './commands.js';
 import type { RunState } from './state.js';
 import { evolve } from './evolve.js';
 
@@ -13,14 +14,17 @@ import { evolve } from './evolve.js';
 export class Decider {
   readonly events: AnyRunEvent[] = [];
   readonly commands: Command[] = [];
-  readonly blobs: { ref: CasRef; value: unknown }[] = [];
+  readonly blobs: Blob[] = [];
+  private readonly hasher: ContentHasher;
   private ctxCache: ExprContext | undefined;
 
   constructor(
     readonly state: RunState,
     readonly ir: IR,
     readonly env: DecideEnv,
-  ) {}
+  ) {
+    this.hasher = env.contentOf ?? contentOf;
+  }
 
   emit<T extends EventType>(type: T, data: EventData[T], actor?: string): void {
     const event = {
@@ -45,9 +49,14 @@ export class Decider {
 
   /** Records a value the log will reference; returns its content reference. */
   blob(value: unknown): CasRef {
-    const ref = refOf(value);
-    this.blobs.push({ ref, value });
-    return ref;
+    const content = this.hasher(value);
+    this.blobs.push({ ...content, value });
+    return content.ref;
+  }
+
+  /** A value's content hash, not stored (e.g. the input hash that freeze-mode replays compare). */
+  hashOf(value: unknown): string {
+    return this.hasher(value).ref.$cas;
   }
 
   result(): Decision {

@@ -48,6 +48,8 @@ export class LocalEngine {
   private readonly driven = new Set<string>();
   private readonly owner = `${hostname()}:${process.pid}:${newId('run').slice(4)}`;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Definitions this process has put in the content store (content never changes). */
+  private readonly storedDefinitions = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -206,12 +208,16 @@ export class LocalEngine {
     const ir = compileCached(def);
     const problems = ir.checkInputs(inputs ?? {});
     if (problems.length > 0) throw new ValidationError(problems, 'inputs');
-    const stored = await this.content.put(ir.definition);
-    if (stored.$cas !== ir.irHash)
-      throw new AobError(
-        'IR_HASH_MISMATCH',
-        `definition stored as ${stored.$cas}, expected ${ir.irHash}`,
-      );
+    if (!this.storedDefinitions.has(ir.irHash)) {
+      const stored = await this.content.put(ir.definition);
+      if (stored.$cas !== ir.irHash) {
+        throw new AobError(
+          'IR_HASH_MISMATCH',
+          `definition stored as ${stored.$cas}, expected ${ir.irHash}`,
+        );
+      }
+      this.storedDefinitions.add(ir.irHash);
+    }
     const runId = opts.runId ?? newId('run');
     await this.takeLease(runId);
     await this.orchestrator.start(ir, inputs ?? {}, {
@@ -437,30 +443,31 @@ export class LocalEngine {
     return false;
   }
 
-  private async drainInbox(runId: string): Promise<void> {
+  /** Applies the commands other processes left for runs this process drives (one run, or all). */
+  private async drainInbox(runId?: string): Promise<void> {
     const commands = await this.store.pendingCommands(runId);
     for (const c of commands) {
+      if (!this.driven.has(c.runId)) continue; // its driver will take it
       try {
-        await this.orchestrator.trigger(runId, c.payload as Parameters<Orchestrator['trigger']>[1]);
+        await this.orchestrator.trigger(
+          c.runId,
+          c.payload as Parameters<Orchestrator['trigger']>[1],
+        );
       } finally {
         await this.store.completeCommands([c.id]);
       }
     }
   }
 
+  /** One lease write and one inbox read per tick, however many runs this process drives. */
   private startHousekeeping(): void {
     const renew = setInterval(() => {
-      for (const runId of this.driven) {
-        void this.store
-          .acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())
-          .catch(() => undefined);
-      }
+      if (this.driven.size === 0) return;
+      void this.store.renewLeases(this.owner, LEASE_TTL_MS, Date.now()).catch(() => undefined);
     }, LEASE_RENEW_MS);
     const inbox = setInterval(() => {
-      for (const runId of this.driven)
-        void this.drainInbox(runId).catch((err: Error) =>
-          process.emitWarning(`aob: ${err.message}`),
-        );
+      if (this.driven.size === 0) return;
+      void this.drainInbox().catch((err: Error) => process.emitWarning(`aob: ${err.message}`));
     }, INBOX_POLL_MS);
     renew.unref();
     inbox.unref();

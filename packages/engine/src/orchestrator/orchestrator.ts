@@ -12,6 +12,7 @@ import type {
 import { AobError, decide, fold, initialState, isRunOver, jobTopic } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
+import { nativeContentOf } from '@aob/store';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
 
@@ -173,6 +174,7 @@ export class Orchestrator {
         now: this.deps.now(),
         random: this.deps.random,
         newId: this.deps.newId,
+        contentOf: nativeContentOf,
         resolve: (ref) => {
           if (!slot.values.has(ref.$cas)) {
             throw new AobError(
@@ -187,7 +189,7 @@ export class Orchestrator {
       if (decision.events.length === 0 && decision.commands.length === 0) return;
       // Content first: an event never refers to content the store does not hold.
       for (const b of decision.blobs) slot.values.set(b.ref.$cas, b.value);
-      await Promise.all(decision.blobs.map((b) => this.deps.content.put(b.value)));
+      await Promise.all(decision.blobs.map((b) => this.deps.content.put(b.value, b)));
       if (decision.events.length > 0) {
         try {
           await this.deps.events.append(slot.runId, slot.ir.irHash, before, decision.events);

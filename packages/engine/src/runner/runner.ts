@@ -1,7 +1,8 @@
 import type { NodeJob, NodeResult } from '@aob/core';
-import { AobError, Topic, contentOf, toErrorData } from '@aob/core';
+import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { ContentStore } from '@aob/store';
+import { nativeContentOf } from '@aob/store';
 import { runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
 
@@ -125,8 +126,9 @@ export class Runner {
           log: this.logger(job),
           options: this.deps.options,
         });
-        const { ref, bytes } = contentOf(output);
-        await this.deps.content.put(output);
+        const content = nativeContentOf(output);
+        const { ref, bytes } = content;
+        await this.deps.content.put(output, content);
         result = {
           ...base,
           kind: 'succeeded',

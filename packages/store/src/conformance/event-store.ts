@@ -365,6 +365,19 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
         expect(await s.acquireLease('r', 'p3', 10, 2000)).toBe(true);
       });
 
+      it('renews every lease of one owner at once, and no one else’s', async () => {
+        const s = await open();
+        expect(await s.acquireLease('a', 'p1', 100, 0)).toBe(true);
+        expect(await s.acquireLease('b', 'p1', 100, 0)).toBe(true);
+        expect(await s.acquireLease('c', 'p2', 100, 0)).toBe(true);
+        await s.renewLeases('p1', 100, 90);
+        expect((await s.getLease('a'))?.expiresAt).toBe(190);
+        expect((await s.getLease('b'))?.expiresAt).toBe(190);
+        expect((await s.getLease('c'))?.expiresAt).toBe(100);
+        expect(await s.acquireLease('a', 'p2', 100, 150)).toBe(false);
+        expect(await s.acquireLease('c', 'p1', 100, 150)).toBe(true);
+      });
+
       it('keeps leases per run', async () => {
         const s = await open();
         expect(await s.acquireLease('a', 'p1', 100, 0)).toBe(true);
@@ -410,6 +423,10 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
         await s.completeCommands([a, c]);
         expect((await s.pendingCommands('r')).map((x) => x.id)).toEqual([b]);
         expect((await s.pendingCommands('q')).map((x) => x.id)).toEqual([other]);
+        expect((await s.pendingCommands()).map((x) => [x.id, x.runId])).toEqual([
+          [b, 'r'],
+          [other, 'q'],
+        ]);
         await s.completeCommands([]);
         await s.completeCommands([b, b, 987654]);
         expect(await s.pendingCommands('r')).toEqual([]);
