@@ -1,5 +1,6 @@
 import type {
   AnyRunEvent,
+  Blob,
   CasRef,
   Command,
   DecideEnv,
@@ -88,7 +89,7 @@ export class Orchestrator {
       ...(opts.replay ? { replay: opts.replay } : {}),
       ...(opts.actor ? { actor: opts.actor } : {}),
     };
-    await this.enqueue(slot, trigger);
+    await this.enqueue(slot, [trigger]);
   }
 
   /** Applies a trigger to a run (loading it from the store if this process has not yet). */
@@ -97,9 +98,21 @@ export class Orchestrator {
     trigger: Trigger,
     values?: ReadonlyMap<string, unknown>,
   ): Promise<void> {
+    await this.triggerMany(runId, [trigger], values);
+  }
+
+  /**
+   * Applies several triggers of one run, in order, as one decision: their events are appended
+   * together (one write, one seq check) and their commands carried out after that.
+   */
+  async triggerMany(
+    runId: string,
+    triggers: readonly Trigger[],
+    values?: ReadonlyMap<string, unknown>,
+  ): Promise<void> {
     const slot = await this.slot(runId);
     if (values) for (const [k, v] of values) slot.values.set(k, v);
-    await this.enqueue(slot, trigger);
+    await this.enqueue(slot, triggers);
   }
 
   /** Takes over a run after a restart: re-dispatches in-flight jobs, re-arms timers. */
@@ -159,15 +172,24 @@ export class Orchestrator {
     );
   }
 
-  private enqueue(slot: RunSlot, trigger: Trigger): Promise<void> {
-    const next = slot.queue.then(() => this.apply(slot, trigger));
+  private enqueue(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
+    const next = slot.queue.then(() =>
+      this.apply(slot, triggers).catch((err: unknown) => {
+        // decide may have changed the state before the failure: the log is the truth, so the
+        // next trigger for this run reloads it.
+        this.slots.delete(slot.runId);
+        throw err;
+      }),
+    );
     slot.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async apply(slot: RunSlot, trigger: Trigger): Promise<void> {
-    if (trigger.type === 'childFinished' && trigger.output)
-      await this.prefetch(slot, [trigger.output]);
+  private async apply(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
+    const outputs = triggers.flatMap((t) =>
+      t.type === 'childFinished' && t.output ? [t.output] : [],
+    );
+    if (outputs.length > 0) await this.prefetch(slot, outputs);
     for (let tries = 0; ; tries++) {
       const before = slot.state.seq;
       const env: DecideEnv = {
@@ -185,23 +207,31 @@ export class Orchestrator {
           return slot.values.get(ref.$cas);
         },
       };
-      const decision = decide(slot.state, slot.ir, trigger, env);
-      if (decision.events.length === 0 && decision.commands.length === 0) return;
+      const events: AnyRunEvent[] = [];
+      const commands: Command[] = [];
+      const blobs: Blob[] = [];
+      for (const trigger of triggers) {
+        const decision = decide(slot.state, slot.ir, trigger, env);
+        events.push(...decision.events);
+        commands.push(...decision.commands);
+        blobs.push(...decision.blobs);
+      }
+      if (events.length === 0 && commands.length === 0) return;
       // Content first: an event never refers to content the store does not hold.
-      for (const b of decision.blobs) slot.values.set(b.ref.$cas, b.value);
-      await Promise.all(decision.blobs.map((b) => this.deps.content.put(b.value, b)));
-      if (decision.events.length > 0) {
+      for (const b of blobs) slot.values.set(b.ref.$cas, b.value);
+      await Promise.all(blobs.map((b) => this.deps.content.put(b.value, b)));
+      if (events.length > 0) {
         try {
-          await this.deps.events.append(slot.runId, slot.ir.irHash, before, decision.events);
+          await this.deps.events.append(slot.runId, slot.ir.irHash, before, events);
         } catch (err) {
           if ((err as AobError).code !== 'SEQ_CONFLICT' || tries >= MAX_CONFLICT_RETRIES) throw err;
           // Another process appended first: refold from the log and decide again.
           await this.reload(slot);
           continue;
         }
-        this.deps.onEvents?.(decision.events);
+        this.deps.onEvents?.(events);
       }
-      await this.execute(slot, decision.commands);
+      await this.execute(slot, commands);
       if (isRunOver(slot.state)) this.slots.delete(slot.runId);
       return;
     }

@@ -69,7 +69,7 @@ export class ResultConsumer {
           blockMs: 1_000,
         });
         if (batch.length === 0) continue;
-        await Promise.all(batch.map((m) => this.handle(m)));
+        await Promise.all([...byRun(batch)].map(([runId, msgs]) => this.handle(runId, msgs)));
         await this.bus.ack(
           this.group,
           Topic.results,
@@ -82,14 +82,30 @@ export class ResultConsumer {
     }
   }
 
-  private async handle(msg: BusMessage): Promise<void> {
-    const r = msg.value as ResultMessage;
-    const values =
-      r.kind === 'succeeded' && 'value' in r ? new Map([[r.output.$cas, r.value]]) : undefined;
+  /** One decision for all of a run's results in this read, in the order they were published. */
+  private async handle(runId: string, msgs: readonly BusMessage[]): Promise<void> {
+    const values = new Map<string, unknown>();
+    const triggers: Trigger[] = [];
+    for (const m of msgs) {
+      const r = m.value as ResultMessage;
+      if (r.kind === 'succeeded' && 'value' in r) values.set(r.output.$cas, r.value);
+      triggers.push(triggerOf(r));
+    }
     try {
-      await this.orchestrator.trigger(r.runId, triggerOf(r), values);
+      await this.orchestrator.triggerMany(runId, triggers, values);
     } catch (err) {
       this.onError(err);
     }
   }
+}
+
+function byRun(batch: readonly BusMessage[]): Map<string, BusMessage[]> {
+  const groups = new Map<string, BusMessage[]>();
+  for (const m of batch) {
+    const runId = (m.value as ResultMessage).runId;
+    const group = groups.get(runId);
+    if (group) group.push(m);
+    else groups.set(runId, [m]);
+  }
+  return groups;
 }
