@@ -68,7 +68,21 @@ export function linkSignal(
   outer: AbortSignal,
   timeoutMs: number | undefined,
   onTimeout: () => unknown,
+  /** The controller behind `outer`, made for this attempt alone: the timer aborts it directly. */
+  owned?: AbortController,
 ): LinkedSignal {
+  if (owned !== undefined && owned.signal === outer) {
+    if (
+      outer.aborted ||
+      timeoutMs === undefined ||
+      !(timeoutMs > 0) ||
+      !Number.isFinite(timeoutMs)
+    ) {
+      return { signal: outer, dispose: () => undefined };
+    }
+    const timer = setTimeout(() => owned.abort(onTimeout()), Math.min(timeoutMs, MAX_TIMER_MS));
+    return { signal: outer, dispose: () => clearTimeout(timer) };
+  }
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(outer.reason);
   let timer: NodeJS.Timeout | undefined;

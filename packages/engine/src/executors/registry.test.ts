@@ -113,6 +113,27 @@ describe('runExecutor', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('arms the timeout on a controller the caller owns, and its cancellation still wins', async () => {
+    vi.useFakeTimers();
+    const stuck: Executor = () => new Promise(() => undefined);
+    const owned = new AbortController();
+    const timedOut = rejection(
+      runExecutor(job('task', {}, null, 100), ctx(owned.signal), stuck, owned),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await timedOut).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(owned.signal.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+
+    const other = new AbortController();
+    const cancelled = rejection(
+      runExecutor(job('task', {}, null, 100), ctx(other.signal), stuck, other),
+    );
+    other.abort();
+    expect(await cancelled).toMatchObject({ code: 'CANCELLED', retryable: false });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('clears the timer when the executor finishes first', async () => {
     vi.useFakeTimers();
     await expect(runExecutor(job('transform', { value: 1 }, null, 60_000), ctx())).resolves.toBe(1);

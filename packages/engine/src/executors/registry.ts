@@ -39,6 +39,11 @@ export async function runExecutor(
   job: NodeJob,
   ctx: ExecutorContext,
   executor: Executor = executorFor(job.type),
+  /**
+   * The controller behind `ctx.signal`, when the caller made one for this attempt alone: the
+   * timeout is armed on it instead of on a second, linked controller (cheaper per job).
+   */
+  owned?: AbortController,
 ): Promise<unknown> {
   throwIfAborted(ctx.signal);
   const { signal, dispose } = linkSignal(
@@ -48,6 +53,7 @@ export async function runExecutor(
       new AobError('TIMEOUT', `node ${job.nodeId} timed out after ${job.timeoutMs} ms`, {
         retryable: true,
       }),
+    owned,
   );
   try {
     // Wrapped so a synchronous throw from the executor is raced like a rejection.

@@ -3,7 +3,7 @@ import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { ContentStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
-import { runExecutor } from '../executors/registry.js';
+import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
 
 export interface RunnerDeps {
@@ -116,16 +116,21 @@ export class Runner {
       await this.publish(job.runId, { ...base, kind: 'started' });
       let result: ResultMessage;
       try {
-        const output = await runExecutor(job, {
-          runId: job.runId,
-          nodeId: job.nodeId,
-          attempt: job.attempt,
-          ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
-          idempotencyKey: job.idempotencyKey,
-          signal: ctl.signal,
-          log: this.logger(job),
-          options: this.deps.options,
-        });
+        const output = await runExecutor(
+          job,
+          {
+            runId: job.runId,
+            nodeId: job.nodeId,
+            attempt: job.attempt,
+            ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
+            idempotencyKey: job.idempotencyKey,
+            signal: ctl.signal,
+            log: this.logger(job),
+            options: this.deps.options,
+          },
+          executorFor(job.type),
+          ctl,
+        );
         const content = nativeContentOf(output);
         const { ref, bytes } = content;
         await this.deps.content.put(output, content);
