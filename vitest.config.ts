@@ -27,6 +27,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/src/**/*.int.test.ts'],
+          // Starts Kafka, an S3 server, … (scripts/services/*.service.ts) unless given by env.
+          globalSetup: ['scripts/services/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
