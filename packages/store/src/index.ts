@@ -10,5 +10,6 @@ export { MIGRATIONS } from './sqlite-schema.js';
 export type { Migration } from './sqlite-schema.js';
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';
+export { S3ContentStore, type S3ContentStoreOptions } from './s3-content.js';
 export { openLocalStores, openMemoryStores } from './open.js';
 export { nativeContentOf } from './native-content.js';
