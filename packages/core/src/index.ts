@@ -23,3 +23,23 @@ export {
 } from './definition/schemas.js';
 export type { PatchDocument, PatchOperation } from './generated/patch.js';
 export { compile, compileCached, irHashOf, DEFINITION_DEFAULTS } from './ir/compile.js';
+export {
+  validatePatch,
+  type PatchPolicy,
+  type PatchVerdict,
+  type ValidatePatchInput,
+} from './patch/validate.js';
+export { DEFAULT_AGENT_TYPES } from './patch/capabilities.js';
+export { DEFAULT_MAX_OPS_BYTES } from './patch/limits.js';
+export {
+  checkUrl,
+  classifyAddress,
+  isForbiddenAddress,
+  parseHostLiteral,
+  forbiddenHostName,
+  ALLOWED_SCHEMES,
+  type AddressClass,
+  type AddressReason,
+  type HostLiteral,
+  type UrlVerdict,
+} from './patch/ssrf.js';
