@@ -8,6 +8,16 @@ export { SqliteEventStore } from './sqlite-events.js';
 export type { SqliteEventStoreOptions } from './sqlite-events.js';
 export { MIGRATIONS } from './sqlite-schema.js';
 export type { Migration } from './sqlite-schema.js';
+export {
+  PgEventStore,
+  type PgEventStoreOptions,
+  type OutboxStore,
+  type OutboxMessage,
+  type OutboxRecord,
+  type GroupCommitStats,
+  type TimerRecord,
+  type TimerStore,
+} from './pg-events.js';
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';
 export { S3ContentStore, type S3ContentStoreOptions } from './s3-content.js';

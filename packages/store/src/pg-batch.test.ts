@@ -1,0 +1,99 @@
+// The group-commit planner on its own: which appends of a batch are accepted, and what it writes.
+import { describe, expect, it } from 'vitest';
+import type { AnyNewEvent, AobError } from '@aob/core';
+import { log, started } from './conformance/event-store.js';
+import { createColumns, loseRuns, planBatch, writeColumns } from './pg-batch.js';
+import type { LockedRun, QueuedAppend } from './pg-batch.js';
+import { runStart, statusAfterAll } from './run-log.js';
+
+function queued(runId: string, expectedSeq: number, events: AnyNewEvent[]): QueuedAppend {
+  let start;
+  let startError;
+  if (expectedSeq === 0 && events.length > 0) {
+    try {
+      start = runStart(runId, events);
+    } catch (err) {
+      startError = err as AobError;
+    }
+  }
+  return {
+    runId,
+    irHash: `ir-${runId}`,
+    expectedSeq,
+    events,
+    data: events.map((e) => JSON.stringify(e.data)),
+    envelopes: [],
+    start,
+    startError,
+    status: statusAfterAll(events),
+    outbox: [{ topic: 't', key: runId, payload: '{}', headers: '{}' }],
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
+}
+
+const codes = (outcomes: (AobError | undefined)[]) => outcomes.map((o) => o?.code ?? 'ok');
+
+describe('planBatch', () => {
+  it('checks each append against its run as the batch has moved it', () => {
+    const locked = new Map<string, LockedRun>([['old', { lastSeq: 4, status: 'waiting' }]]);
+    const batch = [
+      queued('new', 0, [started(10)]),
+      queued('new', 1, [log(11), log(12)]), // pipelined on the run created above
+      queued('new', 1, [log(11)]), // same seq again: loses
+      queued('old', 4, [log(20)]),
+      queued('old', 4, [log(21)]), // loses
+      queued('old', 5, []), // seq check after the first append to old
+      queued('bad', 0, [log(1)]), // not a RunStarted
+      queued('old', 0, [started(1)]), // exists already
+    ];
+    const plan = planBatch(batch, locked);
+    expect(codes(plan.outcomes)).toEqual([
+      'ok',
+      'ok',
+      'SEQ_CONFLICT',
+      'ok',
+      'SEQ_CONFLICT',
+      'ok',
+      'INVALID_APPEND',
+      'SEQ_CONFLICT',
+    ]);
+    expect(plan.outcomes[2]?.details).toEqual({ runId: 'new', expectedSeq: 1, lastSeq: 3 });
+
+    // The new run is created with its state after both accepted appends.
+    expect(createColumns(plan)).toEqual([
+      ['new'],
+      ['demo@1.0.0'],
+      ['ir-new'],
+      ['running'],
+      [10],
+      [12],
+      [3],
+      [null],
+    ]);
+    const cols = writeColumns(batch, plan);
+    expect(cols).toHaveLength(17);
+    // Summaries advanced: only the run that existed (status kept: NodeLog changes none).
+    expect(cols.slice(0, 5)).toEqual([['old'], [5], [20], ['ir-old'], ['waiting']]);
+    // Events of the accepted appends, with their seqs.
+    expect(cols[5]).toEqual(['new', 'new', 'new', 'old']);
+    expect(cols[6]).toEqual([1, 2, 3, 5]);
+    // One outbox row per accepted append that carries one (the seq check carries one too).
+    expect(cols[14]).toEqual(['new', 'new', 'old', 'old']);
+  });
+
+  it('drops everything written to runs another writer created first', () => {
+    const batch = [
+      queued('a', 0, [started(1)]),
+      queued('a', 1, [log(2)]),
+      queued('b', 0, [started(1)]),
+    ];
+    const plan = planBatch(batch, new Map());
+    loseRuns(batch, plan, new Map([['a', 7]]));
+    expect(codes(plan.outcomes)).toEqual(['SEQ_CONFLICT', 'SEQ_CONFLICT', 'ok']);
+    expect(plan.outcomes[1]?.details).toMatchObject({ lastSeq: 7 });
+    const cols = writeColumns(batch, plan);
+    expect(cols[5]).toEqual(['b']);
+    expect(cols[14]).toEqual(['b']);
+  });
+});

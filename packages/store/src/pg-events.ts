@@ -1,0 +1,338 @@
+// The cluster EventStore: PostgreSQL through a pg.Pool, shared by any number of processes.
+// Appends from many runs are group-committed (pg-group-commit.ts); each keeps its own seq check
+// and its own outcome. Summaries move by the rules of run-log.ts, as in the other adapters.
+// Besides the EventStore port it is the transactional outbox (OutboxStore below): a decision's
+// events and the messages they imply commit in one transaction.
+import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
+import type { AnyNewEvent, AnyRunEvent, AobError, RunStatus } from '@aob/core';
+import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import { invalidAppend, storeClosed } from './errors.js';
+import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
+import type { RunStart } from './run-log.js';
+import type { QueuedOutbox } from './pg-batch.js';
+import { GroupCommit } from './pg-group-commit.js';
+import type { GroupCommitStats } from './pg-group-commit.js';
+import { migratePg } from './pg-schema.js';
+import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
+import type { TimerRecord, TimerStore } from './pg-timers.js';
+import {
+  commandFromRow,
+  eventFromRow,
+  leaseFromRow,
+  runFromRow,
+  sql,
+  workflowFromRow,
+} from './pg-statements.js';
+import type {
+  EventRow,
+  InboxRow,
+  LeaseRow,
+  OutboxRow,
+  RunRow,
+  WorkflowRow,
+} from './pg-statements.js';
+
+/** A message to publish once the events it was decided with are committed. */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  /** JSON-serialisable. */
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface OutboxRecord {
+  id: number;
+  topic: string;
+  key: string;
+  value: unknown;
+  headers: Record<string, string>;
+  /** Epoch ms, database clock. */
+  createdAt: number;
+}
+
+/**
+ * The transactional outbox: a decision's events and the messages they imply commit together, and
+ * a relay publishes what is committed. Rows are delivered at least once; consumers dedupe.
+ */
+export interface OutboxStore {
+  /**
+   * `EventStore.append`, plus `outbox` rows written in the same transaction: both are committed
+   * or neither is (on SEQ_CONFLICT, no row is written).
+   */
+  appendWithOutbox(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+    outbox: readonly OutboxMessage[],
+  ): Promise<AnyRunEvent[]>;
+  /**
+   * Claims up to `limit` unsent rows, oldest first, for `owner` until `leaseMs` (default 30 s)
+   * from now. Concurrent claimers get disjoint rows (FOR UPDATE SKIP LOCKED); a claimed row not
+   * marked sent before its lease ends can be claimed again (a relay crashed mid-publish).
+   */
+  claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
+  /** Marks rows as published; they are never claimed again. */
+  markSent(ids: readonly number[]): Promise<void>;
+}
+
+export interface PgEventStoreOptions {
+  /**
+   * Default postgres://postgres@127.0.0.1:5432/postgres. The adapter reads no environment: the
+   * composition root passes what it was configured with (DATABASE_URL).
+   */
+  connectionString?: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Most appends committed in one transaction (default 1000); the rest go in the next one. */
+  maxBatch?: number;
+  /** Extra pg.Pool settings (timeouts, ssl, …). */
+  pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
+}
+
+export type { GroupCommitStats, TimerRecord, TimerStore };
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export class PgEventStore implements EventStore, OutboxStore, TimerStore {
+  /** Connects, brings the schema up to date (safe with concurrent starters), and returns the store. */
+  static async open(options: PgEventStoreOptions = {}): Promise<PgEventStore> {
+    const pool = new pg.Pool({
+      ...options.pool,
+      connectionString: options.connectionString ?? DEFAULT_URL,
+      max: options.poolSize ?? 10,
+    });
+    // An idle client's error (the server went away) must not crash the process; the next query
+    // on that client fails and is reported to its caller.
+    pool.on('error', () => undefined);
+    try {
+      await migratePg(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PgEventStore(pool, options.maxBatch ?? 1000);
+  }
+
+  private readonly commits: GroupCommit;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    maxBatch: number,
+  ) {
+    this.commits = new GroupCommit(pool, maxBatch);
+  }
+
+  /** Transactions and appends committed by this store's group commit so far. */
+  get stats(): GroupCommitStats {
+    return this.commits.stats;
+  }
+
+  append(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+  ): Promise<AnyRunEvent[]> {
+    return this.enqueue(runId, irHash, expectedSeq, events, []);
+  }
+
+  appendWithOutbox(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+    outbox: readonly OutboxMessage[],
+  ): Promise<AnyRunEvent[]> {
+    return this.enqueue(runId, irHash, expectedSeq, events, outbox);
+  }
+
+  private enqueue(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+    outbox: readonly OutboxMessage[],
+  ): Promise<AnyRunEvent[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) throw storeClosed();
+      // Everything that can fail without the database fails here, before queueing. A bad opening
+      // event is reported only if the run is really new (else it is a conflict).
+      let start: RunStart | undefined;
+      let startError: AobError | undefined;
+      if (expectedSeq === 0 && events.length > 0) {
+        try {
+          start = runStart(runId, events);
+        } catch (err) {
+          startError = err as AobError;
+        }
+      }
+      const data = events.map((e) => serialise(runId, e.data));
+      const boxed = outbox.map((m): QueuedOutbox => ({
+        topic: m.topic,
+        key: m.key,
+        payload: serialise(runId, m.value ?? null),
+        headers: serialise(runId, m.headers ?? {}),
+      }));
+      const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
+      this.commits.submit({
+        runId,
+        irHash,
+        expectedSeq,
+        events,
+        data,
+        envelopes,
+        start,
+        startError,
+        status: statusAfterAll(events),
+        outbox: boxed,
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  async read(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
+    const { rows } = await this.query<EventRow>(sql.readEvents([runId, fromSeq]));
+    return rows.map(eventFromRow);
+  }
+
+  async getRun(runId: string): Promise<RunSummary | undefined> {
+    const { rows } = await this.query<RunRow>(sql.getRun([runId]));
+    return rows[0] === undefined ? undefined : runFromRow(rows[0]);
+  }
+
+  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+    const { rows } = await this.query<RunRow>(
+      sql.listRuns([filter.status ?? [], filter.limit ?? null]),
+    );
+    return rows.map(runFromRow);
+  }
+
+  async putWorkflow(record: WorkflowRecord): Promise<void> {
+    await this.query(
+      sql.putWorkflow([record.name, record.version, record.irHash, record.registeredAt]),
+    );
+  }
+
+  async getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined> {
+    const { rows } = await this.query<WorkflowRow>(
+      version === undefined ? sql.latestWorkflow([name]) : sql.getWorkflow([name, version]),
+    );
+    return rows[0] === undefined ? undefined : workflowFromRow(rows[0]);
+  }
+
+  async listWorkflows(): Promise<WorkflowRecord[]> {
+    const { rows } = await this.query<WorkflowRow>(sql.listWorkflows([]));
+    return rows.map(workflowFromRow);
+  }
+
+  async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const res = await this.query(sql.acquireLease([runId, owner, now + ttlMs, now]));
+    return res.rowCount === 1;
+  }
+
+  async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
+    await this.query(sql.renewLeases([now + ttlMs, owner]));
+  }
+
+  async releaseLease(runId: string, owner: string): Promise<void> {
+    await this.query(sql.releaseLease([runId, owner]));
+  }
+
+  async getLease(runId: string): Promise<Lease | undefined> {
+    const { rows } = await this.query<LeaseRow>(sql.getLease([runId]));
+    return rows[0] === undefined ? undefined : leaseFromRow(rows[0]);
+  }
+
+  async enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number> {
+    const json = serialise(runId, payload ?? null);
+    const { rows } = await this.query<{ id: string }>(sql.enqueue([runId, type, json, at]));
+    return Number(rows[0]?.id);
+  }
+
+  async pendingCommands(runId?: string): Promise<InboxCommand[]> {
+    const { rows } = await this.query<InboxRow>(sql.pending([runId ?? null]));
+    return rows.map(commandFromRow);
+  }
+
+  async completeCommands(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.query(sql.complete([ids]));
+  }
+
+  async claimOutbox(
+    limit: number,
+    opts: { owner?: string; leaseMs?: number } = {},
+  ): Promise<OutboxRecord[]> {
+    const { rows } = await this.query<OutboxRow>(
+      sql.claimOutbox([limit, opts.owner ?? 'relay', opts.leaseMs ?? 30_000]),
+    );
+    return rows
+      .map((r): OutboxRecord => ({
+        id: Number(r.id),
+        topic: r.topic,
+        key: r.key,
+        value: r.payload,
+        headers: r.headers,
+        createdAt: Number(r.created_at),
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async markSent(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.query(sql.markSent([ids]));
+  }
+
+  scheduleTimers(timers: readonly TimerRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return scheduleTimers(this.pool, timers);
+  }
+
+  claimDueTimers(
+    now: number,
+    limit: number,
+    owner: string,
+    leaseMs?: number,
+  ): Promise<TimerRecord[]> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return claimDueTimers(this.pool, now, limit, owner, leaseMs);
+  }
+
+  markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return markTimersFired(this.pool, timerIds, firedAt);
+  }
+
+  /** Commits what is queued, then ends the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.commits.flush();
+    await this.pool.end();
+  }
+
+  private query<R extends object = object>(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<pg.QueryResult<R>> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return this.pool.query<R>(config);
+  }
+}
+
+function serialise(runId: string, data: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (err) {
+    throw invalidAppend(runId, `value is not JSON: ${(err as Error).message}`);
+  }
+  if (json === undefined) throw invalidAppend(runId, 'value is not JSON');
+  return json;
+}

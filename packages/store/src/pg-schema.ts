@@ -1,0 +1,201 @@
+// Versioned schema of the cluster (PostgreSQL) store. Migrations are append-only: never edit a
+// shipped one, add the next number. `migratePg` applies the missing ones in ONE transaction that
+// first takes a transaction-scoped advisory lock, so several processes starting at once apply each
+// migration exactly once (the others wait, then find nothing to do).
+//
+// Times the engine records (`at`, `started_at`, `due_at`, …) are epoch milliseconds from the
+// injected clock, stored as BIGINT; times only the database sees (outbox bookkeeping, claim
+// leases) are timestamptz from the database clock, which all processes share.
+//
+// `events.data` is `json`, not `jsonb`, on purpose: jsonb reorders object keys and drops
+// duplicate ones, and a log must read back exactly as written (the conformance suite and the
+// golden histories compare serialised events). `json` is still validated on insert and works with
+// the JSON operators and in expression indexes.
+import type { Pool, PoolClient } from 'pg';
+import { AobError } from '@aob/core';
+import { StoreErrorCode } from './errors.js';
+import type { Migration } from './sqlite-schema.js';
+
+/** Key of the advisory lock that serialises migrations: an arbitrary constant, 'aobs' in ASCII. */
+export const PG_MIGRATION_LOCK = 0x616f6273;
+
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'workflows, runs, events, outbox, patches, tickets, timers, leases, inbox',
+    sql: `
+      CREATE TABLE workflows (
+        name          text NOT NULL,
+        version       text NOT NULL,
+        ir_hash       text NOT NULL,
+        registered_at bigint NOT NULL,
+        -- Registration order, the tie-break for versions registered in the same millisecond.
+        ord           bigint GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (name, version)
+      );
+
+      CREATE TABLE runs (
+        run_id        text PRIMARY KEY,
+        workflow      text NOT NULL,
+        ir_hash       text NOT NULL,
+        status        text NOT NULL,
+        started_at    bigint NOT NULL,
+        updated_at    bigint NOT NULL,
+        -- Moved only under the row lock taken by an append: the per-run seq authority.
+        last_seq      bigint NOT NULL,
+        parent_run_id text,
+        -- Creation order, the tie-break for runs started in the same millisecond.
+        ord           bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX runs_by_start ON runs (started_at DESC, ord DESC);
+      CREATE INDEX runs_by_status ON runs (status, started_at DESC, ord DESC);
+      CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      -- The primary key is the optimistic-concurrency guard: one writer per (run, seq).
+      CREATE TABLE events (
+        run_id      text NOT NULL,
+        seq         bigint NOT NULL,
+        type        text NOT NULL,
+        at          bigint NOT NULL,
+        ir_hash     text NOT NULL,
+        data        json NOT NULL,
+        actor       text,
+        traceparent text,
+        PRIMARY KEY (run_id, seq)
+      );
+
+      -- Messages committed with the events of the decision that produced them; a relay
+      -- publishes them and marks them sent. A claim is a lease (claimed_until), so a relay that
+      -- dies mid-publish loses nothing: its rows are claimable again once the lease runs out.
+      CREATE TABLE outbox (
+        id            bigserial PRIMARY KEY,
+        topic         text NOT NULL,
+        key           text NOT NULL,
+        payload       jsonb NOT NULL,
+        headers       jsonb NOT NULL DEFAULT '{}',
+        created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+        sent_at       timestamptz,
+        claimed_by    text,
+        claimed_until timestamptz
+      );
+      CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+
+      -- Patch overlays (DESIGN §4): the proposal, its fate and the IR it produced.
+      CREATE TABLE patches (
+        patch_id     text PRIMARY KEY,
+        scope        text NOT NULL CHECK (scope IN ('run', 'workflow')),
+        target       text NOT NULL,
+        base_ir_hash text NOT NULL,
+        ops          jsonb NOT NULL,
+        author       text NOT NULL,
+        rationale    text,
+        status       text NOT NULL DEFAULT 'proposed'
+                     CHECK (status IN ('proposed', 'rejected', 'applied', 'reverted')),
+        violations   jsonb,
+        ir_hash      text,
+        proposed_at  bigint NOT NULL,
+        decided_at   bigint,
+        ord          bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX patches_by_target ON patches (scope, target, ord);
+
+      -- Approval tickets; open ones past due_at are claimed (FOR UPDATE SKIP LOCKED) to escalate.
+      CREATE TABLE tickets (
+        ticket_id     text PRIMARY KEY,
+        run_id        text NOT NULL,
+        node_id       text NOT NULL,
+        approvers     jsonb NOT NULL,
+        quorum        integer NOT NULL DEFAULT 1,
+        due_at        bigint,
+        status        text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'decided', 'cancelled')),
+        decision      text,
+        decided_by    text,
+        created_at    bigint NOT NULL,
+        decided_at    bigint,
+        claimed_by    text,
+        claimed_until bigint
+      );
+      CREATE INDEX tickets_open_due ON tickets (due_at) WHERE status = 'open';
+      CREATE INDEX tickets_by_run ON tickets (run_id);
+
+      -- Durable timers; due ones are claimed (FOR UPDATE SKIP LOCKED) by whoever fires them.
+      CREATE TABLE timers (
+        timer_id      text PRIMARY KEY,
+        run_id        text NOT NULL,
+        node_id       text,
+        purpose       text NOT NULL,
+        due_at        bigint NOT NULL,
+        fired_at      bigint,
+        claimed_by    text,
+        claimed_until bigint
+      );
+      CREATE INDEX timers_pending_due ON timers (due_at) WHERE fired_at IS NULL;
+      CREATE INDEX timers_by_run ON timers (run_id);
+
+      CREATE TABLE leases (
+        run_id     text PRIMARY KEY,
+        owner      text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX leases_by_owner ON leases (owner);
+
+      CREATE TABLE inbox (
+        id      bigserial PRIMARY KEY,
+        run_id  text NOT NULL,
+        type    text NOT NULL,
+        payload jsonb NOT NULL,
+        at      bigint NOT NULL,
+        done    boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX inbox_pending ON inbox (run_id, id) WHERE NOT done;
+    `,
+  },
+];
+
+/** Brings the schema up to the latest version; returns the versions it applied. */
+export async function migratePg(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    return await migrateWith(client);
+  } finally {
+    client.release();
+  }
+}
+
+async function migrateWith(client: PoolClient): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [PG_MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    )`);
+    const { rows } = await client.query<{ v: number }>(
+      'SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_migrations',
+    );
+    const current = rows[0]?.v ?? 0;
+    const latest = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;
+    if (current > latest) {
+      throw new AobError(
+        StoreErrorCode.SchemaTooNew,
+        `database schema is at version ${current}, this aob knows up to ${latest}`,
+      );
+    }
+    for (const m of PG_MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

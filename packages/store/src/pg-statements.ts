@@ -1,0 +1,242 @@
+// Every SQL statement of the PostgreSQL event store, with the row shapes they return and the
+// mapping from rows to port records. Hot statements are named, so each pooled connection parses
+// and plans them once. BIGINT columns arrive as strings (pg does not guess at 64-bit numbers);
+// every value stored in them (epoch ms, seqs, ids) is below 2^53, so Number() is exact.
+import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { QueryConfig } from 'pg';
+import type { InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+
+type Big = string | number;
+
+export interface EventRow {
+  run_id: string;
+  seq: Big;
+  type: string;
+  at: Big;
+  ir_hash: string;
+  data: unknown; // json: parsed by pg
+  actor: string | null;
+  traceparent: string | null;
+}
+
+export interface RunRow {
+  run_id: string;
+  workflow: string;
+  ir_hash: string;
+  status: string;
+  started_at: Big;
+  updated_at: Big;
+  last_seq: Big;
+  parent_run_id: string | null;
+}
+
+export interface WorkflowRow {
+  name: string;
+  version: string;
+  ir_hash: string;
+  registered_at: Big;
+}
+
+export interface LeaseRow {
+  run_id: string;
+  owner: string;
+  expires_at: Big;
+}
+
+export interface InboxRow {
+  id: Big;
+  run_id: string;
+  type: string;
+  payload: unknown; // jsonb: parsed by pg
+  at: Big;
+}
+
+export interface OutboxRow {
+  id: Big;
+  topic: string;
+  key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  created_at: Big;
+}
+
+const named = (name: string, text: string) => (values: unknown[]) =>
+  ({ name: `aob_${name}`, text, values }) satisfies QueryConfig;
+
+const RUN_COLUMNS =
+  'run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id';
+
+export const sql = {
+  // --- the group commit (see pg-events.ts) ---
+  /** Locks the batch's existing runs in one order (run id), so two batches cannot deadlock on them. */
+  lockRuns: named(
+    'lock_runs',
+    `SELECT run_id, last_seq, status FROM runs WHERE run_id = ANY($1::text[])
+     ORDER BY run_id FOR UPDATE`,
+  ),
+  /** New runs, in queue order (creation order is the listing tie-break); returns the ones created. */
+  createRuns: named(
+    'create_runs',
+    `INSERT INTO runs (${RUN_COLUMNS})
+     SELECT run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                 $7::bigint[], $8::text[])
+          WITH ORDINALITY AS n(run_id, workflow, ir_hash, status, started_at, updated_at,
+                               last_seq, parent_run_id, ord)
+     ORDER BY ord
+     ON CONFLICT (run_id) DO NOTHING
+     RETURNING run_id`,
+  ),
+  /**
+   * Everything else a batch writes, in one statement: the summaries of the (locked) runs it
+   * advances, the events of every accepted append, and their outbox rows in order.
+   */
+  writeBatch: named(
+    'write_batch',
+    `WITH moved AS (
+       UPDATE runs r
+       SET last_seq = u.last_seq, updated_at = u.updated_at, ir_hash = u.ir_hash, status = u.status
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])
+            AS u(run_id, last_seq, updated_at, ir_hash, status)
+       WHERE r.run_id = u.run_id
+       RETURNING 1
+     ), boxed AS (
+       INSERT INTO outbox (topic, key, payload, headers)
+       SELECT topic, key, payload, headers
+       FROM unnest($14::text[], $15::text[], $16::jsonb[], $17::jsonb[])
+            WITH ORDINALITY AS o(topic, key, payload, headers, ord)
+       ORDER BY ord
+       RETURNING 1
+     )
+     INSERT INTO events (run_id, seq, type, at, ir_hash, data, actor, traceparent)
+     SELECT * FROM unnest($6::text[], $7::bigint[], $8::text[], $9::bigint[], $10::text[],
+                          $11::json[], $12::text[], $13::text[])`,
+  ),
+  lastSeq: named('last_seq', 'SELECT last_seq FROM runs WHERE run_id = $1'),
+
+  // --- reads ---
+  readEvents: named(
+    'read_events',
+    `SELECT run_id, seq, type, at, ir_hash, data, actor, traceparent
+     FROM events WHERE run_id = $1 AND seq >= $2 ORDER BY seq`,
+  ),
+  getRun: named('get_run', `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`),
+  /** LIMIT NULL is no limit; an empty or null status list, no status filter. */
+  listRuns: named(
+    'list_runs',
+    `SELECT ${RUN_COLUMNS} FROM runs
+     WHERE cardinality($1::text[]) = 0 OR status = ANY($1::text[])
+     ORDER BY started_at DESC, ord DESC LIMIT $2`,
+  ),
+
+  // --- workflows ---
+  putWorkflow: named(
+    'put_workflow',
+    `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (name, version)
+     DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at`,
+  ),
+  getWorkflow: named(
+    'get_workflow',
+    'SELECT name, version, ir_hash, registered_at FROM workflows WHERE name = $1 AND version = $2',
+  ),
+  latestWorkflow: named(
+    'latest_workflow',
+    `SELECT name, version, ir_hash, registered_at FROM workflows WHERE name = $1
+     ORDER BY registered_at DESC, ord DESC LIMIT 1`,
+  ),
+  listWorkflows: named(
+    'list_workflows',
+    'SELECT name, version, ir_hash, registered_at FROM workflows ORDER BY name, registered_at, ord',
+  ),
+
+  // --- leases: one statement each, so atomic across processes ---
+  acquireLease: named(
+    'acquire_lease',
+    `INSERT INTO leases (run_id, owner, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+     WHERE leases.owner = excluded.owner OR leases.expires_at <= $4`,
+  ),
+  renewLeases: named('renew_leases', 'UPDATE leases SET expires_at = $1 WHERE owner = $2'),
+  releaseLease: named('release_lease', 'DELETE FROM leases WHERE run_id = $1 AND owner = $2'),
+  getLease: named('get_lease', 'SELECT run_id, owner, expires_at FROM leases WHERE run_id = $1'),
+
+  // --- inbox ---
+  enqueue: named(
+    'enqueue',
+    'INSERT INTO inbox (run_id, type, payload, at) VALUES ($1, $2, $3::jsonb, $4) RETURNING id',
+  ),
+  pending: named(
+    'pending',
+    `SELECT id, run_id, type, payload, at FROM inbox
+     WHERE NOT done AND ($1::text IS NULL OR run_id = $1) ORDER BY id`,
+  ),
+  complete: named('complete', 'UPDATE inbox SET done = true WHERE id = ANY($1::bigint[])'),
+
+  // --- outbox ---
+  /**
+   * Claims up to $1 unsent rows, oldest first, for $2 for $3 ms. SKIP LOCKED lets concurrent
+   * relays claim disjoint rows without waiting; the lease keeps them disjoint after commit.
+   */
+  claimOutbox: named(
+    'claim_outbox',
+    `UPDATE outbox o
+     SET claimed_by = $2, claimed_until = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
+     FROM (SELECT id FROM outbox
+           WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) c
+     WHERE o.id = c.id
+     RETURNING o.id, o.topic, o.key, o.payload, o.headers,
+               (extract(epoch FROM o.created_at) * 1000)::bigint AS created_at`,
+  ),
+  markSent: named(
+    'mark_sent',
+    `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
+     WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
+  ),
+};
+
+export function eventFromRow(r: EventRow): AnyRunEvent {
+  const e = {
+    runId: r.run_id,
+    seq: Number(r.seq),
+    irHash: r.ir_hash,
+    type: r.type,
+    at: Number(r.at),
+    data: r.data,
+  } as AnyRunEvent;
+  if (r.actor !== null) e.actor = r.actor;
+  if (r.traceparent !== null) e.traceparent = r.traceparent;
+  return e;
+}
+
+export function runFromRow(r: RunRow): RunSummary {
+  const s: RunSummary = {
+    runId: r.run_id,
+    workflow: r.workflow,
+    irHash: r.ir_hash,
+    status: r.status as RunStatus,
+    startedAt: Number(r.started_at),
+    updatedAt: Number(r.updated_at),
+    lastSeq: Number(r.last_seq),
+  };
+  if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
+  return s;
+}
+
+export function workflowFromRow(r: WorkflowRow): WorkflowRecord {
+  return {
+    name: r.name,
+    version: r.version,
+    irHash: r.ir_hash,
+    registeredAt: Number(r.registered_at),
+  };
+}
+
+export function leaseFromRow(r: LeaseRow): Lease {
+  return { runId: r.run_id, owner: r.owner, expiresAt: Number(r.expires_at) };
+}
+
+export function commandFromRow(r: InboxRow): InboxCommand {
+  return { id: Number(r.id), runId: r.run_id, type: r.type, payload: r.payload, at: Number(r.at) };
+}

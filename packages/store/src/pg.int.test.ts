@@ -1,0 +1,441 @@
+// PgEventStore against a real PostgreSQL ($DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+// The file creates its own database (aob_test_<random>) and drops it afterwards. A server that
+// cannot be reached fails the file: integration tests never skip.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnyRunEvent } from '@aob/core';
+import { eventStoreConformance, log, started } from './conformance/event-store.js';
+import { PgEventStore } from './pg-events.js';
+import type { PgEventStoreOptions } from './pg-events.js';
+import { PG_MIGRATIONS } from './pg-schema.js';
+
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const created: string[] = [];
+
+function urlOf(database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `cannot connect to PostgreSQL at ${adminUrl} (${(err as Error).message}); ` +
+        'start it or point DATABASE_URL at a server where this user may CREATE DATABASE',
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty database; dropped in afterAll. */
+async function freshDatabase(): Promise<string> {
+  const name = `aob_test_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  created.push(name);
+  return urlOf(name);
+}
+
+afterAll(async () => {
+  await admin(async (c) => {
+    for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+});
+
+let suiteUrl = '';
+beforeAll(async () => {
+  suiteUrl = await freshDatabase();
+});
+
+const open = (url: string, options: PgEventStoreOptions = {}): Promise<PgEventStore> =>
+  PgEventStore.open({ connectionString: url, ...options });
+
+// The conformance suite wants an empty store per test: one database, emptied each time.
+eventStoreConformance('PgEventStore', async () => {
+  const store = await open(suiteUrl, { poolSize: 4 });
+  const c = new pg.Client({ connectionString: suiteUrl });
+  await c.connect();
+  await c.query(
+    'TRUNCATE runs, events, workflows, leases, inbox, outbox, patches, tickets, timers RESTART IDENTITY',
+  );
+  await c.end();
+  return store;
+});
+
+const codeOf = (err: unknown): string | undefined => (err as { code?: string }).code;
+
+/** Appends `count` single events to `runId`, re-reading the last seq and retrying on conflict. */
+async function appendWithRetry(
+  store: PgEventStore,
+  runId: string,
+  actor: string,
+  count: number,
+): Promise<number> {
+  let conflicts = 0;
+  for (let i = 0; i < count;) {
+    const lastSeq = (await store.getRun(runId))?.lastSeq ?? 0;
+    const event = { ...log(i, `${actor}-${i}`), actor };
+    try {
+      await store.append(runId, 'ir', lastSeq, [event]);
+      i++;
+    } catch (err) {
+      if (codeOf(err) !== 'SEQ_CONFLICT') throw err;
+      conflicts++;
+    }
+  }
+  return conflicts;
+}
+
+describe('PgEventStore', () => {
+  let url = '';
+  beforeAll(async () => {
+    url = await freshDatabase();
+  });
+
+  it('migrates a fresh database exactly once when several processes start at once', async () => {
+    const fresh = await freshDatabase();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(fresh, { poolSize: 1 })));
+    await Promise.all(stores.map((s) => s.close()));
+    const c = new pg.Client({ connectionString: fresh });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
+      expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
+      const tables = await c.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'
+         ORDER BY table_name`,
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'events',
+        'inbox',
+        'leases',
+        'outbox',
+        'patches',
+        'runs',
+        'schema_migrations',
+        'tickets',
+        'timers',
+        'workflows',
+      ]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('commits queued appends on close, then refuses new ones', async () => {
+    const a = await open(url);
+    const appended = a.append('on-close', 'ir', 0, [started(1)]);
+    await a.close();
+    await expect(appended).resolves.toHaveLength(1);
+    await expect(a.append('on-close', 'ir', 1, [log(2)])).rejects.toMatchObject({
+      code: 'STORE_CLOSED',
+    });
+    const b = await open(url);
+    expect(await b.read('on-close')).toHaveLength(1);
+    await b.close();
+  });
+
+  it('keeps seqs dense when two processes (two pools) append to one run at once', async () => {
+    const setup = await open(url);
+    await setup.append('shared', 'ir', 0, [started(1)]);
+    await setup.close();
+
+    const [p1, p2] = await Promise.all([open(url), open(url)]);
+    const conflicts = await Promise.all([
+      appendWithRetry(p1, 'shared', 'p1', 100),
+      appendWithRetry(p2, 'shared', 'p2', 100),
+    ]);
+    const events = await p1.read('shared');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.actor === 'p1')).toHaveLength(100);
+    expect(events.filter((e) => e.actor === 'p2')).toHaveLength(100);
+    expect(await p2.getRun('shared')).toMatchObject({ lastSeq: 201 });
+    await Promise.all([p1.close(), p2.close()]);
+    console.info(`two-process append conflicts: ${conflicts.join(', ')}`);
+  });
+
+  it('lets one of two processes create the same run, and rejects the other as a conflict', async () => {
+    const [p1, p2] = await Promise.all([open(url), open(url)]);
+    for (let i = 0; i < 20; i++) {
+      const runId = `race-${i}`;
+      const results = await Promise.allSettled([
+        p1.append(runId, 'ir', 0, [started(1), log(2, 'p1')]),
+        p2.append(runId, 'ir', 0, [started(1), log(2, 'p2')]),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(codeOf(lost.reason)).toBe('SEQ_CONFLICT');
+      expect((await p1.read(runId)).map((e) => e.seq)).toEqual([1, 2]);
+    }
+    await Promise.all([p1.close(), p2.close()]);
+  });
+
+  it('turns an append that creates a run another transaction is creating into a conflict', async () => {
+    const s = await open(url);
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      // Another writer's transaction has created the run but not committed yet: the store's
+      // batch finds no row to lock, tries to create it, and must wait for the other to finish.
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO runs (run_id, workflow, ir_hash, status, started_at, updated_at, last_seq)
+         VALUES ('held', 'demo@1.0.0', 'ir', 'running', 1, 1, 1)`,
+      );
+      await other.query(
+        `INSERT INTO events (run_id, seq, type, at, ir_hash, data) VALUES ('held', 1, 'RunStarted', 1, 'ir', '{}')`,
+      );
+      const mine = s.append('held', 'ir', 0, [started(2)]).catch((e: unknown) => e);
+      const bystander = s.append('not-held', 'ir', 0, [started(2)]);
+      await new Promise((r) => setTimeout(r, 200));
+      await other.query('COMMIT');
+      expect(await mine).toMatchObject({ code: 'SEQ_CONFLICT', retryable: true });
+      await expect(bystander).resolves.toHaveLength(1);
+      expect((await s.read('held')).map((e) => e.at)).toEqual([1]);
+      expect(await s.getRun('held')).toMatchObject({ lastSeq: 1, startedAt: 1 });
+    } finally {
+      await other.end();
+      await s.close();
+    }
+  });
+
+  it('claims due timers once across two pollers, again after a lapsed claim, never once fired', async () => {
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    await a.scheduleTimers(
+      Array.from({ length: 50 }, (_, i) => ({
+        timerId: `tm-${String(i).padStart(2, '0')}`,
+        runId: `r-${i}`,
+        nodeId: 'wait',
+        purpose: 'timer',
+        dueAt: 1000 + i,
+      })),
+    );
+    // Scheduling again changes nothing.
+    await a.scheduleTimers([{ timerId: 'tm-00', runId: 'x', purpose: 'timer', dueAt: 1 }]);
+    expect(await a.claimDueTimers(999, 10, 'early')).toEqual([]);
+
+    const [ca, cb] = await Promise.all([
+      a.claimDueTimers(1039, 100, 'a', 100),
+      b.claimDueTimers(1039, 100, 'b', 100),
+    ]);
+    const claimed = [...ca, ...cb].map((t) => t.timerId).sort();
+    expect(claimed).toEqual(
+      Array.from({ length: 40 }, (_, i) => `tm-${String(i).padStart(2, '0')}`),
+    );
+    expect(ca[0] ?? cb[0]).toMatchObject({
+      runId: 'r-0',
+      nodeId: 'wait',
+      purpose: 'timer',
+      dueAt: 1000,
+    });
+    for (const list of [ca, cb]) {
+      expect(list.map((t) => t.dueAt)).toEqual(list.map((t) => t.dueAt).sort((x, y) => x - y));
+    }
+    // a fires its timers; b's lapse (b "crashed") and are claimed again by a.
+    await a.markTimersFired(
+      ca.map((t) => t.timerId),
+      1040,
+    );
+    expect(await a.claimDueTimers(1100, 100, 'a')).toHaveLength(10); // tm-40…49, b's still leased
+    const again = await a.claimDueTimers(1200, 100, 'a');
+    expect(again.map((t) => t.timerId).sort()).toEqual(cb.map((t) => t.timerId).sort());
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  describe('outbox', () => {
+    const outboxRows = async (runKey: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ id: string; topic: string; payload: unknown }>(
+          'SELECT id, topic, payload FROM outbox WHERE key = $1 ORDER BY id',
+          [runKey],
+        );
+        return rows;
+      } finally {
+        await c.end();
+      }
+    };
+
+    it('commits events and outbox rows together, or neither on a conflict', async () => {
+      const s = await open(url);
+      const job = { topic: 'aob.node.jobs.high', key: 'ob-1', value: { nodeId: 'a', attempt: 1 } };
+      const appended = await s.appendWithOutbox('ob-1', 'ir', 0, [started(1)], [job]);
+      expect(appended.map((e) => e.seq)).toEqual([1]);
+      expect(await outboxRows('ob-1')).toMatchObject([
+        { topic: 'aob.node.jobs.high', payload: { nodeId: 'a', attempt: 1 } },
+      ]);
+
+      // A stale expected seq: the append conflicts and its outbox rows are not written.
+      const stale = { topic: 'aob.node.results', key: 'ob-1', value: { stale: true } };
+      const err = await s.appendWithOutbox('ob-1', 'ir', 0, [started(2)], [stale]).catch((e) => e);
+      expect(codeOf(err)).toBe('SEQ_CONFLICT');
+      // In one batch with a winning append to the same run: only the winner's rows are written.
+      const results = await Promise.allSettled([
+        s.appendWithOutbox('ob-1', 'ir', 1, [log(3, 'win')], [{ ...stale, value: { n: 'win' } }]),
+        s.appendWithOutbox('ob-1', 'ir', 1, [log(3, 'lose')], [{ ...stale, value: { n: 'lose' } }]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+      expect((await outboxRows('ob-1')).map((r) => r.payload)).toEqual([
+        { nodeId: 'a', attempt: 1 },
+        { n: 'win' },
+      ]);
+      expect((await s.read('ob-1')).map((e) => e.seq)).toEqual([1, 2]);
+      await s.close();
+    });
+
+    it('claims disjoint rows from two connections (SKIP LOCKED), oldest first, until marked sent', async () => {
+      const writer = await open(url);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('TRUNCATE outbox');
+      await c.end();
+      const total = 300;
+      await Promise.all(
+        Array.from({ length: total / 3 }, (_, i) =>
+          writer.appendWithOutbox(
+            `claim-${i}`,
+            'ir',
+            0,
+            [started(1)],
+            [
+              { topic: 't', key: `claim-${i}`, value: { i, k: 0 } },
+              { topic: 't', key: `claim-${i}`, value: { i, k: 1 }, headers: { h: 'v' } },
+              { topic: 't', key: `claim-${i}`, value: { i, k: 2 } },
+            ],
+          ),
+        ),
+      );
+      await writer.close();
+
+      const [r1, r2] = await Promise.all([open(url), open(url)]);
+      const seen: number[][] = [[], []];
+      const relay = async (store: PgEventStore, into: number[], owner: string) => {
+        for (;;) {
+          const rows = await store.claimOutbox(7, { owner });
+          if (rows.length === 0) return;
+          const ids = rows.map((r) => r.id);
+          expect(ids).toEqual([...ids].sort((a, b) => a - b));
+          into.push(...ids);
+          await store.markSent(ids);
+        }
+      };
+      await Promise.all([
+        relay(r1, seen[0] as number[], 'r1'),
+        relay(r2, seen[1] as number[], 'r2'),
+      ]);
+      const all = [...(seen[0] as number[]), ...(seen[1] as number[])];
+      expect(all).toHaveLength(total);
+      expect(new Set(all).size).toBe(total);
+      expect(await r1.claimOutbox(10)).toEqual([]);
+      await Promise.all([r1.close(), r2.close()]);
+    });
+
+    it('hands a claimed row to another relay once its claim has lapsed', async () => {
+      const s = await open(url);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('TRUNCATE outbox');
+      await c.end();
+      await s.appendWithOutbox(
+        'lapse',
+        'ir',
+        0,
+        [started(1)],
+        [{ topic: 't', key: 'lapse', value: 1, headers: { traceparent: 'x' } }],
+      );
+      const [first] = await s.claimOutbox(10, { owner: 'crashed', leaseMs: 200 });
+      expect(first).toMatchObject({
+        topic: 't',
+        key: 'lapse',
+        value: 1,
+        headers: { traceparent: 'x' },
+      });
+      expect(await s.claimOutbox(10, { owner: 'other' })).toEqual([]); // still claimed
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await s.claimOutbox(10, { owner: 'other' });
+      expect(again.map((r) => r.id)).toEqual([first?.id]);
+      await s.markSent([first?.id as number]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await s.claimOutbox(10, { owner: 'third', leaseMs: 1 })).toEqual([]);
+      await s.close();
+    });
+  });
+
+  describe('group commit', () => {
+    it('commits 200 concurrent appends to 200 runs in far fewer than 200 transactions', async () => {
+      const s = await open(url);
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => s.append(`gc-${i}`, 'ir', 0, [started(i), log(i)])),
+      );
+      expect(results.every((r) => r.length === 2)).toBe(true);
+      const { transactions, appends } = s.stats;
+      expect(appends).toBe(200);
+      expect(transactions).toBeLessThanOrEqual(10);
+      const runs = await s.listRuns({ status: ['running'] });
+      expect(runs.filter((r) => r.runId.startsWith('gc-'))).toHaveLength(200);
+      await s.close();
+    });
+
+    it('settles each append of a batch on its own', async () => {
+      const s = await open(url);
+      await s.append('mixed-a', 'ir', 0, [started(1)]);
+      const settled = await Promise.allSettled([
+        s.append('mixed-a', 'ir', 1, [log(2)]), // ok
+        s.append('mixed-a', 'ir', 5, [log(2)]), // stale
+        s.append('mixed-b', 'ir', 0, [log(1)]), // not a RunStarted
+        s.append('mixed-c', 'ir', 0, [started(1)]), // new run
+        s.append('mixed-c', 'ir', 1, [log(2), log(3)]), // pipelined on the new run
+        s.append('mixed-a', 'ir', 2, []), // seq check, after the first append
+      ]);
+      expect(settled.map((r) => (r.status === 'fulfilled' ? 'ok' : codeOf(r.reason)))).toEqual([
+        'ok',
+        'SEQ_CONFLICT',
+        'INVALID_APPEND',
+        'ok',
+        'ok',
+        'ok',
+      ]);
+      expect(s.stats.transactions).toBe(2);
+      expect(await s.getRun('mixed-c')).toMatchObject({ lastSeq: 3, updatedAt: 3 });
+      expect(await s.getRun('mixed-b')).toBeUndefined();
+      await s.close();
+    });
+
+    it('measures append throughput: 1,000 runs × 2 appends', { timeout: 120_000 }, async () => {
+      const s = await open(url, { poolSize: 4 });
+      const t0 = performance.now();
+      const runs = Array.from({ length: 1000 }, async (_, i): Promise<AnyRunEvent[]> => {
+        const runId = `tp-${i}`;
+        await s.append(runId, 'ir', 0, [started(i)]);
+        return s.append(runId, 'ir', 1, [log(i)]);
+      });
+      await Promise.all(runs);
+      const ms = performance.now() - t0;
+      const { transactions, appends } = s.stats;
+      expect(appends).toBe(2000);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query<{ n: string }>(
+        "SELECT count(*) AS n FROM events WHERE run_id LIKE 'tp-%'",
+      );
+      await c.end();
+      expect(Number(rows[0]?.n)).toBe(2000);
+      await s.close();
+      console.info(
+        `pg append throughput: 2000 appends (1000 runs x 2) in ${ms.toFixed(0)} ms = ` +
+          `${Math.round((2000 / ms) * 1000)} appends/s, ${transactions} transactions`,
+      );
+    });
+  });
+});
