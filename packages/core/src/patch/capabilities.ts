@@ -6,7 +6,7 @@
 // judged statically; they are allowed here and left to that run-time check.
 import { NodeType } from '../definition/types.js';
 import { isExpression } from '../expr/expression.js';
-import { nodesById, type Finding } from './findings.js';
+import type { DefView, Finding } from './findings.js';
 import { checkUrl } from './ssrf.js';
 
 /** All node types but `code`. */
@@ -33,13 +33,13 @@ export function urlsOf(node: Record<string, unknown>): { at: string; url: string
 }
 
 export function capabilityFindings(
-  base: unknown,
-  doc: unknown,
+  base: DefView,
+  doc: DefView,
   allowTypes: readonly string[],
 ): Finding[] {
   const out: Finding[] = [];
-  const before = nodesById(base);
-  for (const [id, now] of nodesById(doc)) {
+  const before = base.nodes;
+  for (const [id, now] of doc.nodes) {
     const was = before.get(id);
     if (was && was.canonical === now.canonical) continue;
     const at = `/nodes/${now.index}`;
@@ -74,6 +74,27 @@ export function capabilityFindings(
           at: `${at}${rel}`,
         });
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * The URLs of added or changed nodes that are expressions: allowed, but only the http executor can
+ * judge them, after evaluating them and resolving the host (and again on every redirect).
+ */
+export function runtimeChecked(base: DefView, doc: DefView): { at: string; message: string }[] {
+  const out: { at: string; message: string }[] = [];
+  for (const [id, now] of doc.nodes) {
+    const was = base.nodes.get(id);
+    if (was && was.canonical === now.canonical) continue;
+    const oldUrls = new Map(was ? urlsOf(was.raw).map((u) => [u.at, u.url]) : []);
+    for (const { at, url } of urlsOf(now.raw)) {
+      if (oldUrls.get(at) === url || !isExpression(url)) continue;
+      out.push({
+        at: `/nodes/${now.index}${at}`,
+        message: `node '${id}': the URL is an expression, so it is checked for SSRF at run time (after evaluation, DNS resolution and on every redirect), not here`,
+      });
     }
   }
   return out;

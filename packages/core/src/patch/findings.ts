@@ -54,3 +54,13 @@ export function edgesOf(doc: unknown): EdgeView[] {
     return { index, from, to, key };
   });
 }
+
+/** What the checks compare: a definition's nodes by id and its edges. */
+export interface DefView {
+  nodes: Map<string, NodeView>;
+  edges: EdgeView[];
+}
+
+export function viewOf(doc: unknown): DefView {
+  return { nodes: nodesById(doc), edges: edgesOf(doc) };
+}

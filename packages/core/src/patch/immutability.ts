@@ -8,13 +8,13 @@
 // from F to another frozen node is an edge into a frozen node (rule 2). Edges are compared by
 // what they mean: `on` absent and `on: "success"` are the same edge; duplicates count.
 import type { RunState } from '../run/state.js';
-import { edgesOf, nodesById, type Finding } from './findings.js';
+import type { DefView, Finding } from './findings.js';
 
 /** Frozen node ids of `base` (those the run has started or finished), with their status. */
-export function frozenNodes(base: unknown, state: RunState | undefined): Map<string, string> {
+export function frozenNodes(base: DefView, state: RunState | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!state) return out;
-  for (const id of nodesById(base).keys()) {
+  for (const id of base.nodes.keys()) {
     const s = Object.hasOwn(state.nodes, id) ? state.nodes[id] : undefined;
     if (s && s.status !== 'pending') out.set(id, s.status);
   }
@@ -22,14 +22,14 @@ export function frozenNodes(base: unknown, state: RunState | undefined): Map<str
 }
 
 export function immutabilityFindings(
-  base: unknown,
-  doc: unknown,
+  base: DefView,
+  doc: DefView,
   frozen: ReadonlyMap<string, string>,
 ): Finding[] {
   if (frozen.size === 0) return [];
   const out: Finding[] = [];
-  const before = nodesById(base);
-  const after = nodesById(doc);
+  const before = base.nodes;
+  const after = doc.nodes;
   for (const [id, status] of frozen) {
     const was = before.get(id)!;
     const now = after.get(id);
@@ -51,8 +51,8 @@ export function immutabilityFindings(
   }
 
   const isFrozen = (v: unknown): v is string => typeof v === 'string' && frozen.has(v);
-  const baseEdges = edgesOf(base);
-  const docEdges = edgesOf(doc);
+  const baseEdges = base.edges;
+  const docEdges = doc.edges;
   const count = (edges: typeof baseEdges): Map<string, number> => {
     const m = new Map<string, number>();
     for (const e of edges) m.set(e.key, (m.get(e.key) ?? 0) + 1);

@@ -21,8 +21,10 @@ export interface Materialized {
   locate(pointer: string): string | undefined;
 }
 
-// Per-operation attribution re-runs the checks after every operation; past this many operations
-// findings are attributed by where their value came from only.
+// Findings are traced to the operation that first made them true by re-applying the patch with
+// the checks run after every operation — only when the result has findings (a rejected patch
+// pays for its explanation, an accepted one does not), and only up to this many operations;
+// past it, findings are traced by where their value came from alone.
 const ATTRIBUTE_MAX_OPS = 64;
 
 export function materialize(
@@ -31,33 +33,56 @@ export function materialize(
   skip: ReadonlySet<number>,
   check: (doc: unknown) => Finding[],
 ): Materialized {
-  let doc: unknown = JSON.parse(JSON.stringify(base));
   const origin = new Map<object, string>();
   const problems: Problem[] = [];
-  const since = new Map<string, number>();
-  const attribute = ops.length <= ATTRIBUTE_MAX_OPS;
+  const doc = applyAll(
+    base,
+    ops,
+    skip,
+    (op, index) => {
+      if ('value' in op) remember(op.value, `/ops/${index}/value`, origin);
+    },
+    problems,
+  );
+  let findings: (Finding & { op?: number })[] = check(doc);
+  if (findings.length > 0 && ops.length <= ATTRIBUTE_MAX_OPS) {
+    const since = new Map<string, number>();
+    applyAll(base, ops, skip, undefined, [], (state, index) => {
+      const keys = new Set(check(state).map((f) => f.key));
+      for (const key of since.keys()) if (!keys.has(key)) since.delete(key);
+      for (const key of keys) if (!since.has(key)) since.set(key, index);
+    });
+    findings = findings.map((f) => {
+      const op = since.get(f.key);
+      return op === undefined ? f : { ...f, op };
+    });
+  }
+  return { doc, problems, findings, locate: (pointer) => locate(doc, origin, pointer) };
+}
 
+/** Applies the operations not skipped, one at a time, to a deep copy of `base`. */
+function applyAll(
+  base: unknown,
+  ops: readonly unknown[],
+  skip: ReadonlySet<number>,
+  before: ((op: Operation, index: number) => void) | undefined,
+  problems: Problem[],
+  after?: (doc: unknown, index: number) => void,
+): unknown {
+  let doc: unknown = JSON.parse(JSON.stringify(base));
   ops.forEach((raw, index) => {
     if (skip.has(index)) return;
     const op = JSON.parse(JSON.stringify(raw)) as Operation;
-    if ('value' in op) remember(op.value, `/ops/${index}/value`, origin);
+    before?.(op, index);
     try {
       doc = jsonpatch.applyOperation(doc, op, true, true, true, index).newDocument;
     } catch (err) {
       problems.push(applyProblem(err, op, index, doc));
       return;
     }
-    if (!attribute) return;
-    const keys = new Set(check(doc).map((f) => f.key));
-    for (const key of since.keys()) if (!keys.has(key)) since.delete(key);
-    for (const key of keys) if (!since.has(key)) since.set(key, index);
+    after?.(doc, index);
   });
-
-  const findings = check(doc).map((f) => {
-    const op = since.get(f.key);
-    return op === undefined ? f : { ...f, op };
-  });
-  return { doc, problems, findings, locate: (pointer) => locate(doc, origin, pointer) };
+  return doc;
 }
 
 function remember(value: unknown, at: string, origin: Map<object, string>): void {

@@ -84,6 +84,61 @@ describe('validatePatch accepts', () => {
       { policy: { allowAgentTypes: ['task', 'http', 'code'] } },
     );
     expect(verdict.violations).toEqual([]);
+    expect(verdict.notes).toEqual([
+      expect.objectContaining({ code: 'RUNTIME_CHECK', path: '/ops/0/value' }),
+    ]);
+  });
+});
+
+describe('validatePatch: the immutability rule', () => {
+  it('allows a new edge from a finished node to a pending one, and moving nodes around', () => {
+    const verdict = run([
+      { op: 'add', path: '/edges/-', value: { from: 'a', to: 'd' } },
+      { op: 'move', from: '/nodes/3', path: '/nodes/0' },
+    ]);
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.materialized!.nodes.map((n) => n.id)).toEqual(['d', 'a', 'b', 'c']);
+  });
+
+  it('allows rewriting the whole node list when the started nodes stay as they were', () => {
+    const verdict = run([
+      { op: 'replace', path: '/nodes', value: [...base.nodes.slice(0, 3), task('d')] },
+    ]);
+    expect(verdict.violations).toEqual([]);
+  });
+
+  it('refuses removing a pending node that a started node points to (its outgoing edge is fixed)', () => {
+    const verdict = run([
+      { op: 'remove', path: '/edges/1' },
+      { op: 'remove', path: '/edges/1' },
+      { op: 'remove', path: '/nodes/2' },
+      { op: 'add', path: '/edges/-', value: { from: 'b', to: 'd' } },
+    ]);
+    expect(verdict.violations).toEqual([
+      expect.objectContaining({ code: 'IMMUTABLE_NODE', path: '/ops/0' }),
+    ]);
+  });
+
+  it('freezes nothing without a run state (scope workflow)', () => {
+    const verdict = run(
+      [
+        { op: 'remove', path: '/edges/0' },
+        { op: 'remove', path: '/nodes/0' },
+      ],
+      {
+        state: undefined,
+        doc: { scope: 'workflow', target: 'triage@1' },
+      },
+    );
+    expect(verdict.violations).toEqual([]);
+  });
+});
+
+describe('validatePatch: documents that are not patches', () => {
+  it.each([null, 'ops', [], { ops: 'x' }])('%j is a SCHEMA violation', (doc) => {
+    const verdict = validatePatch({ patch: doc, base, baseIrHash, appliedPatches: 0 });
+    expect(verdict.ok).toBe(false);
+    expect(new Set(codes(verdict))).toEqual(new Set(['SCHEMA']));
   });
 });
 

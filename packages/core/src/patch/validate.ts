@@ -10,8 +10,8 @@ import { checkSchema } from '../definition/schemas.js';
 import type { Problem } from '../errors.js';
 import { irHashOf } from '../ir/compile.js';
 import type { RunState } from '../run/state.js';
-import { capabilityFindings, DEFAULT_AGENT_TYPES } from './capabilities.js';
-import { arrayOf, type Finding } from './findings.js';
+import { capabilityFindings, DEFAULT_AGENT_TYPES, runtimeChecked } from './capabilities.js';
+import { arrayOf, viewOf, type Finding } from './findings.js';
 import { frozenNodes, immutabilityFindings } from './immutability.js';
 import {
   DEFAULT_MAX_OPS_BYTES,
@@ -53,6 +53,11 @@ export interface PatchVerdict {
   materialized?: WorkflowDefinition;
   /** Its IR hash; only when ok. */
   irHash?: string;
+  /**
+   * What the validator could not judge and leaves to run time (code RUNTIME_CHECK): URLs that are
+   * expressions. Notes never make a patch invalid.
+   */
+  notes: Problem[];
 }
 
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
@@ -62,7 +67,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 export function validatePatch(input: ValidatePatchInput): PatchVerdict {
   const { patch, base } = input;
   const violations: Problem[] = checkSchema('patch', patch);
-  if (!isRecord(patch) || !Array.isArray(patch['ops'])) return { ok: false, violations };
+  if (!isRecord(patch) || !Array.isArray(patch['ops'])) return { ok: false, violations, notes: [] };
   const ops = patch['ops'] as unknown[];
   const limits = effectiveLimits(base.limits);
 
@@ -77,7 +82,7 @@ export function validatePatch(input: ValidatePatchInput): PatchVerdict {
   if (tooMany) violations.push(tooMany);
   // A patch past the size limit is not applied: judging it would cost what the limit prevents.
   const big = tooLarge(ops, input.policy?.maxOpsBytes ?? DEFAULT_MAX_OPS_BYTES);
-  if (big) return { ok: false, violations: [...violations, big] };
+  if (big) return { ok: false, violations: [...violations, big], notes: [] };
 
   // Operations that are malformed or reach where they may not are reported and not applied.
   const skip = new Set<number>();
@@ -93,12 +98,16 @@ export function validatePatch(input: ValidatePatchInput): PatchVerdict {
     }
   });
 
-  const frozen = frozenNodes(base, input.state);
+  const before = viewOf(base);
+  const frozen = frozenNodes(before, input.state);
   const allow = input.policy?.allowAgentTypes ?? DEFAULT_AGENT_TYPES;
-  const check = (doc: unknown): Finding[] => [
-    ...immutabilityFindings(base, doc, frozen),
-    ...capabilityFindings(base, doc, allow),
-  ];
+  const check = (doc: unknown): Finding[] => {
+    const after = viewOf(doc);
+    return [
+      ...immutabilityFindings(before, after, frozen),
+      ...capabilityFindings(before, after, allow),
+    ];
+  };
   const result = materialize(base, ops, skip, check);
   violations.push(...result.problems);
   for (const f of result.findings) {
@@ -124,9 +133,20 @@ export function validatePatch(input: ValidatePatchInput): PatchVerdict {
   );
   if (spawns) violations.push(spawns);
 
-  if (violations.length > 0) return { ok: false, violations: dedupe(violations) };
+  const notes = runtimeChecked(before, viewOf(result.doc)).map((n) => ({
+    code: 'RUNTIME_CHECK',
+    path:
+      result.locate(n.at) ??
+      ops.reduceRight<string | undefined>(
+        (found, op, i) => found ?? (skip.has(i) ? undefined : opPath(op, i, n.at, true)),
+        undefined,
+      ) ??
+      n.at,
+    message: n.message,
+  }));
+  if (violations.length > 0) return { ok: false, violations: dedupe(violations), notes };
   const materialized = result.doc as WorkflowDefinition;
-  return { ok: true, violations: [], materialized, irHash: irHashOf(materialized) };
+  return { ok: true, violations: [], notes, materialized, irHash: irHashOf(materialized) };
 }
 
 /** Nodes of `doc` that are not in `base`: new ids, and further nodes with a base id. */
@@ -146,14 +166,18 @@ export function addedNodes(base: unknown, doc: unknown): { id: string; index: nu
  * Where in operation `index` a finding at `at` (a pointer into the result) was written: inside its
  * value when the operation wrote a value at or above `at`, else the operation itself.
  */
-function opPath(op: unknown, index: number, at: string): string {
-  const o = op as { path?: unknown; value?: unknown };
-  const written = typeof o.path === 'string' && 'value' in o ? parsePointer(o.path) : undefined;
+function opPath(op: unknown, index: number, at: string): string;
+function opPath(op: unknown, index: number, at: string, strict: true): string | undefined;
+function opPath(op: unknown, index: number, at: string, strict = false): string | undefined {
+  const fallback = strict ? undefined : `/ops/${index}`;
+  const o = op as { op?: unknown; path?: unknown; value?: unknown };
+  const writes = (o.op === 'add' || o.op === 'replace') && typeof o.path === 'string';
+  const written = writes ? parsePointer(o.path as string) : undefined;
   const target = parsePointer(at);
   if (written === undefined || target === undefined || written.length > target.length) {
-    return `/ops/${index}`;
+    return fallback;
   }
-  if (written.some((s, i) => s !== target[i])) return `/ops/${index}`;
+  if (written.some((s, i) => s !== target[i])) return fallback;
   return `/ops/${index}/value${toPointer(target.slice(written.length))}`;
 }
 
