@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkUrl, classifyAddress, parseHostLiteral } from './ssrf.js';
 
@@ -75,5 +76,57 @@ describe('parseHostLiteral and classifyAddress', () => {
     expect(classifyAddress('2001:db8::1')).toBe('documentation');
     expect(classifyAddress('4000::1')).toBe('reserved');
     expect(classifyAddress('example.com')).toBeUndefined();
+  });
+});
+
+describe('checkUrl over generated IPv4 addresses', () => {
+  // An oracle written apart from the rule table: the blocks that must never be reachable.
+  const mustRefuse = (a: number, b: number): boolean =>
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
+    (a === 100 && b >= 64 && b < 128) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168);
+
+  it('judges every notation of an address as its dotted quad, and refuses the private blocks', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.nat(0xffffffff),
+          // Bias towards the interesting blocks.
+          fc
+            .tuple(fc.constantFrom(0, 10, 100, 127, 169, 172, 192, 224, 255), fc.nat(0xffffff))
+            .map(([a, rest]) => a * 2 ** 24 + rest),
+        ),
+        fc.constantFrom('', 'user:pw@'),
+        (x, userinfo) => {
+          const bytes = [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255];
+          const dotted = bytes.join('.');
+          const expected = checkUrl(`http://${dotted}/`);
+          const [a, b, c, d] = bytes as [number, number, number, number];
+          const forms = [
+            String(x),
+            `0x${x.toString(16)}`,
+            `0${x.toString(8)}`,
+            `${a}.${(b << 16) | (c << 8) | d}`,
+            `${a}.${b}.${(c << 8) | d}`,
+            `0x${a.toString(16)}.0${b.toString(8)}.${c}.0x${d.toString(16)}`,
+            `${dotted}.`,
+          ];
+          for (const form of forms) {
+            const verdict = checkUrl(`http://${userinfo}${form}:8080/x`);
+            expect(verdict.ok, form).toBe(expected.ok);
+            if (!verdict.ok && !expected.ok) expect(verdict.reason).toBe(expected.reason);
+          }
+          const mapped = checkUrl(`http://[::ffff:${dotted}]/`);
+          expect(mapped.ok).toBe(expected.ok);
+          if (mustRefuse(a, b)) expect(expected.ok).toBe(false);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

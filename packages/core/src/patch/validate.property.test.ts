@@ -309,6 +309,46 @@ function accepted(s: Scenario): WorkflowDefinition | undefined {
   return verdict.materialized!;
 }
 
+const CODES = new Set([
+  // DESIGN §4
+  'SCHEMA',
+  'UNKNOWN_NODE',
+  'DUPLICATE_ID',
+  'CYCLE',
+  'IMMUTABLE_NODE',
+  'SPAWN_LIMIT',
+  'NODE_LIMIT',
+  'PATCH_LIMIT',
+  'FORBIDDEN_TYPE',
+  'SSRF',
+  'FORBIDDEN_PATH',
+  'STALE_BASE',
+  'TOO_LARGE',
+  // validateDefinition's own, for problems of the materialised definition
+  'BAD_PORT',
+  'BAD_EXPRESSION',
+  'NONDETERMINISTIC',
+  'UNREACHABLE_READ',
+]);
+
+describe('validatePatch: properties of every verdict', { timeout: 60_000 }, () => {
+  it('is deterministic, explains every rejection with stable codes and JSON pointers', () => {
+    fc.assert(
+      fc.property(arbScenario, (s) => {
+        const verdict = judge(s);
+        expect(judge(s)).toEqual(verdict);
+        expect(verdict.ok).toBe(verdict.violations.length === 0);
+        for (const v of verdict.violations) {
+          expect(CODES.has(v.code)).toBe(true);
+          expect(v.path === '' || v.path.startsWith('/')).toBe(true);
+          expect(v.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
 // Thousands of cases take seconds; on a loaded machine more than vitest's default 5 s.
 describe('validatePatch: properties of accepted patches', { timeout: 60_000 }, () => {
   it('the materialised definition is acyclic, valid and compiles', () => {
