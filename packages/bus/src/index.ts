@@ -6,3 +6,5 @@ export { MemoryBus } from './memory.js';
 export type { MemoryBusOptions } from './memory.js';
 export { RedisStreamsBus } from './redis.js';
 export type { RedisStreamsBusOptions } from './redis.js';
+export { KafkaBus } from './kafka.js';
+export type { KafkaBusOptions } from './kafka.js';

@@ -1,0 +1,404 @@
+// One member of one Kafka consumer group: the kafkajs consumer a KafkaBus runs for a group, and
+// the per-partition state behind `read`, `ack` and `extend` for every logical consumer of that
+// group in this process.
+//
+// Kafka hands each partition to one member of the group. Inside the member, messages are handed
+// out to logical consumers with Redis-Streams semantics (pending per message, redelivery after
+// the idle timeout to whichever consumer of this process reads next). Across processes, Kafka's
+// semantics hold: a partition's unacknowledged messages stay with the process that owns it, and
+// come back from the committed offset to the next owner after a rebalance or restart.
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { decodeMessage } from './kafka-codec.js';
+import type { KafkaEntry } from './kafka-partition.js';
+import type { Entry } from './log.js';
+import { PartitionState, parseMessageId, partitionKey } from './kafka-partition.js';
+import { PendingList } from './pending.js';
+import type { BusMessage } from './port.js';
+
+export interface MemberConfig {
+  kafka: Kafka;
+  admin: Admin;
+  /** Kafka group id (prefix + group). */
+  groupId: string;
+  /** Prepended to logical topic names to form Kafka topic names. */
+  prefix: string;
+  sessionTimeout: number;
+  heartbeatInterval: number;
+  rebalanceTimeout: number;
+  maxWaitTimeInMs: number;
+  /** Fetching from a partition pauses while this many of its messages wait to be read. */
+  maxBuffered: number;
+  /** The consumer stopped for good (kafkajs gave up restarting it). */
+  onError(err: unknown): void;
+  /** Something went wrong that the member works around. */
+  onWarning(err: unknown): void;
+}
+
+export class GroupMember {
+  private consumer: Consumer | undefined;
+  private readonly subscribed = new Set<string>();
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly pending = new Map<string, PendingList>();
+  private readonly waiters = new Set<() => void>();
+  /** Bumped on every join; a readiness check of an older join is discarded. */
+  private generation = 0;
+  private joined = false;
+  private readyWaiters: (() => void)[] = [];
+  private commitChain: Promise<void> = Promise.resolve();
+  private commitQueued: Promise<void> | undefined;
+  /** Subscription changes, one at a time. */
+  private subscribing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly config: MemberConfig) {}
+
+  /** Subscribes to these topics too; a running consumer restarts (and rejoins) to add them. */
+  subscribe(topics: Iterable<string>): Promise<void> {
+    const list = [...topics];
+    const next = this.subscribing.then(async () => {
+      const missing = list.filter((t) => !this.subscribed.has(t));
+      if (this.closed || (missing.length === 0 && this.consumer)) return;
+      for (const t of missing) this.subscribed.add(t);
+      const previous = this.consumer;
+      this.consumer = undefined;
+      this.joined = false;
+      if (previous) await previous.disconnect();
+      await this.start();
+    });
+    this.subscribing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once the member has joined and fetched what was there at join time, or timed out. */
+  ready(timeoutMs: number): Promise<void> {
+    if (this.isReady()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== done);
+        resolve();
+      }, timeoutMs);
+      this.readyWaiters.push(done);
+    });
+  }
+
+  /** Idle pending messages of a topic first (claimed for `consumer`), then new ones. */
+  take(
+    topic: string,
+    consumer: string,
+    count: number,
+    now: number,
+    redeliverAfterMs: number,
+  ): BusMessage[] {
+    const pending = this.pendingOf(topic);
+    const out: BusMessage[] = [];
+    for (let budget = pending.size; budget > 0 && out.length < count; budget--) {
+      const oldest = pending.oldest();
+      if (!oldest || now - oldest.at < redeliverAfterMs) break;
+      const claimed = pending.deliver(oldest.entry, consumer, oldest.deliveries + 1, now);
+      out.push(toMessage(topic, oldest.entry, claimed.deliveries));
+    }
+    if (out.length >= count) return out;
+    const states = [...this.partitions.values()].filter((s) => s.topic === topic && s.buffered);
+    while (out.length < count && states.length > 0) {
+      // Across partitions, oldest first: close to publish order, exact per partition.
+      let best = 0;
+      for (let i = 1; i < states.length; i++) {
+        if (earlier(states[i] as PartitionState, states[best] as PartitionState)) best = i;
+      }
+      const state = states[best] as PartitionState;
+      const entry = state.shift() as KafkaEntry;
+      if (state.buffered === 0) states.splice(best, 1);
+      pending.deliver(entry, consumer, 1, now);
+      out.push(toMessage(topic, entry, 1));
+    }
+    this.resumeDrained(topic);
+    return out;
+  }
+
+  /** Records acknowledgements and commits what became contiguous; resolves once committed. */
+  async ack(topic: string, ids: readonly string[]): Promise<void> {
+    const pending = this.pendingOf(topic);
+    let moved = false;
+    for (const id of ids) {
+      const parsed = parseMessageId(id);
+      if (!parsed) continue;
+      const state = this.partitions.get(partitionKey(topic, parsed[0]));
+      if (!state) continue; // not ours (any more): its next owner delivers it again
+      pending.remove(id);
+      if (state.ack(parsed[1]) && state.commitable() !== undefined) moved = true;
+    }
+    if (moved) await this.commit();
+  }
+
+  extend(consumer: string, topic: string, ids: readonly string[], now: number): void {
+    const pending = this.pendingOf(topic);
+    for (const id of ids) {
+      const delivery = pending.get(id);
+      if (delivery) pending.deliver(delivery.entry, consumer, delivery.deliveries, now);
+    }
+  }
+
+  /** Milliseconds until the oldest pending message of these topics becomes redeliverable. */
+  untilExpiry(topics: readonly string[], now: number, redeliverAfterMs: number): number {
+    let soonest = Infinity;
+    for (const topic of topics) {
+      const oldest = this.pending.get(topic)?.oldest();
+      if (oldest) soonest = Math.min(soonest, oldest.at + redeliverAfterMs);
+    }
+    return soonest === Infinity ? Infinity : Math.max(1, soonest - now);
+  }
+
+  /** Resolves when messages arrive, the member closes, or after `ms`. */
+  waitForWork(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waiters.add(wake);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeAll();
+    for (const w of this.readyWaiters.splice(0)) w();
+    await this.subscribing;
+    await this.commitChain;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, prefix } = this.config;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: this.config.sessionTimeout,
+      heartbeatInterval: this.config.heartbeatInterval,
+      rebalanceTimeout: this.config.rebalanceTimeout,
+      maxWaitTimeInMs: this.config.maxWaitTimeInMs,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (this.consumer !== consumer) return;
+      this.onJoin(event.payload.memberAssignment).catch((err) => this.config.onWarning(err));
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.config.onError(event.payload.error);
+    });
+    await consumer.connect();
+    // Without a committed offset a partition starts at its oldest retained message, so a group
+    // sees what was published before it first read (like XGROUP CREATE … 0).
+    await consumer.subscribe({
+      topics: [...this.subscribed].map((t) => prefix + t),
+      fromBeginning: true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: (payload) => this.onBatch(consumer, payload),
+    });
+  }
+
+  private async onBatch(consumer: Consumer, { batch }: EachBatchPayload): Promise<void> {
+    if (this.consumer !== consumer || this.closed || batch.isEmpty()) return;
+    const topic = batch.topic.slice(this.config.prefix.length);
+    const state = this.partition(topic, batch.partition);
+    let added = false;
+    for (const message of batch.messages) {
+      if (state.add(decodeMessage(batch.partition, message))) added = true;
+    }
+    if (state.buffered >= this.config.maxBuffered && !state.paused) {
+      state.paused = true;
+      consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+    }
+    if (added) this.wakeAll();
+    this.checkReady();
+  }
+
+  /** Reconciles partition state with a new assignment and computes what "caught up" means. */
+  private async onJoin(assignment: Record<string, number[]>): Promise<void> {
+    const generation = ++this.generation;
+    const prefix = this.config.prefix;
+    const assigned = new Set<string>();
+    const topics: string[] = [];
+    for (const [full, partitions] of Object.entries(assignment)) {
+      const topic = full.slice(prefix.length);
+      topics.push(topic);
+      for (const p of partitions) assigned.add(partitionKey(topic, p));
+    }
+    for (const [key, state] of this.partitions) {
+      if (!assigned.has(key)) this.drop(key, state);
+    }
+    const states: PartitionState[] = [];
+    for (const [full, partitions] of Object.entries(assignment)) {
+      for (const p of partitions) {
+        const state = this.partition(full.slice(prefix.length), p);
+        state.paused = false; // a rejoin starts with no partition paused
+        states.push(state);
+      }
+    }
+    // The high watermark now, and the committed offset: fetching from there to there is what a
+    // reader could have expected to see at this moment.
+    const { admin, groupId } = this.config;
+    const fulls = topics.map((t) => prefix + t);
+    let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+    let highs: Awaited<ReturnType<Admin['fetchTopicOffsets']>>[];
+    try {
+      [committed, ...highs] = await Promise.all([
+        fulls.length ? admin.fetchOffsets({ groupId, topics: fulls }) : Promise.resolve([]),
+        ...fulls.map((t) => admin.fetchTopicOffsets(t)),
+      ]);
+    } catch (err) {
+      // Without the offsets, reads do not wait for the first fetch; nothing else depends on them.
+      committed = [];
+      highs = [];
+      this.config.onWarning(err);
+    }
+    if (generation !== this.generation) return;
+    const start = new Map<string, number>();
+    for (const t of committed) {
+      for (const p of t.partitions) {
+        start.set(partitionKey(t.topic.slice(prefix.length), p.partition), Number(p.offset));
+      }
+    }
+    topics.forEach((topic, i) => {
+      for (const h of highs[i] ?? []) {
+        const state = this.partitions.get(partitionKey(topic, h.partition));
+        if (!state) continue;
+        const from = start.get(partitionKey(topic, h.partition)) ?? -1;
+        if (from > state.committed) state.committed = from;
+        const begin = from >= 0 ? from : Number(h.low);
+        state.target = begin >= Number(h.high) ? undefined : Number(h.high);
+      }
+    });
+    this.joined = true;
+    this.checkReady();
+    // Acknowledgements that could not be committed during the rebalance.
+    if (states.some((s) => s.commitable() !== undefined)) {
+      this.commit().catch((err) => this.config.onWarning(err));
+    }
+  }
+
+  private isReady(): boolean {
+    if (this.closed) return true;
+    if (!this.joined) return false;
+    for (const state of this.partitions.values()) if (!state.caughtUp) return false;
+    return true;
+  }
+
+  private checkReady(): void {
+    if (this.readyWaiters.length > 0 && this.isReady()) {
+      for (const w of this.readyWaiters.splice(0)) w();
+    }
+  }
+
+  /** One commit at a time; acks arriving meanwhile share the next one. */
+  private commit(): Promise<void> {
+    if (this.commitQueued) return this.commitQueued;
+    const next = this.commitChain.then(() => {
+      this.commitQueued = undefined;
+      return this.flush();
+    });
+    this.commitQueued = next;
+    this.commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async flush(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const states: [PartitionState, number][] = [];
+    for (const state of this.partitions.values()) {
+      const offset = state.commitable();
+      if (offset === undefined) continue;
+      offsets.push({
+        topic: this.config.prefix + state.topic,
+        partition: state.partition,
+        offset: String(offset),
+      });
+      states.push([state, offset]);
+    }
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (err) {
+      // A rebalance is under way: the commit is retried after the rejoin if the partitions are
+      // still ours; if they moved, their next owner gets the messages again (at least once).
+      if (isRebalance(err)) return;
+      throw err;
+    }
+    for (const [state, offset] of states) if (offset > state.committed) state.committed = offset;
+  }
+
+  private partition(topic: string, partition: number): PartitionState {
+    const key = partitionKey(topic, partition);
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = new PartitionState(topic, partition);
+      this.partitions.set(key, state);
+    }
+    return state;
+  }
+
+  /** Forgets a partition that moved to another member: its pending messages go with it. */
+  private drop(key: string, state: PartitionState): void {
+    this.partitions.delete(key);
+    const pending = this.pending.get(state.topic);
+    if (!pending) return;
+    for (const offset of state.outstanding()) pending.remove(`${state.partition}-${offset}`);
+  }
+
+  private pendingOf(topic: string): PendingList {
+    let pending = this.pending.get(topic);
+    if (!pending) this.pending.set(topic, (pending = new PendingList()));
+    return pending;
+  }
+
+  private resumeDrained(topic: string): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    for (const state of this.partitions.values()) {
+      if (state.topic !== topic || !state.paused || state.buffered > this.config.maxBuffered / 2) {
+        continue;
+      }
+      state.paused = false;
+      consumer.resume([{ topic: this.config.prefix + topic, partitions: [state.partition] }]);
+    }
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+function earlier(a: PartitionState, b: PartitionState): boolean {
+  const x = a.peek() as KafkaEntry;
+  const y = b.peek() as KafkaEntry;
+  return x.timestamp < y.timestamp || (x.timestamp === y.timestamp && x.partition < y.partition);
+}
+
+function toMessage(topic: string, e: Entry, deliveries: number): BusMessage {
+  return { id: e.id, topic, key: e.key, value: e.value, headers: e.headers, deliveries };
+}
+
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+]);
+
+function isRebalance(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}

@@ -1,0 +1,267 @@
+// Runs the conformance suite, and the behaviour only Kafka has, against a real Kafka broker:
+// KAFKA_BROKERS, set by the integration global setup (scripts/services/kafka.service.ts starts a
+// private broker unless it is given). Never skips: a missing or unreachable broker fails the run.
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { busConformance } from './conformance.js';
+import { KafkaBus } from './kafka.js';
+import type { KafkaBusOptions } from './kafka.js';
+import type { Bus, BusMessage, ReadOptions } from './port.js';
+
+const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim());
+const prefix = `aobtest-${randomUUID().slice(0, 8)}.`;
+
+/** Short group timings: joins and rebalances dominate this suite's time. */
+const FAST: KafkaBusOptions = {
+  prefix,
+  sessionTimeout: 6_000,
+  heartbeatInterval: 200,
+  rebalanceTimeout: 5_000,
+  maxWaitTimeInMs: 100,
+  logLevel: kafkajs.logLevel.ERROR,
+};
+
+let admin: kafkajs.Admin | undefined;
+
+beforeAll(async () => {
+  if (!brokers?.length) {
+    throw new Error(
+      'KAFKA_BROKERS is not set: run the integration project (its global setup starts Kafka) ' +
+        'or point KAFKA_BROKERS at a broker; integration tests do not skip.',
+    );
+  }
+  const kafka = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING });
+  admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (err) {
+    throw new Error(`Kafka is not reachable at ${brokers.join(',')}: ${String(err)}`);
+  }
+});
+
+afterAll(async () => {
+  if (!admin) return;
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (topics.length > 0) await admin.deleteTopics({ topics });
+  const { groups } = await admin.listGroups();
+  const ours = groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+  if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
+  await admin.disconnect();
+});
+
+// The port promises ids increasing in publish order across a topic; Kafka orders only within a
+// partition, so the conformance suite runs on single-partition topics. What multi-partition
+// topics give (order per key, partitions split between processes) is tested below.
+busConformance('KafkaBus (topics of 1 partition)', async (opts) => {
+  return new KafkaBus({ ...FAST, ...opts, partitions: 1 });
+});
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const ids = (ms: readonly BusMessage[]) => ms.map((m) => m.id);
+
+/** Reads until `n` messages came (a blocking read returns as soon as the first ones arrive). */
+async function readAtLeast(bus: Bus, opts: ReadOptions, n: number): Promise<BusMessage[]> {
+  const got: BusMessage[] = [];
+  const deadline = Date.now() + 15_000;
+  while (got.length < n && Date.now() < deadline) {
+    got.push(...(await bus.read({ ...opts, blockMs: 500 })));
+  }
+  return got;
+}
+
+describe('KafkaBus on Kafka', () => {
+  const open: KafkaBus[] = [];
+  let n = 0;
+  const name = (what: string) => `k${++n}.${what}`;
+  const bus = (opts: KafkaBusOptions = {}) => {
+    const b = new KafkaBus({ ...FAST, ...opts });
+    open.push(b);
+    return b;
+  };
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  it('keeps order per key across partitions; ids are <partition>-<offset>', async () => {
+    const b = bus({ partitions: 4 });
+    const topic = name('topic');
+    const group = name('group');
+    await b.ensureGroup(group, [topic]);
+    const keys = Array.from({ length: 8 }, (_, i) => `run-${i}`);
+    const published = new Map<string, string>();
+    for (let i = 0; i < 40; i++) {
+      const key = keys[i % keys.length] as string;
+      published.set(await b.publish(topic, key, { key, i }), key);
+    }
+    const got: BusMessage[] = [];
+    while (got.length < 40) {
+      const ms = await b.read({ group, consumer: 'c', topics: [topic], count: 7, blockMs: 2_000 });
+      expect(ms.length).toBeGreaterThan(0);
+      got.push(...ms);
+    }
+    expect(new Set(ids(got))).toEqual(new Set(published.keys()));
+    const partitions = new Set(got.map((m) => m.id.split('-')[0]));
+    expect(partitions.size).toBeGreaterThan(1); // the keys did spread
+    for (const key of keys) {
+      const values = got.filter((m) => m.key === key).map((m) => (m.value as { i: number }).i);
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      expect(values).toHaveLength(5);
+      // One key, one partition, offsets increasing in publish order.
+      const own = got.filter((m) => m.key === key).map((m) => m.id.split('-').map(Number));
+      expect(new Set(own.map(([p]) => p)).size).toBe(1);
+      const offsets = own.map(([, o]) => o as number);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    }
+  });
+
+  it('splits the partitions of a group between processes, each message to one of them', async () => {
+    const topic = name('topic');
+    const group = name('group');
+    const a = bus({ partitions: 4 });
+    const b = bus({ partitions: 4 });
+    await a.ensureGroup(group, [topic]);
+    await b.ensureGroup(group, [topic]);
+    // Both join before anything is published, so no partition moves while messages flow.
+    await a.read({ group, consumer: 'a', topics: [topic] });
+    await b.read({ group, consumer: 'b', topics: [topic] });
+    await sleep(300);
+    const published: string[] = [];
+    for (let i = 0; i < 32; i++) published.push(await a.publish(topic, `run-${i}`, i));
+    const seen = new Map<string, BusMessage[]>([
+      ['a', []],
+      ['b', []],
+    ]);
+    const consume = async (name: string, x: KafkaBus) => {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && [...seen.values()].flat().length < published.length) {
+        const ms = await x.read({ group, consumer: name, topics: [topic], blockMs: 200 });
+        seen.get(name)?.push(...ms);
+        await x.ack(group, topic, ids(ms));
+      }
+    };
+    await Promise.all([consume('a', a), consume('b', b)]);
+    const all = [...seen.values()].flat();
+    expect(ids(all).sort()).toEqual([...published].sort()); // every message once
+    const partitionsOf = (ms: BusMessage[]) => new Set(ms.map((m) => m.id.split('-')[0]));
+    const pa = partitionsOf(seen.get('a') ?? []);
+    const pb = partitionsOf(seen.get('b') ?? []);
+    expect(pa.size).toBeGreaterThan(0);
+    expect(pb.size).toBeGreaterThan(0);
+    expect([...pa].filter((p) => pb.has(p))).toEqual([]);
+  });
+
+  it('redelivers to the partition owner; the next owner gets what was not committed', async () => {
+    const topic = name('topic');
+    const group = name('group');
+    const opts = { partitions: 1, redeliverAfterMs: 150 };
+    // The round-robin assignor gives a lone partition to the lowest member id, which starts
+    // with the client id: the owner keeps partition 0 when the other process joins.
+    const owner = bus({ ...opts, clientId: 'aob-a' });
+    const other = bus({ ...opts, clientId: 'aob-b' });
+    await owner.ensureGroup(group, [topic]);
+    await other.ensureGroup(group, [topic]);
+    await owner.read({ group, consumer: 'o1', topics: [topic] });
+    const [m1, m2, m3] = [
+      await owner.publish(topic, 'k', 1),
+      await owner.publish(topic, 'k', 2),
+      await owner.publish(topic, 'k', 3),
+    ];
+    const first = await readAtLeast(owner, { group, consumer: 'o1', topics: [topic] }, 3);
+    expect(ids(first)).toEqual([m1, m2, m3]);
+    // The other process joins and owns nothing; even past the idle timeout it gets nothing,
+    // while the owner's other consumers get the idle messages again.
+    expect(await other.read({ group, consumer: 'x1', topics: [topic] })).toEqual([]);
+    await sleep(300);
+    expect(await other.read({ group, consumer: 'x1', topics: [topic] })).toEqual([]);
+    const again = await owner.read({ group, consumer: 'o2', topics: [topic] });
+    expect(again.map((m) => [m.id, m.deliveries])).toEqual([
+      [m1, 2],
+      [m2, 2],
+      [m3, 2],
+    ]);
+    // m2 stays unacknowledged: the committed offset stops at it, so m3 comes back too.
+    await owner.ack(group, topic, [m1 as string, m3 as string]);
+    await owner.close();
+    const taken = await readAtLeast(other, { group, consumer: 'x1', topics: [topic] }, 2);
+    expect(taken.map((m) => [m.id, m.value, m.deliveries])).toEqual([
+      [m2, 2, 1],
+      [m3, 3, 1],
+    ]);
+    await other.ack(group, topic, ids(taken));
+    await other.close();
+    // Everything committed: a third process of the group starts after m3.
+    const late = bus(opts);
+    await late.ensureGroup(group, [topic]);
+    expect(await late.read({ group, consumer: 'z', topics: [topic], blockMs: 300 })).toEqual([]);
+  });
+
+  it('knows a group another process created once Kafka has offsets for it', async () => {
+    const topic = name('topic');
+    const group = name('group');
+    const a = bus({ partitions: 1 });
+    await a.ensureGroup(group, [topic]);
+    await a.publish(topic, 'k', 1);
+    const got = await a.read({ group, consumer: 'c', topics: [topic] });
+    await a.ack(group, topic, ids(got));
+    await a.close();
+    const b = bus({ partitions: 1 });
+    await b.publish(topic, 'k', 2);
+    const next = await b.read({ group, consumer: 'c', topics: [topic], blockMs: 2_000 });
+    expect(next.map((m) => m.value)).toEqual([2]);
+    await expect(
+      b.read({ group: name('never'), consumer: 'c', topics: [topic] }),
+    ).rejects.toMatchObject({ code: 'BUS_NO_GROUP' });
+  });
+
+  it('runners drain high before medium before low, and low progresses all along', async () => {
+    const [high, medium, low] = [name('high'), name('medium'), name('low')];
+    const topics = [high, medium, low];
+    const group = name('runners');
+    const runners = [bus({ partitions: 4 }), bus({ partitions: 4 })];
+    for (const r of runners) await r.ensureGroup(group, topics);
+    // Both runner processes join before the work arrives, then share the partitions.
+    await Promise.all(runners.map((r, i) => r.read({ group, consumer: `r${i}`, topics })));
+    await sleep(300);
+    const perTopic = 24;
+    for (const topic of [low, medium, high]) {
+      for (let i = 0; i < perTopic; i++) await runners[0]?.publish(topic, `run-${i}`, i);
+    }
+    await sleep(500); // the runners have fetched everything: from here on only priority decides
+    const served: { runner: number; topic: string; id: string }[] = [];
+    const run = async (r: KafkaBus, runner: number) => {
+      const deadline = Date.now() + 15_000;
+      while (served.length < 3 * perTopic && Date.now() < deadline) {
+        const ms = await r.read({ group, consumer: `r${runner}`, topics, count: 1, blockMs: 100 });
+        for (const m of ms) served.push({ runner, topic: m.topic, id: m.id });
+        const first = ms[0];
+        if (first) await r.ack(group, first.topic, ids(ms)); // "executed"
+      }
+    };
+    await Promise.all(runners.map((r, i) => run(r, i)));
+
+    for (const topic of topics) {
+      const got = served.filter((s) => s.topic === topic).map((s) => s.id);
+      expect(new Set(got).size).toBe(perTopic); // all of it, once
+      expect(got).toHaveLength(perTopic);
+    }
+    for (const runner of [0, 1]) {
+      const seq = served.filter((s) => s.runner === runner).map((s) => s.topic);
+      const first = (t: string) => seq.indexOf(t);
+      const last = (t: string) => seq.lastIndexOf(t);
+      expect(seq.length).toBeGreaterThan(0);
+      // Medium waits for high; low runs last but is served within every 8 reads (fairness).
+      if (first(medium) >= 0 && last(high) >= 0) expect(last(high)).toBeLessThan(first(medium));
+      if (last(low) >= 0) {
+        expect(last(low)).toBe(seq.length - 1);
+        expect(first(low)).toBeLessThan(8);
+        if (last(high) >= 0)
+          expect(seq.slice(0, last(high)).filter((t) => t === low).length).toBeGreaterThanOrEqual(
+            Math.floor(last(high) / 8),
+          );
+      }
+    }
+  });
+});
