@@ -9,6 +9,7 @@
 // come back from the committed offset to the next owner after a rebalance or restart.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { decodeMessage } from './kafka-codec.js';
+import { Committer } from './kafka-commit.js';
 import type { KafkaEntry } from './kafka-partition.js';
 import type { Entry } from './log.js';
 import { PartitionState, parseMessageId, partitionKey } from './kafka-partition.js';
@@ -44,13 +45,25 @@ export class GroupMember {
   private generation = 0;
   private joined = false;
   private readyWaiters: (() => void)[] = [];
-  private commitChain: Promise<void> = Promise.resolve();
-  private commitQueued: Promise<void> | undefined;
+  private readonly committer: Committer;
+  /** Partitions of the current assignment; batches for others are stale and dropped. */
+  private assigned = new Set<string>();
+  /**
+   * Set once the first join has been caught up with (or waited for long enough): only the
+   * first reads of a member wait, never reads during later rebalances.
+   */
+  private warm = false;
   /** Subscription changes, one at a time. */
   private subscribing: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly config: MemberConfig) {}
+  constructor(private readonly config: MemberConfig) {
+    this.committer = new Committer(
+      config.prefix,
+      () => this.consumer,
+      () => this.partitions.values(),
+    );
+  }
 
   /** Subscribes to these topics too; a running consumer restarts (and rejoins) to add them. */
   subscribe(topics: Iterable<string>): Promise<void> {
@@ -62,6 +75,7 @@ export class GroupMember {
       const previous = this.consumer;
       this.consumer = undefined;
       this.joined = false;
+      this.warm = false; // the new topics' messages are expected by the next read
       if (previous) await previous.disconnect();
       await this.start();
     });
@@ -79,6 +93,7 @@ export class GroupMember {
       };
       const timer = setTimeout(() => {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== done);
+        this.warm = true; // later reads do not wait again
         resolve();
       }, timeoutMs);
       this.readyWaiters.push(done);
@@ -131,7 +146,7 @@ export class GroupMember {
       pending.remove(id);
       if (state.ack(parsed[1]) && state.commitable() !== undefined) moved = true;
     }
-    if (moved) await this.commit();
+    if (moved) await this.committer.commit();
   }
 
   extend(consumer: string, topic: string, ids: readonly string[], now: number): void {
@@ -171,7 +186,7 @@ export class GroupMember {
     this.wakeAll();
     for (const w of this.readyWaiters.splice(0)) w();
     await this.subscribing;
-    await this.commitChain;
+    await this.committer.idle();
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await consumer.disconnect();
@@ -210,6 +225,7 @@ export class GroupMember {
   private async onBatch(consumer: Consumer, { batch }: EachBatchPayload): Promise<void> {
     if (this.consumer !== consumer || this.closed || batch.isEmpty()) return;
     const topic = batch.topic.slice(this.config.prefix.length);
+    if (!this.assigned.has(partitionKey(topic, batch.partition))) return; // not ours any more
     const state = this.partition(topic, batch.partition);
     let added = false;
     for (const message of batch.messages) {
@@ -234,17 +250,23 @@ export class GroupMember {
       topics.push(topic);
       for (const p of partitions) assigned.add(partitionKey(topic, p));
     }
+    this.assigned = assigned;
     for (const [key, state] of this.partitions) {
       if (!assigned.has(key)) this.drop(key, state);
     }
     const states: PartitionState[] = [];
+    const fresh: { topic: string; partitions: number[] }[] = [];
     for (const [full, partitions] of Object.entries(assignment)) {
+      const added: number[] = [];
       for (const p of partitions) {
-        const state = this.partition(full.slice(prefix.length), p);
-        state.paused = false; // a rejoin starts with no partition paused
-        states.push(state);
+        const topic = full.slice(prefix.length);
+        if (!this.partitions.has(partitionKey(topic, p))) added.push(p);
+        states.push(this.partition(topic, p));
       }
+      if (added.length > 0) fresh.push({ topic: full, partitions: added });
     }
+    // kafkajs keeps pauses across assignments; a partition that comes back starts unpaused.
+    if (fresh.length > 0) this.consumer?.resume(fresh);
     // The high watermark now, and the committed offset: fetching from there to there is what a
     // reader could have expected to see at this moment.
     const { admin, groupId } = this.config;
@@ -283,14 +305,17 @@ export class GroupMember {
     this.checkReady();
     // Acknowledgements that could not be committed during the rebalance.
     if (states.some((s) => s.commitable() !== undefined)) {
-      this.commit().catch((err) => this.config.onWarning(err));
+      this.committer.commit().catch((err) => this.config.onWarning(err));
     }
   }
 
   private isReady(): boolean {
-    if (this.closed) return true;
+    if (this.closed || this.warm) return true;
     if (!this.joined) return false;
-    for (const state of this.partitions.values()) if (!state.caughtUp) return false;
+    for (const state of this.partitions.values()) {
+      if (!state.caughtUp && !state.paused) return false;
+    }
+    this.warm = true;
     return true;
   }
 
@@ -298,45 +323,6 @@ export class GroupMember {
     if (this.readyWaiters.length > 0 && this.isReady()) {
       for (const w of this.readyWaiters.splice(0)) w();
     }
-  }
-
-  /** One commit at a time; acks arriving meanwhile share the next one. */
-  private commit(): Promise<void> {
-    if (this.commitQueued) return this.commitQueued;
-    const next = this.commitChain.then(() => {
-      this.commitQueued = undefined;
-      return this.flush();
-    });
-    this.commitQueued = next;
-    this.commitChain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async flush(): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
-    const states: [PartitionState, number][] = [];
-    for (const state of this.partitions.values()) {
-      const offset = state.commitable();
-      if (offset === undefined) continue;
-      offsets.push({
-        topic: this.config.prefix + state.topic,
-        partition: state.partition,
-        offset: String(offset),
-      });
-      states.push([state, offset]);
-    }
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commitOffsets(offsets);
-    } catch (err) {
-      // A rebalance is under way: the commit is retried after the rejoin if the partitions are
-      // still ours; if they moved, their next owner gets the messages again (at least once).
-      if (isRebalance(err)) return;
-      throw err;
-    }
-    for (const [state, offset] of states) if (offset > state.committed) state.committed = offset;
   }
 
   private partition(topic: string, partition: number): PartitionState {
@@ -388,17 +374,4 @@ function earlier(a: PartitionState, b: PartitionState): boolean {
 
 function toMessage(topic: string, e: Entry, deliveries: number): BusMessage {
   return { id: e.id, topic, key: e.key, value: e.value, headers: e.headers, deliveries };
-}
-
-const REBALANCE_ERRORS = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'NOT_COORDINATOR',
-  'COORDINATOR_NOT_AVAILABLE',
-]);
-
-function isRebalance(err: unknown): boolean {
-  const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && REBALANCE_ERRORS.has(type);
 }

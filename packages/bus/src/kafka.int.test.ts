@@ -198,6 +198,51 @@ describe('KafkaBus on Kafka', () => {
     expect(await late.read({ group, consumer: 'z', topics: [topic], blockMs: 300 })).toEqual([]);
   });
 
+  it('commits the offset only past contiguously acknowledged messages', async () => {
+    const b = bus({ partitions: 1 });
+    const topic = name('topic');
+    const group = name('group');
+    await b.ensureGroup(group, [topic]);
+    for (let i = 0; i < 3; i++) await b.publish(topic, 'k', i);
+    const [m0, m1, m2] = await readAtLeast(b, { group, consumer: 'c', topics: [topic] }, 3);
+    const committed = async () => {
+      const [t] = await (admin as kafkajs.Admin).fetchOffsets({
+        groupId: prefix + group,
+        topics: [prefix + topic],
+      });
+      return Number(t?.partitions[0]?.offset);
+    };
+    await b.ack(group, topic, [m1?.id as string]);
+    expect(await committed()).toBeLessThanOrEqual(0); // not past m0, still pending
+    await b.ack(group, topic, [m0?.id as string]);
+    expect(await committed()).toBe(2); // m0 and m1: the next to consume is offset 2
+    await b.ack(group, topic, [m2?.id as string]);
+    expect(await committed()).toBe(3);
+  });
+
+  it('bounds what it buffers without making reads wait for the whole backlog', async () => {
+    // One fetch brings at most 1 MiB per partition; the bound pauses fetching after it.
+    const b = bus({ partitions: 1, maxBuffered: 5 });
+    const topic = name('topic');
+    const group = name('group');
+    await b.ensureGroup(group, [topic]);
+    const pad = 'x'.repeat(50_000);
+    const total = 60; // about 3 MB
+    for (let i = 0; i < total; i++) await b.publish(topic, 'k', { i, pad });
+    const started = Date.now();
+    const first = await b.read({ group, consumer: 'c', topics: [topic], count: 1_000 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(total); // fetching paused at the bound
+    const rest = await readAtLeast(
+      b,
+      { group, consumer: 'c', topics: [topic] },
+      total - first.length,
+    );
+    const order = [...first, ...rest].map((m) => (m.value as { i: number }).i);
+    expect(order).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
   it('knows a group another process created once Kafka has offsets for it', async () => {
     const topic = name('topic');
     const group = name('group');

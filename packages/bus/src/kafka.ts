@@ -54,7 +54,10 @@ export interface KafkaBusOptions extends BusOptions {
    * was there. Default 30 000 ms.
    */
   joinTimeoutMs?: number;
-  /** Fetching from a partition pauses while this many of its messages wait to be read. */
+  /**
+   * Fetching from a partition pauses while this many of its messages wait to be read (the fetch
+   * that crosses the bound is kept whole: up to 1 MiB per partition more). Default 1 000.
+   */
   maxBuffered?: number;
   /** kafkajs log level when the bus builds the client. Default WARN. */
   logLevel?: LogLevel;
