@@ -117,6 +117,23 @@ describe('KafkaBus on Kafka', () => {
     }
   });
 
+  it('gives concurrent publishes (sent in shared requests) their own ids, in call order per key', async () => {
+    const b = bus({ partitions: 4 });
+    const topic = name('topic');
+    const group = name('group');
+    await b.ensureGroup(group, [topic]);
+    const sent = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => b.publish(topic, `run-${i % 13}`, i)),
+    );
+    expect(new Set(sent).size).toBe(300);
+    const got = await readAtLeast(b, { group, consumer: 'c', topics: [topic], count: 1_000 }, 300);
+    for (const m of got) expect(m.id).toBe(sent[m.value as number]);
+    for (let k = 0; k < 13; k++) {
+      const values = got.filter((m) => m.key === `run-${k}`).map((m) => m.value as number);
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+    }
+  });
+
   it('splits the partitions of a group between processes, each message to one of them', async () => {
     const topic = name('topic');
     const group = name('group');

@@ -3,7 +3,8 @@
 // partition, so messages with one key (a run id) keep their order. A bus group is the Kafka
 // consumer group `${prefix}${group}`.
 //
-// Producer: idempotent, acks=all, one request in flight (no reordering on retries).
+// Producer: idempotent, acks=all, one request in flight (no reordering on retries); concurrent
+// publishes share requests (kafka-publisher.ts).
 // Consumer: each KafkaBus runs one kafkajs consumer per group it reads (kafka-member.ts); every
 // logical consumer (`ReadOptions.consumer`) of that group in this process is served from it.
 // Offsets are committed only after every earlier message of the partition was acknowledged, and
@@ -29,6 +30,7 @@ import { Fairness, readerKey } from './fairness.js';
 import { encodeMessage } from './kafka-codec.js';
 import { GroupMember } from './kafka-member.js';
 import { messageId } from './kafka-partition.js';
+import { Publisher } from './kafka-publisher.js';
 import type { Bus, BusMessage, BusOptions, Headers, ReadOptions } from './port.js';
 
 export interface KafkaBusOptions extends BusOptions {
@@ -69,6 +71,9 @@ export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
+  private readonly publisher: Publisher;
+  /** Partition counts of Kafka topics, looked up once. */
+  private readonly partitionCounts = new Map<string, Promise<number>>();
   private readonly opts: KafkaBusOptions;
   private readonly prefix: string;
   private readonly redeliverAfterMs: number;
@@ -94,6 +99,7 @@ export class KafkaBus implements Bus {
       maxInFlightRequests: 1,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     });
+    this.publisher = new Publisher(this.producer, (topic) => this.partitionCount(topic));
   }
 
   async ensureGroup(group: string, topics: readonly string[]): Promise<void> {
@@ -110,13 +116,8 @@ export class KafkaBus implements Bus {
     this.assertOpen();
     const message = encodeMessage(topic, key, value, headers);
     await this.ensureTopics([topic]);
-    const [meta] = await this.producer.send({
-      topic: this.prefix + topic,
-      acks: -1,
-      messages: [message],
-    });
-    if (!meta?.baseOffset) throw new Error(`Kafka returned no offset for a publish to ${topic}`);
-    return messageId(meta.partition, meta.baseOffset);
+    const { partition, offset } = await this.publisher.publish(this.prefix + topic, message);
+    return messageId(partition, offset);
   }
 
   async read(opts: ReadOptions): Promise<BusMessage[]> {
@@ -193,6 +194,20 @@ export class KafkaBus implements Bus {
         replicationFactor: this.opts.replicationFactor ?? 1,
       })),
     });
+  }
+
+  private partitionCount(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (!count) {
+      count = this.admin.fetchTopicMetadata({ topics: [topic] }).then((m) => {
+        const n = m.topics[0]?.partitions.length ?? 0;
+        if (n === 0) throw new Error(`Kafka topic ${topic} has no partitions`);
+        return n;
+      });
+      this.partitionCounts.set(topic, count);
+      count.catch(() => this.partitionCounts.delete(topic));
+    }
+    return count;
   }
 
   /** The running member for a group, started (and caught up) on first use. */
