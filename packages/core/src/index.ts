@@ -40,6 +40,8 @@ export {
   ALLOWED_SCHEMES,
   type AddressClass,
   type AddressReason,
+  type BaseAddressReason,
+  type Embedding,
   type HostLiteral,
   type UrlVerdict,
 } from './patch/ssrf.js';

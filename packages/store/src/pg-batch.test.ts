@@ -4,28 +4,11 @@ import type { AnyNewEvent, AobError } from '@aob/core';
 import { log, started } from './conformance/event-store.js';
 import { createColumns, loseRuns, planBatch, writeColumns } from './pg-batch.js';
 import type { LockedRun, QueuedAppend } from './pg-batch.js';
-import { runStart, statusAfterAll } from './run-log.js';
+import { prepareAppend } from './run-log.js';
 
 function queued(runId: string, expectedSeq: number, events: AnyNewEvent[]): QueuedAppend {
-  let start;
-  let startError;
-  if (expectedSeq === 0 && events.length > 0) {
-    try {
-      start = runStart(runId, events);
-    } catch (err) {
-      startError = err as AobError;
-    }
-  }
   return {
-    runId,
-    irHash: `ir-${runId}`,
-    expectedSeq,
-    events,
-    data: events.map((e) => JSON.stringify(e.data)),
-    envelopes: [],
-    start,
-    startError,
-    status: statusAfterAll(events),
+    ...prepareAppend(runId, `ir-${runId}`, expectedSeq, events),
     outbox: [{ topic: 't', key: runId, payload: '{}', headers: '{}' }],
     resolve: () => undefined,
     reject: () => undefined,

@@ -6,9 +6,9 @@
 // appends pipelined to one run (expected 0, 1, 2, …) are all accepted in one batch, and of several
 // appends at the same seq exactly the first in the queue is.
 import type { AobError } from '@aob/core';
-import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import { seqConflict } from './errors.js';
-import type { RunStart } from './run-log.js';
+import type { PreparedAppend, RunStart } from './run-log.js';
 
 /** An outbox message, JSON already serialised. */
 export interface QueuedOutbox {
@@ -18,19 +18,8 @@ export interface QueuedOutbox {
   headers: string;
 }
 
-/** An append waiting for the next group commit; serialised and checked before it is queued. */
-export interface QueuedAppend {
-  runId: string;
-  irHash: string;
-  expectedSeq: number;
-  events: readonly AnyNewEvent[];
-  data: string[];
-  envelopes: AnyRunEvent[];
-  /** For a new run: its summary facts… */
-  start: RunStart | undefined;
-  /** …or why its first events cannot open a run. */
-  startError: AobError | undefined;
-  status: RunStatus | undefined;
+/** An append waiting for the next group commit, with the outbox rows it commits with. */
+export interface QueuedAppend extends PreparedAppend {
   outbox: readonly QueuedOutbox[];
   resolve: (events: AnyRunEvent[]) => void;
   reject: (err: unknown) => void;

@@ -5,33 +5,20 @@
 // events and the messages they imply commit in one transaction.
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
-import type { AnyNewEvent, AnyRunEvent, AobError, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
 import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
-import { invalidAppend, storeClosed } from './errors.js';
-import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
-import type { RunStart } from './run-log.js';
+import { storeClosed } from './errors.js';
+import { prepareAppend, toJson } from './run-log.js';
 import type { QueuedOutbox } from './pg-batch.js';
 import { GroupCommit } from './pg-group-commit.js';
 import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
 import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import type { TimerRecord, TimerStore } from './pg-timers.js';
-import {
-  commandFromRow,
-  eventFromRow,
-  leaseFromRow,
-  runFromRow,
-  sql,
-  workflowFromRow,
-} from './pg-statements.js';
-import type {
-  EventRow,
-  InboxRow,
-  LeaseRow,
-  OutboxRow,
-  RunRow,
-  WorkflowRow,
-} from './pg-statements.js';
+import { sql } from './pg-statements.js';
+import type { OutboxRow } from './pg-statements.js';
+import { commandFromRow, eventFromRow, leaseFromRow, runFromRow, workflowFromRow } from './rows.js';
+import type { EventRow, InboxRow, LeaseRow, RunRow, WorkflowRow } from './rows.js';
 
 /** A message to publish once the events it was decided with are committed. */
 export interface OutboxMessage {
@@ -159,45 +146,20 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
   ): Promise<AnyRunEvent[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) throw storeClosed();
-      // Everything that can fail without the database fails here, before queueing. A bad opening
-      // event is reported only if the run is really new (else it is a conflict).
-      let start: RunStart | undefined;
-      let startError: AobError | undefined;
-      if (expectedSeq === 0 && events.length > 0) {
-        try {
-          start = runStart(runId, events);
-        } catch (err) {
-          startError = err as AobError;
-        }
-      }
-      const data = events.map((e) => serialise(runId, e.data));
+      const prepared = prepareAppend(runId, irHash, expectedSeq, events);
       const boxed = outbox.map((m): QueuedOutbox => ({
         topic: m.topic,
         key: m.key,
-        payload: serialise(runId, m.value ?? null),
-        headers: serialise(runId, m.headers ?? {}),
+        payload: toJson(runId, m.value ?? null),
+        headers: toJson(runId, m.headers ?? {}),
       }));
-      const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
-      this.commits.submit({
-        runId,
-        irHash,
-        expectedSeq,
-        events,
-        data,
-        envelopes,
-        start,
-        startError,
-        status: statusAfterAll(events),
-        outbox: boxed,
-        resolve,
-        reject,
-      });
+      this.commits.submit({ ...prepared, outbox: boxed, resolve, reject });
     });
   }
 
   async read(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
     const { rows } = await this.query<EventRow>(sql.readEvents([runId, fromSeq]));
-    return rows.map(eventFromRow);
+    return rows.map((r) => eventFromRow(r, r.data));
   }
 
   async getRun(runId: string): Promise<RunSummary | undefined> {
@@ -249,14 +211,14 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
   }
 
   async enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number> {
-    const json = serialise(runId, payload ?? null);
+    const json = toJson(runId, payload ?? null);
     const { rows } = await this.query<{ id: string }>(sql.enqueue([runId, type, json, at]));
     return Number(rows[0]?.id);
   }
 
   async pendingCommands(runId?: string): Promise<InboxCommand[]> {
     const { rows } = await this.query<InboxRow>(sql.pending([runId ?? null]));
-    return rows.map(commandFromRow);
+    return rows.map((r) => commandFromRow(r, r.payload));
   }
 
   async completeCommands(ids: readonly number[]): Promise<void> {
@@ -324,15 +286,4 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
     if (this.closed) return Promise.reject(storeClosed());
     return this.pool.query<R>(config);
   }
-}
-
-function serialise(runId: string, data: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(data);
-  } catch (err) {
-    throw invalidAppend(runId, `value is not JSON: ${(err as Error).message}`);
-  }
-  if (json === undefined) throw invalidAppend(runId, 'value is not JSON');
-  return json;
 }

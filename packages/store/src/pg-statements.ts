@@ -1,55 +1,9 @@
-// Every SQL statement of the PostgreSQL event store, with the row shapes they return and the
-// mapping from rows to port records. Hot statements are named, so each pooled connection parses
-// and plans them once. BIGINT columns arrive as strings (pg does not guess at 64-bit numbers);
-// every value stored in them (epoch ms, seqs, ids) is below 2^53, so Number() is exact.
-import type { AnyRunEvent, RunStatus } from '@aob/core';
+// Every SQL statement of the PostgreSQL event store. Hot statements are named, so each pooled
+// connection parses and plans them once. The rows they return, and their mapping to port records,
+// are those of rows.ts (shared with SQLite): BIGINT columns arrive as strings (pg does not guess at
+// 64-bit numbers), json/jsonb columns already parsed.
 import type { QueryConfig } from 'pg';
-import type { InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
-
-type Big = string | number;
-
-export interface EventRow {
-  run_id: string;
-  seq: Big;
-  type: string;
-  at: Big;
-  ir_hash: string;
-  data: unknown; // json: parsed by pg
-  actor: string | null;
-  traceparent: string | null;
-}
-
-export interface RunRow {
-  run_id: string;
-  workflow: string;
-  ir_hash: string;
-  status: string;
-  started_at: Big;
-  updated_at: Big;
-  last_seq: Big;
-  parent_run_id: string | null;
-}
-
-export interface WorkflowRow {
-  name: string;
-  version: string;
-  ir_hash: string;
-  registered_at: Big;
-}
-
-export interface LeaseRow {
-  run_id: string;
-  owner: string;
-  expires_at: Big;
-}
-
-export interface InboxRow {
-  id: Big;
-  run_id: string;
-  type: string;
-  payload: unknown; // jsonb: parsed by pg
-  at: Big;
-}
+import type { Big } from './rows.js';
 
 export interface OutboxRow {
   id: Big;
@@ -195,48 +149,3 @@ export const sql = {
      WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
   ),
 };
-
-export function eventFromRow(r: EventRow): AnyRunEvent {
-  const e = {
-    runId: r.run_id,
-    seq: Number(r.seq),
-    irHash: r.ir_hash,
-    type: r.type,
-    at: Number(r.at),
-    data: r.data,
-  } as AnyRunEvent;
-  if (r.actor !== null) e.actor = r.actor;
-  if (r.traceparent !== null) e.traceparent = r.traceparent;
-  return e;
-}
-
-export function runFromRow(r: RunRow): RunSummary {
-  const s: RunSummary = {
-    runId: r.run_id,
-    workflow: r.workflow,
-    irHash: r.ir_hash,
-    status: r.status as RunStatus,
-    startedAt: Number(r.started_at),
-    updatedAt: Number(r.updated_at),
-    lastSeq: Number(r.last_seq),
-  };
-  if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
-  return s;
-}
-
-export function workflowFromRow(r: WorkflowRow): WorkflowRecord {
-  return {
-    name: r.name,
-    version: r.version,
-    irHash: r.ir_hash,
-    registeredAt: Number(r.registered_at),
-  };
-}
-
-export function leaseFromRow(r: LeaseRow): Lease {
-  return { runId: r.run_id, owner: r.owner, expiresAt: Number(r.expires_at) };
-}
-
-export function commandFromRow(r: InboxRow): InboxCommand {
-  return { id: Number(r.id), runId: r.run_id, type: r.type, payload: r.payload, at: Number(r.at) };
-}

@@ -1,7 +1,7 @@
 // Rules every EventStore adapter applies to an append, kept in one place so the adapters cannot
 // drift: how an envelope is built, what the first append must contain, how the summary status moves.
 import { statusAfter } from '@aob/core';
-import type { AnyNewEvent, AnyRunEvent, RunEvent, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, AobError, RunEvent, RunStatus } from '@aob/core';
 import { invalidAppend } from './errors.js';
 
 /** The persisted envelope; optional fields are present only when set (as a JSON round trip gives). */
@@ -43,4 +43,59 @@ export function statusAfterAll(events: readonly AnyNewEvent[]): RunStatus | unde
   let status: RunStatus | undefined;
   for (const e of events) status = statusAfter(e.type) ?? status;
   return status;
+}
+
+/** An append checked and serialised before it is queued for a (group) commit. */
+export interface PreparedAppend {
+  runId: string;
+  irHash: string;
+  expectedSeq: number;
+  events: readonly AnyNewEvent[];
+  /** Each event's data as JSON. */
+  data: string[];
+  /** What the append resolves to once committed. */
+  envelopes: AnyRunEvent[];
+  /** For a new run: its summary facts… */
+  start: RunStart | undefined;
+  /** …or why its first events cannot open a run. */
+  startError: AobError | undefined;
+  status: RunStatus | undefined;
+}
+
+/**
+ * Everything about an append that can fail without the database fails here, before queueing
+ * (event data that is not JSON throws INVALID_APPEND). A bad opening event is only recorded: it is
+ * reported if the run is really new, and is a conflict otherwise.
+ */
+export function prepareAppend(
+  runId: string,
+  irHash: string,
+  expectedSeq: number,
+  events: readonly AnyNewEvent[],
+): PreparedAppend {
+  let start: RunStart | undefined;
+  let startError: AobError | undefined;
+  if (expectedSeq === 0 && events.length > 0) {
+    try {
+      start = runStart(runId, events);
+    } catch (err) {
+      startError = err as AobError;
+    }
+  }
+  const data = events.map((e) => toJson(runId, e.data, 'event data'));
+  const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
+  const status = statusAfterAll(events);
+  return { runId, irHash, expectedSeq, events, data, envelopes, start, startError, status };
+}
+
+/** `value` as JSON text; INVALID_APPEND if it has none (a cycle, a BigInt, undefined, a function). */
+export function toJson(runId: string, value: unknown, what = 'value'): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw invalidAppend(runId, `${what} is not JSON: ${(err as Error).message}`);
+  }
+  if (json === undefined) throw invalidAppend(runId, `${what} is not JSON`);
+  return json;
 }

@@ -22,20 +22,14 @@ import type { Database, Statement } from 'better-sqlite3';
 import { AobError } from '@aob/core';
 import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
 import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
-import { invalidAppend, seqConflict, storeClosed, StoreErrorCode } from './errors.js';
-import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
-import type { RunStart } from './run-log.js';
+import { seqConflict, storeClosed, StoreErrorCode } from './errors.js';
+import { prepareAppend } from './run-log.js';
+import type { PreparedAppend } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
-import {
-  commandFromRow,
-  eventFromRow,
-  leaseFromRow,
-  listRunsByStatusSql,
-  prepareStatements,
-  runFromRow,
-  workflowFromRow,
-} from './sqlite-statements.js';
-import type { RunRow, Statements } from './sqlite-statements.js';
+import { listRunsByStatusSql, prepareStatements } from './sqlite-statements.js';
+import type { Statements } from './sqlite-statements.js';
+import { commandFromRow, eventFromRow, leaseFromRow, runFromRow, workflowFromRow } from './rows.js';
+import type { RunRow } from './rows.js';
 
 export interface SqliteEventStoreOptions {
   /** The database file; created with its schema if missing. */
@@ -45,19 +39,8 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** An append waiting for the next group commit; serialised before it is queued. */
-interface QueuedAppend {
-  runId: string;
-  irHash: string;
-  expectedSeq: number;
-  events: readonly AnyNewEvent[];
-  data: string[];
-  envelopes: AnyRunEvent[];
-  /** For a new run: its summary facts… */
-  start: RunStart | undefined;
-  /** …or why its first events cannot open a run. */
-  startError: AobError | undefined;
-  status: RunStatus | undefined;
+/** An append waiting for the next group commit. */
+interface QueuedAppend extends PreparedAppend {
   resolve: (events: AnyRunEvent[]) => void;
   reject: (err: unknown) => void;
 }
@@ -105,33 +88,7 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AnyRunEvent[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) throw storeClosed();
-      // Everything that can fail without touching the database fails here, before queueing.
-      // A bad opening event is reported only if the run is really new (else it is a conflict).
-      let start: RunStart | undefined;
-      let startError: AobError | undefined;
-      if (expectedSeq === 0 && events.length > 0) {
-        try {
-          start = runStart(runId, events);
-        } catch (err) {
-          startError = err as AobError;
-        }
-      }
-      const data = events.map((e) => serialise(runId, e.data));
-      const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
-      const status = statusAfterAll(events);
-      this.queue.push({
-        runId,
-        irHash,
-        expectedSeq,
-        events,
-        data,
-        envelopes,
-        start,
-        startError,
-        status,
-        resolve,
-        reject,
-      });
+      this.queue.push({ ...prepareAppend(runId, irHash, expectedSeq, events), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
@@ -238,7 +195,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async read(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
-    return this.sql.readEvents.all(runId, fromSeq).map(eventFromRow);
+    return this.sql.readEvents.all(runId, fromSeq).map((r) => eventFromRow(r, JSON.parse(r.data)));
   }
 
   async getRun(runId: string): Promise<RunSummary | undefined> {
@@ -299,7 +256,7 @@ export class SqliteEventStore implements EventStore {
 
   async pendingCommands(runId?: string): Promise<InboxCommand[]> {
     const rows = runId === undefined ? this.sql.pendingAll.all() : this.sql.pending.all(runId);
-    return rows.map(commandFromRow);
+    return rows.map((r) => commandFromRow(r, JSON.parse(r.payload)));
   }
 
   async completeCommands(ids: readonly number[]): Promise<void> {
@@ -317,14 +274,6 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     this.flush();
     this.db.close();
-  }
-}
-
-function serialise(runId: string, data: unknown): string {
-  try {
-    return JSON.stringify(data);
-  } catch (err) {
-    throw invalidAppend(runId, `event data is not JSON: ${(err as Error).message}`);
   }
 }
 

@@ -1,57 +1,14 @@
-// Every SQL statement of the SQLite event store, prepared once per connection, with the row shapes
-// they return and the mapping from rows to port records.
-import type { AnyRunEvent, RunStatus } from '@aob/core';
+// Every SQL statement of the SQLite event store, prepared once per connection. The rows they return,
+// and their mapping to port records, are those of rows.ts (shared with PostgreSQL); JSON columns
+// arrive as text.
 import type { Database, Statement } from 'better-sqlite3';
-import type { InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
-
-export interface EventRow {
-  run_id: string;
-  seq: number;
-  type: string;
-  at: number;
-  ir_hash: string;
-  data: string;
-  actor: string | null;
-  traceparent: string | null;
-}
-
-export interface RunRow {
-  run_id: string;
-  workflow: string;
-  ir_hash: string;
-  status: string;
-  started_at: number;
-  updated_at: number;
-  last_seq: number;
-  parent_run_id: string | null;
-}
-
-interface WorkflowRow {
-  name: string;
-  version: string;
-  ir_hash: string;
-  registered_at: number;
-}
-
-interface LeaseRow {
-  run_id: string;
-  owner: string;
-  expires_at: number;
-}
-
-interface InboxRow {
-  id: number;
-  run_id: string;
-  type: string;
-  payload: string;
-  at: number;
-}
+import type { EventRow, InboxRow, LeaseRow, RunRow, WorkflowRow } from './rows.js';
 
 type Nullable = string | null;
 
 export interface Statements {
   insertEvent: Statement<[string, number, string, number, string, string, Nullable, Nullable]>;
-  readEvents: Statement<[string, number], EventRow>;
+  readEvents: Statement<[string, number], EventRow<string>>;
   createRun: Statement<[string, string, string, string, number, number, number, Nullable]>;
   advanceRun: Statement<[number, number, string, Nullable, string, number]>;
   lastSeq: Statement<[string], { last_seq: number }>;
@@ -66,8 +23,8 @@ export interface Statements {
   releaseLease: Statement<[string, string]>;
   getLease: Statement<[string], LeaseRow>;
   enqueue: Statement<[string, string, string, number]>;
-  pending: Statement<[string], InboxRow>;
-  pendingAll: Statement<[], InboxRow>;
+  pending: Statement<[string], InboxRow<string>>;
+  pendingAll: Statement<[], InboxRow<string>>;
   complete: Statement<[number]>;
 }
 
@@ -129,50 +86,4 @@ export function prepareStatements(db: Database): Statements {
 export function listRunsByStatusSql(count: number): string {
   const marks = new Array<string>(count).fill('?').join(', ');
   return `SELECT * FROM runs WHERE status IN (${marks}) ORDER BY started_at DESC, rowid DESC LIMIT ?`;
-}
-
-export function eventFromRow(r: EventRow): AnyRunEvent {
-  const e = {
-    runId: r.run_id,
-    seq: r.seq,
-    irHash: r.ir_hash,
-    type: r.type,
-    at: r.at,
-    data: JSON.parse(r.data) as unknown,
-  } as AnyRunEvent;
-  if (r.actor !== null) e.actor = r.actor;
-  if (r.traceparent !== null) e.traceparent = r.traceparent;
-  return e;
-}
-
-export function runFromRow(r: RunRow): RunSummary {
-  const s: RunSummary = {
-    runId: r.run_id,
-    workflow: r.workflow,
-    irHash: r.ir_hash,
-    status: r.status as RunStatus,
-    startedAt: r.started_at,
-    updatedAt: r.updated_at,
-    lastSeq: r.last_seq,
-  };
-  if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
-  return s;
-}
-
-export function workflowFromRow(r: WorkflowRow): WorkflowRecord {
-  return { name: r.name, version: r.version, irHash: r.ir_hash, registeredAt: r.registered_at };
-}
-
-export function leaseFromRow(r: LeaseRow): Lease {
-  return { runId: r.run_id, owner: r.owner, expiresAt: r.expires_at };
-}
-
-export function commandFromRow(r: InboxRow): InboxCommand {
-  return {
-    id: r.id,
-    runId: r.run_id,
-    type: r.type,
-    payload: JSON.parse(r.payload) as unknown,
-    at: r.at,
-  };
 }

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AnyNewEvent } from '@aob/core';
 import { eventStoreConformance, log, started } from './conformance/event-store.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteEventStore } from './sqlite-events.js';
@@ -28,6 +29,20 @@ const freshHome = (): string => join(root, `home-${++homes}`);
 eventStoreConformance('SqliteEventStore', async () => SqliteEventStore.open(freshHome()));
 
 describe('SqliteEventStore', () => {
+  it('refuses event data that has no JSON before queueing it (INVALID_APPEND), writing nothing', async () => {
+    const store = SqliteEventStore.open(freshHome());
+    try {
+      await store.append('r', 'ir', 0, [started(1)]);
+      const noJson = { ...log(2), data: undefined } as unknown as AnyNewEvent;
+      await expect(store.append('r', 'ir', 1, [noJson])).rejects.toMatchObject({
+        code: 'INVALID_APPEND',
+      });
+      expect((await store.read('r')).map((e) => e.seq)).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('creates <home>/aob.db in WAL mode with the schema migrated once', async () => {
     const home = freshHome();
     const store = SqliteEventStore.open(home);

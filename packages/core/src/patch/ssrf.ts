@@ -6,8 +6,8 @@
 // The `http` executor checks again after DNS resolution and on every redirect: a DNS name that
 // resolves to a private address is not something a static check can see.
 
-/** Why an address is refused; an IPv6 spelling that carries an IPv4 reads e.g. "ipv4-mapped:loopback". */
-export type AddressReason =
+/** Why an address is refused, apart from the IPv4 an IPv6 spelling may carry. */
+export type BaseAddressReason =
   | 'unspecified'
   | 'this-network'
   | 'loopback'
@@ -23,15 +23,17 @@ export type AddressReason =
   | 'unique-local'
   | 'site-local'
   | 'discard'
-  | 'ipv4-compatible'
-  | `${Embedding}:${string}`;
+  | 'ipv4-compatible';
 
 /** IPv6 spellings that carry an IPv4 address. */
 export type Embedding = 'ipv4-mapped' | 'ipv4-translated' | 'nat64' | '6to4' | 'teredo';
 
+/** Why an address is refused; an IPv6 spelling that carries an IPv4 reads e.g. "ipv4-mapped:loopback". */
+export type AddressReason = BaseAddressReason | `${Embedding}:${BaseAddressReason}`;
+
 export type AddressClass = 'public' | AddressReason;
 
-type V4Reason = Exclude<AddressReason, `${Embedding}:${string}`>;
+type V4Reason = BaseAddressReason;
 
 interface Rule<R> {
   bytes: Uint8Array;

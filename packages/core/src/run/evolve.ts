@@ -191,21 +191,15 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       state.status = 'waiting';
       break;
     case 'RunCompleted':
-      state.status = 'completed';
       state.output = event.data.output;
-      state.endedAt = event.at;
-      state.timers = {};
+      endRun(state, 'completed', event.at);
       break;
     case 'RunFailed':
-      state.status = 'failed';
       state.error = event.data.error;
-      state.endedAt = event.at;
-      state.timers = {};
+      endRun(state, 'failed', event.at);
       break;
     case 'RunCancelled':
-      state.status = 'cancelled';
-      state.endedAt = event.at;
-      state.timers = {};
+      endRun(state, 'cancelled', event.at);
       break;
     case 'NodeLog':
     case 'PatchProposed':
@@ -244,6 +238,13 @@ function attemptUnit(state: RunState, nodeId: string, iteration: number | undefi
     if (iteration >= n.map.next) n.map.next = iteration + 1;
   }
   return it;
+}
+
+/** A run that ends keeps no timers: nothing is left to wake it. */
+function endRun(state: RunState, status: 'completed' | 'failed' | 'cancelled', at: number): void {
+  state.status = status;
+  state.endedAt = at;
+  state.timers = {};
 }
 
 function clearNodeTimers(state: RunState, n: NodeState): void {
