@@ -309,6 +309,17 @@ export interface PatchRejectedData {
 export interface PatchAppliedData {
   patchId: string;
   irHash: IrHash;
+  author?: string;
+  /**
+   * The node ids the patch added (they count against the author's spawn limit).
+   */
+  added?: string[];
+  /**
+   * Targets of new edges out of already finished nodes that are taken, by source node.
+   */
+  routes?: {
+    [k: string]: string[];
+  };
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

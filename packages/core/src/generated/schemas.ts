@@ -807,7 +807,23 @@ export const eventSchema = {
       type: 'object',
       required: ['patchId', 'irHash'],
       additionalProperties: false,
-      properties: { patchId: { type: 'string', minLength: 1 }, irHash: { $ref: '#/$defs/irHash' } },
+      properties: {
+        patchId: { type: 'string', minLength: 1 },
+        irHash: { $ref: '#/$defs/irHash' },
+        author: { type: 'string', minLength: 1 },
+        added: {
+          description:
+            "The node ids the patch added (they count against the author's spawn limit).",
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+        },
+        routes: {
+          description:
+            'Targets of new edges out of already finished nodes that are taken, by source node.',
+          type: 'object',
+          additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } },
+        },
+      },
     },
     patchRevertedData: {
       title: 'PatchRevertedData',

@@ -64,12 +64,13 @@ export function immutabilityFindings(
   // Rules 2 and 3: an edge touching a frozen node that is gone (or changed, which is the same).
   const reported = new Set<string>();
   for (const e of baseEdges) {
-    if (!isFrozen(e.from) && !isFrozen(e.to)) continue;
+    // An edge out of a frozen node to a node that has not started may go: nothing ran along it.
+    if (!isFrozen(e.to)) continue;
     if (reported.has(e.key)) continue;
     const missing = (baseCount.get(e.key) ?? 0) - (docCount.get(e.key) ?? 0);
     if (missing <= 0) continue;
     reported.add(e.key);
-    const who = isFrozen(e.to) ? e.to : (e.from as string);
+    const who = e.to;
     out.push({
       key: `edge-removed:${e.key}`,
       code: 'IMMUTABLE_NODE',

@@ -2,6 +2,7 @@ import type { CasRef, Content, ContentHasher } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
 import type { NodeJob } from './messages.js';
+import type { IR } from '../ir/types.js';
 
 /** What the shell must do after it has durably appended a decision's events. */
 export type Command =
@@ -60,7 +61,10 @@ export type Trigger =
     }
   | { type: 'cancel'; reason?: string; by?: string }
   /** After a restart: re-issue the commands for work that is in flight according to the log. */
-  | { type: 'recover' };
+  | { type: 'recover' }
+  /** An agent or a person proposes a patch document (schemas/patch.schema.json) to this run. */
+  | { type: 'proposePatch'; patch: unknown; actor?: string }
+  | { type: 'revertPatch'; patchId: string; by?: string };
 
 /** Everything decide needs from the world, injected so decisions never read a clock or RNG. */
 export interface DecideEnv {
@@ -68,7 +72,7 @@ export interface DecideEnv {
   now: number;
   /** A number in [0, 1) drawn by the shell (jitter); its effect is recorded in the log. */
   random(): number;
-  newId(kind: 'timer' | 'ticket' | 'run'): string;
+  newId(kind: 'timer' | 'ticket' | 'run' | 'patch'): string;
   /** Reads a content-addressed value (outputs, inputs). Must know every ref in the state. */
   resolve(ref: CasRef): unknown;
   /** Hashes content; must agree with the core's `contentOf` (a native sha256, say). */
@@ -81,6 +85,8 @@ export interface Decision {
   commands: Command[];
   /** Values the events reference that the content store must hold before the append. */
   blobs: Blob[];
+  /** The IR the run is on after the decision, when a patch moved it to another one. */
+  ir?: IR;
 }
 
 /** A value an event refers to, with its canonical bytes (what the content store writes). */

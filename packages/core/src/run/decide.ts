@@ -15,6 +15,7 @@ import {
   succeedNode,
 } from './advance.js';
 import { retryDelayMs } from './backoff.js';
+import { proposePatch, revertPatch } from './patches.js';
 
 /**
  * The run state machine: given the state (folded from the log), the IR the run is on and what
@@ -205,6 +206,12 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
     }
     case 'recover':
       recover(d);
+      break;
+    case 'proposePatch':
+      proposePatch(d, trigger.patch, trigger.actor);
+      break;
+    case 'revertPatch':
+      revertPatch(d, trigger.patchId, trigger.by);
       break;
   }
   return d.result();

@@ -17,10 +17,11 @@ export class Decider {
   readonly blobs: Blob[] = [];
   private readonly hasher: ContentHasher;
   private ctxCache: ExprContext | undefined;
+  private irChanged = false;
 
   constructor(
     readonly state: RunState,
-    readonly ir: IR,
+    public ir: IR,
     readonly env: DecideEnv,
   ) {
     this.hasher = env.contentOf ?? contentOf;
@@ -59,8 +60,17 @@ export class Decider {
     return this.hasher(value).ref.$cas;
   }
 
+  /** The run moves to another IR (a patch was applied or reverted): later events carry it. */
+  switchIr(ir: IR): void {
+    this.ir = ir;
+    this.irChanged = true;
+    this.ctxCache = undefined;
+  }
+
   result(): Decision {
-    return { events: this.events, commands: this.commands, blobs: this.blobs };
+    const d: Decision = { events: this.events, commands: this.commands, blobs: this.blobs };
+    if (this.irChanged) d.ir = this.ir;
+    return d;
   }
 
   irNode(nodeId: string): IRNode | undefined {

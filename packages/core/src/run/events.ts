@@ -117,7 +117,15 @@ export interface EventData {
   };
   PatchProposed: { patchId: string; patch: unknown };
   PatchRejected: { patchId: string; violations: { code: string; path: string; message: string }[] };
-  PatchApplied: { patchId: string; irHash: string };
+  /** `added`: the node ids the patch added (they count against the author's spawn limit). */
+  PatchApplied: {
+    patchId: string;
+    irHash: string;
+    author?: string;
+    added?: string[];
+    /** Targets of new edges out of already finished nodes that are taken, by source node. */
+    routes?: Record<string, string[]>;
+  };
   PatchReverted: { patchId: string; irHash: string };
   ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };
   RunWaiting: { tickets: string[] };
@@ -133,6 +141,8 @@ export interface NewEvent<T extends EventType = EventType> {
   data: EventData[T];
   actor?: string;
   traceparent?: string;
+  /** The IR the event was decided on, when it differs from the append's (after a patch). */
+  irHash?: string;
 }
 
 /** The persisted envelope. `seq` is dense per run, from 1. */

@@ -18,6 +18,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     case 'RunStarted': {
       const d = event.data;
       state.runId = event.runId;
+      state.baseIrHash = event.irHash;
       state.workflow = { ...d.workflow };
       state.inputs = d.inputs;
       state.startedAt = event.at;
@@ -201,11 +202,43 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     case 'RunCancelled':
       endRun(state, 'cancelled', event.at);
       break;
+    case 'PatchProposed': {
+      const p = event.data.patch as { author?: unknown; ops?: unknown };
+      state.patches.push({
+        patchId: event.data.patchId,
+        author: typeof p?.author === 'string' ? p.author : (event.actor ?? 'unknown'),
+        status: 'proposed',
+        ops: Array.isArray(p?.ops) ? p.ops : [],
+      });
+      break;
+    }
+    case 'PatchRejected': {
+      const p = patchById(state, event.data.patchId);
+      if (p) {
+        p.status = 'rejected';
+        p.violations = event.data.violations;
+      }
+      break;
+    }
+    case 'PatchApplied': {
+      const p = patchById(state, event.data.patchId);
+      if (p) {
+        p.status = 'applied';
+        p.irHash = event.data.irHash;
+        p.added = event.data.added ?? [];
+      }
+      for (const [from, targets] of Object.entries(event.data.routes ?? {})) {
+        const n = node(state, from);
+        n.route = [...(n.route ?? []), ...targets.filter((t) => !n.route?.includes(t))];
+      }
+      break;
+    }
+    case 'PatchReverted': {
+      const p = patchById(state, event.data.patchId);
+      if (p) p.status = 'reverted';
+      break;
+    }
     case 'NodeLog':
-    case 'PatchProposed':
-    case 'PatchRejected':
-    case 'PatchApplied':
-    case 'PatchReverted':
       break;
   }
   return state;
@@ -216,6 +249,10 @@ export function fold(events: readonly AnyRunEvent[], runId = events[0]?.runId ??
   const state = initialState(runId);
   for (const e of events) evolve(state, e);
   return state;
+}
+
+function patchById(state: RunState, patchId: string) {
+  return state.patches.find((p) => p.patchId === patchId);
 }
 
 export function node(state: RunState, nodeId: string): NodeState {

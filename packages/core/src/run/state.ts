@@ -56,9 +56,28 @@ export interface NodeState extends AttemptState {
   map?: MapState;
 }
 
+/** A patch proposed to this run, and what became of it. */
+export interface PatchState {
+  patchId: string;
+  author: string;
+  status: 'proposed' | 'applied' | 'rejected' | 'reverted';
+  /** The RFC 6902 operations as proposed. */
+  ops: unknown[];
+  violations?: { code: string; path: string; message: string }[];
+  /** The IR the run moved to when the patch was applied. */
+  irHash?: string;
+  /** Node ids the patch added. */
+  added?: string[];
+}
+
 export interface RunState {
   runId: string;
+  /** The IR the run is on now (its base, or the latest patched one). */
   irHash: string;
+  /** The IR the run started on. */
+  baseIrHash: string;
+  /** Patches in the order they were proposed. */
+  patches: PatchState[];
   status: RunStatus;
   /** Last applied seq. */
   seq: number;
@@ -94,6 +113,8 @@ export function initialState(runId: string): RunState {
   return {
     runId,
     irHash: '',
+    baseIrHash: '',
+    patches: [],
     status: 'running',
     seq: 0,
     workflow: { name: '', version: '' },

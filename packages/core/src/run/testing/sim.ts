@@ -42,7 +42,7 @@ export class Sim {
   private ids = 0;
 
   constructor(
-    readonly ir: IR,
+    public ir: IR,
     readonly runId = 'run-1',
     private readonly opts: SimOptions = {},
   ) {
@@ -66,6 +66,7 @@ export class Sim {
     this.triggers.push({ at: this.now, trigger });
     const d = decide(this.state, this.ir, trigger, this.env());
     for (const b of d.blobs) this.content.set(b.ref.$cas, b.value);
+    if (d.ir) this.ir = d.ir;
     this.log.push(...d.events);
     for (const c of d.commands) {
       this.commands.push(c);

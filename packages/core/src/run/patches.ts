@@ -1,0 +1,178 @@
+// The patch lifecycle of a run (DESIGN §4): PatchProposed → the validator → PatchRejected with
+// every violation, or PatchApplied and the run continues on the rematerialised IR; PatchReverted
+// takes an applied patch out again (base + the other applied patches, in order).
+import jsonpatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import type { WorkflowDefinition } from '../definition/types.js';
+import { NodeType } from '../definition/types.js';
+import type { Problem } from '../errors.js';
+import { compileCached } from '../ir/compile.js';
+import { validatePatch } from '../patch/validate.js';
+import type { Decider } from './decider.js';
+import { advance, failRun } from './advance.js';
+import { toErrorData } from '../errors.js';
+import type { IR } from '../ir/types.js';
+import { truthy } from '../expr/index.js';
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Validates a proposed patch against the run as it is now; applies it if it passes. */
+export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
+  const doc = isRecord(patch) ? patch : {};
+  const patchId =
+    typeof doc.patchId === 'string' && doc.patchId !== '' ? doc.patchId : d.env.newId('patch');
+  // A proposal delivered twice is decided once.
+  if (d.state.patches.some((p) => p.patchId === patchId)) return;
+  const author = typeof doc.author === 'string' ? doc.author : (actor ?? 'unknown');
+  d.emit('PatchProposed', { patchId, patch }, actor ?? author);
+
+  const applied = d.state.patches.filter((p) => p.status === 'applied');
+  const spawned = applied
+    .filter((p) => p.author === author)
+    .reduce((n, p) => n + (p.added?.length ?? 0), 0);
+  const verdict = validatePatch({
+    patch,
+    base: d.ir.definition,
+    baseIrHash: d.ir.irHash,
+    state: d.state,
+    appliedPatches: applied.length,
+    spawnedByAuthor: spawned,
+  });
+  const violations: Problem[] = [...verdict.violations, ...addressing(doc, d.state.runId)];
+  if (!verdict.ok || violations.length > 0 || !verdict.materialized) {
+    d.emit('PatchRejected', { patchId, violations });
+    return;
+  }
+  const added = addedNodes(d.ir.definition, verdict.materialized);
+  const before = d.ir;
+  switchDefinition(d, verdict.materialized);
+  let routes: Record<string, string[]>;
+  try {
+    routes = newRoutes(d, before);
+  } catch (err) {
+    failRun(d, toErrorData(err, 'EXPRESSION_ERROR'));
+    return;
+  }
+  d.emit('PatchApplied', {
+    patchId,
+    irHash: d.ir.irHash,
+    author,
+    added,
+    ...(Object.keys(routes).length > 0 ? { routes } : {}),
+  });
+  advance(d, 'all');
+}
+
+/**
+ * Takes an applied patch out: the run moves to base + the other applied patches. The change is
+ * judged like a patch (the past stays fixed); if it cannot be made, a proposal `<id>.revert` is
+ * recorded as rejected with the reasons, and the patch stays applied.
+ */
+export function revertPatch(d: Decider, patchId: string, by?: string): void {
+  const target = d.state.patches.find((p) => p.patchId === patchId && p.status === 'applied');
+  if (!target) return;
+  const revertId = `${patchId}.revert`;
+  const base = d.resolve({ $cas: d.state.baseIrHash as `sha256:${string}`, size: 0 });
+  const violations: Problem[] = [];
+  let next = jsonpatch.deepClone(base) as WorkflowDefinition;
+  for (const p of d.state.patches) {
+    if (p.status !== 'applied' || p.patchId === patchId) continue;
+    try {
+      next = jsonpatch.applyPatch(next, p.ops as Operation[], false, true).newDocument;
+    } catch (err) {
+      violations.push({
+        code: 'SCHEMA',
+        path: '/ops',
+        message: `patch ${p.patchId} no longer applies without ${patchId}: ${(err as Error).message}`,
+      });
+    }
+  }
+  const ops = violations.length === 0 ? jsonpatch.compare(d.ir.definition, next) : [];
+  const proposal = {
+    patchId: revertId,
+    scope: 'run',
+    target: d.state.runId,
+    baseIrHash: d.ir.irHash,
+    ops,
+    author: by ?? 'unknown',
+    rationale: `revert ${patchId}`,
+  };
+  if (violations.length === 0) {
+    const verdict = validatePatch({
+      patch: proposal,
+      base: d.ir.definition,
+      baseIrHash: d.ir.irHash,
+      state: d.state,
+      appliedPatches: 0, // taking a patch out never counts against the limit
+      policy: { allowAgentTypes: Object.values(NodeType) },
+    });
+    violations.push(...verdict.violations);
+  }
+  if (violations.length > 0) {
+    if (!d.state.patches.some((p) => p.patchId === revertId)) {
+      d.emit('PatchProposed', { patchId: revertId, patch: proposal }, by);
+    }
+    d.emit('PatchRejected', { patchId: revertId, violations });
+    return;
+  }
+  switchDefinition(d, next);
+  d.emit('PatchReverted', { patchId, irHash: d.ir.irHash }, by);
+  advance(d, 'all');
+}
+
+/** Moves the decision (and the run) onto the IR of `definition`, stored under its hash. */
+function switchDefinition(d: Decider, definition: WorkflowDefinition): void {
+  const ir = compileCached(definition);
+  d.blob(ir.definition);
+  d.switchIr(ir);
+}
+
+/**
+ * New edges out of nodes that had already finished when the patch came: they are judged now, as
+ * they would have been when the node finished (its outcome ports and the edge's guard).
+ */
+function newRoutes(d: Decider, before: IR): Record<string, string[]> {
+  const key = (from: string, to: string, on: string) => `${from}\u0000${to}\u0000${on}`;
+  const old = new Set(
+    before.edges.map((e) => key(before.nodes[e.from]!.id, before.nodes[e.to]!.id, e.on)),
+  );
+  const routes: Record<string, string[]> = {};
+  for (const e of d.ir.edges) {
+    const from = d.ir.nodes[e.from]!.id;
+    const to = d.ir.nodes[e.to]!.id;
+    if (old.has(key(from, to, e.on))) continue;
+    const src = d.state.nodes[from];
+    if (!src || (src.status !== 'succeeded' && src.status !== 'failed')) continue;
+    if (!(src.ports ?? []).includes(e.on)) continue;
+    if (e.when && !truthy(e.when.evaluate(d.context()))) continue;
+    if (src.route?.includes(to) || routes[from]?.includes(to)) continue;
+    (routes[from] ??= []).push(to);
+  }
+  return routes;
+}
+
+function addedNodes(before: WorkflowDefinition, after: WorkflowDefinition): string[] {
+  const had = new Set(before.nodes.map((n) => n.id));
+  return after.nodes.filter((n) => !had.has(n.id)).map((n) => n.id);
+}
+
+/** A run takes patches addressed to it, of scope `run`. */
+function addressing(doc: Record<string, unknown>, runId: string): Problem[] {
+  const problems: Problem[] = [];
+  if (doc.scope !== undefined && doc.scope !== 'run') {
+    problems.push({
+      code: 'SCHEMA',
+      path: '/scope',
+      message: `a run takes patches of scope "run", not "${String(doc.scope)}"`,
+    });
+  }
+  if (doc.target !== undefined && doc.target !== runId) {
+    problems.push({
+      code: 'SCHEMA',
+      path: '/target',
+      message: `the patch targets ${String(doc.target)}, not run ${runId}`,
+    });
+  }
+  return problems;
+}
