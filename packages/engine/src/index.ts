@@ -8,3 +8,4 @@ export { Runner, JOB_TOPICS } from './runner/runner.js';
 export type { RunnerDeps, ResultMessage } from './runner/runner.js';
 export { TimerWheel } from './orchestrator/timers.js';
 export { runView, approvalsOf } from './local/views.js';
+export type { PatchView, GraphDiff } from './local/patches.js';

@@ -144,7 +144,7 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
         a.expectedSeq + j + 1,
         e.type,
         e.at,
-        a.irHash,
+        e.irHash ?? a.irHash,
         a.data[j],
         e.actor ?? null,
         e.traceparent ?? null,

@@ -11,7 +11,15 @@ export function toEnvelope(
   seq: number,
   e: AnyNewEvent,
 ): AnyRunEvent {
-  const env: RunEvent = { runId, seq, irHash, type: e.type, at: e.at, data: e.data };
+  // An event decided on another IR than the append's (a patch switched it) keeps its own.
+  const env: RunEvent = {
+    runId,
+    seq,
+    irHash: e.irHash ?? irHash,
+    type: e.type,
+    at: e.at,
+    data: e.data,
+  };
   if (e.actor !== undefined) env.actor = e.actor;
   if (e.traceparent !== undefined) env.traceparent = e.traceparent;
   return env as AnyRunEvent;

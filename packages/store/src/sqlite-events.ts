@@ -163,7 +163,7 @@ export class SqliteEventStore implements EventStore {
         expectedSeq + i + 1,
         e.type,
         e.at,
-        irHash,
+        e.irHash ?? irHash,
         a.data[i] as string,
         e.actor ?? null,
         e.traceparent ?? null,

@@ -6,8 +6,10 @@ const processTag = randomBytes(4).toString('hex');
 let counter = 0;
 
 /** Time-ordered ids: `<prefix>_<ms base36><process tag><counter>`, so lists sort by creation. */
-export function newId(kind: 'run' | 'timer' | 'ticket'): string {
-  const prefix = kind === 'run' ? 'run' : kind === 'timer' ? 'tmr' : 'tkt';
+const PREFIX = { run: 'run', timer: 'tmr', ticket: 'tkt', patch: 'pch' } as const;
+
+export function newId(kind: keyof typeof PREFIX): string {
+  const prefix = PREFIX[kind];
   counter = (counter + 1) % 0x1000000;
   return `${prefix}_${Date.now().toString(36)}${processTag}${counter.toString(36).padStart(5, '0')}`;
 }

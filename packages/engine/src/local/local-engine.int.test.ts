@@ -219,3 +219,64 @@ describe('two engines on one store (as two aob processes)', () => {
     expect(err.code).toBe('RUN_LEASED');
   }, 15_000);
 });
+
+describe('patches on a running run', () => {
+  const addAudit = [
+    { op: 'add', path: '/nodes/-', value: { id: 'audit', type: 'transform', with: { value: "{% 'checked ' & $string(nodes.check.output.amount) %}" } } },
+    { op: 'add', path: '/edges/-', value: { from: 'check', to: 'audit' } },
+  ];
+
+  it('applies a patch proposed from another engine; the run goes through the new node', async () => {
+    const driver = await open({ handlersFile: handlersOf('approval') });
+    const agent = await open({ handlersFile: handlersOf('approval') });
+    const runId = await driver.start(def('approval'), { amount: 9 });
+    await driver.wait(runId, { untilSettled: true });
+    const verdict = await agent.proposePatch(runId, addAudit, { author: 'agent:auditor', rationale: 'audit trail' });
+    expect(verdict).toMatchObject({ status: 'applied', author: 'agent:auditor', added: ['audit'], violations: [] });
+    const shown = await agent.patch(verdict.patchId);
+    expect(shown.diff).toMatchObject({ nodesAdded: ['audit'], edgesAdded: ['check → audit'], nodesRemoved: [] });
+    const [ticket] = await agent.approvals();
+    await agent.approve(ticket!.ticketId, 'approved', 'ada');
+    const view = await driver.wait(runId, { timeoutMs: 5_000 });
+    expect(view.status).toBe('completed');
+    expect(view.nodes.audit).toEqual({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('rejects a cycle, a change to a finished node and an SSRF URL, listing the codes; the run goes on', async () => {
+    const engine = await open({ handlersFile: handlersOf('approval') });
+    const runId = await engine.start(def('approval'), { amount: 9 });
+    await engine.wait(runId, { untilSettled: true });
+    const cycle = await engine.proposePatch(runId, [{ op: 'add', path: '/edges/-', value: { from: 'pay', to: 'check' } }]);
+    const past = await engine.proposePatch(runId, [{ op: 'replace', path: '/nodes/0/with/handler', value: 'x' }]);
+    const ssrf = await engine.proposePatch(runId, [
+      { op: 'add', path: '/nodes/-', value: { id: 'leak', type: 'http', with: { method: 'GET', url: 'http://[::ffff:169.254.169.254]/' } } },
+      { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'leak' } },
+    ]);
+    expect(cycle.status).toBe('rejected');
+    expect(cycle.violations.map((v) => v.code)).toContain('CYCLE');
+    expect(past.violations.map((v) => v.code)).toContain('IMMUTABLE_NODE');
+    expect(ssrf.violations.map((v) => v.code)).toContain('SSRF');
+    const [ticket] = await engine.approvals();
+    await engine.approve(ticket!.ticketId, 'approved', 'ada');
+    expect((await engine.wait(runId)).status).toBe('completed');
+    expect((await engine.patches({ runId })).map((p) => p.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+
+  it('reverts an applied patch before its node runs', async () => {
+    const engine = await open({ handlersFile: handlersOf('approval') });
+    const runId = await engine.start(def('approval'), { amount: 9 });
+    await engine.wait(runId, { untilSettled: true });
+    const applied = await engine.proposePatch(runId, [
+      { op: 'add', path: '/nodes/-', value: { id: 'extra', type: 'transform', with: { value: 1 } } },
+      { op: 'add', path: '/edges/-', value: { from: 'approve', to: 'extra', on: 'approved' } },
+    ]);
+    expect(applied.status).toBe('applied');
+    const { patch } = await engine.revertPatch(applied.patchId, 'ada');
+    expect(patch.status).toBe('reverted');
+    const [ticket] = await engine.approvals();
+    await engine.approve(ticket!.ticketId, 'approved', 'ada');
+    const view = await engine.wait(runId);
+    expect(view.status).toBe('completed');
+    expect(view.nodes.extra).toBeUndefined();
+  });
+});

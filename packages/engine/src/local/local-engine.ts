@@ -29,12 +29,15 @@ import type {
   WorkflowView,
 } from './api.js';
 import { approvalsOf, runView } from './views.js';
+import type { GraphDiff, PatchView } from './patches.js';
+import { diffDefinitions, patchesOf } from './patches.js';
 import { newId } from './ids.js';
 
 const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
 const INBOX_POLL_MS = 150;
 const WAIT_POLL_MS = 100;
+const PATCH_VERDICT_WAIT_MS = 10_000;
 
 /**
  * The local topology in one process: the orchestrator and the runner talk through an in-process
@@ -363,6 +366,120 @@ export class LocalEngine {
       replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
     });
     return replayRunId;
+  }
+
+  // ---- patches --------------------------------------------------------------------------
+
+  /**
+   * Proposes a patch to a running run: `patch` is an RFC 6902 operation array (or a whole patch
+   * document). Resolves with the verdict once the process driving the run has decided it.
+   */
+  async proposePatch(
+    runId: string,
+    patch: unknown,
+    opts: { author?: string; rationale?: string } = {},
+  ): Promise<PatchView> {
+    const events = await this.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    if (isOver(state.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
+    const given = Array.isArray(patch)
+      ? { ops: patch }
+      : ((patch ?? {}) as Record<string, unknown>);
+    const doc = {
+      patchId: newId('patch'),
+      scope: 'run',
+      target: runId,
+      baseIrHash: state.irHash,
+      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+      author: opts.author ?? 'unknown',
+      ...given,
+    } as Record<string, unknown> & { patchId: string };
+    await this.sendOrDrive(runId, { type: 'proposePatch', patch: doc, actor: String(doc.author) });
+    return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
+  }
+
+  /** Takes an applied patch out of its run; resolves with the patch (reverted, or still applied with the reasons). */
+  async revertPatch(
+    patchId: string,
+    by?: string,
+  ): Promise<{ patch: PatchView; revert?: PatchView }> {
+    const found = await this.patch(patchId);
+    if (found.patch.status !== 'applied') {
+      throw new AobError(
+        'PATCH_NOT_APPLIED',
+        `patch ${patchId} is ${found.patch.status}, not applied`,
+      );
+    }
+    const runId = found.patch.runId;
+    await this.sendOrDrive(runId, {
+      type: 'revertPatch',
+      patchId,
+      ...(by !== undefined ? { by } : {}),
+    });
+    const revertId = `${patchId}.revert`;
+    await this.awaitPatch(
+      runId,
+      patchId,
+      (p, all) =>
+        p.status === 'reverted' ||
+        all.some((q) => q.patchId === revertId && q.status === 'rejected'),
+    );
+    const all = await this.patches({ runId });
+    const revert = all.find((q) => q.patchId === revertId);
+    return { patch: all.find((q) => q.patchId === patchId)!, ...(revert ? { revert } : {}) };
+  }
+
+  /** Patches proposed to one run, or to every run, in the order they were proposed. */
+  async patches(opts: { runId?: string } = {}): Promise<PatchView[]> {
+    const runIds = opts.runId ? [opts.runId] : (await this.store.listRuns()).map((r) => r.runId);
+    const out: PatchView[] = [];
+    for (const runId of runIds) {
+      const events = await this.store.read(runId);
+      if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+      out.push(...patchesOf(fold(events, runId), events));
+    }
+    return out;
+  }
+
+  /** One patch, with what it changed in the graph when it was applied. */
+  async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
+    const patch = (await this.patches()).find((p) => p.patchId === patchId);
+    if (!patch)
+      throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId} (list them with: aob patch list)`);
+    if (!patch.irHash || !patch.baseIrHash) return { patch };
+    const [before, after] = await Promise.all(
+      [patch.baseIrHash, patch.irHash].map(
+        (h) =>
+          this.content.get({
+            $cas: h as `sha256:${string}`,
+            size: 0,
+          }) as Promise<WorkflowDefinition>,
+      ),
+    );
+    return { patch, diff: diffDefinitions(before!, after!) };
+  }
+
+  private async awaitPatch(
+    runId: string,
+    patchId: string,
+    done: (p: PatchView, all: PatchView[]) => boolean,
+  ): Promise<PatchView> {
+    const deadline = Date.now() + PATCH_VERDICT_WAIT_MS;
+    for (;;) {
+      const all = await this.patches({ runId });
+      const p = all.find((q) => q.patchId === patchId);
+      if (p && done(p, all)) return p;
+      if (Date.now() > deadline) {
+        throw new AobError(
+          'PATCH_PENDING',
+          `patch ${patchId} is not decided yet: the process driving run ${runId} has not taken it`,
+          { retryable: true },
+        );
+      }
+      await sleep(WAIT_POLL_MS);
+    }
   }
 
   onEvent(listener: EventListener): () => void {

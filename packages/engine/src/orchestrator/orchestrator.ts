@@ -23,7 +23,7 @@ export interface OrchestratorDeps {
   bus: Bus;
   now: () => number;
   random: () => number;
-  newId: (kind: 'timer' | 'ticket' | 'run') => string;
+  newId: (kind: 'timer' | 'ticket' | 'run' | 'patch') => string;
   /** The IR a run pins, by hash (the definition is stored in the content store under it). */
   loadIr: (irHash: string) => Promise<IR>;
   /** A registered workflow for a subworkflow node (`name` or `name@version`). */
@@ -186,10 +186,15 @@ export class Orchestrator {
   }
 
   private async apply(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
-    const outputs = triggers.flatMap((t) =>
-      t.type === 'childFinished' && t.output ? [t.output] : [],
-    );
-    if (outputs.length > 0) await this.prefetch(slot, outputs);
+    const needed = triggers.flatMap((t): CasRef[] => {
+      if (t.type === 'childFinished' && t.output) return [t.output];
+      // Reverting rematerialises from the definition the run started on.
+      if (t.type === 'revertPatch') {
+        return [{ $cas: slot.state.baseIrHash as `sha256:${string}`, size: 0 }];
+      }
+      return [];
+    });
+    if (needed.length > 0) await this.prefetch(slot, needed);
     for (let tries = 0; ; tries++) {
       const before = slot.state.seq;
       const env: DecideEnv = {
@@ -215,6 +220,8 @@ export class Orchestrator {
         events.push(...decision.events);
         commands.push(...decision.commands);
         blobs.push(...decision.blobs);
+        // A patch moved the run to another IR: the next triggers are decided on it.
+        if (decision.ir) slot.ir = decision.ir;
       }
       if (events.length === 0 && commands.length === 0) return;
       // Content first: an event never refers to content the store does not hold.

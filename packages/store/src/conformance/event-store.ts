@@ -94,6 +94,36 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
         ]);
       });
 
+      it("keeps an event's own irHash (a patch moved the run to another IR mid-append)", async () => {
+        const s = await open();
+        const next = `sha256:${'e'.repeat(64)}`;
+        await s.append('r', IR, 0, [started(1)]);
+        const patched: AnyNewEvent = {
+          type: 'PatchApplied',
+          at: 2,
+          irHash: next,
+          data: { patchId: 'p1', irHash: next },
+        };
+        const after: AnyNewEvent = {
+          type: 'NodeSkipped',
+          at: 3,
+          irHash: next,
+          data: { nodeId: 'x', reason: 'test' },
+        };
+        const before: AnyNewEvent = {
+          type: 'PatchProposed',
+          at: 2,
+          data: { patchId: 'p1', patch: {} },
+        };
+        const written = await s.append('r', next, 1, [before, patched, after]);
+        expect(written.map((e) => e.irHash)).toEqual([next, next, next]);
+        const mixed = await s.append('r', next, 4, [
+          { ...before, irHash: IR, data: { patchId: 'p2', patch: {} } },
+        ]);
+        expect(mixed[0]!.irHash).toBe(IR);
+        expect((await s.read('r')).map((e) => e.irHash)).toEqual([IR, next, next, next, IR]);
+      });
+
       it('round-trips event data, actor and traceparent exactly', async () => {
         const s = await open();
         const tricky: AnyNewEvent = {
