@@ -41,6 +41,7 @@ const BAD_INPUT_CODES: ReadonlySet<string> = new Set([
   'RUN_ENDED',
   'RUN_OVER',
   'RUN_TERMINAL',
+  'PATCH_NOT_APPLIED',
 ]);
 
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
@@ -53,7 +54,7 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'SERVER_UNAVAILABLE',
 ]);
 
-const STILL_WAITING_CODES: ReadonlySet<string> = new Set(['RUN_LEASED']);
+const STILL_WAITING_CODES: ReadonlySet<string> = new Set(['RUN_LEASED', 'PATCH_PENDING']);
 
 /**
  * The exit code for an error thrown by a command. Errors are compared by `code` (a string), never
