@@ -244,6 +244,26 @@ export function busConformance(name: string, makeBus: MakeBus): void {
       expect(served.length - lows).toBeGreaterThan(2 * lows);
     });
 
+    it('does not starve a middle topic while the highest and the lowest stay busy', async () => {
+      const fairness = 3;
+      const b = await bus({ fairness });
+      const { high, low, group } = names();
+      const medium = `${high}.medium`;
+      await b.ensureGroup(group, [high, medium, low]);
+      for (let i = 0; i < 40; i++) await b.publish(high, 'k', i);
+      for (let i = 0; i < 5; i++) await b.publish(medium, 'k', i);
+      for (let i = 0; i < 20; i++) await b.publish(low, 'k', i);
+      const served: string[] = [];
+      for (let i = 0; i < 4 * fairness; i++) {
+        const got = await b.read({ group, consumer: 'c1', topics: [high, medium, low], count: 1 });
+        expect(got).toHaveLength(1);
+        served.push(got[0]?.topic === high ? 'H' : got[0]?.topic === medium ? 'M' : 'L');
+      }
+      // Each topic below the first starts one of every fairness × 2 reads.
+      expect(served.slice(0, 2 * fairness)).toEqual(expect.arrayContaining(['M', 'L']));
+      expect(served.filter((t) => t === 'H').length).toBeGreaterThan(served.length / 2);
+    });
+
     it('ensureGroup is idempotent and does not rewind the group', async () => {
       const b = await bus();
       const { topic, group } = names();

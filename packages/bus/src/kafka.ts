@@ -284,15 +284,14 @@ export class KafkaBus implements Bus {
   /** Serves the read from the first topic (in fairness order) that has messages. */
   private take(member: GroupMember, opts: ReadOptions, count: number): BusMessage[] {
     const reader = readerKey(opts.group, opts.consumer);
-    const reversed = this.fairness.reversed(reader);
     const last = opts.topics.length - 1;
+    const { indices, fair } = this.fairness.order(reader, last + 1);
     const now = Date.now();
-    for (let i = 0; i <= last; i++) {
-      const index = reversed ? last - i : i;
+    for (const index of indices) {
       const topic = opts.topics[index] as string;
       const messages = member.take(topic, opts.consumer, count, now, this.redeliverAfterMs);
       if (messages.length > 0) {
-        this.fairness.record(reader, reversed, index, last);
+        this.fairness.record(reader, fair, index, last);
         return messages;
       }
     }

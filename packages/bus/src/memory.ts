@@ -158,14 +158,13 @@ export class MemoryBus implements Bus {
   /** Serves the read from the first source (in fairness order) that has messages. */
   private take(opts: ReadOptions, sources: readonly Source[], count: number): BusMessage[] {
     const reader = readerKey(opts.group, opts.consumer);
-    const reversed = this.fairness.reversed(reader);
     const last = sources.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const index = reversed ? last - i : i;
+    const { indices, fair } = this.fairness.order(reader, last + 1);
+    for (const index of indices) {
       const [topic, group] = sources[index] as Source;
       const messages = this.takeFrom(topic, group, opts.consumer, count);
       if (messages.length > 0) {
-        this.fairness.record(reader, reversed, index, last);
+        this.fairness.record(reader, fair, index, last);
         return messages;
       }
     }

@@ -82,13 +82,12 @@ export class RedisStreamsBus implements Bus {
       if (held.length <= count) this.held.delete(heldKey);
       return held.splice(0, count);
     }
-    const reversed = this.fairness.reversed(reader);
     const last = opts.topics.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const index = reversed ? last - i : i;
+    const { indices, fair } = this.fairness.order(reader, last + 1);
+    for (const index of indices) {
       const messages = await this.readTopic(opts.topics[index] as string, opts, count);
       if (messages.length > 0) {
-        this.fairness.record(reader, reversed, index, last);
+        this.fairness.record(reader, fair, index, last);
         return messages;
       }
     }
