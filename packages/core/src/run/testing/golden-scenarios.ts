@@ -78,6 +78,59 @@ export function scenarios(defs: Record<string, WorkflowDefinition>): Scenario[] 
       play: (sim) => void sim.start({}).runToRest(),
     },
     {
+      name: 'patched',
+      definition: defs.approval!,
+      handlers: {
+        handlers: {
+          checkExpense: (i) => ({ amount: (i as { amount: number }).amount, ok: true }),
+          pay: () => ({ paid: true }),
+          notifyRejected: () => ({ notified: true }),
+        },
+      },
+      play(sim) {
+        sim.put(sim.ir.definition);
+        sim.start({ amount: 120 }).runToRest();
+        const patch = (patchId: string, ops: unknown[]) => ({
+          patchId,
+          scope: 'run',
+          target: sim.runId,
+          baseIrHash: sim.ir.irHash,
+          ops,
+          author: 'agent:auditor',
+        });
+        // Rejected: a cycle through a finished node. Applied: a new branch off a finished node.
+        sim.apply({
+          type: 'proposePatch',
+          patch: patch('p-bad', [
+            { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'check' } },
+          ]),
+        });
+        sim.apply({
+          type: 'proposePatch',
+          patch: patch('p-audit', [
+            {
+              op: 'add',
+              path: '/nodes/-',
+              value: {
+                id: 'audit',
+                type: 'transform',
+                with: { value: '{% nodes.check.output.amount %}' },
+              },
+            },
+            { op: 'add', path: '/edges/-', value: { from: 'check', to: 'audit' } },
+          ]),
+        });
+        sim.runToRest();
+        sim.apply({
+          type: 'approve',
+          ticketId: sim.openTickets()[0]!,
+          decision: 'approved',
+          by: 'ada',
+        });
+        sim.runToRest();
+      },
+    },
+    {
       name: 'subworkflow',
       definition: defs.subworkflow!,
       handlers: {},
