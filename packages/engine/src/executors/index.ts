@@ -4,6 +4,7 @@ export type {
   ExecutorOptions,
   HandlerContext,
   NodeLogger,
+  SearchConfig,
   TaskHandler,
 } from './types.js';
 export { executorFor, runExecutor } from './registry.js';
@@ -29,3 +30,4 @@ export type {
   ForbiddenReason,
   HostLiteral,
 } from './net/address.js';
+export { fsExecutor, FS_MAX_BYTES } from './fs.js';

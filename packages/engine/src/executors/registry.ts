@@ -1,6 +1,7 @@
 import { AobError, NodeType, toErrorData } from '@aob/core';
 import type { NodeJob } from '@aob/core';
 import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
+import { fsExecutor } from './fs.js';
 import { httpExecutor } from './http.js';
 import { joinExecutor } from './join.js';
 import { taskExecutor } from './task.js';
@@ -16,6 +17,7 @@ const EXECUTORS: Partial<Record<NodeType, Executor>> = {
   [NodeType.http]: httpExecutor,
   [NodeType.transform]: transformExecutor,
   [NodeType.join]: joinExecutor,
+  [NodeType.fs]: fsExecutor,
 };
 
 export function executorFor(type: NodeType): Executor {

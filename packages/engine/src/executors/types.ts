@@ -24,6 +24,16 @@ export interface ExecutorOptions {
   handlers: Readonly<Record<string, TaskHandler>>;
   /** Lets `http` reach private, loopback, link-local and metadata addresses (tests need it). */
   allowPrivateNetwork: boolean;
+  /** The directory `fs` nodes are confined to; unset means `fs` nodes fail with 'FS_NO_WORKSPACE'. */
+  workspaceRoot?: string;
+  /** The web search backend of `search` nodes; unset means 'SEARCH_NOT_CONFIGURED'. */
+  search?: SearchConfig;
+}
+
+export interface SearchConfig {
+  provider: 'searxng';
+  /** The SearXNG instance, e.g. `https://searx.example.org` (its JSON format must be enabled). */
+  baseUrl: string;
 }
 
 export interface ExecutorContext extends HandlerContext {
