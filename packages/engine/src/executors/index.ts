@@ -31,3 +31,17 @@ export type {
   HostLiteral,
 } from './net/address.js';
 export { fsExecutor, FS_MAX_BYTES } from './fs.js';
+export {
+  createSearchExecutor,
+  searchExecutor,
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_MAX_LIMIT,
+} from './search.js';
+export type { SearchExecutorOptions } from './search.js';
+export { createSearxngProvider } from './search-provider.js';
+export type {
+  SearchOptions,
+  SearchProvider,
+  SearchResult,
+  SearxngProviderOptions,
+} from './search-provider.js';
