@@ -3,6 +3,7 @@ export type {
   ExecutorContext,
   ExecutorOptions,
   HandlerContext,
+  LlmOptions,
   NodeLogger,
   SearchConfig,
   TaskHandler,
@@ -45,3 +46,5 @@ export type {
   SearchResult,
   SearxngProviderOptions,
 } from './search-provider.js';
+export { llmExecutor } from './llm.js';
+export type { LlmOutput, LlmUsage } from './llm.js';

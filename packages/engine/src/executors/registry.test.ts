@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AobError, NodeType } from '@aob/core';
 import type { NodeJob } from '@aob/core';
 import { httpExecutor } from './http.js';
+import { llmExecutor } from './llm.js';
 import { executorFor, runExecutor } from './registry.js';
 import { taskExecutor } from './task.js';
 import type { Executor, ExecutorContext } from './types.js';
@@ -56,9 +57,10 @@ describe('executorFor', () => {
     expect(executorFor('http')).toBe(httpExecutor);
     expect(typeof executorFor('transform')).toBe('function');
     expect(typeof executorFor('join')).toBe('function');
+    expect(executorFor('llm')).toBe(llmExecutor);
   });
 
-  it.each(['map', 'subworkflow', 'approval', 'timer', 'llm', 'code'] as const)(
+  it.each(['map', 'subworkflow', 'approval', 'timer', 'code'] as const)(
     'refuses %s as UNSUPPORTED_NODE_TYPE',
     (type) => {
       expect(() => executorFor(type)).toThrow(

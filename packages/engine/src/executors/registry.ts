@@ -4,6 +4,7 @@ import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
 import { fsExecutor } from './fs.js';
 import { httpExecutor } from './http.js';
 import { joinExecutor } from './join.js';
+import { llmExecutor } from './llm.js';
 import { searchExecutor } from './search.js';
 import { taskExecutor } from './task.js';
 import { transformExecutor } from './transform.js';
@@ -18,6 +19,7 @@ const EXECUTORS: Partial<Record<NodeType, Executor>> = {
   [NodeType.http]: httpExecutor,
   [NodeType.transform]: transformExecutor,
   [NodeType.join]: joinExecutor,
+  [NodeType.llm]: llmExecutor,
   [NodeType.fs]: fsExecutor,
   [NodeType.search]: searchExecutor,
 };

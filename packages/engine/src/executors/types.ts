@@ -28,6 +28,21 @@ export interface ExecutorOptions {
   workspaceRoot?: string;
   /** The web search backend of `search` nodes; unset means 'SEARCH_NOT_CONFIGURED'. */
   search?: SearchConfig;
+  /** The OpenAI-compatible endpoint of `llm` nodes; unset means 'LLM_NOT_CONFIGURED'. */
+  llm?: LlmOptions;
+}
+
+/**
+ * Where `llm` nodes send their requests: from the runner's configuration and secrets, never from
+ * a workflow definition.
+ */
+export interface LlmOptions {
+  /** e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …`; omitted for endpoints that need none. */
+  apiKey?: string;
+  /** Model aliases: a definition's model name → the provider's model id; others pass unchanged. */
+  models?: Readonly<Record<string, string>>;
 }
 
 export interface SearchConfig {
@@ -38,6 +53,11 @@ export interface SearchConfig {
 
 export interface ExecutorContext extends HandlerContext {
   options: ExecutorOptions;
+  /**
+   * Receives partial output while the node runs (an llm node's token deltas, in order). For live
+   * display only: nothing passed here is persisted. Optional; a throwing callback is ignored.
+   */
+  stream?: (delta: string) => void;
 }
 
 /** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */

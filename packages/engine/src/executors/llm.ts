@@ -1,0 +1,219 @@
+import { AobError } from '@aob/core';
+import OpenAI from 'openai';
+import { abortError, throwIfAborted } from './abort.js';
+import { parseLlmConfig } from './llm-config.js';
+import type { LlmConfig } from './llm-config.js';
+import { compileOutputSchema } from './llm-schema.js';
+import type { Executor, ExecutorContext, LlmOptions } from './types.js';
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface LlmOutput {
+  content: string;
+  /** With `with.schema`: the content parsed as JSON and valid against the schema. */
+  parsed?: unknown;
+  /** The model the provider says answered (it may differ from the one requested). */
+  model: string;
+  /** Null when the endpoint reported no usage (some OpenAI-compatible servers do not). */
+  usage: LlmUsage | null;
+  finishReason: string | null;
+}
+
+/**
+ * `llm`: one OpenAI-compatible chat completion, streamed. `with { model, prompt? | messages?,
+ * system?, temperature?, maxTokens?, schema?, schemaName? }` → LlmOutput.
+ *
+ * Token deltas go to `ctx.stream` as they arrive (never persisted); the output holds the whole
+ * content. The endpoint and key come from `ctx.options.llm`. The client never retries: the engine
+ * does, by the node's retry policy, so a retry is a recorded attempt.
+ *
+ * Errors: 'BAD_CONFIG', 'LLM_NOT_CONFIGURED', 'LLM_REQUEST_REJECTED' (4xx), 'LLM_REFUSED',
+ * 'LLM_BAD_OUTPUT' (not JSON / not valid against the schema) — non-retryable; 'LLM_UNAVAILABLE'
+ * (429, 408, 5xx, network) — retryable; 'CANCELLED' / 'TIMEOUT' when `ctx.signal` aborts.
+ */
+export const llmExecutor: Executor = async (job, ctx) => {
+  throwIfAborted(ctx.signal);
+  const config = parseLlmConfig(job.config, job.nodeId);
+  const validate = config.schema
+    ? compileOutputSchema(config.schema.schema, job.nodeId)
+    : undefined;
+  const llm = ctx.options.llm;
+  if (!llm || typeof llm.baseUrl !== 'string' || llm.baseUrl === '') {
+    throw new AobError(
+      'LLM_NOT_CONFIGURED',
+      `llm node ${job.nodeId}: no LLM endpoint is configured for this runner`,
+      { retryable: false },
+    );
+  }
+
+  let result: Streamed;
+  try {
+    result = await complete(llm, config, ctx);
+  } catch (err) {
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    throw classify(err, job.nodeId);
+  }
+
+  if (result.content === '' && result.refusal !== '') {
+    throw new AobError(
+      'LLM_REFUSED',
+      `llm node ${job.nodeId}: the model refused: ${result.refusal}`,
+      {
+        retryable: false,
+        details: { refusal: result.refusal },
+      },
+    );
+  }
+  const output: LlmOutput = {
+    content: result.content,
+    model: result.model,
+    usage: result.usage,
+    finishReason: result.finishReason,
+  };
+  if (validate) output.parsed = parseOutput(result, validate, job.nodeId);
+  return output;
+};
+
+interface Streamed {
+  content: string;
+  refusal: string;
+  model: string;
+  usage: LlmUsage | null;
+  finishReason: string | null;
+}
+
+async function complete(
+  llm: LlmOptions,
+  config: LlmConfig,
+  ctx: ExecutorContext,
+): Promise<Streamed> {
+  const client = new OpenAI({
+    baseURL: llm.baseUrl,
+    // Passed explicitly so nothing is read from OPENAI_* environment variables.
+    apiKey: llm.apiKey ?? '',
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    maxRetries: 0,
+  });
+  const model =
+    (llm.models && Object.hasOwn(llm.models, config.model)
+      ? llm.models[config.model]
+      : undefined) ?? config.model;
+  const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
+    model,
+    messages: config.messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (config.temperature !== undefined) body.temperature = config.temperature;
+  // `max_tokens`, not `max_completion_tokens`: the one every OpenAI-compatible server accepts.
+  if (config.maxTokens !== undefined) body.max_tokens = config.maxTokens;
+  if (config.schema) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: config.schema.name, schema: config.schema.schema, strict: true },
+    };
+  }
+
+  const stream = await client.chat.completions.create(body, {
+    signal: ctx.signal,
+    ...(llm.apiKey === undefined ? { headers: { Authorization: null } } : {}),
+  });
+  const out: Streamed = { content: '', refusal: '', model, usage: null, finishReason: null };
+  for await (const chunk of stream) {
+    if (chunk.model) out.model = chunk.model;
+    if (chunk.usage) {
+      out.usage = {
+        promptTokens: chunk.usage.prompt_tokens,
+        completionTokens: chunk.usage.completion_tokens,
+        totalTokens: chunk.usage.total_tokens,
+      };
+    }
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    if (choice.finish_reason) out.finishReason = choice.finish_reason;
+    const delta = choice.delta;
+    if (delta.refusal) out.refusal += delta.refusal;
+    if (delta.content) {
+      out.content += delta.content;
+      emit(ctx, delta.content);
+    }
+  }
+  return out;
+}
+
+/** Live display must never fail the node. */
+function emit(ctx: ExecutorContext, delta: string): void {
+  if (!ctx.stream) return;
+  try {
+    ctx.stream(delta);
+  } catch {
+    // ignored: see ExecutorContext.stream
+  }
+}
+
+function parseOutput(
+  result: Streamed,
+  validate: (value: unknown) => string[],
+  nodeId: string,
+): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(result.content);
+  } catch (err) {
+    throw new AobError(
+      'LLM_BAD_OUTPUT',
+      `llm node ${nodeId}: the reply is not JSON (finish reason ${result.finishReason ?? 'unknown'}): ${err instanceof Error ? err.message : String(err)}`,
+      { retryable: false, details: { finishReason: result.finishReason } },
+    );
+  }
+  const problems = validate(parsed);
+  if (problems.length > 0) {
+    throw new AobError(
+      'LLM_BAD_OUTPUT',
+      `llm node ${nodeId}: the reply does not match with.schema: ${problems.join('; ')}`,
+      { retryable: false, details: { problems } },
+    );
+  }
+  return parsed;
+}
+
+/** Maps client errors to node errors. The message is the provider's; the key is never in it. */
+function classify(err: unknown, nodeId: string): AobError {
+  if (err instanceof AobError) return err;
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new AobError(
+      'LLM_UNAVAILABLE',
+      `llm node ${nodeId}: cannot reach the LLM endpoint: ${err.message}`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  if (err instanceof OpenAI.APIError) {
+    const status = err.status;
+    const details = { status: status ?? null, type: err.type ?? null, code: err.code ?? null };
+    const transient = status === undefined || status === 408 || status === 429 || status >= 500;
+    return transient
+      ? new AobError(
+          'LLM_UNAVAILABLE',
+          `llm node ${nodeId}: the LLM endpoint is unavailable: ${err.message}`,
+          { retryable: true, details },
+        )
+      : new AobError(
+          'LLM_REQUEST_REJECTED',
+          `llm node ${nodeId}: the LLM endpoint rejected the request: ${err.message}`,
+          { retryable: false, details },
+        );
+  }
+  return new AobError(
+    'LLM_UNAVAILABLE',
+    `llm node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`,
+    { retryable: true },
+  );
+}
