@@ -1,35 +1,20 @@
-import { createRequire } from 'node:module';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { AobError } from '@aob/core';
 
-/**
- * JSON Schema validation for structured llm output, with ajv 8 (draft 2020-12).
- *
- * ajv 8 is a dependency of @aob/core, not (yet) of @aob/engine, and the copy hoisted to the root
- * is ajv 6 (eslint's). So it is loaded from @aob/core's own resolution scope. Declaring
- * `"ajv": "^8.17.1"` in this package's manifest would let this become a plain import.
- */
-interface AjvError {
-  instancePath: string;
-  message?: string;
-}
-type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
-interface Ajv {
-  compile(schema: object): Validate;
-  removeSchema(schema: object): unknown;
-}
-type AjvClass = new (opts: Record<string, unknown>) => Ajv;
+/** JSON Schema validation for structured llm output, with ajv 8 (draft 2020-12). */
+type Validate = ValidateFunction;
 
-let ajv: Ajv | undefined;
+let ajv: Ajv2020 | undefined;
 
-function loadAjv(): Ajv {
-  if (ajv) return ajv;
-  const local = createRequire(import.meta.url);
-  const fromCore = createRequire(local.resolve('@aob/core'));
-  const mod = fromCore('ajv/dist/2020.js') as { Ajv2020?: AjvClass; default?: AjvClass };
-  const Ctor = mod.Ajv2020 ?? mod.default;
-  if (!Ctor) throw new Error('ajv/dist/2020.js exports no Ajv2020');
+function loadAjv(): Ajv2020 {
   // Not strict: provider schemas carry keywords ajv does not know (descriptions, formats).
-  ajv = new Ctor({ allErrors: true, strict: false, validateFormats: false, addUsedSchema: false });
+  ajv ??= new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    addUsedSchema: false,
+  });
   return ajv;
 }
 
