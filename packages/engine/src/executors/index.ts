@@ -48,3 +48,10 @@ export type {
 } from './search-provider.js';
 export { llmExecutor } from './llm.js';
 export type { LlmOutput, LlmUsage } from './llm.js';
+export {
+  codeExecutor,
+  CODE_DEFAULT_MEMORY_MB,
+  CODE_DEFAULT_TIMEOUT_MS,
+  CODE_MAX_TIMEOUT_MS,
+} from './code.js';
+export type { CodeOutput } from './code.js';

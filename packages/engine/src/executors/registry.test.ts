@@ -60,7 +60,7 @@ describe('executorFor', () => {
     expect(executorFor('llm')).toBe(llmExecutor);
   });
 
-  it.each(['map', 'subworkflow', 'approval', 'timer', 'code'] as const)(
+  it.each(['map', 'subworkflow', 'approval', 'timer'] as const)(
     'refuses %s as UNSUPPORTED_NODE_TYPE',
     (type) => {
       expect(() => executorFor(type)).toThrow(

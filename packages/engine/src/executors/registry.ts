@@ -1,6 +1,7 @@
 import { AobError, NodeType, toErrorData } from '@aob/core';
 import type { NodeJob } from '@aob/core';
 import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
+import { codeExecutor } from './code.js';
 import { fsExecutor } from './fs.js';
 import { httpExecutor } from './http.js';
 import { joinExecutor } from './join.js';
@@ -22,6 +23,7 @@ const EXECUTORS: Partial<Record<NodeType, Executor>> = {
   [NodeType.llm]: llmExecutor,
   [NodeType.fs]: fsExecutor,
   [NodeType.search]: searchExecutor,
+  [NodeType.code]: codeExecutor,
 };
 
 export function executorFor(type: NodeType): Executor {
