@@ -222,7 +222,15 @@ describe('two engines on one store (as two aob processes)', () => {
 
 describe('patches on a running run', () => {
   const addAudit = [
-    { op: 'add', path: '/nodes/-', value: { id: 'audit', type: 'transform', with: { value: "{% 'checked ' & $string(nodes.check.output.amount) %}" } } },
+    {
+      op: 'add',
+      path: '/nodes/-',
+      value: {
+        id: 'audit',
+        type: 'transform',
+        with: { value: "{% 'checked ' & $string(nodes.check.output.amount) %}" },
+      },
+    },
     { op: 'add', path: '/edges/-', value: { from: 'check', to: 'audit' } },
   ];
 
@@ -231,10 +239,22 @@ describe('patches on a running run', () => {
     const agent = await open({ handlersFile: handlersOf('approval') });
     const runId = await driver.start(def('approval'), { amount: 9 });
     await driver.wait(runId, { untilSettled: true });
-    const verdict = await agent.proposePatch(runId, addAudit, { author: 'agent:auditor', rationale: 'audit trail' });
-    expect(verdict).toMatchObject({ status: 'applied', author: 'agent:auditor', added: ['audit'], violations: [] });
+    const verdict = await agent.proposePatch(runId, addAudit, {
+      author: 'agent:auditor',
+      rationale: 'audit trail',
+    });
+    expect(verdict).toMatchObject({
+      status: 'applied',
+      author: 'agent:auditor',
+      added: ['audit'],
+      violations: [],
+    });
     const shown = await agent.patch(verdict.patchId);
-    expect(shown.diff).toMatchObject({ nodesAdded: ['audit'], edgesAdded: ['check → audit'], nodesRemoved: [] });
+    expect(shown.diff).toMatchObject({
+      nodesAdded: ['audit'],
+      edgesAdded: ['check → audit'],
+      nodesRemoved: [],
+    });
     const [ticket] = await agent.approvals();
     await agent.approve(ticket!.ticketId, 'approved', 'ada');
     const view = await driver.wait(runId, { timeoutMs: 5_000 });
@@ -246,10 +266,22 @@ describe('patches on a running run', () => {
     const engine = await open({ handlersFile: handlersOf('approval') });
     const runId = await engine.start(def('approval'), { amount: 9 });
     await engine.wait(runId, { untilSettled: true });
-    const cycle = await engine.proposePatch(runId, [{ op: 'add', path: '/edges/-', value: { from: 'pay', to: 'check' } }]);
-    const past = await engine.proposePatch(runId, [{ op: 'replace', path: '/nodes/0/with/handler', value: 'x' }]);
+    const cycle = await engine.proposePatch(runId, [
+      { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'check' } },
+    ]);
+    const past = await engine.proposePatch(runId, [
+      { op: 'replace', path: '/nodes/0/with/handler', value: 'x' },
+    ]);
     const ssrf = await engine.proposePatch(runId, [
-      { op: 'add', path: '/nodes/-', value: { id: 'leak', type: 'http', with: { method: 'GET', url: 'http://[::ffff:169.254.169.254]/' } } },
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: {
+          id: 'leak',
+          type: 'http',
+          with: { method: 'GET', url: 'http://[::ffff:169.254.169.254]/' },
+        },
+      },
       { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'leak' } },
     ]);
     expect(cycle.status).toBe('rejected');
@@ -259,7 +291,11 @@ describe('patches on a running run', () => {
     const [ticket] = await engine.approvals();
     await engine.approve(ticket!.ticketId, 'approved', 'ada');
     expect((await engine.wait(runId)).status).toBe('completed');
-    expect((await engine.patches({ runId })).map((p) => p.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((await engine.patches({ runId })).map((p) => p.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
   });
 
   it('reverts an applied patch before its node runs', async () => {
@@ -267,7 +303,11 @@ describe('patches on a running run', () => {
     const runId = await engine.start(def('approval'), { amount: 9 });
     await engine.wait(runId, { untilSettled: true });
     const applied = await engine.proposePatch(runId, [
-      { op: 'add', path: '/nodes/-', value: { id: 'extra', type: 'transform', with: { value: 1 } } },
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: { id: 'extra', type: 'transform', with: { value: 1 } },
+      },
       { op: 'add', path: '/edges/-', value: { from: 'approve', to: 'extra', on: 'approved' } },
     ]);
     expect(applied.status).toBe('applied');
