@@ -15,6 +15,8 @@ export class Decider {
   readonly events: AnyRunEvent[] = [];
   readonly commands: Command[] = [];
   readonly blobs: Blob[] = [];
+  /** The blobs' values by `$cas`, for resolving content this decision has not yet stored. */
+  private readonly blobValues = new Map<string, unknown>();
   private readonly hasher: ContentHasher;
   private ctxCache: ExprContext | undefined;
   private irChanged = false;
@@ -52,6 +54,7 @@ export class Decider {
   blob(value: unknown): CasRef {
     const content = this.hasher(value);
     this.blobs.push({ ...content, value });
+    this.blobValues.set(content.ref.$cas, value);
     return content.ref;
   }
 
@@ -80,8 +83,7 @@ export class Decider {
 
   /** Resolves a ref, preferring values recorded in this decision (not yet in the store). */
   resolve(ref: CasRef): unknown {
-    for (const b of this.blobs) if (b.ref.$cas === ref.$cas) return b.value;
-    return this.env.resolve(ref);
+    return this.blobValues.has(ref.$cas) ? this.blobValues.get(ref.$cas) : this.env.resolve(ref);
   }
 
   /** The expression context: run inputs and the outputs (or errors) of finished nodes. */
