@@ -62,6 +62,8 @@ export class LocalEngine {
     private readonly orchestrator: Orchestrator,
     private readonly runner: Runner,
     private readonly results: ResultConsumer,
+    /** The IR a run pins, by hash (read from the content store once, then cached). */
+    private readonly loadIr: (irHash: string) => Promise<IR>,
   ) {}
 
   static async open(opts: LocalEngineOptions = {}): Promise<LocalEngine> {
@@ -130,6 +132,7 @@ export class LocalEngine {
       orchestrator,
       runner,
       results,
+      loadIr,
     );
     late.engine = engine;
     await runner.start();
@@ -350,8 +353,7 @@ export class LocalEngine {
     const events = await this.store.read(runId);
     if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     const state = fold(events, runId);
-    const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
-    const ir = compileCached(def);
+    const ir = await this.loadIr(state.irHash);
     if (!ir.byId.has(fromNode)) {
       throw new AobError(
         'UNKNOWN_NODE',
@@ -513,11 +515,11 @@ export class LocalEngine {
 
   private async viewOf(state: RunState): Promise<RunView> {
     const output = state.output ? await this.content.get(state.output) : undefined;
-    const def = await this.content.get({ $cas: state.irHash as `sha256:${string}`, size: 0 });
+    const ir = await this.loadIr(state.irHash);
     return runView(
       state,
       output,
-      compileCached(def).nodes.map((n) => n.id),
+      ir.nodes.map((n) => n.id),
     );
   }
 
