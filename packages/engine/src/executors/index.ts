@@ -1,4 +1,7 @@
 export type {
+  AgentHost,
+  GraphView,
+  PatchOutcome,
   Executor,
   ExecutorContext,
   ExecutorOptions,

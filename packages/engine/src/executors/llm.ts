@@ -93,8 +93,9 @@ async function complete(
 ): Promise<Streamed> {
   const client = new OpenAI({
     baseURL: llm.baseUrl,
-    // Passed explicitly so nothing is read from OPENAI_* environment variables.
-    apiKey: llm.apiKey ?? '',
+    // Passed explicitly so nothing is read from OPENAI_* environment variables. The client
+    // insists on a key; without one configured the Authorization header is dropped per request.
+    apiKey: llm.apiKey ?? 'no-key',
     organization: null,
     project: null,
     webhookSecret: null,

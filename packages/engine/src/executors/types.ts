@@ -1,4 +1,4 @@
-import type { NodeJob } from '@aob/core';
+import type { CasRef, NodeJob, Problem, WorkflowDefinition } from '@aob/core';
 
 export interface NodeLogger {
   info(message: string): void;
@@ -28,8 +28,53 @@ export interface ExecutorOptions {
   workspaceRoot?: string;
   /** The web search backend of `search` nodes; unset means 'SEARCH_NOT_CONFIGURED'. */
   search?: SearchConfig;
-  /** The OpenAI-compatible endpoint of `llm` nodes; unset means 'LLM_NOT_CONFIGURED'. */
+  /** The OpenAI-compatible endpoint of `llm` and `agent` nodes; unset means 'LLM_NOT_CONFIGURED'. */
   llm?: LlmOptions;
+  /**
+   * How an `agent` node reaches the run it belongs to (get_graph, get_node_output,
+   * propose_patch); unset means 'AGENT_NOT_CONFIGURED'. The local engine answers in process; a
+   * cluster runner answers through the store and the run's command topic.
+   */
+  agentHost?: (job: NodeJob) => AgentHost;
+}
+
+/** A run's graph as an agent sees it. */
+export interface GraphView {
+  runId: string;
+  /** The IR the run is on now; a patch proposed against another one is STALE_BASE. */
+  irHash: string;
+  /** The materialised definition: the base plus the patches applied so far. */
+  definition: WorkflowDefinition;
+  /** Each node's status (pending, scheduled, running, succeeded, failed, skipped, …). */
+  nodes: Record<string, { status: string }>;
+}
+
+/** How the run decided a proposal. */
+export interface PatchOutcome {
+  patchId: string;
+  /** `held`: valid, but the workflow's patch policy wants a human to approve it. */
+  status: 'applied' | 'rejected' | 'held';
+  /** Every violation, each `{ code, path, message }` with a stable code (DESIGN §4). */
+  violations: Problem[];
+  /** The IR the run moved to (applied). */
+  irHash?: string;
+}
+
+/**
+ * What an agent node may ask of its run (DESIGN §4): it reads, and it proposes — it never mutates.
+ * Proposals go through the same validator as anyone's, authored as the agent.
+ */
+export interface AgentHost {
+  graph(): Promise<GraphView>;
+  /** A finished node's output; 'UNKNOWN_NODE' / 'NODE_NOT_FINISHED' otherwise. */
+  nodeOutput(nodeId: string): Promise<unknown>;
+  proposePatch(proposal: {
+    ops: unknown[];
+    author: string;
+    rationale?: string;
+    /** Default: the run's current IR. */
+    baseIrHash?: string;
+  }): Promise<PatchOutcome>;
 }
 
 /**
@@ -58,6 +103,8 @@ export interface ExecutorContext extends HandlerContext {
    * display only: nothing passed here is persisted. Optional; a throwing callback is ignored.
    */
   stream?: (delta: string) => void;
+  /** The content store, for what an executor keeps beside its output (an agent's transcript). */
+  content?: { put(value: unknown): Promise<CasRef> };
 }
 
 /** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */

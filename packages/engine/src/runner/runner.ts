@@ -127,6 +127,7 @@ export class Runner {
             signal: ctl.signal,
             log: this.logger(job),
             options: this.deps.options,
+            content: this.deps.content,
           },
           executorFor(job.type),
           ctl,
