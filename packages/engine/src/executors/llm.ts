@@ -91,20 +91,8 @@ async function complete(
   config: LlmConfig,
   ctx: ExecutorContext,
 ): Promise<Streamed> {
-  const client = new OpenAI({
-    baseURL: llm.baseUrl,
-    // Passed explicitly so nothing is read from OPENAI_* environment variables. The client
-    // insists on a key; without one configured the Authorization header is dropped per request.
-    apiKey: llm.apiKey ?? 'no-key',
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-  });
-  const model =
-    (llm.models && Object.hasOwn(llm.models, config.model)
-      ? llm.models[config.model]
-      : undefined) ?? config.model;
+  const client = openAIClient(llm);
+  const model = modelId(llm, config.model);
   const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
     model,
     messages: config.messages,
@@ -121,10 +109,7 @@ async function complete(
     };
   }
 
-  const stream = await client.chat.completions.create(body, {
-    signal: ctx.signal,
-    ...(llm.apiKey === undefined ? { headers: { Authorization: null } } : {}),
-  });
+  const stream = await client.chat.completions.create(body, { signal: ctx.signal });
   const out: Streamed = { content: '', refusal: '', model, usage: null, finishReason: null };
   for await (const chunk of stream) {
     if (chunk.model) out.model = chunk.model;
@@ -148,8 +133,30 @@ async function complete(
   return out;
 }
 
+/**
+ * The OpenAI client for `llm`: the endpoint and key passed explicitly, so nothing is read from
+ * OPENAI_* environment variables, and no retries (the engine retries, by the node's policy).
+ * The client insists on a key; without one configured the Authorization header is dropped.
+ */
+export function openAIClient(llm: LlmOptions): OpenAI {
+  return new OpenAI({
+    baseURL: llm.baseUrl,
+    apiKey: llm.apiKey ?? 'no-key',
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    maxRetries: 0,
+    ...(llm.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
+  });
+}
+
+/** A definition's model name → the provider's model id, through `llm.models` aliases. */
+export function modelId(llm: LlmOptions, name: string): string {
+  return (llm.models && Object.hasOwn(llm.models, name) ? llm.models[name] : undefined) ?? name;
+}
+
 /** Live display must never fail the node. */
-function emit(ctx: ExecutorContext, delta: string): void {
+export function emit(ctx: ExecutorContext, delta: string): void {
   if (!ctx.stream) return;
   try {
     ctx.stream(delta);
@@ -184,13 +191,16 @@ function parseOutput(
   return parsed;
 }
 
-/** Maps client errors to node errors. The message is the provider's; the key is never in it. */
-function classify(err: unknown, nodeId: string): AobError {
+/**
+ * Maps client errors to node errors. The message is the provider's; the key is never in it.
+ * `kind` names the node type in messages (`llm`, `agent`).
+ */
+export function classify(err: unknown, nodeId: string, kind = 'llm'): AobError {
   if (err instanceof AobError) return err;
   if (err instanceof OpenAI.APIConnectionError) {
     return new AobError(
       'LLM_UNAVAILABLE',
-      `llm node ${nodeId}: cannot reach the LLM endpoint: ${err.message}`,
+      `${kind} node ${nodeId}: cannot reach the LLM endpoint: ${err.message}`,
       {
         retryable: true,
       },
@@ -203,18 +213,18 @@ function classify(err: unknown, nodeId: string): AobError {
     return transient
       ? new AobError(
           'LLM_UNAVAILABLE',
-          `llm node ${nodeId}: the LLM endpoint is unavailable: ${err.message}`,
+          `${kind} node ${nodeId}: the LLM endpoint is unavailable: ${err.message}`,
           { retryable: true, details },
         )
       : new AobError(
           'LLM_REQUEST_REJECTED',
-          `llm node ${nodeId}: the LLM endpoint rejected the request: ${err.message}`,
+          `${kind} node ${nodeId}: the LLM endpoint rejected the request: ${err.message}`,
           { retryable: false, details },
         );
   }
   return new AobError(
     'LLM_UNAVAILABLE',
-    `llm node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`,
+    `${kind} node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`,
     { retryable: true },
   );
 }
