@@ -30,6 +30,13 @@ export {
   type ValidatePatchInput,
 } from './patch/validate.js';
 export { DEFAULT_AGENT_TYPES } from './patch/capabilities.js';
+export {
+  judgePatch,
+  proposalPolicy,
+  REVIEWED_POLICY,
+  reviewRefusal,
+  type PatchJudgement,
+} from './patch/review.js';
 export { DEFAULT_MAX_OPS_BYTES } from './patch/limits.js';
 export {
   checkUrl,

@@ -33,6 +33,7 @@ type GenByName = {
   ApprovalEscalated: GenEvent.ApprovalEscalatedData;
   ApprovalDecided: GenEvent.ApprovalDecidedData;
   PatchProposed: GenEvent.PatchProposedData;
+  PatchHeld: GenEvent.PatchHeldData;
   PatchRejected: GenEvent.PatchRejectedData;
   PatchApplied: GenEvent.PatchAppliedData;
   PatchReverted: GenEvent.PatchRevertedData;

@@ -13,6 +13,7 @@ import type {
   Priority,
   RetryPolicy,
   WorkflowDefinition,
+  WorkflowPatchPolicy,
 } from './types.js';
 import {
   MapBodyType as MapBodyTypes,
@@ -40,6 +41,7 @@ describe('definition types agree with the schema', () => {
     agree<Agree<MapBody, Gen.MapBody>>();
     agree<Agree<Defaults, Gen.Defaults>>();
     agree<Agree<Limits, Gen.Limits>>();
+    agree<Agree<WorkflowPatchPolicy, Gen.WorkflowPatchPolicy>>();
     agree<Agree<Partial<RetryPolicy>, Gen.RetryOptions>>();
     agree<Same<NodeType, Gen.NodeType>>();
     agree<Same<MapBodyType, Gen.BodyType>>();

@@ -49,6 +49,15 @@ export interface Limits {
   maxPatchesPerRun?: number;
 }
 
+/** Which valid patches wait for a person (DESIGN §4); see schemas/workflow.schema.json. */
+export interface WorkflowPatchPolicy {
+  /** Default 'forbidden-types'. */
+  review?: 'never' | 'forbidden-types' | 'always';
+  reviewers?: string[];
+  /** Default every type but `code`. */
+  agentTypes?: NodeType[];
+}
+
 export interface Defaults {
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
@@ -87,6 +96,7 @@ export interface WorkflowDefinition {
   inputs?: Record<string, unknown>;
   defaults?: Defaults;
   limits?: Limits;
+  patchPolicy?: WorkflowPatchPolicy;
   nodes: NodeDefinition[];
   edges?: EdgeDefinition[];
   output?: unknown;

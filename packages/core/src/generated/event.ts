@@ -18,6 +18,7 @@ export type EventType =
   | 'ApprovalEscalated'
   | 'ApprovalDecided'
   | 'PatchProposed'
+  | 'PatchHeld'
   | 'PatchRejected'
   | 'PatchApplied'
   | 'PatchReverted'
@@ -301,6 +302,23 @@ export interface PatchProposedData {
 export interface PatchRejectedData {
   patchId: string;
   violations: Problem[];
+  /**
+   * The person who approved or rejected a held patch.
+   */
+  reviewedBy?: string;
+  reason?: string;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "patchHeldData".
+ */
+export interface PatchHeldData {
+  patchId: string;
+  /**
+   * Why a person must decide: the findings the workflow's patch policy holds for.
+   */
+  reasons: Problem[];
+  reviewers?: string[];
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -320,6 +338,11 @@ export interface PatchAppliedData {
   routes?: {
     [k: string]: string[];
   };
+  /**
+   * The person who approved or rejected a held patch.
+   */
+  reviewedBy?: string;
+  reason?: string;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

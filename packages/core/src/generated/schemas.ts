@@ -22,11 +22,41 @@ export const workflowSchema = {
     },
     defaults: { $ref: '#/$defs/defaults' },
     limits: { $ref: '#/$defs/limits' },
+    patchPolicy: { $ref: '#/$defs/patchPolicy' },
     nodes: { type: 'array', minItems: 1, items: { $ref: '#/$defs/node' } },
     edges: { type: 'array', items: { $ref: '#/$defs/edge' } },
     output: { description: "The run's output, usually an expression over `nodes`." },
   },
   $defs: {
+    patchPolicy: {
+      title: 'WorkflowPatchPolicy',
+      description:
+        'Which valid patches wait for a person (DESIGN §4). Patches cannot change this: they may only touch /nodes, /edges and /output.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        review: {
+          description:
+            '`forbidden-types` (the default): a patch that is valid except that it adds or changes nodes of a type outside `agentTypes` (FORBIDDEN_TYPE) is held for a reviewer instead of rejected. `never`: such a patch is rejected. `always`: every valid patch is held.',
+          enum: ['never', 'forbidden-types', 'always'],
+          default: 'forbidden-types',
+        },
+        reviewers: {
+          description:
+            "Who may approve or reject a held patch; absent: anyone who may propose. A patch's author never reviews it.",
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1 },
+        },
+        agentTypes: {
+          description:
+            'Node types a patch may add or change without review; default every type but `code`.',
+          type: 'array',
+          uniqueItems: true,
+          items: { $ref: '#/$defs/nodeType' },
+        },
+      },
+    },
     expression: {
       type: 'string',
       description: 'A JSONata expression in {% … %}.',
@@ -458,6 +488,10 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/patchProposedData' } } },
     },
     {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchHeld' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/patchHeldData' } } },
+    },
+    {
       if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchRejected' } } },
       then: { type: 'object', properties: { data: { $ref: '#/$defs/patchRejectedData' } } },
     },
@@ -512,6 +546,7 @@ export const eventSchema = {
         'ApprovalEscalated',
         'ApprovalDecided',
         'PatchProposed',
+        'PatchHeld',
         'PatchRejected',
         'PatchApplied',
         'PatchReverted',
@@ -800,6 +835,28 @@ export const eventSchema = {
       properties: {
         patchId: { type: 'string', minLength: 1 },
         violations: { type: 'array', items: { $ref: '#/$defs/problem' } },
+        reviewedBy: {
+          description: 'The person who approved or rejected a held patch.',
+          type: 'string',
+          minLength: 1,
+        },
+        reason: { type: 'string' },
+      },
+    },
+    patchHeldData: {
+      title: 'PatchHeldData',
+      type: 'object',
+      required: ['patchId', 'reasons'],
+      additionalProperties: false,
+      properties: {
+        patchId: { type: 'string', minLength: 1 },
+        reasons: {
+          description:
+            "Why a person must decide: the findings the workflow's patch policy holds for.",
+          type: 'array',
+          items: { $ref: '#/$defs/problem' },
+        },
+        reviewers: { type: 'array', items: { type: 'string', minLength: 1 } },
       },
     },
     patchAppliedData: {
@@ -823,6 +880,12 @@ export const eventSchema = {
           type: 'object',
           additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } },
         },
+        reviewedBy: {
+          description: 'The person who approved or rejected a held patch.',
+          type: 'string',
+          minLength: 1,
+        },
+        reason: { type: 'string' },
       },
     },
     patchRevertedData: {

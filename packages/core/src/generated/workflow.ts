@@ -11,11 +11,6 @@ export type WorkflowName = string;
 export type Version = string;
 /**
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
- * via the `definition` "nodeId".
- */
-export type NodeId = string;
-/**
- * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
  * via the `definition` "nodeType".
  */
 export type NodeType =
@@ -32,6 +27,11 @@ export type NodeType =
   | 'code'
   | 'fs'
   | 'search';
+/**
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "nodeId".
+ */
+export type NodeId = string;
 /**
  * A JSONata expression in {% … %}.
  *
@@ -104,6 +104,7 @@ export interface WorkflowDefinition {
   };
   defaults?: Defaults;
   limits?: Limits;
+  patchPolicy?: WorkflowPatchPolicy;
   /**
    * @minItems 1
    */
@@ -145,6 +146,26 @@ export interface Limits {
   maxNodes?: number;
   maxAgentSpawns?: number;
   maxPatchesPerRun?: number;
+}
+/**
+ * Which valid patches wait for a person (DESIGN §4). Patches cannot change this: they may only touch /nodes, /edges and /output.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "patchPolicy".
+ */
+export interface WorkflowPatchPolicy {
+  /**
+   * `forbidden-types` (the default): a patch that is valid except that it adds or changes nodes of a type outside `agentTypes` (FORBIDDEN_TYPE) is held for a reviewer instead of rejected. `never`: such a patch is rejected. `always`: every valid patch is held.
+   */
+  review?: 'never' | 'forbidden-types' | 'always';
+  /**
+   * Who may approve or reject a held patch; absent: anyone who may propose. A patch's author never reviews it.
+   */
+  reviewers?: string[];
+  /**
+   * Node types a patch may add or change without review; default every type but `code`.
+   */
+  agentTypes?: NodeType[];
 }
 /**
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema

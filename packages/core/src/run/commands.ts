@@ -64,7 +64,15 @@ export type Trigger =
   | { type: 'recover' }
   /** An agent or a person proposes a patch document (schemas/patch.schema.json) to this run. */
   | { type: 'proposePatch'; patch: unknown; actor?: string }
-  | { type: 'revertPatch'; patchId: string; by?: string };
+  | { type: 'revertPatch'; patchId: string; by?: string }
+  /** A reviewer decides a held patch; approval re-validates it against the run as it is then. */
+  | {
+      type: 'reviewPatch';
+      patchId: string;
+      decision: 'approved' | 'rejected';
+      by: string;
+      reason?: string;
+    };
 
 /** Everything decide needs from the world, injected so decisions never read a clock or RNG. */
 export interface DecideEnv {

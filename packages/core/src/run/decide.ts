@@ -15,7 +15,7 @@ import {
   succeedNode,
 } from './advance.js';
 import { retryDelayMs } from './backoff.js';
-import { proposePatch, revertPatch } from './patches.js';
+import { proposePatch, reviewPatch, revertPatch } from './patches.js';
 
 /**
  * The run state machine: given the state (folded from the log), the IR the run is on and what
@@ -209,6 +209,9 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       break;
     case 'proposePatch':
       proposePatch(d, trigger.patch, trigger.actor);
+      break;
+    case 'reviewPatch':
+      reviewPatch(d, trigger.patchId, trigger.decision, trigger.by, trigger.reason);
       break;
     case 'revertPatch':
       revertPatch(d, trigger.patchId, trigger.by);

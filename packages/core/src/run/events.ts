@@ -17,6 +17,7 @@ export const EventType = {
   ApprovalEscalated: 'ApprovalEscalated',
   ApprovalDecided: 'ApprovalDecided',
   PatchProposed: 'PatchProposed',
+  PatchHeld: 'PatchHeld',
   PatchRejected: 'PatchRejected',
   PatchApplied: 'PatchApplied',
   PatchReverted: 'PatchReverted',
@@ -116,7 +117,19 @@ export interface EventData {
     reason?: string;
   };
   PatchProposed: { patchId: string; patch: unknown };
-  PatchRejected: { patchId: string; violations: { code: string; path: string; message: string }[] };
+  /** Valid, but the workflow's patch policy wants a person to approve or reject it. */
+  PatchHeld: {
+    patchId: string;
+    reasons: { code: string; path: string; message: string }[];
+    reviewers?: string[];
+  };
+  /** By the validator (`violations`), or by a reviewer of a held patch (`reviewedBy`). */
+  PatchRejected: {
+    patchId: string;
+    violations: { code: string; path: string; message: string }[];
+    reviewedBy?: string;
+    reason?: string;
+  };
   /** `added`: the node ids the patch added (they count against the author's spawn limit). */
   PatchApplied: {
     patchId: string;
@@ -125,6 +138,9 @@ export interface EventData {
     added?: string[];
     /** Targets of new edges out of already finished nodes that are taken, by source node. */
     routes?: Record<string, string[]>;
+    /** The reviewer who approved a held patch. */
+    reviewedBy?: string;
+    reason?: string;
   };
   PatchReverted: { patchId: string; irHash: string };
   ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };

@@ -1,5 +1,5 @@
 import type { AnyRunEvent } from './events.js';
-import type { AttemptState, NodeState, RunState } from './state.js';
+import type { AttemptState, NodeState, PatchState, RunState } from './state.js';
 import { initialState } from './state.js';
 
 /**
@@ -203,13 +203,23 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       endRun(state, 'cancelled', event.at);
       break;
     case 'PatchProposed': {
-      const p = event.data.patch as { author?: unknown; ops?: unknown };
+      const p = event.data.patch as { author?: unknown; ops?: unknown; baseIrHash?: unknown };
       state.patches.push({
         patchId: event.data.patchId,
         author: typeof p?.author === 'string' ? p.author : (event.actor ?? 'unknown'),
         status: 'proposed',
         ops: Array.isArray(p?.ops) ? p.ops : [],
+        ...(typeof p?.baseIrHash === 'string' ? { baseIrHash: p.baseIrHash } : {}),
       });
+      break;
+    }
+    case 'PatchHeld': {
+      const p = patchById(state, event.data.patchId);
+      if (p) {
+        p.status = 'held';
+        p.reasons = event.data.reasons;
+        if (event.data.reviewers) p.reviewers = event.data.reviewers;
+      }
       break;
     }
     case 'PatchRejected': {
@@ -217,6 +227,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       if (p) {
         p.status = 'rejected';
         p.violations = event.data.violations;
+        reviewed(p, event.data);
       }
       break;
     }
@@ -226,6 +237,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
         p.status = 'applied';
         p.irHash = event.data.irHash;
         p.added = event.data.added ?? [];
+        reviewed(p, event.data);
       }
       for (const [from, targets] of Object.entries(event.data.routes ?? {})) {
         const n = node(state, from);
@@ -249,6 +261,11 @@ export function fold(events: readonly AnyRunEvent[], runId = events[0]?.runId ??
   const state = initialState(runId);
   for (const e of events) evolve(state, e);
   return state;
+}
+
+function reviewed(p: PatchState, data: { reviewedBy?: string; reason?: string }): void {
+  if (data.reviewedBy !== undefined) p.reviewedBy = data.reviewedBy;
+  if (data.reason !== undefined) p.reason = data.reason;
 }
 
 function patchById(state: RunState, patchId: string) {

@@ -214,4 +214,123 @@ describe('patch overlays on a running run', () => {
     expect(sim.state.patches[1]!.violations!.map((v) => v.code)).toContain('PATCH_LIMIT');
     invariants(sim);
   });
+
+  describe('held for a reviewer (patchPolicy)', () => {
+    const codeNode = (id: string) => [
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: { id, type: 'code', with: { language: 'javascript', source: 'return 1' } },
+      },
+      { op: 'add', path: '/edges/-', value: { from: 'a', to: id } },
+    ];
+    const transformNode = (id: string) => [
+      { op: 'add', path: '/nodes/-', value: { id, type: 'transform', with: { value: 1 } } },
+      { op: 'add', path: '/edges/-', value: { from: 'a', to: id } },
+    ];
+    function startedWith(patchPolicy: WorkflowDefinition['patchPolicy']): Sim {
+      const ir = compile({ ...def, ...(patchPolicy ? { patchPolicy } : {}) });
+      const sim = new Sim(ir, 'r', { handlers: echo });
+      sim.put(ir.definition);
+      return sim.start({}).runToRest();
+    }
+
+    it('holds a patch whose only fault is a forbidden node type (the default policy); a reviewer approves it and the node runs', () => {
+      const sim = startedWith(undefined);
+      const before = sim.ir.irHash;
+      sim.apply({ type: 'proposePatch', patch: patch(sim, codeNode('calc')) });
+      expect(sim.types().slice(-2)).toEqual(['PatchProposed', 'PatchHeld']);
+      expect(sim.state.patches[0]).toMatchObject({ status: 'held' });
+      expect(sim.state.patches[0]!.reasons!.map((r) => r.code)).toEqual(['FORBIDDEN_TYPE']);
+      expect(sim.ir.irHash).toBe(before);
+      expect(sim.state.nodes.calc).toBeUndefined();
+
+      sim.apply({ type: 'reviewPatch', patchId: 'p1', decision: 'approved', by: 'alice' });
+      expect(sim.state.patches[0]).toMatchObject({ status: 'applied', reviewedBy: 'alice' });
+      expect(sim.ir.irHash).not.toBe(before);
+      expect(sim.state.nodes.calc!.status).toBe('scheduled');
+      invariants(sim);
+    });
+
+    it('rejects a held patch when the reviewer says no, with who and why; the run is unchanged', () => {
+      const sim = startedWith(undefined);
+      const before = sim.ir.irHash;
+      sim.apply({ type: 'proposePatch', patch: patch(sim, codeNode('calc')) });
+      sim.apply({
+        type: 'reviewPatch',
+        patchId: 'p1',
+        decision: 'rejected',
+        by: 'alice',
+        reason: 'no code here',
+      });
+      expect(sim.state.patches[0]).toMatchObject({
+        status: 'rejected',
+        reviewedBy: 'alice',
+        reason: 'no code here',
+        violations: [],
+      });
+      expect(sim.ir.irHash).toBe(before);
+      invariants(sim);
+    });
+
+    it('never lets the author review its own patch, and only listed reviewers when there are some', () => {
+      const sim = startedWith({ reviewers: ['bob'] });
+      sim.apply({ type: 'proposePatch', patch: patch(sim, codeNode('calc')) });
+      expect(sim.state.patches[0]!.reviewers).toEqual(['bob']);
+      const seq = sim.state.seq;
+      sim.apply({ type: 'reviewPatch', patchId: 'p1', decision: 'approved', by: 'agent:planner' });
+      sim.apply({ type: 'reviewPatch', patchId: 'p1', decision: 'approved', by: 'alice' });
+      expect(sim.state.seq).toBe(seq);
+      expect(sim.state.patches[0]!.status).toBe('held');
+      sim.apply({ type: 'reviewPatch', patchId: 'p1', decision: 'approved', by: 'bob' });
+      expect(sim.state.patches[0]!.status).toBe('applied');
+      invariants(sim);
+    });
+
+    it('judges an approved patch again: if the run moved on meanwhile, it is rejected as stale', () => {
+      const sim = startedWith(undefined);
+      sim.apply({ type: 'proposePatch', patch: patch(sim, codeNode('calc')) });
+      sim.apply({ type: 'proposePatch', patch: patch(sim, transformNode('other')) });
+      expect(sim.state.patches.map((p) => p.status)).toEqual(['held', 'applied']);
+      sim.apply({ type: 'reviewPatch', patchId: 'p1', decision: 'approved', by: 'alice' });
+      expect(sim.state.patches[0]!.status).toBe('rejected');
+      expect(sim.state.patches[0]!.violations!.map((v) => v.code)).toEqual(['STALE_BASE']);
+      invariants(sim);
+    });
+
+    it('rejects forbidden types outright under review "never", and holds every valid patch under "always"', () => {
+      const never = startedWith({ review: 'never' });
+      never.apply({ type: 'proposePatch', patch: patch(never, codeNode('calc')) });
+      expect(never.state.patches[0]!.status).toBe('rejected');
+      expect(never.state.patches[0]!.violations!.map((v) => v.code)).toEqual(['FORBIDDEN_TYPE']);
+
+      const always = startedWith({ review: 'always' });
+      always.apply({ type: 'proposePatch', patch: patch(always, transformNode('t')) });
+      expect(always.state.patches[0]!.status).toBe('held');
+      expect(always.state.patches[0]!.reasons!.map((r) => r.code)).toEqual(['REVIEW_REQUIRED']);
+      invariants(never);
+      invariants(always);
+    });
+
+    it('rejects a patch with a forbidden type and another fault: only a valid patch is ever held', () => {
+      const sim = startedWith(undefined);
+      const ops = [
+        ...codeNode('calc'),
+        { op: 'add', path: '/edges/-', value: { from: 'calc', to: 'a' } },
+      ];
+      sim.apply({ type: 'proposePatch', patch: patch(sim, ops) });
+      expect(sim.state.patches[0]!.status).toBe('rejected');
+      const codes = sim.state.patches[0]!.violations!.map((v) => v.code);
+      expect(codes).toContain('CYCLE');
+      expect(codes).toContain('FORBIDDEN_TYPE');
+      invariants(sim);
+    });
+
+    it('lets agentTypes allow code nodes without review', () => {
+      const sim = startedWith({ agentTypes: ['transform', 'code'] });
+      sim.apply({ type: 'proposePatch', patch: patch(sim, codeNode('calc')) });
+      expect(sim.state.patches[0]!.status).toBe('applied');
+      invariants(sim);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 // The patch lifecycle of a run (DESIGN §4): PatchProposed → the validator → PatchRejected with
 // every violation, or PatchApplied and the run continues on the rematerialised IR; PatchReverted
-// takes an applied patch out again (base + the other applied patches, in order).
+// takes an applied patch out again (base + the other applied patches, in order). A valid patch the
+// workflow's patch policy reviews is PatchHeld until a reviewer approves or rejects it.
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { WorkflowDefinition } from '../definition/types.js';
@@ -8,6 +9,14 @@ import { NodeType } from '../definition/types.js';
 import type { Problem } from '../errors.js';
 import { compileCached } from '../ir/compile.js';
 import { validatePatch } from '../patch/validate.js';
+import type { PatchPolicy, PatchVerdict } from '../patch/validate.js';
+import {
+  judgePatch,
+  proposalPolicy,
+  REVIEWED_POLICY,
+  reviewRefusal,
+  type PatchJudgement,
+} from '../patch/review.js';
 import type { Decider } from './decider.js';
 import { advance, failRun } from './advance.js';
 import { toErrorData } from '../errors.js';
@@ -17,7 +26,10 @@ import { truthy } from '../expr/index.js';
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Validates a proposed patch against the run as it is now; applies it if it passes. */
+/**
+ * Validates a proposed patch against the run as it is now; applies it if it passes, holds it for a
+ * reviewer if the workflow's patch policy says so, rejects it with every violation otherwise.
+ */
 export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
   const doc = isRecord(patch) ? patch : {};
   const patchId =
@@ -27,26 +39,88 @@ export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
   const author = typeof doc.author === 'string' ? doc.author : (actor ?? 'unknown');
   d.emit('PatchProposed', { patchId, patch }, actor ?? author);
 
+  const policy = d.ir.definition.patchPolicy;
+  const verdict = judge(d, patch, author, proposalPolicy(policy));
+  const addressed = addressing(doc, d.state.runId);
+  const judgement: PatchJudgement =
+    addressed.length > 0
+      ? { status: 'rejected', violations: [...verdict.violations, ...addressed] }
+      : judgePatch(verdict, policy);
+  if (judgement.status === 'rejected') {
+    d.emit('PatchRejected', { patchId, violations: judgement.violations });
+  } else if (judgement.status === 'held') {
+    const { status: _held, ...data } = judgement;
+    d.emit('PatchHeld', { patchId, ...data });
+  } else {
+    apply(d, patchId, author, verdict.materialized!);
+  }
+}
+
+/**
+ * A reviewer decides a held patch. Approval judges it again against the run as it is now (nodes
+ * may have started, other patches may have moved the run on), with every node type allowed; if it
+ * no longer passes it is rejected with the violations. The shell checks `reviewRefusal` first and
+ * tells the person; a refused review that still arrives here changes nothing.
+ */
+export function reviewPatch(
+  d: Decider,
+  patchId: string,
+  decision: 'approved' | 'rejected',
+  by: string,
+  reason?: string,
+): void {
+  const held = d.state.patches.find((p) => p.patchId === patchId && p.status === 'held');
+  if (!held || reviewRefusal(held, by) !== undefined) return;
+  const reviewed = { reviewedBy: by, ...(reason !== undefined ? { reason } : {}) };
+  if (decision === 'rejected') {
+    d.emit('PatchRejected', { patchId, violations: [], ...reviewed }, by);
+    return;
+  }
+  const doc = {
+    patchId,
+    scope: 'run',
+    target: d.state.runId,
+    baseIrHash: held.baseIrHash ?? d.ir.irHash,
+    ops: held.ops,
+    author: held.author,
+  };
+  const verdict = judge(d, doc, held.author, REVIEWED_POLICY);
+  if (!verdict.ok || !verdict.materialized) {
+    d.emit('PatchRejected', { patchId, violations: verdict.violations, ...reviewed }, by);
+    return;
+  }
+  apply(d, patchId, held.author, verdict.materialized, reviewed, by);
+}
+
+/** The validator's verdict on `patch` against the run now, counting the author's earlier spawns. */
+function judge(d: Decider, patch: unknown, author: string, policy: PatchPolicy): PatchVerdict {
   const applied = d.state.patches.filter((p) => p.status === 'applied');
   const spawned = applied
     .filter((p) => p.author === author)
     .reduce((n, p) => n + (p.added?.length ?? 0), 0);
-  const verdict = validatePatch({
+  return validatePatch({
     patch,
     base: d.ir.definition,
     baseIrHash: d.ir.irHash,
     state: d.state,
     appliedPatches: applied.length,
     spawnedByAuthor: spawned,
+    policy,
   });
-  const violations: Problem[] = [...verdict.violations, ...addressing(doc, d.state.runId)];
-  if (!verdict.ok || violations.length > 0 || !verdict.materialized) {
-    d.emit('PatchRejected', { patchId, violations });
-    return;
-  }
-  const added = addedNodes(d.ir.definition, verdict.materialized);
+}
+
+/** Moves the run onto `materialized` and lets it go on at once on the new topology. */
+function apply(
+  d: Decider,
+  patchId: string,
+  author: string,
+  materialized: WorkflowDefinition,
+  reviewed: { reviewedBy?: string; reason?: string } = {},
+  actor?: string,
+): void {
+  const added = addedNodes(d.ir.definition, materialized);
   const before = d.ir;
-  switchDefinition(d, verdict.materialized);
+  switchDefinition(d, materialized);
   let routes: Record<string, string[]>;
   try {
     routes = newRoutes(d, before);
@@ -54,13 +128,18 @@ export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
     failRun(d, toErrorData(err, 'EXPRESSION_ERROR'));
     return;
   }
-  d.emit('PatchApplied', {
-    patchId,
-    irHash: d.ir.irHash,
-    author,
-    added,
-    ...(Object.keys(routes).length > 0 ? { routes } : {}),
-  });
+  d.emit(
+    'PatchApplied',
+    {
+      patchId,
+      irHash: d.ir.irHash,
+      author,
+      added,
+      ...(Object.keys(routes).length > 0 ? { routes } : {}),
+      ...reviewed,
+    },
+    actor,
+  );
   advance(d, 'all');
 }
 

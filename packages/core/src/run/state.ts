@@ -60,14 +60,21 @@ export interface NodeState extends AttemptState {
 export interface PatchState {
   patchId: string;
   author: string;
-  status: 'proposed' | 'applied' | 'rejected' | 'reverted';
-  /** The RFC 6902 operations as proposed. */
+  status: 'proposed' | 'held' | 'applied' | 'rejected' | 'reverted';
+  /** The RFC 6902 operations as proposed, and the IR they were written against. */
   ops: unknown[];
+  baseIrHash?: string;
   violations?: { code: string; path: string; message: string }[];
   /** The IR the run moved to when the patch was applied. */
   irHash?: string;
   /** Node ids the patch added. */
   added?: string[];
+  /** Why it waits for a reviewer (held), and who may review it. */
+  reasons?: { code: string; path: string; message: string }[];
+  reviewers?: string[];
+  /** The reviewer who approved or rejected it, and why. */
+  reviewedBy?: string;
+  reason?: string;
 }
 
 export interface RunState {
