@@ -5,7 +5,15 @@
 // Events are immutable facts, so this adapter shares the appended objects instead of copying
 // them; callers must not mutate an event after appending it or after reading it.
 import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
-import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import type {
+  EventStore,
+  InboxCommand,
+  Lease,
+  RunSummary,
+  WorkflowPatchRecord,
+  WorkflowPatchStatus,
+  WorkflowRecord,
+} from './port.js';
 import { seqConflict } from './errors.js';
 import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
 
@@ -23,6 +31,11 @@ interface InboxEntry extends InboxCommand {
 export class MemoryEventStore implements EventStore {
   private readonly runs = new Map<string, RunLog>();
   private readonly workflows = new Map<string, WorkflowRecord[]>();
+  /** Patch records as JSON text (what the durable adapters store), in insertion order. */
+  private readonly patches = new Map<
+    string,
+    { workflow: string; status: WorkflowPatchStatus; json: string }
+  >();
   private readonly leases = new Map<string, Lease>();
   private readonly inbox = new Map<string, InboxEntry[]>();
   private readonly commands = new Map<number, InboxEntry>();
@@ -99,9 +112,12 @@ export class MemoryEventStore implements EventStore {
   async putWorkflow(record: WorkflowRecord): Promise<void> {
     const versions = this.workflows.get(record.name) ?? [];
     const i = versions.findIndex((w) => w.version === record.version);
+    // A put always leaves the version not retired (see the port).
+    const registered = { ...record };
+    delete registered.retiredAt;
     // Re-registering a version replaces it in place (as an upsert keeps its row).
-    if (i >= 0) versions[i] = { ...record };
-    else versions.push({ ...record });
+    if (i >= 0) versions[i] = registered;
+    else versions.push(registered);
     this.workflows.set(record.name, versions);
   }
 
@@ -111,9 +127,11 @@ export class MemoryEventStore implements EventStore {
     if (version !== undefined) {
       found = versions.find((w) => w.version === version);
     } else {
-      // The most recently registered; on a tie, the one registered last.
-      for (const w of versions)
+      // The most recently registered non-retired one; on a tie, the one registered last.
+      for (const w of versions) {
+        if (w.retiredAt !== undefined) continue;
         if (found === undefined || w.registeredAt >= found.registeredAt) found = w;
+      }
     }
     return found === undefined ? undefined : { ...found };
   }
@@ -121,6 +139,45 @@ export class MemoryEventStore implements EventStore {
   async listWorkflows(): Promise<WorkflowRecord[]> {
     const all = [...this.workflows.values()].flat().map((w) => ({ ...w }));
     return all.sort((a, b) => cmp(a.name, b.name) || a.registeredAt - b.registeredAt);
+  }
+
+  async retireWorkflow(name: string, version: string, at: number): Promise<boolean> {
+    const found = (this.workflows.get(name) ?? []).find((w) => w.version === version);
+    if (found === undefined) return false;
+    found.retiredAt = at;
+    return true;
+  }
+
+  // Synchronous up to the return, so each compare-and-set is atomic here.
+  async putWorkflowPatch(
+    record: WorkflowPatchRecord,
+    expected: WorkflowPatchStatus | null,
+  ): Promise<boolean> {
+    const current = this.patches.get(record.patchId);
+    if (expected === null ? current !== undefined : current?.status !== expected) return false;
+    // Stored as JSON, so the record reads back as the durable adapters return it, and later
+    // mutations of the caller's object do not leak in. Map.set on an existing key keeps its order.
+    this.patches.set(record.patchId, {
+      workflow: record.workflow,
+      status: record.status,
+      json: JSON.stringify(record),
+    });
+    return true;
+  }
+
+  async getWorkflowPatch(patchId: string): Promise<WorkflowPatchRecord | undefined> {
+    const stored = this.patches.get(patchId);
+    return stored === undefined ? undefined : (JSON.parse(stored.json) as WorkflowPatchRecord);
+  }
+
+  async listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]> {
+    const out: WorkflowPatchRecord[] = [];
+    for (const p of this.patches.values()) {
+      if (workflow === undefined || p.workflow === workflow) {
+        out.push(JSON.parse(p.json) as WorkflowPatchRecord);
+      }
+    }
+    return out;
   }
 
   async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

@@ -6,7 +6,15 @@
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
-import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import type {
+  EventStore,
+  InboxCommand,
+  Lease,
+  RunSummary,
+  WorkflowPatchRecord,
+  WorkflowPatchStatus,
+  WorkflowRecord,
+} from './port.js';
 import { storeClosed } from './errors.js';
 import { prepareAppend, toJson } from './run-log.js';
 import type { QueuedOutbox } from './pg-batch.js';
@@ -17,8 +25,15 @@ import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js'
 import type { TimerRecord, TimerStore } from './pg-timers.js';
 import { sql } from './pg-statements.js';
 import type { OutboxRow } from './pg-statements.js';
-import { commandFromRow, eventFromRow, leaseFromRow, runFromRow, workflowFromRow } from './rows.js';
-import type { EventRow, InboxRow, LeaseRow, RunRow, WorkflowRow } from './rows.js';
+import {
+  commandFromRow,
+  eventFromRow,
+  leaseFromRow,
+  patchFromRow,
+  runFromRow,
+  workflowFromRow,
+} from './rows.js';
+import type { EventRow, InboxRow, LeaseRow, PatchRow, RunRow, WorkflowRow } from './rows.js';
 
 /** A message to publish once the events it was decided with are committed. */
 export interface OutboxMessage {
@@ -190,6 +205,35 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
   async listWorkflows(): Promise<WorkflowRecord[]> {
     const { rows } = await this.query<WorkflowRow>(sql.listWorkflows([]));
     return rows.map(workflowFromRow);
+  }
+
+  async retireWorkflow(name: string, version: string, at: number): Promise<boolean> {
+    const res = await this.query(sql.retireWorkflow([name, version, at]));
+    return res.rowCount === 1;
+  }
+
+  async putWorkflowPatch(
+    record: WorkflowPatchRecord,
+    expected: WorkflowPatchStatus | null,
+  ): Promise<boolean> {
+    const json = JSON.stringify(record);
+    const { patchId, workflow, status } = record;
+    const res = await this.query(
+      expected === null
+        ? sql.insertPatch([patchId, workflow, status, json])
+        : sql.updatePatch([patchId, workflow, status, json, expected]),
+    );
+    return res.rowCount === 1;
+  }
+
+  async getWorkflowPatch(patchId: string): Promise<WorkflowPatchRecord | undefined> {
+    const { rows } = await this.query<PatchRow>(sql.getPatch([patchId]));
+    return rows[0] === undefined ? undefined : patchFromRow(rows[0].record);
+  }
+
+  async listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]> {
+    const { rows } = await this.query<PatchRow>(sql.listPatches([workflow ?? null]));
+    return rows.map((r) => patchFromRow(r.record));
   }
 
   async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

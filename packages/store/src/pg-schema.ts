@@ -150,6 +150,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_pending ON inbox (run_id, id) WHERE NOT done;
     `,
   },
+  {
+    version: 2,
+    name: 'retired workflow versions, workflow-scope patches',
+    sql: `
+      ALTER TABLE workflows ADD COLUMN retired_at bigint;
+
+      -- The patches table of version 1 was never written (run-scope patches live in their run's
+      -- log), so it is replaced by the workflow-scope one: the indexed fields as columns, the
+      -- whole WorkflowPatchRecord as jsonb (key order is irrelevant to a record, unlike a log).
+      DROP TABLE patches;
+      CREATE TABLE patches (
+        patch_id text PRIMARY KEY,
+        workflow text NOT NULL,
+        status   text NOT NULL CHECK (status IN ('held', 'applied', 'rejected', 'reverted')),
+        record   jsonb NOT NULL,
+        -- Proposal (insertion) order.
+        ord      bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX patches_by_workflow ON patches (workflow, ord);
+      CREATE INDEX patches_by_ord ON patches (ord);
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -17,6 +17,8 @@ export interface OutboxRow {
 const named = (name: string, text: string) => (values: unknown[]) =>
   ({ name: `aob_${name}`, text, values }) satisfies QueryConfig;
 
+const WORKFLOW_COLUMNS = 'name, version, ir_hash, registered_at, retired_at';
+
 const RUN_COLUMNS =
   'run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id';
 
@@ -84,24 +86,52 @@ export const sql = {
   ),
 
   // --- workflows ---
+  /** Re-registering keeps the row (its ord, the registration order) and un-retires it. */
   putWorkflow: named(
     'put_workflow',
     `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (name, version)
-     DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at`,
+     DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at,
+                   retired_at = NULL`,
   ),
   getWorkflow: named(
     'get_workflow',
-    'SELECT name, version, ir_hash, registered_at FROM workflows WHERE name = $1 AND version = $2',
+    `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE name = $1 AND version = $2`,
   ),
   latestWorkflow: named(
     'latest_workflow',
-    `SELECT name, version, ir_hash, registered_at FROM workflows WHERE name = $1
+    `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE name = $1 AND retired_at IS NULL
      ORDER BY registered_at DESC, ord DESC LIMIT 1`,
   ),
   listWorkflows: named(
     'list_workflows',
-    'SELECT name, version, ir_hash, registered_at FROM workflows ORDER BY name, registered_at, ord',
+    `SELECT ${WORKFLOW_COLUMNS} FROM workflows ORDER BY name, registered_at, ord`,
+  ),
+  retireWorkflow: named(
+    'retire_workflow',
+    'UPDATE workflows SET retired_at = $3 WHERE name = $1 AND version = $2',
+  ),
+
+  // --- workflow-scope patches: one statement each, so atomic across processes ---
+  /** 0 rows: the id exists. */
+  insertPatch: named(
+    'insert_patch',
+    `INSERT INTO patches (patch_id, workflow, status, record) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (patch_id) DO NOTHING`,
+  ),
+  /**
+   * Compare-and-set on the status. Under READ COMMITTED a concurrent update of the same row waits
+   * for the first to commit, then re-checks the WHERE on the new row, so only one of them wins.
+   */
+  updatePatch: named(
+    'update_patch',
+    `UPDATE patches SET workflow = $2, status = $3, record = $4::jsonb
+     WHERE patch_id = $1 AND status = $5`,
+  ),
+  getPatch: named('get_patch', 'SELECT record FROM patches WHERE patch_id = $1'),
+  listPatches: named(
+    'list_patches',
+    'SELECT record FROM patches WHERE $1::text IS NULL OR workflow = $1 ORDER BY ord',
   ),
 
   // --- leases: one statement each, so atomic across processes ---

@@ -132,6 +132,53 @@ describe('PgEventStore', () => {
     }
   });
 
+  it('upgrades a version-1 database: workflows keep their rows, not retired; patches work', async () => {
+    const fresh = await freshDatabase();
+    const c = new pg.Client({ connectionString: fresh });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+      await c.query(PG_MIGRATIONS[0]!.sql);
+      await c.query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', [
+        PG_MIGRATIONS[0]!.name,
+      ]);
+      await c.query(
+        "INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES ('w', '1', 'h1', 10), ('w', '2', 'h2', 20)",
+      );
+    } finally {
+      await c.end();
+    }
+
+    const store = await open(fresh, { poolSize: 1 });
+    try {
+      expect(await store.getWorkflow('w')).toEqual({
+        name: 'w',
+        version: '2',
+        irHash: 'h2',
+        registeredAt: 20,
+      });
+      expect(await store.retireWorkflow('w', '2', 30)).toBe(true);
+      expect((await store.getWorkflow('w'))?.version).toBe('1');
+      const p = {
+        patchId: 'p',
+        workflow: 'w',
+        baseVersion: '1',
+        status: 'held' as const,
+        author: 'a',
+        ops: [],
+        violations: [],
+        baseIrHash: 'h1',
+        proposedAt: 1,
+      };
+      expect(await store.putWorkflowPatch(p, null)).toBe(true);
+      expect(await store.listWorkflowPatches('w')).toEqual([p]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('commits queued appends on close, then refuses new ones', async () => {
     const a = await open(url);
     const appended = a.append('on-close', 'ir', 0, [started(1)]);

@@ -19,6 +19,41 @@ export interface WorkflowRecord {
   version: string;
   irHash: string;
   registeredAt: number;
+  /**
+   * Set when a workflow-scope patch that made this version was reverted: the version stays
+   * readable and startable by its full `name@version`, but `getWorkflow(name)` (the latest) skips it.
+   */
+  retiredAt?: number;
+}
+
+/** What became of a workflow-scope patch (DESIGN §4). Run-scope patches live in their run's log. */
+export type WorkflowPatchStatus = 'held' | 'applied' | 'rejected' | 'reverted';
+
+/**
+ * A workflow-scope patch: proposed against `workflow@baseVersion`; applied, it registered
+ * `workflow@version` (e.g. base `3` → `3.p1`, then `3.p2`), so runs can be started on a chosen
+ * patch set and the set rolled back by reverting its newest patch.
+ */
+export interface WorkflowPatchRecord {
+  patchId: string;
+  workflow: string;
+  baseVersion: string;
+  /** The version it registered (applied, reverted) or would register (held). */
+  version?: string;
+  status: WorkflowPatchStatus;
+  author: string;
+  rationale?: string;
+  ops: unknown[];
+  violations: { code: string; path: string; message: string }[];
+  /** Why a human must look (held): the findings the policy holds for. */
+  reasons?: { code: string; path: string; message: string }[];
+  baseIrHash: string;
+  irHash?: string;
+  proposedAt: number;
+  decidedAt?: number;
+  /** Who approved, rejected or reverted it, and why. */
+  decidedBy?: string;
+  reason?: string;
 }
 
 /** A command written by any process for the process that drives the run (approve, cancel, …). */
@@ -53,9 +88,33 @@ export interface EventStore {
   getRun(runId: string): Promise<RunSummary | undefined>;
   listRuns(filter?: { status?: RunStatus[]; limit?: number }): Promise<RunSummary[]>;
 
+  /**
+   * Registers a version; registering an existing (name, version) again replaces its record in
+   * place (it keeps its registration order) and un-retires it: a put always leaves the version
+   * not retired (a `retiredAt` on the record given is ignored; only `retireWorkflow` sets it).
+   */
   putWorkflow(record: WorkflowRecord): Promise<void>;
+  /**
+   * A version (retired or not, with its `retiredAt`), or without `version` the latest: the most
+   * recently registered non-retired one (ties: the one registered last).
+   */
   getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined>;
+  /** Every version, retired ones included, by name then registration. */
   listWorkflows(): Promise<WorkflowRecord[]>;
+  /** Marks a version retired (see WorkflowRecord.retiredAt); false if there is no such version. */
+  retireWorkflow(name: string, version: string, at: number): Promise<boolean>;
+  /**
+   * Writes a workflow-scope patch. `expected` guards concurrent deciders: `null` inserts a new
+   * record (false if the id exists); a status updates the record only if it still has that
+   * status (false otherwise). Returns whether the write happened.
+   */
+  putWorkflowPatch(
+    record: WorkflowPatchRecord,
+    expected: WorkflowPatchStatus | null,
+  ): Promise<boolean>;
+  getWorkflowPatch(patchId: string): Promise<WorkflowPatchRecord | undefined>;
+  /** A workflow's patches (or every workflow's), oldest proposal first. */
+  listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]>;
 
   /** Takes or renews the lease on driving a run; false if someone else holds an unexpired one. */
   acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;

@@ -4,7 +4,13 @@
 // Number() is exact) and JSON columns already parsed, while SQLite returns numbers and JSON text.
 // So numbers go through Number(), and the caller passes a JSON column's value decoded.
 import type { AnyRunEvent, RunStatus } from '@aob/core';
-import type { InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import type {
+  InboxCommand,
+  Lease,
+  RunSummary,
+  WorkflowPatchRecord,
+  WorkflowRecord,
+} from './port.js';
 
 /** A BIGINT (or INTEGER) column as a driver returns it. */
 export type Big = string | number;
@@ -37,6 +43,12 @@ export interface WorkflowRow {
   version: string;
   ir_hash: string;
   registered_at: Big;
+  retired_at: Big | null;
+}
+
+/** `record` is the whole WorkflowPatchRecord: JSON text (SQLite) or its parsed value (pg `jsonb`). */
+export interface PatchRow<Json = unknown> {
+  record: Json;
 }
 
 export interface LeaseRow {
@@ -84,12 +96,22 @@ export function runFromRow(r: RunRow): RunSummary {
 }
 
 export function workflowFromRow(r: WorkflowRow): WorkflowRecord {
-  return {
+  const w: WorkflowRecord = {
     name: r.name,
     version: r.version,
     irHash: r.ir_hash,
     registeredAt: Number(r.registered_at),
   };
+  if (r.retired_at !== null) w.retiredAt = Number(r.retired_at);
+  return w;
+}
+
+/**
+ * A patch row as its record; `record` is the row's `record` column decoded. The record was stored
+ * as JSON.stringify wrote it, so absent optional fields are absent, never null.
+ */
+export function patchFromRow(record: unknown): WorkflowPatchRecord {
+  return record as WorkflowPatchRecord;
 }
 
 export function leaseFromRow(r: LeaseRow): Lease {

@@ -21,14 +21,29 @@ import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { AobError } from '@aob/core';
 import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
-import type { EventStore, InboxCommand, Lease, RunSummary, WorkflowRecord } from './port.js';
+import type {
+  EventStore,
+  InboxCommand,
+  Lease,
+  RunSummary,
+  WorkflowPatchRecord,
+  WorkflowPatchStatus,
+  WorkflowRecord,
+} from './port.js';
 import { seqConflict, storeClosed, StoreErrorCode } from './errors.js';
 import { prepareAppend } from './run-log.js';
 import type { PreparedAppend } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
 import { listRunsByStatusSql, prepareStatements } from './sqlite-statements.js';
 import type { Statements } from './sqlite-statements.js';
-import { commandFromRow, eventFromRow, leaseFromRow, runFromRow, workflowFromRow } from './rows.js';
+import {
+  commandFromRow,
+  eventFromRow,
+  leaseFromRow,
+  patchFromRow,
+  runFromRow,
+  workflowFromRow,
+} from './rows.js';
 import type { RunRow } from './rows.js';
 
 export interface SqliteEventStoreOptions {
@@ -230,6 +245,34 @@ export class SqliteEventStore implements EventStore {
 
   async listWorkflows(): Promise<WorkflowRecord[]> {
     return this.sql.listWorkflows.all().map(workflowFromRow);
+  }
+
+  async retireWorkflow(name: string, version: string, at: number): Promise<boolean> {
+    return this.sql.retireWorkflow.run(at, name, version).changes === 1;
+  }
+
+  async putWorkflowPatch(
+    record: WorkflowPatchRecord,
+    expected: WorkflowPatchStatus | null,
+  ): Promise<boolean> {
+    const json = JSON.stringify(record);
+    const { patchId, workflow, status } = record;
+    const changes =
+      expected === null
+        ? this.sql.insertPatch.run(patchId, workflow, status, json).changes
+        : this.sql.updatePatch.run(workflow, status, json, patchId, expected).changes;
+    return changes === 1;
+  }
+
+  async getWorkflowPatch(patchId: string): Promise<WorkflowPatchRecord | undefined> {
+    const row = this.sql.getPatch.get(patchId);
+    return row === undefined ? undefined : patchFromRow(JSON.parse(row.record));
+  }
+
+  async listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]> {
+    const rows =
+      workflow === undefined ? this.sql.listPatches.all() : this.sql.listPatchesOf.all(workflow);
+    return rows.map((r) => patchFromRow(JSON.parse(r.record)));
   }
 
   async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

@@ -73,6 +73,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_pending ON inbox (run_id, id) WHERE done = 0;
     `,
   },
+  {
+    version: 2,
+    name: 'retired workflow versions, workflow-scope patches',
+    sql: `
+      ALTER TABLE workflows ADD COLUMN retired_at INTEGER;
+
+      -- Workflow-scope patches (DESIGN §4): the indexed fields as columns, the whole record as
+      -- JSON. ord is the proposal (insertion) order, set by the insert itself: explicit, because
+      -- VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY.
+      CREATE TABLE patches (
+        patch_id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        status   TEXT NOT NULL CHECK (status IN ('held', 'applied', 'rejected', 'reverted')),
+        ord      INTEGER NOT NULL UNIQUE,
+        record   TEXT NOT NULL
+      );
+      CREATE INDEX patches_by_workflow ON patches (workflow, ord);
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -2,7 +2,7 @@
 // and their mapping to port records, are those of rows.ts (shared with PostgreSQL); JSON columns
 // arrive as text.
 import type { Database, Statement } from 'better-sqlite3';
-import type { EventRow, InboxRow, LeaseRow, RunRow, WorkflowRow } from './rows.js';
+import type { EventRow, InboxRow, LeaseRow, PatchRow, RunRow, WorkflowRow } from './rows.js';
 
 type Nullable = string | null;
 
@@ -18,6 +18,12 @@ export interface Statements {
   getWorkflow: Statement<[string, string], WorkflowRow>;
   latestWorkflow: Statement<[string], WorkflowRow>;
   listWorkflows: Statement<[], WorkflowRow>;
+  retireWorkflow: Statement<[number, string, string]>;
+  insertPatch: Statement<[string, string, string, string]>;
+  updatePatch: Statement<[string, string, string, string, string]>;
+  getPatch: Statement<[string], PatchRow<string>>;
+  listPatches: Statement<[], PatchRow<string>>;
+  listPatchesOf: Statement<[string], PatchRow<string>>;
   acquireLease: Statement<[string, string, number, number]>;
   renewLeases: Statement<[number, string]>;
   releaseLease: Statement<[string, string]>;
@@ -51,15 +57,35 @@ export function prepareStatements(db: Database): Statements {
     // rowid breaks ties between runs started in the same millisecond: later insert, newer run.
     listRuns: db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?'),
 
+    // Re-registering keeps the row (its rowid, the registration order) and un-retires it.
     putWorkflow: db.prepare(
       `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name, version) DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at`,
+       ON CONFLICT (name, version) DO UPDATE SET ir_hash = excluded.ir_hash,
+         registered_at = excluded.registered_at, retired_at = NULL`,
     ),
     getWorkflow: db.prepare('SELECT * FROM workflows WHERE name = ? AND version = ?'),
     latestWorkflow: db.prepare(
-      'SELECT * FROM workflows WHERE name = ? ORDER BY registered_at DESC, rowid DESC LIMIT 1',
+      `SELECT * FROM workflows WHERE name = ? AND retired_at IS NULL
+       ORDER BY registered_at DESC, rowid DESC LIMIT 1`,
     ),
     listWorkflows: db.prepare('SELECT * FROM workflows ORDER BY name, registered_at, rowid'),
+    retireWorkflow: db.prepare(
+      'UPDATE workflows SET retired_at = ? WHERE name = ? AND version = ?',
+    ),
+
+    // One statement each, so atomic across processes. An insert takes the next proposal order
+    // (0 changes: the id exists); an update is a compare-and-set on the status.
+    insertPatch: db.prepare(
+      `INSERT INTO patches (patch_id, workflow, status, record, ord)
+       SELECT ?, ?, ?, ?, COALESCE(MAX(ord), 0) + 1 FROM patches WHERE true
+       ON CONFLICT (patch_id) DO NOTHING`,
+    ),
+    updatePatch: db.prepare(
+      `UPDATE patches SET workflow = ?, status = ?, record = ? WHERE patch_id = ? AND status = ?`,
+    ),
+    getPatch: db.prepare('SELECT record FROM patches WHERE patch_id = ?'),
+    listPatches: db.prepare('SELECT record FROM patches ORDER BY ord'),
+    listPatchesOf: db.prepare('SELECT record FROM patches WHERE workflow = ? ORDER BY ord'),
 
     // One statement, so atomic across processes: take the lease if it is free, expired, or ours.
     acquireLease: db.prepare(

@@ -61,6 +61,45 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it('upgrades a version-1 database: workflows keep their rows, not retired; patches work', async () => {
+    const home = freshHome();
+    mkdirSync(home, { recursive: true });
+    const v1 = new Sqlite(join(home, 'aob.db'));
+    v1.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    v1.exec(MIGRATIONS[0]!.sql);
+    v1.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(MIGRATIONS[0]!.name);
+    v1.prepare("INSERT INTO workflows VALUES ('w', '1', 'h1', 10), ('w', '2', 'h2', 20)").run();
+    v1.close();
+
+    const store = SqliteEventStore.open(home);
+    try {
+      expect(await store.getWorkflow('w')).toEqual({
+        name: 'w',
+        version: '2',
+        irHash: 'h2',
+        registeredAt: 20,
+      });
+      expect(await store.retireWorkflow('w', '2', 30)).toBe(true);
+      expect((await store.getWorkflow('w'))?.version).toBe('1');
+      const p = {
+        patchId: 'p',
+        workflow: 'w',
+        baseVersion: '1',
+        status: 'held' as const,
+        author: 'a',
+        ops: [],
+        violations: [],
+        baseIrHash: 'h1',
+        proposedAt: 1,
+      };
+      expect(await store.putWorkflowPatch(p, null)).toBe(true);
+      expect(await store.listWorkflowPatches('w')).toEqual([p]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps the log, summaries, workflows, leases and inbox across reopening', async () => {
     const home = freshHome();
     const a = SqliteEventStore.open(home);
