@@ -15,7 +15,10 @@ export interface FakeUsage {
 }
 
 export interface FakeToolCall {
-  /** Default `call_<n>`. */
+  /**
+   * Default `call_<n>`, numbered across all of the fake's replies: ids are unique within a
+   * conversation, as a provider's are (agent frameworks match results to calls by id).
+   */
   id?: string;
   name: string;
   /** A string is sent as is; anything else is JSON-encoded. */
@@ -91,6 +94,7 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
   const sockets = new Set<Socket>();
   let calls = 0;
   let ids = 0;
+  let callIds = 0;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -132,7 +136,14 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
       sendError(res, 400, 'openai-fake: the body is not JSON', 'invalid_request_error');
       return;
     }
-    const reply = queue.shift();
+    const next = queue.shift();
+    const reply =
+      next !== undefined && 'toolCalls' in next
+        ? {
+            ...next,
+            toolCalls: next.toolCalls.map((c) => ({ ...c, id: c.id ?? `call_${++callIds}` })),
+          }
+        : next;
     if (reply === undefined) {
       sendError(
         res,
