@@ -4,7 +4,7 @@ import { abortError, throwIfAborted } from './abort.js';
 import { parseLlmConfig } from './llm-config.js';
 import type { LlmConfig } from './llm-config.js';
 import { compileOutputSchema } from './llm-schema.js';
-import type { Executor, ExecutorContext, LlmOptions } from './types.js';
+import type { Executor, ExecutorContext, ExecutorOptions, LlmOptions } from './types.js';
 
 export interface LlmUsage {
   promptTokens: number;
@@ -41,14 +41,7 @@ export const llmExecutor: Executor = async (job, ctx) => {
   const validate = config.schema
     ? compileOutputSchema(config.schema.schema, job.nodeId)
     : undefined;
-  const llm = ctx.options.llm;
-  if (!llm || typeof llm.baseUrl !== 'string' || llm.baseUrl === '') {
-    throw new AobError(
-      'LLM_NOT_CONFIGURED',
-      `llm node ${job.nodeId}: no LLM endpoint is configured for this runner`,
-      { retryable: false },
-    );
-  }
+  const llm = requireLlm(ctx.options, job.nodeId);
 
   let result: Streamed;
   try {
@@ -131,6 +124,19 @@ async function complete(
     }
   }
   return out;
+}
+
+/** The runner's LLM endpoint; 'LLM_NOT_CONFIGURED' without one. */
+export function requireLlm(options: ExecutorOptions, nodeId: string, kind = 'llm'): LlmOptions {
+  const llm = options.llm;
+  if (!llm || typeof llm.baseUrl !== 'string' || llm.baseUrl === '') {
+    throw new AobError(
+      'LLM_NOT_CONFIGURED',
+      `${kind} node ${nodeId}: no LLM endpoint is configured for this runner`,
+      { retryable: false },
+    );
+  }
+  return llm;
 }
 
 /**
