@@ -58,3 +58,22 @@ export {
   CODE_MAX_TIMEOUT_MS,
 } from './code.js';
 export type { CodeOutput } from './code.js';
+export { agentExecutor, AGENT_ADAPTERS } from './agent/executor.js';
+export type { AgentOutput } from './agent/executor.js';
+export type {
+  AgentAdapter,
+  AgentRunInput,
+  AgentRunResult,
+  AgentUsage,
+  TranscriptEntry,
+} from './agent/adapter.js';
+export {
+  AGENT_DEFAULT_MAX_TURNS,
+  AGENT_FRAMEWORKS,
+  AGENT_MAX_TURNS_LIMIT,
+  AGENT_TOOL_GRANTS,
+  parseAgentConfig,
+} from './agent/config.js';
+export type { AgentConfig, AgentFramework, AgentToolGrant } from './agent/config.js';
+export { agentAuthor, buildAgentTools } from './agent/tools.js';
+export type { AgentTool, AgentToolSet, PatchRecord, ToolParameters } from './agent/tools.js';

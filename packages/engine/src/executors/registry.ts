@@ -1,6 +1,7 @@
 import { AobError, NodeType, toErrorData } from '@aob/core';
 import type { NodeJob } from '@aob/core';
 import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
+import { agentExecutor } from './agent/executor.js';
 import { codeExecutor } from './code.js';
 import { fsExecutor } from './fs.js';
 import { httpExecutor } from './http.js';
@@ -24,6 +25,7 @@ const EXECUTORS: Partial<Record<NodeType, Executor>> = {
   [NodeType.fs]: fsExecutor,
   [NodeType.search]: searchExecutor,
   [NodeType.code]: codeExecutor,
+  [NodeType.agent]: agentExecutor,
 };
 
 export function executorFor(type: NodeType): Executor {

@@ -1,0 +1,147 @@
+import { AobError } from '@aob/core';
+import type { LlmOptions } from '../types.js';
+import type { AgentConfig } from './config.js';
+import type { AgentTool } from './tools.js';
+
+export interface AgentUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** One step of an agent's run, in the order it happened. */
+export type TranscriptEntry =
+  | { type: 'message'; role: 'system' | 'user' | 'assistant'; content: string }
+  | {
+      type: 'tool_call';
+      /** The model's call id. */
+      id: string;
+      name: string;
+      /** The arguments as the model sent them, parsed when they were JSON. */
+      args: unknown;
+      /** What the tool answered (parsed when JSON); absent when the run ended before. */
+      result?: unknown;
+    };
+
+export interface AgentRunInput {
+  nodeId: string;
+  config: AgentConfig;
+  tools: readonly AgentTool[];
+  llm: LlmOptions;
+  signal: AbortSignal;
+  /** Text of the final answer as it arrives; best effort (an adapter may send it whole). */
+  onDelta?: (delta: string) => void;
+}
+
+export interface AgentRunResult {
+  /** The final answer's text (with a schema: the JSON text). */
+  finalOutput: string;
+  /** With a schema: set by the executor once the final output is valid against it. */
+  parsed?: unknown;
+  transcript: TranscriptEntry[];
+  /** Summed over the model calls; null when the endpoint reported none. */
+  usage: AgentUsage | null;
+  /** Model calls made. */
+  turns: number;
+}
+
+/** One agent framework behind the engine's agent node. */
+export interface AgentAdapter {
+  /**
+   * Runs the agent to its final answer. Throws AobError 'AGENT_MAX_TURNS' when it needs more than
+   * `config.maxTurns` model calls; client errors are thrown as they are (the executor classifies
+   * them). Never retries.
+   */
+  run(input: AgentRunInput): Promise<AgentRunResult>;
+}
+
+/** A tool's answer as the text a model reads. */
+export function toolText(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** JSON text back to a value for the transcript; other text stays as it is. */
+export function fromJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The response format asking for JSON valid against `with.schema`, in chat-completions shape. */
+export function responseFormat(config: AgentConfig):
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; schema: Record<string, unknown>; strict: false };
+    }
+  | undefined {
+  return config.schema
+    ? {
+        type: 'json_schema',
+        json_schema: { name: 'output', schema: config.schema.schema, strict: false },
+      }
+    : undefined;
+}
+
+/** Collects a run's steps in order and matches tool results to their calls by id. */
+export class TranscriptBuilder {
+  readonly entries: TranscriptEntry[] = [];
+  private readonly calls = new Map<string, Extract<TranscriptEntry, { type: 'tool_call' }>>();
+
+  /** Starts with the system instructions (when any) and the task. */
+  constructor(config: AgentConfig) {
+    if (config.instructions !== undefined) this.message('system', config.instructions);
+    this.message('user', config.prompt);
+  }
+
+  message(role: 'system' | 'user' | 'assistant', content: string): void {
+    if (content !== '') this.entries.push({ type: 'message', role, content });
+  }
+
+  call(id: string, name: string, args: unknown): void {
+    const entry = {
+      type: 'tool_call' as const,
+      id,
+      name,
+      args: typeof args === 'string' ? fromJsonText(args) : args,
+    };
+    this.calls.set(id, entry);
+    this.entries.push(entry);
+  }
+
+  result(id: string, output: unknown): void {
+    const call = this.calls.get(id);
+    if (call) call.result = typeof output === 'string' ? fromJsonText(output) : output;
+  }
+}
+
+/** Sums token counts; null until some call reports usage. */
+export class UsageMeter {
+  private total: AgentUsage | null = null;
+
+  add(prompt: number | undefined, completion: number | undefined, total?: number): void {
+    if (prompt === undefined && completion === undefined) return;
+    const p = prompt ?? 0;
+    const c = completion ?? 0;
+    const t = this.total ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    this.total = {
+      promptTokens: t.promptTokens + p,
+      completionTokens: t.completionTokens + c,
+      totalTokens: t.totalTokens + (total ?? p + c),
+    };
+  }
+
+  get usage(): AgentUsage | null {
+    return this.total;
+  }
+}
+
+/** The agent needed more model calls than `with.maxTurns` allows (the same again would too). */
+export function maxTurnsError(nodeId: string, maxTurns: number): AobError {
+  return new AobError(
+    'AGENT_MAX_TURNS',
+    `agent node ${nodeId}: no final answer within ${maxTurns} turn(s) (with.maxTurns)`,
+    { retryable: false, details: { maxTurns } },
+  );
+}

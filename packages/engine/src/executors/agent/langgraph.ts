@@ -1,0 +1,103 @@
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { BaseMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import {
+  END,
+  GraphRecursionError,
+  MessagesAnnotation,
+  START,
+  StateGraph,
+} from '@langchain/langgraph';
+import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
+import { ChatOpenAI } from '@langchain/openai';
+import { modelId } from '../llm.js';
+import type { LlmOptions } from '../types.js';
+import {
+  maxTurnsError,
+  responseFormat,
+  toolText,
+  TranscriptBuilder,
+  UsageMeter,
+} from './adapter.js';
+import type { AgentAdapter, AgentRunInput, AgentRunResult } from './adapter.js';
+import type { AgentTool } from './tools.js';
+
+/**
+ * The agent node on LangGraph: a two-node StateGraph (model ⇄ tools) over the messages state,
+ * with ChatOpenAI on the Chat Completions API of the configured endpoint and no retries. The
+ * model node counts its calls and stops at `maxTurns`, so both adapters mean the same by a
+ * turn; the recursion limit is a backstop.
+ */
+export const langGraphAdapter: AgentAdapter = {
+  async run(input: AgentRunInput): Promise<AgentRunResult> {
+    const { config, llm, signal } = input;
+    const tools = input.tools.map((t) => lcTool(t, signal));
+    const format = responseFormat(config);
+    const model = chatModel(llm, config.model).bindTools(tools, {
+      ...(format ? { response_format: format } : {}),
+      // Without a key the Authorization header is dropped, as for `llm` nodes.
+      ...(llm.apiKey === undefined ? { options: { headers: { Authorization: null } } } : {}),
+    });
+
+    let turns = 0;
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode('model', async (state) => {
+        if (turns >= config.maxTurns) throw maxTurnsError(input.nodeId, config.maxTurns);
+        turns++;
+        return { messages: [await model.invoke(state.messages, { signal })] };
+      })
+      .addNode('tools', new ToolNode(tools))
+      .addEdge(START, 'model')
+      .addConditionalEdges('model', toolsCondition, ['tools', END])
+      .addEdge('tools', 'model')
+      .compile();
+
+    const messages: BaseMessage[] = [];
+    if (config.instructions !== undefined) messages.push(new SystemMessage(config.instructions));
+    messages.push(new HumanMessage(config.prompt));
+    let state: typeof MessagesAnnotation.State;
+    try {
+      state = await graph.invoke({ messages }, { signal, recursionLimit: 2 * config.maxTurns + 1 });
+    } catch (err) {
+      if (err instanceof GraphRecursionError) throw maxTurnsError(input.nodeId, config.maxTurns);
+      throw err;
+    }
+
+    const transcript = new TranscriptBuilder(config);
+    const usage = new UsageMeter();
+    let finalOutput = '';
+    for (const m of state.messages) {
+      if (AIMessage.isInstance(m)) {
+        finalOutput = m.text;
+        transcript.message('assistant', m.text);
+        for (const call of m.tool_calls ?? []) transcript.call(call.id ?? '', call.name, call.args);
+        const u = m.usage_metadata;
+        if (u) usage.add(u.input_tokens, u.output_tokens, u.total_tokens);
+      } else if (ToolMessage.isInstance(m)) {
+        transcript.result(m.tool_call_id, m.text);
+      }
+    }
+    if (finalOutput !== '') input.onDelta?.(finalOutput);
+    return { finalOutput, transcript: transcript.entries, usage: usage.usage, turns };
+  },
+};
+
+function chatModel(llm: LlmOptions, name: string): ChatOpenAI {
+  return new ChatOpenAI({
+    model: modelId(llm, name),
+    // Passed explicitly so nothing is read from OPENAI_* environment variables.
+    apiKey: llm.apiKey ?? 'no-key',
+    configuration: { baseURL: llm.baseUrl, organization: null, project: null },
+    maxRetries: 0,
+    useResponsesApi: false,
+    streaming: false,
+  });
+}
+
+function lcTool(t: AgentTool, signal: AbortSignal) {
+  return tool(async (args: unknown) => toolText(await t.run(args, signal)), {
+    name: t.name,
+    description: t.description,
+    schema: t.parameters,
+  });
+}
