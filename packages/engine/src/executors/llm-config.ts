@@ -28,7 +28,8 @@ const KNOWN = new Set([
 ]);
 const ROLES = new Set<string>(['system', 'developer', 'user', 'assistant']);
 /** Keys that would put an endpoint or a credential in the definition, where anyone can read it. */
-export const CREDENTIAL_KEY = /^(api[-_]?key|base[-_]?url|endpoint|authorization|headers?|token|secret)$/i;
+export const CREDENTIAL_KEY =
+  /^(api[-_]?key|base[-_]?url|endpoint|authorization|headers?|token|secret)$/i;
 const SCHEMA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const bad = (nodeId: string, message: string, details?: unknown): AobError =>
