@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initialState, irHashOf, validatePatch } from '@aob/core';
 import type { CasRef, NodeJob, WorkflowDefinition } from '@aob/core';
@@ -110,6 +113,11 @@ const GOOD_OPS = [
   { op: 'add', path: '/nodes/-', value: { id: 'c', type: 'task', with: { handler: 'notify' } } },
   { op: 'add', path: '/edges/-', value: { from: 'b', to: 'c' } },
 ];
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
 
 const rejection = (p: Promise<unknown>) =>
   p.then(
@@ -373,5 +381,36 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer sk-test');
     expect(fake.requests[1]?.headers.authorization).toBeUndefined();
     expect(fake.requests[1]?.model).toBe('provider-model');
+  });
+
+  it('runs a granted fs tool in the workspace, and no system message without instructions', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'aob-agent-'));
+    try {
+      fake.script(
+        { toolCalls: [{ name: 'fs', arguments: { op: 'write', path: 'n.txt', content: 'hi' } }] },
+        { toolCalls: [{ name: 'fs', arguments: { op: 'read', path: '../escape' } }] },
+        { content: 'written' },
+      );
+      const out = await run({ tools: ['fs'] }, ctx({ workspaceRoot: root }));
+      expect(out.output).toBe('written');
+      expect(await readFile(path.join(root, 'n.txt'), 'utf8')).toBe('hi');
+      expect(toolMessages(fake, 2)[1]).toMatchObject({ error: { code: 'FS_FORBIDDEN_PATH' } });
+      expect(messagesOf(fake, 0).map((m) => m['role'])).toEqual(['user']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('aborting ctx.signal stops the request', async () => {
+    fake.script({ hang: true });
+    const controller = new AbortController();
+    const c = { ...ctx(), signal: controller.signal };
+    const pending = rejection(
+      agentExecutor(job({ framework, model: 'm', prompt: 'x' }), c) as Promise<unknown>,
+    );
+    await until(() => fake.requests.length === 1);
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'CANCELLED', retryable: false });
+    await until(() => fake.requests[0]?.abortedByClient === true);
   });
 });
