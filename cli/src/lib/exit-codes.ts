@@ -42,6 +42,12 @@ const BAD_INPUT_CODES: ReadonlySet<string> = new Set([
   'RUN_OVER',
   'RUN_TERMINAL',
   'PATCH_NOT_APPLIED',
+  'PATCH_NOT_HELD',
+  'PATCH_NOT_NEWEST',
+  'PATCH_EXISTS',
+  'PATCH_OTHER_WORKFLOW',
+  'PATCH_SET_INVALID',
+  'NOT_A_REVIEWER',
 ]);
 
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
@@ -54,7 +60,11 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'SERVER_UNAVAILABLE',
 ]);
 
-const STILL_WAITING_CODES: ReadonlySet<string> = new Set(['RUN_LEASED', 'PATCH_PENDING']);
+const STILL_WAITING_CODES: ReadonlySet<string> = new Set([
+  'RUN_LEASED',
+  'PATCH_PENDING',
+  'PATCH_RACE',
+]);
 
 /**
  * The exit code for an error thrown by a command. Errors are compared by `code` (a string), never

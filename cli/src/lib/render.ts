@@ -68,9 +68,14 @@ export function eventDetail(e: AnyRunEvent): string {
       return `ticket ${e.data.ticketId} ${e.data.decision} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'PatchProposed':
       return e.data.patchId;
+    case 'PatchHeld':
+      return `${e.data.patchId} waits for a reviewer: ${e.data.reasons.map(formatProblem).join('; ')}`;
     case 'PatchRejected':
-      return `${e.data.patchId}: ${e.data.violations.map(formatProblem).join('; ')}`;
+      return e.data.reviewedBy !== undefined && e.data.violations.length === 0
+        ? `${e.data.patchId} by ${e.data.reviewedBy}${e.data.reason ? `: ${e.data.reason}` : ''}`
+        : `${e.data.patchId}: ${e.data.violations.map(formatProblem).join('; ')}`;
     case 'PatchApplied':
+      return `${e.data.patchId} -> ${e.data.irHash}${e.data.reviewedBy !== undefined ? ` (approved by ${e.data.reviewedBy})` : ''}`;
     case 'PatchReverted':
       return `${e.data.patchId} -> ${e.data.irHash}`;
     case 'ChildRunStarted':

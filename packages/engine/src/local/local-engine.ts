@@ -10,7 +10,14 @@ import type {
   RunStatus,
   WorkflowDefinition,
 } from '@aob/core';
-import { AobError, ValidationError, compileCached, fold, validateDefinition } from '@aob/core';
+import {
+  AobError,
+  ValidationError,
+  compileCached,
+  fold,
+  reviewRefusal,
+  validateDefinition,
+} from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
 import { openLocalStores, openMemoryStores } from '@aob/store';
@@ -32,6 +39,7 @@ import { approvalsOf, runView } from './views.js';
 import type { GraphDiff, PatchView } from './patches.js';
 import { diffDefinitions, patchesOf } from './patches.js';
 import { newId } from './ids.js';
+import { WorkflowPatches } from './workflow-patches.js';
 
 const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
@@ -54,6 +62,7 @@ export class LocalEngine {
   /** Definitions this process has put in the content store (content never changes). */
   private readonly storedDefinitions = new Set<string>();
   private closed = false;
+  private readonly workflowPatches: WorkflowPatches;
 
   private constructor(
     readonly store: EventStore,
@@ -64,7 +73,14 @@ export class LocalEngine {
     private readonly results: ResultConsumer,
     /** The IR a run pins, by hash (read from the content store once, then cached). */
     private readonly loadIr: (irHash: string) => Promise<IR>,
-  ) {}
+  ) {
+    this.workflowPatches = new WorkflowPatches({
+      store,
+      content,
+      now: Date.now,
+      newPatchId: () => newId('patch'),
+    });
+  }
 
   static async open(opts: LocalEngineOptions = {}): Promise<LocalEngine> {
     const home = resolvePath(opts.home ?? process.env.AOB_HOME ?? '.aob');
@@ -202,8 +218,15 @@ export class LocalEngine {
     return this.store.listWorkflows();
   }
 
-  async showWorkflow(ref: string): Promise<{ definition: WorkflowDefinition; irHash: string }> {
-    const definition = await this.loadWorkflow(ref);
+  /** A definition (file or registered), or a registered one with workflow patches applied in order. */
+  async showWorkflow(
+    ref: string,
+    patchIds?: readonly string[],
+  ): Promise<{ definition: WorkflowDefinition; irHash: string }> {
+    const definition =
+      patchIds && patchIds.length > 0
+        ? await this.workflowPatches.materialize(ref, patchIds)
+        : await this.loadWorkflow(ref);
     return { definition, irHash: compileCached(definition).irHash };
   }
 
@@ -373,16 +396,24 @@ export class LocalEngine {
   // ---- patches --------------------------------------------------------------------------
 
   /**
-   * Proposes a patch to a running run: `patch` is an RFC 6902 operation array (or a whole patch
-   * document). Resolves with the verdict once the process driving the run has decided it.
+   * Proposes a patch to a run (a run id) or to a registered workflow (`name[@version]`): `patch`
+   * is an RFC 6902 operation array (or a whole patch document). Resolves with the verdict; for a
+   * run, once the process driving it has decided.
    */
   async proposePatch(
-    runId: string,
+    target: string,
     patch: unknown,
     opts: { author?: string; rationale?: string } = {},
   ): Promise<PatchView> {
+    const author = opts.author ?? 'unknown';
+    if (!(await this.isRun(target))) {
+      return this.workflowPatches.propose(target, patch, {
+        author,
+        ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+      });
+    }
+    const runId = target;
     const events = await this.store.read(runId);
-    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     const state = fold(events, runId);
     if (isOver(state.status))
       throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
@@ -395,26 +426,59 @@ export class LocalEngine {
       target: runId,
       baseIrHash: state.irHash,
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
-      author: opts.author ?? 'unknown',
+      author,
       ...given,
     } as Record<string, unknown> & { patchId: string };
     await this.sendOrDrive(runId, { type: 'proposePatch', patch: doc, actor: String(doc.author) });
     return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
   }
 
-  /** Takes an applied patch out of its run; resolves with the patch (reverted, or still applied with the reasons). */
+  /** A reviewer approves or rejects a held patch of either scope. */
+  async reviewPatch(
+    patchId: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    reason?: string,
+  ): Promise<PatchView> {
+    const { patch } = await this.patch(patchId);
+    if (patch.scope === 'workflow') {
+      return this.workflowPatches.review(patchId, decision, by, reason);
+    }
+    if (patch.status !== 'held') {
+      throw new AobError('PATCH_NOT_HELD', `patch ${patchId} is ${patch.status}, not held`);
+    }
+    const refusal = reviewRefusal(patch, by);
+    if (refusal) throw new AobError('NOT_A_REVIEWER', refusal);
+    const runId = patch.runId!;
+    await this.sendOrDrive(runId, {
+      type: 'reviewPatch',
+      patchId,
+      decision,
+      by,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    return this.awaitPatch(runId, patchId, (p) => p.status !== 'held');
+  }
+
+  /**
+   * Takes an applied patch out. Run scope: resolves with the patch (reverted, or still applied,
+   * with the refused revert's reasons). Workflow scope: retires the version it made.
+   */
   async revertPatch(
     patchId: string,
     by?: string,
   ): Promise<{ patch: PatchView; revert?: PatchView }> {
     const found = await this.patch(patchId);
+    if (found.patch.scope === 'workflow') {
+      return { patch: await this.workflowPatches.revert(patchId, by ?? 'unknown') };
+    }
     if (found.patch.status !== 'applied') {
       throw new AobError(
         'PATCH_NOT_APPLIED',
         `patch ${patchId} is ${found.patch.status}, not applied`,
       );
     }
-    const runId = found.patch.runId;
+    const runId = found.patch.runId!;
     await this.sendOrDrive(runId, {
       type: 'revertPatch',
       patchId,
@@ -433,10 +497,14 @@ export class LocalEngine {
     return { patch: all.find((q) => q.patchId === patchId)!, ...(revert ? { revert } : {}) };
   }
 
-  /** Patches proposed to one run, or to every run, in the order they were proposed. */
-  async patches(opts: { runId?: string } = {}): Promise<PatchView[]> {
+  /**
+   * Patches in the order they were proposed: one run's, one workflow's, or (neither given) every
+   * workflow's and every run's.
+   */
+  async patches(opts: { runId?: string; workflow?: string } = {}): Promise<PatchView[]> {
+    if (opts.workflow !== undefined) return this.workflowPatches.list(opts.workflow);
     const runIds = opts.runId ? [opts.runId] : (await this.store.listRuns()).map((r) => r.runId);
-    const out: PatchView[] = [];
+    const out: PatchView[] = opts.runId ? [] : await this.workflowPatches.list();
     for (const runId of runIds) {
       const events = await this.store.read(runId);
       if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
@@ -447,7 +515,9 @@ export class LocalEngine {
 
   /** One patch, with what it changed in the graph when it was applied. */
   async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
-    const patch = (await this.patches()).find((p) => p.patchId === patchId);
+    const patch =
+      (await this.workflowPatches.find(patchId)) ??
+      (await this.patches()).find((p) => p.patchId === patchId);
     if (!patch)
       throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId} (list them with: aob patch list)`);
     if (!patch.irHash || !patch.baseIrHash) return { patch };
@@ -461,6 +531,12 @@ export class LocalEngine {
       ),
     );
     return { patch, diff: diffDefinitions(before!, after!) };
+  }
+
+  private async isRun(target: string): Promise<boolean> {
+    if (await this.store.getRun(target)) return true;
+    if (target.startsWith('run_')) throw new AobError('RUN_NOT_FOUND', `no run ${target}`);
+    return false;
   }
 
   private async awaitPatch(

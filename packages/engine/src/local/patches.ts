@@ -1,10 +1,16 @@
 import type { AnyRunEvent, Problem, RunState, WorkflowDefinition } from '@aob/core';
 
-/** A patch as `aob patch show --json` prints it. */
+/** A patch of either scope, as `aob patch show --json` prints it. */
 export interface PatchView {
   patchId: string;
-  runId: string;
-  status: 'proposed' | 'applied' | 'rejected' | 'reverted';
+  scope: 'run' | 'workflow';
+  /** The run id (scope run) or the workflow `name@version` it was proposed against. */
+  target: string;
+  /** Scope run: the run. */
+  runId?: string;
+  /** Scope workflow: the version it registered (applied, reverted) — e.g. `3.p1`. */
+  version?: string;
+  status: 'proposed' | 'held' | 'applied' | 'rejected' | 'reverted';
   author: string;
   rationale?: string;
   ops: unknown[];
@@ -14,6 +20,12 @@ export interface PatchView {
   irHash?: string;
   added: string[];
   proposedAt: number;
+  /** Held: why a person must decide, and who may. */
+  reasons?: Problem[];
+  reviewers?: string[];
+  /** The reviewer who approved or rejected it (or reverted it, scope workflow), and why. */
+  reviewedBy?: string;
+  reason?: string;
 }
 
 /** What an applied patch changed in the graph. */
@@ -35,6 +47,8 @@ export function patchesOf(state: RunState, events: readonly AnyRunEvent[]): Patc
     };
     const view: PatchView = {
       patchId: p.patchId,
+      scope: 'run',
+      target: state.runId,
       runId: state.runId,
       status: p.status,
       author: p.author,
@@ -46,6 +60,10 @@ export function patchesOf(state: RunState, events: readonly AnyRunEvent[]): Patc
     };
     if (typeof doc.rationale === 'string') view.rationale = doc.rationale;
     if (p.irHash) view.irHash = p.irHash;
+    if (p.reasons) view.reasons = p.reasons;
+    if (p.reviewers) view.reviewers = p.reviewers;
+    if (p.reviewedBy !== undefined) view.reviewedBy = p.reviewedBy;
+    if (p.reason !== undefined) view.reason = p.reason;
     return view;
   });
 }
