@@ -221,7 +221,10 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
       rationale: 'notify',
     });
     expect(host.definition.nodes.map((n) => n.id)).toEqual(['a', 'b', 'c']);
+    // Streamed: the final answer arrives in pieces.
+    expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe('Added c after b.');
+    expect(fake.requests.every((r) => r.stream)).toBe(true);
   });
 
   it('shows a rejected proposal to the model, which tries again', async () => {
@@ -373,11 +376,24 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
 
   it('sends the configured key, and no Authorization header without one', async () => {
     fake.script({ content: 'a' }, { content: 'b' });
-    await run({});
-    await run(
-      {},
-      ctx({ llm: { baseUrl: fake.baseURL, models: { 'gpt-test': 'provider-model' } } }),
-    );
+    const saved = { ...process.env };
+    // Never read: the endpoint and key come from the options alone.
+    Object.assign(process.env, {
+      OPENAI_API_KEY: 'sk-from-env',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      OPENAI_ORG_ID: 'org-env',
+      OPENAI_ORGANIZATION: 'org-env',
+    });
+    try {
+      await run({});
+      await run(
+        {},
+        ctx({ llm: { baseUrl: fake.baseURL, models: { 'gpt-test': 'provider-model' } } }),
+      );
+    } finally {
+      process.env = saved;
+    }
+    expect(fake.requests.some((r) => r.headers['openai-organization'] !== undefined)).toBe(false);
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer sk-test');
     expect(fake.requests[1]?.headers.authorization).toBeUndefined();
     expect(fake.requests[1]?.model).toBe('provider-model');

@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
-import type { BaseMessage } from '@langchain/core/messages';
+import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import {
   END,
@@ -9,8 +9,8 @@ import {
   StateGraph,
 } from '@langchain/langgraph';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
-import { ChatOpenAI } from '@langchain/openai';
-import { modelId } from '../llm.js';
+import { ChatOpenAICompletions } from '@langchain/openai';
+import { modelId, openAIClient } from '../llm.js';
 import type { LlmOptions } from '../types.js';
 import {
   maxTurnsError,
@@ -24,7 +24,7 @@ import type { AgentTool } from './tools.js';
 
 /**
  * The agent node on LangGraph: a two-node StateGraph (model ⇄ tools) over the messages state,
- * with ChatOpenAI on the Chat Completions API of the configured endpoint and no retries. The
+ * with ChatOpenAICompletions streaming from the Chat Completions API of the configured endpoint, no retries. The
  * model node counts its calls and stops at `maxTurns`, so both adapters mean the same by a
  * turn; the recursion limit is a backstop.
  */
@@ -33,18 +33,22 @@ export const langGraphAdapter: AgentAdapter = {
     const { config, llm, signal } = input;
     const tools = input.tools.map((t) => lcTool(t, signal));
     const format = responseFormat(config);
-    const model = chatModel(llm, config.model).bindTools(tools, {
-      ...(format ? { response_format: format } : {}),
-      // Without a key the Authorization header is dropped, as for `llm` nodes.
-      ...(llm.apiKey === undefined ? { options: { headers: { Authorization: null } } } : {}),
-    });
+    const model = chatModel(llm, config.model).bindTools(
+      tools,
+      format ? { response_format: format } : {},
+    );
 
     let turns = 0;
     const graph = new StateGraph(MessagesAnnotation)
       .addNode('model', async (state) => {
         if (turns >= config.maxTurns) throw maxTurnsError(input.nodeId, config.maxTurns);
         turns++;
-        return { messages: [await model.invoke(state.messages, { signal })] };
+        let reply: AIMessageChunk | undefined;
+        for await (const chunk of await model.stream(state.messages, { signal })) {
+          if (chunk.text !== '') input.onDelta?.(chunk.text);
+          reply = reply === undefined ? chunk : reply.concat(chunk);
+        }
+        return { messages: reply === undefined ? [] : [reply] };
       })
       .addNode('tools', new ToolNode(tools))
       .addEdge(START, 'model')
@@ -77,21 +81,23 @@ export const langGraphAdapter: AgentAdapter = {
         transcript.result(m.tool_call_id, m.text);
       }
     }
-    if (finalOutput !== '') input.onDelta?.(finalOutput);
     return { finalOutput, transcript: transcript.entries, usage: usage.usage, turns };
   },
 };
 
-function chatModel(llm: LlmOptions, name: string): ChatOpenAI {
-  return new ChatOpenAI({
+function chatModel(llm: LlmOptions, name: string): ChatOpenAICompletions {
+  const chat = new ChatOpenAICompletions({
     model: modelId(llm, name),
-    // Passed explicitly so nothing is read from OPENAI_* environment variables.
     apiKey: llm.apiKey ?? 'no-key',
     configuration: { baseURL: llm.baseUrl, organization: null, project: null },
     maxRetries: 0,
-    useResponsesApi: false,
-    streaming: false,
+    streaming: true,
+    streamUsage: true,
   });
+  // The same client as `llm` nodes: nothing read from OPENAI_* environment variables, no
+  // retries, no Authorization header without a key.
+  chat.client = openAIClient(llm);
+  return chat;
 }
 
 function lcTool(t: AgentTool, signal: AbortSignal) {

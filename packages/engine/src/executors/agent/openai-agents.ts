@@ -26,7 +26,7 @@ setTracingDisabled(true);
 
 /**
  * The agent node on the OpenAI Agents SDK, speaking Chat Completions to the configured endpoint
- * (any OpenAI-compatible server), without retries and without tracing.
+ * (any OpenAI-compatible server), streamed, without retries and without tracing.
  */
 export const openAIAgentsAdapter: AgentAdapter = {
   async run(input: AgentRunInput): Promise<AgentRunResult> {
@@ -51,7 +51,18 @@ export const openAIAgentsAdapter: AgentAdapter = {
     const runner = new Runner({ tracingDisabled: true });
     let result;
     try {
-      result = await runner.run(agent, config.prompt, { maxTurns: config.maxTurns, signal });
+      result = await runner.run(agent, config.prompt, {
+        maxTurns: config.maxTurns,
+        signal,
+        stream: true,
+      });
+      for await (const event of result) {
+        if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') {
+          input.onDelta?.(event.data.delta);
+        }
+      }
+      await result.completed;
+      if (result.error !== undefined && result.error !== null) throw result.error;
     } catch (err) {
       if (err instanceof MaxTurnsExceededError) throw maxTurnsError(input.nodeId, config.maxTurns);
       throw err;
@@ -64,7 +75,6 @@ export const openAIAgentsAdapter: AgentAdapter = {
     for (const r of result.rawResponses) {
       usage.add(r.usage.inputTokens, r.usage.outputTokens, r.usage.totalTokens);
     }
-    if (finalOutput !== '') input.onDelta?.(finalOutput);
     return {
       finalOutput,
       transcript: transcript.entries,
