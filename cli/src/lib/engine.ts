@@ -17,6 +17,9 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
     allowPrivateNetwork: settings.allowPrivateNetwork,
   };
   if (settings.handlersFile !== undefined) opts.handlersFile = settings.handlersFile;
+  if (settings.llm) opts.llm = settings.llm;
+  if (settings.search) opts.search = settings.search;
+  if (settings.workspaceRoot !== undefined) opts.workspaceRoot = settings.workspaceRoot;
   try {
     return await LocalEngine.open(opts);
   } catch (e) {

@@ -31,6 +31,51 @@ describe('engineSettings', () => {
   });
 });
 
+describe('engineSettings: llm, search and workspace from the environment', () => {
+  it('reads the LLM endpoint, its key and model aliases, the search URL and the workspace', () => {
+    const s = engineSettings(
+      {
+        AOB_LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+        AOB_LLM_API_KEY: 'sk-test',
+        AOB_LLM_MODELS: '{"fast":"llama3"}',
+        AOB_SEARCH_URL: 'https://searx.example.org',
+        AOB_WORKSPACE: 'ws',
+      },
+      '/w',
+    );
+    expect(s.llm).toEqual({
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      apiKey: 'sk-test',
+      models: { fast: 'llama3' },
+    });
+    expect(s.search).toEqual({ provider: 'searxng', baseUrl: 'https://searx.example.org' });
+    expect(s.workspaceRoot).toBe(path.resolve('/w/ws'));
+  });
+
+  it('names every bad setting at once', () => {
+    let caught: unknown;
+    try {
+      engineSettings(
+        { AOB_LLM_API_KEY: 'k', AOB_LLM_MODELS: '[1]', AOB_SEARCH_URL: 'ftp://x' },
+        '/w',
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'BAD_CONFIG', exitCode: 2 });
+    expect((caught as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual([
+      '/env/AOB_LLM_BASE_URL',
+      '/env/AOB_SEARCH_URL',
+    ]);
+  });
+
+  it('rejects model aliases that are not a JSON object of strings', () => {
+    expect(() =>
+      engineSettings({ AOB_LLM_BASE_URL: 'http://x/v1', AOB_LLM_MODELS: '{"a":1}' }, '/w'),
+    ).toThrow(/AOB_LLM_MODELS must be a JSON object/);
+  });
+});
+
 describe('defaultActor', () => {
   it('prefers $USER, then the OS account', () => {
     expect(defaultActor({ USER: 'alice' }, () => 'bob')).toBe('alice');

@@ -11,7 +11,7 @@ const POLL_MS = 200;
 
 export default class LogsStream extends AobCommand<typeof LogsStream> {
   static override summary = "Print a run's event log, then follow it until the run is over.";
-  static override description = `Reads the log from the store, so it works for runs driven by any process. With --json, prints one event envelope per line and nothing else.`;
+  static override description = `Reads the log from the store, so it works for runs driven by any process. While an llm node runs, its token deltas are shown as they come (they are never part of the log; the whole reply is in the node's output when it finishes). With --json, prints one event envelope per line and nothing else; deltas are lines of type NodeOutputDelta with "ephemeral": true.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> r_01J…',
     '<%= config.bin %> <%= command.id %> r_01J… --node classify --json --no-follow',
@@ -23,6 +23,11 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
 
   static override flags = {
     node: Flags.string({ description: 'Only events about this node.' }),
+    deltas: Flags.boolean({
+      description: 'Show the partial output of running llm nodes (--no-deltas: only the log).',
+      default: true,
+      allowNo: true,
+    }),
     follow: Flags.boolean({
       description:
         'Keep printing new events until the run is over (--no-follow: print the history and exit).',
@@ -39,7 +44,31 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
     let lastSeq = 0;
     let over = false;
     let first = true;
+    let liveOffset = 0;
+    const partial = new Map<string, string>();
     for (;;) {
+      if (flags.deltas && flags.follow) {
+        const { deltas, next } = engine.liveDeltas(args.runId, liveOffset);
+        liveOffset = next;
+        for (const d of deltas) {
+          if (flags.node !== undefined && d.nodeId !== flags.node) continue;
+          if (this.jsonMode) {
+            await outJsonLine({ type: 'NodeOutputDelta', ephemeral: true, ...d });
+            continue;
+          }
+          // Whole lines as they complete; the rest when the node finishes.
+          const text = (partial.get(d.nodeId) ?? '') + d.delta;
+          const cut = text.lastIndexOf('\n');
+          if (cut >= 0)
+            await out(
+              text
+                .slice(0, cut)
+                .split('\n')
+                .map((l) => `  ${d.nodeId} ▸ ${l}`),
+            );
+          partial.set(d.nodeId, text.slice(cut + 1));
+        }
+      }
       const events = await engine.events(args.runId, lastSeq + 1);
       for (const e of events) {
         if (e.seq <= lastSeq) continue;
@@ -48,6 +77,11 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
         first = false;
         if (TERMINAL_EVENTS.has(e.type)) over = true;
         if (flags.node !== undefined && !isAbout(e, flags.node)) continue;
+        const about = (e.data as { nodeId?: unknown }).nodeId;
+        if (!this.jsonMode && typeof about === 'string' && partial.get(about)) {
+          await out(`  ${about} ▸ ${partial.get(about)}`);
+          partial.delete(about);
+        }
         if (this.jsonMode) await outJsonLine(e);
         else await out(formatEventLine(e, t0));
       }

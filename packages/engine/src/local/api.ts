@@ -1,5 +1,5 @@
 import type { AnyRunEvent, ErrorData, RunStatus } from '@aob/core';
-import type { TaskHandler } from '../executors/types.js';
+import type { LlmOptions, SearchConfig, TaskHandler } from '../executors/types.js';
 
 export interface LocalEngineOptions {
   /** Where the durable store lives (AOB_HOME). Default `./.aob`. */
@@ -13,6 +13,21 @@ export interface LocalEngineOptions {
   allowPrivateNetwork?: boolean;
   /** Most node jobs executed at once. Default 64. */
   concurrency?: number;
+  /** The OpenAI-compatible endpoint of `llm` and `agent` nodes (from configuration and secrets). */
+  llm?: LlmOptions;
+  /** The web search backend of `search` nodes (and agents granted `search`). */
+  search?: SearchConfig;
+  /** The only directory `fs` nodes (and agents granted `fs`) may touch. */
+  workspaceRoot?: string;
+}
+
+/** Partial output of a running node (an llm node's token deltas): shown live, never persisted. */
+export interface NodeDelta {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  delta: string;
+  at: number;
 }
 
 export interface NodeView {

@@ -30,6 +30,7 @@ import type {
   ApprovalView,
   EventListener,
   LocalEngineOptions,
+  NodeDelta,
   RunListItem,
   RunView,
   StartOptions,
@@ -40,6 +41,8 @@ import type { GraphDiff, PatchView } from './patches.js';
 import { diffDefinitions, patchesOf } from './patches.js';
 import { newId } from './ids.js';
 import { WorkflowPatches } from './workflow-patches.js';
+import { LiveOutput } from './live-output.js';
+import { localAgentHost } from './agent-host.js';
 
 const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
@@ -73,6 +76,7 @@ export class LocalEngine {
     private readonly results: ResultConsumer,
     /** The IR a run pins, by hash (read from the content store once, then cached). */
     private readonly loadIr: (irHash: string) => Promise<IR>,
+    private readonly live: LiveOutput,
   ) {
     this.workflowPatches = new WorkflowPatches({
       store,
@@ -130,12 +134,33 @@ export class LocalEngine {
       abortJobs: (runId, nodeIds) => late.runner?.abort(runId, nodeIds),
       onEvents: (events) => late.engine?.emit(events),
     });
+    const live = new LiveOutput(opts.store === 'memory' ? undefined : home);
     const runner = new Runner({
       bus,
       content: stores.content,
-      options: { handlers, allowPrivateNetwork: opts.allowPrivateNetwork ?? false },
+      options: {
+        handlers,
+        allowPrivateNetwork: opts.allowPrivateNetwork ?? false,
+        ...(opts.llm ? { llm: opts.llm } : {}),
+        ...(opts.search ? { search: opts.search } : {}),
+        ...(opts.workspaceRoot ? { workspaceRoot: resolvePath(opts.workspaceRoot) } : {}),
+        agentHost: localAgentHost({
+          store: stores.events,
+          content: stores.content,
+          loadIr,
+          proposePatch: (runId, patch, o) => late.engine!.proposePatch(runId, patch, o),
+        }),
+      },
       concurrency: opts.concurrency ?? 64,
       consumer: 'local',
+      onDelta: (job, delta) =>
+        live.write({
+          runId: job.runId,
+          nodeId: job.nodeId,
+          attempt: job.attempt,
+          delta,
+          at: Date.now(),
+        }),
     });
     const results = new ResultConsumer(bus, orchestrator, 'local', 'orchestrators', (err) => {
       process.emitWarning(`aob: ${(err as Error).message}`);
@@ -149,6 +174,7 @@ export class LocalEngine {
       runner,
       results,
       loadIr,
+      live,
     );
     late.engine = engine;
     await runner.start();
@@ -560,6 +586,19 @@ export class LocalEngine {
     }
   }
 
+  /** Partial output of running nodes of this process's runs (llm token deltas), as it comes. */
+  onDelta(listener: (delta: NodeDelta) => void): () => void {
+    return this.live.onDelta(listener);
+  }
+
+  /**
+   * Deltas of a run's running nodes spooled by whichever process drives it, from byte `offset`;
+   * gone once the run is over (its outputs are recorded then).
+   */
+  liveDeltas(runId: string, offset = 0): { deltas: NodeDelta[]; next: number } {
+    return this.live.read(runId, offset);
+  }
+
   onEvent(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -584,8 +623,10 @@ export class LocalEngine {
   private emit(events: readonly AnyRunEvent[]): void {
     for (const e of events) {
       for (const l of this.listeners) l(e);
-      if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled')
+      if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled') {
         this.driven.delete(e.runId);
+        this.live.discard(e.runId);
+      }
     }
   }
 

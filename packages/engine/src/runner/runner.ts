@@ -14,6 +14,11 @@ export interface RunnerDeps {
   concurrency: number;
   group?: string;
   consumer: string;
+  /**
+   * Receives an executor's partial output while a job runs (an llm node's token deltas), for live
+   * display only: nothing passed here is persisted or published as a result.
+   */
+  onDelta?: (job: NodeJob, delta: string) => void;
 }
 
 /** Results carry the output value inline below this size, so the orchestrator need not read it back. */
@@ -128,6 +133,9 @@ export class Runner {
             log: this.logger(job),
             options: this.deps.options,
             content: this.deps.content,
+            ...(this.deps.onDelta
+              ? { stream: (delta: string) => this.deps.onDelta!(job, delta) }
+              : {}),
           },
           executorFor(job.type),
           ctl,
