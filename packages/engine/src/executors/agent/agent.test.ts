@@ -340,12 +340,22 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
       required: ['steps'],
       properties: { steps: { type: 'integer' } },
     };
-    fake.script({ content: '{"steps": 3}' }, { content: '{"steps": "three"}' });
+    fake.script(
+      { content: '{"steps": 3}' },
+      { content: '{"steps": "three"}' },
+      { content: 'three steps' },
+    );
     const out = await run({ schema });
     expect(out.parsed).toEqual({ steps: 3 });
-    expect(fake.requests[0]?.responseFormat).toMatchObject({ type: 'json_schema' });
-    const err = await rejection(run({ schema }));
-    expect(err).toMatchObject({ code: 'AGENT_BAD_OUTPUT', retryable: false });
+    expect(fake.requests[0]?.responseFormat).toMatchObject({
+      type: 'json_schema',
+      json_schema: { schema },
+    });
+    for (const problem of [/does not match with\.schema/, /not JSON/]) {
+      const err = await rejection(run({ schema }));
+      expect(err).toMatchObject({ code: 'AGENT_BAD_OUTPUT', retryable: false });
+      expect(err.message).toMatch(problem);
+    }
   });
 
   it('classifies endpoint errors like llm nodes, without retrying', async () => {

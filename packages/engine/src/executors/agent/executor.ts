@@ -38,8 +38,9 @@ export interface AgentOutput {
  *
  * The agent reads its run and proposes patches through `ctx.options.agentHost` (get_graph,
  * get_node_output, propose_patch, authored `agent:<nodeId>`); a rejected proposal is an answer
- * the agent sees, not a failure. Granted node-type tools run the real executors. The final text
- * goes to `ctx.stream`. The client never retries: the engine does, by the node's policy.
+ * the agent sees, not a failure. Granted node-type tools run the real executors. The text of the
+ * model's replies streams to `ctx.stream` as it arrives (every turn's, not only the final one's).
+ * The client never retries: the engine does, by the node's policy.
  *
  * Errors: 'BAD_CONFIG', 'AGENT_NOT_CONFIGURED', 'LLM_NOT_CONFIGURED', 'AGENT_MAX_TURNS',
  * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED' — non-retryable; 'LLM_UNAVAILABLE' — retryable;

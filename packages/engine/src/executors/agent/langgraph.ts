@@ -24,7 +24,7 @@ import type { AgentTool } from './tools.js';
 
 /**
  * The agent node on LangGraph: a two-node StateGraph (model ⇄ tools) over the messages state,
- * with ChatOpenAICompletions streaming from the Chat Completions API of the configured endpoint, no retries. The
+ * the model streamed from the configured endpoint's Chat Completions API, without retries. The
  * model node counts its calls and stops at `maxTurns`, so both adapters mean the same by a
  * turn; the recursion limit is a backstop.
  */

@@ -37,16 +37,9 @@ export const openAIAgentsAdapter: AgentAdapter = {
       instructions: config.instructions ?? '',
       model: new OpenAIChatCompletionsModel(openAIClient(llm), modelId(llm, config.model)),
       tools: input.tools.map((t) => sdkTool(t, signal)),
-      ...(format
-        ? {
-            outputType: {
-              type: 'json_schema' as const,
-              name: format.json_schema.name,
-              strict: false,
-              schema: format.json_schema.schema as NonStrictSchema,
-            },
-          }
-        : {}),
+      // Sent as is rather than as an outputType: the SDK would judge the final output itself;
+      // the executor does, the same way for every adapter.
+      ...(format ? { modelSettings: { providerData: { response_format: format } } } : {}),
     });
     const runner = new Runner({ tracingDisabled: true });
     let result;
