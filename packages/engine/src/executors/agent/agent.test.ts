@@ -439,4 +439,29 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
     expect(await pending).toMatchObject({ code: 'CANCELLED', retryable: false });
     await until(() => fake.requests[0]?.abortedByClient === true);
   });
+
+  it('answers parallel tool calls, and a malformed call with an error the model can read', async () => {
+    fake.script(
+      {
+        toolCalls: [
+          { name: 'get_graph', arguments: {} },
+          { name: 'get_node_output', arguments: { nodeId: 'a' } },
+        ],
+      },
+      { toolCalls: [{ name: 'propose_patch', arguments: { rationale: 'no ops' } }] },
+      { content: 'gave up' },
+    );
+    const out = await run({});
+    expect(out.output).toBe('gave up');
+    expect(out.patches).toEqual([]);
+    expect(host.proposals).toEqual([]);
+    const [graph, output] = toolMessages(fake, 1);
+    expect(graph).toMatchObject({ irHash: irHashOf(BASE) });
+    expect(output).toEqual({ ticket: 42 });
+    // openai-agents lets the tool's own check answer; LangChain checks against the schema first.
+    const malformed = messagesOf(fake, 2).filter((m) => m['role'] === 'tool');
+    expect(String(malformed.at(-1)?.['content'])).toMatch(
+      framework === 'langgraph' ? /required property "ops"/ : /"code":"BAD_ARGUMENTS".*ops must be/,
+    );
+  });
 });

@@ -105,5 +105,8 @@ function lcTool(t: AgentTool, signal: AbortSignal) {
     name: t.name,
     description: t.description,
     schema: t.parameters,
+    // LangChain checks the arguments against the schema before the tool runs; the model reads
+    // what was wrong (the other adapter lets the tool's own checks answer).
+    verboseParsingErrors: true,
   });
 }
