@@ -113,4 +113,123 @@ describe('aob patch', () => {
     expect((await aob(['patch', 'show', 'pch_nope'], env)).code).toBe(2);
     expect((await aob(['patch', 'propose', 'run_nope', file('x.json', [])], env)).code).toBe(2);
   });
+
+  it('holds a code node for a reviewer (exit 4); its author cannot approve it (exit 2); a person approves it (exit 0)', async () => {
+    const started = json<{ runId: string }>(
+      await aob(
+        [
+          'run',
+          'start',
+          example('approval/workflow.json'),
+          '--input',
+          'amount=5',
+          '--detach',
+          '--json',
+        ],
+        env,
+      ),
+    );
+    const calc = file('calc.json', [
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: {
+          id: 'calc',
+          type: 'code',
+          with: { language: 'javascript', source: 'return 6 * 7' },
+        },
+      },
+      { op: 'add', path: '/edges/-', value: { from: 'check', to: 'calc' } },
+    ]);
+    const held = await aob(
+      ['patch', 'propose', started.runId, calc, '--author', 'agent:planner', '--json'],
+      env,
+    );
+    expect(held.code, held.stderr).toBe(4);
+    const p = json<PatchJson & { reasons: { code: string }[] }>(held);
+    expect(p.status).toBe('held');
+    expect(p.reasons.map((r) => r.code)).toEqual(['FORBIDDEN_TYPE']);
+    const text = await aob(['patch', 'show', p.patchId], env);
+    expect(text.stdout).toContain(`aob patch approve|reject ${p.patchId}`);
+
+    const self = await aob(['patch', 'approve', p.patchId, '--by', 'agent:planner', '--json'], env);
+    expect(self.code).toBe(2);
+    expect(self.stdout).toContain('NOT_A_REVIEWER');
+    const ok = await aob(
+      ['patch', 'approve', p.patchId, '--by', 'ada', '--reason', 'read it', '--json'],
+      env,
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(json<PatchJson>(ok)).toMatchObject({
+      status: 'applied',
+      reviewedBy: 'ada',
+      diff: { nodesAdded: ['calc'] },
+    });
+    const held2 = json<PatchJson>(
+      await aob(['patch', 'list', '--status', 'applied', '--json'], env),
+    );
+    expect(held2).toHaveLength(1);
+  });
+
+  it('patches a registered workflow into 1.p1, starts a run on it, and rolls it back', async () => {
+    const register = await aob(
+      ['workflow', 'register', example('approval/workflow.json'), '--json'],
+      env,
+    );
+    expect(register.code, register.stderr).toBe(0);
+    const audit = file('audit.json', [
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: { id: 'audit', type: 'transform', with: { value: 1 } },
+      },
+      { op: 'add', path: '/edges/-', value: { from: 'check', to: 'audit' } },
+    ]);
+    const proposed = await aob(['patch', 'propose', 'expense-approval', audit, '--json'], env);
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const p = json<PatchJson & { version: string; scope: string }>(proposed);
+    expect(p).toMatchObject({ scope: 'workflow', version: '1.p1', status: 'applied' });
+
+    const shown = json<{ definition: { version: string; nodes: { id: string }[] } }>(
+      await aob(['workflow', 'show', 'expense-approval', '--json'], env),
+    );
+    expect(shown.definition.version).toBe('1.p1');
+    const compared = json<{ definition: { nodes: { id: string }[] } }>(
+      await aob(
+        [
+          'workflow',
+          'show',
+          'expense-approval@1',
+          '--materialized',
+          '--patches',
+          p.patchId,
+          '--json',
+        ],
+        env,
+      ),
+    );
+    expect(compared.definition.nodes.map((n) => n.id)).toContain('audit');
+
+    const run = json<{ runId: string; status: string }>(
+      await aob(
+        ['run', 'start', 'expense-approval@1.p1', '--input', 'amount=5', '--detach', '--json'],
+        env,
+      ),
+    );
+    const got = json<{ nodes: Record<string, { status: string }> }>(
+      await aob(['run', 'get', run.runId, '--json'], env),
+    );
+    expect(got.nodes.audit?.status).toBe('succeeded');
+    const listed = json<{ runId: string; workflow: string }[]>(
+      await aob(['run', 'list', '--json'], env),
+    );
+    expect(listed.find((r) => r.runId === run.runId)?.workflow).toBe('expense-approval@1.p1');
+
+    const reverted = await aob(['patch', 'revert', p.patchId, '--json'], env);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    const back = json<{ definition: { version: string } }>(
+      await aob(['workflow', 'show', 'expense-approval', '--json'], env),
+    );
+    expect(back.definition.version).toBe('1');
+  });
 });
