@@ -28,6 +28,7 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
     if (!this.live || this.timeline) return;
     const timeline = new Timeline((line) => process.stdout.write(`${line}\n`));
     engine.onEvent(timeline.listener);
+    engine.onDelta(timeline.deltaListener);
     this.timeline = timeline;
   }
 

@@ -38,4 +38,24 @@ describe('Timeline', () => {
     t.listener(ev('other', 2, { type: 'RunCompleted', data: { output: cas } }));
     expect(lines).toHaveLength(5);
   });
+
+  it("shows an llm node's reply line by line as it streams, the rest before the node's next event", () => {
+    const lines: string[] = [];
+    const t = new Timeline((l) => lines.push(l));
+    const delta = (runId: string, d: string) =>
+      t.deltaListener({ runId, nodeId: 'write', attempt: 1, delta: d, at: 0 });
+    delta('r1', 'ignored: run not shown');
+    t.track('r1');
+    delta('r1', 'Ducks ');
+    delta('r1', 'swim.\nThey ');
+    expect(lines).toEqual(['  write ▸ Ducks swim.']);
+    delta('r1', 'fly.');
+    delta('other', 'not this run\n');
+    t.listener(
+      ev('r1', 5, { type: 'NodeSucceeded', data: { nodeId: 'write', attempt: 1, output: cas } }),
+    );
+    expect(lines[1]).toBe('  write ▸ They fly.');
+    expect(lines[2]).toContain('NodeSucceeded');
+    expect(lines).toHaveLength(3);
+  });
 });

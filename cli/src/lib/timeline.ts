@@ -2,6 +2,8 @@
 // child runs it starts), fed by engine.onEvent. Events that arrive before the run id is known
 // (start() returns it only after the first events are appended) are buffered and replayed.
 import type { AnyRunEvent } from '@aob/core';
+import type { NodeDelta } from '@aob/engine';
+import { DeltaLines } from './delta-lines.js';
 import { formatEventLine } from './render.js';
 
 const MAX_BUFFERED = 5_000;
@@ -11,6 +13,7 @@ export class Timeline {
   private buffered: AnyRunEvent[] = [];
   private t0: number | undefined;
   private rootRunId: string | undefined;
+  private readonly deltas = new DeltaLines();
 
   constructor(private readonly writeLine: (line: string) => void) {}
 
@@ -24,6 +27,15 @@ export class Timeline {
     if (this.buffered.length > MAX_BUFFERED) this.buffered.shift();
   };
 
+  /** Pass to engine.onDelta: an llm node's reply, line by line as it streams (never persisted). */
+  readonly deltaListener = (d: NodeDelta): void => {
+    const prefix = this.prefixes.get(d.runId);
+    if (prefix === undefined) return;
+    for (const line of this.deltas.push(`${d.runId}/${d.nodeId}`, d.delta, prefix)) {
+      this.writeLine(line.replace(`${d.runId}/`, ''));
+    }
+  };
+
   /** Starts showing `runId`; `startedAt` anchors the time offsets (default: its first event). */
   track(runId: string, startedAt?: number): void {
     this.rootRunId = runId;
@@ -35,6 +47,12 @@ export class Timeline {
   private print(e: AnyRunEvent): void {
     this.t0 ??= e.at;
     const prefix = this.prefixes.get(e.runId) ?? '';
+    const nodeId = (e.data as { nodeId?: unknown }).nodeId;
+    if (typeof nodeId === 'string') {
+      for (const line of this.deltas.flush(`${e.runId}/${nodeId}`, prefix)) {
+        this.writeLine(line.replace(`${e.runId}/`, ''));
+      }
+    }
     this.writeLine(formatEventLine(e, this.t0, prefix));
     if (e.type === 'ChildRunStarted') {
       this.prefixes.set(e.data.childRunId, `${prefix}  ↳ ${e.data.nodeId} `);

@@ -6,6 +6,7 @@ import { AobCommand } from '../../lib/base.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { out, outJsonLine } from '../../lib/output.js';
 import { formatEventLine } from '../../lib/render.js';
+import { DeltaLines } from '../../lib/delta-lines.js';
 
 const POLL_MS = 200;
 
@@ -45,7 +46,7 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
     let over = false;
     let first = true;
     let liveOffset = 0;
-    const partial = new Map<string, string>();
+    const lines = new DeltaLines();
     for (;;) {
       if (flags.deltas && flags.follow) {
         const { deltas, next } = engine.liveDeltas(args.runId, liveOffset);
@@ -56,17 +57,8 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
             await outJsonLine({ type: 'NodeOutputDelta', ephemeral: true, ...d });
             continue;
           }
-          // Whole lines as they complete; the rest when the node finishes.
-          const text = (partial.get(d.nodeId) ?? '') + d.delta;
-          const cut = text.lastIndexOf('\n');
-          if (cut >= 0)
-            await out(
-              text
-                .slice(0, cut)
-                .split('\n')
-                .map((l) => `  ${d.nodeId} ▸ ${l}`),
-            );
-          partial.set(d.nodeId, text.slice(cut + 1));
+          const complete = lines.push(d.nodeId, d.delta);
+          if (complete.length > 0) await out(complete);
         }
       }
       const events = await engine.events(args.runId, lastSeq + 1);
@@ -78,9 +70,9 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
         if (TERMINAL_EVENTS.has(e.type)) over = true;
         if (flags.node !== undefined && !isAbout(e, flags.node)) continue;
         const about = (e.data as { nodeId?: unknown }).nodeId;
-        if (!this.jsonMode && typeof about === 'string' && partial.get(about)) {
-          await out(`  ${about} ▸ ${partial.get(about)}`);
-          partial.delete(about);
+        if (!this.jsonMode && typeof about === 'string') {
+          const rest = lines.flush(about);
+          if (rest.length > 0) await out(rest);
         }
         if (this.jsonMode) await outJsonLine(e);
         else await out(formatEventLine(e, t0));
