@@ -45,7 +45,11 @@ export function judgePatch(
     return { status: 'held', reasons, ...reviewers };
   }
   const forbidden = verdict.violations.filter((v) => v.code === 'FORBIDDEN_TYPE');
-  if (review !== 'never' && forbidden.length > 0 && forbidden.length === verdict.violations.length) {
+  if (
+    review !== 'never' &&
+    forbidden.length > 0 &&
+    forbidden.length === verdict.violations.length
+  ) {
     return { status: 'held', reasons: forbidden, ...reviewers };
   }
   return { status: 'rejected', violations: verdict.violations };
