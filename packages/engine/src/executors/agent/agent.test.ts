@@ -31,7 +31,7 @@ const BASE: WorkflowDefinition = {
 /** An AgentHost over one in-memory run, judging proposals with the real validator. */
 class TestHost implements AgentHost {
   definition = BASE;
-  irHash = irHashOf(BASE);
+  irHash: string = irHashOf(BASE);
   readonly proposals: Array<{ author: string; baseIrHash?: string; rationale?: string }> = [];
   private readonly state = initialState('run-1');
 
