@@ -10,9 +10,9 @@ import type {
   RunState,
   Trigger,
 } from '@aob/core';
-import { AobError, decide, fold, initialState, isRunOver, jobTopic } from '@aob/core';
+import { AobError, Topic, decide, fold, initialState, isRunOver, jobTopic } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { ContentStore, EventStore } from '@aob/store';
+import type { ContentStore, EventStore, OutboxMessage, OutboxStore, TimerStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
@@ -32,6 +32,61 @@ export interface OrchestratorDeps {
   abortJobs?: (runId: string, nodeIds: readonly string[]) => void;
   /** Called with every batch of events once it is durable. */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
+  /**
+   * The cluster topology (DESIGN §6): a decision's events commit together with the messages they
+   * imply — its jobs, its events for `aob.workflow.events`, its timers — in one transaction; a
+   * relay (cluster/outbox-relay.ts) publishes them. Without it, the orchestrator publishes jobs
+   * itself after the append and keeps timers in memory (the local topology: recovery re-issues
+   * both from the log).
+   */
+  outbox?: {
+    store: OutboxStore;
+    /** Where timers that come without events (a recovery re-arming them) are recorded. */
+    timers: TimerStore;
+    /** Called after each commit that wrote rows, so the relay publishes at once. */
+    onCommitted?: () => void;
+  };
+}
+
+/**
+ * Splits a decision's commands: jobs and timers travel in the outbox with the events (and every
+ * event is published on `aob.workflow.events`); the rest is carried out here after the commit.
+ */
+function toOutbox(
+  runId: string,
+  events: readonly AnyRunEvent[],
+  commands: readonly Command[],
+): { messages: OutboxMessage[]; local: Command[] } {
+  const messages: OutboxMessage[] = [];
+  const local: Command[] = [];
+  for (const c of commands) {
+    if (c.type === 'dispatch') {
+      messages.push({ topic: jobTopic(c.job.priority), key: runId, value: c.job });
+    } else if (c.type === 'scheduleTimer') {
+      messages.push(timerRow(runId, c.timerId, c.dueAt));
+    } else if (c.type !== 'cancelTimer') {
+      // A cancelled timer's row may still fire: its timerFired changes nothing (the timer is
+      // gone from the state).
+      local.push(c);
+    }
+  }
+  for (const e of events) messages.push({ topic: Topic.events, key: runId, value: e });
+  return { messages, local };
+}
+
+function timerRow(runId: string, timerId: string, dueAt: number): OutboxMessage {
+  const value: TimerOutboxValue = { timerId, runId, dueAt };
+  return { topic: TIMER_OUTBOX_TOPIC, key: runId, value };
+}
+
+/** Outbox rows of this topic are timers to record (TimerStore), not messages to publish. */
+export const TIMER_OUTBOX_TOPIC = 'aob.internal.timers';
+
+/** The value of a TIMER_OUTBOX_TOPIC row. */
+export interface TimerOutboxValue {
+  timerId: string;
+  runId: string;
+  dueAt: number;
 }
 
 interface RunSlot {
@@ -227,9 +282,23 @@ export class Orchestrator {
       // Content first: an event never refers to content the store does not hold.
       for (const b of blobs) slot.values.set(b.ref.$cas, b.value);
       await Promise.all(blobs.map((b) => this.deps.content.put(b.value, b)));
+      let local = commands;
       if (events.length > 0) {
         try {
-          await this.deps.events.append(slot.runId, slot.ir.irHash, before, events);
+          if (this.deps.outbox) {
+            const split = toOutbox(slot.runId, events, commands);
+            await this.deps.outbox.store.appendWithOutbox(
+              slot.runId,
+              slot.ir.irHash,
+              before,
+              events,
+              split.messages,
+            );
+            local = split.local;
+            this.deps.outbox.onCommitted?.();
+          } else {
+            await this.deps.events.append(slot.runId, slot.ir.irHash, before, events);
+          }
         } catch (err) {
           if ((err as AobError).code !== 'SEQ_CONFLICT' || tries >= MAX_CONFLICT_RETRIES) throw err;
           // Another process appended first: refold from the log and decide again.
@@ -238,7 +307,7 @@ export class Orchestrator {
         }
         this.deps.onEvents?.(events);
       }
-      await this.execute(slot, commands);
+      await this.execute(slot, local);
       if (isRunOver(slot.state)) this.slots.delete(slot.runId);
       return;
     }
@@ -252,7 +321,16 @@ export class Orchestrator {
           publishes.push(this.dispatch(c.job));
           break;
         case 'scheduleTimer':
-          this.timers.schedule(c.timerId, c.dueAt, () => this.fire(slot.runId, c.timerId));
+          if (this.deps.outbox) {
+            // No events came with it (a recovery): record it directly; same id, same row.
+            publishes.push(
+              this.deps.outbox.timers.scheduleTimers([
+                { timerId: c.timerId, runId: slot.runId, purpose: 'run', dueAt: c.dueAt },
+              ]),
+            );
+          } else {
+            this.timers.schedule(c.timerId, c.dueAt, () => this.fire(slot.runId, c.timerId));
+          }
           break;
         case 'cancelTimer':
           this.timers.cancel(c.timerId);

@@ -32,13 +32,21 @@ export function triggerOf(r: ResultMessage): Trigger {
 }
 
 /**
- * Consumes `aob.node.results` for the orchestrator. A message is acknowledged only after the
- * decision it caused is durable; if this process dies first, the result is redelivered and,
- * being a duplicate for the same (node, attempt), changes nothing the second time.
+ * What a run command asks for, when it is not a plain trigger: the cluster's command handler
+ * starts runs (see cluster/commands.ts). Returns the triggers to apply, if any.
+ */
+export type CommandHandler = (runId: string, command: unknown) => Promise<Trigger[]>;
+
+/**
+ * Consumes `aob.node.results` (and, given a command handler, `aob.run.commands`: the cluster
+ * topology) for the orchestrator. A message is acknowledged only after the decision it caused is
+ * durable; if this process dies first, it is redelivered and, being a duplicate (the same node
+ * attempt's result, a start of a run that exists), changes nothing the second time.
  */
 export class ResultConsumer {
   private stopping = false;
   private loop: Promise<void> | undefined;
+  private readonly topics: string[];
 
   constructor(
     private readonly bus: Bus,
@@ -46,10 +54,13 @@ export class ResultConsumer {
     private readonly consumer: string,
     private readonly group = 'orchestrators',
     private readonly onError: (err: unknown) => void = () => undefined,
-  ) {}
+    private readonly commands?: CommandHandler,
+  ) {
+    this.topics = commands ? [Topic.results, Topic.commands] : [Topic.results];
+  }
 
   async start(): Promise<void> {
-    await this.bus.ensureGroup(this.group, [Topic.results]);
+    await this.bus.ensureGroup(this.group, this.topics);
     this.loop = this.run();
   }
 
@@ -64,17 +75,25 @@ export class ResultConsumer {
         const batch = await this.bus.read({
           group: this.group,
           consumer: this.consumer,
-          topics: [Topic.results],
+          topics: this.topics,
           count: 512,
           blockMs: 1_000,
         });
         if (batch.length === 0) continue;
-        await Promise.all([...byRun(batch)].map(([runId, msgs]) => this.handle(runId, msgs)));
-        await this.bus.ack(
-          this.group,
-          Topic.results,
-          batch.map((m) => m.id),
+        const done = await Promise.all(
+          [...byRun(batch)].map(async ([runId, msgs]) =>
+            (await this.handle(runId, msgs)) ? msgs : [],
+          ),
         );
+        // A run whose decision failed (the store unreachable, say) keeps its results unacked:
+        // the bus redelivers them, and results already applied change nothing the second time.
+        for (const topic of this.topics) {
+          const ids = done
+            .flat()
+            .filter((m) => m.topic === topic)
+            .map((m) => m.id);
+          if (ids.length > 0) await this.bus.ack(this.group, topic, ids);
+        }
       } catch (err) {
         if (this.stopping) return; // the bus closed under a blocked read
         this.onError(err);
@@ -82,19 +101,31 @@ export class ResultConsumer {
     }
   }
 
-  /** One decision for all of a run's results in this read, in the order they were published. */
-  private async handle(runId: string, msgs: readonly BusMessage[]): Promise<void> {
+  /**
+   * One decision for all of a run's results in this read, in the order they were published.
+   * Whether it became durable.
+   */
+  private async handle(runId: string, msgs: readonly BusMessage[]): Promise<boolean> {
     const values = new Map<string, unknown>();
     const triggers: Trigger[] = [];
-    for (const m of msgs) {
-      const r = m.value as ResultMessage;
-      if (r.kind === 'succeeded' && 'value' in r) values.set(r.output.$cas, r.value);
-      triggers.push(triggerOf(r));
-    }
     try {
+      for (const m of msgs) {
+        if (m.topic === Topic.commands) {
+          // Commands in order with the results around them; a start is carried out at once.
+          triggers.push(...(await this.commands!(runId, m.value)));
+          continue;
+        }
+        const r = m.value as ResultMessage;
+        if (r.kind === 'succeeded' && 'value' in r) values.set(r.output.$cas, r.value);
+        triggers.push(triggerOf(r));
+      }
+      if (triggers.length === 0) return true;
       await this.orchestrator.triggerMany(runId, triggers, values);
+      return true;
     } catch (err) {
       this.onError(err);
+      // A result for a run no store knows can never apply: dropping it loses nothing.
+      return (err as { code?: unknown }).code === 'RUN_NOT_FOUND';
     }
   }
 }
@@ -102,7 +133,7 @@ export class ResultConsumer {
 function byRun(batch: readonly BusMessage[]): Map<string, BusMessage[]> {
   const groups = new Map<string, BusMessage[]>();
   for (const m of batch) {
-    const runId = (m.value as ResultMessage).runId;
+    const runId = (m.value as { runId: string }).runId;
     const group = groups.get(runId);
     if (group) group.push(m);
     else groups.set(runId, [m]);

@@ -1,0 +1,27 @@
+// Run commands on `aob.run.commands` (DESIGN §5): every write to a run — starting it, approving,
+// cancelling, patching, a timer firing — travels keyed by the run id, so it lands on the
+// partition, and the orchestrator, that owns the run.
+import type { Trigger } from '@aob/core';
+
+export type RunCommand =
+  /**
+   * Starts a run on the IR stored under `irHash` (the client put the definition in the content
+   * store and checked the inputs). Delivered twice, it starts the run once.
+   */
+  | {
+      type: 'start';
+      runId: string;
+      irHash: string;
+      inputs: unknown;
+      actor?: string;
+    }
+  /** Any trigger a run reacts to: approve, cancel, proposePatch, reviewPatch, timerFired, … */
+  | { type: 'trigger'; runId: string; trigger: Trigger };
+
+export function isRunCommand(v: unknown): v is RunCommand {
+  if (v === null || typeof v !== 'object') return false;
+  const c = v as { type?: unknown; runId?: unknown; irHash?: unknown; trigger?: unknown };
+  if (typeof c.runId !== 'string') return false;
+  if (c.type === 'start') return typeof c.irHash === 'string';
+  return c.type === 'trigger' && c.trigger !== null && typeof c.trigger === 'object';
+}

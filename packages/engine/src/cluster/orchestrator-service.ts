@@ -1,0 +1,137 @@
+// The orchestrator of the cluster topology (DESIGN §7): consumes results and commands, decides,
+// appends events and outbox rows in one transaction, relays the outbox, fires durable timers.
+// Adapters come in from the composition root (services/orchestrator); nothing here reads the
+// environment.
+import type { IR } from '@aob/core';
+import { AobError, compileCached } from '@aob/core';
+import type { Bus } from '@aob/bus';
+import type { ContentStore, EventStore, OutboxStore, TimerStore } from '@aob/store';
+import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { ResultConsumer } from '../orchestrator/results.js';
+import type { CommandHandler } from '../orchestrator/results.js';
+import { newId } from '../local/ids.js';
+import { isRunCommand } from './commands.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { TimerPoller } from './timer-poller.js';
+
+export interface OrchestratorServiceDeps {
+  events: EventStore & OutboxStore & TimerStore;
+  content: ContentStore;
+  bus: Bus;
+  /** Names this instance: its consumer, its outbox and timer claims. */
+  instance: string;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+  /** Outbox claim lease (a crashed relay's rows are taken again after it). Default 10 s. */
+  relayLeaseMs?: number;
+  /** Outbox sweep period. Default 500 ms. */
+  sweepMs?: number;
+}
+
+export class OrchestratorService {
+  readonly orchestrator: Orchestrator;
+  readonly relay: OutboxRelay;
+  private readonly poller: TimerPoller;
+  private readonly consumer: ResultConsumer;
+  private readonly irs = new Map<string, IR>();
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly deps: OrchestratorServiceDeps) {
+    const now = deps.now ?? Date.now;
+    const onError = deps.onError ?? (() => undefined);
+    this.relay = new OutboxRelay({
+      outbox: deps.events,
+      timers: deps.events,
+      bus: deps.bus,
+      owner: deps.instance,
+      ...(deps.relayLeaseMs !== undefined ? { leaseMs: deps.relayLeaseMs } : {}),
+      ...(deps.sweepMs !== undefined ? { sweepMs: deps.sweepMs } : {}),
+      onError,
+    });
+    this.orchestrator = new Orchestrator({
+      events: deps.events,
+      content: deps.content,
+      bus: deps.bus,
+      now,
+      random: Math.random,
+      newId,
+      loadIr: (h) => this.loadIr(h),
+      resolveWorkflow: async (ref) => {
+        const at = ref.lastIndexOf('@');
+        const [name, version] = at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
+        const rec = await deps.events.getWorkflow(name, version);
+        if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow ${ref}`);
+        return this.loadIr(rec.irHash);
+      },
+      outbox: { store: deps.events, timers: deps.events, onCommitted: () => this.relay.kick() },
+    });
+    this.poller = new TimerPoller({
+      timers: deps.events,
+      bus: deps.bus,
+      owner: deps.instance,
+      now,
+      onError,
+    });
+    this.consumer = new ResultConsumer(
+      deps.bus,
+      this.orchestrator,
+      deps.instance,
+      'orchestrators',
+      onError,
+      this.handleCommand,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.relay.start();
+    this.poller.start();
+    await this.consumer.start();
+    this.started = true;
+  }
+
+  /** Consuming, relaying and polling (for /readyz). */
+  get ready(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  /**
+   * Graceful: stop taking new messages, let the decisions in hand finish, relay what they
+   * committed, stop the timers. Unacked messages are redelivered to another instance.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.consumer.stop();
+    await this.poller.stop();
+    this.relay.kick();
+    await this.relay.stop();
+    this.orchestrator.close();
+  }
+
+  private readonly handleCommand: CommandHandler = async (runId, command) => {
+    if (!isRunCommand(command) || command.runId !== runId) {
+      this.deps.onError?.(
+        new AobError('BAD_COMMAND', `dropped a malformed command for run ${runId}`),
+      );
+      return [];
+    }
+    if (command.type === 'trigger') return [command.trigger];
+    if (await this.deps.events.getRun(runId)) return []; // delivered again: started already
+    const ir = await this.loadIr(command.irHash);
+    await this.orchestrator.start(ir, command.inputs, {
+      runId,
+      ...(command.actor !== undefined ? { actor: command.actor } : {}),
+    });
+    return [];
+  };
+
+  private async loadIr(irHash: string): Promise<IR> {
+    const hit = this.irs.get(irHash);
+    if (hit) return hit;
+    const def = await this.deps.content.get({ $cas: irHash as `sha256:${string}`, size: 0 });
+    const ir = compileCached(def);
+    this.irs.set(irHash, ir);
+    return ir;
+  }
+}

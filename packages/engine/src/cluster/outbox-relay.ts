@@ -1,0 +1,132 @@
+// The outbox relay (DESIGN §6): publishes what decisions committed to the outbox, eagerly after
+// each commit (`kick`) and by a periodic sweep that also picks up rows a crashed relay claimed
+// and never marked (their claim lease runs out). Rows are marked sent only after the bus took
+// them, so a row is never lost; a crash between publish and mark publishes it again, which
+// consumers tolerate (a job runs at most once more; a duplicate result or event changes nothing).
+import type { Bus } from '@aob/bus';
+import type { OutboxRecord, OutboxStore, TimerStore } from '@aob/store';
+import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
+import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
+
+export interface OutboxRelayOptions {
+  outbox: OutboxStore;
+  timers: TimerStore;
+  bus: Bus;
+  /** Names this relay's claims (several relays share one outbox). */
+  owner: string;
+  /** Rows per claim. Default 500. */
+  batch?: number;
+  /** How long a claim lasts before another relay may take the rows. Default 10 s. */
+  leaseMs?: number;
+  /** The sweep period. Default 500 ms. */
+  sweepMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface RelayStats {
+  published: number;
+  timers: number;
+  passes: number;
+}
+
+export class OutboxRelay {
+  private readonly stats: RelayStats = { published: 0, timers: 0, passes: 0 };
+  private running: Promise<void> | undefined;
+  private again = false;
+  private sweep: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: OutboxRelayOptions) {}
+
+  start(): void {
+    this.sweep = setInterval(() => this.kick(), this.opts.sweepMs ?? 500);
+    this.sweep.unref();
+    this.kick();
+  }
+
+  /** Publishes what is committed now (coalesced: one pass runs at a time, then once more). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves when the relay is idle (tests; graceful shutdown drains before it stops). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweep) clearInterval(this.sweep);
+    await this.idle();
+  }
+
+  get counters(): Readonly<RelayStats> {
+    return this.stats;
+  }
+
+  private async drain(): Promise<void> {
+    const limit = this.opts.batch ?? 500;
+    try {
+      for (;;) {
+        const rows = await this.opts.outbox.claimOutbox(limit, {
+          owner: this.opts.owner,
+          leaseMs: this.opts.leaseMs ?? 10_000,
+        });
+        this.stats.passes++;
+        if (rows.length === 0) return;
+        await this.deliver(rows);
+        await this.opts.outbox.markSent(rows.map((r) => r.id));
+        if (rows.length < limit || this.stopped) return;
+      }
+    } catch (err) {
+      // The rows stay claimed until their lease ends; the sweep takes them again then.
+      this.opts.onError?.(err);
+    }
+  }
+
+  private async deliver(rows: readonly OutboxRecord[]): Promise<void> {
+    const timers = rows.filter((r) => r.topic === TIMER_OUTBOX_TOPIC);
+    const messages = rows.filter((r) => r.topic !== TIMER_OUTBOX_TOPIC);
+    if (timers.length > 0) {
+      await this.opts.timers.scheduleTimers(
+        timers.map((r) => {
+          const t = r.value as TimerOutboxValue;
+          return { timerId: t.timerId, runId: t.runId, purpose: 'run', dueAt: t.dueAt };
+        }),
+      );
+      this.stats.timers += timers.length;
+    }
+    // Runs go out concurrently; one run's rows one after another, in commit order (the bus keeps
+    // order per key only for messages sent in sequence).
+    const byKey = new Map<string, OutboxRecord[]>();
+    for (const r of messages) {
+      const list = byKey.get(r.key);
+      if (list) list.push(r);
+      else byKey.set(r.key, [r]);
+    }
+    await Promise.all(
+      [...byKey.values()].map(async (list) => {
+        for (const r of list) {
+          await this.opts.bus.publish(
+            r.topic,
+            r.key,
+            r.value,
+            Object.keys(r.headers).length > 0 ? r.headers : undefined,
+          );
+        }
+      }),
+    );
+    this.stats.published += messages.length;
+  }
+}
