@@ -22,6 +22,7 @@ export default tseslint.config(
       parserOptions: {
         project: [
           './packages/*/tsconfig.check.json',
+          './services/*/tsconfig.check.json',
           './cli/tsconfig.check.json',
           './tsconfig.tools.json',
         ],

@@ -8,6 +8,8 @@ const alias = {
   '@aob/bus': src('./packages/bus/src/index.ts'),
   '@aob/store': src('./packages/store/src/index.ts'),
   '@aob/engine': src('./packages/engine/src/index.ts'),
+  '@aob/service-orchestrator': src('./services/orchestrator/src/index.ts'),
+  '@aob/service-runner': src('./services/runner/src/index.ts'),
 };
 
 export default defineConfig({

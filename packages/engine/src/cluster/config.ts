@@ -1,0 +1,168 @@
+// The services' configuration, from the environment only (DESIGN §7; the contract the compose
+// file and the Kubernetes manifests are checked against: deploy/README.md). Every problem is named
+// at once; nothing starts on a bad configuration.
+import type { Problem } from '@aob/core';
+import { AobError } from '@aob/core';
+import type { LlmOptions } from '../executors/types.js';
+
+export const SERVICE_NAMES = ['orchestrator', 'runner'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ServiceConfig {
+  services: ServiceName[];
+  httpPort: number;
+  /** Names this process in consumer groups and claims: AOB_INSTANCE, else host:pid. */
+  instance: string;
+  databaseUrl?: string;
+  bus:
+    | { kind: 'kafka'; brokers: string[]; prefix: string }
+    | { kind: 'redis'; url: string; prefix: string };
+  s3?: {
+    endpoint?: string;
+    bucket: string;
+    region: string;
+    prefix?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  redisUrl?: string;
+  llm?: LlmOptions;
+  runnerConcurrency: number;
+  handlersFile?: string;
+  allowPrivateNetwork: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const problem = (name: string, message: string): Problem => ({
+  code: 'BAD_CONFIG',
+  path: `/env/${name}`,
+  message: `${name} ${message}`,
+});
+
+/**
+ * Reads the configuration of `services` (or AOB_SERVICES) from `env`. Throws 'BAD_CONFIG' with
+ * every problem when something is missing or malformed.
+ */
+export function serviceConfig(
+  env: Env,
+  services?: readonly string[],
+  instance?: string,
+): ServiceConfig {
+  const problems: Problem[] = [];
+  const names = (services ?? (env.AOB_SERVICES ?? '').split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = names.filter((n) => !(SERVICE_NAMES as readonly string[]).includes(n));
+  if (names.length === 0) {
+    problems.push(
+      problem('AOB_SERVICES', `names no service (one or more of ${SERVICE_NAMES.join(', ')})`),
+    );
+  }
+  if (unknown.length > 0) {
+    problems.push(
+      problem(
+        'AOB_SERVICES',
+        `names unknown service(s) ${unknown.join(', ')} (known: ${SERVICE_NAMES.join(', ')}; api, hitl, validator and fanout come with the control plane)`,
+      ),
+    );
+  }
+  const wanted = [...new Set(names)].filter((n): n is ServiceName =>
+    (SERVICE_NAMES as readonly string[]).includes(n),
+  );
+
+  const httpPort = integer(env, 'AOB_HTTP_PORT', 8080, 0, 65_535, problems);
+  const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
+
+  const busKind = env.AOB_BUS ?? 'kafka';
+  let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '' };
+  if (busKind === 'kafka') {
+    const brokers = (env.AOB_KAFKA_BROKERS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
+    if (brokers.length === 0)
+      problems.push(problem('AOB_KAFKA_BROKERS', 'is required with AOB_BUS=kafka (host:port,…)'));
+    bus = { kind: 'kafka', brokers, prefix: env.AOB_KAFKA_PREFIX ?? '' };
+  } else if (busKind === 'redis') {
+    const url = env.AOB_REDIS_URL;
+    if (!url) problems.push(problem('AOB_REDIS_URL', 'is required with AOB_BUS=redis'));
+    bus = { kind: 'redis', url: url ?? '', prefix: env.AOB_REDIS_PREFIX ?? 'aob:' };
+  } else {
+    problems.push(problem('AOB_BUS', `must be kafka or redis, not "${busKind}"`));
+  }
+
+  if (wanted.includes('orchestrator') && !env.AOB_DATABASE_URL) {
+    problems.push(problem('AOB_DATABASE_URL', 'is required by the orchestrator (postgres://…)'));
+  }
+  let s3: ServiceConfig['s3'];
+  if (!env.AOB_S3_BUCKET) {
+    if (wanted.length > 0)
+      problems.push(problem('AOB_S3_BUCKET', 'is required (the content store)'));
+  } else {
+    const id = env.AWS_ACCESS_KEY_ID;
+    const secret = env.AWS_SECRET_ACCESS_KEY;
+    if (Boolean(id) !== Boolean(secret)) {
+      problems.push(problem('AWS_SECRET_ACCESS_KEY', 'and AWS_ACCESS_KEY_ID must be set together'));
+    }
+    s3 = {
+      bucket: env.AOB_S3_BUCKET,
+      region: env.AOB_S3_REGION || 'us-east-1',
+      ...(env.AOB_S3_ENDPOINT ? { endpoint: env.AOB_S3_ENDPOINT } : {}),
+      ...(env.AOB_S3_PREFIX ? { prefix: env.AOB_S3_PREFIX } : {}),
+      ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret } } : {}),
+    };
+  }
+  let llm: LlmOptions | undefined;
+  if (env.AOB_LLM_BASE_URL) {
+    llm = {
+      baseUrl: env.AOB_LLM_BASE_URL,
+      ...(env.AOB_LLM_API_KEY ? { apiKey: env.AOB_LLM_API_KEY } : {}),
+    };
+  }
+  const logLevel = env.AOB_LOG_LEVEL ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push(
+      problem('AOB_LOG_LEVEL', `must be debug, info, warn or error, not "${logLevel}"`),
+    );
+  }
+  if (problems.length > 0) {
+    throw new AobError(
+      'BAD_CONFIG',
+      `bad service configuration: ${problems.map((p) => p.message).join('; ')}`,
+      { details: { problems } },
+    );
+  }
+  return {
+    services: wanted,
+    httpPort,
+    instance: instance ?? env.AOB_INSTANCE ?? `${env.HOSTNAME ?? 'aob'}-${process.pid}`,
+    ...(env.AOB_DATABASE_URL ? { databaseUrl: env.AOB_DATABASE_URL } : {}),
+    bus,
+    ...(s3 ? { s3 } : {}),
+    ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
+    ...(llm ? { llm } : {}),
+    runnerConcurrency,
+    ...(env.AOB_HANDLERS ? { handlersFile: env.AOB_HANDLERS } : {}),
+    allowPrivateNetwork: env.AOB_ALLOW_PRIVATE_NETWORK === 'true',
+    logLevel: logLevel as ServiceConfig['logLevel'],
+  };
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: Problem[],
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(problem(name, `must be an integer from ${min} to ${max}, not "${raw}"`));
+    return fallback;
+  }
+  return n;
+}

@@ -1,0 +1,33 @@
+// The runner's composition root: consumes node jobs by priority, executes them with the shared
+// executors, writes outputs to the content store, publishes results (DESIGN §7). Stateless:
+// scale it out; a runner that dies leaves its jobs unacknowledged, and they are redelivered.
+import { resolve } from 'node:path';
+import type { Adapters, Component, ServiceConfig, TaskHandler } from '@aob/engine';
+import { Runner, loadHandlers } from '@aob/engine';
+
+export async function startRunner(config: ServiceConfig, adapters: Adapters): Promise<Component> {
+  const handlers: Record<string, TaskHandler> = config.handlersFile
+    ? await loadHandlers(resolve(config.handlersFile))
+    : {};
+  const runner = new Runner({
+    bus: adapters.bus,
+    content: adapters.content,
+    options: {
+      handlers,
+      allowPrivateNetwork: config.allowPrivateNetwork,
+      ...(config.llm ? { llm: config.llm } : {}),
+    },
+    concurrency: config.runnerConcurrency,
+    consumer: config.instance,
+  });
+  await runner.start();
+  let stopping = false;
+  return {
+    name: 'runner',
+    ready: () => !stopping,
+    stop: async () => {
+      stopping = true;
+      await runner.stop();
+    },
+  };
+}
