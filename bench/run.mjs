@@ -62,6 +62,18 @@ const BENCHMARKS = [
     figure: (r) => r.medianTransitionsPerSec,
     extra: (r) => `${fmtInt(r.medianEventsPerSec)} events/s; ${fmt(r.medianRoundMs, 0)} ms/round`,
   },
+  {
+    id: 'cluster',
+    row: 4,
+    workload: 'cluster topology on one machine: PG + Kafka + S3 + orchestrator + runner',
+    script: 'cluster.mjs',
+    args: opts.quick ? ['--runs', '300', '--rounds', '2', '--chain-runs', '10'] : [],
+    metric: 'transitions/s',
+    unit: '/s',
+    figure: (r) => r.medianTransitionsPerSec,
+    extra: (r) =>
+      `hop p50 ${fmt(r.hop.p50, 1)} p99 ${fmt(r.hop.p99, 1)} ms (targets 5 / 25); run p50 ${fmt(r.runLatency.p50, 0)} ms`,
+  },
 ];
 
 const selected = opts.only

@@ -2,7 +2,7 @@
 // appends events and outbox rows in one transaction, relays the outbox, fires durable timers.
 // Adapters come in from the composition root (services/orchestrator); nothing here reads the
 // environment.
-import type { IR } from '@aob/core';
+import type { AnyRunEvent, IR } from '@aob/core';
 import { AobError, compileCached } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore, OutboxStore, TimerStore } from '@aob/store';
@@ -26,6 +26,8 @@ export interface OrchestratorServiceDeps {
   relayLeaseMs?: number;
   /** Outbox sweep period. Default 500 ms. */
   sweepMs?: number;
+  /** Called with every batch of events once it is committed (benchmarks, in-process watchers). */
+  onEvents?: (events: readonly AnyRunEvent[]) => void;
 }
 
 export class OrchestratorService {
@@ -65,6 +67,7 @@ export class OrchestratorService {
         return this.loadIr(rec.irHash);
       },
       outbox: { store: deps.events, timers: deps.events, onCommitted: () => this.relay.kick() },
+      ...(deps.onEvents ? { onEvents: deps.onEvents } : {}),
     });
     this.poller = new TimerPoller({
       timers: deps.events,
