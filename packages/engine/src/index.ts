@@ -4,8 +4,16 @@ export { LocalEngine } from './local/local-engine.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
 export type { OrchestratorDeps, StartRunOptions } from './orchestrator/orchestrator.js';
 export { ResultConsumer, triggerOf } from './orchestrator/results.js';
-export { Runner, JOB_TOPICS } from './runner/runner.js';
+export { Runner, JOB_TOPICS, DEFAULT_HEARTBEAT_MS } from './runner/runner.js';
 export type { RunnerDeps, ResultMessage } from './runner/runner.js';
+export {
+  memoKey,
+  MemoryResultMemo,
+  RedisResultMemo,
+  DEFAULT_MEMO_PREFIX,
+  DEFAULT_MEMO_TTL_MS,
+} from './runner/memo.js';
+export type { ResultMemo, RedisMemoClient, RedisResultMemoOptions } from './runner/memo.js';
 export { TimerWheel } from './orchestrator/timers.js';
 export { runView, approvalsOf } from './local/views.js';
 export type { PatchView, GraphDiff } from './local/patches.js';

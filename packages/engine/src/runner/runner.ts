@@ -1,10 +1,12 @@
-import type { NodeJob, NodeResult } from '@aob/core';
+import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
 import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { ContentStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
 import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
+import type { ResultMemo } from './memo.js';
+import { memoKey } from './memo.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -19,7 +21,37 @@ export interface RunnerDeps {
    * display only: nothing passed here is persisted or published as a result.
    */
   onDelta?: (job: NodeJob, delta: string) => void;
+  /**
+   * How often, while a job runs, the runner tells the bus it is still working on it
+   * (`bus.extend`), so a long job is not redelivered to another runner while this one is alive.
+   * Only buses that implement `extend` are told. 0 turns heartbeats off. Default: a third of the
+   * bus's redelivery idle time when the bus exposes it as a numeric `redeliverAfterMs`
+   * property, else DEFAULT_HEARTBEAT_MS (10 s, a third of the buses' default 30 s). Keep it well
+   * below the bus's `redeliverAfterMs`.
+   */
+  heartbeatMs?: number;
+  /**
+   * Memoises the results of jobs of these types (DESIGN §6): a job whose memo key
+   * (`memoKey`: type, config, input) has an entry whose content is still in the content store
+   * succeeds with that output without executing. Only for types whose output is a function of
+   * their config and input. Failures are never memoised.
+   */
+  memo?: { store: ResultMemo; types: readonly NodeType[] };
+  /**
+   * Told about failures that do not fail a job: a heartbeat that did not reach the bus, a memo
+   * lookup or write that failed. Default: a process warning.
+   */
+  onError?: (
+    err: unknown,
+    context: { job: NodeJob; what: 'heartbeat' | 'memo-get' | 'memo-set' },
+  ) => void;
 }
+
+/** The heartbeat interval when neither `heartbeatMs` nor the bus's redelivery time is known. */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** The fields every result of one attempt shares. */
+type ResultBase = { runId: string; nodeId: string; attempt: number; iteration?: number };
 
 /** Results carry the output value inline below this size, so the orchestrator need not read it back. */
 const INLINE_VALUE_LIMIT = 64 * 1024;
@@ -36,6 +68,7 @@ export type ResultMessage = NodeResult & { value?: unknown };
  */
 export class Runner {
   private readonly group: string;
+  private readonly heartbeatMs: number;
   private readonly inflight = new Map<string, AbortController>();
   private active = 0;
   private stopping = false;
@@ -44,6 +77,7 @@ export class Runner {
 
   constructor(private readonly deps: RunnerDeps) {
     this.group = deps.group ?? 'runners';
+    this.heartbeatMs = heartbeatIntervalOf(deps);
   }
 
   async start(): Promise<void> {
@@ -111,52 +145,127 @@ export class Runner {
     const key = `${job.runId}\u0000${job.nodeId}${job.iteration === undefined ? '' : `\u0000${job.iteration}`}`;
     const ctl = new AbortController();
     this.inflight.set(key, ctl);
-    const base = {
+    const base: ResultBase = {
       runId: job.runId,
       nodeId: job.nodeId,
       attempt: job.attempt,
       ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
     };
+    const stopHeartbeat = this.heartbeat(msg, job);
     try {
       await this.publish(job.runId, { ...base, kind: 'started' });
-      let result: ResultMessage;
-      try {
-        const output = await runExecutor(
-          job,
-          {
-            runId: job.runId,
-            nodeId: job.nodeId,
-            attempt: job.attempt,
-            ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
-            idempotencyKey: job.idempotencyKey,
-            signal: ctl.signal,
-            log: this.logger(job),
-            options: this.deps.options,
-            content: this.deps.content,
-            ...(this.deps.onDelta
-              ? { stream: (delta: string) => this.deps.onDelta!(job, delta) }
-              : {}),
-          },
-          executorFor(job.type),
-          ctl,
-        );
-        const content = nativeContentOf(output);
-        const { ref, bytes } = content;
-        await this.deps.content.put(output, content);
-        result = {
-          ...base,
-          kind: 'succeeded',
-          output: ref,
-          ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}),
-        };
-      } catch (err) {
-        result = { ...base, kind: 'failed', error: toErrorData(err) };
-      }
+      const memo = this.memoOf(job);
+      const hit = memo ? await this.memoLookup(job, memo) : undefined;
+      const result: ResultMessage = hit
+        ? { ...base, kind: 'succeeded', output: hit }
+        : await this.execute(job, ctl, base, memo);
       if (ctl.signal.aborted && this.stopping) return; // leave unacked: redelivered after restart
       await this.publish(job.runId, result);
       await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
     } finally {
+      stopHeartbeat();
       this.inflight.delete(key);
+    }
+  }
+
+  /** Runs the executor and stores (and memoises) the output; a thrown error is a failed result. */
+  private async execute(
+    job: NodeJob,
+    ctl: AbortController,
+    base: ResultBase,
+    memo: { store: ResultMemo; key: string } | undefined,
+  ): Promise<ResultMessage> {
+    try {
+      const output = await runExecutor(
+        job,
+        {
+          runId: job.runId,
+          nodeId: job.nodeId,
+          attempt: job.attempt,
+          ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
+          idempotencyKey: job.idempotencyKey,
+          signal: ctl.signal,
+          log: this.logger(job),
+          options: this.deps.options,
+          content: this.deps.content,
+          ...(this.deps.onDelta
+            ? { stream: (delta: string) => this.deps.onDelta!(job, delta) }
+            : {}),
+        },
+        executorFor(job.type),
+        ctl,
+      );
+      const content = nativeContentOf(output);
+      const { ref, bytes } = content;
+      await this.deps.content.put(output, content);
+      if (memo) await this.memoStore(job, memo, ref);
+      return {
+        ...base,
+        kind: 'succeeded',
+        output: ref,
+        ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}),
+      };
+    } catch (err) {
+      return { ...base, kind: 'failed', error: toErrorData(err) };
+    }
+  }
+
+  /** Starts extending the job's message every `heartbeatMs`; returns the stop function. */
+  private heartbeat(msg: BusMessage, job: NodeJob): () => void {
+    const bus = this.deps.bus;
+    if (this.heartbeatMs <= 0 || !bus.extend) return () => undefined;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return; // a slow bus: never pile up extends
+      busy = true;
+      bus.extend!(this.group, this.deps.consumer, msg.topic, [msg.id])
+        .catch((err: unknown) => this.reportError(err, job, 'heartbeat'))
+        .finally(() => (busy = false));
+    }, this.heartbeatMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  /** The memo key of the job if its type is memoised. */
+  private memoOf(job: NodeJob): { store: ResultMemo; key: string } | undefined {
+    const memo = this.deps.memo;
+    if (!memo || !memo.types.includes(job.type)) return undefined;
+    return { store: memo.store, key: memoKey(job) };
+  }
+
+  /** A memoised output still in the content store; anything else (absent, gone, error) is a miss. */
+  private async memoLookup(
+    job: NodeJob,
+    memo: { store: ResultMemo; key: string },
+  ): Promise<CasRef | undefined> {
+    try {
+      const ref = await memo.store.get(memo.key);
+      if (ref && (await this.deps.content.has(ref))) return ref;
+    } catch (err) {
+      this.reportError(err, job, 'memo-get');
+    }
+    return undefined;
+  }
+
+  private async memoStore(
+    job: NodeJob,
+    memo: { store: ResultMemo; key: string },
+    ref: CasRef,
+  ): Promise<void> {
+    try {
+      await memo.store.set(memo.key, ref);
+    } catch (err) {
+      this.reportError(err, job, 'memo-set');
+    }
+  }
+
+  private reportError(err: unknown, job: NodeJob, what: 'heartbeat' | 'memo-get' | 'memo-set') {
+    try {
+      if (this.deps.onError) this.deps.onError(err, { job, what });
+      else
+        process.emitWarning(`aob runner: ${what} for ${job.runId}/${job.nodeId}: ${String(err)}`);
+    } catch {
+      // a throwing reporter must not fail the job either
     }
   }
 
@@ -177,4 +286,19 @@ export class Runner {
     };
     return { info: log('info'), warn: log('warn'), error: log('error') };
   }
+}
+
+function heartbeatIntervalOf(deps: RunnerDeps): number {
+  if (deps.heartbeatMs !== undefined) {
+    if (!Number.isFinite(deps.heartbeatMs) || deps.heartbeatMs < 0) {
+      throw new RangeError(`Runner: heartbeatMs must be >= 0, got ${deps.heartbeatMs}`);
+    }
+    return deps.heartbeatMs;
+  }
+  // The adapters keep their redelivery time as `redeliverAfterMs`; read it when it is there.
+  const idle = (deps.bus as { redeliverAfterMs?: unknown }).redeliverAfterMs;
+  if (typeof idle === 'number' && Number.isFinite(idle) && idle > 0) {
+    return Math.max(1, Math.floor(idle / 3));
+  }
+  return DEFAULT_HEARTBEAT_MS;
 }
