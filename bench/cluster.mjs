@@ -111,6 +111,7 @@ try {
     medianTransitionsPerSec: median(throughput.rounds.map((r) => r.transitionsPerSec)),
     spread: spread(throughput.rounds.map((r) => r.transitionsPerSec)),
     hop: hops.hop,
+    succeededToStarted: hops.succeededToStarted,
     runLatency: hops.runLatency,
     relay: service.relay.counters,
     target: { metric: 'medianTransitionsPerSec', op: '>=', value: TARGET.transitionsPerSec },
@@ -120,6 +121,7 @@ try {
     `cluster topology (PostgreSQL + Kafka ${opts.partitions} partitions + S3 + orchestrator + runner, one machine)`,
     `  ${opts.runs} concurrent 3-node runs: ${fmtInt(result.medianTransitionsPerSec)} transitions/s median of ${throughput.rounds.length} (spread ${fmt(result.spread * 100, 0)} %), target ≥ ${fmtInt(TARGET.transitionsPerSec)}`,
     `  10-node chain hop: p50 ${fmt(hops.hop.p50)} ms, p90 ${fmt(hops.hop.p90)} ms, p99 ${fmt(hops.hop.p99)} ms (targets p50 ≤ ${TARGET.hopP50}, p99 ≤ ${TARGET.hopP99})`,
+    `  hop split at NodeStarted: succeeded(i) → started(i+1) p50 ${fmt(hops.succeededToStarted.p50)} ms, the rest p50 ${fmt(hops.hop.p50 - hops.succeededToStarted.p50)} ms`,
     `  run latency p50 ${fmt(hops.runLatency.p50, 1)} ms; outbox rows relayed ${fmtInt(result.relay.published)}`,
   ]);
 } finally {
@@ -166,15 +168,18 @@ async function measureThroughput() {
 async function measureHops() {
   const definition = chain(10);
   const hops = [];
+  const toStarted = [];
   const runs = [];
   for (let i = 0; i < opts.chainRuns + 5; i++) {
     const succeeded = [];
+    const started = [];
     let done;
     const finished = new Promise((resolve) => (done = resolve));
     onEvents = (events) => {
       const now = performance.now();
       for (const e of events) {
         if (e.type === 'NodeSucceeded') succeeded.push(now);
+        else if (e.type === 'NodeStarted') started.push(now);
         else if (e.type === 'RunCompleted') done(now);
       }
     };
@@ -182,10 +187,17 @@ async function measureHops() {
     await client.start(definition, {});
     const end = await finished;
     if (i < 5) continue; // warm-up
-    for (let k = 1; k < succeeded.length; k++) hops.push(succeeded[k] - succeeded[k - 1]);
+    for (let k = 1; k < succeeded.length; k++) {
+      hops.push(succeeded[k] - succeeded[k - 1]);
+      toStarted.push(started[k] - succeeded[k - 1]);
+    }
     runs.push(end - start);
   }
-  return { hop: summarise(hops), runLatency: summarise(runs) };
+  return {
+    hop: summarise(hops),
+    succeededToStarted: summarise(toStarted),
+    runLatency: summarise(runs),
+  };
 }
 
 async function admin(sql) {
