@@ -2,14 +2,22 @@
 // executors, writes outputs to the content store, publishes results (DESIGN §7). Stateless:
 // scale it out; a runner that dies leaves its jobs unacknowledged, and they are redelivered.
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Adapters, Component, ServiceConfig, TaskHandler } from '@aob/engine';
-import { Runner, loadHandlers } from '@aob/engine';
+import { RedisResultMemo, Runner, loadHandlers } from '@aob/engine';
 
 export async function startRunner(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const handlers: Record<string, TaskHandler> = config.handlersFile
     ? await loadHandlers(resolve(config.handlersFile))
     : {};
+  // Memoised results (DESIGN §6): Redis holds `hash(node definition, input) -> $cas` and nothing
+  // that cannot be rebuilt; a miss or an unreachable Redis only means the node runs.
+  const redis =
+    config.memoTypes.length > 0 && config.redisUrl
+      ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+      : undefined;
   const runner = new Runner({
+    ...(redis ? { memo: { store: new RedisResultMemo(redis), types: config.memoTypes } } : {}),
     bus: adapters.bus,
     content: adapters.content,
     options: {
@@ -28,6 +36,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     stop: async () => {
       stopping = true;
       await runner.stop();
+      redis?.disconnect();
     },
   };
 }

@@ -2,7 +2,7 @@
 // file and the Kubernetes manifests are checked against: deploy/README.md). Every problem is named
 // at once; nothing starts on a bad configuration.
 import type { Problem } from '@aob/core';
-import { AobError } from '@aob/core';
+import { AobError, NodeType } from '@aob/core';
 import type { LlmOptions } from '../executors/types.js';
 
 export const SERVICE_NAMES = ['orchestrator', 'runner'] as const;
@@ -27,6 +27,8 @@ export interface ServiceConfig {
   redisUrl?: string;
   llm?: LlmOptions;
   runnerConcurrency: number;
+  /** Node types whose results the runner memoises in Redis (AOB_MEMO_TYPES; needs AOB_REDIS_URL). */
+  memoTypes: NodeType[];
   handlersFile?: string;
   allowPrivateNetwork: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -120,6 +122,18 @@ export function serviceConfig(
       ...(env.AOB_LLM_API_KEY ? { apiKey: env.AOB_LLM_API_KEY } : {}),
     };
   }
+  // Only types whose output follows from their definition and input: never llm, agent or task.
+  const memoTypes = (env.AOB_MEMO_TYPES ?? (env.AOB_REDIS_URL ? 'transform,join' : ''))
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const badMemo = memoTypes.filter((t) => !(Object.values(NodeType) as string[]).includes(t));
+  if (badMemo.length > 0) {
+    problems.push(problem('AOB_MEMO_TYPES', `names unknown node type(s) ${badMemo.join(', ')}`));
+  }
+  if (memoTypes.length > 0 && !env.AOB_REDIS_URL) {
+    problems.push(problem('AOB_REDIS_URL', 'is required when AOB_MEMO_TYPES names node types'));
+  }
   const logLevel = env.AOB_LOG_LEVEL ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     problems.push(
@@ -143,6 +157,7 @@ export function serviceConfig(
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
     ...(llm ? { llm } : {}),
     runnerConcurrency,
+    memoTypes: memoTypes as NodeType[],
     ...(env.AOB_HANDLERS ? { handlersFile: env.AOB_HANDLERS } : {}),
     allowPrivateNetwork: env.AOB_ALLOW_PRIVATE_NETWORK === 'true',
     logLevel: logLevel as ServiceConfig['logLevel'],
