@@ -1,11 +1,36 @@
+// `aob patch approve` and `aob patch reject`: one command in two decisions.
 import { Args, Flags } from '@oclif/core';
+import { AobCommand } from './base.js';
+import { ExitCode } from './exit-codes.js';
+import { out, outJson } from './output.js';
+import { formatPatch } from './patches.js';
 
-/** The arguments and flags `aob patch approve` and `aob patch reject` share. */
-export const reviewArgs = {
-  patchId: Args.string({ description: 'The held patch.', required: true }),
-};
+export abstract class ReviewPatchCommand extends AobCommand<typeof ReviewPatchCommand> {
+  static override args = {
+    patchId: Args.string({ description: 'The held patch.', required: true }),
+  };
 
-export const reviewFlags = {
-  reason: Flags.string({ description: 'Why; recorded with the decision.' }),
-  by: Flags.string({ description: 'Who decides (default: $USER).' }),
-};
+  static override flags = {
+    reason: Flags.string({ description: 'Why; recorded with the decision.' }),
+    by: Flags.string({ description: 'Who decides (default: $USER).' }),
+  };
+
+  protected abstract readonly decision: 'approved' | 'rejected';
+
+  protected async perform(): Promise<number> {
+    const engine = await this.engine();
+    const patch = await engine.reviewPatch(
+      this.args.patchId,
+      this.decision,
+      this.flags.by ?? this.defaultActor(),
+      this.flags.reason,
+    );
+    const shown = patch.status === 'applied' ? await engine.patch(patch.patchId) : { patch };
+    if (this.jsonMode)
+      await outJson({ ...shown.patch, ...(shown.diff ? { diff: shown.diff } : {}) });
+    else await out(formatPatch(shown.patch, shown.diff));
+    // Approving ends applied unless the patch no longer passes; rejecting always ends rejected.
+    const wanted = this.decision === 'approved' ? 'applied' : 'rejected';
+    return patch.status === wanted ? ExitCode.Ok : ExitCode.Failed;
+  }
+}
