@@ -107,25 +107,18 @@ export class OutboxRelay {
       );
       this.stats.timers += timers.length;
     }
-    // Runs go out concurrently; one run's rows one after another, in commit order (the bus keeps
-    // order per key only for messages sent in sequence).
-    const byKey = new Map<string, OutboxRecord[]>();
-    for (const r of messages) {
-      const list = byKey.get(r.key);
-      if (list) list.push(r);
-      else byKey.set(r.key, [r]);
-    }
+    // All at once, in commit order: every adapter sends publishes in call order (Kafka batches
+    // them into one produce request per round, ioredis pipelines them on one connection), which
+    // keeps the order per run without waiting for each message before the next.
     await Promise.all(
-      [...byKey.values()].map(async (list) => {
-        for (const r of list) {
-          await this.opts.bus.publish(
-            r.topic,
-            r.key,
-            r.value,
-            Object.keys(r.headers).length > 0 ? r.headers : undefined,
-          );
-        }
-      }),
+      messages.map((r) =>
+        this.opts.bus.publish(
+          r.topic,
+          r.key,
+          r.value,
+          Object.keys(r.headers).length > 0 ? r.headers : undefined,
+        ),
+      ),
     );
     this.stats.published += messages.length;
   }
