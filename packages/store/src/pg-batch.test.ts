@@ -9,7 +9,9 @@ import { prepareAppend } from './run-log.js';
 function queued(runId: string, expectedSeq: number, events: AnyNewEvent[]): QueuedAppend {
   return {
     ...prepareAppend(runId, `ir-${runId}`, expectedSeq, events),
-    outbox: [{ topic: 't', key: runId, payload: '{}', headers: '{}' }],
+    outbox: [
+      { topic: 't', key: runId, payload: '{}', headers: '{}', claimedBy: null, leaseMs: null },
+    ],
     resolve: () => undefined,
     reject: () => undefined,
   };
@@ -55,7 +57,7 @@ describe('planBatch', () => {
       [null],
     ]);
     const cols = writeColumns(batch, plan);
-    expect(cols).toHaveLength(17);
+    expect(cols).toHaveLength(19);
     // Summaries advanced: only the run that existed (status kept: NodeLog changes none).
     expect(cols.slice(0, 5)).toEqual([['old'], [5], [20], ['ir-old'], ['waiting']]);
     // Events of the accepted appends, with their seqs.
@@ -63,6 +65,9 @@ describe('planBatch', () => {
     expect(cols[6]).toEqual([1, 2, 3, 5]);
     // One outbox row per accepted append that carries one (the seq check carries one too).
     expect(cols[14]).toEqual(['new', 'new', 'old', 'old']);
+    // Unclaimed rows: no claim token, no lease.
+    expect(cols[17]).toEqual([null, null, null, null]);
+    expect(cols[18]).toEqual([null, null, null, null]);
   });
 
   it('drops everything written to runs another writer created first', () => {

@@ -16,6 +16,9 @@ export interface QueuedOutbox {
   key: string;
   payload: string;
   headers: string;
+  /** Committed already claimed (see OutboxStore.appendWithOutbox's `claim`), or null. */
+  claimedBy: string | null;
+  leaseMs: number | null;
 }
 
 /** An append waiting for the next group commit, with the outbox rows it commits with. */
@@ -125,7 +128,7 @@ export function createColumns(plan: BatchPlan): unknown[] {
   return cols;
 }
 
-/** The writes of the accepted appends as the 17 column arrays of `writeBatch`. */
+/** The writes of the accepted appends as the 19 column arrays of `writeBatch`. */
 export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): unknown[] {
   const runs: unknown[][] = [[], [], [], [], []];
   for (const [runId, st] of plan.states) {
@@ -135,7 +138,7 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
     );
   }
   const events: unknown[][] = [[], [], [], [], [], [], [], []];
-  const outbox: unknown[][] = [[], [], [], []];
+  const outbox: unknown[][] = [[], [], [], [], [], []];
   batch.forEach((a, i) => {
     if (plan.outcomes[i] !== undefined) return;
     a.events.forEach((e, j) => {
@@ -152,7 +155,9 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
       row.forEach((v, c) => (events[c] as unknown[]).push(v));
     });
     for (const m of a.outbox) {
-      [m.topic, m.key, m.payload, m.headers].forEach((v, c) => (outbox[c] as unknown[]).push(v));
+      [m.topic, m.key, m.payload, m.headers, m.claimedBy, m.leaseMs].forEach((v, c) =>
+        (outbox[c] as unknown[]).push(v),
+      );
     }
   });
   return [...runs, ...events, ...outbox];

@@ -69,6 +69,12 @@ export interface OutboxStore {
     expectedSeq: number,
     events: readonly AnyNewEvent[],
     outbox: readonly OutboxMessage[],
+    /**
+     * Commits the rows already claimed under `token` for `leaseMs`: the writer publishes them
+     * itself right after the commit and marks them with `markSentByClaim(token)`; if it dies
+     * first, the rows are claimable again when the lease ends (the sweep publishes them).
+     */
+    claim?: { token: string; leaseMs: number },
   ): Promise<AnyRunEvent[]>;
   /**
    * Claims up to `limit` unsent rows, oldest first, for `owner` until `leaseMs` (default 30 s)
@@ -78,6 +84,8 @@ export interface OutboxStore {
   claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published; they are never claimed again. */
   markSent(ids: readonly number[]): Promise<void>;
+  /** Marks the unsent rows committed under a claim token as published. */
+  markSentByClaim(token: string): Promise<void>;
 }
 
 export interface PgEventStoreOptions {
@@ -148,8 +156,9 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
     expectedSeq: number,
     events: readonly AnyNewEvent[],
     outbox: readonly OutboxMessage[],
+    claim?: { token: string; leaseMs: number },
   ): Promise<AnyRunEvent[]> {
-    return this.enqueue(runId, irHash, expectedSeq, events, outbox);
+    return this.enqueue(runId, irHash, expectedSeq, events, outbox, claim);
   }
 
   private enqueue(
@@ -158,6 +167,7 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
     expectedSeq: number,
     events: readonly AnyNewEvent[],
     outbox: readonly OutboxMessage[],
+    claim?: { token: string; leaseMs: number },
   ): Promise<AnyRunEvent[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) throw storeClosed();
@@ -167,6 +177,8 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
         key: m.key,
         payload: toJson(runId, m.value ?? null),
         headers: toJson(runId, m.headers ?? {}),
+        claimedBy: claim?.token ?? null,
+        leaseMs: claim?.leaseMs ?? null,
       }));
       this.commits.submit({ ...prepared, outbox: boxed, resolve, reject });
     });
@@ -287,6 +299,10 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
         createdAt: Number(r.created_at),
       }))
       .sort((a, b) => a.id - b.id);
+  }
+
+  async markSentByClaim(token: string): Promise<void> {
+    await this.query(sql.markSentByClaim([token]));
   }
 
   async markSent(ids: readonly number[]): Promise<void> {

@@ -172,6 +172,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX patches_by_ord ON patches (ord);
     `,
   },
+  {
+    version: 3,
+    name: 'outbox rows committed already claimed by their writer',
+    sql: `
+      -- A writer that publishes its own rows right after the commit marks them sent by its claim
+      -- token; unsent rows are few, so the index stays small.
+      CREATE INDEX outbox_unsent_by_claim ON outbox (claimed_by) WHERE sent_at IS NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

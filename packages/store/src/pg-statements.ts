@@ -57,10 +57,13 @@ export const sql = {
        WHERE r.run_id = u.run_id
        RETURNING 1
      ), boxed AS (
-       INSERT INTO outbox (topic, key, payload, headers)
-       SELECT topic, key, payload, headers
-       FROM unnest($14::text[], $15::text[], $16::jsonb[], $17::jsonb[])
-            WITH ORDINALITY AS o(topic, key, payload, headers, ord)
+       INSERT INTO outbox (topic, key, payload, headers, claimed_by, claimed_until)
+       SELECT topic, key, payload, headers, claimed_by,
+              CASE WHEN lease_ms IS NULL THEN NULL
+                   ELSE clock_timestamp() + make_interval(secs => lease_ms / 1000) END
+       FROM unnest($14::text[], $15::text[], $16::jsonb[], $17::jsonb[], $18::text[],
+                   $19::float8[])
+            WITH ORDINALITY AS o(topic, key, payload, headers, claimed_by, lease_ms, ord)
        ORDER BY ord
        RETURNING 1
      )
@@ -172,6 +175,11 @@ export const sql = {
      WHERE o.id = c.id
      RETURNING o.id, o.topic, o.key, o.payload, o.headers,
                (extract(epoch FROM o.created_at) * 1000)::bigint AS created_at`,
+  ),
+  markSentByClaim: named(
+    'mark_sent_by_claim',
+    `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
+     WHERE claimed_by = $1 AND sent_at IS NULL`,
   ),
   markSent: named(
     'mark_sent',

@@ -419,6 +419,36 @@ describe('PgEventStore', () => {
     });
   });
 
+  describe('outbox rows committed already claimed', () => {
+    it('are not swept while the writer publishes them; marked by token; swept after a crash', async () => {
+      const s = await open(url);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('TRUNCATE outbox');
+      await c.end();
+      const row = (run: string) => [{ topic: 't', key: run, value: run }];
+      await s.appendWithOutbox('claimed-ok', 'ir', 0, [started(1)], row('claimed-ok'), {
+        token: 'w1:1',
+        leaseMs: 60_000,
+      });
+      await s.appendWithOutbox('claimed-crash', 'ir', 0, [started(1)], row('claimed-crash'), {
+        token: 'w1:2',
+        leaseMs: 200,
+      });
+      // Neither is claimable while its writer's lease lasts.
+      expect(await s.claimOutbox(10, { owner: 'sweeper' })).toEqual([]);
+      await s.markSentByClaim('w1:1');
+      await new Promise((r) => setTimeout(r, 300));
+      // The writer of the second "died": its row comes back to the sweep; the first never does.
+      const swept = await s.claimOutbox(10, { owner: 'sweeper' });
+      expect(swept.map((r) => r.key)).toEqual(['claimed-crash']);
+      await s.markSent(swept.map((r) => r.id));
+      await s.markSentByClaim('w1:2'); // late: changes nothing
+      expect(await s.claimOutbox(10, { owner: 'sweeper', leaseMs: 1 })).toEqual([]);
+      await s.close();
+    });
+  });
+
   describe('group commit', () => {
     it('commits 200 concurrent appends to 200 runs in far fewer than 200 transactions', async () => {
       const s = await open(url);

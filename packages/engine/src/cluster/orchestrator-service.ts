@@ -26,9 +26,20 @@ export interface OrchestratorServiceDeps {
   relayLeaseMs?: number;
   /** Outbox sweep period. Default 500 ms. */
   sweepMs?: number;
+  /**
+   * Called after each decision's events and outbox rows commit, just before the relay is kicked
+   * to publish them (the composition root's fault injection uses it; see services/orchestrator).
+   */
+  onCommitted?: () => void;
   /** Called with every batch of events once it is committed (benchmarks, in-process watchers). */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
 }
+
+/**
+ * How long rows a decision committed stay reserved for its own publish before the sweep may take
+ * them (after a crash between commit and publish, the delay before they go out).
+ */
+const CLAIM_LEASE_MS = 5_000;
 
 export class OrchestratorService {
   readonly orchestrator: Orchestrator;
@@ -37,6 +48,7 @@ export class OrchestratorService {
   private readonly consumer: ResultConsumer;
   private readonly irs = new Map<string, IR>();
   private started = false;
+  private claims = 0;
   private stopping = false;
 
   constructor(private readonly deps: OrchestratorServiceDeps) {
@@ -66,7 +78,14 @@ export class OrchestratorService {
         if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow ${ref}`);
         return this.loadIr(rec.irHash);
       },
-      outbox: { store: deps.events, timers: deps.events, onCommitted: () => this.relay.kick() },
+      outbox: {
+        store: deps.events,
+        timers: deps.events,
+        onCommitted: () => {
+          deps.onCommitted?.();
+          this.relay.kick();
+        },
+      },
       ...(deps.onEvents ? { onEvents: deps.onEvents } : {}),
     });
     this.poller = new TimerPoller({

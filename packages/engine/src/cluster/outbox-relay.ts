@@ -1,10 +1,11 @@
-// The outbox relay (DESIGN §6): publishes what decisions committed to the outbox, eagerly after
-// each commit (`kick`) and by a periodic sweep that also picks up rows a crashed relay claimed
-// and never marked (their claim lease runs out). Rows are marked sent only after the bus took
+// The outbox relay (DESIGN §6): publishes what decisions committed to the outbox — eagerly, the
+// rows a decision committed already claimed under its token (`publishClaimed`: no claim query on
+// the way), and by a periodic sweep that picks up everything else, including rows whose writer or
+// relay died before marking them (their claim lease runs out). Rows are marked sent only after the bus took
 // them, so a row is never lost; a crash between publish and mark publishes it again, which
 // consumers tolerate (a job runs at most once more; a duplicate result or event changes nothing).
 import type { Bus } from '@aob/bus';
-import type { OutboxRecord, OutboxStore, TimerStore } from '@aob/store';
+import type { OutboxMessage, OutboxRecord, OutboxStore, TimerStore } from '@aob/store';
 import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
 import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
 
@@ -35,6 +36,7 @@ export class OutboxRelay {
   private again = false;
   private sweep: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly opts: OutboxRelayOptions) {}
 
@@ -60,9 +62,26 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Publishes rows a decision committed already claimed under `token`, then marks them sent.
+   * On failure nothing is lost: the claim lapses and the sweep publishes them.
+   */
+  publishClaimed(token: string, rows: readonly OutboxMessage[]): void {
+    if (this.stopped) return;
+    const done = this.deliver(
+      rows.map((r, i) => ({ id: i, headers: {}, createdAt: 0, ...r })),
+    ).then(() => this.opts.outbox.markSentByClaim(token));
+    this.inFlight.add(done);
+    void done
+      .catch((err: unknown) => this.opts.onError?.(err))
+      .finally(() => this.inFlight.delete(done));
+  }
+
   /** Resolves when the relay is idle (tests; graceful shutdown drains before it stops). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.inFlight.size > 0) {
+      await Promise.allSettled([this.running, ...this.inFlight]);
+    }
   }
 
   async stop(): Promise<void> {
@@ -95,7 +114,9 @@ export class OutboxRelay {
     }
   }
 
-  private async deliver(rows: readonly OutboxRecord[]): Promise<void> {
+  private async deliver(
+    rows: readonly Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'>[],
+  ): Promise<void> {
     const timers = rows.filter((r) => r.topic === TIMER_OUTBOX_TOPIC);
     const messages = rows.filter((r) => r.topic !== TIMER_OUTBOX_TOPIC);
     if (timers.length > 0) {

@@ -43,8 +43,13 @@ export interface OrchestratorDeps {
     store: OutboxStore;
     /** Where timers that come without events (a recovery re-arming them) are recorded. */
     timers: TimerStore;
-    /** Called after each commit that wrote rows, so the relay publishes at once. */
-    onCommitted?: () => void;
+    /**
+     * Rows committed already claimed: a fresh token per decision and how long the claim lasts.
+     * Given, `onCommitted` receives the rows to publish itself; otherwise the relay claims them.
+     */
+    claim?: { token: () => string; leaseMs: number };
+    /** Called after each commit that wrote rows, so they are published at once. */
+    onCommitted?: (committed: { token?: string; messages: readonly OutboxMessage[] }) => void;
   };
 }
 
@@ -285,15 +290,23 @@ export class Orchestrator {
         try {
           if (this.deps.outbox) {
             const split = toOutbox(slot.runId, commands);
+            const { claim } = this.deps.outbox;
+            const token = claim && split.messages.length > 0 ? claim.token() : undefined;
             await this.deps.outbox.store.appendWithOutbox(
               slot.runId,
               slot.ir.irHash,
               before,
               events,
               split.messages,
+              token !== undefined && claim ? { token, leaseMs: claim.leaseMs } : undefined,
             );
             local = split.local;
-            this.deps.outbox.onCommitted?.();
+            if (split.messages.length > 0) {
+              this.deps.outbox.onCommitted?.({
+                ...(token !== undefined ? { token } : {}),
+                messages: split.messages,
+              });
+            }
             this.announce(slot.runId, events);
           } else {
             await this.deps.events.append(slot.runId, slot.ir.irHash, before, events);
