@@ -81,9 +81,11 @@ export class OrchestratorService {
       outbox: {
         store: deps.events,
         timers: deps.events,
-        onCommitted: () => {
+        claim: { token: () => `${deps.instance}:${++this.claims}`, leaseMs: CLAIM_LEASE_MS },
+        onCommitted: ({ token, messages }) => {
           deps.onCommitted?.();
-          this.relay.kick();
+          if (token === undefined) this.relay.kick();
+          else this.relay.publishClaimed(token, messages);
         },
       },
       ...(deps.onEvents ? { onEvents: deps.onEvents } : {}),
