@@ -15,7 +15,7 @@ describe('serviceConfig', () => {
       httpPort: 8080,
       instance: 'i1',
       databaseUrl: 'postgres://pg/aob',
-      bus: { kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], prefix: '' },
+      bus: { kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], prefix: '', sessionTimeoutMs: 10_000 },
       s3: { bucket: 'aob', region: 'us-east-1' },
       runnerConcurrency: 32,
       memoTypes: [],

@@ -15,7 +15,7 @@ export interface ServiceConfig {
   instance: string;
   databaseUrl?: string;
   bus:
-    | { kind: 'kafka'; brokers: string[]; prefix: string }
+    | { kind: 'kafka'; brokers: string[]; prefix: string; sessionTimeoutMs: number }
     | { kind: 'redis'; url: string; prefix: string };
   s3?: {
     endpoint?: string;
@@ -77,7 +77,7 @@ export function serviceConfig(
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
 
   const busKind = env.AOB_BUS ?? 'kafka';
-  let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '' };
+  let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '', sessionTimeoutMs: 0 };
   if (busKind === 'kafka') {
     const brokers = (env.AOB_KAFKA_BROKERS ?? '')
       .split(',')
@@ -85,7 +85,18 @@ export function serviceConfig(
       .filter(Boolean);
     if (brokers.length === 0)
       problems.push(problem('AOB_KAFKA_BROKERS', 'is required with AOB_BUS=kafka (host:port,…)'));
-    bus = { kind: 'kafka', brokers, prefix: env.AOB_KAFKA_PREFIX ?? '' };
+    // How soon a member that died (kill -9) loses its partitions to the others: the time its jobs
+    // wait before another runner takes them. Kafka's floor is the broker's
+    // group.min.session.timeout.ms (6 s by default).
+    const sessionTimeoutMs = integer(
+      env,
+      'AOB_KAFKA_SESSION_TIMEOUT_MS',
+      10_000,
+      1_000,
+      300_000,
+      problems,
+    );
+    bus = { kind: 'kafka', brokers, prefix: env.AOB_KAFKA_PREFIX ?? '', sessionTimeoutMs };
   } else if (busKind === 'redis') {
     const url = env.AOB_REDIS_URL;
     if (!url) problems.push(problem('AOB_REDIS_URL', 'is required with AOB_BUS=redis'));

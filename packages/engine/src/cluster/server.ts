@@ -55,7 +55,12 @@ export interface RunningServer {
 export function openAdapters(config: ServiceConfig): Adapters {
   const bus: Bus =
     config.bus.kind === 'kafka'
-      ? new KafkaBus({ brokers: config.bus.brokers, prefix: config.bus.prefix })
+      ? new KafkaBus({
+          brokers: config.bus.brokers,
+          prefix: config.bus.prefix,
+          sessionTimeout: config.bus.sessionTimeoutMs,
+          heartbeatInterval: Math.max(100, Math.floor(config.bus.sessionTimeoutMs / 10)),
+        })
       : new RedisStreamsBus({ url: config.bus.url, prefix: config.bus.prefix });
   const content = new S3ContentStore({
     bucket: config.s3!.bucket,
