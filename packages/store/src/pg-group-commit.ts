@@ -104,6 +104,11 @@ export class GroupCommit {
   private async transaction(batch: readonly QueuedAppend[]): Promise<(AobError | undefined)[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection that dies while checked out (the server restarted, say) emits 'error' on the
+    // client as well as failing the query in progress, and the pool listens only to idle clients:
+    // without this listener that event would be unhandled and end the process.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       try {
@@ -119,6 +124,7 @@ export class GroupCommit {
         throw err;
       }
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

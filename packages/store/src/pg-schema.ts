@@ -186,10 +186,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 /** Brings the schema up to the latest version; returns the versions it applied. */
 export async function migratePg(pool: Pool): Promise<number[]> {
   const client = await pool.connect();
+  // A connection lost mid-migration fails the query in progress; its 'error' event must not also
+  // go unhandled (the pool listens only to idle clients).
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     return await migrateWith(client);
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 
