@@ -25,6 +25,12 @@ export interface RunningKafka {
   brokers: string;
   /** SIGTERM to the started JVM (SIGKILL after 15 s), then removes its data directory. */
   stop(): Promise<void>;
+  /**
+   * Stops the JVM — SIGTERM (a clean shutdown, SIGKILL after 15 s) or SIGKILL (a crash) — and
+   * starts it again on the same ports and data directory; resolves once the broker answers.
+   * Crash tests only: what was committed survives, clients see the broker go away and come back.
+   */
+  restart(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 export async function launchKafka(): Promise<RunningKafka> {
@@ -51,20 +57,34 @@ export async function launchKafka(): Promise<RunningKafka> {
     const logFile = join(dir, 'kafka.log');
     const out = createWriteStream(logFile);
     const jvm = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', log4j];
-    child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(out, { end: false });
-    child.stderr?.pipe(out, { end: false });
-    // If this process exits without calling stop() (Ctrl-C, a crash), take the JVM with it.
-    const proc = child;
-    const orphanGuard = () => proc.kill('SIGKILL');
-    process.once('exit', orphanGuard);
-    proc.once('exit', () => process.off('exit', orphanGuard));
     const brokers = `127.0.0.1:${brokerPort}`;
-    await waitReady(brokers, child, logFile);
+    const boot = async (): Promise<ChildProcess> => {
+      const proc = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = proc;
+      proc.stdout?.pipe(out, { end: false });
+      proc.stderr?.pipe(out, { end: false });
+      // If this process exits without calling stop() (Ctrl-C, a crash), take the JVM with it.
+      const orphanGuard = () => proc.kill('SIGKILL');
+      process.once('exit', orphanGuard);
+      proc.once('exit', () => process.off('exit', orphanGuard));
+      await waitReady(brokers, proc, logFile);
+      return proc;
+    };
+    let proc = await boot();
     log(`Kafka ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { brokers, stop: () => stopProcess(proc, dir, out) };
+    return {
+      brokers,
+      stop: () => stopProcess(proc, dir, out),
+      restart: async (signal = 'SIGTERM') => {
+        if (signal === 'SIGKILL') await kill(proc);
+        else await terminate(proc);
+        const again = Date.now();
+        proc = await boot();
+        log(`Kafka restarted (${signal}) in ${((Date.now() - again) / 1000).toFixed(1)} s`);
+      },
+    };
   } catch (err) {
     if (child) await terminate(child);
     await rm(dir, { recursive: true, force: true });
@@ -181,6 +201,14 @@ async function stopProcess(
   await terminate(child);
   out.end();
   await rm(dir, { recursive: true, force: true });
+}
+
+/** SIGKILL to the PID we started (a crash); resolves once it is gone. */
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 /** SIGTERM to the PID we started; SIGKILL if it is still alive after the grace period. */
