@@ -9,14 +9,41 @@ export async function startOrchestrator(
   config: ServiceConfig,
   adapters: Adapters,
 ): Promise<Component> {
+  const killAfter = faultKillAfterCommits(process.env.AOB_FAULT_KILL_AFTER_COMMITS);
+  let commits = 0;
   const service = new OrchestratorService({
     events: await adapters.events(),
     content: adapters.content,
     bus: adapters.bus,
     instance: config.instance,
+    ...(killAfter !== undefined
+      ? {
+          onCommitted: () => {
+            // SIGKILL: no handler, no flush, no graceful stop — the outbox rows of this commit
+            // (and of any decision committed but not yet relayed) are left for the sweep.
+            if (++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
+          },
+        }
+      : {}),
     onError: (err) =>
       process.emitWarning(`orchestrator: ${err instanceof Error ? err.message : String(err)}`),
   });
   await service.start();
   return { name: 'orchestrator', ready: () => service.ready, stop: () => service.stop() };
+}
+
+/**
+ * Fault injection for the crash tests (cli/test/cluster-crash.e2e.test.ts), never for production:
+ * AOB_FAULT_KILL_AFTER_COMMITS=<n> makes this process SIGKILL itself right after its n-th decision
+ * commits, before the outbox relay publishes what it committed — a crash between commit and
+ * publish. Read here only (not by serviceConfig), so no other code path can trip it.
+ */
+function faultKillAfterCommits(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`AOB_FAULT_KILL_AFTER_COMMITS must be a positive integer, not "${raw}"`);
+  }
+  process.emitWarning(`fault injection: this orchestrator SIGKILLs itself after ${n} commits`);
+  return n;
 }
