@@ -16,6 +16,30 @@ interface Item {
 /** Most messages in one produce request. */
 const MAX_BATCH = 500;
 
+/**
+ * Broker answers after which kafkajs's idempotent producer never sends successfully again: its
+ * producer id and sequence numbers are kept for the producer's life, and after a broker crash (or
+ * a lost request) the broker rejects every later request of that id. The publisher replaces the
+ * producer then (kafkajs issue #598); the publishes of the failed request are rejected as usual.
+ */
+const STALE_PRODUCER = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
+function staleProducer(err: unknown): boolean {
+  for (
+    let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (typeof e.type === 'string' && STALE_PRODUCER.has(e.type)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 export class Publisher {
   private queue: Item[] = [];
   private draining = false;
@@ -23,9 +47,11 @@ export class Publisher {
   private readonly metadata = new Map<number, PartitionMetadata[]>();
 
   constructor(
-    private readonly producer: Producer,
+    private producer: Producer,
     /** Partitions of a Kafka topic (known to exist). */
     private readonly partitions: (topic: string) => Promise<number>,
+    /** A new, connected producer in place of one the broker refuses (see STALE_PRODUCER). */
+    private readonly renew?: () => Promise<Producer>,
   ) {}
 
   publish(topic: string, message: Message): Promise<{ partition: number; offset: string }> {
@@ -44,6 +70,9 @@ export class Publisher {
       try {
         await this.send(items);
       } catch (err) {
+        if (this.renew && staleProducer(err)) {
+          this.producer = await this.renew().catch(() => this.producer); // tried again next time
+        }
         for (const item of items) item.reject(err);
       }
     }

@@ -70,7 +70,7 @@ const DEFAULT_PARTITIONS = 4;
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly publisher: Publisher;
   /** Partition counts of Kafka topics, looked up once. */
   private readonly partitionCounts = new Map<string, Promise<number>>();
@@ -94,12 +94,12 @@ export class KafkaBus implements Bus {
     this.redeliverAfterMs = opts.redeliverAfterMs ?? DEFAULT_REDELIVER_AFTER_MS;
     this.fairness = new Fairness(opts.fairness);
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    });
-    this.publisher = new Publisher(this.producer, (topic) => this.partitionCount(topic));
+    this.producer = this.newProducer();
+    this.publisher = new Publisher(
+      this.producer,
+      (topic) => this.partitionCount(topic),
+      () => this.renewProducer(),
+    );
   }
 
   async ensureGroup(group: string, topics: readonly string[]): Promise<void> {
@@ -154,6 +154,28 @@ export class KafkaBus implements Bus {
       members.flatMap((m) => (m.status === 'fulfilled' ? [m.value.close()] : [])),
     );
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+  }
+
+  /**
+   * A fresh idempotent producer (a new producer id, sequences from 0) in place of one whose
+   * sequence numbers the broker no longer accepts (see kafka-publisher.ts); the old one is closed.
+   */
+  private async renewProducer(): Promise<Producer> {
+    this.assertOpen();
+    const old = this.producer;
+    const fresh = this.newProducer();
+    await fresh.connect();
+    this.producer = fresh;
+    await old.disconnect().catch(() => undefined);
+    return fresh;
   }
 
   private assertOpen(): void {
