@@ -36,6 +36,8 @@ export default defineConfig({
         },
       },
       {
+        // The tests' own imports (clients of the services they spawn) resolve to sources too.
+        resolve: { alias },
         test: {
           name: 'e2e',
           include: ['cli/test/**/*.e2e.test.ts'],
