@@ -17,11 +17,8 @@
 //
 //   node bench/cluster.mjs [--runs 1000] [--rounds 5] [--warmup 1] [--chain-runs 50]
 //                          [--partitions 4] [--concurrency 256] [--json]
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { KafkaBus } from '@aob/bus';
 import { ClusterClient, OrchestratorService, Runner } from '@aob/engine';
@@ -38,8 +35,8 @@ import {
   spread,
   summarise,
 } from './lib/harness.mjs';
+import { ensureServices } from './lib/services.mjs';
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const TARGET = { transitionsPerSec: 3_000, hopP50: 5, hopP99: 25 };
 
 const opts = parseArgs(process.argv.slice(2), {
@@ -208,31 +205,4 @@ async function admin(sql) {
   } finally {
     await c.end();
   }
-}
-
-/** The services' environment: given, or started by bench/tools/services.ts (stopped at the end). */
-async function ensureServices() {
-  if (process.env.KAFKA_BROKERS && process.env.S3_ENDPOINT) return { stop: () => undefined };
-  progress('starting Kafka and s3proxy (bench/tools/services.ts)…');
-  const child = spawn(
-    join(REPO, 'node_modules/.bin/vite-node'),
-    [join(REPO, 'bench/tools/services.ts')],
-    {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      if (/^ready$/m.test(out)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`bench/tools/services.ts exited with ${code}`)));
-  });
-  for (const line of out.split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) process.env[m[1]] = m[2];
-  }
-  return { stop: () => child.kill('SIGTERM') };
 }

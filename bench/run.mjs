@@ -74,6 +74,19 @@ const BENCHMARKS = [
     extra: (r) =>
       `hop p50 ${fmt(r.hop.p50, 1)} p99 ${fmt(r.hop.p99, 1)} ms (targets 5 / 25); run p50 ${fmt(r.runLatency.p50, 0)} ms`,
   },
+  {
+    id: 'runner-kill',
+    row: 5,
+    workload:
+      'runner killed with kill -9 mid-run (Redis Streams bus; --bus kafka: resume = session timeout)',
+    script: 'runner-kill.mjs',
+    args: ['--bus', 'redis'],
+    metric: 'resume ms',
+    unit: 'ms',
+    figure: (r) => r.resumeMs,
+    extra: (r) =>
+      `${fmt(r.resumeAfterReadyMs, 0)} ms after ready; lost ${r.lost}, finished re-executed ${r.reExecutedFinished}, in-flight once more ${r.reExecutedInFlight}`,
+  },
 ];
 
 const selected = opts.only

@@ -18,6 +18,7 @@ describe('serviceConfig', () => {
       bus: { kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], prefix: '', sessionTimeoutMs: 10_000 },
       s3: { bucket: 'aob', region: 'us-east-1' },
       runnerConcurrency: 32,
+      redeliverAfterMs: 30_000,
       memoTypes: [],
       allowPrivateNetwork: false,
     });

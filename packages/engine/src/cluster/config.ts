@@ -25,6 +25,11 @@ export interface ServiceConfig {
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
   redisUrl?: string;
+  /**
+   * AOB_REDELIVER_MS: unacknowledged messages idle this long go to another consumer (Redis
+   * Streams), or again to this process (Kafka). Runners heartbeat live jobs at a third of it.
+   */
+  redeliverAfterMs: number;
   llm?: LlmOptions;
   runnerConcurrency: number;
   /** Node types whose results the runner memoises in Redis (AOB_MEMO_TYPES; needs AOB_REDIS_URL). */
@@ -75,6 +80,7 @@ export function serviceConfig(
 
   const httpPort = integer(env, 'AOB_HTTP_PORT', 8080, 0, 65_535, problems);
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
+  const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
 
   const busKind = env.AOB_BUS ?? 'kafka';
   let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '', sessionTimeoutMs: 0 };
@@ -168,6 +174,7 @@ export function serviceConfig(
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
     ...(llm ? { llm } : {}),
     runnerConcurrency,
+    redeliverAfterMs,
     memoTypes: memoTypes as NodeType[],
     ...(env.AOB_HANDLERS ? { handlersFile: env.AOB_HANDLERS } : {}),
     allowPrivateNetwork: env.AOB_ALLOW_PRIVATE_NETWORK === 'true',

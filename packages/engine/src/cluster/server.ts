@@ -59,9 +59,14 @@ export function openAdapters(config: ServiceConfig): Adapters {
           brokers: config.bus.brokers,
           prefix: config.bus.prefix,
           sessionTimeout: config.bus.sessionTimeoutMs,
+          redeliverAfterMs: config.redeliverAfterMs,
           heartbeatInterval: Math.max(100, Math.floor(config.bus.sessionTimeoutMs / 10)),
         })
-      : new RedisStreamsBus({ url: config.bus.url, prefix: config.bus.prefix });
+      : new RedisStreamsBus({
+          url: config.bus.url,
+          prefix: config.bus.prefix,
+          redeliverAfterMs: config.redeliverAfterMs,
+        });
   const content = new S3ContentStore({
     bucket: config.s3!.bucket,
     region: config.s3!.region,
