@@ -153,7 +153,14 @@ try {
     if (first) firstNewMs = first.at - restartWall;
     else await sleep(5);
   }
-  await Promise.race([finished, sleep(120_000)]);
+  const allDoneMs = await Promise.race([
+    finished.then(() => performance.now() - restartAt),
+    // unref'd: a finished benchmark must not wait for this timer to exit
+    new Promise((r) => setTimeout(r, 120_000).unref()).then(() => undefined),
+  ]);
+  progress(
+    `completed ${completed}/${opts.runs} runs; ${allDoneMs === undefined ? 'not all within 120 s' : `all ${fmt(allDoneMs, 0)} ms after the restart`}`,
+  );
   const summaries = await Promise.all(runIds.map((id) => store.getRun(id)));
   const lost = summaries.filter((s) => s?.status !== 'completed').length;
   const executions = new Map();
@@ -177,6 +184,7 @@ try {
     startedByKilledRunner: startedByKilled,
     resumeMs: firstNewMs,
     resumeAfterReadyMs: firstNewMs - readyMs,
+    allDoneMs: allDoneMs ?? null,
     readyMs,
     lost,
     reExecutedFinished,

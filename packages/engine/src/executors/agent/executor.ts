@@ -6,14 +6,16 @@ import type { Executor } from '../types.js';
 import type { AgentAdapter, AgentRunResult, AgentUsage, TranscriptEntry } from './adapter.js';
 import { parseAgentConfig } from './config.js';
 import type { AgentConfig, AgentFramework } from './config.js';
-import { langGraphAdapter } from './langgraph.js';
-import { openAIAgentsAdapter } from './openai-agents.js';
 import { buildAgentTools } from './tools.js';
 import type { PatchRecord } from './tools.js';
 
-export const AGENT_ADAPTERS: Readonly<Record<AgentFramework, AgentAdapter>> = {
-  'openai-agents': openAIAgentsAdapter,
-  langgraph: langGraphAdapter,
+/**
+ * The adapters, loaded on first use: the two frameworks take about 0.6 s to import, which every
+ * `aob` command and every runner start would pay otherwise.
+ */
+export const AGENT_ADAPTERS: Readonly<Record<AgentFramework, () => Promise<AgentAdapter>>> = {
+  'openai-agents': async () => (await import('./openai-agents.js')).openAIAgentsAdapter,
+  langgraph: async () => (await import('./langgraph.js')).langGraphAdapter,
 };
 
 export interface AgentOutput {
@@ -62,7 +64,8 @@ export const agentExecutor: Executor = async (job, ctx) => {
 
   let result: AgentRunResult;
   try {
-    result = await AGENT_ADAPTERS[config.framework].run({
+    const adapter = await AGENT_ADAPTERS[config.framework]();
+    result = await adapter.run({
       nodeId: job.nodeId,
       config,
       tools: toolSet.tools,
