@@ -43,10 +43,14 @@ export type CommandHandler = (runId: string, command: unknown) => Promise<Trigge
  * durable; if this process dies first, it is redelivered and, being a duplicate (the same node
  * attempt's result, a start of a run that exists), changes nothing the second time.
  */
+/** Waits before retrying a run's failed decision in this process: 0.25 s doubling to 4 s. */
+const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 4_000, 4_000, 4_000];
+
 export class ResultConsumer {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly topics: string[];
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly bus: Bus,
@@ -66,6 +70,8 @@ export class ResultConsumer {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     await this.loop;
   }
 
@@ -81,23 +87,45 @@ export class ResultConsumer {
         });
         if (batch.length === 0) continue;
         const done = await Promise.all(
-          [...byRun(batch)].map(async ([runId, msgs]) =>
-            (await this.handle(runId, msgs)) ? msgs : [],
-          ),
+          [...byRun(batch)].map(async ([runId, msgs]) => {
+            if (await this.handle(runId, msgs)) return msgs;
+            this.retryLater(runId, msgs, 0);
+            return [];
+          }),
         );
-        // A run whose decision failed (the store unreachable, say) keeps its results unacked:
-        // the bus redelivers them, and results already applied change nothing the second time.
-        for (const topic of this.topics) {
-          const ids = done
-            .flat()
-            .filter((m) => m.topic === topic)
-            .map((m) => m.id);
-          if (ids.length > 0) await this.bus.ack(this.group, topic, ids);
-        }
+        await this.ackAll(done.flat());
       } catch (err) {
         if (this.stopping) return; // the bus closed under a blocked read
         this.onError(err);
       }
+    }
+  }
+
+  /**
+   * A run whose decision failed (the store unreachable, say) keeps its messages unacked and is
+   * tried again here with backoff, so it goes on soon after the store is back rather than after
+   * the bus's idle redelivery. The bus may still redeliver them meanwhile (or to another process
+   * if this one dies): messages already applied change nothing the second time.
+   */
+  private retryLater(runId: string, msgs: readonly BusMessage[], attempt: number): void {
+    const delay = RETRY_DELAYS_MS[attempt];
+    if (delay === undefined || this.stopping) return; // left to the bus's redelivery
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      void (async () => {
+        if (this.stopping) return;
+        if (await this.handle(runId, msgs)) await this.ackAll(msgs);
+        else this.retryLater(runId, msgs, attempt + 1);
+      })().catch((err: unknown) => this.onError(err));
+    }, delay);
+    timer.unref();
+    this.retries.add(timer);
+  }
+
+  private async ackAll(msgs: readonly BusMessage[]): Promise<void> {
+    for (const topic of this.topics) {
+      const ids = msgs.filter((m) => m.topic === topic).map((m) => m.id);
+      if (ids.length > 0) await this.bus.ack(this.group, topic, ids);
     }
   }
 
