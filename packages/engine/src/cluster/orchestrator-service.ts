@@ -3,13 +3,14 @@
 // Adapters come in from the composition root (services/orchestrator); nothing here reads the
 // environment.
 import type { AnyRunEvent, IR } from '@aob/core';
-import { AobError, compileCached } from '@aob/core';
+import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore, OutboxStore, TimerStore } from '@aob/store';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import type { CommandHandler } from '../orchestrator/results.js';
 import { newId } from '../local/ids.js';
+import { irLoader, workflowResolver } from '../workflows.js';
 import { isRunCommand } from './commands.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { TimerPoller } from './timer-poller.js';
@@ -46,12 +47,13 @@ export class OrchestratorService {
   readonly relay: OutboxRelay;
   private readonly poller: TimerPoller;
   private readonly consumer: ResultConsumer;
-  private readonly irs = new Map<string, IR>();
+  private readonly loadIr: (irHash: string) => Promise<IR>;
   private started = false;
   private claims = 0;
   private stopping = false;
 
   constructor(private readonly deps: OrchestratorServiceDeps) {
+    this.loadIr = irLoader(deps.content);
     const now = deps.now ?? Date.now;
     const onError = deps.onError ?? (() => undefined);
     this.relay = new OutboxRelay({
@@ -70,14 +72,8 @@ export class OrchestratorService {
       now,
       random: Math.random,
       newId,
-      loadIr: (h) => this.loadIr(h),
-      resolveWorkflow: async (ref) => {
-        const at = ref.lastIndexOf('@');
-        const [name, version] = at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
-        const rec = await deps.events.getWorkflow(name, version);
-        if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow ${ref}`);
-        return this.loadIr(rec.irHash);
-      },
+      loadIr: this.loadIr,
+      resolveWorkflow: workflowResolver(deps.events, this.loadIr),
       outbox: {
         store: deps.events,
         timers: deps.events,
@@ -149,13 +145,4 @@ export class OrchestratorService {
     });
     return [];
   };
-
-  private async loadIr(irHash: string): Promise<IR> {
-    const hit = this.irs.get(irHash);
-    if (hit) return hit;
-    const def = await this.deps.content.get({ $cas: irHash as `sha256:${string}`, size: 0 });
-    const ir = compileCached(def);
-    this.irs.set(irHash, ir);
-    return ir;
-  }
 }

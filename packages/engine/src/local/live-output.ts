@@ -12,6 +12,7 @@ export type DeltaListener = (delta: NodeDelta) => void;
 export class LiveOutput {
   private readonly listeners = new Set<DeltaListener>();
   private readonly dir: string | undefined;
+  private dirMade = false;
 
   /** `home` undefined: in-process listeners only (the memory store). */
   constructor(home: string | undefined) {
@@ -28,7 +29,10 @@ export class LiveOutput {
     }
     if (this.dir === undefined) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      if (!this.dirMade) {
+        mkdirSync(this.dir, { recursive: true });
+        this.dirMade = true;
+      }
       appendFileSync(this.pathOf(delta.runId), `${JSON.stringify(delta)}\n`);
     } catch {
       // best effort: the live view of other processes is lost, nothing else

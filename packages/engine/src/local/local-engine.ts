@@ -41,6 +41,7 @@ import type { GraphDiff, PatchView } from './patches.js';
 import { diffDefinitions, patchesOf } from './patches.js';
 import { newId } from './ids.js';
 import { WorkflowPatches } from './workflow-patches.js';
+import { irLoader, splitRef, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { localAgentHost } from './agent-host.js';
 
@@ -104,15 +105,7 @@ export class LocalEngine {
     const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
     // The orchestrator's callbacks reach the engine and runner built after it.
     const late: { engine?: LocalEngine; runner?: Runner } = {};
-    const irCache = new Map<string, IR>();
-    const loadIr = async (irHash: string): Promise<IR> => {
-      const hit = irCache.get(irHash);
-      if (hit) return hit;
-      const def = await stores.content.get({ $cas: irHash as `sha256:${string}`, size: 0 });
-      const ir = compileCached(def);
-      irCache.set(irHash, ir);
-      return ir;
-    };
+    const loadIr = irLoader(stores.content);
     const orchestrator = new Orchestrator({
       events: stores.events,
       content: stores.content,
@@ -121,16 +114,7 @@ export class LocalEngine {
       random: Math.random,
       newId,
       loadIr,
-      resolveWorkflow: async (ref) => {
-        const [name, version] = splitRef(ref);
-        const rec = await stores.events.getWorkflow(name, version);
-        if (!rec)
-          throw new AobError(
-            'WORKFLOW_NOT_FOUND',
-            `no registered workflow ${ref} (register it with: aob workflow register <file>)`,
-          );
-        return loadIr(rec.irHash);
-      },
+      resolveWorkflow: workflowResolver(stores.events, loadIr),
       abortJobs: (runId, nodeIds) => late.runner?.abort(runId, nodeIds),
       onEvents: (events) => late.engine?.emit(events),
     });
@@ -720,11 +704,6 @@ const SETTLING: ReadonlySet<string> = new Set([
 
 function isOver(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
-
-function splitRef(ref: string): [string, string | undefined] {
-  const at = ref.lastIndexOf('@');
-  return at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
 }
 
 function sleep(ms: number): Promise<void> {

@@ -18,6 +18,7 @@ import {
 import type { PatchPolicy } from '@aob/core';
 import type { ContentStore, EventStore, WorkflowPatchRecord, WorkflowRecord } from '@aob/store';
 import type { PatchView } from './patches.js';
+import { splitRef } from '../workflows.js';
 
 export interface WorkflowPatchesDeps {
   store: EventStore;
@@ -240,8 +241,7 @@ export class WorkflowPatches {
   }
 
   private async resolve(ref: string): Promise<WorkflowRecord> {
-    const at = ref.lastIndexOf('@');
-    const [name, version] = at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
+    const [name, version] = splitRef(ref);
     const record = await this.deps.store.getWorkflow(name, version);
     if (!record) {
       throw new AobError(
