@@ -1,6 +1,7 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
 import type { LlmOptions, SearchConfig } from '@aob/engine';
+import { envProblem, isHttpUrl, llmFromEnv } from '@aob/engine';
 import type { Problem } from '@aob/core';
 import { badInput } from './errors.js';
 
@@ -37,7 +38,7 @@ export function engineSettings(
   const handlers = flags.handlers || env.AOB_HANDLERS;
   if (handlers) settings.handlersFile = path.resolve(cwd, handlers);
   const problems: Problem[] = [];
-  const llm = llmSettings(env, problems);
+  const llm = llmFromEnv(env, problems);
   if (llm) settings.llm = llm;
   if (env.AOB_SEARCH_URL) {
     if (isHttpUrl(env.AOB_SEARCH_URL)) {
@@ -56,62 +57,6 @@ export function engineSettings(
   }
   return settings;
 }
-
-function llmSettings(
-  env: Readonly<Record<string, string | undefined>>,
-  problems: Problem[],
-): LlmOptions | undefined {
-  const baseUrl = env.AOB_LLM_BASE_URL;
-  if (!baseUrl) {
-    if (env.AOB_LLM_API_KEY || env.AOB_LLM_MODELS) {
-      problems.push(
-        envProblem('AOB_LLM_BASE_URL', 'is required when AOB_LLM_API_KEY or AOB_LLM_MODELS is set'),
-      );
-    }
-    return undefined;
-  }
-  if (!isHttpUrl(baseUrl)) problems.push(envProblem('AOB_LLM_BASE_URL', 'must be an http(s) URL'));
-  const llm: LlmOptions = { baseUrl };
-  if (env.AOB_LLM_API_KEY) llm.apiKey = env.AOB_LLM_API_KEY;
-  if (env.AOB_LLM_MODELS) {
-    let models: unknown;
-    try {
-      models = JSON.parse(env.AOB_LLM_MODELS);
-    } catch {
-      models = undefined;
-    }
-    const valid =
-      models !== null &&
-      typeof models === 'object' &&
-      !Array.isArray(models) &&
-      Object.values(models).every((v) => typeof v === 'string' && v !== '');
-    if (valid) llm.models = models as Record<string, string>;
-    else {
-      problems.push(
-        envProblem(
-          'AOB_LLM_MODELS',
-          'must be a JSON object mapping model names to provider model ids, e.g. {"fast":"gpt-4o-mini"}',
-        ),
-      );
-    }
-  }
-  return llm;
-}
-
-const isHttpUrl = (s: string): boolean => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-};
-
-const envProblem = (name: string, message: string): Problem => ({
-  code: 'BAD_CONFIG',
-  path: `/env/${name}`,
-  message: `${name} ${message}`,
-});
 
 /** Who decides an approval when --by is not given: $USER, else the OS account. */
 export function defaultActor(

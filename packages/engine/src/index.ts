@@ -27,3 +27,4 @@ export { serviceConfig, SERVICE_NAMES } from './cluster/config.js';
 export type { ServiceConfig, ServiceName } from './cluster/config.js';
 export { runServer, stopOnSignals, openAdapters, jsonLog } from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
+export { envProblem, isHttpUrl, llmFromEnv } from './env-settings.js';

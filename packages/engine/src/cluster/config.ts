@@ -4,6 +4,7 @@
 import type { Problem } from '@aob/core';
 import { AobError, NodeType } from '@aob/core';
 import type { LlmOptions } from '../executors/types.js';
+import { envProblem, llmFromEnv } from '../env-settings.js';
 
 export const SERVICE_NAMES = ['orchestrator', 'runner'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -41,11 +42,7 @@ export interface ServiceConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const problem = (name: string, message: string): Problem => ({
-  code: 'BAD_CONFIG',
-  path: `/env/${name}`,
-  message: `${name} ${message}`,
-});
+const problem = envProblem;
 
 /**
  * Reads the configuration of `services` (or AOB_SERVICES) from `env`. Throws 'BAD_CONFIG' with
@@ -132,13 +129,7 @@ export function serviceConfig(
       ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret } } : {}),
     };
   }
-  let llm: LlmOptions | undefined;
-  if (env.AOB_LLM_BASE_URL) {
-    llm = {
-      baseUrl: env.AOB_LLM_BASE_URL,
-      ...(env.AOB_LLM_API_KEY ? { apiKey: env.AOB_LLM_API_KEY } : {}),
-    };
-  }
+  const llm = llmFromEnv(env, problems);
   // Only types whose output follows from their definition and input: never llm, agent or task.
   const memoTypes = (env.AOB_MEMO_TYPES ?? (env.AOB_REDIS_URL ? 'transform,join' : ''))
     .split(',')
