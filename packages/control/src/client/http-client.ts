@@ -1,0 +1,387 @@
+// AobHttpClient: one method per route of the REST API (/v1), JSON in and out, bearer token.
+// Error answers become AobApiError (status, code, detail, every problem); no answer at all
+// becomes AobUnreachableError. The SSE timelines are async iterables that survive a dropped
+// connection (see sse.ts).
+import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
+import type {
+  ApprovalView,
+  GraphDiff,
+  NodeDelta,
+  PatchView,
+  RunListItem,
+  RunView,
+  WorkflowView,
+} from '@aob/engine';
+import { AobApiError, apiErrorFrom, unreachableFrom } from './errors.js';
+import { followSse } from './sse.js';
+import type { SseFollowOptions } from './sse.js';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface PageQuery {
+  cursor?: string;
+  limit?: number;
+}
+
+export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent';
+
+export interface WhoAmI {
+  subject: string;
+  role: Role;
+  namespace: string;
+  groups: string[];
+  tokenId: string;
+}
+
+export interface TokenInfo {
+  tokenId: string;
+  subject: string;
+  role: Role;
+  namespace: string;
+  groups: string[];
+  createdAt?: number | string;
+  revokedAt?: number | string;
+}
+
+/** The answer to createToken: `token` is shown this once; the server keeps only its hash. */
+export interface CreatedToken extends TokenInfo {
+  token: string;
+}
+
+export interface StartRunRequest {
+  /** A registered workflow `name[@version]`. */
+  workflow?: string;
+  /** A whole definition (a file the caller read). */
+  definition?: unknown;
+  inputs?: unknown;
+  runId?: string;
+}
+
+export interface DecisionResult {
+  ticketId: string;
+  runId: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  reason?: string;
+}
+
+export interface PatchRequest {
+  /** A run id, or a registered workflow `name[@version]`. */
+  target: string;
+  /** RFC 6902 operations… */
+  ops?: unknown;
+  /** …or a whole patch document. */
+  patch?: unknown;
+  rationale?: string;
+}
+
+/** One message of a timeline feed: a run event, a node's output delta, or another kind. */
+export type TimelineMessage =
+  | { kind: 'event'; id?: string; event: AnyRunEvent }
+  | { kind: 'delta'; id?: string; delta: NodeDelta }
+  | { kind: 'other'; id?: string; type: string; data: unknown };
+
+export interface TimelineOptions extends Pick<
+  SseFollowOptions,
+  'signal' | 'onReconnect' | 'maxRetries' | 'idleTimeoutMs' | 'initialDelayMs' | 'maxDelayMs'
+> {
+  /** Resume after this seq (run feed) or id (namespace feed); `0` replays a run from its start. */
+  after?: string | number;
+}
+
+export interface AobHttpClientOptions {
+  /** The server, e.g. http://127.0.0.1:8080 (a path prefix is kept: http://host/aob/). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** How long a request may take before it counts as unreachable. Default 30 s. */
+  timeoutMs?: number;
+  /** For tests. */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class AobHttpClient {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly doFetch: typeof fetch;
+
+  constructor(opts: AobHttpClientOptions) {
+    // A base without a trailing slash would lose its last path segment in URL resolution.
+    this.baseUrl = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
+    this.token = opts.token;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  // ---- identity --------------------------------------------------------------------------
+
+  whoami(): Promise<WhoAmI> {
+    return this.request('GET', 'v1/whoami');
+  }
+
+  // ---- workflows -------------------------------------------------------------------------
+
+  validateWorkflow(definition: unknown): Promise<{ valid: boolean; errors: Problem[] }> {
+    return this.request('POST', 'v1/workflows/validate', { body: { definition } });
+  }
+
+  registerWorkflow(definition: unknown): Promise<WorkflowView> {
+    return this.request('POST', 'v1/workflows', { body: { definition } });
+  }
+
+  listWorkflows(page: PageQuery = {}): Promise<Page<WorkflowView>> {
+    return this.request('GET', 'v1/workflows', { query: { ...page } });
+  }
+
+  showWorkflow(
+    ref: string,
+    opts: { patches?: readonly string[] } = {},
+  ): Promise<{ definition: Record<string, unknown>; irHash: string }> {
+    const patches = opts.patches && opts.patches.length > 0 ? opts.patches.join(',') : undefined;
+    return this.request('GET', `v1/workflows/${seg(ref)}`, { query: { patches } });
+  }
+
+  // ---- runs ------------------------------------------------------------------------------
+
+  startRun(req: StartRunRequest): Promise<{ runId: string }> {
+    return this.request('POST', 'v1/runs', { body: req });
+  }
+
+  listRuns(q: { status?: readonly RunStatus[] } & PageQuery = {}): Promise<Page<RunListItem>> {
+    const status = q.status && q.status.length > 0 ? q.status.join(',') : undefined;
+    return this.request('GET', 'v1/runs', {
+      query: { status, cursor: q.cursor, limit: q.limit },
+    });
+  }
+
+  getRun(runId: string): Promise<RunView> {
+    return this.request('GET', `v1/runs/${seg(runId)}`);
+  }
+
+  /** Events from `fromSeq` (inclusive), a page at a time. */
+  runEvents(
+    runId: string,
+    q: { fromSeq?: number; limit?: number } = {},
+  ): Promise<Page<AnyRunEvent>> {
+    return this.request('GET', `v1/runs/${seg(runId)}/events`, { query: { ...q } });
+  }
+
+  /**
+   * Long poll: the run once it is over (or, with untilSettled, waits on a person), or as it is
+   * when `timeoutMs` passes. The request may take that long, so its own timeout is longer.
+   */
+  waitRun(runId: string, q: { timeoutMs?: number; untilSettled?: boolean } = {}): Promise<RunView> {
+    return this.request('GET', `v1/runs/${seg(runId)}/wait`, {
+      query: { timeoutMs: q.timeoutMs, untilSettled: q.untilSettled },
+      timeoutMs: (q.timeoutMs ?? this.timeoutMs) + this.timeoutMs,
+    });
+  }
+
+  cancelRun(runId: string, body: { reason?: string } = {}): Promise<unknown> {
+    return this.request('POST', `v1/runs/${seg(runId)}/cancel`, { body });
+  }
+
+  replayRun(
+    runId: string,
+    body: { fromNode: string; mode: 'freeze' | 'live' },
+  ): Promise<{ runId: string }> {
+    return this.request('POST', `v1/runs/${seg(runId)}/replay`, { body });
+  }
+
+  /** The run's events as they happen (`after: 0`: from its first), until the feed's end event. */
+  runTimeline(runId: string, opts: TimelineOptions = {}): AsyncIterable<TimelineMessage> {
+    return this.timelineOf(`v1/runs/${seg(runId)}/timeline`, opts);
+  }
+
+  /** Every run of the principal's namespace, as it happens. */
+  timeline(opts: TimelineOptions = {}): AsyncIterable<TimelineMessage> {
+    return this.timelineOf('v1/timeline', opts);
+  }
+
+  // ---- approvals -------------------------------------------------------------------------
+
+  listApprovals(q: { status?: 'open' | 'all' } & PageQuery = {}): Promise<Page<ApprovalView>> {
+    return this.request('GET', 'v1/approvals', { query: { ...q } });
+  }
+
+  decideApproval(
+    ticketId: string,
+    body: { decision: 'approved' | 'rejected'; reason?: string },
+  ): Promise<DecisionResult> {
+    return this.request('POST', `v1/approvals/${seg(ticketId)}/decision`, { body });
+  }
+
+  reassignApproval(
+    ticketId: string,
+    body: { approvers: string[]; reason?: string },
+  ): Promise<ApprovalView> {
+    return this.request('POST', `v1/approvals/${seg(ticketId)}/reassign`, { body });
+  }
+
+  // ---- patches ---------------------------------------------------------------------------
+
+  proposePatch(req: PatchRequest): Promise<PatchView> {
+    return this.request('POST', 'v1/patches', { body: req });
+  }
+
+  /** A dry run: the verdict the patch would get now; nothing is persisted. */
+  checkPatch(req: Omit<PatchRequest, 'rationale'>): Promise<PatchView> {
+    return this.request('POST', 'v1/patches/check', { body: req });
+  }
+
+  listPatches(
+    q: { run?: string; workflow?: string; status?: string } & PageQuery = {},
+  ): Promise<Page<PatchView>> {
+    return this.request('GET', 'v1/patches', { query: { ...q } });
+  }
+
+  getPatch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
+    return this.request('GET', `v1/patches/${seg(patchId)}`);
+  }
+
+  reviewPatch(
+    patchId: string,
+    body: { decision: 'approved' | 'rejected'; reason?: string },
+  ): Promise<PatchView> {
+    return this.request('POST', `v1/patches/${seg(patchId)}/review`, { body });
+  }
+
+  revertPatch(patchId: string): Promise<{ patch: PatchView; revert?: PatchView }> {
+    return this.request('POST', `v1/patches/${seg(patchId)}/revert`, { body: {} });
+  }
+
+  // ---- tokens (admin) --------------------------------------------------------------------
+
+  createToken(body: { subject: string; role: Role; groups?: string[] }): Promise<CreatedToken> {
+    return this.request('POST', 'v1/tokens', { body });
+  }
+
+  listTokens(): Promise<Page<TokenInfo>> {
+    return this.request('GET', 'v1/tokens');
+  }
+
+  async revokeToken(tokenId: string): Promise<void> {
+    await this.request('DELETE', `v1/tokens/${seg(tokenId)}`);
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------
+
+  /** Every item of a paged route, following nextCursor; stops after `max` items. */
+  async all<T>(
+    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    max = Infinity,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await fetchPage(cursor);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && items.length < max);
+    return items.length > max ? items.slice(0, max) : items;
+  }
+
+  url(path: string, query: Query = {}): string {
+    const url = new URL(path, this.baseUrl);
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url.toString();
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    opts: { query?: Query; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<T> {
+    const url = this.url(path, opts.query);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders() };
+    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(opts.body);
+    }
+    let status: number;
+    let statusText: string;
+    let text: string;
+    try {
+      const res = await this.doFetch(url, init);
+      status = res.status;
+      statusText = res.statusText;
+      // Reading the body can fail too (a connection dropped mid-answer): still no answer.
+      text = await res.text();
+    } catch (err) {
+      throw unreachableFrom(url, err, timeoutMs);
+    }
+    if (status < 200 || status >= 300) throw apiErrorFrom(status, statusText, text);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new AobApiError({
+        status,
+        code: 'BAD_RESPONSE',
+        detail: `${method} ${url} answered ${status} with a body that is not JSON: ${text.slice(0, 120)}`,
+      });
+    }
+  }
+
+  private async *timelineOf(path: string, opts: TimelineOptions): AsyncGenerator<TimelineMessage> {
+    const { after, ...follow } = opts;
+    const sse = followSse(this.url(path), {
+      ...follow,
+      headers: this.authHeaders(),
+      ...(after !== undefined ? { lastEventId: String(after) } : {}),
+      fetch: this.doFetch,
+    });
+    for await (const e of sse) {
+      let data: unknown;
+      try {
+        data = e.data === '' ? undefined : (JSON.parse(e.data) as unknown);
+      } catch {
+        data = e.data;
+      }
+      const id = e.id !== undefined ? { id: e.id } : {};
+      if (e.event === 'NodeOutputDelta' && isDelta(data)) {
+        yield { kind: 'delta', ...id, delta: data };
+      } else if (isRunEvent(data)) {
+        yield { kind: 'event', ...id, event: data };
+      } else {
+        yield { kind: 'other', ...id, type: e.event, data };
+      }
+    }
+  }
+}
+
+/** One path segment: ids and refs may hold `@`, `/` or spaces. */
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function isRunEvent(d: unknown): d is AnyRunEvent {
+  const o = d as { runId?: unknown; seq?: unknown; type?: unknown } | undefined;
+  return (
+    !!o && typeof o.runId === 'string' && typeof o.seq === 'number' && typeof o.type === 'string'
+  );
+}
+
+function isDelta(d: unknown): d is NodeDelta {
+  const o = d as { runId?: unknown; nodeId?: unknown; delta?: unknown } | undefined;
+  return (
+    !!o &&
+    typeof o.runId === 'string' &&
+    typeof o.nodeId === 'string' &&
+    typeof o.delta === 'string'
+  );
+}
