@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/common.proto.
  */
 export const file_aob_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChNhb2IvdjEvY29tbW9uLnByb3RvEgZhb2IudjEiNgoHUHJvYmxlbRIMCgRjb2RlGAEgASgJEgwKBHBhdGgYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJpCglFcnJvckRhdGESDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhEKCXJldHJ5YWJsZRgDIAEoCBIZCgxkZXRhaWxzX2pzb24YBCABKAlIAIgBAUIPCg1fZGV0YWlsc19qc29uIk8KC0Vycm9yRGV0YWlsEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIhCghwcm9ibGVtcxgDIAMoCzIPLmFvYi52MS5Qcm9ibGVtIosBCghSdW5FdmVudBIOCgZydW5faWQYASABKAkSDwoDc2VxGAIgASgDQgIwAhIMCgR0eXBlGAMgASgJEg4KAmF0GAQgASgDQgIwAhIPCgdpcl9oYXNoGAUgASgJEhIKBWFjdG9yGAYgASgJSACIAQESEQoJZGF0YV9qc29uGAcgASgJQggKBl9hY3RvciqiAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJSVU5fU1RBVFVTX1JVTk5JTkcQARIWChJSVU5fU1RBVFVTX1dBSVRJTkcQAhIYChRSVU5fU1RBVFVTX0NPTVBMRVRFRBADEhUKEVJVTl9TVEFUVVNfRkFJTEVEEAQSGAoUUlVOX1NUQVRVU19DQU5DRUxMRUQQBWIGcHJvdG8z");
+  fileDesc("ChNhb2IvdjEvY29tbW9uLnByb3RvEgZhb2IudjEiNgoHUHJvYmxlbRIMCgRjb2RlGAEgASgJEgwKBHBhdGgYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJpCglFcnJvckRhdGESDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhEKCXJldHJ5YWJsZRgDIAEoCBIZCgxkZXRhaWxzX2pzb24YBCABKAlIAIgBAUIPCg1fZGV0YWlsc19qc29uIk8KC0Vycm9yRGV0YWlsEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIhCghwcm9ibGVtcxgDIAMoCzIPLmFvYi52MS5Qcm9ibGVtIoMBCghSdW5FdmVudBIOCgZydW5faWQYASABKAkSCwoDc2VxGAIgASgDEgwKBHR5cGUYAyABKAkSCgoCYXQYBCABKAMSDwoHaXJfaGFzaBgFIAEoCRISCgVhY3RvchgGIAEoCUgAiAEBEhEKCWRhdGFfanNvbhgHIAEoCUIICgZfYWN0b3IqogEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19SVU5OSU5HEAESFgoSUlVOX1NUQVRVU19XQUlUSU5HEAISGAoUUlVOX1NUQVRVU19DT01QTEVURUQQAxIVChFSVU5fU1RBVFVTX0ZBSUxFRBAEEhgKFFJVTl9TVEFUVVNfQ0FOQ0VMTEVEEAViBnByb3RvMw");
 
 /**
  * One problem of a document or request, as the validator and the REST API report it
@@ -140,7 +140,7 @@ export type RunEvent = Message<"aob.v1.RunEvent"> & {
   /**
    * 1-based, gapless within a run.
    *
-   * @generated from field: int64 seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 seq = 2;
    */
   seq: bigint;
 
@@ -154,7 +154,7 @@ export type RunEvent = Message<"aob.v1.RunEvent"> & {
   /**
    * Milliseconds since the epoch.
    *
-   * @generated from field: int64 at = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 at = 4;
    */
   at: bigint;
 

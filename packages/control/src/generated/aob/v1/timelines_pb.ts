@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/timelines.proto.
  */
 export const file_aob_v1_timelines: GenFile = /*@__PURE__*/
-  fileDesc("ChZhb2IvdjEvdGltZWxpbmVzLnByb3RvEgZhb2IudjEiVwoNRm9sbG93UmVxdWVzdBITCgZydW5faWQYASABKAlIAIgBARIZCghmcm9tX3NlcRgCIAEoA0ICMAJIAYgBAUIJCgdfcnVuX2lkQgsKCV9mcm9tX3NlcSIxCg5Gb2xsb3dSZXNwb25zZRIfCgVldmVudBgBIAEoCzIQLmFvYi52MS5SdW5FdmVudDJGCglUaW1lbGluZXMSOQoGRm9sbG93EhUuYW9iLnYxLkZvbGxvd1JlcXVlc3QaFi5hb2IudjEuRm9sbG93UmVzcG9uc2UwAWIGcHJvdG8z", [file_aob_v1_common]);
+  fileDesc("ChZhb2IvdjEvdGltZWxpbmVzLnByb3RvEgZhb2IudjEiUwoNRm9sbG93UmVxdWVzdBITCgZydW5faWQYASABKAlIAIgBARIVCghmcm9tX3NlcRgCIAEoA0gBiAEBQgkKB19ydW5faWRCCwoJX2Zyb21fc2VxIjEKDkZvbGxvd1Jlc3BvbnNlEh8KBWV2ZW50GAEgASgLMhAuYW9iLnYxLlJ1bkV2ZW50MkYKCVRpbWVsaW5lcxI5CgZGb2xsb3cSFS5hb2IudjEuRm9sbG93UmVxdWVzdBoWLmFvYi52MS5Gb2xsb3dSZXNwb25zZTABYgZwcm90bzM", [file_aob_v1_common]);
 
 /**
  * @generated from message aob.v1.FollowRequest
@@ -31,7 +31,7 @@ export type FollowRequest = Message<"aob.v1.FollowRequest"> & {
   /**
    * Resume after this seq of the run (a run's feed only).
    *
-   * @generated from field: optional int64 from_seq = 2 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 from_seq = 2;
    */
   fromSeq?: bigint | undefined;
 };
