@@ -10,6 +10,8 @@ export * from './run/state.js';
 export * from './run/commands.js';
 export { evolve, fold } from './run/evolve.js';
 export { decide } from './run/decide.js';
+export type { DeciderEnv } from './run/decider.js';
+export { proposalValidationInput } from './run/patches.js';
 export { retryDelayMs } from './run/backoff.js';
 export { descendantsOf } from './run/graph.js';
 export * from './expr/index.js';

@@ -5,7 +5,20 @@ import type { ExprContext, IR, IRNode } from '../ir/types.js';
 import type { AnyRunEvent, EventData, EventType } from './events.js';
 import type { Blob, Command, DecideEnv, Decision } from './commands.js';
 import type { RunState } from './state.js';
+import type { PatchVerdict } from '../patch/validate.js';
 import { evolve } from './evolve.js';
+
+/**
+ * What a decision may be given besides DecideEnv. `verdicts`: the shell asked a validator service
+ * (it is I/O, decide is not) about the proposals of this decision, by the proposed patch document
+ * exactly as the `proposePatch` trigger carries it (the same value, compared with `===`), each
+ * judged on the validation input `proposalValidationInput` returns for the state and IR the
+ * decision starts from. Given, a proposal without a verdict is an error — never judged in-process
+ * behind the service's back; absent, the core judges proposals itself (the library).
+ */
+export interface DeciderEnv extends DecideEnv {
+  verdicts?: ReadonlyMap<unknown, PatchVerdict>;
+}
 
 /**
  * The working set of one decision: emitted events are applied to the state at once (so every
@@ -24,7 +37,7 @@ export class Decider {
   constructor(
     readonly state: RunState,
     public ir: IR,
-    readonly env: DecideEnv,
+    readonly env: DeciderEnv,
   ) {
     this.hasher = env.contentOf ?? contentOf;
   }

@@ -9,7 +9,7 @@ import { NodeType } from '../definition/types.js';
 import type { Problem } from '../errors.js';
 import { compileCached } from '../ir/compile.js';
 import { validatePatch } from '../patch/validate.js';
-import type { PatchPolicy, PatchVerdict } from '../patch/validate.js';
+import type { PatchPolicy, PatchVerdict, ValidatePatchInput } from '../patch/validate.js';
 import {
   judgePatch,
   proposalPolicy,
@@ -19,8 +19,10 @@ import {
 } from '../patch/review.js';
 import type { Decider } from './decider.js';
 import { advance, failRun } from './advance.js';
-import { toErrorData } from '../errors.js';
+import { AobError, toErrorData } from '../errors.js';
 import type { IR } from '../ir/types.js';
+import type { RunState } from './state.js';
+import { isRunOver } from './state.js';
 import { truthy } from '../expr/index.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -28,7 +30,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Validates a proposed patch against the run as it is now; applies it if it passes, holds it for a
- * reviewer if the workflow's patch policy says so, rejects it with every violation otherwise.
+ * reviewer if the workflow's patch policy says so, rejects it with every violation otherwise. The
+ * verdict is the shell's (a validator service's, `d.env.verdicts`) when it gives one, the library's
+ * otherwise; both judge the input `proposalValidationInput` builds.
  */
 export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
   const doc = isRecord(patch) ? patch : {};
@@ -36,11 +40,15 @@ export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
     typeof doc.patchId === 'string' && doc.patchId !== '' ? doc.patchId : d.env.newId('patch');
   // A proposal delivered twice is decided once.
   if (d.state.patches.some((p) => p.patchId === patchId)) return;
-  const author = typeof doc.author === 'string' ? doc.author : (actor ?? 'unknown');
+  const author = authorOf(doc, actor);
   d.emit('PatchProposed', { patchId, patch }, actor ?? author);
 
+  // PatchProposed changes neither the applied patches nor any node's status — all the input reads
+  // of the state — so a verdict the shell obtained before this decision judged this very input.
   const policy = d.ir.definition.patchPolicy;
-  const verdict = judge(d, patch, author, proposalPolicy(policy));
+  const verdict = d.env.verdicts
+    ? givenVerdict(d.env.verdicts, patch, patchId)
+    : judge(d, patch, author, proposalPolicy(policy));
   const addressed = addressing(doc, d.state.runId);
   const judgement: PatchJudgement =
     addressed.length > 0
@@ -54,6 +62,55 @@ export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
   } else {
     apply(d, patchId, author, verdict.materialized!);
   }
+}
+
+/**
+ * What the validator must judge when `patch` is proposed to the run in `state` (on `ir`), or
+ * undefined when deciding the proposal would judge nothing: the run is over, or a proposal with
+ * this patchId was decided already. The one copy of the input: the core judges it itself, a shell
+ * with a validator service sends it there and hands the verdict back (DeciderEnv.verdicts).
+ */
+export function proposalValidationInput(
+  state: RunState,
+  ir: IR,
+  patch: unknown,
+  actor?: string,
+): ValidatePatchInput | undefined {
+  if (isRunOver(state)) return undefined;
+  const doc = isRecord(patch) ? patch : {};
+  if (
+    typeof doc.patchId === 'string' &&
+    doc.patchId !== '' &&
+    state.patches.some((p) => p.patchId === doc.patchId)
+  ) {
+    return undefined;
+  }
+  return validationInput(
+    state,
+    ir,
+    patch,
+    authorOf(doc, actor),
+    proposalPolicy(ir.definition.patchPolicy),
+  );
+}
+
+function authorOf(doc: Record<string, unknown>, actor: string | undefined): string {
+  return typeof doc.author === 'string' ? doc.author : (actor ?? 'unknown');
+}
+
+function givenVerdict(
+  verdicts: ReadonlyMap<unknown, PatchVerdict>,
+  patch: unknown,
+  patchId: string,
+): PatchVerdict {
+  const verdict = verdicts.get(patch);
+  if (!verdict) {
+    throw new AobError(
+      'VERDICT_MISSING',
+      `the shell gave validator verdicts but none for the proposal of patch ${patchId}`,
+    );
+  }
+  return verdict;
 }
 
 /**
@@ -94,19 +151,30 @@ export function reviewPatch(
 
 /** The validator's verdict on `patch` against the run now, counting the author's earlier spawns. */
 function judge(d: Decider, patch: unknown, author: string, policy: PatchPolicy): PatchVerdict {
-  const applied = d.state.patches.filter((p) => p.status === 'applied');
+  return validatePatch(validationInput(d.state, d.ir, patch, author, policy));
+}
+
+/** The input of the validator for `patch` by `author` on the run in `state`, on `ir`. */
+function validationInput(
+  state: RunState,
+  ir: IR,
+  patch: unknown,
+  author: string,
+  policy: PatchPolicy,
+): ValidatePatchInput {
+  const applied = state.patches.filter((p) => p.status === 'applied');
   const spawned = applied
     .filter((p) => p.author === author)
     .reduce((n, p) => n + (p.added?.length ?? 0), 0);
-  return validatePatch({
+  return {
     patch,
-    base: d.ir.definition,
-    baseIrHash: d.ir.irHash,
-    state: d.state,
+    base: ir.definition,
+    baseIrHash: ir.irHash,
+    state,
     appliedPatches: applied.length,
     spawnedByAuthor: spawned,
     policy,
-  });
+  };
 }
 
 /** Moves the run onto `materialized` and lets it go on at once on the new topology. */
