@@ -22,6 +22,11 @@ export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js'
 export { OutboxRelay } from './cluster/outbox-relay.js';
 export { TimerPoller } from './cluster/timer-poller.js';
 export { ClusterClient } from './cluster/client.js';
+export { busDriver } from './cluster/bus-driver.js';
+export { RunControl, isOver } from './control/run-control.js';
+export type { RunDriver, RunControlDeps, StartRunRequest } from './control/run-control.js';
+export { irLoader } from './workflows.js';
+export { newId } from './local/ids.js';
 export type { RunCommand } from './cluster/commands.js';
 export { serviceConfig, SERVICE_NAMES } from './cluster/config.js';
 export type { ServiceConfig, ServiceName } from './cluster/config.js';

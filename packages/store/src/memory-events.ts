@@ -9,6 +9,8 @@ import type {
   EventStore,
   InboxCommand,
   Lease,
+  TokenRecord,
+  RunFilter,
   RunSummary,
   WorkflowPatchRecord,
   WorkflowPatchStatus,
@@ -29,6 +31,7 @@ interface InboxEntry extends InboxCommand {
 }
 
 export class MemoryEventStore implements EventStore {
+  private readonly tokens: TokenRecord[] = [];
   private readonly runs = new Map<string, RunLog>();
   private readonly workflows = new Map<string, WorkflowRecord[]>();
   /** Patch records as JSON text (what the durable adapters store), in insertion order. */
@@ -72,6 +75,7 @@ export class MemoryEventStore implements EventStore {
         startedAt: start.startedAt,
         updatedAt,
         lastSeq: events.length,
+        namespace: start.namespace,
       };
       if (start.parentRunId !== undefined) summary.parentRunId = start.parentRunId;
       this.runs.set(runId, { events: [...appended], summary, order: this.nextRunOrder++ });
@@ -97,15 +101,18 @@ export class MemoryEventStore implements EventStore {
     return log === undefined ? undefined : { ...log.summary };
   }
 
-  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     // An absent or empty status list means no status filter.
     const wanted =
       filter.status !== undefined && filter.status.length > 0 ? new Set(filter.status) : undefined;
     const logs = [...this.runs.values()].filter(
-      (l) => wanted === undefined || wanted.has(l.summary.status),
+      (l) =>
+        (wanted === undefined || wanted.has(l.summary.status)) &&
+        (filter.namespace === undefined || l.summary.namespace === filter.namespace),
     );
     logs.sort((a, b) => b.summary.startedAt - a.summary.startedAt || b.order - a.order);
-    const limited = filter.limit === undefined ? logs : logs.slice(0, filter.limit);
+    const from = filter.offset ?? 0;
+    const limited = logs.slice(from, filter.limit === undefined ? undefined : from + filter.limit);
     return limited.map((l) => ({ ...l.summary }));
   }
 
@@ -242,6 +249,32 @@ export class MemoryEventStore implements EventStore {
       if (pending.length === 0) this.inbox.delete(runId);
       else this.inbox.set(runId, pending);
     }
+  }
+
+  async putToken(record: TokenRecord): Promise<boolean> {
+    if (this.tokens.some((t) => t.tokenId === record.tokenId || t.hash === record.hash)) {
+      return false;
+    }
+    this.tokens.push(structuredClone(record));
+    return true;
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const t = this.tokens.find((r) => r.hash === hash);
+    return t && structuredClone(t);
+  }
+
+  async listTokens(namespace?: string): Promise<TokenRecord[]> {
+    return this.tokens
+      .filter((t) => namespace === undefined || t.namespace === namespace)
+      .map((t) => structuredClone(t));
+  }
+
+  async revokeToken(tokenId: string, at: number): Promise<boolean> {
+    const t = this.tokens.find((r) => r.tokenId === tokenId && r.revokedAt === undefined);
+    if (!t) return false;
+    t.revokedAt = at;
+    return true;
   }
 
   async close(): Promise<void> {}

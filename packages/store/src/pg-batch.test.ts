@@ -55,6 +55,7 @@ describe('planBatch', () => {
       [12],
       [3],
       [null],
+      ['default'],
     ]);
     const cols = writeColumns(batch, plan);
     expect(cols).toHaveLength(19);

@@ -110,7 +110,7 @@ export function loseRuns(
 
 /** The new runs of a plan as column arrays for `createRuns`, in queue order. */
 export function createColumns(plan: BatchPlan): unknown[] {
-  const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const [runId, st] of plan.states) {
     if (st.exists || st.start === undefined) continue;
     const row = [
@@ -122,6 +122,7 @@ export function createColumns(plan: BatchPlan): unknown[] {
       st.updatedAt,
       st.lastSeq,
       st.start.parentRunId ?? null,
+      st.start.namespace,
     ];
     row.forEach((v, c) => (cols[c] as unknown[]).push(v));
   }

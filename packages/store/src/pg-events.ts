@@ -10,6 +10,8 @@ import type {
   EventStore,
   InboxCommand,
   Lease,
+  RunFilter,
+  TokenRecord,
   RunSummary,
   WorkflowPatchRecord,
   WorkflowPatchStatus,
@@ -31,9 +33,18 @@ import {
   leaseFromRow,
   patchFromRow,
   runFromRow,
+  tokenFromRow,
   workflowFromRow,
 } from './rows.js';
-import type { EventRow, InboxRow, LeaseRow, PatchRow, RunRow, WorkflowRow } from './rows.js';
+import type {
+  EventRow,
+  InboxRow,
+  LeaseRow,
+  PatchRow,
+  RunRow,
+  TokenRow,
+  WorkflowRow,
+} from './rows.js';
 
 /** A message to publish once the events it was decided with are committed. */
 export interface OutboxMessage {
@@ -194,9 +205,14 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
     return rows[0] === undefined ? undefined : runFromRow(rows[0]);
   }
 
-  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     const { rows } = await this.query<RunRow>(
-      sql.listRuns([filter.status ?? [], filter.limit ?? null]),
+      sql.listRuns([
+        filter.status ?? [],
+        filter.limit ?? null,
+        filter.namespace ?? null,
+        filter.offset ?? 0,
+      ]),
     );
     return rows.map(runFromRow);
   }
@@ -331,6 +347,37 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
   }
 
   /** Commits what is queued, then ends the pool. */
+  async putToken(t: TokenRecord): Promise<boolean> {
+    const res = await this.query(
+      sql.putToken([
+        t.tokenId,
+        t.hash,
+        t.subject,
+        t.role,
+        t.namespace,
+        JSON.stringify(t.groups),
+        t.createdAt,
+        t.createdBy,
+      ]),
+    );
+    return res.rowCount === 1;
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const { rows } = await this.query<TokenRow>(sql.findToken([hash]));
+    return rows[0] === undefined ? undefined : tokenFromRow(rows[0]);
+  }
+
+  async listTokens(namespace?: string): Promise<TokenRecord[]> {
+    const { rows } = await this.query<TokenRow>(sql.listTokens([namespace ?? null]));
+    return rows.map(tokenFromRow);
+  }
+
+  async revokeToken(tokenId: string, at: number): Promise<boolean> {
+    const res = await this.query(sql.revokeToken([tokenId, at]));
+    return res.rowCount === 1;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

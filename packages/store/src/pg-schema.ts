@@ -181,6 +181,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_unsent_by_claim ON outbox (claimed_by) WHERE sent_at IS NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'run namespaces, API tokens',
+    sql: `
+      -- Every run belongs to one namespace (DESIGN §9); runs from before have the default one.
+      ALTER TABLE runs ADD COLUMN namespace text NOT NULL DEFAULT 'default';
+      CREATE INDEX runs_by_namespace ON runs (namespace, started_at DESC, ord DESC);
+
+      -- API bearer tokens, stored as the sha256 of the token (the token itself is shown once).
+      CREATE TABLE api_tokens (
+        token_id   text PRIMARY KEY,
+        hash       text NOT NULL UNIQUE,
+        subject    text NOT NULL,
+        role       text NOT NULL,
+        namespace  text NOT NULL,
+        groups     json NOT NULL,
+        created_at bigint NOT NULL,
+        created_by text NOT NULL,
+        revoked_at bigint
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -20,7 +20,7 @@ const named = (name: string, text: string) => (values: unknown[]) =>
 const WORKFLOW_COLUMNS = 'name, version, ir_hash, registered_at, retired_at';
 
 const RUN_COLUMNS =
-  'run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id';
+  'run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id, namespace';
 
 export const sql = {
   // --- the group commit (see pg-events.ts) ---
@@ -34,11 +34,12 @@ export const sql = {
   createRuns: named(
     'create_runs',
     `INSERT INTO runs (${RUN_COLUMNS})
-     SELECT run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id
+     SELECT run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id,
+            namespace
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                 $7::bigint[], $8::text[])
+                 $7::bigint[], $8::text[], $9::text[])
           WITH ORDINALITY AS n(run_id, workflow, ir_hash, status, started_at, updated_at,
-                               last_seq, parent_run_id, ord)
+                               last_seq, parent_run_id, namespace, ord)
      ORDER BY ord
      ON CONFLICT (run_id) DO NOTHING
      RETURNING run_id`,
@@ -84,8 +85,25 @@ export const sql = {
   listRuns: named(
     'list_runs',
     `SELECT ${RUN_COLUMNS} FROM runs
-     WHERE cardinality($1::text[]) = 0 OR status = ANY($1::text[])
-     ORDER BY started_at DESC, ord DESC LIMIT $2`,
+     WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
+       AND ($3::text IS NULL OR namespace = $3)
+     ORDER BY started_at DESC, ord DESC LIMIT $2 OFFSET $4`,
+  ),
+
+  // --- API tokens (stored hashed) ---
+  putToken: named(
+    'put_token',
+    `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8) ON CONFLICT DO NOTHING`,
+  ),
+  findToken: named('find_token', 'SELECT * FROM api_tokens WHERE hash = $1'),
+  listTokens: named(
+    'list_tokens',
+    `SELECT * FROM api_tokens WHERE $1::text IS NULL OR namespace = $1 ORDER BY created_at, token_id`,
+  ),
+  revokeToken: named(
+    'revoke_token',
+    'UPDATE api_tokens SET revoked_at = $2 WHERE token_id = $1 AND revoked_at IS NULL',
   ),
 
   // --- workflows ---

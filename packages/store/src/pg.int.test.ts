@@ -116,6 +116,7 @@ describe('PgEventStore', () => {
          ORDER BY table_name`,
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'api_tokens',
         'events',
         'inbox',
         'leases',

@@ -12,6 +12,18 @@ export interface RunSummary {
   updatedAt: number;
   lastSeq: number;
   parentRunId?: string;
+  /** The tenant the run belongs to (DESIGN §9); `default` for runs started without one. */
+  namespace: string;
+}
+
+/** Which runs `listRuns` returns: newest first, optionally filtered and paged. */
+export interface RunFilter {
+  /** Absent or empty: any status. */
+  status?: RunStatus[];
+  namespace?: string;
+  limit?: number;
+  /** Skips this many matching runs (for paging). */
+  offset?: number;
 }
 
 export interface WorkflowRecord {
@@ -71,7 +83,34 @@ export interface Lease {
   expiresAt: number;
 }
 
-export interface EventStore {
+/** An API bearer token (DESIGN §9). Only the sha256 of the token is stored, never the token. */
+export interface TokenRecord {
+  tokenId: string;
+  /** Hex sha256 of the token. */
+  hash: string;
+  /** Who the token speaks for: a person, a service or an agent. */
+  subject: string;
+  role: string;
+  namespace: string;
+  /** Approver groups the subject belongs to (approval tickets may name `group:<name>`). */
+  groups: string[];
+  createdAt: number;
+  createdBy: string;
+  revokedAt?: number;
+}
+
+export interface TokenStore {
+  /** Stores a new token; false (and nothing written) if its id or hash exists already. */
+  putToken(record: TokenRecord): Promise<boolean>;
+  /** The token with this hash, revoked or not. */
+  findToken(hash: string): Promise<TokenRecord | undefined>;
+  /** Tokens (of one namespace, or all) in creation order, revoked ones included. */
+  listTokens(namespace?: string): Promise<TokenRecord[]>;
+  /** Revokes a token that is not revoked yet; false if there is no such live token. */
+  revokeToken(tokenId: string, at: number): Promise<boolean>;
+}
+
+export interface EventStore extends TokenStore {
   /**
    * Appends events to a run whose last seq is `expectedSeq` (0 for a new run), atomically, with
    * dense seqs from expectedSeq+1. If another writer got there first, throws an error with code
@@ -86,7 +125,7 @@ export interface EventStore {
   /** Events of a run from seq `fromSeq` (default 1), in order. */
   read(runId: string, fromSeq?: number): Promise<AnyRunEvent[]>;
   getRun(runId: string): Promise<RunSummary | undefined>;
-  listRuns(filter?: { status?: RunStatus[]; limit?: number }): Promise<RunSummary[]>;
+  listRuns(filter?: RunFilter): Promise<RunSummary[]>;
 
   /**
    * Registers a version; registering an existing (name, version) again replaces its record in

@@ -8,6 +8,7 @@ import type {
   InboxCommand,
   Lease,
   RunSummary,
+  TokenRecord,
   WorkflowPatchRecord,
   WorkflowRecord,
 } from './port.js';
@@ -36,6 +37,7 @@ export interface RunRow {
   updated_at: Big;
   last_seq: Big;
   parent_run_id: string | null;
+  namespace: string;
 }
 
 export interface WorkflowRow {
@@ -90,6 +92,7 @@ export function runFromRow(r: RunRow): RunSummary {
     startedAt: Number(r.started_at),
     updatedAt: Number(r.updated_at),
     lastSeq: Number(r.last_seq),
+    namespace: r.namespace,
   };
   if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
   return s;
@@ -121,4 +124,32 @@ export function leaseFromRow(r: LeaseRow): Lease {
 /** An inbox row as its command; `payload` is the row's `payload` column decoded. */
 export function commandFromRow(r: InboxRow<unknown>, payload: unknown): InboxCommand {
   return { id: Number(r.id), runId: r.run_id, type: r.type, payload, at: Number(r.at) };
+}
+
+export interface TokenRow {
+  token_id: string;
+  hash: string;
+  subject: string;
+  role: string;
+  namespace: string;
+  /** JSON text (SQLite) or already parsed (PostgreSQL's json column). */
+  groups: string | string[];
+  created_at: Big;
+  created_by: string;
+  revoked_at: Big | null;
+}
+
+export function tokenFromRow(r: TokenRow): TokenRecord {
+  const t: TokenRecord = {
+    tokenId: r.token_id,
+    hash: r.hash,
+    subject: r.subject,
+    role: r.role,
+    namespace: r.namespace,
+    groups: typeof r.groups === 'string' ? (JSON.parse(r.groups) as string[]) : r.groups,
+    createdAt: Number(r.created_at),
+    createdBy: r.created_by,
+  };
+  if (r.revoked_at !== null) t.revokedAt = Number(r.revoked_at);
+  return t;
 }

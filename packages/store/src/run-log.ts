@@ -25,9 +25,13 @@ export function toEnvelope(
   return env as AnyRunEvent;
 }
 
+/** The namespace of runs whose RunStarted names none (runs from before namespaces existed). */
+export const DEFAULT_NAMESPACE = 'default';
+
 export interface RunStart {
   workflow: string; // "name@version"
   parentRunId?: string;
+  namespace: string;
   startedAt: number;
 }
 
@@ -40,8 +44,12 @@ export function runStart(runId: string, events: readonly AnyNewEvent[]): RunStar
   if (first?.type !== 'RunStarted') {
     throw invalidAppend(runId, `a run's first event must be RunStarted, got ${first?.type}`);
   }
-  const { workflow, parent } = first.data;
-  const start: RunStart = { workflow: `${workflow.name}@${workflow.version}`, startedAt: first.at };
+  const { workflow, parent, namespace } = first.data;
+  const start: RunStart = {
+    workflow: `${workflow.name}@${workflow.version}`,
+    namespace: namespace ?? DEFAULT_NAMESPACE,
+    startedAt: first.at,
+  };
   if (parent !== undefined) start.parentRunId = parent.runId;
   return start;
 }

@@ -20,11 +20,13 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { AobError } from '@aob/core';
-import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   EventStore,
   InboxCommand,
   Lease,
+  RunFilter,
+  TokenRecord,
   RunSummary,
   WorkflowPatchRecord,
   WorkflowPatchStatus,
@@ -34,7 +36,7 @@ import { seqConflict, storeClosed, StoreErrorCode } from './errors.js';
 import { prepareAppend } from './run-log.js';
 import type { PreparedAppend } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
-import { listRunsByStatusSql, prepareStatements } from './sqlite-statements.js';
+import { listRunsSql, prepareStatements } from './sqlite-statements.js';
 import type { Statements } from './sqlite-statements.js';
 import {
   commandFromRow,
@@ -42,9 +44,10 @@ import {
   leaseFromRow,
   patchFromRow,
   runFromRow,
+  tokenFromRow,
   workflowFromRow,
 } from './rows.js';
-import type { RunRow } from './rows.js';
+import type { RunRow, TokenRow } from './rows.js';
 
 export interface SqliteEventStoreOptions {
   /** The database file; created with its schema if missing. */
@@ -69,7 +72,7 @@ export class SqliteEventStore implements EventStore {
 
   private readonly db: Database;
   private readonly sql: Statements;
-  private readonly byStatus = new Map<number, Statement<unknown[], RunRow>>();
+  private readonly listStatements = new Map<string, Statement<unknown[], RunRow>>();
   private readonly commitBatch: (batch: readonly QueuedAppend[]) => (AobError | undefined)[];
   private queue: QueuedAppend[] = [];
   private flushScheduled = false;
@@ -167,6 +170,7 @@ export class SqliteEventStore implements EventStore {
             updatedAt,
             lastSeq,
             a.start.parentRunId ?? null,
+            a.start.namespace,
           ).changes
         : this.sql.advanceRun.run(lastSeq, updatedAt, irHash, a.status ?? null, runId, expectedSeq)
             .changes;
@@ -218,17 +222,19 @@ export class SqliteEventStore implements EventStore {
     return row === undefined ? undefined : runFromRow(row);
   }
 
-  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunSummary[]> {
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     const limit = filter.limit ?? -1; // LIMIT -1: no limit
-    const statuses = filter.status ?? [];
     // An absent or empty status list means no status filter.
-    if (statuses.length === 0) return this.sql.listRuns.all(limit).map(runFromRow);
-    let stmt = this.byStatus.get(statuses.length);
+    const statuses = filter.status ?? [];
+    const byNamespace = filter.namespace !== undefined;
+    const shape = `${statuses.length}:${byNamespace}`;
+    let stmt = this.listStatements.get(shape);
     if (stmt === undefined) {
-      stmt = this.db.prepare<unknown[], RunRow>(listRunsByStatusSql(statuses.length));
-      this.byStatus.set(statuses.length, stmt);
+      stmt = this.db.prepare<unknown[], RunRow>(listRunsSql(statuses.length, byNamespace));
+      this.listStatements.set(shape, stmt);
     }
-    return stmt.all(...statuses, limit).map(runFromRow);
+    const params: unknown[] = [...statuses, ...(byNamespace ? [filter.namespace] : [])];
+    return stmt.all(...params, limit, filter.offset ?? 0).map(runFromRow);
   }
 
   async putWorkflow(record: WorkflowRecord): Promise<void> {
@@ -312,6 +318,51 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Commits what is queued, then closes the connection. */
+  async putToken(t: TokenRecord): Promise<boolean> {
+    const res = this.db
+      .prepare(
+        `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(
+        t.tokenId,
+        t.hash,
+        t.subject,
+        t.role,
+        t.namespace,
+        JSON.stringify(t.groups),
+        t.createdAt,
+        t.createdBy,
+      );
+    return res.changes === 1;
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const row = this.db
+      .prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE hash = ?')
+      .get(hash);
+    return row === undefined ? undefined : tokenFromRow(row);
+  }
+
+  async listTokens(namespace?: string): Promise<TokenRecord[]> {
+    const rows =
+      namespace === undefined
+        ? this.db.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY rowid').all()
+        : this.db
+            .prepare<[string], TokenRow>(
+              'SELECT * FROM api_tokens WHERE namespace = ? ORDER BY rowid',
+            )
+            .all(namespace);
+    return rows.map(tokenFromRow);
+  }
+
+  async revokeToken(tokenId: string, at: number): Promise<boolean> {
+    const res = this.db
+      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL')
+      .run(at, tokenId);
+    return res.changes === 1;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -92,6 +92,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX patches_by_workflow ON patches (workflow, ord);
     `,
   },
+  {
+    version: 3,
+    name: 'run namespaces, API tokens',
+    sql: `
+      -- Every run belongs to one namespace (DESIGN §9); runs from before have the default one.
+      ALTER TABLE runs ADD COLUMN namespace TEXT NOT NULL DEFAULT 'default';
+      CREATE INDEX runs_by_namespace ON runs (namespace, started_at);
+
+      -- API bearer tokens, stored as the sha256 of the token (the token itself is shown once).
+      CREATE TABLE api_tokens (
+        token_id   TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL UNIQUE,
+        subject    TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        namespace  TEXT NOT NULL,
+        groups     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

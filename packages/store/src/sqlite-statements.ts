@@ -9,11 +9,10 @@ type Nullable = string | null;
 export interface Statements {
   insertEvent: Statement<[string, number, string, number, string, string, Nullable, Nullable]>;
   readEvents: Statement<[string, number], EventRow<string>>;
-  createRun: Statement<[string, string, string, string, number, number, number, Nullable]>;
+  createRun: Statement<[string, string, string, string, number, number, number, Nullable, string]>;
   advanceRun: Statement<[number, number, string, Nullable, string, number]>;
   lastSeq: Statement<[string], { last_seq: number }>;
   getRun: Statement<[string], RunRow>;
-  listRuns: Statement<[number], RunRow>;
   putWorkflow: Statement<[string, string, string, number]>;
   getWorkflow: Statement<[string, string], WorkflowRow>;
   latestWorkflow: Statement<[string], WorkflowRow>;
@@ -43,8 +42,8 @@ export function prepareStatements(db: Database): Statements {
     readEvents: db.prepare('SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq'),
     // A new run: does nothing (0 changes) if the run exists, which the caller reports as a conflict.
     createRun: db.prepare(
-      `INSERT INTO runs (run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO runs (run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id, namespace)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id) DO NOTHING`,
     ),
     // Check-and-move in one statement: 0 changes means the run's last seq is not the expected one.
@@ -54,8 +53,6 @@ export function prepareStatements(db: Database): Statements {
     ),
     lastSeq: db.prepare('SELECT last_seq FROM runs WHERE run_id = ?'),
     getRun: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
-    // rowid breaks ties between runs started in the same millisecond: later insert, newer run.
-    listRuns: db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?'),
 
     // Re-registering keeps the row (its rowid, the registration order) and un-retires it.
     putWorkflow: db.prepare(
@@ -108,8 +105,15 @@ export function prepareStatements(db: Database): Statements {
   };
 }
 
-/** `SELECT … WHERE status IN (…)` has one shape per list length; prepared on first use. */
-export function listRunsByStatusSql(count: number): string {
-  const marks = new Array<string>(count).fill('?').join(', ');
-  return `SELECT * FROM runs WHERE status IN (${marks}) ORDER BY started_at DESC, rowid DESC LIMIT ?`;
+/**
+ * `listRuns` has one statement shape per (number of statuses, namespace or not); each is prepared
+ * on first use. Parameters: the statuses, then the namespace if any, then LIMIT and OFFSET.
+ * rowid breaks ties between runs started in the same millisecond: later insert, newer run.
+ */
+export function listRunsSql(statuses: number, byNamespace: boolean): string {
+  const where: string[] = [];
+  if (statuses > 0) where.push(`status IN (${new Array<string>(statuses).fill('?').join(', ')})`);
+  if (byNamespace) where.push('namespace = ?');
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')} ` : '';
+  return `SELECT * FROM runs ${filter}ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?`;
 }

@@ -137,6 +137,10 @@ export interface RunStartedData {
     nodeId: NodeId;
   };
   replay?: ReplaySpec;
+  /**
+   * The tenant the run belongs to (DESIGN §9). Absent: `default`.
+   */
+  namespace?: string;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

@@ -649,6 +649,11 @@ export const eventSchema = {
           },
         },
         replay: { $ref: '#/$defs/replaySpec' },
+        namespace: {
+          type: 'string',
+          pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+          description: 'The tenant the run belongs to (DESIGN §9). Absent: `default`.',
+        },
       },
     },
     nodeScheduledData: {

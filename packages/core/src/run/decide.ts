@@ -39,6 +39,7 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         inputs: d.blob(trigger.inputs ?? {}),
         ...(trigger.parent ? { parent: trigger.parent } : {}),
         ...(trigger.replay ? { replay: trigger.replay } : {}),
+        ...(trigger.namespace !== undefined ? { namespace: trigger.namespace } : {}),
       },
       trigger.actor,
     );

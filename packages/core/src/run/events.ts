@@ -53,6 +53,8 @@ export interface EventData {
     inputs: CasRef;
     parent?: { runId: string; nodeId: string };
     replay?: ReplaySpec;
+    /** The tenant the run belongs to (DESIGN §9); absent: `default`. */
+    namespace?: string;
   };
   NodeScheduled: {
     nodeId: string;

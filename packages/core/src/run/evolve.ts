@@ -20,6 +20,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       state.runId = event.runId;
       state.baseIrHash = event.irHash;
       state.workflow = { ...d.workflow };
+      state.namespace = d.namespace ?? 'default';
       state.inputs = d.inputs;
       state.startedAt = event.at;
       state.status = 'running';

@@ -89,6 +89,8 @@ export interface RunState {
   /** Last applied seq. */
   seq: number;
   workflow: { name: string; version: string };
+  /** The tenant the run belongs to (DESIGN §9). */
+  namespace: string;
   inputs?: CasRef;
   parent?: { runId: string; nodeId: string };
   replay?: ReplaySpec;
@@ -125,6 +127,7 @@ export function initialState(runId: string): RunState {
     status: 'running',
     seq: 0,
     workflow: { name: '', version: '' },
+    namespace: 'default',
     startedAt: 0,
     nodes: {},
     timers: {},

@@ -1,41 +1,40 @@
-// A client of the cluster topology without the API service: starts runs and sends commands over
-// the bus, reads runs from the store. What `aob` and the tests use until the control plane
-// (issue 5) serves the same over HTTP and gRPC.
+// A client of the cluster topology inside a process that holds the adapters (the API service,
+// tests, benchmarks): the run operations of `RunControl`, driven by run commands on the bus.
 import type { AnyRunEvent, Trigger } from '@aob/core';
-import { AobError, Topic, ValidationError, compileCached, fold } from '@aob/core';
+import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
 import type { RunView } from '../local/api.js';
-import { runView } from '../local/views.js';
 import { newId } from '../local/ids.js';
-import type { RunCommand } from './commands.js';
-
-const OVER = new Set(['completed', 'failed', 'cancelled']);
+import { RunControl, isOver } from '../control/run-control.js';
+import { irLoader } from '../workflows.js';
+import { busDriver } from './bus-driver.js';
 
 export class ClusterClient {
-  constructor(private readonly deps: { events: EventStore; content: ContentStore; bus: Bus }) {}
+  readonly control: RunControl;
+
+  constructor(private readonly deps: { events: EventStore; content: ContentStore; bus: Bus }) {
+    this.control = new RunControl({
+      store: deps.events,
+      content: deps.content,
+      loadIr: irLoader(deps.content),
+      driver: busDriver(deps.bus),
+      now: Date.now,
+      newId,
+    });
+  }
 
   /** Checks the definition and inputs (nothing is sent when either is bad), stores it, starts. */
-  async start(definition: unknown, inputs: unknown, opts: { runId?: string; actor?: string } = {}) {
-    const ir = compileCached(definition);
-    const problems = ir.checkInputs(inputs ?? {});
-    if (problems.length > 0) throw new ValidationError(problems, 'inputs');
-    await this.deps.content.put(ir.definition);
-    const runId = opts.runId ?? newId('run');
-    const command: RunCommand = {
-      type: 'start',
-      runId,
-      irHash: ir.irHash,
-      inputs: inputs ?? {},
-      ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-    };
-    await this.deps.bus.publish(Topic.commands, runId, command);
-    return runId;
+  async start(
+    definition: unknown,
+    inputs: unknown,
+    opts: { runId?: string; actor?: string; namespace?: string } = {},
+  ): Promise<string> {
+    return this.control.start(definition, inputs, opts);
   }
 
   async send(runId: string, trigger: Trigger): Promise<void> {
-    const command: RunCommand = { type: 'trigger', runId, trigger };
-    await this.deps.bus.publish(Topic.commands, runId, command);
+    await busDriver(this.deps.bus).deliver(runId, trigger);
   }
 
   async events(runId: string): Promise<AnyRunEvent[]> {
@@ -43,19 +42,7 @@ export class ClusterClient {
   }
 
   async get(runId: string): Promise<RunView> {
-    const events = await this.deps.events.read(runId);
-    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    const state = fold(events, runId);
-    const output = state.output ? await this.deps.content.get(state.output) : undefined;
-    const def = (await this.deps.content.get({
-      $cas: state.irHash as `sha256:${string}`,
-      size: 0,
-    })) as { nodes: { id: string }[] };
-    return runView(
-      state,
-      output,
-      def.nodes.map((n) => n.id),
-    );
+    return this.control.get(runId);
   }
 
   /** Polls the store until the run is over (or settled: waiting on a person), or the timeout. */
@@ -68,7 +55,7 @@ export class ClusterClient {
       const summary = await this.deps.events.getRun(runId);
       if (
         summary &&
-        (OVER.has(summary.status) || (opts.untilSettled && summary.status === 'waiting'))
+        (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting'))
       ) {
         return this.get(runId);
       }

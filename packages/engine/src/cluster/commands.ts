@@ -1,7 +1,7 @@
 // Run commands on `aob.run.commands` (DESIGN §5): every write to a run — starting it, approving,
 // cancelling, patching, a timer firing — travels keyed by the run id, so it lands on the
 // partition, and the orchestrator, that owns the run.
-import type { Trigger } from '@aob/core';
+import type { ReplaySpec, Trigger } from '@aob/core';
 
 export type RunCommand =
   /**
@@ -14,6 +14,10 @@ export type RunCommand =
       irHash: string;
       inputs: unknown;
       actor?: string;
+      /** The run's tenant (DESIGN §9); absent: `default`. */
+      namespace?: string;
+      /** A replay of an earlier run (`aob replay`): what it may reuse, from which node. */
+      replay?: ReplaySpec;
     }
   /** Any trigger a run reacts to: approve, cancel, proposePatch, reviewPatch, timerFired, … */
   | { type: 'trigger'; runId: string; trigger: Trigger };

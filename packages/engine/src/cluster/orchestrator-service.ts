@@ -142,6 +142,8 @@ export class OrchestratorService {
     await this.orchestrator.start(ir, command.inputs, {
       runId,
       ...(command.actor !== undefined ? { actor: command.actor } : {}),
+      ...(command.namespace !== undefined ? { namespace: command.namespace } : {}),
+      ...(command.replay !== undefined ? { replay: command.replay } : {}),
     });
     return [];
   };

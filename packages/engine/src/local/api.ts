@@ -79,6 +79,8 @@ export interface WorkflowView {
 export interface StartOptions {
   runId?: string;
   actor?: string;
+  /** The run's tenant (DESIGN §9); default `default`. */
+  namespace?: string;
 }
 
 export type EventListener = (event: AnyRunEvent) => void;

@@ -36,12 +36,10 @@ import type {
   StartOptions,
   WorkflowView,
 } from './api.js';
-import { approvalsOf, runView } from './views.js';
 import type { GraphDiff, PatchView } from './patches.js';
-import { diffDefinitions, patchesOf } from './patches.js';
 import { newId } from './ids.js';
-import { WorkflowPatches } from './workflow-patches.js';
-import { irLoader, splitRef, workflowResolver } from '../workflows.js';
+import { RunControl, isOver } from '../control/run-control.js';
+import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { localAgentHost } from './agent-host.js';
 
@@ -49,7 +47,6 @@ const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
 const INBOX_POLL_MS = 150;
 const WAIT_POLL_MS = 100;
-const PATCH_VERDICT_WAIT_MS = 10_000;
 
 /**
  * The local topology in one process: the orchestrator and the runner talk through an in-process
@@ -63,10 +60,9 @@ export class LocalEngine {
   private readonly driven = new Set<string>();
   private readonly owner = `${hostname()}:${process.pid}:${newId('run').slice(4)}`;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Definitions this process has put in the content store (content never changes). */
-  private readonly storedDefinitions = new Set<string>();
   private closed = false;
-  private readonly workflowPatches: WorkflowPatches;
+  /** The operations on runs, workflows, approvals and patches, driven in this process. */
+  private readonly control: RunControl;
 
   private constructor(
     readonly store: EventStore,
@@ -79,11 +75,19 @@ export class LocalEngine {
     private readonly loadIr: (irHash: string) => Promise<IR>,
     private readonly live: LiveOutput,
   ) {
-    this.workflowPatches = new WorkflowPatches({
+    this.control = new RunControl({
       store,
       content,
+      loadIr,
       now: Date.now,
-      newPatchId: () => newId('patch'),
+      newId,
+      driver: {
+        start: async (ir, inputs, opts) => {
+          await this.takeLease(opts.runId);
+          await this.orchestrator.start(ir, inputs, opts);
+        },
+        deliver: (runId, trigger) => this.sendOrDrive(runId, trigger),
+      },
     });
   }
 
@@ -170,8 +174,7 @@ export class LocalEngine {
   // ---- workflows -------------------------------------------------------------------------
 
   validate(doc: unknown): { valid: boolean; errors: Problem[] } {
-    const errors = validateDefinition(doc);
-    return { valid: errors.length === 0, errors };
+    return this.control.validate(doc);
   }
 
   /** A definition from a JSON file, or a registered workflow `name[@version]`. */
@@ -198,34 +201,23 @@ export class LocalEngine {
         ]);
       }
     }
-    const [name, version] = splitRef(ref);
-    const rec = await this.store.getWorkflow(name, version);
-    if (!rec)
+    try {
+      return await this.control.registeredWorkflow(ref);
+    } catch (err) {
+      if ((err as AobError).code !== 'WORKFLOW_NOT_FOUND') throw err;
       throw new AobError(
         'WORKFLOW_NOT_FOUND',
         `no workflow file or registered workflow named ${ref}`,
       );
-    return (await this.content.get({
-      $cas: rec.irHash as `sha256:${string}`,
-      size: 0,
-    })) as WorkflowDefinition;
+    }
   }
 
   async registerWorkflow(def: unknown): Promise<WorkflowView> {
-    const ir = compileCached(def);
-    await this.content.put(ir.definition);
-    const record = {
-      name: ir.name,
-      version: ir.version,
-      irHash: ir.irHash,
-      registeredAt: Date.now(),
-    };
-    await this.store.putWorkflow(record);
-    return record;
+    return this.control.registerWorkflow(def);
   }
 
   async listWorkflows(): Promise<WorkflowView[]> {
-    return this.store.listWorkflows();
+    return this.control.listWorkflows();
   }
 
   /** A definition (file or registered), or a registered one with workflow patches applied in order. */
@@ -233,10 +225,8 @@ export class LocalEngine {
     ref: string,
     patchIds?: readonly string[],
   ): Promise<{ definition: WorkflowDefinition; irHash: string }> {
-    const definition =
-      patchIds && patchIds.length > 0
-        ? await this.workflowPatches.materialize(ref, patchIds)
-        : await this.loadWorkflow(ref);
+    if (patchIds && patchIds.length > 0) return this.control.showRegisteredWorkflow(ref, patchIds);
+    const definition = await this.loadWorkflow(ref);
     return { definition, irHash: compileCached(definition).irHash };
   }
 
@@ -244,26 +234,7 @@ export class LocalEngine {
 
   /** Validates the definition and inputs (nothing is persisted when either is bad), then starts. */
   async start(def: unknown, inputs: unknown, opts: StartOptions = {}): Promise<string> {
-    const ir = compileCached(def);
-    const problems = ir.checkInputs(inputs ?? {});
-    if (problems.length > 0) throw new ValidationError(problems, 'inputs');
-    if (!this.storedDefinitions.has(ir.irHash)) {
-      const stored = await this.content.put(ir.definition);
-      if (stored.$cas !== ir.irHash) {
-        throw new AobError(
-          'IR_HASH_MISMATCH',
-          `definition stored as ${stored.$cas}, expected ${ir.irHash}`,
-        );
-      }
-      this.storedDefinitions.add(ir.irHash);
-    }
-    const runId = opts.runId ?? newId('run');
-    await this.takeLease(runId);
-    await this.orchestrator.start(ir, inputs ?? {}, {
-      runId,
-      ...(opts.actor ? { actor: opts.actor } : {}),
-    });
-    return runId;
+    return this.control.start(def, inputs, opts);
   }
 
   /** Continues a run whose driving process died: re-dispatches what was in flight. */
@@ -277,19 +248,11 @@ export class LocalEngine {
   }
 
   async get(runId: string): Promise<RunView> {
-    const events = await this.store.read(runId);
-    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    return this.viewOf(fold(events, runId));
+    return this.control.get(runId);
   }
 
   async list(opts: { status?: RunStatus[]; limit?: number } = {}): Promise<RunListItem[]> {
-    const runs = await this.store.listRuns(opts);
-    return runs.map((r) => ({
-      runId: r.runId,
-      workflow: r.workflow,
-      status: r.status,
-      startedAt: r.startedAt,
-    }));
+    return this.control.list(opts);
   }
 
   /** Resolves when the run is over (or, with untilSettled, waits on a person with nothing in flight). */
@@ -326,18 +289,11 @@ export class LocalEngine {
   }
 
   async events(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
-    return this.store.read(runId, fromSeq);
+    return this.control.events(runId, fromSeq);
   }
 
   async approvals(opts: { all?: boolean } = {}): Promise<ApprovalView[]> {
-    const statuses: RunStatus[] | undefined = opts.all ? undefined : ['waiting', 'running'];
-    const runs = await this.store.listRuns(statuses ? { status: statuses } : {});
-    const out: ApprovalView[] = [];
-    for (const r of runs) {
-      const state = fold(await this.store.read(r.runId), r.runId);
-      for (const a of approvalsOf(state)) if (opts.all || a.status === 'open') out.push(a);
-    }
-    return out;
+    return this.control.approvals(opts);
   }
 
   async approve(
@@ -346,36 +302,11 @@ export class LocalEngine {
     by: string,
     reason?: string,
   ): Promise<{ runId: string; drivenHere: boolean }> {
-    const open = await this.approvals({ all: true });
-    const ticket = open.find((a) => a.ticketId === ticketId);
-    if (!ticket)
-      throw new AobError(
-        'TICKET_NOT_FOUND',
-        `no approval ticket ${ticketId} (list them with: aob approvals list)`,
-      );
-    if (ticket.status !== 'open')
-      throw new AobError('TICKET_DECIDED', `ticket ${ticketId} is already ${ticket.status}`);
-    const trigger = {
-      type: 'approve' as const,
-      ticketId,
-      decision,
-      by,
-      ...(reason !== undefined ? { reason } : {}),
-    };
-    const drivenHere = await this.sendOrDrive(ticket.runId, trigger);
-    return { runId: ticket.runId, drivenHere };
+    return this.control.approve(ticketId, decision, by, reason);
   }
 
   async cancel(runId: string, reason?: string, by?: string): Promise<void> {
-    const summary = await this.store.getRun(runId);
-    if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    if (isOver(summary.status))
-      throw new AobError('RUN_OVER', `run ${runId} is already ${summary.status}`);
-    await this.sendOrDrive(runId, {
-      type: 'cancel',
-      ...(reason !== undefined ? { reason } : {}),
-      ...(by !== undefined ? { by } : {}),
-    });
+    return this.control.cancel(runId, reason, by);
   }
 
   /**
@@ -383,191 +314,41 @@ export class LocalEngine {
    * their recorded results; in freeze mode downstream nodes whose input is unchanged do too.
    */
   async replay(runId: string, fromNode: string, mode: 'freeze' | 'live'): Promise<string> {
-    const events = await this.store.read(runId);
-    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    const state = fold(events, runId);
-    const ir = await this.loadIr(state.irHash);
-    if (!ir.byId.has(fromNode)) {
-      throw new AobError(
-        'UNKNOWN_NODE',
-        `run ${runId} has no node ${fromNode} (nodes: ${ir.nodes.map((n) => n.id).join(', ')})`,
-      );
-    }
-    const inputs = state.inputs ? await this.content.get(state.inputs) : {};
-    const replayRunId = newId('run');
-    await this.takeLease(replayRunId);
-    await this.orchestrator.start(ir, inputs, {
-      runId: replayRunId,
-      replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
-    });
-    return replayRunId;
+    return this.control.replay(runId, fromNode, mode);
   }
 
-  // ---- patches --------------------------------------------------------------------------
+  // ---- patches (see RunControl) -------------------------------------------------------------
 
-  /**
-   * Proposes a patch to a run (a run id) or to a registered workflow (`name[@version]`): `patch`
-   * is an RFC 6902 operation array (or a whole patch document). Resolves with the verdict; for a
-   * run, once the process driving it has decided.
-   */
   async proposePatch(
     target: string,
     patch: unknown,
     opts: { author?: string; rationale?: string } = {},
   ): Promise<PatchView> {
-    const author = opts.author ?? 'unknown';
-    if (!(await this.isRun(target))) {
-      return this.workflowPatches.propose(target, patch, {
-        author,
-        ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
-      });
-    }
-    const runId = target;
-    const events = await this.store.read(runId);
-    const state = fold(events, runId);
-    if (isOver(state.status))
-      throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
-    const given = Array.isArray(patch)
-      ? { ops: patch }
-      : ((patch ?? {}) as Record<string, unknown>);
-    const doc = {
-      patchId: newId('patch'),
-      scope: 'run',
-      target: runId,
-      baseIrHash: state.irHash,
-      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
-      author,
-      ...given,
-    } as Record<string, unknown> & { patchId: string };
-    await this.sendOrDrive(runId, { type: 'proposePatch', patch: doc, actor: String(doc.author) });
-    return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
+    return this.control.proposePatch(target, patch, opts);
   }
 
-  /** A reviewer approves or rejects a held patch of either scope. */
   async reviewPatch(
     patchId: string,
     decision: 'approved' | 'rejected',
     by: string,
     reason?: string,
   ): Promise<PatchView> {
-    const { patch } = await this.patch(patchId);
-    if (patch.scope === 'workflow') {
-      return this.workflowPatches.review(patchId, decision, by, reason);
-    }
-    if (patch.status !== 'held') {
-      throw new AobError('PATCH_NOT_HELD', `patch ${patchId} is ${patch.status}, not held`);
-    }
-    const refusal = reviewRefusal(patch, by);
-    if (refusal) throw new AobError('NOT_A_REVIEWER', refusal);
-    const runId = patch.runId!;
-    await this.sendOrDrive(runId, {
-      type: 'reviewPatch',
-      patchId,
-      decision,
-      by,
-      ...(reason !== undefined ? { reason } : {}),
-    });
-    return this.awaitPatch(runId, patchId, (p) => p.status !== 'held');
+    return this.control.reviewPatch(patchId, decision, by, reason);
   }
 
-  /**
-   * Takes an applied patch out. Run scope: resolves with the patch (reverted, or still applied,
-   * with the refused revert's reasons). Workflow scope: retires the version it made.
-   */
   async revertPatch(
     patchId: string,
     by?: string,
   ): Promise<{ patch: PatchView; revert?: PatchView }> {
-    const found = await this.patch(patchId);
-    if (found.patch.scope === 'workflow') {
-      return { patch: await this.workflowPatches.revert(patchId, by ?? 'unknown') };
-    }
-    if (found.patch.status !== 'applied') {
-      throw new AobError(
-        'PATCH_NOT_APPLIED',
-        `patch ${patchId} is ${found.patch.status}, not applied`,
-      );
-    }
-    const runId = found.patch.runId!;
-    await this.sendOrDrive(runId, {
-      type: 'revertPatch',
-      patchId,
-      ...(by !== undefined ? { by } : {}),
-    });
-    const revertId = `${patchId}.revert`;
-    await this.awaitPatch(
-      runId,
-      patchId,
-      (p, all) =>
-        p.status === 'reverted' ||
-        all.some((q) => q.patchId === revertId && q.status === 'rejected'),
-    );
-    const all = await this.patches({ runId });
-    const revert = all.find((q) => q.patchId === revertId);
-    return { patch: all.find((q) => q.patchId === patchId)!, ...(revert ? { revert } : {}) };
+    return this.control.revertPatch(patchId, by);
   }
 
-  /**
-   * Patches in the order they were proposed: one run's, one workflow's, or (neither given) every
-   * workflow's and every run's.
-   */
   async patches(opts: { runId?: string; workflow?: string } = {}): Promise<PatchView[]> {
-    if (opts.workflow !== undefined) return this.workflowPatches.list(opts.workflow);
-    const runIds = opts.runId ? [opts.runId] : (await this.store.listRuns()).map((r) => r.runId);
-    const out: PatchView[] = opts.runId ? [] : await this.workflowPatches.list();
-    for (const runId of runIds) {
-      const events = await this.store.read(runId);
-      if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-      out.push(...patchesOf(fold(events, runId), events));
-    }
-    return out;
+    return this.control.patches(opts);
   }
 
-  /** One patch, with what it changed in the graph when it was applied. */
   async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
-    const patch =
-      (await this.workflowPatches.find(patchId)) ??
-      (await this.patches()).find((p) => p.patchId === patchId);
-    if (!patch)
-      throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId} (list them with: aob patch list)`);
-    if (!patch.irHash || !patch.baseIrHash) return { patch };
-    const [before, after] = await Promise.all(
-      [patch.baseIrHash, patch.irHash].map(
-        (h) =>
-          this.content.get({
-            $cas: h as `sha256:${string}`,
-            size: 0,
-          }) as Promise<WorkflowDefinition>,
-      ),
-    );
-    return { patch, diff: diffDefinitions(before!, after!) };
-  }
-
-  private async isRun(target: string): Promise<boolean> {
-    if (await this.store.getRun(target)) return true;
-    if (target.startsWith('run_')) throw new AobError('RUN_NOT_FOUND', `no run ${target}`);
-    return false;
-  }
-
-  private async awaitPatch(
-    runId: string,
-    patchId: string,
-    done: (p: PatchView, all: PatchView[]) => boolean,
-  ): Promise<PatchView> {
-    const deadline = Date.now() + PATCH_VERDICT_WAIT_MS;
-    for (;;) {
-      const all = await this.patches({ runId });
-      const p = all.find((q) => q.patchId === patchId);
-      if (p && done(p, all)) return p;
-      if (Date.now() > deadline) {
-        throw new AobError(
-          'PATCH_PENDING',
-          `patch ${patchId} is not decided yet: the process driving run ${runId} has not taken it`,
-          { retryable: true },
-        );
-      }
-      await sleep(WAIT_POLL_MS);
-    }
+    return this.control.patch(patchId);
   }
 
   /** Partial output of running nodes of this process's runs (llm token deltas), as it comes. */
@@ -612,16 +393,6 @@ export class LocalEngine {
         this.live.discard(e.runId);
       }
     }
-  }
-
-  private async viewOf(state: RunState): Promise<RunView> {
-    const output = state.output ? await this.content.get(state.output) : undefined;
-    const ir = await this.loadIr(state.irHash);
-    return runView(
-      state,
-      output,
-      ir.nodes.map((n) => n.id),
-    );
   }
 
   /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
@@ -702,34 +473,6 @@ const SETTLING: ReadonlySet<string> = new Set([
   'RunCancelled',
 ]);
 
-function isOver(status: RunStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** What a replay may reuse: every node of the original that finished (not skipped). */
-function recordedResults(state: RunState): Record<string, RecordedResult> {
-  const out: Record<string, RecordedResult> = {};
-  for (const [id, n] of Object.entries(state.nodes)) {
-    if (n.status === 'succeeded' && n.output) {
-      out[id] = {
-        outcome: 'succeeded',
-        output: n.output,
-        route: n.route ?? [],
-        ports: n.ports ?? ['success'],
-        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
-      };
-    } else if (n.status === 'failed' && n.error) {
-      out[id] = {
-        outcome: 'failed',
-        error: n.error,
-        route: n.route ?? [],
-        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
-      };
-    }
-  }
-  return out;
 }

@@ -106,6 +106,8 @@ export interface StartRunOptions {
   parent?: { runId: string; nodeId: string };
   replay?: ReplaySpec;
   actor?: string;
+  /** The run's tenant (DESIGN §9); absent: `default`. */
+  namespace?: string;
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -146,6 +148,7 @@ export class Orchestrator {
       ...(opts.parent ? { parent: opts.parent } : {}),
       ...(opts.replay ? { replay: opts.replay } : {}),
       ...(opts.actor ? { actor: opts.actor } : {}),
+      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     };
     await this.enqueue(slot, [trigger]);
   }
@@ -354,7 +357,10 @@ export class Orchestrator {
         // it here (inside this run's queue) could wait on this very run. If the process dies
         // first, recovery re-issues it from the log (watchChild; a child re-notifies its parent).
         case 'startChild':
-          void this.background(this.startChild(c.childRunId, c.workflow, c.inputs, c.parent));
+          // A child run belongs to its parent's namespace.
+          void this.background(
+            this.startChild(c.childRunId, c.workflow, c.inputs, c.parent, slot.state.namespace),
+          );
           break;
         case 'watchChild':
           void this.background(this.watchChild(slot.runId, c.childRunId));
@@ -414,6 +420,7 @@ export class Orchestrator {
     workflow: string,
     inputs: unknown,
     parent: { runId: string; nodeId: string },
+    namespace: string,
   ): Promise<void> {
     let ir: IR;
     try {
@@ -444,7 +451,7 @@ export class Orchestrator {
       return;
     }
     if (await this.deps.events.getRun(childRunId)) return; // started before a crash
-    await this.start(ir, inputs, { runId: childRunId, parent });
+    await this.start(ir, inputs, { runId: childRunId, parent, namespace });
   }
 
   private async watchChild(parentRunId: string, childRunId: string): Promise<void> {

@@ -3,7 +3,7 @@
 // `make` must return a fresh, empty store each time; the suite closes what it makes.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyNewEvent, AnyRunEvent, CasRef } from '@aob/core';
-import type { EventStore, WorkflowPatchRecord } from '../port.js';
+import type { EventStore, TokenRecord, WorkflowPatchRecord } from '../port.js';
 
 const IR = 'ir-1';
 const ref = (n: number): CasRef => ({
@@ -13,7 +13,7 @@ const ref = (n: number): CasRef => ({
 
 export const started = (
   at: number,
-  opts: { name?: string; parent?: string } = {},
+  opts: { name?: string; parent?: string; namespace?: string } = {},
 ): AnyNewEvent => ({
   type: 'RunStarted',
   at,
@@ -21,6 +21,7 @@ export const started = (
     workflow: { name: opts.name ?? 'demo', version: '1.0.0' },
     inputs: ref(1),
     ...(opts.parent === undefined ? {} : { parent: { runId: opts.parent, nodeId: 'call' } }),
+    ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
   },
 });
 
@@ -282,6 +283,7 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
           updatedAt: 100,
           lastSeq: 1,
           parentRunId: 'parent-1',
+          namespace: 'default',
         });
 
         await s.append('child', IR, 1, [
@@ -354,6 +356,67 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
           status: 'failed',
           lastSeq: 2,
         });
+      });
+    });
+
+    describe('API tokens', () => {
+      const token = (id: string, hash: string, namespace: string, at: number): TokenRecord => ({
+        tokenId: id,
+        hash,
+        subject: `user-${id}`,
+        role: 'operator',
+        namespace,
+        groups: ['finance', 'ops'],
+        createdAt: at,
+        createdBy: 'bootstrap',
+      });
+
+      it('stores tokens by hash, refuses a duplicate id or hash, lists by namespace, revokes once', async () => {
+        const s = await open();
+        expect(await s.putToken(token('t1', 'h1', 'acme', 10))).toBe(true);
+        expect(await s.putToken(token('t2', 'h2', 'beta', 20))).toBe(true);
+        expect(await s.putToken(token('t3', 'h3', 'acme', 30))).toBe(true);
+        expect(await s.putToken(token('t1', 'hx', 'acme', 40))).toBe(false);
+        expect(await s.putToken(token('tx', 'h2', 'acme', 40))).toBe(false);
+
+        expect(await s.findToken('h1')).toEqual(token('t1', 'h1', 'acme', 10));
+        expect(await s.findToken('nope')).toBeUndefined();
+        expect((await s.listTokens()).map((t) => t.tokenId)).toEqual(['t1', 't2', 't3']);
+        expect((await s.listTokens('acme')).map((t) => t.tokenId)).toEqual(['t1', 't3']);
+
+        expect(await s.revokeToken('t1', 50)).toBe(true);
+        expect(await s.revokeToken('t1', 60)).toBe(false);
+        expect(await s.revokeToken('nope', 60)).toBe(false);
+        expect((await s.findToken('h1'))?.revokedAt).toBe(50);
+        expect((await s.findToken('h3'))?.revokedAt).toBeUndefined();
+      });
+    });
+
+    describe('namespaces', () => {
+      it("keeps each run's namespace (default when RunStarted names none) and lists by it, paged", async () => {
+        const s = await open();
+        await s.append('a1', IR, 0, [started(100, { namespace: 'acme' })]);
+        await s.append('d1', IR, 0, [started(150)]);
+        await s.append('a2', IR, 0, [started(200, { namespace: 'acme' })]);
+        await s.append('b1', IR, 0, [started(250, { namespace: 'beta' })]);
+        await s.append('a3', IR, 0, [started(300, { namespace: 'acme' })]);
+        await s.append('a2', IR, 1, [{ type: 'RunWaiting', at: 400, data: { tickets: [] } }]);
+
+        expect((await s.getRun('a1'))?.namespace).toBe('acme');
+        expect((await s.getRun('d1'))?.namespace).toBe('default');
+        const ids = async (f?: Parameters<EventStore['listRuns']>[0]) =>
+          (await s.listRuns(f)).map((r) => r.runId);
+        expect(await ids({ namespace: 'acme' })).toEqual(['a3', 'a2', 'a1']);
+        expect(await ids({ namespace: 'beta' })).toEqual(['b1']);
+        expect(await ids({ namespace: 'default' })).toEqual(['d1']);
+        expect(await ids({ namespace: 'nobody' })).toEqual([]);
+        expect(await ids({ namespace: 'acme', status: ['running'] })).toEqual(['a3', 'a1']);
+        // Pages: limit and offset over the same order, with and without filters.
+        expect(await ids({ namespace: 'acme', limit: 2 })).toEqual(['a3', 'a2']);
+        expect(await ids({ namespace: 'acme', limit: 2, offset: 2 })).toEqual(['a1']);
+        expect(await ids({ limit: 2, offset: 1 })).toEqual(['b1', 'a2']);
+        expect(await ids({ offset: 4 })).toEqual(['a1']);
+        expect(await ids({ status: ['running'], offset: 1, limit: 1 })).toEqual(['b1']);
       });
     });
 

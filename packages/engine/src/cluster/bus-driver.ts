@@ -1,0 +1,28 @@
+// Drives cluster runs by run commands on `aob.run.commands` (DESIGN §5): the orchestrator that
+// owns the run's partition applies them. Nothing is applied in the sending process.
+import { Topic } from '@aob/core';
+import type { Bus } from '@aob/bus';
+import type { RunDriver } from '../control/run-control.js';
+import type { RunCommand } from './commands.js';
+
+export function busDriver(bus: Bus): RunDriver {
+  return {
+    async start(ir, inputs, opts) {
+      const command: RunCommand = {
+        type: 'start',
+        runId: opts.runId,
+        irHash: ir.irHash,
+        inputs,
+        ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+      };
+      await bus.publish(Topic.commands, opts.runId, command);
+    },
+    async deliver(runId, trigger) {
+      const command: RunCommand = { type: 'trigger', runId, trigger };
+      await bus.publish(Topic.commands, runId, command);
+      return false;
+    },
+  };
+}

@@ -1,0 +1,509 @@
+// The operations people and programs perform on runs, workflows, approvals and patches, over the
+// ports: the event store and content store for reading, and a `RunDriver` for writing — which
+// hands a run's triggers to whoever owns the run. The local engine drives runs in process (or
+// through the store's inbox); the cluster drives them with run commands on the bus. Everything
+// here is the same for both, so `aob` locally and the API service behave alike.
+import type {
+  AnyRunEvent,
+  IR,
+  Problem,
+  RecordedResult,
+  RunState,
+  RunStatus,
+  Trigger,
+  WorkflowDefinition,
+} from '@aob/core';
+import {
+  AobError,
+  ValidationError,
+  compileCached,
+  fold,
+  reviewRefusal,
+  validateDefinition,
+} from '@aob/core';
+import type { ContentStore, EventStore } from '@aob/store';
+import type { StartRunOptions } from '../orchestrator/orchestrator.js';
+import type { ApprovalView, RunListItem, RunView, WorkflowView } from '../local/api.js';
+import { approvalsOf, runView } from '../local/views.js';
+import type { GraphDiff, PatchView } from '../local/patches.js';
+import { diffDefinitions, patchesOf } from '../local/patches.js';
+import { WorkflowPatches } from '../local/workflow-patches.js';
+import { splitRef } from '../workflows.js';
+
+/** How runs are started and reached: in process (local) or by run commands (cluster). */
+export interface RunDriver {
+  /** Starts a new run on `ir`, whose definition is already in the content store. */
+  start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<void>;
+  /**
+   * Hands a trigger to whoever drives the run; resolves once it is handed over (not applied).
+   * Returns whether it was applied here, in this process.
+   */
+  deliver(runId: string, trigger: Trigger): Promise<boolean>;
+}
+
+export interface RunControlDeps {
+  store: EventStore;
+  content: ContentStore;
+  loadIr: (irHash: string) => Promise<IR>;
+  driver: RunDriver;
+  now: () => number;
+  newId: (kind: 'run' | 'patch') => string;
+  /** How long a patch proposal waits for the run's owner to decide it. Default 10 s. */
+  patchVerdictWaitMs?: number;
+}
+
+export interface StartRunRequest {
+  runId?: string;
+  actor?: string;
+  namespace?: string;
+}
+
+const PATCH_VERDICT_WAIT_MS = 10_000;
+const POLL_MS = 100;
+
+export class RunControl {
+  private readonly workflowPatches: WorkflowPatches;
+  /** Definitions this process has put in the content store (content never changes). */
+  private readonly storedDefinitions = new Set<string>();
+
+  constructor(private readonly deps: RunControlDeps) {
+    this.workflowPatches = new WorkflowPatches({
+      store: deps.store,
+      content: deps.content,
+      now: deps.now,
+      newPatchId: () => deps.newId('patch'),
+    });
+  }
+
+  // ---- workflows -------------------------------------------------------------------------
+
+  validate(doc: unknown): { valid: boolean; errors: Problem[] } {
+    const errors = validateDefinition(doc);
+    return { valid: errors.length === 0, errors };
+  }
+
+  /** A registered workflow `name[@version]` (without a version: the newest not retired). */
+  async registeredWorkflow(ref: string): Promise<WorkflowDefinition> {
+    const [name, version] = splitRef(ref);
+    const rec = await this.deps.store.getWorkflow(name, version);
+    if (!rec) throw new AobError('WORKFLOW_NOT_FOUND', `no registered workflow named ${ref}`);
+    return (await this.deps.content.get({
+      $cas: rec.irHash as `sha256:${string}`,
+      size: 0,
+    })) as WorkflowDefinition;
+  }
+
+  async registerWorkflow(def: unknown): Promise<WorkflowView> {
+    const ir = compileCached(def);
+    await this.storeDefinition(ir);
+    const record = {
+      name: ir.name,
+      version: ir.version,
+      irHash: ir.irHash,
+      registeredAt: this.deps.now(),
+    };
+    await this.deps.store.putWorkflow(record);
+    return record;
+  }
+
+  async listWorkflows(): Promise<WorkflowView[]> {
+    return this.deps.store.listWorkflows();
+  }
+
+  /** A registered workflow, or one with workflow patches applied in order (not registered). */
+  async showRegisteredWorkflow(
+    ref: string,
+    patchIds?: readonly string[],
+  ): Promise<{ definition: WorkflowDefinition; irHash: string }> {
+    const definition =
+      patchIds && patchIds.length > 0
+        ? await this.workflowPatches.materialize(ref, patchIds)
+        : await this.registeredWorkflow(ref);
+    return { definition, irHash: compileCached(definition).irHash };
+  }
+
+  // ---- runs -----------------------------------------------------------------------------
+
+  /** Validates the definition and inputs (nothing is persisted when either is bad), then starts. */
+  async start(def: unknown, inputs: unknown, opts: StartRunRequest = {}): Promise<string> {
+    const ir = compileCached(def);
+    const problems = ir.checkInputs(inputs ?? {});
+    if (problems.length > 0) throw new ValidationError(problems, 'inputs');
+    await this.storeDefinition(ir);
+    const runId = opts.runId ?? this.deps.newId('run');
+    if (opts.runId !== undefined && (await this.deps.store.getRun(runId))) {
+      throw new AobError('RUN_EXISTS', `a run ${runId} exists already`);
+    }
+    await this.deps.driver.start(ir, inputs ?? {}, {
+      runId,
+      ...(opts.actor ? { actor: opts.actor } : {}),
+      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    });
+    return runId;
+  }
+
+  async get(runId: string): Promise<RunView> {
+    const events = await this.deps.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    return this.viewOf(fold(events, runId));
+  }
+
+  async viewOf(state: RunState): Promise<RunView> {
+    const output = state.output ? await this.deps.content.get(state.output) : undefined;
+    const ir = await this.deps.loadIr(state.irHash);
+    return runView(
+      state,
+      output,
+      ir.nodes.map((n) => n.id),
+    );
+  }
+
+  async list(
+    opts: { status?: RunStatus[]; limit?: number; offset?: number; namespace?: string } = {},
+  ): Promise<RunListItem[]> {
+    const runs = await this.deps.store.listRuns(opts);
+    return runs.map((r) => ({
+      runId: r.runId,
+      workflow: r.workflow,
+      status: r.status,
+      startedAt: r.startedAt,
+    }));
+  }
+
+  /** Polls the store until the run is over (or, with untilSettled, waits on a person). */
+  async wait(
+    runId: string,
+    opts: { timeoutMs?: number; untilSettled?: boolean } = {},
+  ): Promise<RunView> {
+    const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+    for (;;) {
+      const summary = await this.deps.store.getRun(runId);
+      if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+      if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) break;
+      if (Date.now() >= deadline) break;
+      await sleep(Math.max(1, Math.min(POLL_MS, deadline - Date.now())));
+    }
+    return this.get(runId);
+  }
+
+  async events(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
+    return this.deps.store.read(runId, fromSeq);
+  }
+
+  /** Approval tickets of live runs (open ones unless `all`), optionally of one namespace. */
+  async approvals(opts: { all?: boolean; namespace?: string } = {}): Promise<ApprovalView[]> {
+    const statuses: RunStatus[] | undefined = opts.all ? undefined : ['waiting', 'running'];
+    const runs = await this.deps.store.listRuns({
+      ...(statuses ? { status: statuses } : {}),
+      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    });
+    const out: ApprovalView[] = [];
+    for (const r of runs) {
+      const state = fold(await this.deps.store.read(r.runId), r.runId);
+      for (const a of approvalsOf(state)) if (opts.all || a.status === 'open') out.push(a);
+    }
+    return out;
+  }
+
+  /** The ticket, whatever its status, and its run's namespace; TICKET_NOT_FOUND if none. */
+  async ticket(
+    ticketId: string,
+    namespace?: string,
+  ): Promise<ApprovalView & { namespace: string; message?: string }> {
+    for (const a of await this.approvals({
+      all: true,
+      ...(namespace !== undefined ? { namespace } : {}),
+    })) {
+      if (a.ticketId !== ticketId) continue;
+      const summary = await this.deps.store.getRun(a.runId);
+      return { ...a, namespace: summary?.namespace ?? 'default' };
+    }
+    throw new AobError(
+      'TICKET_NOT_FOUND',
+      `no approval ticket ${ticketId} (list them with: aob approvals list)`,
+    );
+  }
+
+  async approve(
+    ticketId: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    reason?: string,
+  ): Promise<{ runId: string; drivenHere: boolean }> {
+    const ticket = await this.ticket(ticketId);
+    if (ticket.status !== 'open')
+      throw new AobError('TICKET_DECIDED', `ticket ${ticketId} is already ${ticket.status}`);
+    const drivenHere = await this.deps.driver.deliver(ticket.runId, {
+      type: 'approve',
+      ticketId,
+      decision,
+      by,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    return { runId: ticket.runId, drivenHere };
+  }
+
+  async cancel(runId: string, reason?: string, by?: string): Promise<void> {
+    const summary = await this.deps.store.getRun(runId);
+    if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    if (isOver(summary.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${summary.status}`);
+    await this.deps.driver.deliver(runId, {
+      type: 'cancel',
+      ...(reason !== undefined ? { reason } : {}),
+      ...(by !== undefined ? { by } : {}),
+    });
+  }
+
+  /**
+   * Replays a run from a node as a new run on the same IR (and namespace): nodes not downstream
+   * of it reuse their recorded results; in freeze mode downstream nodes whose input is unchanged
+   * do too.
+   */
+  async replay(
+    runId: string,
+    fromNode: string,
+    mode: 'freeze' | 'live',
+    actor?: string,
+  ): Promise<string> {
+    const events = await this.deps.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    const ir = await this.deps.loadIr(state.irHash);
+    if (!ir.byId.has(fromNode)) {
+      throw new AobError(
+        'UNKNOWN_NODE',
+        `run ${runId} has no node ${fromNode} (nodes: ${ir.nodes.map((n) => n.id).join(', ')})`,
+      );
+    }
+    const inputs = state.inputs ? await this.deps.content.get(state.inputs) : {};
+    const replayRunId = this.deps.newId('run');
+    await this.deps.driver.start(ir, inputs, {
+      runId: replayRunId,
+      namespace: state.namespace,
+      ...(actor !== undefined ? { actor } : {}),
+      replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
+    });
+    return replayRunId;
+  }
+
+  // ---- patches --------------------------------------------------------------------------
+
+  /**
+   * Proposes a patch to a run (a run id) or to a registered workflow (`name[@version]`): `patch`
+   * is an RFC 6902 operation array (or a whole patch document). Resolves with the verdict; for a
+   * run, once the process driving it has decided.
+   */
+  async proposePatch(
+    target: string,
+    patch: unknown,
+    opts: { author?: string; rationale?: string } = {},
+  ): Promise<PatchView> {
+    const author = opts.author ?? 'unknown';
+    if (!(await this.isRun(target))) {
+      return this.workflowPatches.propose(target, patch, {
+        author,
+        ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+      });
+    }
+    const runId = target;
+    const state = fold(await this.deps.store.read(runId), runId);
+    if (isOver(state.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
+    const given = Array.isArray(patch)
+      ? { ops: patch }
+      : ((patch ?? {}) as Record<string, unknown>);
+    const doc = {
+      patchId: this.deps.newId('patch'),
+      scope: 'run',
+      target: runId,
+      baseIrHash: state.irHash,
+      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+      ...given,
+      // The caller's identity, never what the document claims.
+      author,
+    } as Record<string, unknown> & { patchId: string };
+    await this.deps.driver.deliver(runId, { type: 'proposePatch', patch: doc, actor: author });
+    return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
+  }
+
+  /** A reviewer approves or rejects a held patch of either scope. */
+  async reviewPatch(
+    patchId: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    reason?: string,
+  ): Promise<PatchView> {
+    const { patch } = await this.patch(patchId);
+    if (patch.scope === 'workflow') {
+      return this.workflowPatches.review(patchId, decision, by, reason);
+    }
+    if (patch.status !== 'held') {
+      throw new AobError('PATCH_NOT_HELD', `patch ${patchId} is ${patch.status}, not held`);
+    }
+    const refusal = reviewRefusal(patch, by);
+    if (refusal) throw new AobError('NOT_A_REVIEWER', refusal);
+    const runId = patch.runId!;
+    await this.deps.driver.deliver(runId, {
+      type: 'reviewPatch',
+      patchId,
+      decision,
+      by,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    return this.awaitPatch(runId, patchId, (p) => p.status !== 'held');
+  }
+
+  /**
+   * Takes an applied patch out. Run scope: resolves with the patch (reverted, or still applied,
+   * with the refused revert's reasons). Workflow scope: retires the version it made.
+   */
+  async revertPatch(
+    patchId: string,
+    by?: string,
+  ): Promise<{ patch: PatchView; revert?: PatchView }> {
+    const found = await this.patch(patchId);
+    if (found.patch.scope === 'workflow') {
+      return { patch: await this.workflowPatches.revert(patchId, by ?? 'unknown') };
+    }
+    if (found.patch.status !== 'applied') {
+      throw new AobError(
+        'PATCH_NOT_APPLIED',
+        `patch ${patchId} is ${found.patch.status}, not applied`,
+      );
+    }
+    const runId = found.patch.runId!;
+    await this.deps.driver.deliver(runId, {
+      type: 'revertPatch',
+      patchId,
+      ...(by !== undefined ? { by } : {}),
+    });
+    const revertId = `${patchId}.revert`;
+    await this.awaitPatch(
+      runId,
+      patchId,
+      (p, all) =>
+        p.status === 'reverted' ||
+        all.some((q) => q.patchId === revertId && q.status === 'rejected'),
+    );
+    const all = await this.patches({ runId });
+    const revert = all.find((q) => q.patchId === revertId);
+    return { patch: all.find((q) => q.patchId === patchId)!, ...(revert ? { revert } : {}) };
+  }
+
+  /**
+   * Patches in the order they were proposed: one run's, one workflow's, or (neither given) every
+   * workflow's and every run's (of one namespace, if given).
+   */
+  async patches(
+    opts: { runId?: string; workflow?: string; namespace?: string } = {},
+  ): Promise<PatchView[]> {
+    if (opts.workflow !== undefined) return this.workflowPatches.list(opts.workflow);
+    const runIds = opts.runId
+      ? [opts.runId]
+      : (
+          await this.deps.store.listRuns(
+            opts.namespace !== undefined ? { namespace: opts.namespace } : {},
+          )
+        ).map((r) => r.runId);
+    const out: PatchView[] = opts.runId ? [] : await this.workflowPatches.list();
+    for (const runId of runIds) {
+      const events = await this.deps.store.read(runId);
+      if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+      out.push(...patchesOf(fold(events, runId), events));
+    }
+    return out;
+  }
+
+  /** One patch, with what it changed in the graph when it was applied. */
+  async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
+    const patch =
+      (await this.workflowPatches.find(patchId)) ??
+      (await this.patches()).find((p) => p.patchId === patchId);
+    if (!patch)
+      throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId} (list them with: aob patch list)`);
+    if (!patch.irHash || !patch.baseIrHash) return { patch };
+    const [before, after] = await Promise.all(
+      [patch.baseIrHash, patch.irHash].map(
+        (h) =>
+          this.deps.content.get({
+            $cas: h as `sha256:${string}`,
+            size: 0,
+          }) as Promise<WorkflowDefinition>,
+      ),
+    );
+    return { patch, diff: diffDefinitions(before!, after!) };
+  }
+
+  /** Whether `target` names a run (else a workflow); a `run_…` id that is no run is an error. */
+  async isRun(target: string): Promise<boolean> {
+    if (await this.deps.store.getRun(target)) return true;
+    if (target.startsWith('run_')) throw new AobError('RUN_NOT_FOUND', `no run ${target}`);
+    return false;
+  }
+
+  private async storeDefinition(ir: IR): Promise<void> {
+    if (this.storedDefinitions.has(ir.irHash)) return;
+    const stored = await this.deps.content.put(ir.definition);
+    if (stored.$cas !== ir.irHash) {
+      throw new AobError(
+        'IR_HASH_MISMATCH',
+        `definition stored as ${stored.$cas}, expected ${ir.irHash}`,
+      );
+    }
+    this.storedDefinitions.add(ir.irHash);
+  }
+
+  private async awaitPatch(
+    runId: string,
+    patchId: string,
+    done: (p: PatchView, all: PatchView[]) => boolean,
+  ): Promise<PatchView> {
+    const deadline = Date.now() + (this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
+    for (;;) {
+      const all = await this.patches({ runId });
+      const p = all.find((q) => q.patchId === patchId);
+      if (p && done(p, all)) return p;
+      if (Date.now() > deadline) {
+        throw new AobError(
+          'PATCH_PENDING',
+          `patch ${patchId} is not decided yet: the process driving run ${runId} has not taken it`,
+          { retryable: true },
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+export function isOver(status: RunStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What a replay may reuse: every node of the original that finished (not skipped). */
+function recordedResults(state: RunState): Record<string, RecordedResult> {
+  const out: Record<string, RecordedResult> = {};
+  for (const [id, n] of Object.entries(state.nodes)) {
+    if (n.status === 'succeeded' && n.output) {
+      out[id] = {
+        outcome: 'succeeded',
+        output: n.output,
+        route: n.route ?? [],
+        ports: n.ports ?? ['success'],
+        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
+      };
+    } else if (n.status === 'failed' && n.error) {
+      out[id] = {
+        outcome: 'failed',
+        error: n.error,
+        route: n.route ?? [],
+        ...(n.inputHash ? { inputHash: n.inputHash } : {}),
+      };
+    }
+  }
+  return out;
+}
