@@ -1,0 +1,11 @@
+// Live timelines (DESIGN §7 fanout): history from the store, then live, over SSE.
+export { Fanout, RunChannel } from './hub.js';
+export type { FanoutOptions } from './hub.js';
+export { BusLiveSource, ListenerLiveSource, isRunEvent } from './live-source.js';
+export type { BusLiveSourceOptions } from './live-source.js';
+export { TimelineStreams, timelineTarget, problem, sendProblem } from './sse.js';
+export type { SseOptions, TimelineProblem } from './sse.js';
+export { listenTimelines, timelineRequestListener } from './server.js';
+export type { Authenticate } from './server.js';
+export { encodeCursor, parseCursor } from './cursor.js';
+export * from './types.js';
