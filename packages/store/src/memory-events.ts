@@ -4,7 +4,7 @@
 //
 // Events are immutable facts, so this adapter shares the appended objects instead of copying
 // them; callers must not mutate an event after appending it or after reading it.
-import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   EventStore,
   InboxCommand,

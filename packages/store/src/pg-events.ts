@@ -5,7 +5,7 @@
 // events and the messages they imply commit in one transaction.
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
-import type { AnyNewEvent, AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   EventStore,
   InboxCommand,

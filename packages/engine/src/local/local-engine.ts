@@ -1,23 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type {
-  AnyRunEvent,
-  IR,
-  Problem,
-  RecordedResult,
-  RunState,
-  RunStatus,
-  WorkflowDefinition,
-} from '@aob/core';
-import {
-  AobError,
-  ValidationError,
-  compileCached,
-  fold,
-  reviewRefusal,
-  validateDefinition,
-} from '@aob/core';
+import type { AnyRunEvent, IR, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import { AobError, ValidationError, compileCached } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
 import { openLocalStores, openMemoryStores } from '@aob/store';
