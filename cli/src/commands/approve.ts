@@ -8,7 +8,7 @@ import { formatFinalLine, nextStepHints } from '../lib/render.js';
 
 export default class Approve extends DrivingCommand<typeof Approve> {
   static override summary = 'Decide an approval ticket.';
-  static override description = `Records the decision on the ticket. When no live process drives the run, this command drives it until it is over or waits on a person again, and exits as run start does (0 completed, 1 failed or cancelled, 4 waiting); otherwise it exits 0 once the decision is recorded.`;
+  static override description = `Records the decision on the ticket. When no live process drives the run, this command drives it until it is over or waits on a person again, and exits as run start does (0 completed, 1 failed or cancelled, 4 waiting); otherwise (and always on a server, where the cluster carries the run on) it exits 0 once the decision is recorded.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> t_01J… approve',
     '<%= config.bin %> <%= command.id %> t_01J… reject --reason "refund too large" --by alice',
@@ -25,31 +25,41 @@ export default class Approve extends DrivingCommand<typeof Approve> {
 
   static override flags = {
     reason: Flags.string({ description: 'Why; recorded with the decision.' }),
-    by: Flags.string({ description: 'Who decides (default: $USER).' }),
+    by: Flags.string({
+      description: 'Who decides (default: $USER). Local only: a server takes it from the token.',
+    }),
     ...engineFlags,
   };
 
   protected async perform(): Promise<number> {
     const { args, flags } = this;
     const decision = args.decision === 'reject' ? 'rejected' : 'approved';
-    const by = flags.by ?? this.defaultActor();
-    const engine = await this.engine({
+    const backend = await this.backend({
       handlers: flags.handlers,
       allowPrivateNetwork: flags['allow-private-network'],
     });
-    this.attachTimeline(engine);
-    const { runId, drivenHere } = await engine.approve(args.ticketId, decision, by, flags.reason);
+    this.attachTimeline(backend);
+    const { runId, drivenHere, by } = await backend.approve(args.ticketId, decision, {
+      ...(flags.by !== undefined ? { by: flags.by } : {}),
+      ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    });
     const head = `ticket ${args.ticketId} ${decision} by ${by}`;
     if (!drivenHere) {
-      // Another live process drives the run; it picks the decision up from the store.
+      // Another live process (or the cluster) drives the run; it picks the decision up.
       if (this.jsonMode) await outJson({ ...this.decisionJson(decision, by), runId, drivenHere });
-      else await out(`${head}; run ${runId} continues in the process that drives it`);
+      else
+        await out(
+          backend.mode === 'server'
+            ? `${head}; run ${runId} continues on the server (follow it: aob logs stream ${runId})`
+            : `${head}; run ${runId} continues in the process that drives it`,
+        );
       return ExitCode.Ok;
     }
 
     if (this.live) await out(head);
-    this.trackRun(runId);
-    const view = await engine.wait(runId, { untilSettled: true });
+    this.trackRun(backend, runId);
+    const view = await backend.wait(runId, { untilSettled: true });
+    await this.settleTimeline(view);
     if (this.jsonMode) {
       await outJson({
         ...this.decisionJson(decision, by),

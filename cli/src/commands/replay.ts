@@ -28,13 +28,13 @@ export default class Replay extends DrivingCommand<typeof Replay> {
 
   protected async perform(): Promise<number> {
     const { args, flags } = this;
-    const engine = await this.engine({
+    const backend = await this.backend({
       handlers: flags.handlers,
       allowPrivateNetwork: flags['allow-private-network'],
     });
-    this.attachTimeline(engine);
-    const runId = await engine.replay(args.runId, flags.from, flags.mode);
-    this.trackRun(runId);
-    return this.waitAndReport(engine, runId, { detach: flags.detach, timeoutMs: flags.timeout });
+    this.attachTimeline(backend);
+    const runId = await backend.replay(args.runId, flags.from, flags.mode);
+    this.trackRun(backend, runId);
+    return this.waitAndReport(backend, runId, { detach: flags.detach, timeoutMs: flags.timeout });
   }
 }

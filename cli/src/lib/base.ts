@@ -1,16 +1,21 @@
-// The base of every aob command: global flags, parsing, the engine's lifetime, and one place that
-// turns outcomes and errors into output and exit codes (DESIGN §8).
+// The base of every aob command: global flags, parsing, the backend's lifetime (the local engine
+// or a server, chosen by AOB_SERVER), and one place that turns outcomes and errors into output and
+// exit codes (DESIGN §8).
 import os from 'node:os';
 import { Command, Errors, Flags } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
-import type { LocalEngine } from '@aob/engine';
+import { AobHttpClient } from '@aob/control';
+import type { Backend, BackendChoice } from './backend.js';
+import { chooseBackend } from './backend.js';
 import { openEngine } from './engine.js';
-import { CliError, problemsOf } from './errors.js';
+import { badInput, problemsOf } from './errors.js';
+import { LocalBackend } from './local-backend.js';
+import { RemoteBackend } from './remote-backend.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { firstLine, toErrorJson } from './json.js';
-import { err, outJson } from './output.js';
+import { err, outJson, stdoutIsTty } from './output.js';
 import { formatProblem } from './render.js';
-import { SERVER_MODE_MESSAGE, defaultActor, engineSettings } from './settings.js';
+import { defaultActor, engineSettings } from './settings.js';
 import type { SettingsFlags } from './settings.js';
 
 export type CmdFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -30,7 +35,7 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
   protected args!: CmdArgs<T>;
   /** Printed to stderr when the user interrupts the command (e.g. how to resume the run). */
   protected interruptHint: string | undefined;
-  private engineInstance: LocalEngine | undefined;
+  private backendInstance: Backend | undefined;
   private closing: Promise<void> | undefined;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     void this.interrupted(signal);
@@ -49,9 +54,6 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as CmdFlags<T>;
     this.args = args as CmdArgs<T>;
-    if (process.env.AOB_SERVER) {
-      throw new CliError('SERVER_UNAVAILABLE', SERVER_MODE_MESSAGE, ExitCode.Unreachable);
-    }
   }
 
   async run(): Promise<void> {
@@ -64,28 +66,69 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     return (this.flags as { json?: boolean } | undefined)?.json ?? this.argv.includes('--json');
   }
 
-  /** Opens the local engine once; it is closed when the command ends, however it ends. */
-  protected async engine(flags: SettingsFlags = {}): Promise<LocalEngine> {
-    if (this.engineInstance) return this.engineInstance;
-    const engine = await openEngine(engineSettings(process.env, process.cwd(), flags));
-    this.engineInstance = engine;
+  /** Server mode (AOB_SERVER) or local; throws bad input when server mode is half configured. */
+  protected backendChoice(): BackendChoice {
+    return chooseBackend(process.env);
+  }
+
+  /**
+   * Opens the backend once: the local engine on AOB_HOME, or the server named by AOB_SERVER. It is
+   * closed when the command ends, however it ends. `flags` configure the local engine; in server
+   * mode, flags that only mean something locally are refused when given (every one named).
+   */
+  protected async backend(flags: SettingsFlags = {}): Promise<Backend> {
+    if (this.backendInstance) return this.backendInstance;
+    const choice = this.backendChoice();
+    let backend: Backend;
+    if (choice.mode === 'server') {
+      this.refuseLocalOnlyFlags();
+      const client = new AobHttpClient({ baseUrl: choice.url, token: choice.token });
+      const tty = !this.jsonMode && stdoutIsTty();
+      backend = new RemoteBackend(client, choice.url, (line) => {
+        if (tty) process.stderr.write(`${line}\n`);
+      });
+    } else {
+      const engine = await openEngine(engineSettings(process.env, process.cwd(), flags));
+      backend = new LocalBackend(engine, () => this.defaultActor());
+    }
+    this.backendInstance = backend;
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
-    return engine;
+    return backend;
+  }
+
+  /** The flags given on the command line (not from the environment) among `names`. */
+  protected givenFlags(names: readonly string[]): string[] {
+    return names.filter((n) => this.argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`)));
+  }
+
+  private refuseLocalOnlyFlags(): void {
+    const problems = this.givenFlags(Object.keys(LOCAL_ONLY_FLAGS)).map((name) => ({
+      code: 'LOCAL_ONLY_FLAG',
+      path: `--${name}`,
+      message: `--${name}: ${LOCAL_ONLY_FLAGS[name]}`,
+    }));
+    if (problems.length > 0) {
+      throw badInput(
+        'LOCAL_ONLY_FLAG',
+        `not in server mode (AOB_SERVER is set): ${problems.map((p) => p.path).join(', ')}`,
+        problems,
+      );
+    }
   }
 
   protected defaultActor(): string {
     return defaultActor(process.env, () => os.userInfo().username);
   }
 
-  /** Closes the engine (releasing the leases of runs driven here). Idempotent. */
+  /** Closes the backend (locally, releasing the leases of runs driven here). Idempotent. */
   protected async shutdown(): Promise<void> {
-    const engine = this.engineInstance;
-    if (!engine) return;
+    const backend = this.backendInstance;
+    if (!backend) return;
     this.closing ??= (async () => {
       process.off('SIGINT', this.onSignal);
       process.off('SIGTERM', this.onSignal);
-      await engine.close();
+      await backend.close();
     })();
     await this.closing;
   }
@@ -135,6 +178,16 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     }
   }
 }
+
+/** Flags that configure the local engine or name an actor; a server decides these itself. */
+const LOCAL_ONLY_FLAGS: Readonly<Record<string, string>> = {
+  by: 'the server takes who decides from the token (AOB_TOKEN); drop --by',
+  author: 'the server takes who proposes from the token (AOB_TOKEN); drop --author',
+  handlers: "runs execute on the server's runners; --handlers configures the local engine only",
+  'allow-private-network':
+    "runs execute on the server's runners; their network policy is the server's",
+  store: 'the server keeps its own store; --store configures the local engine only',
+};
 
 function errorCode(error: Error, exitCode: number): string {
   const code = (error as { code?: unknown }).code;

@@ -1,7 +1,10 @@
-// Commands that drive a run in this process and wait for it: run start, run resume, replay,
-// approve. They share the TTY timeline and the way a finished (or still waiting) run is reported.
+// Commands that start or continue a run and wait for it: run start, run resume, replay, approve.
+// They share the TTY timeline and the way a finished (or still waiting) run is reported. Locally
+// the run is driven in this process; on a server it runs in the cluster and the timeline comes
+// from its SSE feed.
 import type { Command } from '@oclif/core';
-import type { LocalEngine, RunView } from '@aob/engine';
+import type { RunView } from '@aob/engine';
+import type { Backend, Observer } from './backend.js';
 import { AobCommand } from './base.js';
 import { exitCodeForStatus } from './exit-codes.js';
 import { toRunJson } from './json.js';
@@ -17,6 +20,7 @@ export interface WaitOptions {
 
 export abstract class DrivingCommand<T extends typeof Command> extends AobCommand<T> {
   private timeline: Timeline | undefined;
+  private observer: Observer | undefined;
 
   /** Whether the live timeline is shown: stdout is a terminal and --json is off. */
   protected get live(): boolean {
@@ -24,35 +28,50 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
   }
 
   /** Subscribes the live timeline (before the run starts, so no event is missed). */
-  protected attachTimeline(engine: LocalEngine): void {
+  protected attachTimeline(backend: Backend): void {
     if (!this.live || this.timeline) return;
     const timeline = new Timeline((line) => process.stdout.write(`${line}\n`));
-    engine.onEvent(timeline.listener);
-    engine.onDelta(timeline.deltaListener);
+    this.observer = backend.observe({
+      event: timeline.listener,
+      delta: timeline.deltaListener,
+    });
     this.timeline = timeline;
   }
 
   /** Shows `runId` on the timeline from here on; names it in the hint printed on Ctrl-C. */
-  protected trackRun(runId: string, startedAt?: number): void {
+  protected trackRun(backend: Backend, runId: string, startedAt?: number): void {
     if (this.timeline) {
       process.stdout.write(`run ${runId}\n`);
       this.timeline.track(runId, startedAt);
+      this.observer?.track(runId);
     }
-    this.interruptHint = `interrupted: run ${runId} is paused; continue it with: aob run resume ${runId}`;
+    this.interruptHint =
+      backend.mode === 'server'
+        ? `interrupted: run ${runId} goes on on the server; follow it with: aob logs stream ${runId}`
+        : `interrupted: run ${runId} is paused; continue it with: aob run resume ${runId}`;
   }
 
   /** Waits for the run, reports it, and returns the exit code its status means. */
   protected async waitAndReport(
-    engine: LocalEngine,
+    backend: Backend,
     runId: string,
     opts: WaitOptions,
   ): Promise<number> {
     const waitOpts: { timeoutMs?: number; untilSettled?: boolean } = {};
     if (opts.timeoutMs !== undefined) waitOpts.timeoutMs = opts.timeoutMs;
     if (opts.detach) waitOpts.untilSettled = true;
-    const view = await engine.wait(runId, waitOpts);
+    const view = await backend.wait(runId, waitOpts);
+    await this.settleTimeline(view);
     await this.reportRun(view);
     return exitCodeForStatus(view.status);
+  }
+
+  /** Lets the timeline show what brought the run to `view`, then stops it. */
+  protected async settleTimeline(view: RunView): Promise<void> {
+    if (!this.observer) return;
+    await this.observer.settle(view);
+    this.observer.close();
+    this.observer = undefined;
   }
 
   protected async reportRun(view: RunView): Promise<void> {
@@ -70,5 +89,11 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
     // The timeline already said how to decide each ticket when the run began to wait.
     const hints = view.status === 'waiting' ? [] : nextStepHints(view);
     if (hints.length > 0) await err(hints);
+  }
+
+  protected override async shutdown(): Promise<void> {
+    this.observer?.close();
+    this.observer = undefined;
+    await super.shutdown();
   }
 }

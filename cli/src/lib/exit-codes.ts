@@ -8,7 +8,7 @@ export const ExitCode = {
   Failed: 1,
   /** Bad input: flags, definitions, inputs, or ids that name nothing. Every problem is listed. */
   BadInput: 2,
-  /** The store (or server) cannot be reached or opened. */
+  /** The store cannot be opened, or the server (AOB_SERVER) cannot be reached or cannot serve now. */
   Unreachable: 3,
   /** Still waiting: on an approval, or still running, when --detach or --timeout returned. */
   StillWaiting: 4,
@@ -58,6 +58,7 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'CONTENT_NOT_FOUND',
   'CONTENT_CORRUPT',
   'SERVER_UNAVAILABLE',
+  'SERVER_UNREACHABLE',
 ]);
 
 const STILL_WAITING_CODES: ReadonlySet<string> = new Set([

@@ -12,20 +12,20 @@ export abstract class ReviewPatchCommand extends AobCommand<typeof ReviewPatchCo
 
   static override flags = {
     reason: Flags.string({ description: 'Why; recorded with the decision.' }),
-    by: Flags.string({ description: 'Who decides (default: $USER).' }),
+    by: Flags.string({
+      description: 'Who decides (default: $USER). Local only: a server takes it from the token.',
+    }),
   };
 
   protected abstract readonly decision: 'approved' | 'rejected';
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const patch = await engine.reviewPatch(
-      this.args.patchId,
-      this.decision,
-      this.flags.by ?? this.defaultActor(),
-      this.flags.reason,
-    );
-    const shown = patch.status === 'applied' ? await engine.patch(patch.patchId) : { patch };
+    const backend = await this.backend();
+    const patch = await backend.reviewPatch(this.args.patchId, this.decision, {
+      ...(this.flags.by !== undefined ? { by: this.flags.by } : {}),
+      ...(this.flags.reason !== undefined ? { reason: this.flags.reason } : {}),
+    });
+    const shown = patch.status === 'applied' ? await backend.patch(patch.patchId) : { patch };
     if (this.jsonMode)
       await outJson({ ...shown.patch, ...(shown.diff ? { diff: shown.diff } : {}) });
     else await out(formatPatch(shown.patch, shown.diff));

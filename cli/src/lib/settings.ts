@@ -70,6 +70,3 @@ export function defaultActor(
     return 'unknown';
   }
 }
-
-export const SERVER_MODE_MESSAGE =
-  'server mode is not available yet (issue 5); unset AOB_SERVER to work locally';

@@ -17,8 +17,8 @@ export default class ApprovalsList extends AobCommand<typeof ApprovalsList> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const tickets = await engine.approvals({ all: this.flags.all });
+    const backend = await this.backend();
+    const tickets = await backend.approvals({ all: this.flags.all });
     if (this.jsonMode) {
       await outJson(toApprovalsJson(tickets));
     } else if (tickets.length === 0) {

@@ -21,9 +21,9 @@ export default class PatchList extends AobCommand<typeof PatchList> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
+    const backend = await this.backend();
     const patches = (
-      await engine.patches({
+      await backend.patches({
         ...(this.flags.run ? { runId: this.flags.run } : {}),
         ...(this.flags.workflow ? { workflow: this.flags.workflow } : {}),
       })

@@ -27,17 +27,20 @@ Exit 0 when applied; 1 when rejected (every violation listed); 4 when held for a
 
   static override flags = {
     rationale: Flags.string({ description: 'Why; recorded with the patch.' }),
-    author: Flags.string({ description: 'Who proposes it (default: $USER).' }),
+    author: Flags.string({
+      description:
+        'Who proposes it (default: $USER). Local only: a server takes it from the token.',
+    }),
   };
 
   protected async perform(): Promise<number> {
     const ops = await readJsonFile(this.args.file, 'patch file');
-    const engine = await this.engine();
-    const patch = await engine.proposePatch(this.args.target, ops, {
-      author: this.flags.author ?? this.defaultActor(),
+    const backend = await this.backend();
+    const patch = await backend.proposePatch(this.args.target, ops, {
+      ...(this.flags.author !== undefined ? { author: this.flags.author } : {}),
       ...(this.flags.rationale !== undefined ? { rationale: this.flags.rationale } : {}),
     });
-    const shown = patch.status === 'applied' ? await engine.patch(patch.patchId) : { patch };
+    const shown = patch.status === 'applied' ? await backend.patch(patch.patchId) : { patch };
     if (this.jsonMode)
       await outJson({ ...shown.patch, ...(shown.diff ? { diff: shown.diff } : {}) });
     else await out(formatPatch(shown.patch, shown.diff));

@@ -14,8 +14,8 @@ export default class PatchRevert extends AobCommand<typeof PatchRevert> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const { patch, revert } = await engine.revertPatch(this.args.patchId, this.defaultActor());
+    const backend = await this.backend();
+    const { patch, revert } = await backend.revertPatch(this.args.patchId);
     const ok = patch.status === 'reverted';
     if (this.jsonMode) await outJson({ patch, ...(revert ? { revert } : {}) });
     else await out([...formatPatch(patch), ...(revert && !ok ? ['', ...formatPatch(revert)] : [])]);

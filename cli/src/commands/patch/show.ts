@@ -14,8 +14,8 @@ export default class PatchShow extends AobCommand<typeof PatchShow> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const { patch, diff } = await engine.patch(this.args.patchId);
+    const backend = await this.backend();
+    const { patch, diff } = await backend.patch(this.args.patchId);
     if (this.jsonMode) await outJson({ ...patch, ...(diff ? { diff } : {}) });
     else await out(formatPatch(patch, diff));
     return ExitCode.Ok;

@@ -22,9 +22,9 @@ export default class RunCancel extends AobCommand<typeof RunCancel> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    await engine.cancel(this.args.runId, this.flags.reason, this.defaultActor());
-    const view = await engine.wait(this.args.runId, { timeoutMs: SETTLE_MS });
+    const backend = await this.backend();
+    await backend.cancel(this.args.runId, this.flags.reason);
+    const view = await backend.wait(this.args.runId, { timeoutMs: SETTLE_MS });
     const code =
       view.status === 'cancelled'
         ? ExitCode.Ok

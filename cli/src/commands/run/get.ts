@@ -14,8 +14,8 @@ export default class RunGet extends AobCommand<typeof RunGet> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const view = await engine.get(this.args.runId);
+    const backend = await this.backend();
+    const view = await backend.get(this.args.runId);
     if (this.jsonMode) await outJson(toRunJson(view));
     else await out(formatRunDetails(view, Date.now()));
     return ExitCode.Ok;

@@ -31,10 +31,10 @@ export default class RunList extends AobCommand<typeof RunList> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
+    const backend = await this.backend();
     const opts: { status?: RunStatus[]; limit?: number } = { limit: this.flags.limit };
     if (this.flags.status && this.flags.status.length > 0) opts.status = [...this.flags.status];
-    const runs = toRunListJson(await engine.list(opts));
+    const runs = toRunListJson(await backend.list(opts));
     if (this.jsonMode) {
       await outJson(runs);
     } else if (runs.length === 0) {

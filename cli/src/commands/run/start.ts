@@ -9,7 +9,7 @@ export default class RunStart extends DrivingCommand<typeof RunStart> {
   static override summary = 'Start a run of a workflow and wait until it ends.';
   static override description = `The workflow is a definition file (.json) or a registered name[@version]. The definition and the inputs are validated first; nothing is stored when either is invalid (exit 2, every problem listed). The command then drives the run in this process and waits, through approvals decided from other terminals, until the run ends: exit 0 completed, 1 failed or cancelled, 4 still waiting when --detach or --timeout returned.
 
-Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS names the handlers module (as --handlers).`;
+Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS names the handlers module (as --handlers). With AOB_SERVER (and AOB_TOKEN) the run starts on that server instead: a definition file is read here and sent whole, a name[@version] names a workflow registered there, and the command follows the run's timeline until it ends, with the same exit codes; --handlers, --allow-private-network and --store are local only.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> ./triage.json --input ticketId=T-1',
     '<%= config.bin %> <%= command.id %> ticket-triage@3 --inputs inputs.json --detach --json',
@@ -55,15 +55,14 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
       );
     }
 
-    const engine = await this.engine({
+    const backend = await this.backend({
       store: flags.store,
       handlers: flags.handlers,
       allowPrivateNetwork: flags['allow-private-network'],
     });
-    const definition = await engine.loadWorkflow(args.workflow);
-    this.attachTimeline(engine);
-    const runId = await engine.start(definition, inputs, { actor: this.defaultActor() });
-    this.trackRun(runId);
-    return this.waitAndReport(engine, runId, { detach: flags.detach, timeoutMs: flags.timeout });
+    this.attachTimeline(backend);
+    const runId = await backend.start(args.workflow, inputs, { actor: await backend.actor() });
+    this.trackRun(backend, runId);
+    return this.waitAndReport(backend, runId, { detach: flags.detach, timeoutMs: flags.timeout });
   }
 }

@@ -9,8 +9,8 @@ export default class WorkflowList extends AobCommand<typeof WorkflowList> {
   static override examples = ['<%= config.bin %> <%= command.id %> --json'];
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
-    const workflows = (await engine.listWorkflows()).map(toWorkflowJson);
+    const backend = await this.backend();
+    const workflows = (await backend.listWorkflows()).map(toWorkflowJson);
     if (this.jsonMode) {
       await outJson(workflows);
     } else if (workflows.length === 0) {

@@ -17,8 +17,8 @@ export default class WorkflowRegister extends AobCommand<typeof WorkflowRegister
 
   protected async perform(): Promise<number> {
     const doc = await readJsonFile(this.args.file, 'file');
-    const engine = await this.engine();
-    const wf = toWorkflowJson(await engine.registerWorkflow(doc));
+    const backend = await this.backend();
+    const wf = toWorkflowJson(await backend.registerWorkflow(doc));
     if (this.jsonMode) await outJson(wf);
     else await out(`registered ${wf.name}@${wf.version} (${wf.irHash})`);
     return ExitCode.Ok;

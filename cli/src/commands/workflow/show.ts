@@ -30,15 +30,15 @@ export default class WorkflowShow extends AobCommand<typeof WorkflowShow> {
   };
 
   protected async perform(): Promise<number> {
-    const engine = await this.engine();
+    const backend = await this.backend();
     const patchIds = (this.flags.patches ?? '')
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '');
     const { definition, irHash } =
       this.flags.materialized && patchIds.length > 0
-        ? await engine.showWorkflow(this.args.workflow, patchIds)
-        : await engine.showWorkflow(this.args.workflow);
+        ? await backend.showWorkflow(this.args.workflow, patchIds)
+        : await backend.showWorkflow(this.args.workflow);
     if (this.jsonMode) {
       await outJson({ irHash, definition });
     } else {

@@ -22,9 +22,9 @@ export default class WorkflowValidate extends AobCommand<typeof WorkflowValidate
     let result: { valid: boolean; errors: { code: string; path: string; message: string }[] };
     try {
       doc = JSON.parse(text) as unknown;
-      // Validation stores nothing: an in-memory engine keeps AOB_HOME untouched.
-      const engine = await this.engine({ store: 'memory' });
-      result = toValidateJson(engine.validate(doc));
+      // Validation stores nothing: an in-memory engine keeps AOB_HOME untouched (or the server checks).
+      const backend = await this.backend({ store: 'memory' });
+      result = toValidateJson(await backend.validate(doc));
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw e;
       result = {

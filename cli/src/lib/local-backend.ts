@@ -1,0 +1,159 @@
+// The Backend over the local engine on AOB_HOME: the commands' behaviour before server mode,
+// unchanged (runs are driven in this process; other processes hand over through the store).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AnyRunEvent, RunStatus } from '@aob/core';
+import { TERMINAL_EVENTS } from '@aob/core';
+import type { LocalEngine, RunView } from '@aob/engine';
+import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
+import { badInput } from './errors.js';
+
+/** How often `follow` looks at the store for events of runs driven by other processes. */
+const POLL_MS = 200;
+
+export class LocalBackend implements Backend {
+  readonly mode = 'local';
+
+  constructor(
+    readonly engine: LocalEngine,
+    private readonly defaultActor: () => string,
+  ) {}
+
+  async actor(): Promise<string> {
+    return this.defaultActor();
+  }
+
+  async validate(doc: unknown) {
+    return this.engine.validate(doc);
+  }
+
+  registerWorkflow(def: unknown) {
+    return this.engine.registerWorkflow(def);
+  }
+
+  listWorkflows() {
+    return this.engine.listWorkflows();
+  }
+
+  showWorkflow(ref: string, patchIds?: readonly string[]) {
+    return patchIds && patchIds.length > 0
+      ? this.engine.showWorkflow(ref, patchIds)
+      : this.engine.showWorkflow(ref);
+  }
+
+  async start(ref: string, inputs: unknown, opts: { actor?: string } = {}): Promise<string> {
+    const definition = await this.engine.loadWorkflow(ref);
+    return this.engine.start(definition, inputs, opts.actor ? { actor: opts.actor } : {});
+  }
+
+  get(runId: string) {
+    return this.engine.get(runId);
+  }
+
+  list(opts: { status?: RunStatus[]; limit?: number }) {
+    return this.engine.list(opts);
+  }
+
+  wait(runId: string, opts: { timeoutMs?: number; untilSettled?: boolean }) {
+    return this.engine.wait(runId, opts);
+  }
+
+  events(runId: string, fromSeq = 1) {
+    return this.engine.events(runId, fromSeq);
+  }
+
+  /** Polls the store (the run may be driven by another process) and its live-output spool. */
+  async *follow(
+    runId: string,
+    opts: { afterSeq: number; deltas: boolean },
+  ): AsyncIterable<FeedItem> {
+    let lastSeq = opts.afterSeq;
+    let liveOffset = 0;
+    for (;;) {
+      if (opts.deltas) {
+        const { deltas, next } = this.engine.liveDeltas(runId, liveOffset);
+        liveOffset = next;
+        for (const delta of deltas) yield { kind: 'delta', delta };
+      }
+      let over = false;
+      for (const event of await this.engine.events(runId, lastSeq + 1)) {
+        if (event.seq <= lastSeq) continue;
+        lastSeq = event.seq;
+        if (TERMINAL_EVENTS.has(event.type)) over = true;
+        yield { kind: 'event', event };
+      }
+      if (over) return;
+      await sleep(POLL_MS);
+    }
+  }
+
+  cancel(runId: string, reason?: string, by?: string) {
+    return this.engine.cancel(runId, reason, by ?? this.defaultActor());
+  }
+
+  replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
+    return this.engine.replay(runId, fromNode, mode);
+  }
+
+  resume(runId: string) {
+    return this.engine.resume(runId);
+  }
+
+  /** Every event and delta of this process, from now on (the Timeline picks its runs). */
+  observe(sink: EventSink): Observer {
+    const offEvents = this.engine.onEvent((e: AnyRunEvent) => sink.event(e));
+    const offDeltas = this.engine.onDelta((d) => sink.delta(d));
+    return {
+      track: () => undefined,
+      // The listeners are called as events are appended, before wait() can see the end.
+      settle: async (_view: RunView) => undefined,
+      close: () => {
+        offEvents();
+        offDeltas();
+      },
+    };
+  }
+
+  approvals(opts: { all?: boolean }) {
+    return this.engine.approvals(opts);
+  }
+
+  async approve(ticketId: string, decision: Decision, opts: { by?: string; reason?: string }) {
+    const by = opts.by ?? this.defaultActor();
+    const r = await this.engine.approve(ticketId, decision, by, opts.reason);
+    return { ...r, by };
+  }
+
+  async reassign(): Promise<never> {
+    throw badInput(
+      'SERVER_ONLY',
+      'reassigning an approval needs a server (set AOB_SERVER and AOB_TOKEN): locally, the approvers are the ones the workflow names',
+    );
+  }
+
+  proposePatch(target: string, patch: unknown, opts: { author?: string; rationale?: string }) {
+    return this.engine.proposePatch(target, patch, {
+      author: opts.author ?? this.defaultActor(),
+      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+    });
+  }
+
+  reviewPatch(patchId: string, decision: Decision, opts: { by?: string; reason?: string }) {
+    return this.engine.reviewPatch(patchId, decision, opts.by ?? this.defaultActor(), opts.reason);
+  }
+
+  revertPatch(patchId: string, by?: string) {
+    return this.engine.revertPatch(patchId, by ?? this.defaultActor());
+  }
+
+  patches(opts: { runId?: string; workflow?: string }) {
+    return this.engine.patches(opts);
+  }
+
+  patch(patchId: string) {
+    return this.engine.patch(patchId);
+  }
+
+  close() {
+    return this.engine.close();
+  }
+}
