@@ -3,6 +3,8 @@ export * from './local/api.js';
 export { LocalEngine } from './local/local-engine.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
 export type { OrchestratorDeps, StartRunOptions } from './orchestrator/orchestrator.js';
+export { LibraryPatchValidator } from './orchestrator/patch-validator.js';
+export type { PatchValidator } from './orchestrator/patch-validator.js';
 export { ResultConsumer, triggerOf } from './orchestrator/results.js';
 export { Runner, JOB_TOPICS, DEFAULT_HEARTBEAT_MS } from './runner/runner.js';
 export type { RunnerDeps, ResultMessage } from './runner/runner.js';

@@ -9,6 +9,7 @@ import type { ContentStore, EventStore, OutboxStore, TimerStore } from '@aob/sto
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import type { CommandHandler } from '../orchestrator/results.js';
+import type { PatchValidator } from '../orchestrator/patch-validator.js';
 import { newId } from '../local/ids.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { isRunCommand } from './commands.js';
@@ -34,6 +35,12 @@ export interface OrchestratorServiceDeps {
   onCommitted?: () => void;
   /** Called with every batch of events once it is committed (benchmarks, in-process watchers). */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
+  /**
+   * Judges proposed patches: the validator service's client (AOB_VALIDATOR_URL), or absent for
+   * the library in process. When it cannot answer, the run's decision fails and its messages are
+   * retried (the result consumer's backoff, then the bus's redelivery) — never decided without it.
+   */
+  validator?: PatchValidator;
 }
 
 /**
@@ -85,6 +92,7 @@ export class OrchestratorService {
         },
       },
       ...(deps.onEvents ? { onEvents: deps.onEvents } : {}),
+      ...(deps.validator ? { validator: deps.validator } : {}),
     });
     this.poller = new TimerPoller({
       timers: deps.events,

@@ -4,16 +4,28 @@ import type {
   CasRef,
   Command,
   DecideEnv,
+  DeciderEnv,
   IR,
   NodeJob,
+  PatchVerdict,
   ReplaySpec,
   RunState,
   Trigger,
 } from '@aob/core';
-import { AobError, Topic, decide, fold, initialState, isRunOver, jobTopic } from '@aob/core';
+import {
+  AobError,
+  Topic,
+  decide,
+  fold,
+  initialState,
+  isRunOver,
+  jobTopic,
+  proposalValidationInput,
+} from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore, OutboxMessage, OutboxStore, TimerStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
+import type { PatchValidator } from './patch-validator.js';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
 
@@ -32,6 +44,12 @@ export interface OrchestratorDeps {
   abortJobs?: (runId: string, nodeIds: readonly string[]) => void;
   /** Called with every batch of events once it is durable. */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
+  /**
+   * Judges proposed patches (a validator service). Given, every proposal is judged by it before
+   * the decision and decide takes its verdict; if it fails, the decision fails (and is retried
+   * by whoever delivered the trigger). Absent, decide judges proposals with the library.
+   */
+  validator?: PatchValidator;
   /**
    * The cluster topology (DESIGN §6): a decision's events commit together with the messages they
    * imply — its jobs and its timers — in one transaction; a relay (cluster/outbox-relay.ts)
@@ -277,7 +295,10 @@ export class Orchestrator {
       const commands: Command[] = [];
       const blobs: Blob[] = [];
       for (const trigger of triggers) {
-        const decision = decide(slot.state, slot.ir, trigger, env);
+        // Asked here, on the state the earlier triggers of this batch left: what decide will see.
+        const verdicts = await this.verdicts(slot, trigger);
+        const decisionEnv: DeciderEnv = verdicts ? { ...env, verdicts } : env;
+        const decision = decide(slot.state, slot.ir, trigger, decisionEnv);
         events.push(...decision.events);
         commands.push(...decision.commands);
         blobs.push(...decision.blobs);
@@ -326,6 +347,23 @@ export class Orchestrator {
       if (isRunOver(slot.state)) this.slots.delete(slot.runId);
       return;
     }
+  }
+
+  /**
+   * The validator's verdict on a proposal, for decide (DeciderEnv.verdicts), when a validator is
+   * configured: judged on the input decide would judge. A proposal decide will not judge (the run
+   * is over, the patch was decided before) gets an empty map and asks nothing.
+   */
+  private async verdicts(
+    slot: RunSlot,
+    trigger: Trigger,
+  ): Promise<DeciderEnv['verdicts'] | undefined> {
+    const validator = this.deps.validator;
+    if (!validator || trigger.type !== 'proposePatch') return undefined;
+    const input = proposalValidationInput(slot.state, slot.ir, trigger.patch, trigger.actor);
+    if (!input) return new Map();
+    const verdict: PatchVerdict = await validator.validate(input);
+    return new Map([[trigger.patch, verdict]]);
   }
 
   private async execute(slot: RunSlot, commands: readonly Command[]): Promise<void> {
