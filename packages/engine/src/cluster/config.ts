@@ -6,12 +6,33 @@ import { AobError, NodeType } from '@aob/core';
 import type { LlmOptions } from '../executors/types.js';
 import { envProblem, llmFromEnv } from '../env-settings.js';
 
-export const SERVICE_NAMES = ['orchestrator', 'runner'] as const;
+export const SERVICE_NAMES = [
+  'api',
+  'orchestrator',
+  'runner',
+  'fanout',
+  'hitl',
+  'validator',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ServiceConfig {
   services: ServiceName[];
   httpPort: number;
+  /** AOB_FANOUT_PORT: where the fanout serves its SSE timelines (default 8081). */
+  fanoutPort: number;
+  /** AOB_API_PORT: the REST + SSE API (default 8090). */
+  apiPort: number;
+  /** AOB_GRPC_PORT: the API's gRPC services (default 50051). */
+  grpcPort: number;
+  /** AOB_VALIDATOR_PORT: the validator service's gRPC port (default 50052). */
+  validatorPort: number;
+  /** AOB_HITL_PORT: the approvals service's gRPC port (default 50053). */
+  hitlPort: number;
+  /** AOB_VALIDATOR_URL (host:port): orchestrators ask this validator service; absent: the library. */
+  validatorUrl?: string;
+  /** AOB_API_MAX_BODY_BYTES: the largest request body the API reads (default 1 MiB). */
+  apiMaxBodyBytes: number;
   /** Names this process in consumer groups and claims: AOB_INSTANCE, else host:pid. */
   instance: string;
   databaseUrl?: string;
@@ -67,7 +88,7 @@ export function serviceConfig(
     problems.push(
       problem(
         'AOB_SERVICES',
-        `names unknown service(s) ${unknown.join(', ')} (known: ${SERVICE_NAMES.join(', ')}; api, hitl, validator and fanout come with the control plane)`,
+        `names unknown service(s) ${unknown.join(', ')} (known: ${SERVICE_NAMES.join(', ')})`,
       ),
     );
   }
@@ -76,6 +97,23 @@ export function serviceConfig(
   );
 
   const httpPort = integer(env, 'AOB_HTTP_PORT', 8080, 0, 65_535, problems);
+  const fanoutPort = integer(env, 'AOB_FANOUT_PORT', 8081, 0, 65_535, problems);
+  const apiPort = integer(env, 'AOB_API_PORT', 8090, 0, 65_535, problems);
+  const grpcPort = integer(env, 'AOB_GRPC_PORT', 50_051, 0, 65_535, problems);
+  const validatorPort = integer(env, 'AOB_VALIDATOR_PORT', 50_052, 0, 65_535, problems);
+  const hitlPort = integer(env, 'AOB_HITL_PORT', 50_053, 0, 65_535, problems);
+  const apiMaxBodyBytes = integer(
+    env,
+    'AOB_API_MAX_BODY_BYTES',
+    1_048_576,
+    1_024,
+    64 * 1_048_576,
+    problems,
+  );
+  const validatorUrl = env.AOB_VALIDATOR_URL;
+  if (validatorUrl !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(validatorUrl)) {
+    problems.push(problem('AOB_VALIDATOR_URL', `must be host:port, not "${validatorUrl}"`));
+  }
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
   const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
 
@@ -110,10 +148,18 @@ export function serviceConfig(
 
   if (wanted.includes('orchestrator') && !env.AOB_DATABASE_URL) {
     problems.push(problem('AOB_DATABASE_URL', 'is required by the orchestrator (postgres://…)'));
+  } else {
+    const needsDb = wanted.filter((n) => ['api', 'fanout', 'hitl'].includes(n));
+    if (needsDb.length > 0 && !env.AOB_DATABASE_URL) {
+      problems.push(
+        problem('AOB_DATABASE_URL', `is required by the ${needsDb.join(', ')} (postgres://…)`),
+      );
+    }
   }
   let s3: ServiceConfig['s3'];
   if (!env.AOB_S3_BUCKET) {
-    if (wanted.length > 0)
+    // The validator is pure: it reads nothing from the content store.
+    if (wanted.some((n) => n !== 'validator'))
       problems.push(problem('AOB_S3_BUCKET', 'is required (the content store)'));
   } else {
     const id = env.AWS_ACCESS_KEY_ID;
@@ -158,6 +204,13 @@ export function serviceConfig(
   return {
     services: wanted,
     httpPort,
+    fanoutPort,
+    apiPort,
+    grpcPort,
+    validatorPort,
+    hitlPort,
+    apiMaxBodyBytes,
+    ...(validatorUrl !== undefined ? { validatorUrl } : {}),
     instance: instance ?? env.AOB_INSTANCE ?? `${env.HOSTNAME ?? 'aob'}-${process.pid}`,
     ...(env.AOB_DATABASE_URL ? { databaseUrl: env.AOB_DATABASE_URL } : {}),
     bus,
