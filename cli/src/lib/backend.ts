@@ -110,7 +110,7 @@ export function chooseBackend(env: Readonly<Record<string, string | undefined>>)
     problems.push({
       code: 'BAD_URL',
       path: 'AOB_SERVER',
-      message: `AOB_SERVER must be an http(s) URL, got ${JSON.stringify(url)}`,
+      message: `must be an http(s) URL, not ${JSON.stringify(url)}`,
     });
   }
   const token = env.AOB_TOKEN?.trim();
@@ -118,14 +118,13 @@ export function chooseBackend(env: Readonly<Record<string, string | undefined>>)
     problems.push({
       code: 'REQUIRED',
       path: 'AOB_TOKEN',
-      message:
-        'AOB_TOKEN is not set: server mode needs a token (an admin creates one with aob token create)',
+      message: 'is not set: server mode needs a token (an admin creates one: aob token create)',
     });
   }
   if (problems.length > 0) {
     throw badInput(
       'BAD_CONFIG',
-      `server mode (AOB_SERVER) is not configured: ${problems.map((p) => p.message).join('; ')}; unset AOB_SERVER to work locally`,
+      `server mode (AOB_SERVER) is not configured: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}; unset AOB_SERVER to work locally`,
       problems,
     );
   }

@@ -106,7 +106,7 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     const problems = this.givenFlags(Object.keys(LOCAL_ONLY_FLAGS)).map((name) => ({
       code: 'LOCAL_ONLY_FLAG',
       path: `--${name}`,
-      message: `--${name}: ${LOCAL_ONLY_FLAGS[name]}`,
+      message: LOCAL_ONLY_FLAGS[name]!,
     }));
     if (problems.length > 0) {
       throw badInput(

@@ -262,8 +262,8 @@ export class AobHttpClient {
     return this.request('POST', 'v1/tokens', { body });
   }
 
-  listTokens(): Promise<Page<TokenInfo>> {
-    return this.request('GET', 'v1/tokens');
+  listTokens(page: PageQuery = {}): Promise<Page<TokenInfo>> {
+    return this.request('GET', 'v1/tokens', { query: { ...page } });
   }
 
   async revokeToken(tokenId: string): Promise<void> {
