@@ -3,7 +3,7 @@ export { Fanout, RunChannel } from './hub.js';
 export type { FanoutOptions } from './hub.js';
 export { BusLiveSource, ListenerLiveSource, isRunEvent } from './live-source.js';
 export type { BusLiveSourceOptions } from './live-source.js';
-export { TimelineStreams, timelineTarget, problem, sendProblem } from './sse.js';
+export { TimelineStreams, timelineTarget } from './sse.js';
 export type { SseOptions, TimelineProblem } from './sse.js';
 export { listenTimelines, timelineRequestListener } from './server.js';
 export type { Authenticate } from './server.js';
