@@ -2,3 +2,9 @@
 export * from './client/index.js';
 // Live timelines over SSE (the API's timeline routes and the fanout service).
 export * from './fanout/index.js';
+// Identity and authorisation: roles, hashed bearer tokens, the operation table.
+export * from './auth/index.js';
+// The operations behind REST and gRPC, authorised once.
+export { ControlPlane, MAX_WAIT_MS } from './control-plane.js';
+export type { ApprovalsPort, ControlPlaneDeps, PatchBody, StartRunBody } from './control-plane.js';
+export type { Page, PageRequest } from './paging.js';

@@ -26,11 +26,13 @@ export interface PageQuery {
   limit?: number;
 }
 
-export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent';
+import type { ApiRole } from '../auth/roles.js';
+
+export type { ApiRole };
 
 export interface WhoAmI {
   subject: string;
-  role: Role;
+  role: ApiRole;
   namespace: string;
   groups: string[];
   tokenId: string;
@@ -39,7 +41,7 @@ export interface WhoAmI {
 export interface TokenInfo {
   tokenId: string;
   subject: string;
-  role: Role;
+  role: ApiRole;
   namespace: string;
   groups: string[];
   createdAt?: number | string;
@@ -258,7 +260,7 @@ export class AobHttpClient {
 
   // ---- tokens (admin) --------------------------------------------------------------------
 
-  createToken(body: { subject: string; role: Role; groups?: string[] }): Promise<CreatedToken> {
+  createToken(body: { subject: string; role: ApiRole; groups?: string[] }): Promise<CreatedToken> {
     return this.request('POST', 'v1/tokens', { body });
   }
 

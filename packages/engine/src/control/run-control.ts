@@ -18,8 +18,11 @@ import {
   ValidationError,
   compileCached,
   fold,
+  judgePatch,
+  proposalValidationInput,
   reviewRefusal,
   validateDefinition,
+  validatePatch,
 } from '@aob/core';
 import type { ContentStore, EventStore } from '@aob/store';
 import type { StartRunOptions } from '../orchestrator/orchestrator.js';
@@ -325,6 +328,49 @@ export class RunControl {
     } as Record<string, unknown> & { patchId: string };
     await this.deps.driver.deliver(runId, { type: 'proposePatch', patch: doc, actor: author });
     return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
+  }
+
+  /**
+   * Judges a patch to a run as a proposal would be judged now, persisting nothing: `applied`
+   * means it would apply, `held` that a reviewer would have to approve it (with the reasons),
+   * `rejected` with every violation. The run's owner judges the real proposal again, on the
+   * state it has then.
+   */
+  async checkPatch(
+    runId: string,
+    patch: unknown,
+    author: string,
+  ): Promise<{
+    status: 'applied' | 'held' | 'rejected';
+    violations: Problem[];
+    reasons?: Problem[];
+  }> {
+    const state = fold(await this.deps.store.read(runId), runId);
+    if (state.seq === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    if (isOver(state.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
+    const ir = await this.deps.loadIr(state.irHash);
+    const given = Array.isArray(patch)
+      ? { ops: patch }
+      : ((patch ?? {}) as Record<string, unknown>);
+    const doc = {
+      patchId: 'check',
+      scope: 'run',
+      target: runId,
+      baseIrHash: state.irHash,
+      ...given,
+      author,
+    };
+    const input = proposalValidationInput(state, ir, doc, author);
+    if (!input) throw new AobError('RUN_OVER', `run ${runId} takes no patches now`);
+    const judgement = judgePatch(validatePatch(input), ir.definition.patchPolicy);
+    if (judgement.status === 'rejected') {
+      return { status: 'rejected', violations: judgement.violations };
+    }
+    if (judgement.status === 'held') {
+      return { status: 'held', violations: [], reasons: judgement.reasons };
+    }
+    return { status: 'applied', violations: [] };
   }
 
   /** A reviewer approves or rejects a held patch of either scope. */

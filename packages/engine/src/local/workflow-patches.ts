@@ -51,15 +51,17 @@ export class WorkflowPatches {
       scope: 'workflow',
       target: `${base.name}@${base.version}`,
       baseIrHash: base.irHash,
-      author: opts.author,
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
       ...given,
+      // The proposer's identity, never what the document claims (a reviewer must not be able to
+      // pass their own patch off as someone else's).
+      author: opts.author,
     };
     const patchId = String(doc.patchId);
     if (await this.deps.store.getWorkflowPatch(patchId)) {
       throw new AobError('PATCH_EXISTS', `there is already a patch ${patchId}`);
     }
-    const author = typeof doc.author === 'string' ? doc.author : opts.author;
+    const author = opts.author;
     const policy = definition.patchPolicy;
     const { verdict, extra } = await this.judge(base, head, definition, doc, author, {
       ...proposalPolicy(policy),

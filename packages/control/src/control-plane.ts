@@ -1,0 +1,394 @@
+// The control plane (DESIGN §7–§9): every operation people and programs perform through the API,
+// authorised here — once — for REST and gRPC alike. Each takes the caller's Principal first (from
+// its bearer token, never from the request body): the role decides what it may do (auth/
+// operations.ts), the namespace what it may see. A run of another namespace is NOT FOUND, exactly
+// like a run that does not exist, so ids do not leak across tenants. Writes reach runs through the
+// RunControl's driver (run commands in the cluster), so the owning orchestrator applies them.
+import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import { AobError, ValidationError, compileCached } from '@aob/core';
+import type { EventStore } from '@aob/store';
+import type {
+  GraphDiff,
+  PatchView,
+  RunControl,
+  RunListItem,
+  RunView,
+  WorkflowView,
+} from '@aob/engine';
+import type { Operation, Principal, TokenView } from './auth/index.js';
+import { authorize, issueToken, tokenView } from './auth/index.js';
+import type { Page, PageRequest } from './paging.js';
+import { pageOf, pageWindow } from './paging.js';
+
+/** The approvals side (services/hitl's ApprovalDesk), behind the same authorisation. */
+export interface ApprovalsPort {
+  list(
+    principal: Principal,
+    opts: { status: 'open' | 'all'; offset?: number; limit?: number },
+  ): Promise<{ items: unknown[] }>;
+  decide(
+    principal: Principal,
+    ticketId: string,
+    decision: 'approved' | 'rejected',
+    reason?: string,
+  ): Promise<unknown>;
+  reassign(
+    principal: Principal,
+    ticketId: string,
+    approvers: string[],
+    reason?: string,
+  ): Promise<unknown>;
+}
+
+export interface ControlPlaneDeps {
+  control: RunControl;
+  store: EventStore;
+  approvals: ApprovalsPort;
+  now?: () => number;
+}
+
+export interface StartRunBody {
+  workflow?: string;
+  definition?: unknown;
+  inputs?: unknown;
+  runId?: string;
+}
+
+export interface PatchBody {
+  target: string;
+  ops?: unknown[];
+  patch?: unknown;
+  rationale?: string;
+}
+
+/** The longest a `wait` holds a request open. */
+export const MAX_WAIT_MS = 60_000;
+
+export class ControlPlane {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ControlPlaneDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Checks the principal may call `op`: every entry point calls this first. */
+  authorize(p: Principal, op: Operation): void {
+    authorize(p, op);
+  }
+
+  whoami(p: Principal): Principal {
+    this.authorize(p, 'whoami');
+    return p;
+  }
+
+  // ---- workflows (a registry shared by every namespace; versions are immutable) -----------
+
+  validateWorkflow(p: Principal, definition: unknown): { valid: boolean; errors: Problem[] } {
+    this.authorize(p, 'validateWorkflow');
+    return this.deps.control.validate(definition);
+  }
+
+  async registerWorkflow(p: Principal, definition: unknown): Promise<WorkflowView> {
+    this.authorize(p, 'registerWorkflow');
+    const ir = compileCached(definition); // throws a ValidationError naming every problem
+    const existing = await this.deps.store.getWorkflow(ir.name, ir.version);
+    // A version, once registered, means one graph: runs and patches pin it by name.
+    if (existing && existing.irHash !== ir.irHash) {
+      throw new AobError(
+        'WORKFLOW_EXISTS',
+        `${ir.name}@${ir.version} is registered with another definition (${existing.irHash}); register a new version`,
+      );
+    }
+    if (existing) return existing;
+    return this.deps.control.registerWorkflow(definition);
+  }
+
+  async listWorkflows(p: Principal, page: PageRequest): Promise<Page<WorkflowView>> {
+    this.authorize(p, 'listWorkflows');
+    const { offset, limit } = pageWindow(page);
+    const all = await this.deps.control.listWorkflows();
+    return pageOf(all.slice(offset, offset + limit + 1), offset, limit);
+  }
+
+  async showWorkflow(
+    p: Principal,
+    ref: string,
+    patches?: string[],
+  ): Promise<{ definition: WorkflowDefinition; irHash: string }> {
+    this.authorize(p, 'showWorkflow');
+    return this.deps.control.showRegisteredWorkflow(ref, patches);
+  }
+
+  // ---- runs -----------------------------------------------------------------------------
+
+  async startRun(p: Principal, body: StartRunBody): Promise<{ runId: string }> {
+    this.authorize(p, 'startRun');
+    const hasWorkflow = body.workflow !== undefined;
+    const hasDefinition = body.definition !== undefined;
+    if (hasWorkflow === hasDefinition) {
+      throw new ValidationError(
+        [
+          {
+            code: 'ONE_OF',
+            path: hasWorkflow ? '' : '/workflow',
+            message: 'give exactly one of workflow (a registered name[@version]) or definition',
+          },
+        ],
+        'body',
+      );
+    }
+    const definition = hasWorkflow
+      ? await this.deps.control.registeredWorkflow(body.workflow!)
+      : body.definition;
+    const runId = await this.deps.control.start(definition, body.inputs ?? {}, {
+      actor: p.subject,
+      namespace: p.namespace,
+      ...(body.runId !== undefined ? { runId: body.runId } : {}),
+    });
+    return { runId };
+  }
+
+  async getRun(p: Principal, runId: string): Promise<RunView> {
+    this.authorize(p, 'getRun');
+    await this.ownRun(p, runId);
+    return this.deps.control.get(runId);
+  }
+
+  async listRuns(
+    p: Principal,
+    opts: PageRequest & { status?: RunStatus[] },
+  ): Promise<Page<RunListItem>> {
+    this.authorize(p, 'listRuns');
+    const { offset, limit } = pageWindow(opts);
+    const items = await this.deps.control.list({
+      namespace: p.namespace,
+      offset,
+      limit: limit + 1,
+      ...(opts.status && opts.status.length > 0 ? { status: opts.status } : {}),
+    });
+    return pageOf(items, offset, limit);
+  }
+
+  async runEvents(
+    p: Principal,
+    runId: string,
+    opts: { fromSeq?: number; limit?: number },
+  ): Promise<Page<AnyRunEvent>> {
+    this.authorize(p, 'runEvents');
+    await this.ownRun(p, runId);
+    const { limit } = pageWindow({ limit: opts.limit, defaultLimit: 500, maxLimit: 5_000 });
+    const from = opts.fromSeq ?? 1;
+    const events = await this.deps.control.events(runId, from);
+    const items = events.slice(0, limit);
+    return events.length > limit ? { items, nextCursor: String(from + limit) } : { items };
+  }
+
+  async waitRun(
+    p: Principal,
+    runId: string,
+    opts: { timeoutMs?: number; untilSettled?: boolean },
+  ): Promise<RunView> {
+    this.authorize(p, 'waitRun');
+    await this.ownRun(p, runId);
+    return this.deps.control.wait(runId, {
+      timeoutMs: Math.min(opts.timeoutMs ?? 30_000, MAX_WAIT_MS),
+      ...(opts.untilSettled !== undefined ? { untilSettled: opts.untilSettled } : {}),
+    });
+  }
+
+  async cancelRun(p: Principal, runId: string, reason?: string): Promise<RunView> {
+    this.authorize(p, 'cancelRun');
+    await this.ownRun(p, runId);
+    await this.deps.control.cancel(runId, reason, p.subject);
+    return this.deps.control.get(runId);
+  }
+
+  async replayRun(
+    p: Principal,
+    runId: string,
+    body: { fromNode: string; mode?: 'freeze' | 'live' },
+  ): Promise<{ runId: string }> {
+    this.authorize(p, 'replayRun');
+    await this.ownRun(p, runId);
+    const replayId = await this.deps.control.replay(
+      runId,
+      body.fromNode,
+      body.mode ?? 'freeze',
+      p.subject,
+    );
+    return { runId: replayId };
+  }
+
+  /** Throws RUN_NOT_FOUND unless the run exists in the principal's namespace. */
+  async ownRun(p: Principal, runId: string): Promise<void> {
+    const summary = await this.deps.store.getRun(runId);
+    if (!summary || summary.namespace !== p.namespace) {
+      throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    }
+  }
+
+  // ---- approvals (the desk checks eligibility and the namespace) --------------------------
+
+  async listApprovals(
+    p: Principal,
+    opts: PageRequest & { status?: 'open' | 'all' },
+  ): Promise<Page<unknown>> {
+    this.authorize(p, 'listApprovals');
+    const { offset, limit } = pageWindow(opts);
+    const { items } = await this.deps.approvals.list(p, {
+      status: opts.status ?? 'open',
+      offset,
+      limit: limit + 1,
+    });
+    return pageOf(items, offset, limit);
+  }
+
+  async decideApproval(
+    p: Principal,
+    ticketId: string,
+    body: { decision: 'approved' | 'rejected'; reason?: string },
+  ): Promise<unknown> {
+    this.authorize(p, 'decideApproval');
+    return this.deps.approvals.decide(p, ticketId, body.decision, body.reason);
+  }
+
+  async reassignApproval(
+    p: Principal,
+    ticketId: string,
+    body: { approvers: string[]; reason?: string },
+  ): Promise<unknown> {
+    this.authorize(p, 'reassignApproval');
+    return this.deps.approvals.reassign(p, ticketId, body.approvers, body.reason);
+  }
+
+  // ---- patches --------------------------------------------------------------------------
+
+  async proposePatch(p: Principal, body: PatchBody): Promise<PatchView> {
+    this.authorize(p, 'proposePatch');
+    if (await this.deps.control.isRun(body.target)) await this.ownRun(p, body.target);
+    return this.deps.control.proposePatch(body.target, patchDocument(body), {
+      author: p.subject,
+      ...(body.rationale !== undefined ? { rationale: body.rationale } : {}),
+    });
+  }
+
+  async checkPatch(
+    p: Principal,
+    body: PatchBody,
+  ): Promise<{
+    status: 'applied' | 'held' | 'rejected';
+    violations: Problem[];
+    reasons?: Problem[];
+  }> {
+    this.authorize(p, 'checkPatch');
+    if (!(await this.deps.control.isRun(body.target))) {
+      throw new ValidationError(
+        [
+          {
+            code: 'NOT_A_RUN',
+            path: '/target',
+            message: `${body.target} is no run: checks judge run patches (a workflow patch is judged when proposed and registers nothing when rejected)`,
+          },
+        ],
+        'body',
+      );
+    }
+    await this.ownRun(p, body.target);
+    return this.deps.control.checkPatch(body.target, patchDocument(body), p.subject);
+  }
+
+  async listPatches(
+    p: Principal,
+    opts: PageRequest & { runId?: string; workflow?: string; status?: string },
+  ): Promise<Page<PatchView>> {
+    this.authorize(p, 'listPatches');
+    if (opts.runId !== undefined) await this.ownRun(p, opts.runId);
+    const { offset, limit } = pageWindow(opts);
+    const all = await this.deps.control.patches({
+      ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+      ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
+      namespace: p.namespace,
+    });
+    const wanted = opts.status === undefined ? all : all.filter((x) => x.status === opts.status);
+    return pageOf(wanted.slice(offset, offset + limit + 1), offset, limit);
+  }
+
+  async getPatch(p: Principal, patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
+    this.authorize(p, 'getPatch');
+    return this.ownPatch(p, patchId);
+  }
+
+  async reviewPatch(
+    p: Principal,
+    patchId: string,
+    body: { decision: 'approved' | 'rejected'; reason?: string },
+  ): Promise<PatchView> {
+    this.authorize(p, 'reviewPatch');
+    await this.ownPatch(p, patchId);
+    return this.deps.control.reviewPatch(patchId, body.decision, p.subject, body.reason);
+  }
+
+  async revertPatch(
+    p: Principal,
+    patchId: string,
+  ): Promise<{ patch: PatchView; revert?: PatchView }> {
+    this.authorize(p, 'revertPatch');
+    await this.ownPatch(p, patchId);
+    return this.deps.control.revertPatch(patchId, p.subject);
+  }
+
+  /** The patch, if the principal may see it: a run patch of another namespace is NOT FOUND. */
+  private async ownPatch(
+    p: Principal,
+    patchId: string,
+  ): Promise<{ patch: PatchView; diff?: GraphDiff }> {
+    const found = await this.deps.control.patch(patchId);
+    if (found.patch.scope === 'run') {
+      const summary = await this.deps.store.getRun(found.patch.runId!);
+      if (summary?.namespace !== p.namespace) {
+        throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId}`);
+      }
+    }
+    return found;
+  }
+
+  // ---- tokens (an admin manages its own namespace's) ----------------------------------------
+
+  async createToken(
+    p: Principal,
+    body: { subject: string; role: string; groups?: string[] },
+  ): Promise<{ token: string } & TokenView> {
+    this.authorize(p, 'createToken');
+    const { token, view } = await issueToken(
+      this.deps.store,
+      { ...body, namespace: p.namespace },
+      p.subject,
+      this.now(),
+    );
+    return { token, ...view };
+  }
+
+  async listTokens(p: Principal, page: PageRequest): Promise<Page<TokenView>> {
+    this.authorize(p, 'listTokens');
+    const { offset, limit } = pageWindow(page);
+    const all = (await this.deps.store.listTokens(p.namespace)).map(tokenView);
+    return pageOf(all.slice(offset, offset + limit + 1), offset, limit);
+  }
+
+  async revokeToken(p: Principal, tokenId: string): Promise<TokenView> {
+    this.authorize(p, 'revokeToken');
+    const mine = (await this.deps.store.listTokens(p.namespace)).find((t) => t.tokenId === tokenId);
+    if (!mine) throw new AobError('TOKEN_NOT_FOUND', `no token ${tokenId}`);
+    if (mine.revokedAt !== undefined) {
+      throw new AobError('TOKEN_REVOKED', `token ${tokenId} is revoked already`);
+    }
+    const at = this.now();
+    await this.deps.store.revokeToken(tokenId, at);
+    return tokenView({ ...mine, revokedAt: at });
+  }
+}
+
+/** The patch as RunControl takes it: the operation array, or the whole document. */
+function patchDocument(body: PatchBody): unknown {
+  return body.ops !== undefined ? body.ops : body.patch;
+}
