@@ -32,6 +32,7 @@ type GenByName = {
   ApprovalRequested: GenEvent.ApprovalRequestedData;
   ApprovalEscalated: GenEvent.ApprovalEscalatedData;
   ApprovalDecided: GenEvent.ApprovalDecidedData;
+  ApprovalReassigned: GenEvent.ApprovalReassignedData;
   PatchProposed: GenEvent.PatchProposedData;
   PatchHeld: GenEvent.PatchHeldData;
   PatchRejected: GenEvent.PatchRejectedData;
@@ -86,6 +87,14 @@ describe('event schema', () => {
         patchId: 'p',
         violations: [{ code: 'CYCLE', path: '/edges/0', message: 'm' }],
       }),
+      event('ApprovalReassigned', { ticketId: 't', approvers: ['group:leads'], by: 'root' }),
+      event('ApprovalDecided', {
+        ticketId: 't',
+        decision: 'approved',
+        by: 'timeout',
+        reason: 'not decided in time (escalate)',
+        timedOut: true,
+      }),
       event('RunCancelled', {}),
     ];
     for (const e of events) expect(checkSchema('event', e)).toEqual([]);
@@ -113,6 +122,13 @@ describe('event schema', () => {
         (p) => p.path,
       ),
     ).toEqual(['/seq', '/type']);
+    // A reassignment leaves somebody to decide.
+    expect(
+      checkSchema(
+        'event',
+        event('ApprovalReassigned', { ticketId: 't', approvers: [], by: '' }),
+      ).map((p) => p.path),
+    ).toEqual(['/data/approvers', '/data/by']);
   });
 });
 

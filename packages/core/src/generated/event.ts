@@ -17,6 +17,7 @@ export type EventType =
   | 'ApprovalRequested'
   | 'ApprovalEscalated'
   | 'ApprovalDecided'
+  | 'ApprovalReassigned'
   | 'PatchProposed'
   | 'PatchHeld'
   | 'PatchRejected'
@@ -267,6 +268,10 @@ export interface ApprovalRequestedData {
   quorum: number;
   dueAt?: number;
   timerId?: string;
+  /**
+   * The approval node's message to its approvers, evaluated when the ticket opened.
+   */
+  message?: string;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -285,6 +290,25 @@ export interface ApprovalEscalatedData {
 export interface ApprovalDecidedData {
   ticketId: string;
   decision: 'approved' | 'rejected';
+  by: string;
+  reason?: string;
+  /**
+   * Decided by the ticket's timeout (the default decision): final whatever the quorum.
+   */
+  timedOut?: true;
+}
+/**
+ * An open ticket's approvers are replaced. Approvals given before stop counting toward the quorum: the new approvers decide afresh.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "approvalReassignedData".
+ */
+export interface ApprovalReassignedData {
+  ticketId: string;
+  /**
+   * @minItems 1
+   */
+  approvers: string[];
   by: string;
   reason?: string;
 }

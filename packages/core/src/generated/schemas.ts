@@ -484,6 +484,14 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/approvalDecidedData' } } },
     },
     {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'ApprovalReassigned' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/approvalReassignedData' } } },
+    },
+    {
       if: { type: 'object', required: ['type'], properties: { type: { const: 'PatchProposed' } } },
       then: { type: 'object', properties: { data: { $ref: '#/$defs/patchProposedData' } } },
     },
@@ -545,6 +553,7 @@ export const eventSchema = {
         'ApprovalRequested',
         'ApprovalEscalated',
         'ApprovalDecided',
+        'ApprovalReassigned',
         'PatchProposed',
         'PatchHeld',
         'PatchRejected',
@@ -796,6 +805,11 @@ export const eventSchema = {
         quorum: { type: 'integer', minimum: 1 },
         dueAt: { type: 'integer', minimum: 0 },
         timerId: { type: 'string', minLength: 1 },
+        message: {
+          type: 'string',
+          description:
+            "The approval node's message to its approvers, evaluated when the ticket opened.",
+        },
       },
     },
     approvalEscalatedData: {
@@ -819,6 +833,25 @@ export const eventSchema = {
         ticketId: { type: 'string', minLength: 1 },
         decision: { enum: ['approved', 'rejected'] },
         by: { type: 'string' },
+        reason: { type: 'string' },
+        timedOut: {
+          const: true,
+          description:
+            "Decided by the ticket's timeout (the default decision): final whatever the quorum.",
+        },
+      },
+    },
+    approvalReassignedData: {
+      title: 'ApprovalReassignedData',
+      description:
+        "An open ticket's approvers are replaced. Approvals given before stop counting toward the quorum: the new approvers decide afresh.",
+      type: 'object',
+      required: ['ticketId', 'approvers', 'by'],
+      additionalProperties: false,
+      properties: {
+        ticketId: { type: 'string', minLength: 1 },
+        approvers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        by: { type: 'string', minLength: 1 },
         reason: { type: 'string' },
       },
     },

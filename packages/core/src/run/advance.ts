@@ -133,14 +133,23 @@ function start(d: Decider, n: IRNode): void {
       const quorum = typeof config.quorum === 'number' ? config.quorum : 1;
       const ticketId = d.env.newId('ticket');
       const timeoutMs = typeof config.timeoutMs === 'number' ? config.timeoutMs : undefined;
+      const message = typeof config.message === 'string' ? { message: config.message } : {};
       if (timeoutMs !== undefined) {
         const timerId = d.env.newId('timer');
         const dueAt = d.env.now + timeoutMs;
-        d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum, dueAt, timerId });
+        d.emit('ApprovalRequested', {
+          ticketId,
+          nodeId: n.id,
+          approvers,
+          quorum,
+          dueAt,
+          timerId,
+          ...message,
+        });
         d.command({ type: 'scheduleTimer', timerId, dueAt });
         d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers, dueAt });
       } else {
-        d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum });
+        d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum, ...message });
         d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers });
       }
       return;

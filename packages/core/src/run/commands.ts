@@ -54,6 +54,11 @@ export type Trigger =
       by: string;
       reason?: string;
     }
+  /**
+   * An admin replaces the approvers of an open ticket. Approvals given before stop counting
+   * toward the quorum; a decided ticket, or one whose node no longer waits, ignores it.
+   */
+  | { type: 'reassign'; ticketId: string; approvers: string[]; by: string; reason?: string }
   | {
       type: 'childFinished';
       childRunId: string;

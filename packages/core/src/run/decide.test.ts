@@ -445,6 +445,165 @@ describe('decide: approvals and timers', () => {
     invariants(sim);
   });
 
+  it('counts distinct approvers: a second approval by the same identity changes nothing', () => {
+    const sim = new Sim(approvalWf({ quorum: 2 }), 'r', { handlers: echo }).start().runToRest();
+    const [ticket] = sim.openTickets();
+    const approve = (by: string) =>
+      sim.apply({ type: 'approve', ticketId: ticket!, decision: 'approved', by });
+    expect(approve('ada').map((e) => e.type)).toEqual(['ApprovalDecided']);
+    expect(approve('ada')).toEqual([]);
+    expect(sim.state.nodes.gate!.status).toBe('waiting');
+    expect(sim.state.nodes.gate!.ticket!.approvals).toEqual([{ by: 'ada' }]);
+    approve('bob');
+    expect(sim.state.nodes.gate!.ticket!.decided).toEqual({ decision: 'approved', by: 'bob' });
+    sim.runToRest();
+    expect(sim.state.nodes.yes!.status).toBe('succeeded');
+    invariants(sim);
+  });
+
+  it('carries the message to the ticket', () => {
+    const sim = new Sim(approvalWf({ message: "{% 'Pay ' & $string(40 + 2) & ' EUR?' %}" }), 'r', {
+      handlers: echo,
+    })
+      .start()
+      .runToRest();
+    expect(sim.log.find((e) => e.type === 'ApprovalRequested')!.data).toMatchObject({
+      message: 'Pay 42 EUR?',
+    });
+    expect(sim.state.nodes.gate!.ticket!.message).toBe('Pay 42 EUR?');
+    invariants(sim);
+  });
+
+  it('reassignment replaces the approvers and starts the count afresh', () => {
+    const sim = new Sim(approvalWf({ quorum: 2, timeoutMs: 1000, onTimeout: 'reject' }), 'r', {
+      handlers: echo,
+    })
+      .start()
+      .runToRest();
+    const [ticket] = sim.openTickets();
+    const dueAt = sim.state.nodes.gate!.ticket!.timer!.dueAt;
+    sim.apply({ type: 'approve', ticketId: ticket!, decision: 'approved', by: 'ada' });
+    const before = sim.commands.length;
+    const events = sim.apply({
+      type: 'reassign',
+      ticketId: ticket!,
+      approvers: ['group:leads', 'user:cy'],
+      by: 'root',
+      reason: 'ops is away',
+    });
+    expect(events).toMatchObject([
+      {
+        type: 'ApprovalReassigned',
+        actor: 'root',
+        data: {
+          ticketId: ticket,
+          approvers: ['group:leads', 'user:cy'],
+          by: 'root',
+          reason: 'ops is away',
+        },
+      },
+    ]);
+    expect(sim.commands.slice(before)).toEqual([
+      {
+        type: 'openTicket',
+        ticketId: ticket,
+        nodeId: 'gate',
+        approvers: ['group:leads', 'user:cy'],
+        dueAt,
+      },
+    ]);
+    const t = sim.state.nodes.gate!.ticket!;
+    expect(t.approvers).toEqual(['group:leads', 'user:cy']);
+    // ada's approval no longer counts; the timeout still stands.
+    expect(t.approvals).toEqual([]);
+    expect(t.timer?.dueAt).toBe(dueAt);
+    sim.apply({ type: 'approve', ticketId: ticket!, decision: 'approved', by: 'cy' });
+    expect(sim.state.nodes.gate!.status).toBe('waiting');
+    sim.apply({ type: 'approve', ticketId: ticket!, decision: 'approved', by: 'dee' });
+    sim.runToRest();
+    expect(sim.state.nodes.yes!.status).toBe('succeeded');
+    expect(sim.content.get(sim.state.nodes.gate!.output!.$cas)).toEqual({
+      decision: 'approved',
+      by: 'dee',
+      reason: null,
+    });
+    invariants(sim);
+  });
+
+  it('a reassignment of a decided ticket, or to nobody, changes nothing', () => {
+    const sim = new Sim(approvalWf({}), 'r', { handlers: echo }).start().runToRest();
+    const [ticket] = sim.openTickets();
+    const reassign = (approvers: string[], by = 'root') =>
+      sim.apply({ type: 'reassign', ticketId: ticket!, approvers, by });
+    expect(reassign([])).toEqual([]);
+    expect(reassign(['ok', ''])).toEqual([]);
+    expect(reassign(['ok'], '')).toEqual([]);
+    expect(sim.apply({ type: 'reassign', ticketId: 'nope', approvers: ['x'], by: 'root' })).toEqual(
+      [],
+    );
+    expect(sim.state.nodes.gate!.ticket!.approvers).toEqual(['ops']);
+    sim.apply({ type: 'approve', ticketId: ticket!, decision: 'rejected', by: 'ada' });
+    expect(reassign(['leads'])).toEqual([]);
+    expect(sim.state.nodes.gate!.ticket!.approvers).toEqual(['ops']);
+    invariants(sim);
+  });
+
+  it('the default decision after escalation is final whatever the quorum, and the fold agrees', () => {
+    const sim = new Sim(
+      approvalWf({
+        quorum: 2,
+        timeoutMs: 1000,
+        onTimeout: 'escalate',
+        escalateTo: ['leads'],
+        defaultDecision: 'approve',
+      }),
+      'r',
+      { handlers: echo },
+    )
+      .start()
+      .runToRest();
+    const [ticket] = sim.openTickets();
+    sim.apply({ type: 'approve', ticketId: ticket!, decision: 'approved', by: 'ada' });
+    sim.fireNextTimer();
+    expect(sim.state.nodes.gate!.ticket).toMatchObject({ escalated: true, approvers: ['leads'] });
+    sim.fireNextTimer();
+    const decided = sim.log.filter((e) => e.type === 'ApprovalDecided').at(-1)!;
+    expect(decided).toMatchObject({
+      actor: 'timeout',
+      data: { decision: 'approved', by: 'timeout', timedOut: true },
+    });
+    const t = sim.state.nodes.gate!.ticket!;
+    // The timeout is nobody's approval: ada's stays the only one.
+    expect(t.approvals).toEqual([{ by: 'ada' }]);
+    expect(t.decided).toEqual({
+      decision: 'approved',
+      by: 'timeout',
+      reason: 'not decided in time (escalate)',
+    });
+    sim.runToRest();
+    expect(sim.state.nodes.gate!.ports).toEqual(['approved', 'timeout']);
+    expect(sim.state.nodes.yes!.status).toBe('succeeded');
+    expect(sim.state.nodes.late!.status).toBe('succeeded');
+    invariants(sim);
+  });
+
+  it('a log recorded before timedOut existed folds as it did', () => {
+    const sim = new Sim(approvalWf({ timeoutMs: 5, onTimeout: 'reject' }), 'r', {
+      handlers: echo,
+    })
+      .start()
+      .runToRest();
+    sim.fireNextTimer();
+    sim.runToRest();
+    const old = sim.log.map((e) => {
+      if (e.type !== 'ApprovalDecided') return e;
+      const { timedOut: _dropped, ...data } = e.data;
+      return { ...e, data };
+    });
+    expect(old.some((e) => e.type === 'ApprovalDecided' && 'timedOut' in e.data)).toBe(false);
+    expect(fold(old, sim.runId)).toEqual(sim.state);
+  });
+
   it('onTimeout fail fails the node', () => {
     const sim = new Sim(approvalWf({ timeoutMs: 5, onTimeout: 'fail' }), 'r', { handlers: echo })
       .start()

@@ -148,8 +148,13 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       onTimer(d, trigger.timerId);
       break;
     case 'approve': {
-      const found = ticketNode(d, trigger.ticketId);
-      if (!found || found.state.ticket!.decided || found.state.status !== 'waiting') break;
+      const found = openTicket(d, trigger.ticketId);
+      if (!found) break;
+      // The quorum counts distinct identities: a second approval by the same one changes nothing.
+      // (A rejection by someone who approved earlier still decides: any approver may veto.)
+      const ticket = found.state.ticket!;
+      if (trigger.decision === 'approved' && ticket.approvals.some((a) => a.by === trigger.by))
+        break;
       d.emit(
         'ApprovalDecided',
         {
@@ -161,6 +166,32 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         trigger.by,
       );
       finishApproval(d, found.node, false);
+      break;
+    }
+    case 'reassign': {
+      const found = openTicket(d, trigger.ticketId);
+      // Nobody left to decide, or an entry or identity the log cannot hold: nothing happens (the
+      // API refuses these before they become triggers).
+      if (!found || trigger.approvers.length === 0 || trigger.by === '') break;
+      if (trigger.approvers.some((a) => typeof a !== 'string' || a === '')) break;
+      const ticket = found.state.ticket!;
+      d.emit(
+        'ApprovalReassigned',
+        {
+          ticketId: trigger.ticketId,
+          approvers: [...trigger.approvers],
+          by: trigger.by,
+          ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}),
+        },
+        trigger.by,
+      );
+      d.command({
+        type: 'openTicket',
+        ticketId: ticket.ticketId,
+        nodeId: found.node.id,
+        approvers: ticket.approvers,
+        ...(ticket.timer ? { dueAt: ticket.timer.dueAt } : {}),
+      });
       break;
     }
     case 'childFinished': {
@@ -228,13 +259,15 @@ function unitOf(d: Decider, nodeId: string, iteration: number | undefined) {
   return n.map?.iterations[iteration];
 }
 
-function ticketNode(
+/** The node of a ticket that can still be decided: undecided, its node waiting on it. */
+function openTicket(
   d: Decider,
   ticketId: string,
 ): { node: IRNode; state: NonNullable<RunState['nodes'][string]> } | undefined {
   for (const n of d.ir.nodes) {
     const s = d.state.nodes[n.id];
-    if (s?.ticket?.ticketId === ticketId) return { node: n, state: s };
+    if (s?.ticket?.ticketId !== ticketId) continue;
+    return s.ticket.decided || s.status !== 'waiting' ? undefined : { node: n, state: s };
   }
   return undefined;
 }
@@ -334,11 +367,11 @@ function onTimer(d: Decider, timerId: string): void {
       decision,
       by: 'timeout',
       reason: `not decided in time (${onTimeout})`,
+      // Final whatever the quorum (evolve sets `decided` from it, so the fold agrees).
+      timedOut: true,
     },
     'timeout',
   );
-  // A timed-out approval decides whatever its quorum says.
-  s.ticket!.decided ??= { decision, by: 'timeout' };
   finishApproval(d, n, true);
 }
 

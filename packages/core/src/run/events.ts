@@ -16,6 +16,7 @@ export const EventType = {
   ApprovalRequested: 'ApprovalRequested',
   ApprovalEscalated: 'ApprovalEscalated',
   ApprovalDecided: 'ApprovalDecided',
+  ApprovalReassigned: 'ApprovalReassigned',
   PatchProposed: 'PatchProposed',
   PatchHeld: 'PatchHeld',
   PatchRejected: 'PatchRejected',
@@ -110,14 +111,26 @@ export interface EventData {
     quorum: number;
     dueAt?: number;
     timerId?: string;
+    /** The node's message to its approvers, evaluated when the ticket opened. */
+    message?: string;
   };
   ApprovalEscalated: { ticketId: string; approvers: string[]; dueAt?: number; timerId?: string };
+  /**
+   * One person's decision (an approval counts toward the quorum; a rejection decides at once), or
+   * the ticket's timeout applying the default decision (`timedOut`: final whatever the quorum).
+   */
   ApprovalDecided: {
     ticketId: string;
     decision: 'approved' | 'rejected';
     by: string;
     reason?: string;
+    timedOut?: true;
   };
+  /**
+   * An open ticket's approvers are replaced by `by`. Approvals given before stop counting: the
+   * new approvers decide afresh (see evolve).
+   */
+  ApprovalReassigned: { ticketId: string; approvers: string[]; by: string; reason?: string };
   PatchProposed: { patchId: string; patch: unknown };
   /** Valid, but the workflow's patch policy wants a person to approve or reject it. */
   PatchHeld: {

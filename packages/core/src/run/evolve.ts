@@ -132,6 +132,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
         ticketId: d.ticketId,
         approvers: [...d.approvers],
         quorum: d.quorum,
+        ...(d.message !== undefined ? { message: d.message } : {}),
         approvals: [],
         escalated: false,
         ...(d.timerId && d.dueAt !== undefined
@@ -161,26 +162,31 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       const d = event.data;
       const n = nodeByTicket(state, d.ticketId);
       if (!n?.ticket) break;
-      if (d.decision === 'approved') {
-        n.ticket.approvals.push({
-          by: d.by,
-          ...(d.reason !== undefined ? { reason: d.reason } : {}),
-        });
+      const reason = d.reason !== undefined ? { reason: d.reason } : {};
+      if (d.timedOut) {
+        // The default decision: final whatever the quorum, and nobody's approval.
+        n.ticket.decided = { decision: d.decision, by: d.by, ...reason };
+      } else if (d.decision === 'approved') {
+        // The log holds only approvals that count (decide drops a second one by the same
+        // identity), so every recorded approval is counted as it was when it was decided.
+        n.ticket.approvals.push({ by: d.by, ...reason });
         if (n.ticket.approvals.length >= n.ticket.quorum) {
-          n.ticket.decided = {
-            decision: 'approved',
-            by: d.by,
-            ...(d.reason !== undefined ? { reason: d.reason } : {}),
-          };
+          n.ticket.decided = { decision: 'approved', by: d.by, ...reason };
         }
       } else {
-        n.ticket.decided = {
-          decision: 'rejected',
-          by: d.by,
-          ...(d.reason !== undefined ? { reason: d.reason } : {}),
-        };
+        n.ticket.decided = { decision: 'rejected', by: d.by, ...reason };
       }
       if (state.status === 'waiting') state.status = 'running';
+      break;
+    }
+    case 'ApprovalReassigned': {
+      // The new approvers decide afresh: approvals given before stop counting. Whether an earlier
+      // approver is among the new ones depends on groups and roles that live outside the log, so
+      // keeping "those still listed" would make the fold depend on the directory of the day.
+      const n = nodeByTicket(state, event.data.ticketId);
+      if (!n?.ticket || n.ticket.decided) break;
+      n.ticket.approvers = [...event.data.approvers];
+      n.ticket.approvals = [];
       break;
     }
     case 'ChildRunStarted': {

@@ -26,11 +26,19 @@ export interface AttemptState {
 
 export interface TicketState {
   ticketId: string;
+  /** Who may decide now: as requested, then as escalated or reassigned (the latest wins). */
   approvers: string[];
   quorum: number;
+  /** The node's message to its approvers. */
+  message?: string;
+  /**
+   * The approvals that count toward the quorum, one per identity (decide refuses a second by the
+   * same `by`); a reassignment empties it.
+   */
   approvals: { by: string; reason?: string }[];
   escalated: boolean;
   timer?: { timerId: string; dueAt: number };
+  /** Set once: by the approval that reached the quorum, a rejection, or the timeout. */
   decided?: { decision: 'approved' | 'rejected'; by: string; reason?: string };
 }
 
