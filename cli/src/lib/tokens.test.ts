@@ -2,18 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '@aob/store';
 import { exitCodeForError } from './exit-codes.js';
-import { StoreTokens, ensureAdminToken, hashToken, mintToken } from './tokens.js';
+import { hashToken } from '@aob/control';
+import { StoreTokens, ensureAdminToken } from './tokens.js';
 import { redact } from './token-admin.js';
 
 describe('tokens', () => {
-  it('mints aob_ tokens with 256 random bits and stores only their sha256', async () => {
-    const a = mintToken(1);
-    const b = mintToken(1);
-    expect(a.token).toMatch(/^aob_[A-Za-z0-9_-]{43}$/);
-    expect(a.token).not.toBe(b.token);
-    expect(a.tokenId).not.toBe(b.tokenId);
-    expect(a.hash).toBe(createHash('sha256').update(a.token).digest('hex'));
-
+  it('creates aob_ tokens (256 random bits) and stores only their sha256', async () => {
     const store = new MemoryEventStore();
     const admin = new StoreTokens(store, 'memory', 'cli:test', undefined, () => 1_000);
     const created = await admin.create({ subject: 'alice', role: 'approver', groups: ['finance'] });
@@ -26,7 +20,29 @@ describe('tokens', () => {
     });
     const stored = await store.findToken(hashToken(created.token));
     expect(stored).toMatchObject({ tokenId: created.tokenId, createdBy: 'cli:test' });
+    expect(created.token).toMatch(/^aob_[A-Za-z0-9_-]{43}$/);
+    expect(stored!.hash).toBe(createHash('sha256').update(created.token).digest('hex'));
     expect(JSON.stringify(await store.listTokens())).not.toContain(created.token);
+  });
+
+  it('names every problem of a bad request (exit 2), storing nothing', async () => {
+    const store = new MemoryEventStore();
+    const admin = new StoreTokens(store, 'memory', 'cli:test');
+    const err = await admin
+      .create({
+        subject: 'has space',
+        role: 'viewer',
+        groups: ['ok', 'no/slash'],
+        namespace: 'Upper',
+      })
+      .catch((e: unknown) => e);
+    expect(exitCodeForError(err)).toBe(2);
+    expect((err as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual([
+      '/subject',
+      '/namespace',
+      '/groups/1',
+    ]);
+    expect(await store.listTokens()).toEqual([]);
   });
 
   it('revokes a live token once; a second revoke is bad input naming the id', async () => {

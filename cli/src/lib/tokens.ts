@@ -1,18 +1,13 @@
-// API tokens for `aob token …`: through a server's admin routes, or written straight into a store
-// (AOB_HOME's, or PostgreSQL's with --database-url) to bootstrap the first admin of a fresh
-// server. A token is `aob_<random>`; stores keep only its sha256 (hex), so it is shown once.
-import { createHash, randomBytes } from 'node:crypto';
+// API tokens for `aob token …` written straight into a store (AOB_HOME's, or PostgreSQL's with
+// --database-url) to bootstrap the first admin of a fresh server or `aob dev`. Tokens are made by
+// the control plane's issueToken (the server's own path: same format, same checks, only the
+// sha256 stored), so the token is shown once.
 import type { CreatedToken, Role, TokenInfo } from '@aob/control';
-import type { TokenRecord, TokenStore } from '@aob/store';
+import { ROLES, issueToken, tokenView } from '@aob/control';
+import type { TokenStore } from '@aob/store';
 import { badInput } from './errors.js';
 
-export const ROLES = [
-  'viewer',
-  'operator',
-  'approver',
-  'admin',
-  'agent',
-] as const satisfies readonly Role[];
+export { ROLES };
 
 export interface NewToken {
   subject: string;
@@ -31,30 +26,6 @@ export interface TokenAdmin {
   close(): Promise<void>;
 }
 
-/** The stored form of a token: sha256 hex of the whole token string, as the server hashes it. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A new token (256 random bits) and its id (time-ordered, so lists sort by creation). */
-export function mintToken(now: number): { token: string; tokenId: string; hash: string } {
-  const token = `aob_${randomBytes(32).toString('base64url')}`;
-  const tokenId = `tok_${now.toString(36)}${randomBytes(5).toString('hex')}`;
-  return { token, tokenId, hash: hashToken(token) };
-}
-
-export function tokenInfo(r: TokenRecord): TokenInfo {
-  return {
-    tokenId: r.tokenId,
-    subject: r.subject,
-    role: r.role as Role,
-    namespace: r.namespace,
-    groups: [...r.groups],
-    createdAt: r.createdAt,
-    ...(r.revokedAt !== undefined ? { revokedAt: r.revokedAt } : {}),
-  };
-}
-
 /** Tokens written straight into a store: only for bootstrapping and for `aob dev`. */
 export class StoreTokens implements TokenAdmin {
   constructor(
@@ -67,27 +38,17 @@ export class StoreTokens implements TokenAdmin {
   ) {}
 
   async create(t: NewToken): Promise<CreatedToken> {
-    const at = this.now();
-    const { token, tokenId, hash } = mintToken(at);
-    const record: TokenRecord = {
-      tokenId,
-      hash,
-      subject: t.subject,
-      role: t.role,
-      namespace: t.namespace ?? 'default',
-      groups: t.groups,
-      createdAt: at,
-      createdBy: this.createdBy,
-    };
-    if (!(await this.store.putToken(record))) {
-      // 256 random bits do not collide; an id clash means two creations in one instant.
-      throw new Error(`token ${tokenId} exists already; try again`);
-    }
-    return { token, ...tokenInfo(record) };
+    const { token, view } = await issueToken(
+      this.store,
+      { subject: t.subject, role: t.role, groups: t.groups, namespace: t.namespace ?? 'default' },
+      this.createdBy,
+      this.now(),
+    );
+    return { token, ...view };
   }
 
   async list(): Promise<TokenInfo[]> {
-    return (await this.store.listTokens()).map(tokenInfo);
+    return (await this.store.listTokens()).map(tokenView);
   }
 
   async revoke(tokenId: string): Promise<void> {
@@ -104,7 +65,7 @@ export class StoreTokens implements TokenAdmin {
   }
 }
 
-/** The first admin token of a store, if it has none that is live: what `aob dev` prints. */
+/** The first admin token of a store, if it has no live one: what `aob dev` prints. */
 export async function ensureAdminToken(
   store: TokenStore,
   createdBy: string,

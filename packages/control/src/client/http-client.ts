@@ -15,6 +15,7 @@ import type {
 import { AobApiError, apiErrorFrom, unreachableFrom } from './errors.js';
 import { followSse } from './sse.js';
 import type { SseFollowOptions } from './sse.js';
+import type { Role } from '../auth/roles.js';
 
 export interface Page<T> {
   items: T[];
@@ -26,13 +27,12 @@ export interface PageQuery {
   limit?: number;
 }
 
-import type { ApiRole } from '../auth/roles.js';
-
-export type { ApiRole };
+/** The roles are the control plane's (auth/roles.ts): one list for the server and its client. */
+export type { Role };
 
 export interface WhoAmI {
   subject: string;
-  role: ApiRole;
+  role: Role;
   namespace: string;
   groups: string[];
   tokenId: string;
@@ -41,7 +41,7 @@ export interface WhoAmI {
 export interface TokenInfo {
   tokenId: string;
   subject: string;
-  role: ApiRole;
+  role: Role;
   namespace: string;
   groups: string[];
   createdAt?: number | string;
@@ -260,7 +260,7 @@ export class AobHttpClient {
 
   // ---- tokens (admin) --------------------------------------------------------------------
 
-  createToken(body: { subject: string; role: ApiRole; groups?: string[] }): Promise<CreatedToken> {
+  createToken(body: { subject: string; role: Role; groups?: string[] }): Promise<CreatedToken> {
     return this.request('POST', 'v1/tokens', { body });
   }
 

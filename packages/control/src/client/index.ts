@@ -6,7 +6,6 @@ export type {
   Page,
   PageQuery,
   PatchRequest,
-  Role,
   StartRunRequest,
   TimelineMessage,
   TimelineOptions,
