@@ -65,7 +65,9 @@ export function eventDetail(e: AnyRunEvent): string {
     case 'ApprovalEscalated':
       return `ticket ${e.data.ticketId} to ${e.data.approvers.join(', ')}`;
     case 'ApprovalDecided':
-      return `ticket ${e.data.ticketId} ${e.data.decision} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
+      return `ticket ${e.data.ticketId} ${e.data.decision} by ${e.data.by}${e.data.timedOut ? ' (timed out)' : ''}${e.data.reason ? `: ${e.data.reason}` : ''}`;
+    case 'ApprovalReassigned':
+      return `ticket ${e.data.ticketId} to ${e.data.approvers.join(', ')} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'PatchProposed':
       return e.data.patchId;
     case 'PatchHeld':
