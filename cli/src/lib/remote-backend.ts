@@ -270,7 +270,12 @@ export class RemoteBackend implements Backend {
       }),
     );
     const by = typeof r?.by === 'string' ? r.by : await this.actor();
-    return { runId: r.runId, drivenHere: false, by };
+    // The decision answer names the run; if a server leaves it out, the ticket still does.
+    const runId =
+      typeof r?.runId === 'string'
+        ? r.runId
+        : (await this.approvals({ all: true })).find((t) => t.ticketId === ticketId)?.runId;
+    return { runId: runId ?? '(unknown)', drivenHere: false, by };
   }
 
   reassign(ticketId: string, approvers: string[], reason?: string) {
