@@ -64,9 +64,20 @@ export interface ApprovalView {
   runId: string;
   nodeId: string;
   status: 'open' | 'approved' | 'rejected';
+  /** Who may decide now (after any escalation or reassignment). */
   approvers: string[];
   quorum: number;
+  /** When the open ticket times out. */
   dueAt?: number;
+  /** The approval node's message to its approvers. */
+  message?: string;
+  /** The approvals that count toward the quorum (one per identity; a reassignment clears them). */
+  approvals: { by: string; reason?: string }[];
+  /** Whether the ticket timed out once and went to its `escalateTo` approvers. */
+  escalated: boolean;
+  /** When decided: who decided (`timeout` for the default decision) and why. */
+  decidedBy?: string;
+  reason?: string;
 }
 
 export interface WorkflowView {

@@ -46,9 +46,14 @@ export function approvalsOf(state: RunState): ApprovalView[] {
       runId: state.runId,
       nodeId,
       status,
-      approvers: t.approvers,
+      approvers: [...t.approvers],
       quorum: t.quorum,
-      ...(t.timer ? { dueAt: t.timer.dueAt } : {}),
+      ...(t.timer && open ? { dueAt: t.timer.dueAt } : {}),
+      ...(t.message !== undefined ? { message: t.message } : {}),
+      approvals: t.approvals.map((a) => ({ ...a })),
+      escalated: t.escalated,
+      ...(t.decided ? { decidedBy: t.decided.by } : {}),
+      ...(t.decided?.reason !== undefined ? { reason: t.decided.reason } : {}),
     });
   }
   return out;
