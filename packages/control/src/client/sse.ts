@@ -226,7 +226,11 @@ export async function* followSse(
         `lost the event stream ${url} and could not reconnect after ${maxRetries} attempts: ${reason}`,
       );
     }
-    const delayMs = Math.min(maxDelay, serverRetryMs ?? initialDelay * 2 ** (failures - 1));
+    // The server's `retry:` is a floor; repeated failures still back off beyond it.
+    const delayMs = Math.min(
+      maxDelay,
+      Math.max(serverRetryMs ?? 0, initialDelay * 2 ** (failures - 1)),
+    );
     opts.onReconnect?.({
       attempt: failures,
       delayMs,
