@@ -4,12 +4,13 @@ import type { RunningServer } from '@aob/engine';
 import { startOrchestrator } from '@aob/service-orchestrator';
 import { startRunner } from '@aob/service-runner';
 import { startFanout } from '@aob/service-fanout';
+import { startValidator } from '@aob/service-validator';
 import { AobCommand } from '../lib/base.js';
 import { badInput } from '../lib/errors.js';
 
 export default class Server extends AobCommand<typeof Server> {
   static override summary = 'Run services of the cluster topology in this process.';
-  static override description = `Runs any subset of the services (orchestrator, runner, fanout) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz and /readyz on AOB_HTTP_PORT (default 8080), logs JSON lines on stderr, and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
+  static override description = `Runs any subset of the services (orchestrator, runner, fanout, validator) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz and /readyz on AOB_HTTP_PORT (default 8080), logs JSON lines on stderr, and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
   static override examples = [
     'AOB_DATABASE_URL=postgres://… AOB_KAFKA_BROKERS=127.0.0.1:9092 AOB_S3_BUCKET=aob <%= config.bin %> <%= command.id %> --services orchestrator,runner',
   ];
@@ -35,6 +36,7 @@ export default class Server extends AobCommand<typeof Server> {
       orchestrator: startOrchestrator,
       runner: startRunner,
       fanout: startFanout,
+      validator: startValidator,
     });
     stopOnSignals(server);
     // Serves until a signal stops it (stopOnSignals exits the process).

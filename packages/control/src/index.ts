@@ -8,3 +8,5 @@ export * from './auth/index.js';
 export { ControlPlane, MAX_WAIT_MS } from './control-plane.js';
 export type { ApprovalsPort, ControlPlaneDeps, PatchBody, StartRunBody } from './control-plane.js';
 export type { Page, PageRequest } from './paging.js';
+// gRPC (proto/aob/v1): the grpc-js bridge, the error mapping, the validator service and client.
+export * from './grpc/index.js';

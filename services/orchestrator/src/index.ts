@@ -4,6 +4,7 @@
 // SKIP LOCKED, and a decision made twice is refused by the log's seq guard.
 import type { Component, ServiceConfig, Adapters } from '@aob/engine';
 import { OrchestratorService } from '@aob/engine';
+import { GrpcPatchValidator } from '@aob/control';
 
 export async function startOrchestrator(
   config: ServiceConfig,
@@ -11,11 +12,15 @@ export async function startOrchestrator(
 ): Promise<Component> {
   const killAfter = faultKillAfterCommits(process.env.AOB_FAULT_KILL_AFTER_COMMITS);
   let commits = 0;
+  // AOB_VALIDATOR_URL: proposals are judged by the validator service (and wait for it while it is
+  // down); without it, by the library in process.
+  const validator = config.validatorUrl ? new GrpcPatchValidator(config.validatorUrl) : undefined;
   const service = new OrchestratorService({
     events: await adapters.events(),
     content: adapters.content,
     bus: adapters.bus,
     instance: config.instance,
+    ...(validator ? { validator } : {}),
     ...(killAfter !== undefined
       ? {
           onCommitted: () => {
@@ -29,7 +34,14 @@ export async function startOrchestrator(
       process.emitWarning(`orchestrator: ${err instanceof Error ? err.message : String(err)}`),
   });
   await service.start();
-  return { name: 'orchestrator', ready: () => service.ready, stop: () => service.stop() };
+  return {
+    name: 'orchestrator',
+    ready: () => service.ready,
+    stop: async () => {
+      await service.stop();
+      validator?.close();
+    },
+  };
 }
 
 /**

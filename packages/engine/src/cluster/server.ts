@@ -67,19 +67,30 @@ export function openAdapters(config: ServiceConfig): Adapters {
           prefix: config.bus.prefix,
           redeliverAfterMs: config.redeliverAfterMs,
         });
-  const content = new S3ContentStore({
-    bucket: config.s3!.bucket,
-    region: config.s3!.region,
-    ...(config.s3!.endpoint !== undefined ? { endpoint: config.s3!.endpoint } : {}),
-    ...(config.s3!.prefix !== undefined ? { prefix: config.s3!.prefix } : {}),
-    ...(config.s3!.credentials ? { credentials: config.s3!.credentials } : {}),
-  });
+  const s3 = config.s3;
+  // Without AOB_S3_BUCKET (allowed only for services that read no content: the validator) the
+  // content store is one that says so on first use.
+  const content: ContentStore = s3
+    ? new S3ContentStore({
+        bucket: s3.bucket,
+        region: s3.region,
+        ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+        ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
+        ...(s3.credentials ? { credentials: s3.credentials } : {}),
+      })
+    : noContentStore();
   let events: Promise<PgEventStore> | undefined;
   return {
     bus,
     content,
     events: () => (events ??= PgEventStore.open({ connectionString: config.databaseUrl! })),
   };
+}
+
+function noContentStore(): ContentStore {
+  const refuse = () =>
+    Promise.reject(new Error('no content store is configured (AOB_S3_BUCKET is not set)'));
+  return { put: refuse, get: refuse, has: refuse, close: () => Promise.resolve() };
 }
 
 export async function runServer(

@@ -1,0 +1,39 @@
+// gRPC (proto/aob/v1): the grpc-js bridge for the generated services, the error mapping, and the
+// validator service with its client.
+export { serviceDefinition, methodPath } from './definition.js';
+export type { MethodsOf, RequestInit, RequestOf, ResponseInit, ResponseOf } from './definition.js';
+export {
+  defaultErrorMapper,
+  register,
+  RpcError,
+  serveGrpc,
+  serviceImplementation,
+} from './server.js';
+export type {
+  CallContext,
+  ErrorMapper,
+  GrpcServer,
+  Registration,
+  RpcStatus,
+  ServerStreamHandler,
+  ServiceHandlers,
+  UnaryHandler,
+} from './server.js';
+export { createClient } from './client.js';
+export type {
+  CallOptions,
+  ClientOptions,
+  ServerStreamCall,
+  ServiceClient,
+  UnaryCall,
+} from './client.js';
+export { aobErrorMapper, errorDetailOf, errorTrailers, grpcStatusOf } from './errors.js';
+export {
+  fromValidatePatchRequest,
+  fromValidatePatchResponse,
+  GrpcPatchValidator,
+  toValidatePatchRequest,
+  toValidatePatchResponse,
+  validatorHandlers,
+} from './validator.js';
+export { Validator } from '../generated/aob/v1/validator_pb.js';
