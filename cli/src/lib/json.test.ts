@@ -88,6 +88,8 @@ describe('list shapes', () => {
           approvers: ['ops'],
           quorum: 1,
           dueAt: 5,
+          approvals: [],
+          escalated: false,
         },
       ]),
     ).toEqual([{ ticketId: 't', runId: 'r', nodeId: 'n', status: 'open', approvers: ['ops'] }]);

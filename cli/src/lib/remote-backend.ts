@@ -269,7 +269,7 @@ export class RemoteBackend implements Backend {
         ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
       }),
     );
-    const by = typeof r?.by === 'string' ? r.by : await this.actor();
+    const by = await this.actor();
     // The decision answer names the run; if a server leaves it out, the ticket still does.
     const runId =
       typeof r?.runId === 'string'

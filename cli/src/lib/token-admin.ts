@@ -46,8 +46,8 @@ export class ServerTokens implements TokenAdmin {
     );
   }
 
-  revoke(tokenId: string): Promise<void> {
-    return this.call(`revoke token ${tokenId}`, () => this.client.revokeToken(tokenId));
+  async revoke(tokenId: string): Promise<void> {
+    await this.call(`revoke token ${tokenId}`, () => this.client.revokeToken(tokenId));
   }
 
   async close(): Promise<void> {

@@ -38,14 +38,16 @@ export interface WhoAmI {
   tokenId: string;
 }
 
+/** A token as listed (openapi TokenView): everything but the token and its hash. */
 export interface TokenInfo {
   tokenId: string;
   subject: string;
   role: Role;
   namespace: string;
   groups: string[];
-  createdAt?: number | string;
-  revokedAt?: number | string;
+  createdAt: number;
+  createdBy: string;
+  revokedAt?: number;
 }
 
 /** The answer to createToken: `token` is shown this once; the server keeps only its hash. */
@@ -62,12 +64,11 @@ export interface StartRunRequest {
   runId?: string;
 }
 
-export interface DecisionResult {
-  ticketId: string;
-  runId: string;
-  decision: 'approved' | 'rejected';
-  by: string;
-  reason?: string;
+/** The verdict a patch would get now (openapi PatchCheck). */
+export interface PatchCheck {
+  status: 'applied' | 'held' | 'rejected';
+  violations: Problem[];
+  reasons?: Problem[];
 }
 
 export interface PatchRequest {
@@ -185,7 +186,7 @@ export class AobHttpClient {
     });
   }
 
-  cancelRun(runId: string, body: { reason?: string } = {}): Promise<unknown> {
+  cancelRun(runId: string, body: { reason?: string } = {}): Promise<RunView> {
     return this.request('POST', `v1/runs/${seg(runId)}/cancel`, { body });
   }
 
@@ -215,7 +216,7 @@ export class AobHttpClient {
   decideApproval(
     ticketId: string,
     body: { decision: 'approved' | 'rejected'; reason?: string },
-  ): Promise<DecisionResult> {
+  ): Promise<ApprovalView> {
     return this.request('POST', `v1/approvals/${seg(ticketId)}/decision`, { body });
   }
 
@@ -233,7 +234,7 @@ export class AobHttpClient {
   }
 
   /** A dry run: the verdict the patch would get now; nothing is persisted. */
-  checkPatch(req: Omit<PatchRequest, 'rationale'>): Promise<PatchView> {
+  checkPatch(req: Omit<PatchRequest, 'rationale'>): Promise<PatchCheck> {
     return this.request('POST', 'v1/patches/check', { body: req });
   }
 
@@ -268,8 +269,8 @@ export class AobHttpClient {
     return this.request('GET', 'v1/tokens', { query: { ...page } });
   }
 
-  async revokeToken(tokenId: string): Promise<void> {
-    await this.request('DELETE', `v1/tokens/${seg(tokenId)}`);
+  revokeToken(tokenId: string): Promise<TokenInfo> {
+    return this.request('DELETE', `v1/tokens/${seg(tokenId)}`);
   }
 
   // ---- plumbing --------------------------------------------------------------------------

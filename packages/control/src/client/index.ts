@@ -2,7 +2,7 @@ export { AobHttpClient } from './http-client.js';
 export type {
   AobHttpClientOptions,
   CreatedToken,
-  DecisionResult,
+  PatchCheck,
   Page,
   PageQuery,
   PatchRequest,
