@@ -246,6 +246,14 @@ export class RunControl {
     return { runId: ticket.runId, drivenHere };
   }
 
+  /**
+   * Hands a trigger to the run's owner as it is, for callers that checked it themselves (the
+   * approval desk: eligibility, reassignment). Resolves once handed over, not once applied.
+   */
+  async deliver(runId: string, trigger: Trigger): Promise<boolean> {
+    return this.deps.driver.deliver(runId, trigger);
+  }
+
   async cancel(runId: string, reason?: string, by?: string): Promise<void> {
     const summary = await this.deps.store.getRun(runId);
     if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
