@@ -99,7 +99,7 @@ export class ApprovalDesk {
     refuseUnlessOpen(ticket);
     if (!this.mayDecide(principal, ticket)) {
       throw new AobError(
-        'NOT_AN_APPROVER',
+        'FORBIDDEN',
         `ticket ${ticketId} accepts ${ticket.approvers.join(', ') || 'nobody'}; ${describe(principal)} is none of them`,
       );
     }
