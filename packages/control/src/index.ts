@@ -10,3 +10,10 @@ export type { ApprovalsPort, ControlPlaneDeps, PatchBody, StartRunBody } from '.
 export type { Page, PageRequest } from './paging.js';
 // gRPC (proto/aob/v1): the grpc-js bridge, the error mapping, the validator service and client.
 export * from './grpc/index.js';
+// The REST + SSE API server (fastify) whose routes come from schemas/openapi.json.
+export { createApiServer } from './http/server.js';
+export type { ApiServerOptions } from './http/server.js';
+export { openApiDocument, apiRoutes } from './http/openapi.js';
+export { problemOf, statusOf } from './http/problem.js';
+// Human approvals: tickets, eligibility, quorum, reassignment (services/hitl).
+export * from './hitl/index.js';

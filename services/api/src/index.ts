@@ -1,1 +1,69 @@
-export {};
+// The API's composition root (DESIGN §7): REST + SSE for people and the canvas (AOB_API_PORT), over
+// the control plane on PostgreSQL, the content store and run commands on the bus. The timelines
+// it serves come from a fanout hub in this process (its own consumer group, like a fanout
+// replica), so `aob logs stream` needs nothing else. Any number of replicas can run: they hold no
+// state of their own.
+import type { Adapters, Component, ServiceConfig } from '@aob/engine';
+import { RunControl, busDriver, irLoader, newId } from '@aob/engine';
+import {
+  ApprovalDesk,
+  BusLiveSource,
+  ControlPlane,
+  Fanout,
+  TimelineStreams,
+  createApiServer,
+} from '@aob/control';
+
+export async function startApi(config: ServiceConfig, adapters: Adapters): Promise<Component> {
+  const store = await adapters.events();
+  const control = new RunControl({
+    store,
+    content: adapters.content,
+    loadIr: irLoader(adapters.content),
+    driver: busDriver(adapters.bus),
+    now: Date.now,
+    newId,
+  });
+  const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
+  const warn = (what: string) => (err: unknown) =>
+    process.emitWarning(`api: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  const fanout = new Fanout({
+    store,
+    source: new BusLiveSource({
+      bus: adapters.bus,
+      group: `aob.api.${config.instance}`,
+      onError: warn('reading aob.workflow.events failed (retrying)'),
+    }),
+    onError: warn('store read failed'),
+  });
+  await fanout.start();
+  const timelines = new TimelineStreams(fanout);
+  const app = await createApiServer({
+    plane,
+    tokens: store,
+    timelines,
+    maxBodyBytes: config.apiMaxBodyBytes,
+  });
+  try {
+    await app.listen({ port: config.apiPort, host: '0.0.0.0' });
+  } catch (err) {
+    timelines.close();
+    await fanout.stop();
+    throw new Error(
+      `api: cannot listen on AOB_API_PORT ${config.apiPort}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    name: 'api',
+    ready: () => fanout.ready(),
+    stop: () =>
+      (stopped ??= (async () => {
+        // Open timelines end with `event: error` (UNAVAILABLE): clients reconnect elsewhere.
+        timelines.close();
+        await fanout.stop();
+        await app.close();
+      })()),
+  };
+}

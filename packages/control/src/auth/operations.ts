@@ -24,6 +24,7 @@ export const OPERATIONS = {
   runEvents: { min: 'viewer', agent: true },
   waitRun: { min: 'viewer', agent: true },
   followTimeline: { min: 'viewer', agent: true },
+  followNamespace: { min: 'viewer', agent: true },
   cancelRun: { min: 'operator', agent: false },
   replayRun: { min: 'operator', agent: false },
   listApprovals: { min: 'viewer', agent: true },

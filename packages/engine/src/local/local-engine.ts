@@ -47,7 +47,7 @@ export class LocalEngine {
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** The operations on runs, workflows, approvals and patches, driven in this process. */
-  private readonly control: RunControl;
+  readonly control: RunControl;
 
   private constructor(
     readonly store: EventStore,

@@ -1,0 +1,212 @@
+// The whole authorisation matrix (DESIGN §9): every operation of openapi.json × every role × the
+// caller's own namespace and another one, over real HTTP. A role the operation table refuses gets
+// 403 whatever the namespace; an allowed role reaches the operation in its own namespace (2xx, or
+// a 4xx about the resource's state, never 401/403); in another namespace a resource of `acme` is
+// 404 and a list shows nothing of `acme`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS, ROLES, allowed } from '../auth/index.js';
+import type { Operation, Role } from '../auth/index.js';
+import { apiRoutes } from './openapi.js';
+import type { ApiHarness, Body } from './test-support.js';
+import { eventually, gatedWorkflow, startApiHarness } from './test-support.js';
+
+let api: ApiHarness;
+const ids: Record<string, string> = {};
+
+/** How each operation is called: path and body, given the acme fixtures. */
+type Request = { path: string; body?: unknown };
+const REQUESTS: Record<Operation, () => Request> = {
+  whoami: () => ({ path: '/v1/whoami' }),
+  validateWorkflow: () => ({
+    path: '/v1/workflows/validate',
+    body: { definition: gatedWorkflow('m-valid') },
+  }),
+  registerWorkflow: () => ({ path: '/v1/workflows', body: { definition: gatedWorkflow('m-reg') } }),
+  listWorkflows: () => ({ path: '/v1/workflows' }),
+  showWorkflow: () => ({ path: '/v1/workflows/m-base' }),
+  startRun: () => ({ path: '/v1/runs', body: { workflow: 'm-base' } }),
+  listRuns: () => ({ path: '/v1/runs' }),
+  getRun: () => ({ path: `/v1/runs/${ids.run}` }),
+  runEvents: () => ({ path: `/v1/runs/${ids.run}/events` }),
+  waitRun: () => ({ path: `/v1/runs/${ids.run}/wait?timeoutMs=0` }),
+  followTimeline: () => ({ path: `/v1/runs/${ids.done}/timeline` }),
+  followNamespace: () => ({ path: '/v1/timeline' }),
+  cancelRun: () => ({ path: `/v1/runs/${ids.cancel}/cancel`, body: {} }),
+  replayRun: () => ({ path: `/v1/runs/${ids.run}/replay`, body: { fromNode: 'gate' } }),
+  listApprovals: () => ({ path: '/v1/approvals' }),
+  decideApproval: () => ({
+    path: `/v1/approvals/${ids.ticket}/decision`,
+    body: { decision: 'approved' },
+  }),
+  reassignApproval: () => ({
+    path: `/v1/approvals/${ids.ticket2}/reassign`,
+    body: { approvers: ['role:approver'] },
+  }),
+  proposePatch: () => ({
+    path: '/v1/patches',
+    body: { target: ids.run, ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 3 }] },
+  }),
+  checkPatch: () => ({
+    path: '/v1/patches/check',
+    body: { target: ids.run, ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 3 }] },
+  }),
+  listPatches: () => ({ path: '/v1/patches' }),
+  getPatch: () => ({ path: `/v1/patches/${ids.patch}` }),
+  reviewPatch: () => ({ path: `/v1/patches/${ids.held}/review`, body: { decision: 'rejected' } }),
+  revertPatch: () => ({ path: `/v1/patches/${ids.patch}/revert` }),
+  createToken: () => ({ path: '/v1/tokens', body: { subject: 'made', role: 'viewer' } }),
+  listTokens: () => ({ path: '/v1/tokens' }),
+  revokeToken: () => ({ path: `/v1/tokens/${ids.spareToken}` }),
+};
+
+/** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */
+const ACME_RESOURCE = new Set<Operation>([
+  'getRun',
+  'runEvents',
+  'waitRun',
+  'followTimeline',
+  'cancelRun',
+  'replayRun',
+  'decideApproval',
+  'reassignApproval',
+  'proposePatch',
+  'checkPatch',
+  'getPatch',
+  'reviewPatch',
+  'revertPatch',
+  'revokeToken',
+]);
+/** Lists whose items must not include anything of `acme` when called from another namespace. */
+const LISTS = new Set<Operation>(['listRuns', 'listApprovals', 'listPatches', 'listTokens']);
+
+beforeAll(async () => {
+  api = await startApiHarness();
+  const admin = await api.token('admin');
+  const operator = await api.token('operator');
+  await api.call('POST', '/v1/workflows', {
+    token: operator,
+    body: { definition: gatedWorkflow('m-base') },
+  });
+  const start = async () =>
+    (await api.call('POST', '/v1/runs', { token: operator, body: { workflow: 'm-base' } })).body
+      .runId as string;
+  const settle = (runId: string) =>
+    api.call('GET', `/v1/runs/${runId}/wait?untilSettled=true&timeoutMs=5000`, { token: operator });
+  ids.run = await start();
+  ids.cancel = await start();
+  ids.done = await start();
+  const gated = await start();
+  const gated2 = await start();
+  for (const r of [ids.run, ids.cancel, ids.done, gated, gated2]) await settle(r!);
+  ids.ticket = (await settle(gated)).body.waitingOn[0];
+  ids.ticket2 = (await settle(gated2)).body.waitingOn[0];
+  const doneTicket = (await settle(ids.done!)).body.waitingOn[0];
+  const approver = await api.token('approver', 'acme', { subject: 'fixture-approver' });
+  await api.call('POST', `/v1/approvals/${doneTicket}/decision`, {
+    token: approver,
+    body: { decision: 'rejected' },
+  });
+  await eventually(async () =>
+    (await settle(ids.done!)).body.status === 'completed' ? true : undefined,
+  );
+  ids.patch = (
+    await api.call('POST', '/v1/patches', {
+      token: operator,
+      body: { target: ids.run, ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 2 }] },
+    })
+  ).body.patchId;
+  ids.held = (
+    await api.call('POST', '/v1/patches', {
+      token: operator,
+      body: {
+        target: ids.run,
+        ops: [
+          {
+            op: 'add',
+            path: '/nodes/-',
+            value: { id: 'c', type: 'code', with: { language: 'javascript', source: 'return 1' } },
+          },
+        ],
+      },
+    })
+  ).body.patchId;
+  ids.spareToken = (
+    await api.call('POST', '/v1/tokens', {
+      token: admin,
+      body: { subject: 'spare', role: 'viewer' },
+    })
+  ).body.tokenId;
+  expect(Object.values(ids).every((v) => typeof v === 'string')).toBe(true);
+}, 60_000);
+afterAll(() => api.close());
+
+describe('authorisation matrix', () => {
+  const routes = apiRoutes();
+
+  it("covers every operation of the document, whose x-aob-min-role is the table's", () => {
+    expect(routes.map((r) => r.operation.operationId).sort()).toEqual(Object.keys(REQUESTS).sort());
+    for (const r of routes) {
+      const op = r.operation.operationId as Operation;
+      expect(r.operation['x-aob-min-role'], op).toBe(OPERATIONS[op].min);
+    }
+  });
+
+  const cells: { op: Operation; role: Role; ns: 'own' | 'other'; method: string }[] = [];
+  for (const r of routes) {
+    for (const role of ROLES) {
+      for (const ns of ['own', 'other'] as const) {
+        cells.push({ op: r.operation.operationId as Operation, role, ns, method: r.method });
+      }
+    }
+  }
+
+  it(`answers all ${cells.length} cells (operation × role × namespace) as the table says`, async () => {
+    const failures: string[] = [];
+    for (const c of cells) {
+      const token = await api.token(c.role, c.ns === 'own' ? 'acme' : 'beta');
+      const req = REQUESTS[c.op]();
+      const { status, body } = await request(c.method, req, token);
+      const where = `${c.op} as ${c.role} (${c.ns} namespace) → ${status} ${JSON.stringify(body)?.slice(0, 200)}`;
+      if (!allowed(c.role, c.op)) {
+        if (status !== 403) failures.push(`${where}: expected 403`);
+        continue;
+      }
+      if (status === 401 || status === 403 || status >= 500) {
+        failures.push(`${where}: an allowed role was refused or failed`);
+      } else if (c.ns === 'other' && ACME_RESOURCE.has(c.op) && status !== 404) {
+        failures.push(`${where}: another namespace must not reach acme's resource`);
+      } else if (c.ns === 'other' && LISTS.has(c.op)) {
+        const items: unknown[] = body?.items ?? [];
+        if (
+          JSON.stringify(items).includes('"acme"') ||
+          Object.values(ids).some((id) => JSON.stringify(items).includes(id))
+        ) {
+          failures.push(`${where}: another namespace's list shows acme`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
+/** One request; a timeline (SSE) is read only up to its status and headers. */
+async function request(
+  method: string,
+  req: Request,
+  token: string,
+): Promise<{ status: number; body: Body }> {
+  if (req.path.endsWith('/timeline')) {
+    const controller = new AbortController();
+    const res = await fetch(api.url + req.path, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
+    controller.abort();
+    return { status: res.status, body };
+  }
+  return api.call(method, req.path, {
+    token,
+    ...(req.body !== undefined ? { body: req.body } : {}),
+  });
+}

@@ -1,0 +1,147 @@
+// What each operation of the OpenAPI document does: the request's parts in, the control plane's
+// answer out. Authentication and the role check happen before (server.ts); the namespace and
+// everything about the resource happen in the ControlPlane.
+import type { RunStatus } from '@aob/core';
+import type { ControlPlane, PatchBody, StartRunBody } from '../control-plane.js';
+import type { Principal } from '../auth/index.js';
+
+export interface RouteInput {
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+export interface RouteOutput {
+  status: number;
+  body: unknown;
+}
+
+type Handler = (plane: ControlPlane, input: RouteInput) => Promise<RouteOutput> | RouteOutput;
+
+const ok = (body: unknown): RouteOutput => ({ status: 200, body });
+const created = (body: unknown): RouteOutput => ({ status: 201, body });
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const page = (q: Record<string, unknown>) => ({
+  ...(str(q.cursor) !== undefined ? { cursor: str(q.cursor)! } : {}),
+  ...(num(q.limit) !== undefined ? { limit: num(q.limit)! } : {}),
+});
+const obj = (b: unknown) => (b ?? {}) as Record<string, unknown>;
+
+/** The handler of every operationId in the document except the two timelines (SSE). */
+export const HANDLERS: Record<string, Handler> = {
+  whoami: (plane, { principal }) => ok(plane.whoami(principal)),
+  validateWorkflow: (plane, { principal, body }) =>
+    ok(plane.validateWorkflow(principal, obj(body).definition)),
+  registerWorkflow: async (plane, { principal, body }) =>
+    created(await plane.registerWorkflow(principal, obj(body).definition)),
+  listWorkflows: async (plane, { principal, query }) =>
+    ok(await plane.listWorkflows(principal, page(query))),
+  showWorkflow: async (plane, { principal, params, query }) =>
+    ok(
+      await plane.showWorkflow(
+        principal,
+        params.ref!,
+        str(query.patches)
+          ?.split(',')
+          .map((s) => s.trim()),
+      ),
+    ),
+  startRun: async (plane, { principal, body }) =>
+    created(await plane.startRun(principal, body as StartRunBody)),
+  listRuns: async (plane, { principal, query }) =>
+    ok(
+      await plane.listRuns(principal, {
+        ...page(query),
+        ...(str(query.status) ? { status: str(query.status)!.split(',') as RunStatus[] } : {}),
+      }),
+    ),
+  getRun: async (plane, { principal, params }) => ok(await plane.getRun(principal, params.runId!)),
+  runEvents: async (plane, { principal, params, query }) =>
+    ok(
+      await plane.runEvents(principal, params.runId!, {
+        ...(num(query.fromSeq) !== undefined ? { fromSeq: num(query.fromSeq)! } : {}),
+        ...(num(query.limit) !== undefined ? { limit: num(query.limit)! } : {}),
+      }),
+    ),
+  waitRun: async (plane, { principal, params, query }) =>
+    ok(
+      await plane.waitRun(principal, params.runId!, {
+        ...(num(query.timeoutMs) !== undefined ? { timeoutMs: num(query.timeoutMs)! } : {}),
+        ...(typeof query.untilSettled === 'boolean' ? { untilSettled: query.untilSettled } : {}),
+      }),
+    ),
+  cancelRun: async (plane, { principal, params, body }) =>
+    ok(await plane.cancelRun(principal, params.runId!, str(obj(body).reason))),
+  replayRun: async (plane, { principal, params, body }) =>
+    created(
+      await plane.replayRun(
+        principal,
+        params.runId!,
+        body as { fromNode: string; mode?: 'freeze' | 'live' },
+      ),
+    ),
+  listApprovals: async (plane, { principal, query }) =>
+    ok(
+      await plane.listApprovals(principal, {
+        ...page(query),
+        ...(query.status === 'all' || query.status === 'open' ? { status: query.status } : {}),
+      }),
+    ),
+  decideApproval: async (plane, { principal, params, body }) =>
+    ok(
+      await plane.decideApproval(
+        principal,
+        params.ticketId!,
+        body as { decision: 'approved' | 'rejected'; reason?: string },
+      ),
+    ),
+  reassignApproval: async (plane, { principal, params, body }) =>
+    ok(
+      await plane.reassignApproval(
+        principal,
+        params.ticketId!,
+        body as { approvers: string[]; reason?: string },
+      ),
+    ),
+  proposePatch: async (plane, { principal, body }) =>
+    created(await plane.proposePatch(principal, body as PatchBody)),
+  checkPatch: async (plane, { principal, body }) =>
+    ok(await plane.checkPatch(principal, body as PatchBody)),
+  listPatches: async (plane, { principal, query }) =>
+    ok(
+      await plane.listPatches(principal, {
+        ...page(query),
+        ...(str(query.run) !== undefined ? { runId: str(query.run)! } : {}),
+        ...(str(query.workflow) !== undefined ? { workflow: str(query.workflow)! } : {}),
+        ...(str(query.status) !== undefined ? { status: str(query.status)! } : {}),
+      }),
+    ),
+  getPatch: async (plane, { principal, params }) =>
+    ok(await plane.getPatch(principal, params.patchId!)),
+  reviewPatch: async (plane, { principal, params, body }) =>
+    ok(
+      await plane.reviewPatch(
+        principal,
+        params.patchId!,
+        body as { decision: 'approved' | 'rejected'; reason?: string },
+      ),
+    ),
+  revertPatch: async (plane, { principal, params }) =>
+    ok(await plane.revertPatch(principal, params.patchId!)),
+  createToken: async (plane, { principal, body }) =>
+    created(
+      await plane.createToken(
+        principal,
+        body as { subject: string; role: string; groups?: string[] },
+      ),
+    ),
+  listTokens: async (plane, { principal, query }) =>
+    ok(await plane.listTokens(principal, page(query))),
+  revokeToken: async (plane, { principal, params }) =>
+    ok(await plane.revokeToken(principal, params.tokenId!)),
+};
+
+/** The SSE operations: served by the fanout's TimelineStreams, not by a handler here. */
+export const TIMELINE_OPERATIONS = new Set(['followTimeline', 'followNamespace']);

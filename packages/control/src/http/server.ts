@@ -1,0 +1,270 @@
+// The REST + SSE API (DESIGN §7) on fastify. Every route comes from the OpenAPI document: its
+// request schemas validate bodies, path and query parameters (every invalid field named), and its
+// operationId picks the handler and the authorisation rule. Order of checks, so that nothing
+// leaks to those who may not see it: token (401) → role (403) → request shape (400) → namespace
+// and resource (404/409, in the ControlPlane). Nothing is persisted from a request that fails.
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import type { Problem } from '@aob/core';
+import type { TokenStore } from '@aob/store';
+import type { ControlPlane } from '../control-plane.js';
+import type { Operation, Principal } from '../auth/index.js';
+import { OPERATIONS, authenticate } from '../auth/index.js';
+import type { TimelineStreams } from '../fanout/index.js';
+import type { ApiRoute } from './openapi.js';
+import { apiRoutes, fastifyPath, inlineRefs, parametersSchema } from './openapi.js';
+import { problem, problemOf } from './problem.js';
+import type { ProblemBody } from './problem.js';
+import { HANDLERS, TIMELINE_OPERATIONS } from './routes.js';
+
+export interface ApiServerOptions {
+  plane: ControlPlane;
+  tokens: TokenStore;
+  /** Serves the two timeline routes (the fanout hub, in this process). */
+  timelines: TimelineStreams;
+  /** The largest request body read (default 1 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
+  /** Checks every response against the document (tests): a mismatch becomes a 500. */
+  validateResponses?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.maxBodyBytes ?? 1_048_576,
+    // Ids in paths may be long (run ids, workflow refs); the default 100 is too short.
+    routerOptions: { maxParamLength: 500 },
+  });
+  const responses = opts.validateResponses ? responseValidators() : undefined;
+  // Bodies are JSON only: anything else is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  // Query and path parameters arrive as text and are coerced to their declared types; a body is
+  // JSON and is taken exactly as sent (42 is no string). Every error is reported, none removed.
+  const bodies = new Ajv({
+    allErrors: true,
+    coerceTypes: false,
+    removeAdditional: false,
+    strict: false,
+  });
+  const parameters = new Ajv({
+    allErrors: true,
+    coerceTypes: 'array',
+    removeAdditional: false,
+    strict: false,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodies : parameters).compile(schema),
+  );
+
+  app.setErrorHandler((err, req, reply) => {
+    const body = requestProblem(err) ?? problemOf(err);
+    void reply
+      .code(body.status)
+      .type('application/problem+json')
+      .send({ ...body, instance: req.url });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .code(404)
+      .type('application/problem+json')
+      .send(
+        problem(
+          404,
+          'NO_ROUTE',
+          `no route ${req.method} ${req.url.split('?')[0]} (see schemas/openapi.json)`,
+        ),
+      );
+  });
+
+  for (const route of apiRoutes()) {
+    const op = route.operation.operationId as Operation;
+    if (!(op in OPERATIONS))
+      throw new Error(`openapi.json: operation ${op} has no authorisation rule`);
+    const handler = HANDLERS[op];
+    const timeline = TIMELINE_OPERATIONS.has(op);
+    if (!handler && !timeline) throw new Error(`openapi.json: operation ${op} has no handler`);
+    const body = route.operation.requestBody?.content['application/json']?.schema;
+    const params = parametersSchema(route.operation, 'path');
+    app.route({
+      method: route.method,
+      url: fastifyPath(route.path),
+      schema: {
+        ...(body ? { body: inlineRefs(body) } : {}),
+        ...(params ? { params } : {}),
+        querystring: parametersSchema(route.operation, 'query')!,
+      },
+      // Before the body is even read: who is it (401), and may their role do this (403)?
+      onRequest: async (req) => {
+        const principal = await authenticate(opts.tokens, req.headers.authorization);
+        if (!principal) throw new HttpProblem(unauthenticated(req));
+        opts.plane.authorize(principal, op);
+        req.principal = principal;
+      },
+      handler: async (req, reply) => {
+        const principal = req.principal!;
+        if (timeline) {
+          reply.hijack();
+          const runId = (req.params as Record<string, string>).runId;
+          await opts.timelines.serve(req.raw, reply.raw, principal, runId);
+          return;
+        }
+        const out = await handler!(opts.plane, {
+          principal,
+          params: req.params as Record<string, string>,
+          query: req.query as Record<string, unknown>,
+          body: req.body,
+        });
+        const mismatch = responses?.(route, out.status, out.body);
+        if (mismatch) {
+          throw new HttpProblem(
+            problem(
+              500,
+              'RESPONSE_CONTRACT',
+              `${op} answered ${out.status} against openapi.json`,
+              mismatch,
+            ),
+          );
+        }
+        void reply.code(out.status).send(out.body);
+      },
+    });
+  }
+  if (responses) {
+    // Error answers must match the document too (every route declares its problem responses).
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (reply.statusCode < 400 || typeof payload !== 'string' || !req.routeOptions.url)
+        return payload;
+      const problems = responses.problem(JSON.parse(payload));
+      if (problems)
+        throw new Error(`problem body against openapi.json: ${JSON.stringify(problems)}`);
+      return payload;
+    });
+  }
+  await app.ready();
+  return app;
+}
+
+/** A problem to answer with as is (thrown from hooks). */
+class HttpProblem extends Error {
+  constructor(readonly body: ProblemBody) {
+    super(body.detail);
+  }
+}
+
+function unauthenticated(req: FastifyRequest): ProblemBody {
+  return problem(
+    401,
+    'UNAUTHENTICATED',
+    req.headers.authorization
+      ? 'the bearer token is unknown or revoked'
+      : 'this API needs a bearer token (Authorization: Bearer aob_…; create one with aob token create)',
+  );
+}
+
+/** Problems of the request itself, found by fastify before any handler ran. */
+function requestProblem(err: unknown): ProblemBody | undefined {
+  if (err instanceof HttpProblem) return err.body;
+  const e = err as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    validation?: {
+      instancePath: string;
+      message?: string;
+      keyword: string;
+      params: Record<string, unknown>;
+    }[];
+    validationContext?: string;
+  };
+  if (e.validation) {
+    const where = e.validationContext ?? 'body';
+    const errors: Problem[] = e.validation.map((v) => ({
+      code: v.keyword.toUpperCase(),
+      path: `${where}${v.instancePath}${fieldOf(v.params)}`,
+      message: v.message ?? 'is invalid',
+    }));
+    return problem(
+      400,
+      'VALIDATION',
+      `the request's ${where} is invalid: ${errors.length} problem(s)`,
+      errors,
+    );
+  }
+  if (typeof e.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
+  const status = e.statusCode ?? 400;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return problem(413, 'BODY_TOO_LARGE', 'the request body is larger than this server accepts');
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  }
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return problem(400, 'EMPTY_BODY', 'the request says it is JSON but has no body', [
+      { code: 'EMPTY_BODY', path: 'body', message: 'is empty' },
+    ]);
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message ?? '')) {
+    return problem(
+      400,
+      'MALFORMED_JSON',
+      `the request body is not valid JSON: ${e.message ?? ''}`,
+      [{ code: 'MALFORMED_JSON', path: 'body', message: e.message ?? 'is not valid JSON' }],
+    );
+  }
+  return problem(status, e.code, e.message ?? 'bad request');
+}
+
+/** For `required` and `additionalProperties`, ajv names the field in params, not the path. */
+function fieldOf(params: Record<string, unknown>): string {
+  const name = params.missingProperty ?? params.additionalProperty;
+  return typeof name === 'string' ? `/${name}` : '';
+}
+
+type ResponseCheck = ((route: ApiRoute, status: number, body: unknown) => Problem[] | undefined) & {
+  problem: (body: unknown) => Problem[] | undefined;
+};
+
+/** Validators of every declared JSON response, by route and status (tests). */
+function responseValidators(): ResponseCheck {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const cache = new Map<string, ValidateFunction>();
+  const compile = (key: string, schema: unknown) => {
+    let v = cache.get(key);
+    if (!v) cache.set(key, (v = ajv.compile(inlineRefs(schema) as object)));
+    return v;
+  };
+  const toProblems = (v: ValidateFunction): Problem[] | undefined =>
+    v.errors?.map((e) => ({
+      code: e.keyword.toUpperCase(),
+      path: e.instancePath,
+      message: e.message ?? '',
+    }));
+  const check = ((route: ApiRoute, status: number, body: unknown) => {
+    const schema = route.operation.responses[String(status)]?.content?.['application/json']?.schema;
+    if (!schema) {
+      return [
+        {
+          code: 'UNDECLARED',
+          path: '',
+          message: `status ${status} is not declared for ${route.method} ${route.path}`,
+        },
+      ];
+    }
+    const v = compile(`${route.method} ${route.path} ${status}`, schema);
+    return v(JSON.parse(JSON.stringify(body))) ? undefined : toProblems(v);
+  }) as ResponseCheck;
+  check.problem = (body) => {
+    const v = compile('problem', { $ref: '#/components/schemas/Problem' });
+    return v(body) ? undefined : toProblems(v);
+  };
+  return check;
+}
