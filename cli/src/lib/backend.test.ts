@@ -77,7 +77,7 @@ describe('fromServerError: exit codes in server mode', () => {
     );
     expect(problemsOf(e)).toHaveLength(2);
     expect((fromServerError(api(403, 'FORBIDDEN'), 'decide ticket t1', 's') as Error).message).toBe(
-      "cannot decide ticket t1: the token's role does not allow it (d)",
+      'cannot decide ticket t1: not allowed for this token (d)',
     );
     expect(
       (fromServerError(api(401, 'UNAUTHENTICATED'), 'list runs', 's') as Error).message,

@@ -55,7 +55,7 @@ function messageFor(err: ApiErrorLike, action: string): string {
     case 401:
       return `cannot ${action}: the server does not accept the token in AOB_TOKEN (${err.detail}); ask an admin for one (aob token create)`;
     case 403:
-      return `cannot ${action}: the token's role does not allow it (${err.detail})`;
+      return `cannot ${action}: not allowed for this token (${err.detail})`;
     case 409:
       return `cannot ${action}: ${err.detail} (it changed meanwhile; look at its state again)`;
     case 413:

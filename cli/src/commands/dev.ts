@@ -1,0 +1,117 @@
+import { Flags } from '@oclif/core';
+import type { AddressInfo } from 'node:net';
+import {
+  ApprovalDesk,
+  ControlPlane,
+  Fanout,
+  ListenerLiveSource,
+  TimelineStreams,
+  createApiServer,
+} from '@aob/control';
+import { AobCommand } from '../lib/base.js';
+import { openEngine } from '../lib/engine.js';
+import { unreachable } from '../lib/errors.js';
+import { engineFlags } from '../lib/flags.js';
+import { err, out, outJson } from '../lib/output.js';
+import { engineSettings } from '../lib/settings.js';
+import { ensureAdminToken } from '../lib/tokens.js';
+
+export default class Dev extends AobCommand<typeof Dev> {
+  static override summary =
+    'Serve the API (REST and SSE timelines) on the local store, in one process.';
+  static override description = `For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --port 9090 --handlers ./handlers.mjs',
+  ];
+
+  static override flags = {
+    port: Flags.integer({
+      description: 'Port to listen on (0: any free port).',
+      default: 8080,
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({ description: 'Address to listen on.', default: '127.0.0.1' }),
+    ...engineFlags,
+  };
+
+  protected async perform(): Promise<number> {
+    const { flags } = this;
+    // aob dev is the server: AOB_SERVER (perhaps pasted from its own output) does not apply here.
+    const settings = engineSettings(process.env, process.cwd(), {
+      handlers: flags.handlers,
+      allowPrivateNetwork: flags['allow-private-network'],
+    });
+    const engine = await openEngine(settings);
+    const control = engine.control;
+    const plane = new ControlPlane({
+      control,
+      store: engine.store,
+      approvals: new ApprovalDesk({ control }),
+    });
+    const fanout = new Fanout({
+      store: engine.store,
+      source: new ListenerLiveSource((listener) => engine.onEvent(listener)),
+      onError: (e) => process.emitWarning(`aob dev: store read failed: ${(e as Error).message}`),
+    });
+    await fanout.start();
+    const timelines = new TimelineStreams(fanout);
+    const app = await createApiServer({ plane, tokens: engine.store, timelines });
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        // Open timelines end (clients reconnect to the next server), then nothing new is taken.
+        timelines.close();
+        await fanout.stop();
+        await app.close();
+        await engine.close();
+      })());
+    try {
+      await app.listen({ port: flags.port, host: flags.host });
+    } catch (e) {
+      await stop();
+      throw unreachable(
+        'LISTEN_FAILED',
+        `cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
+      );
+    }
+    const { port } = app.server.address() as AddressInfo;
+    const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+    const url = `http://${host}:${port}`;
+    const admin = await ensureAdminToken(engine.store, 'aob dev', this.defaultActor());
+
+    if (this.jsonMode) {
+      await outJson({
+        url,
+        home: settings.home,
+        ...(admin ? { token: admin.token, tokenId: admin.tokenId, subject: admin.subject } : {}),
+      });
+    } else {
+      await out(`aob dev: API on ${url} (store ${settings.home}); Ctrl-C stops it`);
+      if (admin) {
+        await out([
+          `admin token for ${admin.subject} (shown once; only its hash is stored):`,
+          `  export AOB_SERVER=${url} AOB_TOKEN=${admin.token}`,
+        ]);
+      } else {
+        await err(
+          `the store has admin tokens already; make another with: aob token create --role admin --subject <you>  (then export AOB_SERVER=${url} AOB_TOKEN=…)`,
+        );
+      }
+    }
+
+    return new Promise<number>((resolve) => {
+      const onSignal = () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        void stop()
+          .catch((e: unknown) => process.emitWarning(`aob dev: stopping: ${(e as Error).message}`))
+          .finally(() => resolve(0));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+  }
+}
