@@ -1,0 +1,211 @@
+// The desk on the cluster topology: PostgreSQL event log, Kafka, S3, an orchestrator service and
+// a runner in one "process", the desk with its own connections in another. Decisions and a
+// reassignment made through the desk travel as run commands on aob.run.commands; the
+// orchestrator that owns the run applies them, and the log records who decided and why.
+import { randomBytes } from 'node:crypto';
+import * as kafkajs from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AnyRunEvent, WorkflowDefinition } from '@aob/core';
+import { Topic } from '@aob/core';
+import type { Bus } from '@aob/bus';
+import { KafkaBus } from '@aob/bus';
+import { PgEventStore, S3ContentStore } from '@aob/store';
+import { ClusterClient, OrchestratorService, Runner } from '@aob/engine';
+import type { RunCommand } from '@aob/engine';
+import type { Principal, Role } from '../auth/index.js';
+import { ApprovalDesk } from './desk.js';
+
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const tag = randomBytes(5).toString('hex');
+const dbName = `aob_hitl_${tag}`;
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v)
+    throw new Error(`${name} is not set: run the integration project (it starts Kafka and S3)`);
+  return v;
+}
+
+const kafka = () =>
+  new KafkaBus({
+    brokers: required('KAFKA_BROKERS').split(','),
+    prefix: `h${tag}.`,
+    partitions: 4,
+    sessionTimeout: 6_000,
+    heartbeatInterval: 200,
+    rebalanceTimeout: 5_000,
+    maxWaitTimeInMs: 50,
+    logLevel: kafkajs.logLevel.ERROR,
+  });
+const s3 = () =>
+  new S3ContentStore({
+    endpoint: required('S3_ENDPOINT'),
+    bucket: required('S3_BUCKET'),
+    region: process.env.S3_REGION || 'us-east-1',
+    prefix: `h${tag}`,
+    credentials: {
+      accessKeyId: required('S3_ACCESS_KEY'),
+      secretAccessKey: required('S3_SECRET_KEY'),
+    },
+  });
+
+// The orchestrator side.
+let store: PgEventStore;
+let content: S3ContentStore;
+let bus: KafkaBus;
+let service: OrchestratorService;
+let runner: Runner;
+// The desk side: its own store, content and bus connections; every publish recorded.
+let deskStore: PgEventStore;
+let deskContent: S3ContentStore;
+let deskBus: KafkaBus;
+const published: { topic: string; key: string; value: unknown }[] = [];
+let client: ClusterClient;
+let desk: ApprovalDesk;
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  await admin.connect().catch((err: Error) => {
+    throw new Error(`PostgreSQL is not reachable at ${ADMIN_URL}: ${err.message}`);
+  });
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+
+  store = await PgEventStore.open({ connectionString: url.toString() });
+  content = s3();
+  bus = kafka();
+  service = new OrchestratorService({
+    events: store,
+    content,
+    bus,
+    instance: `orch-${tag}`,
+    onError: (err) => process.emitWarning(`orchestrator: ${String(err)}`),
+  });
+  runner = new Runner({
+    bus,
+    content,
+    options: { handlers: {}, allowPrivateNetwork: false },
+    concurrency: 8,
+    consumer: `runner-${tag}`,
+  });
+  await service.start();
+  await runner.start();
+
+  deskStore = await PgEventStore.open({ connectionString: url.toString() });
+  deskContent = s3();
+  deskBus = kafka();
+  const recording: Bus = {
+    ensureGroup: (g, t) => deskBus.ensureGroup(g, t),
+    publish: (topic, key, value, headers) => {
+      published.push({ topic, key, value });
+      return deskBus.publish(topic, key, value, headers);
+    },
+    read: (o) => deskBus.read(o),
+    ack: (g, t, ids) => deskBus.ack(g, t, ids),
+    close: () => deskBus.close(),
+  };
+  client = new ClusterClient({ events: deskStore, content: deskContent, bus: recording });
+  desk = new ApprovalDesk({ control: client.control, decisionWaitMs: 30_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  await service?.stop();
+  await bus?.close();
+  await deskBus?.close();
+  await store?.close();
+  await deskStore?.close();
+  await content?.close();
+  await deskContent?.close();
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+}, 60_000);
+
+const who = (subject: string, role: Role, groups: string[] = []): Principal => ({
+  subject,
+  role,
+  namespace: 'acme',
+  groups,
+  tokenId: `tok_${subject}`,
+});
+
+const definition = {
+  name: 'hitl-cluster',
+  version: '1',
+  nodes: [
+    {
+      id: 'gate',
+      type: 'approval',
+      with: { approvers: ['user:ada', 'user:bob'], quorum: 2, message: 'Release 2.0?' },
+    },
+    { id: 'after', type: 'transform', with: { value: '{% nodes.gate.output.by %}' } },
+  ],
+  edges: [{ from: 'gate', to: 'after', on: 'approved' }],
+  output: '{% { "gate": nodes.gate.output, "after": nodes.after.output } %}',
+} as WorkflowDefinition;
+
+it('decisions and a reassignment made at the desk travel as run commands; the orchestrator applies them', async () => {
+  const runId = await client.start(definition, {}, { namespace: 'acme' });
+  const settled = await client.wait(runId, { untilSettled: true, timeoutMs: 30_000 });
+  expect(settled.status).toBe('waiting');
+  const ticketId = settled.waitingOn![0]!;
+
+  const first = await desk.decide(who('ada', 'approver'), ticketId, 'approved', 'tests pass');
+  expect(first).toMatchObject({ status: 'open', approvals: [{ by: 'ada', reason: 'tests pass' }] });
+  const moved = await desk.reassign(who('root', 'admin'), ticketId, ['group:leads'], 'bob left');
+  expect(moved).toMatchObject({ status: 'open', approvers: ['group:leads'], approvals: [] });
+  await expect(desk.decide(who('bob', 'approver'), ticketId, 'approved')).rejects.toMatchObject({
+    code: 'FORBIDDEN',
+  });
+  await desk.decide(who('lee', 'approver', ['leads']), ticketId, 'approved', 'fine');
+  const done = await desk.decide(who('mae', 'approver', ['leads']), ticketId, 'approved', 'ship');
+  expect(done).toMatchObject({ status: 'approved', decidedBy: 'mae', reason: 'ship' });
+
+  const view = await client.wait(runId, { timeoutMs: 30_000 });
+  expect(view.status).toBe('completed');
+  expect(view.output).toEqual({
+    gate: { decision: 'approved', by: 'mae', reason: 'ship' },
+    after: 'mae',
+  });
+
+  // Every write went out as a run command keyed by the run, carrying the principal's subject.
+  const commands = published
+    .filter((m) => m.topic === Topic.commands && m.key === runId)
+    .map((m) => m.value as RunCommand);
+  expect(commands.map((c) => (c.type === 'trigger' ? c.trigger : c.type))).toEqual([
+    'start',
+    { type: 'approve', ticketId, decision: 'approved', by: 'ada', reason: 'tests pass' },
+    { type: 'reassign', ticketId, approvers: ['group:leads'], by: 'root', reason: 'bob left' },
+    { type: 'approve', ticketId, decision: 'approved', by: 'lee', reason: 'fine' },
+    { type: 'approve', ticketId, decision: 'approved', by: 'mae', reason: 'ship' },
+  ]);
+
+  // The log, as the orchestrator wrote it, names who decided and why.
+  const log = (await store.read(runId)).filter((e: AnyRunEvent) => e.type.startsWith('Approval'));
+  expect(log.map((e) => [e.type, e.actor ?? null, e.data])).toEqual([
+    [
+      'ApprovalRequested',
+      null,
+      {
+        ticketId,
+        nodeId: 'gate',
+        approvers: ['user:ada', 'user:bob'],
+        quorum: 2,
+        message: 'Release 2.0?',
+      },
+    ],
+    ['ApprovalDecided', 'ada', { ticketId, decision: 'approved', by: 'ada', reason: 'tests pass' }],
+    [
+      'ApprovalReassigned',
+      'root',
+      { ticketId, approvers: ['group:leads'], by: 'root', reason: 'bob left' },
+    ],
+    ['ApprovalDecided', 'lee', { ticketId, decision: 'approved', by: 'lee', reason: 'fine' }],
+    ['ApprovalDecided', 'mae', { ticketId, decision: 'approved', by: 'mae', reason: 'ship' }],
+  ]);
+}, 120_000);
