@@ -23,6 +23,8 @@ const event = (seq: number) => ({
   dataJson: JSON.stringify({ nodeId: `n${seq}` }),
 });
 
+const eventOf = (r: FollowResponse) => (r.item.case === 'event' ? r.item.value : undefined);
+
 let server: GrpcServer;
 let identity: ServiceClient<MethodsOf<typeof Identity>>;
 let timelines: ServiceClient<MethodsOf<typeof Timelines>>;
@@ -67,7 +69,8 @@ beforeAll(async () => {
         follow: async function* (req, ctx) {
           try {
             const from = Number(req.fromSeq ?? 0n);
-            for (let seq = from + 1; seq <= from + 3; seq++) yield { event: event(seq) };
+            for (let seq = from + 1; seq <= from + 3; seq++)
+              yield { item: { case: 'event', value: event(seq) }, id: String(seq) };
             if (req.runId === 'fails')
               throw new RpcError(status.FAILED_PRECONDITION, 'run is gone');
             if (req.runId === 'live') {
@@ -166,13 +169,13 @@ describe('grpc bridge', () => {
     resetFollow();
     const got: FollowResponse[] = [];
     for await (const r of timelines.follow({ runId: 'r1', fromSeq: 10n })) got.push(r);
-    expect(got.map((r) => r.event?.seq)).toEqual([11n, 12n, 13n]);
-    expect(got[0]!.event).toMatchObject({
+    expect(got.map((r) => eventOf(r)?.seq)).toEqual([11n, 12n, 13n]);
+    expect(eventOf(got[0]!)).toMatchObject({
       runId: 'r1',
       at: 1_700_000_000_011n,
       type: 'NodeSucceeded',
     });
-    expect(JSON.parse(got[2]!.event!.dataJson)).toEqual({ nodeId: 'n13' });
+    expect(JSON.parse(eventOf(got[2]!)!.dataJson)).toEqual({ nodeId: 'n13' });
     expect(await followEnded).toBe('done');
   });
 
@@ -180,7 +183,7 @@ describe('grpc bridge', () => {
     const got: number[] = [];
     let error: ServiceError | undefined;
     try {
-      for await (const r of timelines.follow({ runId: 'fails' })) got.push(Number(r.event!.seq));
+      for await (const r of timelines.follow({ runId: 'fails' })) got.push(Number(eventOf(r)!.seq));
     } catch (err) {
       error = err as ServiceError;
     }
@@ -193,7 +196,7 @@ describe('grpc bridge', () => {
     resetFollow();
     const got: number[] = [];
     for await (const r of timelines.follow({ runId: 'live' })) {
-      got.push(Number(r.event!.seq));
+      got.push(Number(eventOf(r)!.seq));
       if (got.length === 2) break;
     }
     expect(got).toEqual([1, 2]);

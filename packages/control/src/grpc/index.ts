@@ -1,5 +1,5 @@
-// gRPC (proto/aob/v1): the grpc-js bridge for the generated services, the error mapping, and the
-// validator service with its client.
+// gRPC (proto/aob/v1): the grpc-js bridge for the generated services, the error mapping, the
+// validator service with its client, and the API's services over the control plane.
 export { serviceDefinition, methodPath } from './definition.js';
 export type { MethodsOf, RequestInit, RequestOf, ResponseInit, ResponseOf } from './definition.js';
 export {
@@ -37,3 +37,7 @@ export {
   validatorHandlers,
 } from './validator.js';
 export { Validator } from '../generated/aob/v1/validator_pb.js';
+export { apiServices, serveApiGrpc } from './api-server.js';
+export type { ApiServicesOptions } from './api-server.js';
+export { follow, DEFAULT_MAX_PENDING } from './timelines.js';
+export type { TimelineSubscriber } from './timelines.js';

@@ -13,9 +13,35 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/approvals.proto.
  */
 export const file_aob_v1_approvals: GenFile = /*@__PURE__*/
-  fileDesc("ChZhb2IvdjEvYXBwcm92YWxzLnByb3RvEgZhb2IudjEiqQEKCEFwcHJvdmFsEhEKCXRpY2tldF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSDwoHbm9kZV9pZBgDIAEoCRImCgZzdGF0dXMYBCABKA4yFi5hb2IudjEuQXBwcm92YWxTdGF0dXMSEQoJYXBwcm92ZXJzGAUgAygJEg4KBnF1b3J1bRgGIAEoDRITCgZkdWVfYXQYByABKANIAIgBAUIJCgdfZHVlX2F0Im4KFExpc3RBcHByb3ZhbHNSZXF1ZXN0EhAKA2FsbBgBIAEoCEgAiAEBEhMKBmN1cnNvchgCIAEoCUgBiAEBEhIKBWxpbWl0GAMgASgNSAKIAQFCBgoEX2FsbEIJCgdfY3Vyc29yQggKBl9saW1pdCJiChVMaXN0QXBwcm92YWxzUmVzcG9uc2USHwoFaXRlbXMYASADKAsyEC5hb2IudjEuQXBwcm92YWwSGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IidgoVRGVjaWRlQXBwcm92YWxSZXF1ZXN0EhEKCXRpY2tldF9pZBgBIAEoCRIqCghkZWNpc2lvbhgCIAEoDjIYLmFvYi52MS5BcHByb3ZhbERlY2lzaW9uEhMKBnJlYXNvbhgDIAEoCUgAiAEBQgkKB19yZWFzb24iPAoWRGVjaWRlQXBwcm92YWxSZXNwb25zZRIiCghhcHByb3ZhbBgBIAEoCzIQLmFvYi52MS5BcHByb3ZhbCJfChdSZWFzc2lnbkFwcHJvdmFsUmVxdWVzdBIRCgl0aWNrZXRfaWQYASABKAkSEQoJYXBwcm92ZXJzGAIgAygJEhMKBnJlYXNvbhgDIAEoCUgAiAEBQgkKB19yZWFzb24iPgoYUmVhc3NpZ25BcHByb3ZhbFJlc3BvbnNlEiIKCGFwcHJvdmFsGAEgASgLMhAuYW9iLnYxLkFwcHJvdmFsKocBCg5BcHByb3ZhbFN0YXR1cxIfChtBUFBST1ZBTF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRBUFBST1ZBTF9TVEFUVVNfT1BFThABEhwKGEFQUFJPVkFMX1NUQVRVU19BUFBST1ZFRBACEhwKGEFQUFJPVkFMX1NUQVRVU19SRUpFQ1RFRBADKnUKEEFwcHJvdmFsRGVjaXNpb24SIQodQVBQUk9WQUxfREVDSVNJT05fVU5TUEVDSUZJRUQQABIeChpBUFBST1ZBTF9ERUNJU0lPTl9BUFBST1ZFRBABEh4KGkFQUFJPVkFMX0RFQ0lTSU9OX1JFSkVDVEVEEAIy6AEKCUFwcHJvdmFscxJDCgRMaXN0EhwuYW9iLnYxLkxpc3RBcHByb3ZhbHNSZXF1ZXN0Gh0uYW9iLnYxLkxpc3RBcHByb3ZhbHNSZXNwb25zZRJHCgZEZWNpZGUSHS5hb2IudjEuRGVjaWRlQXBwcm92YWxSZXF1ZXN0Gh4uYW9iLnYxLkRlY2lkZUFwcHJvdmFsUmVzcG9uc2USTQoIUmVhc3NpZ24SHy5hb2IudjEuUmVhc3NpZ25BcHByb3ZhbFJlcXVlc3QaIC5hb2IudjEuUmVhc3NpZ25BcHByb3ZhbFJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChZhb2IvdjEvYXBwcm92YWxzLnByb3RvEgZhb2IudjEiOwoNQXBwcm92YWxHaXZlbhIKCgJieRgBIAEoCRITCgZyZWFzb24YAiABKAlIAIgBAUIJCgdfcmVhc29uIuICCghBcHByb3ZhbBIRCgl0aWNrZXRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSJgoGc3RhdHVzGAQgASgOMhYuYW9iLnYxLkFwcHJvdmFsU3RhdHVzEhEKCWFwcHJvdmVycxgFIAMoCRIOCgZxdW9ydW0YBiABKA0SEwoGZHVlX2F0GAcgASgDSACIAQESFAoHbWVzc2FnZRgIIAEoCUgBiAEBEigKCWFwcHJvdmFscxgJIAMoCzIVLmFvYi52MS5BcHByb3ZhbEdpdmVuEhEKCWVzY2FsYXRlZBgKIAEoCBIXCgpkZWNpZGVkX2J5GAsgASgJSAKIAQESEwoGcmVhc29uGAwgASgJSAOIAQESEAoIZWxpZ2libGUYDSABKAhCCQoHX2R1ZV9hdEIKCghfbWVzc2FnZUINCgtfZGVjaWRlZF9ieUIJCgdfcmVhc29uIm4KFExpc3RBcHByb3ZhbHNSZXF1ZXN0EhAKA2FsbBgBIAEoCEgAiAEBEhMKBmN1cnNvchgCIAEoCUgBiAEBEhIKBWxpbWl0GAMgASgNSAKIAQFCBgoEX2FsbEIJCgdfY3Vyc29yQggKBl9saW1pdCJiChVMaXN0QXBwcm92YWxzUmVzcG9uc2USHwoFaXRlbXMYASADKAsyEC5hb2IudjEuQXBwcm92YWwSGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IidgoVRGVjaWRlQXBwcm92YWxSZXF1ZXN0EhEKCXRpY2tldF9pZBgBIAEoCRIqCghkZWNpc2lvbhgCIAEoDjIYLmFvYi52MS5BcHByb3ZhbERlY2lzaW9uEhMKBnJlYXNvbhgDIAEoCUgAiAEBQgkKB19yZWFzb24iPAoWRGVjaWRlQXBwcm92YWxSZXNwb25zZRIiCghhcHByb3ZhbBgBIAEoCzIQLmFvYi52MS5BcHByb3ZhbCJfChdSZWFzc2lnbkFwcHJvdmFsUmVxdWVzdBIRCgl0aWNrZXRfaWQYASABKAkSEQoJYXBwcm92ZXJzGAIgAygJEhMKBnJlYXNvbhgDIAEoCUgAiAEBQgkKB19yZWFzb24iPgoYUmVhc3NpZ25BcHByb3ZhbFJlc3BvbnNlEiIKCGFwcHJvdmFsGAEgASgLMhAuYW9iLnYxLkFwcHJvdmFsKocBCg5BcHByb3ZhbFN0YXR1cxIfChtBUFBST1ZBTF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRBUFBST1ZBTF9TVEFUVVNfT1BFThABEhwKGEFQUFJPVkFMX1NUQVRVU19BUFBST1ZFRBACEhwKGEFQUFJPVkFMX1NUQVRVU19SRUpFQ1RFRBADKnUKEEFwcHJvdmFsRGVjaXNpb24SIQodQVBQUk9WQUxfREVDSVNJT05fVU5TUEVDSUZJRUQQABIeChpBUFBST1ZBTF9ERUNJU0lPTl9BUFBST1ZFRBABEh4KGkFQUFJPVkFMX0RFQ0lTSU9OX1JFSkVDVEVEEAIy6AEKCUFwcHJvdmFscxJDCgRMaXN0EhwuYW9iLnYxLkxpc3RBcHByb3ZhbHNSZXF1ZXN0Gh0uYW9iLnYxLkxpc3RBcHByb3ZhbHNSZXNwb25zZRJHCgZEZWNpZGUSHS5hb2IudjEuRGVjaWRlQXBwcm92YWxSZXF1ZXN0Gh4uYW9iLnYxLkRlY2lkZUFwcHJvdmFsUmVzcG9uc2USTQoIUmVhc3NpZ24SHy5hb2IudjEuUmVhc3NpZ25BcHByb3ZhbFJlcXVlc3QaIC5hb2IudjEuUmVhc3NpZ25BcHByb3ZhbFJlc3BvbnNlYgZwcm90bzM");
 
 /**
+ * An approval given toward the quorum.
+ *
+ * @generated from message aob.v1.ApprovalGiven
+ */
+export type ApprovalGiven = Message<"aob.v1.ApprovalGiven"> & {
+  /**
+   * @generated from field: string by = 1;
+   */
+  by: string;
+
+  /**
+   * @generated from field: optional string reason = 2;
+   */
+  reason?: string | undefined;
+};
+
+/**
+ * Describes the message aob.v1.ApprovalGiven.
+ * Use `create(ApprovalGivenSchema)` to create a new message.
+ */
+export const ApprovalGivenSchema: GenMessage<ApprovalGiven> = /*@__PURE__*/
+  messageDesc(file_aob_v1_approvals, 0);
+
+/**
+ * An approval ticket as the caller sees it.
+ *
  * @generated from message aob.v1.Approval
  */
 export type Approval = Message<"aob.v1.Approval"> & {
@@ -40,6 +66,8 @@ export type Approval = Message<"aob.v1.Approval"> & {
   status: ApprovalStatus;
 
   /**
+   * Who may decide now (after any escalation or reassignment).
+   *
    * @generated from field: repeated string approvers = 5;
    */
   approvers: string[];
@@ -50,9 +78,51 @@ export type Approval = Message<"aob.v1.Approval"> & {
   quorum: number;
 
   /**
+   * When the open ticket times out (ms since the epoch).
+   *
    * @generated from field: optional int64 due_at = 7;
    */
   dueAt?: bigint | undefined;
+
+  /**
+   * The approval node's message to its approvers.
+   *
+   * @generated from field: optional string message = 8;
+   */
+  message?: string | undefined;
+
+  /**
+   * The approvals that count toward the quorum.
+   *
+   * @generated from field: repeated aob.v1.ApprovalGiven approvals = 9;
+   */
+  approvals: ApprovalGiven[];
+
+  /**
+   * Whether the ticket timed out once and went to its escalation approvers.
+   *
+   * @generated from field: bool escalated = 10;
+   */
+  escalated: boolean;
+
+  /**
+   * When decided: who (`timeout` for the default decision) and why.
+   *
+   * @generated from field: optional string decided_by = 11;
+   */
+  decidedBy?: string | undefined;
+
+  /**
+   * @generated from field: optional string reason = 12;
+   */
+  reason?: string | undefined;
+
+  /**
+   * Whether the caller may decide it now.
+   *
+   * @generated from field: bool eligible = 13;
+   */
+  eligible: boolean;
 };
 
 /**
@@ -60,7 +130,7 @@ export type Approval = Message<"aob.v1.Approval"> & {
  * Use `create(ApprovalSchema)` to create a new message.
  */
 export const ApprovalSchema: GenMessage<Approval> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 0);
+  messageDesc(file_aob_v1_approvals, 1);
 
 /**
  * @generated from message aob.v1.ListApprovalsRequest
@@ -89,7 +159,7 @@ export type ListApprovalsRequest = Message<"aob.v1.ListApprovalsRequest"> & {
  * Use `create(ListApprovalsRequestSchema)` to create a new message.
  */
 export const ListApprovalsRequestSchema: GenMessage<ListApprovalsRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 1);
+  messageDesc(file_aob_v1_approvals, 2);
 
 /**
  * @generated from message aob.v1.ListApprovalsResponse
@@ -111,7 +181,7 @@ export type ListApprovalsResponse = Message<"aob.v1.ListApprovalsResponse"> & {
  * Use `create(ListApprovalsResponseSchema)` to create a new message.
  */
 export const ListApprovalsResponseSchema: GenMessage<ListApprovalsResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 2);
+  messageDesc(file_aob_v1_approvals, 3);
 
 /**
  * @generated from message aob.v1.DecideApprovalRequest
@@ -138,7 +208,7 @@ export type DecideApprovalRequest = Message<"aob.v1.DecideApprovalRequest"> & {
  * Use `create(DecideApprovalRequestSchema)` to create a new message.
  */
 export const DecideApprovalRequestSchema: GenMessage<DecideApprovalRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 3);
+  messageDesc(file_aob_v1_approvals, 4);
 
 /**
  * @generated from message aob.v1.DecideApprovalResponse
@@ -155,7 +225,7 @@ export type DecideApprovalResponse = Message<"aob.v1.DecideApprovalResponse"> & 
  * Use `create(DecideApprovalResponseSchema)` to create a new message.
  */
 export const DecideApprovalResponseSchema: GenMessage<DecideApprovalResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 4);
+  messageDesc(file_aob_v1_approvals, 5);
 
 /**
  * @generated from message aob.v1.ReassignApprovalRequest
@@ -182,7 +252,7 @@ export type ReassignApprovalRequest = Message<"aob.v1.ReassignApprovalRequest"> 
  * Use `create(ReassignApprovalRequestSchema)` to create a new message.
  */
 export const ReassignApprovalRequestSchema: GenMessage<ReassignApprovalRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 5);
+  messageDesc(file_aob_v1_approvals, 6);
 
 /**
  * @generated from message aob.v1.ReassignApprovalResponse
@@ -199,7 +269,7 @@ export type ReassignApprovalResponse = Message<"aob.v1.ReassignApprovalResponse"
  * Use `create(ReassignApprovalResponseSchema)` to create a new message.
  */
 export const ReassignApprovalResponseSchema: GenMessage<ReassignApprovalResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_approvals, 6);
+  messageDesc(file_aob_v1_approvals, 7);
 
 /**
  * @generated from enum aob.v1.ApprovalStatus

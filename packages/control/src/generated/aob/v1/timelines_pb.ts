@@ -7,7 +7,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { RunEvent } from "./common_pb.js";
+import type { RunEvent, RunStatus } from "./common_pb.js";
 import { file_aob_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/timelines.proto.
  */
 export const file_aob_v1_timelines: GenFile = /*@__PURE__*/
-  fileDesc("ChZhb2IvdjEvdGltZWxpbmVzLnByb3RvEgZhb2IudjEiUwoNRm9sbG93UmVxdWVzdBITCgZydW5faWQYASABKAlIAIgBARIVCghmcm9tX3NlcRgCIAEoA0gBiAEBQgkKB19ydW5faWRCCwoJX2Zyb21fc2VxIjEKDkZvbGxvd1Jlc3BvbnNlEh8KBWV2ZW50GAEgASgLMhAuYW9iLnYxLlJ1bkV2ZW50MkYKCVRpbWVsaW5lcxI5CgZGb2xsb3cSFS5hb2IudjEuRm9sbG93UmVxdWVzdBoWLmFvYi52MS5Gb2xsb3dSZXNwb25zZTABYgZwcm90bzM", [file_aob_v1_common]);
+  fileDesc("ChZhb2IvdjEvdGltZWxpbmVzLnByb3RvEgZhb2IudjEikQEKDUZvbGxvd1JlcXVlc3QSEwoGcnVuX2lkGAEgASgJSACIAQESFQoIZnJvbV9zZXEYAiABKANIAYgBARITCgZmb2xsb3cYAyABKAhIAogBARISCgVhZnRlchgEIAEoCUgDiAEBQgkKB19ydW5faWRCCwoJX2Zyb21fc2VxQgkKB19mb2xsb3dCCAoGX2FmdGVyIlIKC1RpbWVsaW5lRW5kEg4KBnJ1bl9pZBgBIAEoCRIhCgZzdGF0dXMYAiABKA4yES5hb2IudjEuUnVuU3RhdHVzEhAKCGxhc3Rfc2VxGAMgASgDIh8KDVRpbWVsaW5lUmVzZXQSDgoGcmVhc29uGAEgASgJIpMBCg5Gb2xsb3dSZXNwb25zZRIhCgVldmVudBgBIAEoCzIQLmFvYi52MS5SdW5FdmVudEgAEiIKA2VuZBgCIAEoCzITLmFvYi52MS5UaW1lbGluZUVuZEgAEiYKBXJlc2V0GAMgASgLMhUuYW9iLnYxLlRpbWVsaW5lUmVzZXRIABIKCgJpZBgEIAEoCUIGCgRpdGVtMkYKCVRpbWVsaW5lcxI5CgZGb2xsb3cSFS5hb2IudjEuRm9sbG93UmVxdWVzdBoWLmFvYi52MS5Gb2xsb3dSZXNwb25zZTABYgZwcm90bzM", [file_aob_v1_common]);
 
 /**
  * @generated from message aob.v1.FollowRequest
@@ -29,11 +29,25 @@ export type FollowRequest = Message<"aob.v1.FollowRequest"> & {
   runId?: string | undefined;
 
   /**
-   * Resume after this seq of the run (a run's feed only).
+   * A run's feed: deliver the events after this seq (default 0: its whole history).
    *
    * @generated from field: optional int64 from_seq = 2;
    */
   fromSeq?: bigint | undefined;
+
+  /**
+   * A run's feed: stay open after the run's terminal event.
+   *
+   * @generated from field: optional bool follow = 3;
+   */
+  follow?: boolean | undefined;
+
+  /**
+   * The namespace feed: resume after this cursor (the `id` of the last item received).
+   *
+   * @generated from field: optional string after = 4;
+   */
+  after?: string | undefined;
 };
 
 /**
@@ -44,13 +58,87 @@ export const FollowRequestSchema: GenMessage<FollowRequest> = /*@__PURE__*/
   messageDesc(file_aob_v1_timelines, 0);
 
 /**
+ * The run of a run's feed reached its terminal event; the stream ends after it (unless follow).
+ *
+ * @generated from message aob.v1.TimelineEnd
+ */
+export type TimelineEnd = Message<"aob.v1.TimelineEnd"> & {
+  /**
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: aob.v1.RunStatus status = 2;
+   */
+  status: RunStatus;
+
+  /**
+   * @generated from field: int64 last_seq = 3;
+   */
+  lastSeq: bigint;
+};
+
+/**
+ * Describes the message aob.v1.TimelineEnd.
+ * Use `create(TimelineEndSchema)` to create a new message.
+ */
+export const TimelineEndSchema: GenMessage<TimelineEnd> = /*@__PURE__*/
+  messageDesc(file_aob_v1_timelines, 1);
+
+/**
+ * A resumed namespace feed could not establish that it re-delivered everything since the cursor:
+ * list the runs again. Live events continue after it.
+ *
+ * @generated from message aob.v1.TimelineReset
+ */
+export type TimelineReset = Message<"aob.v1.TimelineReset"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message aob.v1.TimelineReset.
+ * Use `create(TimelineResetSchema)` to create a new message.
+ */
+export const TimelineResetSchema: GenMessage<TimelineReset> = /*@__PURE__*/
+  messageDesc(file_aob_v1_timelines, 2);
+
+/**
  * @generated from message aob.v1.FollowResponse
  */
 export type FollowResponse = Message<"aob.v1.FollowResponse"> & {
   /**
-   * @generated from field: aob.v1.RunEvent event = 1;
+   * @generated from oneof aob.v1.FollowResponse.item
    */
-  event?: RunEvent | undefined;
+  item: {
+    /**
+     * @generated from field: aob.v1.RunEvent event = 1;
+     */
+    value: RunEvent;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: aob.v1.TimelineEnd end = 2;
+     */
+    value: TimelineEnd;
+    case: "end";
+  } | {
+    /**
+     * @generated from field: aob.v1.TimelineReset reset = 3;
+     */
+    value: TimelineReset;
+    case: "reset";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * With an event: its resume point (the seq on a run feed, a cursor on the namespace feed).
+   *
+   * @generated from field: string id = 4;
+   */
+  id: string;
 };
 
 /**
@@ -58,7 +146,7 @@ export type FollowResponse = Message<"aob.v1.FollowResponse"> & {
  * Use `create(FollowResponseSchema)` to create a new message.
  */
 export const FollowResponseSchema: GenMessage<FollowResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_timelines, 1);
+  messageDesc(file_aob_v1_timelines, 3);
 
 /**
  * @generated from service aob.v1.Timelines

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/workflows.proto.
  */
 export const file_aob_v1_workflows: GenFile = /*@__PURE__*/
-  fileDesc("ChZhb2IvdjEvd29ya2Zsb3dzLnByb3RvEgZhb2IudjEiUQoIV29ya2Zsb3cSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg8KB2lyX2hhc2gYAyABKAkSFQoNcmVnaXN0ZXJlZF9hdBgEIAEoAyIyChdWYWxpZGF0ZVdvcmtmbG93UmVxdWVzdBIXCg9kZWZpbml0aW9uX2pzb24YASABKAkiawoYVmFsaWRhdGVXb3JrZmxvd1Jlc3BvbnNlEgoKAm9rGAEgASgIEiEKCHByb2JsZW1zGAIgAygLMg8uYW9iLnYxLlByb2JsZW0SFAoHaXJfaGFzaBgDIAEoCUgAiAEBQgoKCF9pcl9oYXNoIjIKF1JlZ2lzdGVyV29ya2Zsb3dSZXF1ZXN0EhcKD2RlZmluaXRpb25fanNvbhgBIAEoCSI+ChhSZWdpc3RlcldvcmtmbG93UmVzcG9uc2USIgoId29ya2Zsb3cYASABKAsyEC5hb2IudjEuV29ya2Zsb3ciVAoUTGlzdFdvcmtmbG93c1JlcXVlc3QSEwoGY3Vyc29yGAEgASgJSACIAQESEgoFbGltaXQYAiABKA1IAYgBAUIJCgdfY3Vyc29yQggKBl9saW1pdCJiChVMaXN0V29ya2Zsb3dzUmVzcG9uc2USHwoFaXRlbXMYASADKAsyEC5hb2IudjEuV29ya2Zsb3cSGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IiMwoTU2hvd1dvcmtmbG93UmVxdWVzdBILCgNyZWYYASABKAkSDwoHcGF0Y2hlcxgCIAMoCSJTChRTaG93V29ya2Zsb3dSZXNwb25zZRIiCgh3b3JrZmxvdxgBIAEoCzIQLmFvYi52MS5Xb3JrZmxvdxIXCg9kZWZpbml0aW9uX2pzb24YAiABKAkysQIKCVdvcmtmbG93cxJNCghWYWxpZGF0ZRIfLmFvYi52MS5WYWxpZGF0ZVdvcmtmbG93UmVxdWVzdBogLmFvYi52MS5WYWxpZGF0ZVdvcmtmbG93UmVzcG9uc2USTQoIUmVnaXN0ZXISHy5hb2IudjEuUmVnaXN0ZXJXb3JrZmxvd1JlcXVlc3QaIC5hb2IudjEuUmVnaXN0ZXJXb3JrZmxvd1Jlc3BvbnNlEkMKBExpc3QSHC5hb2IudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHS5hb2IudjEuTGlzdFdvcmtmbG93c1Jlc3BvbnNlEkEKBFNob3cSGy5hb2IudjEuU2hvd1dvcmtmbG93UmVxdWVzdBocLmFvYi52MS5TaG93V29ya2Zsb3dSZXNwb25zZWIGcHJvdG8z", [file_aob_v1_common]);
+  fileDesc("ChZhb2IvdjEvd29ya2Zsb3dzLnByb3RvEgZhb2IudjEiUQoIV29ya2Zsb3cSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg8KB2lyX2hhc2gYAyABKAkSFQoNcmVnaXN0ZXJlZF9hdBgEIAEoAyIyChdWYWxpZGF0ZVdvcmtmbG93UmVxdWVzdBIXCg9kZWZpbml0aW9uX2pzb24YASABKAkiSgoYVmFsaWRhdGVXb3JrZmxvd1Jlc3BvbnNlEg0KBXZhbGlkGAEgASgIEh8KBmVycm9ycxgCIAMoCzIPLmFvYi52MS5Qcm9ibGVtIjIKF1JlZ2lzdGVyV29ya2Zsb3dSZXF1ZXN0EhcKD2RlZmluaXRpb25fanNvbhgBIAEoCSI+ChhSZWdpc3RlcldvcmtmbG93UmVzcG9uc2USIgoId29ya2Zsb3cYASABKAsyEC5hb2IudjEuV29ya2Zsb3ciVAoUTGlzdFdvcmtmbG93c1JlcXVlc3QSEwoGY3Vyc29yGAEgASgJSACIAQESEgoFbGltaXQYAiABKA1IAYgBAUIJCgdfY3Vyc29yQggKBl9saW1pdCJiChVMaXN0V29ya2Zsb3dzUmVzcG9uc2USHwoFaXRlbXMYASADKAsyEC5hb2IudjEuV29ya2Zsb3cSGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IiMwoTU2hvd1dvcmtmbG93UmVxdWVzdBILCgNyZWYYASABKAkSDwoHcGF0Y2hlcxgCIAMoCSJAChRTaG93V29ya2Zsb3dSZXNwb25zZRIXCg9kZWZpbml0aW9uX2pzb24YASABKAkSDwoHaXJfaGFzaBgCIAEoCTKxAgoJV29ya2Zsb3dzEk0KCFZhbGlkYXRlEh8uYW9iLnYxLlZhbGlkYXRlV29ya2Zsb3dSZXF1ZXN0GiAuYW9iLnYxLlZhbGlkYXRlV29ya2Zsb3dSZXNwb25zZRJNCghSZWdpc3RlchIfLmFvYi52MS5SZWdpc3RlcldvcmtmbG93UmVxdWVzdBogLmFvYi52MS5SZWdpc3RlcldvcmtmbG93UmVzcG9uc2USQwoETGlzdBIcLmFvYi52MS5MaXN0V29ya2Zsb3dzUmVxdWVzdBodLmFvYi52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2USQQoEU2hvdxIbLmFvYi52MS5TaG93V29ya2Zsb3dSZXF1ZXN0GhwuYW9iLnYxLlNob3dXb3JrZmxvd1Jlc3BvbnNlYgZwcm90bzM", [file_aob_v1_common]);
 
 /**
  * @generated from message aob.v1.Workflow
@@ -71,23 +71,16 @@ export const ValidateWorkflowRequestSchema: GenMessage<ValidateWorkflowRequest> 
  */
 export type ValidateWorkflowResponse = Message<"aob.v1.ValidateWorkflowResponse"> & {
   /**
-   * @generated from field: bool ok = 1;
+   * @generated from field: bool valid = 1;
    */
-  ok: boolean;
+  valid: boolean;
 
   /**
-   * Every problem of the definition; empty when ok.
+   * Every problem of the definition; empty when valid.
    *
-   * @generated from field: repeated aob.v1.Problem problems = 2;
+   * @generated from field: repeated aob.v1.Problem errors = 2;
    */
-  problems: Problem[];
-
-  /**
-   * Only when ok.
-   *
-   * @generated from field: optional string ir_hash = 3;
-   */
-  irHash?: string | undefined;
+  errors: Problem[];
 };
 
 /**
@@ -206,16 +199,16 @@ export const ShowWorkflowRequestSchema: GenMessage<ShowWorkflowRequest> = /*@__P
  */
 export type ShowWorkflowResponse = Message<"aob.v1.ShowWorkflowResponse"> & {
   /**
-   * @generated from field: aob.v1.Workflow workflow = 1;
-   */
-  workflow?: Workflow | undefined;
-
-  /**
-   * The (materialised) definition.
+   * The definition (with the patches applied, when given).
    *
-   * @generated from field: string definition_json = 2;
+   * @generated from field: string definition_json = 1;
    */
   definitionJson: string;
+
+  /**
+   * @generated from field: string ir_hash = 2;
+   */
+  irHash: string;
 };
 
 /**
