@@ -1,10 +1,11 @@
 // The real `aob` binary in server mode (AOB_SERVER + AOB_TOKEN): first what it says without a
 // usable server, then everything against `aob dev` (the API on an embedded store, in process).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aob, example, json, tempHome } from './helpers.js';
+import type { Running } from './helpers.js';
+import { aob, example, json, start, tempHome, until } from './helpers.js';
 
 interface ErrorJson {
   error: {
@@ -98,5 +99,299 @@ describe('server mode without a usable server', () => {
       AOB_HANDLERS: example('approval/handlers.mjs'),
     });
     expect(r.code, r.stderr).toBe(3);
+  });
+});
+
+interface RunJson {
+  runId: string;
+  status: string;
+  output?: unknown;
+  nodes: Record<string, { status: string; attempts: number }>;
+}
+interface Ticket {
+  ticketId: string;
+  runId: string;
+  status: string;
+  approvers: string[];
+}
+interface Token {
+  token: string;
+  tokenId: string;
+  subject: string;
+  role: string;
+  namespace: string;
+}
+
+describe('server mode against aob dev', () => {
+  let home: string;
+  let cleanup: () => void;
+  let dev: Running;
+  let url: string;
+  /** The environment of a terminal holding `token`. */
+  let as: (token: string) => Record<string, string>;
+  let root: string;
+  let managers: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    ({ home, cleanup } = tempHome());
+    dev = start(
+      ['dev', '--port', '0', '--json', '--handlers', example('approval/handlers.mjs')],
+      // Another server's variables in the shell do not redirect aob dev: it is the server.
+      { AOB_HOME: home, AOB_SERVER: 'http://127.0.0.1:9', AOB_TOKEN: 'aob_elsewhere' },
+    );
+    let stdout = '';
+    dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const first = await until(
+      'aob dev to print its URL',
+      async () => {
+        try {
+          return JSON.parse(stdout) as {
+            url: string;
+            home: string;
+            token?: string;
+            subject?: string;
+          };
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+    );
+    expect(first.home).toBe(home);
+    expect(first.token).toMatch(/^aob_/);
+    url = first.url;
+    root = first.token!;
+    // No AOB_HOME: whatever these commands do happens on the server, not in a local store.
+    as = (token) => ({
+      AOB_HOME: join(home, 'must-stay-unused'),
+      AOB_SERVER: url,
+      AOB_TOKEN: token,
+    });
+  });
+
+  afterAll(async () => {
+    if (dev && dev.child.exitCode === null) {
+      dev.child.kill('SIGKILL');
+      await dev.done;
+    }
+    cleanup();
+  });
+
+  it('whoami names the admin aob dev created; tokens are made on the server and printed once', async () => {
+    const me = await aob(['whoami', '--json'], as(root));
+    expect(me.code, me.stderr).toBe(0);
+    expect(json(me)).toMatchObject({ role: 'admin', namespace: 'default' });
+
+    const mgr = await aob(
+      ['token', 'create', '--role', 'approver', '--subject', 'managers', '--json'],
+      as(root),
+    );
+    expect(mgr.code, mgr.stderr).toBe(0);
+    managers = json<Token>(mgr).token;
+    expect(json<Token>(mgr)).toMatchObject({
+      subject: 'managers',
+      role: 'approver',
+      namespace: 'default',
+    });
+    const vic = await aob(['token', 'create', '--role', 'viewer', '--subject', 'vic'], as(root));
+    expect(vic.code, vic.stderr).toBe(0);
+    viewer = vic.stdout.trim();
+    expect(viewer).toMatch(/^aob_/);
+    expect(vic.stderr).toMatch(/shown this once/);
+
+    const list = json<Token[]>(await aob(['token', 'list', '--json'], as(root)));
+    expect(list.map((t) => t.subject)).toEqual(expect.arrayContaining(['managers', 'vic']));
+    expect(JSON.stringify(list)).not.toContain(managers);
+
+    // A viewer may not make tokens: 403 → exit 2, with the server's code.
+    const refused = await aob(
+      ['token', 'create', '--role', 'admin', '--subject', 'x', '--json'],
+      as(viewer),
+    );
+    expect(refused.code).toBe(2);
+    expect(json<ErrorJson>(refused).error.code).toBe('FORBIDDEN');
+
+    const unknown = await aob(['run', 'list', '--json'], as('aob_not-a-token'));
+    expect(unknown.code).toBe(2);
+    expect(json<ErrorJson>(unknown).error).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(json<ErrorJson>(unknown).error.message).toMatch(/AOB_TOKEN/);
+  });
+
+  it('registers a workflow, starts it by name and by file, follows it, and an approver from another token decides', async () => {
+    const reg = await aob(
+      ['workflow', 'register', example('approval/workflow.json'), '--json'],
+      as(root),
+    );
+    expect(reg.code, reg.stderr).toBe(0);
+    expect(json(reg)).toMatchObject({ name: 'expense-approval', version: '1' });
+    const wfs = json<{ name: string }[]>(await aob(['workflow', 'list', '--json'], as(viewer)));
+    expect(wfs.map((w) => w.name)).toEqual(['expense-approval']);
+
+    // By name, detached: exit 4 while it waits on a person.
+    const byName = await aob(
+      ['run', 'start', 'expense-approval@1', '--input', 'amount=5', '--detach', '--json'],
+      as(root),
+    );
+    expect(byName.code, byName.stderr).toBe(4);
+    expect(json<RunJson>(byName).status).toBe('waiting');
+
+    // By file, attached: the command waits through the approval, as locally.
+    const driver = start(
+      ['run', 'start', example('approval/workflow.json'), '--input', 'amount=40', '--json'],
+      as(root),
+    );
+    const ticket = await until('the second run to wait on a ticket', async () => {
+      const open = json<Ticket[]>(await aob(['approvals', 'list', '--json'], as(viewer)));
+      return open.find((t) => t.runId !== json<RunJson>(byName).runId);
+    });
+    expect(ticket).toMatchObject({ status: 'open', approvers: ['managers'] });
+    const follower = start(['logs', 'stream', ticket.runId, '--json'], as(viewer));
+
+    // A viewer may not decide (403), nor may an admin the ticket does not name.
+    const byViewer = await aob(['approve', ticket.ticketId, 'approve', '--json'], as(viewer));
+    expect(byViewer.code).toBe(2);
+    expect(json<ErrorJson>(byViewer).error.code).toBe('FORBIDDEN');
+    const byRoot = await aob(['approve', ticket.ticketId, 'approve', '--json'], as(root));
+    expect(byRoot.code).toBe(2);
+    // The desk's refusal (NOT_AN_APPROVER) is a 403; either code, the message names who may.
+    expect(json<ErrorJson>(byRoot).error.code).toMatch(/^(FORBIDDEN|NOT_AN_APPROVER)$/);
+    expect(json<ErrorJson>(byRoot).error.message).toMatch(/managers/);
+
+    const ok = await aob(
+      ['approve', ticket.ticketId, 'approve', '--reason', 'fine', '--json'],
+      as(managers),
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(json(ok)).toEqual({
+      ticketId: ticket.ticketId,
+      decision: 'approved',
+      by: 'managers',
+      reason: 'fine',
+      runId: ticket.runId,
+      drivenHere: false,
+    });
+
+    const run = await driver.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(json<RunJson>(run)).toMatchObject({
+      runId: ticket.runId,
+      status: 'completed',
+      output: { decision: 'approved', paid: { decidedBy: 'managers', paid: true } },
+    });
+
+    const streamed = await follower.done;
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const events = streamed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; type: string; runId: string });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]!.type).toBe('RunStarted');
+    expect(events.at(-1)!.type).toBe('RunCompleted');
+    expect(events.find((e) => e.type === 'ApprovalDecided')).toMatchObject({
+      data: { by: 'managers', reason: 'fine' },
+    });
+
+    // The ticket is decided now: a second decision is a conflict (409 → exit 2, explained).
+    const again = await aob(['approve', ticket.ticketId, 'reject', '--json'], as(managers));
+    expect(again.code).toBe(2);
+    expect(json<ErrorJson>(again).error.code).toBe('TICKET_DECIDED');
+    expect(json<ErrorJson>(again).error.message).toMatch(/changed meanwhile/);
+
+    // The history of a finished run, without following.
+    const history = await aob(
+      ['logs', 'stream', ticket.runId, '--no-follow', '--json'],
+      as(viewer),
+    );
+    expect(history.code).toBe(0);
+    expect(history.stdout.trim().split('\n')).toHaveLength(events.length);
+  });
+
+  it('proposes a patch with --json as the token subject, and refuses --author', async () => {
+    const started = json<RunJson>(
+      await aob(
+        ['run', 'start', 'expense-approval', '--input', 'amount=9', '--detach', '--json'],
+        as(root),
+      ),
+    );
+    expect(started.status).toBe('waiting');
+    const ops = join(home, 'audit.json');
+    writeFileSync(
+      ops,
+      JSON.stringify([
+        {
+          op: 'add',
+          path: '/nodes/-',
+          value: { id: 'audit', type: 'transform', with: { value: 'seen' } },
+        },
+        { op: 'add', path: '/edges/-', value: { from: 'check', to: 'audit' } },
+      ]),
+    );
+    const withAuthor = await aob(
+      ['patch', 'propose', started.runId, ops, '--author', 'mallory', '--json'],
+      as(root),
+    );
+    expect(withAuthor.code).toBe(2);
+    expect(json<ErrorJson>(withAuthor).error.problems?.[0]?.path).toBe('--author');
+
+    const applied = await aob(
+      ['patch', 'propose', started.runId, ops, '--rationale', 'audit trail', '--json'],
+      as(root),
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(json(applied)).toMatchObject({
+      scope: 'run',
+      target: started.runId,
+      status: 'applied',
+      author: json<{ subject: string }>(await aob(['whoami', '--json'], as(root))).subject,
+      rationale: 'audit trail',
+      violations: [],
+      diff: { nodesAdded: ['audit'], edgesAdded: ['check → audit'] },
+    });
+    const listed = json<{ patchId: string; status: string }[]>(
+      await aob(['patch', 'list', '--run', started.runId, '--json'], as(viewer)),
+    );
+    expect(listed.map((p) => p.status)).toEqual(['applied']);
+
+    // A viewer may read but not propose.
+    const byViewer = await aob(['patch', 'propose', started.runId, ops, '--json'], as(viewer));
+    expect(byViewer.code).toBe(2);
+    expect(json<ErrorJson>(byViewer).error.code).toBe('FORBIDDEN');
+  });
+
+  it('bad input is exit 2 with every problem the server named; unknown ids are exit 2', async () => {
+    const bad = await aob(
+      [
+        'run',
+        'start',
+        'expense-approval',
+        '--input',
+        'amount="lots"',
+        '--input',
+        'timeoutMs=1.5',
+        '--json',
+      ],
+      as(root),
+    );
+    expect(bad.code, bad.stderr).toBe(2);
+    const problems = json<ErrorJson>(bad).error.problems ?? [];
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+
+    const missing = await aob(['run', 'get', 'run_nope', '--json'], as(viewer));
+    expect(missing.code).toBe(2);
+    expect(json<ErrorJson>(missing).error.code).toBe('RUN_NOT_FOUND');
+
+    const noWorkflow = await aob(['run', 'start', 'no-such-workflow', '--json'], as(root));
+    expect(noWorkflow.code).toBe(2);
+  });
+
+  it('stops on SIGINT with exit 0; the CLI then says the server is unreachable (exit 3)', async () => {
+    dev.child.kill('SIGINT');
+    const r = await dev.done;
+    expect(r.code, r.stderr).toBe(0);
+    const after = await aob(['run', 'list', '--json'], as(root));
+    expect(after.code).toBe(3);
+    expect(existsSync(join(home, 'must-stay-unused'))).toBe(false);
   });
 });
