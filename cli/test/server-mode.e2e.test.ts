@@ -360,6 +360,56 @@ describe('server mode against aob dev', () => {
     expect(json<ErrorJson>(byViewer).error.code).toBe('FORBIDDEN');
   });
 
+  it('an admin reassigns a ticket; the new approver decides it, the old one no longer may', async () => {
+    const started = json<RunJson>(
+      await aob(
+        ['run', 'start', 'expense-approval@1', '--input', 'amount=3', '--detach', '--json'],
+        as(root),
+      ),
+    );
+    const ticket = json<Ticket[]>(await aob(['approvals', 'list', '--json'], as(root))).find(
+      (t) => t.runId === started.runId,
+    )!;
+    const byViewer = await aob(
+      ['approvals', 'reassign', ticket.ticketId, '--to', 'vic'],
+      as(viewer),
+    );
+    expect(byViewer.code).toBe(2);
+    const moved = await aob(
+      [
+        'approvals',
+        'reassign',
+        ticket.ticketId,
+        '--to',
+        'root,group:finance',
+        '--reason',
+        'away',
+        '--json',
+      ],
+      as(root),
+    );
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(json(moved)).toMatchObject({
+      ticketId: ticket.ticketId,
+      approvers: ['root', 'group:finance'],
+    });
+    const old = await aob(['approve', ticket.ticketId, 'approve', '--json'], as(managers));
+    expect(old.code).toBe(2);
+    const now = await aob(
+      ['approve', ticket.ticketId, 'reject', '--reason', 'no', '--json'],
+      as(root),
+    );
+    expect(now.code, now.stderr).toBe(0);
+    // The decision is recorded; the cluster (here aob dev) then carries the run to its end.
+    const run = await until('the rejected run to complete', async () => {
+      const r = json<RunJson>(await aob(['run', 'get', started.runId, '--json'], as(root)));
+      return r.status === 'completed' ? r : undefined;
+    });
+    expect(run.nodes.notifyRejected?.status).toBe('succeeded');
+    const log = (await aob(['logs', 'stream', started.runId, '--no-follow'], as(viewer))).stdout;
+    expect(log).toMatch(/ApprovalReassigned +ticket \S+ to root, group:finance by \S+: away/);
+  });
+
   it('bad input is exit 2 with every problem the server named; unknown ids are exit 2', async () => {
     const bad = await aob(
       [

@@ -231,4 +231,56 @@ describe('RemoteBackend', () => {
     });
     expect(problemsOf(err)?.map((p) => p.path)).toEqual(['/inputs/a', '/inputs/b']);
   });
+
+  it('observes a tracked run through its SSE feed and settles once the feed shows the end', async () => {
+    const ev = (seq: number, type: string) =>
+      `id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify({ runId: 'run_1', seq, type, at: seq, data: {} })}\n\n`;
+    const heads: (string | undefined)[] = [];
+    let release: () => void = () => undefined;
+    const backend = await serve((req, res) => {
+      expect(req.url).toBe('/v1/runs/run_1/timeline');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(ev(1, 'RunStarted') + ev(2, 'NodeStarted'));
+      // The terminal event comes only later, after wait() has already returned.
+      release = () => res.end(ev(3, 'RunCompleted') + 'event: end\ndata: {}\n\n');
+    });
+    server!.prependListener('request', (req) => heads.push(req.headers['last-event-id'] as string));
+    const seen: string[] = [];
+    const observer = backend.observe({ event: (e) => seen.push(e.type), delta: () => undefined });
+    observer.track('run_1');
+    await until(() => seen.length === 2);
+    const settled = observer.settle({ runId: 'run_1', status: 'completed', nodes: {} } as never);
+    setTimeout(() => release(), 100);
+    await settled;
+    observer.close();
+    expect(seen).toEqual(['RunStarted', 'NodeStarted', 'RunCompleted']);
+    expect(heads).toEqual(['0']);
+  });
+
+  it('settles without the feed when it cannot be followed, and says so once', async () => {
+    const notices: string[] = [];
+    const backend = await serve((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ status: 404, code: 'NO_ROUTE', detail: 'no route' }));
+    });
+    const remote = new RemoteBackend(
+      (backend as unknown as { client: AobHttpClient }).client,
+      'http://x',
+      (line) => notices.push(line),
+    );
+    const observer = remote.observe({ event: () => undefined, delta: () => undefined });
+    observer.track('run_1');
+    await observer.settle({ runId: 'run_1', status: 'completed', nodes: {} } as never);
+    observer.close();
+    await until(() => notices.length > 0);
+    expect(notices).toEqual([expect.stringMatching(/^no live timeline: .*no route/)]);
+  });
 });
+
+async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
