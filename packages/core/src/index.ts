@@ -11,7 +11,7 @@ export * from './run/commands.js';
 export { evolve, fold } from './run/evolve.js';
 export { decide } from './run/decide.js';
 export type { DeciderEnv } from './run/decider.js';
-export { proposalValidationInput } from './run/patches.js';
+export { proposalValidationInput, reviewValidationInput } from './run/patches.js';
 export { retryDelayMs } from './run/backoff.js';
 export { descendantsOf } from './run/graph.js';
 export * from './expr/index.js';

@@ -9,15 +9,18 @@ import type { PatchVerdict } from '../patch/validate.js';
 import { evolve } from './evolve.js';
 
 /**
- * What a decision may be given besides DecideEnv. `verdicts`: the shell asked a validator service
- * (it is I/O, decide is not) about the proposals of this decision, by the proposed patch document
- * exactly as the `proposePatch` trigger carries it (the same value, compared with `===`), each
- * judged on the validation input `proposalValidationInput` returns for the state and IR the
- * decision starts from. Given, a proposal without a verdict is an error — never judged in-process
- * behind the service's back; absent, the core judges proposals itself (the library).
+ * What a decision may be given besides DecideEnv: the verdicts of a validator service the shell
+ * asked (it is I/O, decide is not), each judged on the input the core would judge at the state and
+ * IR the decision starts from.
+ * - `verdicts`: on proposals, by the proposed patch document exactly as the `proposePatch`
+ *   trigger carries it (the same value, compared with `===`); input: `proposalValidationInput`.
+ * - `reviewVerdicts`: on approvals of held patches, by patchId; input: `reviewValidationInput`.
+ * Given, a judgement the map has no verdict for is an error — never made in-process behind the
+ * service's back; absent, the core judges with the library.
  */
 export interface DeciderEnv extends DecideEnv {
   verdicts?: ReadonlyMap<unknown, PatchVerdict>;
+  reviewVerdicts?: ReadonlyMap<string, PatchVerdict>;
 }
 
 /**

@@ -21,7 +21,7 @@ import type { Decider } from './decider.js';
 import { advance, failRun } from './advance.js';
 import { AobError, toErrorData } from '../errors.js';
 import type { IR } from '../ir/types.js';
-import type { RunState } from './state.js';
+import type { PatchState, RunState } from './state.js';
 import { isRunOver } from './state.js';
 import { truthy } from '../expr/index.js';
 
@@ -47,7 +47,7 @@ export function proposePatch(d: Decider, patch: unknown, actor?: string): void {
   // of the state — so a verdict the shell obtained before this decision judged this very input.
   const policy = d.ir.definition.patchPolicy;
   const verdict = d.env.verdicts
-    ? givenVerdict(d.env.verdicts, patch, patchId)
+    ? givenVerdict(d.env.verdicts, patch, `the proposal of patch ${patchId}`)
     : judge(d, patch, author, proposalPolicy(policy));
   const addressed = addressing(doc, d.state.runId);
   const judgement: PatchJudgement =
@@ -98,19 +98,59 @@ function authorOf(doc: Record<string, unknown>, actor: string | undefined): stri
   return typeof doc.author === 'string' ? doc.author : (actor ?? 'unknown');
 }
 
-function givenVerdict(
-  verdicts: ReadonlyMap<unknown, PatchVerdict>,
-  patch: unknown,
-  patchId: string,
+function givenVerdict<K>(
+  verdicts: ReadonlyMap<K, PatchVerdict>,
+  key: K,
+  what: string,
 ): PatchVerdict {
-  const verdict = verdicts.get(patch);
+  const verdict = verdicts.get(key);
   if (!verdict) {
-    throw new AobError(
-      'VERDICT_MISSING',
-      `the shell gave validator verdicts but none for the proposal of patch ${patchId}`,
-    );
+    throw new AobError('VERDICT_MISSING', `the shell gave validator verdicts but none for ${what}`);
   }
   return verdict;
+}
+
+/**
+ * What the validator must judge when `by` approves held patch `patchId` of the run in `state`
+ * (on `ir`): the held operations against the run as it is now, every node type allowed. Undefined
+ * when the review judges nothing (a rejection, a run that is over, a patch not held, a reviewer
+ * the patch refuses). The one copy, as proposalValidationInput is for proposals.
+ */
+export function reviewValidationInput(
+  state: RunState,
+  ir: IR,
+  patchId: string,
+  decision: 'approved' | 'rejected',
+  by: string,
+): ValidatePatchInput | undefined {
+  if (isRunOver(state) || decision !== 'approved') return undefined;
+  const held = reviewable(state, patchId, by);
+  if (!held) return undefined;
+  return validationInput(
+    state,
+    ir,
+    reviewedDocument(state, ir, held),
+    held.author,
+    REVIEWED_POLICY,
+  );
+}
+
+/** The held patch `by` may review, if any. */
+function reviewable(state: RunState, patchId: string, by: string): PatchState | undefined {
+  const held = state.patches.find((p) => p.patchId === patchId && p.status === 'held');
+  return held && reviewRefusal(held, by) === undefined ? held : undefined;
+}
+
+/** The document an approval judges: the held operations, on the base they were written for. */
+function reviewedDocument(state: RunState, ir: IR, held: PatchState): Record<string, unknown> {
+  return {
+    patchId: held.patchId,
+    scope: 'run',
+    target: state.runId,
+    baseIrHash: held.baseIrHash ?? ir.irHash,
+    ops: held.ops,
+    author: held.author,
+  };
 }
 
 /**
@@ -126,22 +166,16 @@ export function reviewPatch(
   by: string,
   reason?: string,
 ): void {
-  const held = d.state.patches.find((p) => p.patchId === patchId && p.status === 'held');
-  if (!held || reviewRefusal(held, by) !== undefined) return;
+  const held = reviewable(d.state, patchId, by);
+  if (!held) return;
   const reviewed = { reviewedBy: by, ...(reason !== undefined ? { reason } : {}) };
   if (decision === 'rejected') {
     d.emit('PatchRejected', { patchId, violations: [], ...reviewed }, by);
     return;
   }
-  const doc = {
-    patchId,
-    scope: 'run',
-    target: d.state.runId,
-    baseIrHash: held.baseIrHash ?? d.ir.irHash,
-    ops: held.ops,
-    author: held.author,
-  };
-  const verdict = judge(d, doc, held.author, REVIEWED_POLICY);
+  const verdict = d.env.reviewVerdicts
+    ? givenVerdict(d.env.reviewVerdicts, patchId, `the approval of patch ${patchId}`)
+    : judge(d, reviewedDocument(d.state, d.ir, held), held.author, REVIEWED_POLICY);
   if (!verdict.ok || !verdict.materialized) {
     d.emit('PatchRejected', { patchId, violations: verdict.violations, ...reviewed }, by);
     return;

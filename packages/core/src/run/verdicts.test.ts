@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../ir/compile.js';
 import type { WorkflowDefinition } from '../definition/types.js';
 import { validatePatch } from '../patch/validate.js';
+import { REVIEWED_POLICY } from '../patch/review.js';
 import type { PatchVerdict } from '../patch/validate.js';
 import { decide } from './decide.js';
 import type { DeciderEnv } from './decider.js';
-import { proposalValidationInput } from './patches.js';
+import { proposalValidationInput, reviewValidationInput } from './patches.js';
 import { Sim } from './testing/sim.js';
 
 const def: WorkflowDefinition = {
@@ -114,5 +115,66 @@ describe('validator verdicts given by the shell', () => {
     expect(() =>
       decide(sim.state, sim.ir, { type: 'proposePatch', patch: cycle(sim) }, env),
     ).toThrow(expect.objectContaining({ code: 'VERDICT_MISSING' }));
+  });
+
+  describe('approvals of held patches', () => {
+    /** The same workflow, whose patch policy holds every valid patch for a reviewer. */
+    function held(): { sim: Sim; patchId: string } {
+      const ir = compile({ ...def, patchPolicy: { review: 'always' } });
+      const sim = new Sim(ir, 'r', { handlers: { echo: (x: unknown) => x } });
+      sim.put(ir.definition);
+      sim.start({}).runToRest();
+      const patch = {
+        ...cycle(sim),
+        ops: [
+          {
+            op: 'add',
+            path: '/nodes/-',
+            value: { id: 'n1', type: 'transform', with: { value: 1 } },
+          },
+        ],
+      };
+      sim.apply({ type: 'proposePatch', patch });
+      expect(sim.state.patches[0]!.status).toBe('held');
+      return { sim, patchId: 'p1' };
+    }
+
+    it('the input of an approval is what the core judges; a rejection or a refused reviewer judges nothing', () => {
+      const { sim, patchId } = held();
+      const input = reviewValidationInput(sim.state, sim.ir, patchId, 'approved', 'ada');
+      expect(input).toMatchObject({
+        patch: { patchId, ops: sim.state.patches[0]!.ops, author: 'agent:x' },
+        policy: REVIEWED_POLICY,
+        appliedPatches: 0,
+      });
+      expect(validatePatch(input!).ok).toBe(true);
+      expect(reviewValidationInput(sim.state, sim.ir, patchId, 'rejected', 'ada')).toBeUndefined();
+      // The author may not review its own patch; an unknown patch is not held.
+      expect(
+        reviewValidationInput(sim.state, sim.ir, patchId, 'approved', 'agent:x'),
+      ).toBeUndefined();
+      expect(reviewValidationInput(sim.state, sim.ir, 'p9', 'approved', 'ada')).toBeUndefined();
+      const events = sim.apply({ type: 'reviewPatch', patchId, decision: 'approved', by: 'ada' });
+      expect(events.some((e) => e.type === 'PatchApplied')).toBe(true);
+    });
+
+    it('decides an approval on the verdict it is given', () => {
+      const { sim, patchId } = held();
+      const given: PatchVerdict = {
+        ok: false,
+        violations: [{ code: 'FROM_SERVICE', path: '/ops/0', message: 'no longer valid' }],
+        notes: [],
+      };
+      const env: DeciderEnv = { ...sim.env(), reviewVerdicts: new Map([[patchId, given]]) };
+      const trigger = { type: 'reviewPatch', patchId, decision: 'approved', by: 'ada' } as const;
+      const d = decide(sim.state, sim.ir, trigger, env);
+      expect(d.events.map((e) => e.type)).toEqual(['PatchRejected']);
+      expect(d.events[0]!.data).toMatchObject({ patchId, violations: given.violations });
+      const missing: DeciderEnv = { ...sim.env(), reviewVerdicts: new Map() };
+      const again = held();
+      expect(() => decide(again.sim.state, again.sim.ir, trigger, missing)).toThrow(
+        expect.objectContaining({ code: 'VERDICT_MISSING' }),
+      );
+    });
   });
 });

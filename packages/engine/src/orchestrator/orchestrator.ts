@@ -21,6 +21,7 @@ import {
   isRunOver,
   jobTopic,
   proposalValidationInput,
+  reviewValidationInput,
 } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore, OutboxMessage, OutboxStore, TimerStore } from '@aob/store';
@@ -45,9 +46,11 @@ export interface OrchestratorDeps {
   /** Called with every batch of events once it is durable. */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
   /**
-   * Judges proposed patches (a validator service). Given, every proposal is judged by it before
-   * the decision and decide takes its verdict; if it fails, the decision fails (and is retried
-   * by whoever delivered the trigger). Absent, decide judges proposals with the library.
+   * Judges patches (a validator service). Given, every proposal and every approval of a held
+   * patch is judged by it before the decision and decide takes its verdict; if it fails, the
+   * decision fails (and is retried by whoever delivered the trigger). Absent, decide judges with
+   * the library. (A revert is still judged in the core: its input is rebuilt inside the decision,
+   * from the run's base and the other applied patches.)
    */
   validator?: PatchValidator;
   /**
@@ -297,7 +300,7 @@ export class Orchestrator {
       for (const trigger of triggers) {
         // Asked here, on the state the earlier triggers of this batch left: what decide will see.
         const verdicts = await this.verdicts(slot, trigger);
-        const decisionEnv: DeciderEnv = verdicts ? { ...env, verdicts } : env;
+        const decisionEnv: DeciderEnv = verdicts ? { ...env, ...verdicts } : env;
         const decision = decide(slot.state, slot.ir, trigger, decisionEnv);
         events.push(...decision.events);
         commands.push(...decision.commands);
@@ -350,20 +353,29 @@ export class Orchestrator {
   }
 
   /**
-   * The validator's verdict on a proposal, for decide (DeciderEnv.verdicts), when a validator is
-   * configured: judged on the input decide would judge. A proposal decide will not judge (the run
-   * is over, the patch was decided before) gets an empty map and asks nothing.
+   * The validator's verdicts for decide (DeciderEnv), when a validator is configured: on a
+   * proposal, or on the approval of a held patch, each judged on the input decide would judge. A
+   * trigger decide will not judge (the run is over, the patch was decided before, a rejection)
+   * gets empty maps and asks nothing.
    */
   private async verdicts(
     slot: RunSlot,
     trigger: Trigger,
-  ): Promise<DeciderEnv['verdicts'] | undefined> {
+  ): Promise<Pick<DeciderEnv, 'verdicts' | 'reviewVerdicts'> | undefined> {
     const validator = this.deps.validator;
-    if (!validator || trigger.type !== 'proposePatch') return undefined;
-    const input = proposalValidationInput(slot.state, slot.ir, trigger.patch, trigger.actor);
-    if (!input) return new Map();
-    const verdict: PatchVerdict = await validator.validate(input);
-    return new Map([[trigger.patch, verdict]]);
+    if (!validator) return undefined;
+    if (trigger.type === 'proposePatch') {
+      const input = proposalValidationInput(slot.state, slot.ir, trigger.patch, trigger.actor);
+      const verdict: PatchVerdict | undefined = input && (await validator.validate(input));
+      return { verdicts: new Map(verdict ? [[trigger.patch, verdict]] : []) };
+    }
+    if (trigger.type === 'reviewPatch') {
+      const { patchId, decision, by } = trigger;
+      const input = reviewValidationInput(slot.state, slot.ir, patchId, decision, by);
+      const verdict: PatchVerdict | undefined = input && (await validator.validate(input));
+      return { reviewVerdicts: new Map(verdict ? [[patchId, verdict]] : []) };
+    }
+    return undefined;
   }
 
   private async execute(slot: RunSlot, commands: readonly Command[]): Promise<void> {

@@ -3,7 +3,7 @@
 // retried, never decided without a verdict.
 import { describe, expect, it } from 'vitest';
 import type { AnyRunEvent, IR, PatchVerdict, ValidatePatchInput } from '@aob/core';
-import { AobError, compileCached, proposalValidationInput } from '@aob/core';
+import { AobError, compileCached, proposalValidationInput, REVIEWED_POLICY } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
 import { newId } from '../local/ids.js';
@@ -48,10 +48,10 @@ class RecordingValidator implements PatchValidator {
   }
 }
 
-async function orchestrator(validator?: PatchValidator) {
+async function orchestrator(validator?: PatchValidator, on: IR = ir) {
   const events = new MemoryEventStore();
   const content = new MemoryContentStore();
-  await content.put(ir.definition);
+  await content.put(on.definition);
   const o = new Orchestrator({
     events,
     content,
@@ -59,13 +59,13 @@ async function orchestrator(validator?: PatchValidator) {
     now: () => 1_000,
     random: () => 0.5,
     newId,
-    loadIr: async () => ir,
+    loadIr: async () => on,
     resolveWorkflow: async () => {
       throw new Error('no subworkflows here');
     },
     ...(validator ? { validator } : {}),
   });
-  await o.start(ir, {}, { runId: 'run-1' });
+  await o.start(on, {}, { runId: 'run-1' });
   return { o, events };
 }
 
@@ -139,5 +139,43 @@ describe('orchestrator with a patch validator', () => {
       'PatchRejected',
     ]);
     expect(JSON.stringify(judged[3]!.data)).toContain('STALE_BASE');
+  });
+
+  it('asks about the approval of a held patch, with every node type allowed', async () => {
+    const reviewed = compileCached({ ...ir.definition, patchPolicy: { review: 'always' } });
+    const validator = new RecordingValidator();
+    const { o, events } = await orchestrator(validator, reviewed);
+    const patch = {
+      ...cyclic,
+      baseIrHash: reviewed.irHash,
+      ops: [
+        { op: 'add', path: '/nodes/-', value: { id: 'n1', type: 'transform', with: { value: 1 } } },
+      ],
+    };
+    await o.trigger('run-1', { type: 'proposePatch', patch });
+    await o.trigger('run-1', {
+      type: 'reviewPatch',
+      patchId: 'p1',
+      decision: 'approved',
+      by: 'ada',
+    });
+    expect(validator.inputs).toHaveLength(2);
+    expect(validator.inputs[1]).toMatchObject({
+      patch: { patchId: 'p1', ops: patch.ops, author: 'agent:x' },
+      policy: REVIEWED_POLICY,
+    });
+    expect(patchEvents(await events.read('run-1')).map((e) => e.type)).toEqual([
+      'PatchProposed',
+      'PatchHeld',
+      'PatchApplied',
+    ]);
+    // A rejection judges nothing: the validator is not asked.
+    await o.trigger('run-1', {
+      type: 'reviewPatch',
+      patchId: 'p1',
+      decision: 'rejected',
+      by: 'ada',
+    });
+    expect(validator.inputs).toHaveLength(2);
   });
 });
