@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { runServer, serviceConfig, stopOnSignals } from '@aob/engine';
 import type { RunningServer } from '@aob/engine';
+import { startApi } from '@aob/service-api';
 import { startOrchestrator } from '@aob/service-orchestrator';
 import { startRunner } from '@aob/service-runner';
 import { startFanout } from '@aob/service-fanout';
@@ -10,7 +11,7 @@ import { badInput } from '../lib/errors.js';
 
 export default class Server extends AobCommand<typeof Server> {
   static override summary = 'Run services of the cluster topology in this process.';
-  static override description = `Runs any subset of the services (orchestrator, runner, fanout, validator) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz and /readyz on AOB_HTTP_PORT (default 8080), logs JSON lines on stderr, and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
+  static override description = `Runs any subset of the services (api, orchestrator, runner, fanout, hitl, validator) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz and /readyz on AOB_HTTP_PORT (default 8080), logs JSON lines on stderr, and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
   static override examples = [
     'AOB_DATABASE_URL=postgres://… AOB_KAFKA_BROKERS=127.0.0.1:9092 AOB_S3_BUCKET=aob <%= config.bin %> <%= command.id %> --services orchestrator,runner',
   ];
@@ -33,6 +34,7 @@ export default class Server extends AobCommand<typeof Server> {
       throw badInput('BAD_CONFIG', e.message, e.details?.problems);
     }
     const server: RunningServer = await runServer(config, {
+      api: startApi,
       orchestrator: startOrchestrator,
       runner: startRunner,
       fanout: startFanout,

@@ -26,7 +26,7 @@ const CONFLICTS = new Set([
   'TOKEN_REVOKED',
 ]);
 const FORBIDDEN = new Set(['FORBIDDEN', 'NOT_A_REVIEWER', 'NOT_AN_APPROVER']);
-const PENDING = new Set(['PATCH_PENDING', 'DECISION_PENDING']);
+const PENDING = new Set(['PATCH_PENDING', 'DECISION_PENDING', 'RUN_PENDING']);
 const BAD_INPUT = new Set(['UNKNOWN_NODE', 'INPUT', 'BAD_REQUEST', 'JSON']);
 
 const TITLES: Record<number, string> = {

@@ -142,7 +142,26 @@ export class RunControl {
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     });
+    await this.awaitStarted(runId);
     return runId;
+  }
+
+  /**
+   * Resolves once the run's RunStarted is in the log, so whoever got the id can read the run
+   * (the cluster starts runs by a command the owning orchestrator applies a moment later).
+   */
+  private async awaitStarted(runId: string): Promise<void> {
+    const deadline = Date.now() + (this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
+    while (!(await this.deps.store.getRun(runId))) {
+      if (Date.now() > deadline) {
+        throw new AobError(
+          'RUN_PENDING',
+          `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
+          { retryable: true },
+        );
+      }
+      await sleep(20);
+    }
   }
 
   async get(runId: string): Promise<RunView> {
@@ -295,6 +314,7 @@ export class RunControl {
       ...(actor !== undefined ? { actor } : {}),
       replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
     });
+    await this.awaitStarted(replayRunId);
     return replayRunId;
   }
 
