@@ -13,8 +13,17 @@ import { KafkaBus } from '@aob/bus';
 import { PgEventStore, S3ContentStore } from '@aob/store';
 import { ClusterClient, OrchestratorService, Runner } from '@aob/engine';
 import type { RunCommand } from '@aob/engine';
+import { status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import type { Principal, Role } from '../auth/index.js';
+import { authenticate, issueToken } from '../auth/index.js';
+import { ControlPlane } from '../control-plane.js';
+import { ApprovalDecision, ApprovalStatus, Approvals } from '../generated/aob/v1/approvals_pb.js';
+import { Runs } from '../generated/aob/v1/runs_pb.js';
+import { createClient } from '../grpc/client.js';
+import { serveGrpc } from '../grpc/server.js';
 import { ApprovalDesk } from './desk.js';
+import { approvalsService } from './grpc.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const tag = randomBytes(5).toString('hex');
@@ -208,4 +217,91 @@ it('decisions and a reassignment made at the desk travel as run commands; the or
     ['ApprovalDecided', 'lee', { ticketId, decision: 'approved', by: 'lee', reason: 'fine' }],
     ['ApprovalDecided', 'mae', { ticketId, decision: 'approved', by: 'mae', reason: 'ship' }],
   ]);
+}, 120_000);
+
+it('the Approvals gRPC service alone (as services/hitl serves it): tokens, namespaces, decisions as run commands', async () => {
+  // What startHitl assembles: a ControlPlane whose approvals are the desk, Approvals only.
+  const plane = new ControlPlane({ control: client.control, store: deskStore, approvals: desk });
+  const server = await serveGrpc(
+    [approvalsService({ control: plane, authenticate: (h) => authenticate(deskStore, h) })],
+    { port: 0, host: '127.0.0.1' },
+  );
+  const at = `127.0.0.1:${server.port}`;
+  const approvals = createClient(Approvals, at);
+  const runs = createClient(Runs, at);
+  try {
+    const token = async (subject: string, role: Role, namespace = 'acme', groups: string[] = []) =>
+      `Bearer ${(await issueToken(deskStore, { subject, role, namespace, groups }, 'test')).token}`;
+    const as = (authorization: string) => ({ metadata: { authorization } });
+    const ada = await token('ada', 'approver');
+    const bob = await token('bob', 'approver');
+    const viewer = await token('val', 'viewer');
+    const stranger = await token('root', 'admin', 'globex');
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error('the call succeeded');
+        },
+        (e: unknown) => e as ServiceError,
+      );
+
+    const runId = await client.start(definition, {}, { namespace: 'acme' });
+    const settled = await client.wait(runId, { untilSettled: true, timeoutMs: 30_000 });
+    const ticketId = settled.waitingOn![0]!;
+
+    const listed = await approvals.list({}, as(ada));
+    const mine = listed.items.find((t) => t.ticketId === ticketId);
+    expect(mine).toMatchObject({
+      runId,
+      status: ApprovalStatus.OPEN,
+      approvers: ['user:ada', 'user:bob'],
+      quorum: 2,
+      message: 'Release 2.0?',
+      eligible: true,
+    });
+    expect(
+      (await approvals.list({}, as(viewer))).items.find((t) => t.ticketId === ticketId),
+    ).toMatchObject({ eligible: false });
+    expect((await approvals.list({ all: true }, as(stranger))).items).toEqual([]);
+
+    const decide = (who: string, decision: ApprovalDecision, reason?: string) =>
+      approvals.decide(
+        { ticketId, decision, ...(reason !== undefined ? { reason } : {}) },
+        as(who),
+      );
+    expect((await fail(decide(stranger, ApprovalDecision.APPROVED))).code).toBe(status.NOT_FOUND);
+    expect((await fail(decide(viewer, ApprovalDecision.APPROVED))).code).toBe(
+      status.PERMISSION_DENIED,
+    );
+    expect((await fail(approvals.decide({ ticketId, decision: 1 }))).code).toBe(
+      status.UNAUTHENTICATED,
+    );
+    const first = await decide(ada, ApprovalDecision.APPROVED, 'lgtm');
+    expect(first.approval).toMatchObject({
+      status: ApprovalStatus.OPEN,
+      approvals: [{ by: 'ada', reason: 'lgtm' }],
+    });
+    expect((await fail(decide(ada, ApprovalDecision.APPROVED))).code).toBe(
+      status.FAILED_PRECONDITION,
+    );
+    const second = await decide(bob, ApprovalDecision.REJECTED, 'not yet');
+    expect(second.approval).toMatchObject({
+      status: ApprovalStatus.REJECTED,
+      decidedBy: 'bob',
+      reason: 'not yet',
+    });
+    expect((await client.wait(runId, { timeoutMs: 30_000 })).status).toBe('completed');
+    const decided = (await store.read(runId)).filter((e) => e.type === 'ApprovalDecided');
+    expect(decided.map((e) => e.data)).toEqual([
+      { ticketId, decision: 'approved', by: 'ada', reason: 'lgtm' },
+      { ticketId, decision: 'rejected', by: 'bob', reason: 'not yet' },
+    ]);
+
+    // Only Approvals is served here.
+    expect((await fail(runs.get({ runId }, as(ada)))).code).toBe(status.UNIMPLEMENTED);
+  } finally {
+    approvals.close();
+    runs.close();
+    await server.stop(100);
+  }
 }, 120_000);
