@@ -5,6 +5,7 @@ import { startApi } from '@aob/service-api';
 import { startOrchestrator } from '@aob/service-orchestrator';
 import { startRunner } from '@aob/service-runner';
 import { startFanout } from '@aob/service-fanout';
+import { startHitl } from '@aob/service-hitl';
 import { startValidator } from '@aob/service-validator';
 import { AobCommand } from '../lib/base.js';
 import { badInput } from '../lib/errors.js';
@@ -38,6 +39,7 @@ export default class Server extends AobCommand<typeof Server> {
       orchestrator: startOrchestrator,
       runner: startRunner,
       fanout: startFanout,
+      hitl: startHitl,
       validator: startValidator,
     });
     stopOnSignals(server);
