@@ -5,17 +5,19 @@
 // Last-Event-ID.
 import type { Server } from 'node:http';
 import type { Adapters, Component, ServiceConfig, Starter } from '@aob/engine';
+import type { TokenStore } from '@aob/store';
 import type { Authenticate, SseOptions } from '@aob/control';
-import { BusLiveSource, Fanout, TimelineStreams, listenTimelines } from '@aob/control';
-import { bearerAuthenticate } from './bearer.js';
-import type { TokenLookup } from './bearer.js';
-
-export { bearerAuthenticate } from './bearer.js';
-export type { TokenLookup } from './bearer.js';
+import {
+  BusLiveSource,
+  Fanout,
+  TimelineStreams,
+  authenticate as bearer,
+  listenTimelines,
+} from '@aob/control';
 
 export interface FanoutServiceOptions {
-  /** How requests are authenticated. Default: bearer tokens of the event store (bearer.ts). */
-  authenticate?: (tokens: TokenLookup) => Authenticate;
+  /** How requests are authenticated. Default: the API's bearer tokens, from the event store. */
+  authenticate?: (tokens: TokenStore) => Authenticate;
   /** Overrides of the SSE settings read from the environment. */
   sse?: SseOptions;
 }
@@ -41,7 +43,8 @@ export async function startFanout(
   const fanout = new Fanout({ store, source, onError: warn('store read failed') });
   await fanout.start();
   const streams = new TimelineStreams(fanout, { ...sseFromEnv(process.env), ...opts.sse });
-  const authenticate = (opts.authenticate ?? bearerAuthenticate)(store);
+  const authenticate =
+    opts.authenticate?.(store) ?? ((header: string | undefined) => bearer(store, header));
   let server: Server;
   try {
     server = await listenTimelines(streams, authenticate, config.fanoutPort);
