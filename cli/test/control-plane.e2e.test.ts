@@ -68,7 +68,7 @@ async function http(
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aob-cp-'));
   [kafka, postgres, s3] = await Promise.all([launchKafka(), launchPostgres(), launchS3()]);
-  const [apiPort] = await freePorts(1);
+  const [apiPort, grpcPort] = await freePorts(2);
   url = `http://127.0.0.1:${apiPort}`;
   server = new ServiceProcess(
     'api,orchestrator,runner',
@@ -77,6 +77,7 @@ beforeAll(async () => {
       AOB_KAFKA_BROKERS: kafka.brokers,
       AOB_DATABASE_URL: postgres.url,
       AOB_API_PORT: String(apiPort),
+      AOB_GRPC_PORT: String(grpcPort),
       AOB_API_MAX_BODY_BYTES: String(256 * 1024),
       ...s3.env,
     },

@@ -1,4 +1,5 @@
-// The API's composition root (DESIGN §7): REST + SSE for people and the canvas (AOB_API_PORT), over
+// The API's composition root (DESIGN §7): REST + SSE for people and the canvas (AOB_API_PORT) and
+// gRPC for SDKs (AOB_GRPC_PORT), over
 // the control plane on PostgreSQL, the content store and run commands on the bus. The timelines
 // it serves come from a fanout hub in this process (its own consumer group, like a fanout
 // replica), so `aob logs stream` needs nothing else. Any number of replicas can run: they hold no
@@ -11,7 +12,9 @@ import {
   ControlPlane,
   Fanout,
   TimelineStreams,
+  authenticate,
   createApiServer,
+  serveApiGrpc,
 } from '@aob/control';
 
 export async function startApi(config: ServiceConfig, adapters: Adapters): Promise<Component> {
@@ -54,6 +57,25 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
       { cause: err },
     );
   }
+  // The same operations over gRPC (proto/aob/v1) for SDKs and services, on AOB_GRPC_PORT.
+  let grpc;
+  try {
+    grpc = await serveApiGrpc({
+      control: plane,
+      authenticate: (header) => authenticate(store, header),
+      timelines: fanout,
+      port: config.grpcPort,
+    });
+  } catch (err) {
+    timelines.close();
+    await fanout.stop();
+    await app.close();
+    throw new Error(
+      `api: cannot serve gRPC on AOB_GRPC_PORT ${config.grpcPort}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  const grpcServer = grpc;
   let stopped: Promise<void> | undefined;
   return {
     name: 'api',
@@ -63,7 +85,7 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
         // Open timelines end with `event: error` (UNAVAILABLE): clients reconnect elsewhere.
         timelines.close();
         await fanout.stop();
-        await app.close();
+        await Promise.all([app.close(), grpcServer.stop()]);
       })()),
   };
 }
