@@ -192,12 +192,18 @@ export class ApprovalDesk {
   ): Promise<{ runId: string; ticket: ApprovalView; seq: number }> {
     const notFound = () =>
       new AobError('TICKET_NOT_FOUND', `no approval ticket ${ticketId} in this namespace`);
-    let runId: string;
-    try {
-      ({ runId } = await this.control.ticket(ticketId, principal.namespace));
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'TICKET_NOT_FOUND') throw notFound();
-      throw err;
+    // Open tickets first (live runs only: the usual case, and far fewer runs to read), then every
+    // run of the namespace, so a decided ticket is TICKET_DECIDED rather than not found.
+    let runId = (await this.control.approvals({ namespace: principal.namespace })).find(
+      (t) => t.ticketId === ticketId,
+    )?.runId;
+    if (runId === undefined) {
+      try {
+        ({ runId } = await this.control.ticket(ticketId, principal.namespace));
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'TICKET_NOT_FOUND') throw notFound();
+        throw err;
+      }
     }
     // Read the run again: the checks and the baseline seq must come from one read of the log.
     const { state, seq } = await this.read(runId);
