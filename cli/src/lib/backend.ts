@@ -54,7 +54,10 @@ export interface Backend {
     patchIds?: readonly string[],
   ): Promise<{ definition: { name: string; version: string | number }; irHash: string }>;
 
-  /** `ref` is a definition file (read here, sent whole) or a registered `name[@version]`. */
+  /**
+   * `ref` is a definition file (read here, sent whole) or a registered `name[@version]`. The run
+   * is started by `actor` locally (default $USER); a server takes it from the token.
+   */
   start(ref: string, inputs: unknown, opts?: { actor?: string }): Promise<string>;
   get(runId: string): Promise<RunView>;
   list(opts: { status?: RunStatus[]; limit?: number }): Promise<RunListItem[]>;

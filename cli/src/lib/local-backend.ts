@@ -42,7 +42,7 @@ export class LocalBackend implements Backend {
 
   async start(ref: string, inputs: unknown, opts: { actor?: string } = {}): Promise<string> {
     const definition = await this.engine.loadWorkflow(ref);
-    return this.engine.start(definition, inputs, opts.actor ? { actor: opts.actor } : {});
+    return this.engine.start(definition, inputs, { actor: opts.actor ?? this.defaultActor() });
   }
 
   get(runId: string) {

@@ -61,7 +61,7 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
       allowPrivateNetwork: flags['allow-private-network'],
     });
     this.attachTimeline(backend);
-    const runId = await backend.start(args.workflow, inputs, { actor: await backend.actor() });
+    const runId = await backend.start(args.workflow, inputs);
     this.trackRun(backend, runId);
     return this.waitAndReport(backend, runId, { detach: flags.detach, timeoutMs: flags.timeout });
   }
