@@ -1,7 +1,8 @@
 // The real `aob` binary in server mode (AOB_SERVER + AOB_TOKEN): first what it says without a
 // usable server, then everything against `aob dev` (the API on an embedded store, in process).
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from './helpers.js';
@@ -408,6 +409,78 @@ describe('server mode against aob dev', () => {
     expect(run.nodes.notifyRejected?.status).toBe('succeeded');
     const log = (await aob(['logs', 'stream', started.runId, '--no-follow'], as(viewer))).stdout;
     expect(log).toMatch(/ApprovalReassigned +ticket \S+ to root, group:finance by \S+: away/);
+  });
+
+  it('logs stream picks the feed up after the connection drops, losing and repeating nothing', async () => {
+    // A proxy between aob and aob dev that cuts the first timeline connection once events flowed.
+    const upstream = new URL(url);
+    const timelineRequests: string[] = [];
+    const sockets = new Set<Socket>();
+    let cut = false;
+    const proxy: Server = createServer((client) => {
+      const server = connect(Number(upstream.port), upstream.hostname);
+      sockets.add(client).add(server);
+      let timeline = false;
+      client.on('data', (d: Buffer) => {
+        const head = d.toString('latin1');
+        if (/^GET \S*\/timeline/.test(head)) {
+          timeline = true;
+          timelineRequests.push(head);
+        }
+      });
+      server.on('data', () => {
+        if (timeline && !cut) {
+          cut = true;
+          setTimeout(() => {
+            client.destroy();
+            server.destroy();
+          }, 300);
+        }
+      });
+      client.pipe(server).on('error', () => undefined);
+      server.pipe(client).on('error', () => undefined);
+      client.on('error', () => undefined);
+      server.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const via = (token: string) => ({
+      ...as(token),
+      AOB_SERVER: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    });
+    try {
+      const started = json<RunJson>(
+        await aob(
+          ['run', 'start', 'expense-approval', '--input', 'amount=11', '--detach', '--json'],
+          as(root),
+        ),
+      );
+      const follower = start(['logs', 'stream', started.runId, '--json'], via(viewer));
+      await until('the first timeline connection to be cut', async () => (cut ? true : undefined));
+      await until('the follower to reconnect', async () =>
+        timelineRequests.length >= 2 ? true : undefined,
+      );
+      const ticket = json<Ticket[]>(await aob(['approvals', 'list', '--json'], as(root))).find(
+        (t) => t.runId === started.runId,
+      )!;
+      expect(
+        (await aob(['approve', ticket.ticketId, 'approve', '--json'], as(managers))).code,
+      ).toBe(0);
+      const r = await follower.done;
+      expect(r.code, r.stderr).toBe(0);
+      const seqs = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      expect(r.stdout).toContain('"RunCompleted"');
+      // The second request resumed after the last event the first one delivered.
+      const resumedAfter = /last-event-id: (\d+)/i.exec(timelineRequests[1]!)?.[1];
+      expect(Number(resumedAfter)).toBeGreaterThan(0);
+      expect(seqs).toContain(Number(resumedAfter) + 1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('bad input is exit 2 with every problem the server named; unknown ids are exit 2', async () => {
