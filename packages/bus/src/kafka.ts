@@ -67,6 +67,9 @@ export interface KafkaBusOptions extends BusOptions {
 
 const DEFAULT_PARTITIONS = 4;
 
+/** How long topics being created (here or by another process) may take to get leaders. */
+const TOPIC_READY_MS = 30_000;
+
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
@@ -203,19 +206,41 @@ export class KafkaBus implements Bus {
     await Promise.all(topics.map((t) => this.topics.get(t)));
   }
 
+  /**
+   * Creates the missing topics and returns once every partition of every topic asked for has a
+   * leader. Another process may be creating the same topics at the same moment: then the broker
+   * answers "does not host this topic-partition" or "leader not available" for a while, which is
+   * waited out (up to TOPIC_READY_MS), not reported.
+   */
   private async createTopics(topics: readonly string[]): Promise<void> {
-    const existing = new Set(await this.admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(this.prefix + t));
-    if (missing.length === 0) return;
-    // Another process may create one meanwhile: createTopics ignores topics that exist.
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: this.prefix + t,
-        numPartitions: this.opts.partitions ?? DEFAULT_PARTITIONS,
-        replicationFactor: this.opts.replicationFactor ?? 1,
-      })),
-    });
+    const names = topics.map((t) => this.prefix + t);
+    const deadline = Date.now() + TOPIC_READY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const existing = new Set(await this.admin.listTopics());
+        const missing = names.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          // createTopics ignores topics that exist (another process may create one meanwhile).
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic,
+              numPartitions: this.opts.partitions ?? DEFAULT_PARTITIONS,
+              replicationFactor: this.opts.replicationFactor ?? 1,
+            })),
+          });
+        }
+        const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: names });
+        const led = meta.every(
+          (m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0),
+        );
+        if (led) return;
+        throw new Error(`Kafka topics ${names.join(', ')} have partitions without a leader yet`);
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1_000)));
+      }
+    }
   }
 
   private partitionCount(topic: string): Promise<number> {
