@@ -8,8 +8,13 @@ const alias = {
   '@aob/bus': src('./packages/bus/src/index.ts'),
   '@aob/store': src('./packages/store/src/index.ts'),
   '@aob/engine': src('./packages/engine/src/index.ts'),
+  '@aob/control': src('./packages/control/src/index.ts'),
   '@aob/service-orchestrator': src('./services/orchestrator/src/index.ts'),
   '@aob/service-runner': src('./services/runner/src/index.ts'),
+  '@aob/service-api': src('./services/api/src/index.ts'),
+  '@aob/service-fanout': src('./services/fanout/src/index.ts'),
+  '@aob/service-hitl': src('./services/hitl/src/index.ts'),
+  '@aob/service-validator': src('./services/validator/src/index.ts'),
 };
 
 export default defineConfig({
