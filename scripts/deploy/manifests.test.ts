@@ -1,12 +1,15 @@
 // The deployment artefacts (docker-compose.yml, deploy/**) are parsed and checked for the
 // mistakes that otherwise only show up on a cluster: selectors that match nothing, env vars
 // outside the services' contract, secrets in git, topics that differ from the code's, compose
-// dependencies on services that do not exist. Each check returns its problems, so the negative
-// cases below can break a parsed copy and see the check name what broke.
+// dependencies on services that do not exist, ports that differ from the ones the services listen
+// on. Each check returns its problems, so the negative cases below can break a parsed copy and see
+// the check name what broke.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topic } from '@aob/core';
+import { SERVICE_NAMES, serviceConfig } from '@aob/engine';
+import type { ServiceConfig, ServiceName } from '@aob/engine';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -17,6 +20,15 @@ const K8S_DIR = 'deploy/k8s';
 const CONTRACT = new Set([
   'AOB_SERVICES',
   'AOB_HTTP_PORT',
+  'AOB_API_PORT',
+  'AOB_GRPC_PORT',
+  'AOB_FANOUT_PORT',
+  'AOB_VALIDATOR_PORT',
+  'AOB_HITL_PORT',
+  'AOB_VALIDATOR_URL',
+  'AOB_API_MAX_BODY_BYTES',
+  'AOB_FANOUT_HEARTBEAT_MS',
+  'AOB_FANOUT_MAX_BUFFER_BYTES',
   'AOB_DATABASE_URL',
   'AOB_BUS',
   'AOB_KAFKA_BROKERS',
@@ -43,7 +55,49 @@ const SECRET_VARS = new Set([
   'AOB_LLM_API_KEY',
 ]);
 const SECRET_NAME = 'aob-secrets';
-const SERVICES = ['orchestrator', 'runner', 'api'] as const;
+/** The services `aob server` runs (packages/engine/src/cluster/config.ts). */
+const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
+/** Health on every process; then the ports each service listens on, by container port name. */
+const LISTENS: Record<ServiceName, (c: ServiceConfig) => [name: string, port: number][]> = {
+  api: (c) => [
+    ['api', c.apiPort],
+    ['grpc', c.grpcPort],
+  ],
+  orchestrator: () => [],
+  runner: () => [],
+  fanout: (c) => [['sse', c.fanoutPort]],
+  hitl: (c) => [['grpc', c.hitlPort]],
+  validator: (c) => [['grpc', c.validatorPort]],
+};
+/**
+ * What each service opens (services/<name>/src/index.ts): compose makes it wait for these and for
+ * nothing else. Redis counts only where AOB_REDIS_URL is given (memoised results).
+ */
+const USES: Record<ServiceName, readonly string[]> = {
+  api: ['postgres', 'kafka', 'minio'],
+  orchestrator: ['postgres', 'kafka', 'minio', 'redis'],
+  runner: ['kafka', 'minio', 'redis'],
+  fanout: ['postgres', 'kafka'],
+  hitl: ['postgres', 'kafka', 'minio'],
+  validator: [],
+};
+/** The one-shot job that prepares each stateful service. */
+const PREPARED_BY: Record<string, string> = { kafka: 'kafka-topics', minio: 'minio-init' };
+/** The variable through which a service reaches each stateful service. */
+const REACHED_BY: Record<string, string> = {
+  postgres: 'AOB_DATABASE_URL',
+  kafka: 'AOB_KAFKA_BROKERS',
+  redis: 'AOB_REDIS_URL',
+  minio: 'AOB_S3_ENDPOINT',
+};
+/** Stand-ins for the Secret's values when a manifest's environment is read by serviceConfig. */
+const SECRET_STAND_INS: Record<string, string> = {
+  AOB_DATABASE_URL: 'postgres://user:password@postgres:5432/aob',
+  AOB_REDIS_URL: 'redis://redis:6379/0',
+  AWS_ACCESS_KEY_ID: 'key-id',
+  AWS_SECRET_ACCESS_KEY: 'secret-key',
+  AOB_LLM_API_KEY: 'llm-key',
+};
 /** The topic Job runs the Kafka image, whose tools read these besides the contract's broker list. */
 const TOPIC_JOB_EXTRA_ENV = new Set(['LOG_DIR', 'TOPIC_REPLICATION_FACTOR']);
 const STATEFUL = ['postgres', 'kafka', 'minio', 'redis'];
@@ -126,7 +180,7 @@ interface ComposeService {
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
-  ports?: (string | { published?: string | number; host_ip?: string })[];
+  ports?: (string | { target?: string | number; published?: string | number; host_ip?: string })[];
   volumes?: (string | { type?: string; source?: string })[];
   restart?: string;
   container_name?: string;
@@ -290,6 +344,79 @@ function serviceOfDeployment(d: K8sDoc): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** The services an AOB_SERVICES value names (unknown names dropped: other checks report them). */
+const servicesIn = (v: string | undefined): ServiceName[] =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x): x is ServiceName => (SERVICES as readonly string[]).includes(x));
+
+/**
+ * The environment a container starts with: the ConfigMaps it loads whole, then its own env (which
+ * wins); the Secret's values replaced by stand-ins.
+ */
+function k8sEnv(l: Loaded, c: Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const f of c.envFrom ?? []) {
+    const cm = ofKind(l, 'ConfigMap').find((m) => m.metadata?.name === f.configMapRef?.name);
+    for (const [k, v] of Object.entries(cm?.data ?? {})) env[k] = String(v);
+  }
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.configMapKeyRef;
+    const fromMap = ofKind(l, 'ConfigMap').find((m) => m.metadata?.name === ref?.name)?.data?.[
+      ref?.key ?? ''
+    ];
+    if (e.valueFrom?.secretKeyRef) env[e.name ?? ''] = SECRET_STAND_INS[e.name ?? ''] ?? 'secret';
+    else if (fromMap !== undefined) env[e.name ?? ''] = String(fromMap);
+    else if (e.value !== undefined) env[e.name ?? ''] = String(e.value);
+  }
+  return env;
+}
+
+/** A compose service's environment as the container sees it, `${VAR:-default}` taken as unset. */
+function composeRuntimeEnv(s: ComposeService | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(composeEnv(s)).map(([k, v]) => [
+      k,
+      v.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_m, d?: string) => d ?? ''),
+    ]),
+  );
+}
+
+/** The services' own reading of an environment, or the problem that stops them from starting. */
+function configOf(
+  env: Record<string, string>,
+  where: string,
+  p: string[],
+): ServiceConfig | undefined {
+  try {
+    return serviceConfig(env, undefined, 'manifest-check');
+  } catch (err) {
+    p.push(`${where}: the services refuse this environment: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Every port a process of `config` listens on, by the name its container port should have. */
+const listening = (config: ServiceConfig): [name: string, port: number][] => [
+  ['http', config.httpPort],
+  ...config.services.flatMap((s) => LISTENS[s](config)),
+];
+
+/** The container side of compose `ports:` entries. */
+function composeContainerPorts(s: ComposeService): number[] {
+  return (s.ports ?? []).flatMap((port) => {
+    const target =
+      typeof port === 'string'
+        ? port
+            .replace(/\/(tcp|udp)$/, '')
+            .split(':')
+            .at(-1)
+        : port.target;
+    return target === undefined ? [] : [Number(target)];
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks: each returns the problems it found (empty when all is well).
 
@@ -440,6 +567,22 @@ function checkServices(l: Loaded): string[] {
       if (!ok) p.push(`${where}: targetPort ${String(t)} is no container port of its Deployment`);
     }
   }
+  // Every port a Deployment declares is reachable through a Service.
+  for (const d of ofKind(l, 'Deployment')) {
+    const labels = d.spec?.template?.metadata?.labels;
+    const services = ofKind(l, 'Service').filter((s) =>
+      isSubset(s.spec?.selector as Labels | undefined, labels),
+    );
+    for (const cp of containersOf(d).flatMap((c) => c.ports ?? [])) {
+      const exposed = services.some((s) =>
+        s.spec?.ports?.some((sp) => [cp.name, cp.containerPort].includes(sp.targetPort ?? sp.port)),
+      );
+      if (!exposed)
+        p.push(
+          `${named(d)}: container port ${cp.name ?? cp.containerPort} is exposed by no Service`,
+        );
+    }
+  }
   return p;
 }
 
@@ -498,7 +641,7 @@ function checkDisruptionBudgets(l: Loaded): string[] {
         p.push(`${where}: minAvailable ${b.spec.minAvailable} of ${replicas} blocks every drain`);
     }
   }
-  for (const s of ['runner', 'orchestrator']) {
+  for (const s of SERVICES) {
     const d = ofKind(l, 'Deployment').find((x) => serviceOfDeployment(x) === s);
     const labels = d?.spec?.template?.metadata?.labels;
     if (!pdbs.some((b) => isSubset(b.spec?.selector?.matchLabels, labels)))
@@ -550,6 +693,12 @@ function checkCredentialScopes(l: Loaded): string[] {
       p.push(`${s}: credentials differ: k8s [${[...k8s]}] vs compose [${[...compose]}]`);
     if (s !== 'runner' && (k8s.has('AOB_LLM_API_KEY') || compose.has('AOB_LLM_API_KEY')))
       p.push(`${s}: only runners may see AOB_LLM_API_KEY`);
+    // The validator is pure: not one value of the Secret, however it would arrive.
+    const whole = containersOf(d ?? {}).some((c) => c.envFrom?.some((f) => f.secretRef));
+    if (s === 'validator' && (k8s.size > 0 || compose.size > 0 || whole))
+      p.push(
+        `validator: needs no credential, but gets ${whole ? 'the whole Secret' : `[${[...new Set([...k8s, ...compose])]}]`}`,
+      );
   }
   return p;
 }
@@ -729,18 +878,21 @@ function checkCompose(l: Loaded): string[] {
     const test = [s.healthcheck?.test ?? []].flat().join(' ');
     if (!new RegExp(`:${port}/(readyz|healthz)`).test(test))
       p.push(`compose ${name}: healthcheck must probe /readyz or /healthz on AOB_HTTP_PORT`);
+    // It waits for what its services open, and for nothing else (the validator: for none).
     const deps = dependsOn(s);
-    for (const [k, dep] of [
-      ['AOB_DATABASE_URL', 'postgres'],
-      ['AOB_KAFKA_BROKERS', 'kafka'],
-      ['AOB_REDIS_URL', 'redis'],
-      ['AOB_S3_ENDPOINT', 'minio'],
-    ] as const) {
-      if (k in env && deps[dep] !== 'service_healthy')
-        p.push(`compose ${name}: uses ${dep} but does not wait for it to be healthy`);
+    const uses = new Set(servicesIn(env['AOB_SERVICES']).flatMap((x) => USES[x]));
+    for (const dep of STATEFUL) {
+      const prep = PREPARED_BY[dep];
+      if (!uses.has(dep)) {
+        for (const w of [dep, prep ?? []].flat())
+          if (w in deps) p.push(`compose ${name}: waits for ${w}, which its services do not use`);
+      } else if (REACHED_BY[dep]! in env) {
+        if (deps[dep] !== 'service_healthy')
+          p.push(`compose ${name}: uses ${dep} but does not wait for it to be healthy`);
+        if (prep && deps[prep] !== 'service_completed_successfully')
+          p.push(`compose ${name}: must wait for ${prep} to complete`);
+      }
     }
-    if (deps['kafka-topics'] !== 'service_completed_successfully')
-      p.push(`compose ${name}: must wait for kafka-topics to complete`);
     if ((s.deploy?.replicas ?? 1) > 1 || name === 'runner') {
       if (hostPorts(s).length > 0)
         p.push(`compose ${name}: a scaled service cannot publish a host port`);
@@ -751,6 +903,121 @@ function checkCompose(l: Loaded): string[] {
     const init = [services['minio-init']?.command ?? []].flat().join('\n');
     if (bucket && !init.includes(`mb --ignore-existing local/${bucket}`))
       p.push(`compose ${name}: bucket ${bucket} is not created by minio-init`);
+  }
+  return p;
+}
+
+/**
+ * Ports: each process declares (k8s) or publishes (compose) exactly the ports it listens on, as
+ * the services themselves read them from its environment — which they must accept.
+ */
+function checkListenPorts(l: Loaded): string[] {
+  const p: string[] = [];
+  for (const d of ofKind(l, 'Deployment')) {
+    for (const c of containersOf(d)) {
+      const where = `${named(d)} container ${c.name ?? '?'}`;
+      const config = configOf(k8sEnv(l, c), where, p);
+      if (!config) continue;
+      const wanted = listening(config);
+      const declared = c.ports ?? [];
+      for (const [name, port] of wanted) {
+        const cp = declared.find((x) => x.containerPort === port);
+        if (!cp)
+          p.push(`${where}: listens on ${port} (${name}) but declares no such container port`);
+        else if (cp.name !== name)
+          p.push(`${where}: container port ${port} is named ${cp.name}, want ${name}`);
+      }
+      for (const cp of declared) {
+        if (!wanted.some(([, port]) => port === cp.containerPort))
+          p.push(
+            `${where}: declares container port ${cp.containerPort} (${cp.name}), on which it does not listen; it listens on ${wanted.map(([n, x]) => `${n} ${x}`).join(', ')}`,
+          );
+      }
+    }
+  }
+  const published = new Map<ServiceName, number[]>();
+  for (const [name, s] of composeAob(l.compose)) {
+    const config = configOf(composeRuntimeEnv(s), `compose ${name}`, p);
+    if (!config) continue;
+    const ports = listening(config).map(([, port]) => port);
+    for (const port of composeContainerPorts(s)) {
+      if (!ports.includes(port))
+        p.push(`compose ${name}: publishes container port ${port}, on which it does not listen`);
+    }
+    for (const svc of config.services) {
+      const own = LISTENS[svc](config).map(([, port]) => port);
+      const out = composeContainerPorts(s).filter((x) => own.includes(x));
+      published.set(svc, [...(published.get(svc) ?? []), ...out]);
+    }
+  }
+  // From the laptop: `aob` to the API, the canvas and SDKs to the timelines.
+  for (const svc of ['api', 'fanout'] as const) {
+    if (!published.get(svc)?.length)
+      p.push(
+        `compose: no ${svc} publishes its ${svc === 'api' ? 'AOB_API_PORT' : 'AOB_FANOUT_PORT'}`,
+      );
+  }
+  return p;
+}
+
+/** AOB_VALIDATOR_URL reaches the validator's gRPC port; every orchestrator is given it. */
+function checkValidatorUrl(l: Loaded): string[] {
+  const p: string[] = [];
+  const hostPort = (url: string) => /^([^\s:/]+):(\d+)$/.exec(url);
+  for (const d of ofKind(l, 'Deployment')) {
+    for (const c of containersOf(d)) {
+      const where = named(d);
+      const env = k8sEnv(l, c);
+      const url = env['AOB_VALIDATOR_URL'];
+      if (url === undefined) {
+        if (servicesIn(env['AOB_SERVICES']).includes('orchestrator'))
+          p.push(`${where}: an orchestrator needs AOB_VALIDATOR_URL (the validator service)`);
+        continue;
+      }
+      const m = hostPort(url);
+      // `aob-validator`, `aob-validator.aob` or `aob-validator.aob.svc.cluster.local`.
+      const svc = ofKind(l, 'Service').find((x) => x.metadata?.name === m?.[1]?.split('.')[0]);
+      const sp = svc?.spec?.ports?.find((x) => x.port === Number(m?.[2]));
+      if (!svc || !sp) {
+        p.push(`${where}: AOB_VALIDATOR_URL ${url} names no Service port`);
+        continue;
+      }
+      const reached = matchingDeployments(l, svc.spec?.selector as Labels | undefined).flatMap(
+        (t) =>
+          containersOf(t).flatMap((tc) => {
+            const config = configOf(k8sEnv(l, tc), named(t), []);
+            const port = tc.ports?.find((x) =>
+              [x.name, x.containerPort].includes(sp.targetPort ?? sp.port),
+            )?.containerPort;
+            return config?.services.includes('validator') && port === config.validatorPort
+              ? [t]
+              : [];
+          }),
+      );
+      if (reached.length === 0)
+        p.push(
+          `${where}: AOB_VALIDATOR_URL ${url} does not reach a validator's AOB_VALIDATOR_PORT`,
+        );
+    }
+  }
+  const services = l.compose.services ?? {};
+  for (const [name, s] of composeAob(l.compose)) {
+    const env = composeRuntimeEnv(s);
+    const url = env['AOB_VALIDATOR_URL'];
+    if (url === undefined) {
+      if (servicesIn(env['AOB_SERVICES']).includes('orchestrator'))
+        p.push(`compose ${name}: an orchestrator needs AOB_VALIDATOR_URL (the validator service)`);
+      continue;
+    }
+    const m = hostPort(url);
+    const target = services[m?.[1] ?? ''];
+    const config = target && configOf(composeRuntimeEnv(target), `compose ${m?.[1]}`, []);
+    if (!config?.services.includes('validator') || config.validatorPort !== Number(m?.[2]))
+      p.push(
+        `compose ${name}: AOB_VALIDATOR_URL ${url} does not reach a validator's AOB_VALIDATOR_PORT`,
+      );
+    else if (dependsOn(s)[m![1]!] !== 'service_healthy')
+      p.push(`compose ${name}: must wait for ${m![1]} (AOB_VALIDATOR_URL) to be healthy`);
   }
   return p;
 }
@@ -804,6 +1071,8 @@ const CHECKS = {
   checkJobs,
   checkConfigMaps,
   checkCredentialScopes,
+  checkListenPorts,
+  checkValidatorUrl,
   checkKustomization,
   checkTopics,
   checkCompose,
@@ -1043,6 +1312,121 @@ describe('the checks catch broken manifests', () => {
         ] = '${AOB_LLM_API_KEY:-}'),
       checkCredentialScopes,
       /orchestrator: credentials differ|only runners may see AOB_LLM_API_KEY/,
+    ],
+    [
+      'a service without a Deployment',
+      (l) => (l.k8s = l.k8s.filter((e) => e.doc.metadata?.name !== 'aob-hitl')),
+      checkDeployments,
+      /no Deployment runs hitl/,
+    ],
+    [
+      'a service without a PodDisruptionBudget',
+      (l) =>
+        (l.k8s = l.k8s.filter(
+          (e) => !(e.doc.kind === 'PodDisruptionBudget' && e.doc.metadata?.name === 'aob-fanout'),
+        )),
+      checkDisruptionBudgets,
+      /no PodDisruptionBudget covers the fanout/,
+    ],
+    [
+      'a container port that no Service exposes',
+      (l) => {
+        const svc = doc(l, 'Service', 'aob-api');
+        svc.spec!.ports = svc.spec!.ports!.filter((x) => x.name !== 'grpc');
+      },
+      checkServices,
+      /Deployment\/aob-api: container port grpc is exposed by no Service/,
+    ],
+    [
+      'a container port other than the one AOB_FANOUT_PORT says',
+      (l) =>
+        (container(l, 'aob-fanout').ports!.find((x) => x.name === 'sse')!.containerPort = 8082),
+      checkListenPorts,
+      /aob-fanout container fanout: listens on 8081 \(sse\) but declares no such container port/,
+    ],
+    [
+      'a ConfigMap port the Deployments do not declare',
+      (l) => (doc(l, 'ConfigMap', 'aob-config').data!['AOB_VALIDATOR_PORT'] = '50060'),
+      checkListenPorts,
+      /aob-validator container validator: listens on 50060 \(grpc\)/,
+    ],
+    [
+      'the api without its gRPC port',
+      (l) => {
+        const c = container(l, 'aob-api');
+        c.ports = c.ports!.filter((x) => x.name !== 'grpc');
+      },
+      checkListenPorts,
+      /aob-api container api: listens on 50051 \(grpc\) but declares no such container port/,
+    ],
+    [
+      'a container port nothing listens on',
+      (l) => container(l, 'aob-runner').ports!.push({ name: 'api', containerPort: 8090 }),
+      checkListenPorts,
+      /aob-runner container runner: declares container port 8090 \(api\), on which it does not listen/,
+    ],
+    [
+      'an environment the services refuse',
+      (l) => {
+        const c = container(l, 'aob-hitl');
+        c.env = c.env!.filter((x) => x.name !== 'AOB_DATABASE_URL');
+      },
+      checkListenPorts,
+      /aob-hitl container hitl: the services refuse this environment: .*AOB_DATABASE_URL is required by the hitl/,
+    ],
+    [
+      'compose publishing a port the service does not listen on',
+      (l) => l.compose.services!['fanout']!.ports!.push('127.0.0.1:8090:8090'),
+      checkListenPorts,
+      /compose fanout: publishes container port 8090, on which it does not listen/,
+    ],
+    [
+      'compose without the API published',
+      (l) => (l.compose.services!['api']!.ports = []),
+      checkListenPorts,
+      /compose: no api publishes its AOB_API_PORT/,
+    ],
+    [
+      'an orchestrator pointed at the api instead of the validator',
+      (l) =>
+        (container(l, 'aob-orchestrator').env!.find((x) => x.name === 'AOB_VALIDATOR_URL')!.value =
+          'aob-api:50051'),
+      checkValidatorUrl,
+      /aob-orchestrator: AOB_VALIDATOR_URL aob-api:50051 does not reach a validator/,
+    ],
+    [
+      'an orchestrator without AOB_VALIDATOR_URL',
+      (l) =>
+        delete (l.compose.services!['orchestrator']!.environment as Record<string, string>)[
+          'AOB_VALIDATOR_URL'
+        ],
+      checkValidatorUrl,
+      /compose orchestrator: an orchestrator needs AOB_VALIDATOR_URL/,
+    ],
+    [
+      'a validator given the database URL',
+      (l) =>
+        container(l, 'aob-validator').env!.push({
+          name: 'AOB_DATABASE_URL',
+          valueFrom: { secretKeyRef: { name: 'aob-secrets', key: 'AOB_DATABASE_URL' } },
+        }),
+      checkCredentialScopes,
+      /validator: needs no credential, but gets \[AOB_DATABASE_URL\]/,
+    ],
+    [
+      'a validator given the whole Secret',
+      (l) => container(l, 'aob-validator').envFrom!.push({ secretRef: { name: 'aob-secrets' } }),
+      checkCredentialScopes,
+      /validator: needs no credential, but gets the whole Secret/,
+    ],
+    [
+      'a compose validator waiting for the database',
+      (l) =>
+        ((l.compose.services!['validator']!.depends_on as Record<string, object>)['postgres'] = {
+          condition: 'service_healthy',
+        }),
+      checkCompose,
+      /compose validator: waits for postgres, which its services do not use/,
     ],
   ];
 
