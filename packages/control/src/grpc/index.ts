@@ -37,6 +37,13 @@ export {
   validatorHandlers,
 } from './validator.js';
 export { Validator } from '../generated/aob/v1/validator_pb.js';
+// The API's service descriptors, for SDKs: createClient(Runs, address) and the like.
+export { Approvals } from '../generated/aob/v1/approvals_pb.js';
+export { Identity } from '../generated/aob/v1/identity_pb.js';
+export { Patches } from '../generated/aob/v1/patches_pb.js';
+export { Runs } from '../generated/aob/v1/runs_pb.js';
+export { Timelines } from '../generated/aob/v1/timelines_pb.js';
+export { Workflows } from '../generated/aob/v1/workflows_pb.js';
 export { apiServices, serveApiGrpc } from './api-server.js';
 export type { ApiServicesOptions } from './api-server.js';
 export { follow, DEFAULT_MAX_PENDING } from './timelines.js';
