@@ -1102,6 +1102,13 @@ describe('deployment manifests', () => {
     expect(checkSecrets(loaded, committedTexts)).toEqual([]);
   });
 
+  it('deploy/README.md documents exactly the environment contract', () => {
+    const table = read('deploy/README.md')
+      .split('\n')
+      .flatMap((line) => /^\| `([A-Z][A-Z0-9_]*)`/.exec(line)?.[1] ?? []);
+    expect([...new Set(table)].sort()).toEqual([...CONTRACT].sort());
+  });
+
   it('the topics are the code’s (packages/core/src/run/messages.ts)', () => {
     expect([...topicsIn(jobScript(loaded)).keys()].sort()).toEqual(Object.values(Topic).sort());
     expect([...topicsIn(composeScript(loaded)).keys()].sort()).toEqual(Object.values(Topic).sort());
