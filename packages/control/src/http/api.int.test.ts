@@ -194,6 +194,27 @@ describe('REST API', () => {
     expect(shown.body.patch).toMatchObject({ status: 'rejected', reason: 'no code in this run' });
     const hidden = await api.call('GET', `/v1/patches/${patchId}`, { token: beta });
     expect(hidden.status).toBe(404);
+
+    // A patch document naming someone else's patch id gets an id of its own: ids are the server's.
+    const betaOperator = await api.token('operator', 'beta');
+    const theirs = await api.call('POST', '/v1/runs', {
+      token: betaOperator,
+      body: { definition: gatedWorkflow('flow-beta') },
+    });
+    await api.call('GET', `/v1/runs/${theirs.body.runId}/wait?untilSettled=true&timeoutMs=5000`, {
+      token: betaOperator,
+    });
+    const shadow = await api.call('POST', '/v1/patches', {
+      token: betaOperator,
+      body: {
+        target: theirs.body.runId,
+        patch: { patchId, ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 9 }] },
+      },
+    });
+    expect(shadow.status).toBe(201);
+    expect(shadow.body.patchId).not.toBe(patchId);
+    const still = await api.call('GET', `/v1/patches/${patchId}`, { token: viewer });
+    expect(still.body.patch).toMatchObject({ patchId, runId, status: 'rejected' });
   });
 
   it('replays a run from a node and cancels a run', async () => {

@@ -345,13 +345,14 @@ export class RunControl {
       ? { ops: patch }
       : ((patch ?? {}) as Record<string, unknown>);
     const doc = {
-      patchId: this.deps.newId('patch'),
       scope: 'run',
       target: runId,
       baseIrHash: state.irHash,
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
       ...given,
-      // The caller's identity, never what the document claims.
+      // Ours, never the document's: patch ids are unique across runs (a chosen one could shadow
+      // another run's patch), and the author is the caller.
+      patchId: this.deps.newId('patch'),
       author,
     } as Record<string, unknown> & { patchId: string };
     await this.deps.driver.deliver(runId, { type: 'proposePatch', patch: doc, actor: author });

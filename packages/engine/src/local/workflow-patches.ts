@@ -47,14 +47,14 @@ export class WorkflowPatches {
       ? { ops: patch }
       : ((patch ?? {}) as Record<string, unknown>);
     const doc: Record<string, unknown> = {
-      patchId: this.deps.newPatchId(),
       scope: 'workflow',
       target: `${base.name}@${base.version}`,
       baseIrHash: base.irHash,
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
       ...given,
-      // The proposer's identity, never what the document claims (a reviewer must not be able to
-      // pass their own patch off as someone else's).
+      // Ours, never the document's: the id (a chosen one could shadow another patch) and the
+      // proposer's identity (a reviewer must not pass their own patch off as someone else's).
+      patchId: this.deps.newPatchId(),
       author: opts.author,
     };
     const patchId = String(doc.patchId);
