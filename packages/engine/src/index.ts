@@ -23,7 +23,7 @@ export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';
 export { OutboxRelay } from './cluster/outbox-relay.js';
 export { TimerPoller } from './cluster/timer-poller.js';
-export { ClusterClient } from './cluster/client.js';
+export { ClusterClient, clusterRunControl } from './cluster/client.js';
 export { busDriver } from './cluster/bus-driver.js';
 export { RunControl, isOver } from './control/run-control.js';
 export type { RunDriver, RunControlDeps, StartRunRequest } from './control/run-control.js';
@@ -32,6 +32,12 @@ export { newId } from './local/ids.js';
 export type { RunCommand } from './cluster/commands.js';
 export { serviceConfig, SERVICE_NAMES } from './cluster/config.js';
 export type { ServiceConfig, ServiceName } from './cluster/config.js';
-export { runServer, stopOnSignals, openAdapters, jsonLog } from './cluster/server.js';
+export {
+  runServer,
+  runServiceMain,
+  stopOnSignals,
+  openAdapters,
+  jsonLog,
+} from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
 export { envProblem, isHttpUrl, llmFromEnv } from './env-settings.js';

@@ -5,7 +5,7 @@
 // replica), so `aob logs stream` needs nothing else. Any number of replicas can run: they hold no
 // state of their own.
 import type { Adapters, Component, ServiceConfig } from '@aob/engine';
-import { RunControl, busDriver, irLoader, newId } from '@aob/engine';
+import { clusterRunControl } from '@aob/engine';
 import {
   ApprovalDesk,
   BusLiveSource,
@@ -19,13 +19,10 @@ import {
 
 export async function startApi(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const store = await adapters.events();
-  const control = new RunControl({
-    store,
+  const control = clusterRunControl({
+    events: store,
     content: adapters.content,
-    loadIr: irLoader(adapters.content),
-    driver: busDriver(adapters.bus),
-    now: Date.now,
-    newId,
+    bus: adapters.bus,
   });
   const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
   const warn = (what: string) => (err: unknown) =>

@@ -5,7 +5,7 @@
 // owner as a run command on the bus (the ApprovalDesk in @aob/control has the rules). Any number
 // of replicas can run.
 import type { Adapters, Component, ServiceConfig } from '@aob/engine';
-import { RunControl, busDriver, irLoader, newId } from '@aob/engine';
+import { clusterRunControl } from '@aob/engine';
 import type { GrpcServer } from '@aob/control';
 import {
   ApprovalDesk,
@@ -26,13 +26,10 @@ export async function startHitl(
   opts: { host?: string } = {},
 ): Promise<HitlComponent> {
   const store = await adapters.events();
-  const control = new RunControl({
-    store,
+  const control = clusterRunControl({
+    events: store,
     content: adapters.content,
-    loadIr: irLoader(adapters.content),
-    driver: busDriver(adapters.bus),
-    now: Date.now,
-    newId,
+    bus: adapters.bus,
   });
   const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
   let server: GrpcServer;

@@ -10,18 +10,27 @@ import { RunControl, isOver } from '../control/run-control.js';
 import { irLoader } from '../workflows.js';
 import { busDriver } from './bus-driver.js';
 
+/** The run operations of a cluster: read from the stores, written as run commands on the bus. */
+export function clusterRunControl(deps: {
+  events: EventStore;
+  content: ContentStore;
+  bus: Bus;
+}): RunControl {
+  return new RunControl({
+    store: deps.events,
+    content: deps.content,
+    loadIr: irLoader(deps.content),
+    driver: busDriver(deps.bus),
+    now: Date.now,
+    newId,
+  });
+}
+
 export class ClusterClient {
   readonly control: RunControl;
 
   constructor(private readonly deps: { events: EventStore; content: ContentStore; bus: Bus }) {
-    this.control = new RunControl({
-      store: deps.events,
-      content: deps.content,
-      loadIr: irLoader(deps.content),
-      driver: busDriver(deps.bus),
-      now: Date.now,
-      newId,
-    });
+    this.control = clusterRunControl(deps);
   }
 
   /** Checks the definition and inputs (nothing is sent when either is bad), stores it, starts. */

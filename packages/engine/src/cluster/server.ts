@@ -10,6 +10,7 @@ import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { ContentStore } from '@aob/store';
 import { PgEventStore, S3ContentStore } from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
+import { serviceConfig } from './config.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -188,4 +189,20 @@ async function serveHealth(port: number, ready: () => boolean): Promise<Server> 
     server.listen(port, '0.0.0.0', () => resolve());
   });
   return server;
+}
+
+/**
+ * The `main` of a service's own entry point (`node services/<name>/dist/main.js`): reads the
+ * environment, runs the one service, stops on signals; exits 1 naming what failed to start.
+ */
+export async function runServiceMain(name: ServiceName, start: Starter): Promise<void> {
+  try {
+    const server = await runServer(serviceConfig(process.env, [name]), { [name]: start });
+    stopOnSignals(server);
+  } catch (err) {
+    jsonLog.error(`${name} did not start`, {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    process.exit(1);
+  }
 }
