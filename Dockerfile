@@ -25,6 +25,13 @@ COPY packages/core/package.json packages/core/
 COPY packages/bus/package.json packages/bus/
 COPY packages/store/package.json packages/store/
 COPY packages/engine/package.json packages/engine/
+COPY packages/control/package.json packages/control/
+COPY services/api/package.json services/api/
+COPY services/orchestrator/package.json services/orchestrator/
+COPY services/runner/package.json services/runner/
+COPY services/fanout/package.json services/fanout/
+COPY services/hitl/package.json services/hitl/
+COPY services/validator/package.json services/validator/
 COPY cli/package.json cli/
 # --ignore-scripts: the root `prepare` script builds, and the sources are not copied yet.
 # The only install script a production dependency needs is better-sqlite3's, rebuilt explicitly.
@@ -35,12 +42,14 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.base.json turbo.json ./
 COPY schemas/ schemas/
 COPY packages/ packages/
+COPY services/ services/
 COPY cli/ cli/
 RUN npm run build
 
 # Production dependencies only, and nothing the runtime does not read.
 RUN npm prune --omit=dev \
   && rm -rf packages/*/src packages/*/golden packages/*/tsconfig*.json packages/*/*.tsbuildinfo \
+    services/*/src services/*/tsconfig*.json services/*/*.tsbuildinfo \
     cli/src cli/test cli/tsconfig*.json cli/*.tsbuildinfo .turbo
 
 # ---------------------------------------------------------------------------------------------
@@ -55,10 +64,12 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules/ node_modules/
 COPY --from=build /app/schemas/ schemas/
 COPY --from=build /app/packages/ packages/
+COPY --from=build /app/services/ services/
 COPY --from=build /app/cli/ cli/
 
 USER 1000:1000
-EXPOSE 8080
+# health 8080; api REST 8090 and gRPC 50051; fanout 8081; validator 50052; hitl 50053
+EXPOSE 8080 8081 8090 50051 50052 50053
 # The services drain on SIGTERM (stop consuming, finish or hand back in-flight work, close).
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

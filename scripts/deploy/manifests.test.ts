@@ -1125,20 +1125,22 @@ describe('deployment manifests', () => {
     expect(df).toMatch(/^USER 1000:1000$/m);
     expect(df).toMatch(/^ENTRYPOINT \["node", "cli\/bin\/run\.js", "server"\]$/m);
     expect(existsSync(join(root, 'cli/bin/run.js'))).toBe(true);
-    // Every workspace the lockfile knows is copied into the build.
+    // Every workspace of package.json is copied into the build: its manifest before `npm ci`,
+    // its sources (by its top folder) before the build, and into the runtime stage.
     const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
-    for (const ws of [
-      'schemas',
-      'packages/core',
-      'packages/bus',
-      'packages/store',
-      'packages/engine',
-      'cli',
-    ]) {
-      expect(
-        workspaces.some((w) => w === ws || (w.endsWith('/*') && ws.startsWith(w.slice(0, -1)))),
-      ).toBe(true);
-      expect(df).toContain(`COPY ${ws}/package.json ${ws}/`);
+    const dirs = workspaces.flatMap((w) =>
+      w.endsWith('/*')
+        ? readdirSync(join(root, w.slice(0, -2)))
+            .map((d) => `${w.slice(0, -2)}/${d}`)
+            .filter((d) => existsSync(join(root, d, 'package.json')))
+        : [w],
+    );
+    expect(dirs).toEqual(expect.arrayContaining(['packages/control', 'services/api', 'cli']));
+    for (const ws of dirs) {
+      expect(df, ws).toContain(`COPY ${ws}/package.json ${ws}/`);
+      const top = ws.split('/')[0]!;
+      expect(df, ws).toContain(`COPY ${top}/ ${top}/`);
+      expect(df, ws).toContain(`COPY --from=build /app/${top}/ ${top}/`);
     }
     const ignore = read('.dockerignore');
     expect(ignore).toMatch(/^\*\*\/node_modules$/m);
