@@ -29,6 +29,15 @@ describe('serviceConfig', () => {
     expect(serviceConfig(noDb, ['runner']).services).toEqual(['runner']);
   });
 
+  it('runs the validator alone with no database, bus or content store; the api needs the database', () => {
+    const c = serviceConfig({}, ['validator']);
+    expect(c).toMatchObject({ services: ['validator'], validatorPort: 50_052 });
+    expect(c).not.toHaveProperty('s3');
+    const { AOB_DATABASE_URL: _db, ...noDb } = base;
+    expect(() => serviceConfig(noDb, ['api', 'validator'])).toThrow(/AOB_DATABASE_URL/);
+    expect(() => serviceConfig({ AOB_S3_BUCKET: 'aob' }, ['runner'])).toThrow(/AOB_KAFKA_BROKERS/);
+  });
+
   it('takes Redis Streams as the bus, and memoises transform and join when Redis is there', () => {
     const c = serviceConfig({ ...base, AOB_BUS: 'redis', AOB_REDIS_URL: 'redis://r:6379' }, [
       'orchestrator',

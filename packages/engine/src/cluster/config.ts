@@ -118,13 +118,15 @@ export function serviceConfig(
   const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
 
   const busKind = env.AOB_BUS ?? 'kafka';
+  // The validator is pure: a process running only it opens no bus (nor store).
+  const needsBus = wanted.some((n) => n !== 'validator');
   let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '', sessionTimeoutMs: 0 };
   if (busKind === 'kafka') {
     const brokers = (env.AOB_KAFKA_BROKERS ?? '')
       .split(',')
       .map((b) => b.trim())
       .filter(Boolean);
-    if (brokers.length === 0)
+    if (brokers.length === 0 && needsBus)
       problems.push(problem('AOB_KAFKA_BROKERS', 'is required with AOB_BUS=kafka (host:port,…)'));
     // How soon a member that died (kill -9) loses its partitions to the others: the time its jobs
     // wait before another runner takes them. Kafka's floor is the broker's
@@ -140,7 +142,7 @@ export function serviceConfig(
     bus = { kind: 'kafka', brokers, prefix: env.AOB_KAFKA_PREFIX ?? '', sessionTimeoutMs };
   } else if (busKind === 'redis') {
     const url = env.AOB_REDIS_URL;
-    if (!url) problems.push(problem('AOB_REDIS_URL', 'is required with AOB_BUS=redis'));
+    if (!url && needsBus) problems.push(problem('AOB_REDIS_URL', 'is required with AOB_BUS=redis'));
     bus = { kind: 'redis', url: url ?? '', prefix: env.AOB_REDIS_PREFIX ?? 'aob:' };
   } else {
     problems.push(problem('AOB_BUS', `must be kafka or redis, not "${busKind}"`));
