@@ -155,6 +155,10 @@ describe('gRPC API: workflows', () => {
     expect(err.code).toBe(status.PERMISSION_DENIED);
     expect(errorDetailOf(err)).toMatchObject({ code: 'FORBIDDEN' });
     expect(err.details).toContain('operator or above');
+    // The role is checked before the request is decoded (as on REST): a malformed request from a
+    // role that may not call the rpc learns nothing about what is wrong with it.
+    const malformed = await failure(workflows.register({ definitionJson: '{' }, as('viewer')));
+    expect(malformed.code).toBe(status.PERMISSION_DENIED);
   });
 
   it('a definition that is not JSON is INVALID_ARGUMENT naming the field', async () => {

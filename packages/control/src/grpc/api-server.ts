@@ -5,7 +5,7 @@
 // the aob error code (errors.ts), with every problem of a bad request in the trailers.
 import { AobError, ValidationError } from '@aob/core';
 import type { GraphDiff, PatchView, RunView, WorkflowView } from '@aob/engine';
-import type { Principal } from '../auth/index.js';
+import type { Operation, Principal } from '../auth/index.js';
 import type { ControlPlane, PatchBody } from '../control-plane.js';
 // The control plane's approvals port answers `unknown`; behind it is the approval desk, whose
 // tickets these are.
@@ -133,18 +133,28 @@ const workflow = (v: WorkflowView) => ({ workflow: workflowMessage(v) });
 /** The API's services, for serveGrpc (alone or beside other services). */
 export function apiServices(opts: ApiServicesOptions): Registration[] {
   const cp = opts.control;
-  const who = (ctx: CallContext) => principalOf(opts.authenticate, ctx);
+  // Who is calling, and may their role call `op`? Checked before a request's fields are decoded,
+  // so a role that may not call an rpc learns nothing from it (the REST order: 401, 403, 400).
+  const who = async (ctx: CallContext, op?: Operation) => {
+    const p = await principalOf(opts.authenticate, ctx);
+    if (op) cp.authorize(p, op);
+    return p;
+  };
   const services: Registration[] = [
     register(
       Identity,
-      { whoAmI: async (_req, ctx) => ({ principal: principalMessage(cp.whoami(await who(ctx))) }) },
+      {
+        whoAmI: async (_req, ctx) => ({
+          principal: principalMessage(cp.whoami(await who(ctx, 'whoami'))),
+        }),
+      },
       aobErrorMapper,
     ),
     register(
       Runs,
       {
         start: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'startRun');
           return cp.startRun(p, {
             ...(req.source.case === 'workflow' ? { workflow: req.source.value } : {}),
             ...(req.source.case === 'definitionJson'
@@ -157,11 +167,11 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           });
         },
         get: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'getRun');
           return run(await cp.getRun(p, req.runId), p);
         },
         list: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'listRuns');
           const status = req.status.map((s, i) => runStatusName(s, `/status/${i}`));
           const got = await cp.listRuns(p, {
             ...page(req),
@@ -173,7 +183,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           };
         },
         events: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'runEvents');
           const got = await cp.runEvents(p, req.runId, {
             ...(req.fromSeq !== undefined ? { fromSeq: safeNumber(req.fromSeq, '/from_seq') } : {}),
             ...(req.limit !== undefined ? { limit: req.limit } : {}),
@@ -181,7 +191,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           return { events: got.items.map(runEventMessage), ...next(got.nextCursor) };
         },
         wait: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'waitRun');
           const view = await cp.waitRun(p, req.runId, {
             ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
             ...(req.untilSettled !== undefined ? { untilSettled: req.untilSettled } : {}),
@@ -189,11 +199,11 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           return run(view, p);
         },
         cancel: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'cancelRun');
           return run(await cp.cancelRun(p, req.runId, req.reason), p);
         },
         replay: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'replayRun');
           return cp.replayRun(p, req.runId, {
             fromNode: req.fromNode,
             ...(req.mode !== ReplayMode.UNSPECIFIED
@@ -208,7 +218,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
       Workflows,
       {
         validate: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'validateWorkflow');
           const { valid, errors } = cp.validateWorkflow(
             p,
             parseJsonField('definition_json', req.definitionJson),
@@ -216,17 +226,17 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           return { valid, errors: problemMessages(errors) };
         },
         register: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'registerWorkflow');
           return workflow(
             await cp.registerWorkflow(p, parseJsonField('definition_json', req.definitionJson)),
           );
         },
         list: async (req, ctx) => {
-          const got = await cp.listWorkflows(await who(ctx), page(req));
+          const got = await cp.listWorkflows(await who(ctx, 'listWorkflows'), page(req));
           return { items: got.items.map(workflowMessage), ...next(got.nextCursor) };
         },
         show: async (req, ctx) => {
-          const shown = await cp.showWorkflow(await who(ctx), req.ref, req.patches);
+          const shown = await cp.showWorkflow(await who(ctx, 'showWorkflow'), req.ref, req.patches);
           return { definitionJson: JSON.stringify(shown.definition), irHash: shown.irHash };
         },
       },
@@ -236,7 +246,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
       Patches,
       {
         propose: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'proposePatch');
           return {
             patch: patchMessage(
               await cp.proposePatch(p, patchBody(req.target, req.body, req.rationale)),
@@ -244,7 +254,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           };
         },
         check: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'checkPatch');
           const verdict = await cp.checkPatch(p, patchBody(req.target, req.body));
           return {
             status: toEnum(PatchStatus, verdict.status),
@@ -253,7 +263,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           };
         },
         list: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'listPatches');
           const got = await cp.listPatches(p, {
             ...page(req),
             ...(req.runId !== undefined ? { runId: req.runId } : {}),
@@ -264,9 +274,10 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           });
           return { items: got.items.map(patchMessage), ...next(got.nextCursor) };
         },
-        get: async (req, ctx) => withDiff(await cp.getPatch(await who(ctx), req.patchId)),
+        get: async (req, ctx) =>
+          withDiff(await cp.getPatch(await who(ctx, 'getPatch'), req.patchId)),
         review: async (req, ctx) => {
-          const p = await who(ctx);
+          const p = await who(ctx, 'reviewPatch');
           const view = await cp.reviewPatch(p, req.patchId, {
             decision: reviewOf(req.decision, '/decision'),
             ...(req.reason !== undefined ? { reason: req.reason } : {}),
@@ -274,7 +285,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           return { patch: patchMessage(view) };
         },
         revert: async (req, ctx) => {
-          const got = await cp.revertPatch(await who(ctx), req.patchId);
+          const got = await cp.revertPatch(await who(ctx, 'revertPatch'), req.patchId);
           return {
             patch: patchMessage(got.patch),
             ...(got.revert ? { revert: patchMessage(got.revert) } : {}),
@@ -287,7 +298,7 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
       Approvals,
       {
         list: async (req, ctx) => {
-          const got = await cp.listApprovals(await who(ctx), {
+          const got = await cp.listApprovals(await who(ctx, 'listApprovals'), {
             ...page(req),
             status: req.all ? 'all' : 'open',
           });
@@ -297,17 +308,21 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           };
         },
         decide: async (req, ctx) => {
-          const ticket = await cp.decideApproval(await who(ctx), req.ticketId, {
+          const ticket = await cp.decideApproval(await who(ctx, 'decideApproval'), req.ticketId, {
             decision: decisionOf(req.decision, '/decision'),
             ...(req.reason !== undefined ? { reason: req.reason } : {}),
           });
           return { approval: approvalMessage(ticket as TicketView) };
         },
         reassign: async (req, ctx) => {
-          const ticket = await cp.reassignApproval(await who(ctx), req.ticketId, {
-            approvers: req.approvers,
-            ...(req.reason !== undefined ? { reason: req.reason } : {}),
-          });
+          const ticket = await cp.reassignApproval(
+            await who(ctx, 'reassignApproval'),
+            req.ticketId,
+            {
+              approvers: req.approvers,
+              ...(req.reason !== undefined ? { reason: req.reason } : {}),
+            },
+          );
           return { approval: approvalMessage(ticket as TicketView) };
         },
       },
