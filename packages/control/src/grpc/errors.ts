@@ -8,50 +8,28 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { ErrorDetailSchema } from '../generated/aob/v1/common_pb.js';
 import type { ErrorMapper, RpcStatus } from './server.js';
 import { defaultErrorMapper, RpcError } from './server.js';
+import type { ErrorKind } from '../error-kinds.js';
+import { errorKindOf } from '../error-kinds.js';
 
-// The same categories as the REST API's problem statuses (http/problem.ts statusOf), in gRPC's
-// terms: 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED, 403 → PERMISSION_DENIED,
-// 404 → NOT_FOUND, 409 → FAILED_PRECONDITION (the state forbids it now) or ALREADY_EXISTS,
-// 503 → UNAVAILABLE; and what HTTP has no status for: lost races (ABORTED: send it again).
-const BY_CODE: Readonly<Record<string, status>> = {
-  UNAUTHENTICATED: status.UNAUTHENTICATED,
-  FORBIDDEN: status.PERMISSION_DENIED,
-  NOT_A_REVIEWER: status.PERMISSION_DENIED,
-  NOT_AN_APPROVER: status.PERMISSION_DENIED,
-  NOT_FOUND: status.NOT_FOUND,
-  VALIDATION: status.INVALID_ARGUMENT,
-  INPUT: status.INVALID_ARGUMENT,
-  JSON: status.INVALID_ARGUMENT,
-  UNKNOWN_NODE: status.INVALID_ARGUMENT,
-  PATCH_SET_INVALID: status.INVALID_ARGUMENT,
-  TOO_LARGE: status.RESOURCE_EXHAUSTED,
-  // A Follow client that reads too slowly (timelines.ts).
-  TOO_SLOW: status.RESOURCE_EXHAUSTED,
-  CONFLICT: status.FAILED_PRECONDITION,
-  RUN_OVER: status.FAILED_PRECONDITION,
-  TICKET_DECIDED: status.FAILED_PRECONDITION,
-  ALREADY_APPROVED: status.FAILED_PRECONDITION,
-  PATCH_NOT_HELD: status.FAILED_PRECONDITION,
-  PATCH_NOT_APPLIED: status.FAILED_PRECONDITION,
-  TOKEN_REVOKED: status.FAILED_PRECONDITION,
-  SEQ_CONFLICT: status.ABORTED,
-  PATCH_RACE: status.ABORTED,
-  // Sent, but the run's owner has not applied it yet: look before sending it again.
-  DECISION_PENDING: status.UNAVAILABLE,
-  PATCH_PENDING: status.UNAVAILABLE,
-  UNAVAILABLE: status.UNAVAILABLE,
-  TIMEOUT: status.DEADLINE_EXCEEDED,
-  CANCELLED: status.CANCELLED,
+// The kinds of error-kinds.ts in gRPC's terms.
+const BY_KIND: Readonly<Record<ErrorKind, status>> = {
+  invalid: status.INVALID_ARGUMENT,
+  unauthenticated: status.UNAUTHENTICATED,
+  forbidden: status.PERMISSION_DENIED,
+  'not-found': status.NOT_FOUND,
+  state: status.FAILED_PRECONDITION,
+  exists: status.ALREADY_EXISTS,
+  race: status.ABORTED,
+  'too-large': status.RESOURCE_EXHAUSTED,
+  pending: status.UNAVAILABLE,
+  timeout: status.DEADLINE_EXCEEDED,
+  cancelled: status.CANCELLED,
+  internal: status.INTERNAL,
 };
 
 /** The gRPC status code of an aob error code. */
 export function grpcStatusOf(code: string, retryable = false): status {
-  const known = BY_CODE[code];
-  if (known !== undefined) return known;
-  if (code.startsWith('BAD_')) return status.INVALID_ARGUMENT;
-  if (code.endsWith('_NOT_FOUND')) return status.NOT_FOUND;
-  if (code.endsWith('_EXISTS')) return status.ALREADY_EXISTS;
-  return retryable ? status.UNAVAILABLE : status.INTERNAL;
+  return BY_KIND[errorKindOf(code, retryable)];
 }
 
 interface AobErrorLike {

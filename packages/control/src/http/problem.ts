@@ -1,7 +1,10 @@
-// RFC 9457 problem details for every error the API returns. One table maps error codes to HTTP
-// statuses; a ValidationError's problems become `errors`, naming every invalid field.
+// RFC 9457 problem details for every error the API returns. The status comes from the error's
+// kind (error-kinds.ts, shared with gRPC); a ValidationError's problems become `errors`, naming
+// every invalid field.
 import type { Problem } from '@aob/core';
 import { AobError, ValidationError } from '@aob/core';
+import type { ErrorKind } from '../error-kinds.js';
+import { errorKindOf } from '../error-kinds.js';
 
 export interface ProblemBody {
   type: string;
@@ -13,22 +16,6 @@ export interface ProblemBody {
   errors?: Problem[];
 }
 
-const CONFLICTS = new Set([
-  'CONFLICT',
-  'TICKET_DECIDED',
-  'ALREADY_APPROVED',
-  'RUN_OVER',
-  'RUN_EXISTS',
-  'PATCH_NOT_HELD',
-  'PATCH_NOT_APPLIED',
-  'PATCH_EXISTS',
-  'WORKFLOW_EXISTS',
-  'TOKEN_REVOKED',
-]);
-const FORBIDDEN = new Set(['FORBIDDEN', 'NOT_A_REVIEWER', 'NOT_AN_APPROVER']);
-const PENDING = new Set(['PATCH_PENDING', 'DECISION_PENDING', 'RUN_PENDING']);
-const BAD_INPUT = new Set(['UNKNOWN_NODE', 'INPUT', 'BAD_REQUEST', 'JSON']);
-
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -38,18 +25,30 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
-export function statusOf(code: string): number {
-  if (code === 'VALIDATION' || BAD_INPUT.has(code) || code.startsWith('BAD_')) return 400;
-  if (code === 'UNAUTHENTICATED') return 401;
-  if (FORBIDDEN.has(code)) return 403;
-  if (code === 'NOT_FOUND' || code.endsWith('_NOT_FOUND')) return 404;
-  if (CONFLICTS.has(code)) return 409;
-  if (PENDING.has(code)) return 503;
-  return 500;
+// The kinds of error-kinds.ts as HTTP statuses (409 for every kind of conflict).
+const BY_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  state: 409,
+  exists: 409,
+  race: 409,
+  'too-large': 413,
+  pending: 503,
+  timeout: 504,
+  cancelled: 499,
+  internal: 500,
+};
+
+export function statusOf(code: string, retryable = false): number {
+  return BY_KIND[errorKindOf(code, retryable)];
 }
 
 export function problem(
@@ -75,7 +74,7 @@ export function problemOf(err: unknown): ProblemBody {
   }
   if (err instanceof AobError) {
     const details = Array.isArray(err.details) ? (err.details as Problem[]) : undefined;
-    return problem(statusOf(err.code), err.code, err.message, details);
+    return problem(statusOf(err.code, err.retryable), err.code, err.message, details);
   }
   return problem(
     500,
