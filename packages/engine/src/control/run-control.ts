@@ -341,20 +341,11 @@ export class RunControl {
     const state = fold(await this.deps.store.read(runId), runId);
     if (isOver(state.status))
       throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
-    const given = Array.isArray(patch)
-      ? { ops: patch }
-      : ((patch ?? {}) as Record<string, unknown>);
-    const doc = {
-      scope: 'run',
-      target: runId,
-      baseIrHash: state.irHash,
-      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
-      ...given,
-      // Ours, never the document's: patch ids are unique across runs (a chosen one could shadow
-      // another run's patch), and the author is the caller.
+    const doc = runPatchDocument(runId, state.irHash, patch, {
       patchId: this.deps.newId('patch'),
       author,
-    } as Record<string, unknown> & { patchId: string };
+      ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
+    });
     await this.deps.driver.deliver(runId, { type: 'proposePatch', patch: doc, actor: author });
     return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
   }
@@ -379,17 +370,7 @@ export class RunControl {
     if (isOver(state.status))
       throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
     const ir = await this.deps.loadIr(state.irHash);
-    const given = Array.isArray(patch)
-      ? { ops: patch }
-      : ((patch ?? {}) as Record<string, unknown>);
-    const doc = {
-      patchId: 'check',
-      scope: 'run',
-      target: runId,
-      baseIrHash: state.irHash,
-      ...given,
-      author,
-    };
+    const doc = runPatchDocument(runId, state.irHash, patch, { patchId: 'check', author });
     const input = proposalValidationInput(state, ir, doc, author);
     if (!input) throw new AobError('RUN_OVER', `run ${runId} takes no patches now`);
     const judgement = judgePatch(validatePatch(input), ir.definition.patchPolicy);
@@ -549,6 +530,29 @@ export class RunControl {
       await sleep(POLL_MS);
     }
   }
+}
+
+/**
+ * A run patch document from what the caller gave (an operation array, or a whole document) and
+ * what only the server decides: the id (patch ids are unique across runs: a chosen one could
+ * shadow another run's patch) and the author (the caller, never what the document claims).
+ */
+function runPatchDocument(
+  runId: string,
+  baseIrHash: string,
+  patch: unknown,
+  own: { patchId: string; author: string; rationale?: string },
+): Record<string, unknown> & { patchId: string } {
+  const given = Array.isArray(patch) ? { ops: patch } : ((patch ?? {}) as Record<string, unknown>);
+  return {
+    scope: 'run',
+    target: runId,
+    baseIrHash,
+    ...(own.rationale !== undefined ? { rationale: own.rationale } : {}),
+    ...given,
+    patchId: own.patchId,
+    author: own.author,
+  };
 }
 
 export function isOver(status: RunStatus): boolean {
