@@ -8,10 +8,9 @@ import type { Adapters, Component, ServiceConfig } from '@aob/engine';
 import { clusterRunControl } from '@aob/engine';
 import {
   ApprovalDesk,
-  BusLiveSource,
   ControlPlane,
-  Fanout,
   TimelineStreams,
+  startBusFanout,
   authenticate,
   createApiServer,
   serveApiGrpc,
@@ -25,18 +24,12 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     bus: adapters.bus,
   });
   const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
-  const warn = (what: string) => (err: unknown) =>
-    process.emitWarning(`api: ${what}: ${err instanceof Error ? err.message : String(err)}`);
-  const fanout = new Fanout({
+  const fanout = await startBusFanout({
     store,
-    source: new BusLiveSource({
-      bus: adapters.bus,
-      group: `aob.api.${config.instance}`,
-      onError: warn('reading aob.workflow.events failed (retrying)'),
-    }),
-    onError: warn('store read failed'),
+    bus: adapters.bus,
+    service: 'api',
+    instance: config.instance,
   });
-  await fanout.start();
   const timelines = new TimelineStreams(fanout);
   const app = await createApiServer({
     plane,

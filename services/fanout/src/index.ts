@@ -8,9 +8,8 @@ import type { Adapters, Component, ServiceConfig, Starter } from '@aob/engine';
 import type { TokenStore } from '@aob/store';
 import type { Authenticate, SseOptions } from '@aob/control';
 import {
-  BusLiveSource,
-  Fanout,
   TimelineStreams,
+  startBusFanout,
   authenticate as bearer,
   listenTimelines,
 } from '@aob/control';
@@ -33,15 +32,12 @@ export async function startFanout(
   opts: FanoutServiceOptions = {},
 ): Promise<Component> {
   const store = await adapters.events();
-  const warn = (what: string) => (err: unknown) =>
-    process.emitWarning(`fanout: ${what}: ${err instanceof Error ? err.message : String(err)}`);
-  const source = new BusLiveSource({
+  const fanout = await startBusFanout({
+    store,
     bus: adapters.bus,
-    group: `aob.fanout.${config.instance}`,
-    onError: warn('reading aob.workflow.events failed (retrying)'),
+    service: 'fanout',
+    instance: config.instance,
   });
-  const fanout = new Fanout({ store, source, onError: warn('store read failed') });
-  await fanout.start();
   const streams = new TimelineStreams(fanout, { ...sseFromEnv(process.env), ...opts.sse });
   const authenticate =
     opts.authenticate?.(store) ?? ((header: string | undefined) => bearer(store, header));

@@ -1,5 +1,6 @@
 // Live timelines (DESIGN §7 fanout): history from the store, then live, over SSE.
 export { Fanout, RunChannel } from './hub.js';
+export { startBusFanout } from './bus-fanout.js';
 export type { FanoutOptions } from './hub.js';
 export { BusLiveSource, ListenerLiveSource, isRunEvent } from './live-source.js';
 export type { BusLiveSourceOptions } from './live-source.js';
