@@ -18,6 +18,7 @@ export function busDriver(bus: Bus): RunDriver {
         ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
       };
       await bus.publish(Topic.commands, opts.runId, command);
+      return false; // the owning orchestrator starts it
     },
     async deliver(runId, trigger) {
       const command: RunCommand = { type: 'trigger', runId, trigger };

@@ -35,8 +35,12 @@ import { splitRef } from '../workflows.js';
 
 /** How runs are started and reached: in process (local) or by run commands (cluster). */
 export interface RunDriver {
-  /** Starts a new run on `ir`, whose definition is already in the content store. */
-  start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<void>;
+  /**
+   * Starts a new run on `ir`, whose definition is already in the content store. Resolves with
+   * whether the run's RunStarted is in the log already (in process) or only handed over (a run
+   * command the owning orchestrator applies a moment later).
+   */
+  start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<boolean>;
   /**
    * Hands a trigger to whoever drives the run; resolves once it is handed over (not applied).
    * Returns whether it was applied here, in this process.
@@ -137,12 +141,12 @@ export class RunControl {
     if (opts.runId !== undefined && (await this.deps.store.getRun(runId))) {
       throw new AobError('RUN_EXISTS', `a run ${runId} exists already`);
     }
-    await this.deps.driver.start(ir, inputs ?? {}, {
+    const started = await this.deps.driver.start(ir, inputs ?? {}, {
       runId,
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     });
-    await this.awaitStarted(runId);
+    if (!started) await this.awaitStarted(runId);
     return runId;
   }
 
@@ -308,13 +312,13 @@ export class RunControl {
     }
     const inputs = state.inputs ? await this.deps.content.get(state.inputs) : {};
     const replayRunId = this.deps.newId('run');
-    await this.deps.driver.start(ir, inputs, {
+    const started = await this.deps.driver.start(ir, inputs, {
       runId: replayRunId,
       namespace: state.namespace,
       ...(actor !== undefined ? { actor } : {}),
       replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
     });
-    await this.awaitStarted(replayRunId);
+    if (!started) await this.awaitStarted(replayRunId);
     return replayRunId;
   }
 

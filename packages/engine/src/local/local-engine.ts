@@ -70,6 +70,7 @@ export class LocalEngine {
         start: async (ir, inputs, opts) => {
           await this.takeLease(opts.runId);
           await this.orchestrator.start(ir, inputs, opts);
+          return true; // appended before start resolves
         },
         deliver: (runId, trigger) => this.sendOrDrive(runId, trigger),
       },
