@@ -15,7 +15,8 @@ import type {
 import { AobApiError, apiErrorFrom, unreachableFrom } from './errors.js';
 import { followSse } from './sse.js';
 import type { SseFollowOptions } from './sse.js';
-import type { Role } from '../auth/roles.js';
+import type { Principal, Role } from '../auth/roles.js';
+import type { TokenView } from '../auth/tokens.js';
 
 export interface Page<T> {
   items: T[];
@@ -30,25 +31,11 @@ export interface PageQuery {
 /** The roles are the control plane's (auth/roles.ts): one list for the server and its client. */
 export type { Role };
 
-export interface WhoAmI {
-  subject: string;
-  role: Role;
-  namespace: string;
-  groups: string[];
-  tokenId: string;
-}
+/** Who the token is (openapi Principal): the server's own type. */
+export type WhoAmI = Principal;
 
 /** A token as listed (openapi TokenView): everything but the token and its hash. */
-export interface TokenInfo {
-  tokenId: string;
-  subject: string;
-  role: Role;
-  namespace: string;
-  groups: string[];
-  createdAt: number;
-  createdBy: string;
-  revokedAt?: number;
-}
+export type TokenInfo = TokenView;
 
 /** The answer to createToken: `token` is shown this once; the server keeps only its hash. */
 export interface CreatedToken extends TokenInfo {
