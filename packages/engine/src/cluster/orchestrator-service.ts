@@ -41,6 +41,11 @@ export interface OrchestratorServiceDeps {
    * retried (the result consumer's backoff, then the bus's redelivery) — never decided without it.
    */
   validator?: PatchValidator;
+  /**
+   * Runs untouched this long are dropped from memory (folded from the log again when a message
+   * for them comes). Default 60 s.
+   */
+  idleRunMs?: number;
 }
 
 /**
@@ -56,6 +61,7 @@ export class OrchestratorService {
   private readonly consumer: ResultConsumer;
   private readonly loadIr: (irHash: string) => Promise<IR>;
   private started = false;
+  private evictor: NodeJS.Timeout | undefined;
   private claims = 0;
   private stopping = false;
 
@@ -115,6 +121,14 @@ export class OrchestratorService {
     this.relay.start();
     this.poller.start();
     await this.consumer.start();
+    const idleMs = this.deps.idleRunMs ?? 60_000;
+    this.evictor = setInterval(
+      () => {
+        this.orchestrator.forgetIdle(idleMs).catch((err: unknown) => this.deps.onError?.(err));
+      },
+      Math.max(1_000, idleMs / 2),
+    );
+    this.evictor.unref();
     this.started = true;
   }
 
@@ -130,6 +144,7 @@ export class OrchestratorService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.evictor) clearInterval(this.evictor);
     await this.consumer.stop();
     await this.poller.stop();
     this.relay.kick();

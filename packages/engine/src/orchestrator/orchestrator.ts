@@ -120,6 +120,10 @@ interface RunSlot {
   /** Content values by `$cas`: everything decide may resolve for this run. */
   values: Map<string, unknown>;
   queue: Promise<void>;
+  /** Triggers queued or being applied on this slot: a busy slot is never evicted. */
+  busy: number;
+  /** When a trigger last finished on it (the orchestrator's clock). */
+  lastUsed: number;
 }
 
 export interface StartRunOptions {
@@ -155,6 +159,8 @@ export class Orchestrator {
       ir,
       values: new Map(),
       queue: Promise.resolve(),
+      busy: 0,
+      lastUsed: this.deps.now(),
     };
     if (opts.replay)
       await this.prefetch(
@@ -213,6 +219,32 @@ export class Orchestrator {
     this.slots.delete(runId);
   }
 
+  /**
+   * Drops the runs no trigger has touched for `idleMs` (and none is applying now); returns how
+   * many. A dropped run is folded from the log again on its next trigger. In the cluster a run's
+   * messages may move to another orchestrator at any rebalance, so what this process holds of a
+   * run it no longer owns is only a cache: keeping it bounded is all this is for (decisions never
+   * trust it: see `apply`).
+   */
+  async forgetIdle(idleMs: number): Promise<number> {
+    const before = this.deps.now() - idleMs;
+    let dropped = 0;
+    for (const [runId, pending] of [...this.slots]) {
+      const slot = await pending.catch(() => undefined);
+      if (!slot || this.slots.get(runId) !== pending) continue;
+      if (slot.busy === 0 && slot.lastUsed <= before) {
+        this.slots.delete(runId);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** How many runs this process holds in memory. */
+  get loadedRuns(): number {
+    return this.slots.size;
+  }
+
   close(): void {
     this.closed = true;
     this.timers.clear();
@@ -233,7 +265,15 @@ export class Orchestrator {
     if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     const state = fold(events, runId);
     const ir = await this.deps.loadIr(state.irHash);
-    const slot: RunSlot = { runId, state, ir, values: new Map(), queue: Promise.resolve() };
+    const slot: RunSlot = {
+      runId,
+      state,
+      ir,
+      values: new Map(),
+      queue: Promise.resolve(),
+      busy: 0,
+      lastUsed: this.deps.now(),
+    };
     await this.prefetch(slot, refsOf(state));
     return slot;
   }
@@ -255,14 +295,20 @@ export class Orchestrator {
   }
 
   private enqueue(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
-    const next = slot.queue.then(() =>
-      this.apply(slot, triggers).catch((err: unknown) => {
-        // decide may have changed the state before the failure: the log is the truth, so the
-        // next trigger for this run reloads it.
-        this.slots.delete(slot.runId);
-        throw err;
-      }),
-    );
+    slot.busy++;
+    const next = slot.queue
+      .then(() =>
+        this.apply(slot, triggers).catch((err: unknown) => {
+          // decide may have changed the state before the failure: the log is the truth, so the
+          // next trigger for this run reloads it.
+          this.slots.delete(slot.runId);
+          throw err;
+        }),
+      )
+      .finally(() => {
+        slot.busy--;
+        slot.lastUsed = this.deps.now();
+      });
     slot.queue = next.catch(() => undefined);
     return next;
   }
@@ -270,6 +316,9 @@ export class Orchestrator {
   private async apply(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
     const needed = triggers.flatMap((t): CasRef[] => {
       if (t.type === 'childFinished' && t.output) return [t.output];
+      // A runner sends small outputs inline with the result; a larger one is read back here, as
+      // the routes and the run's output may refer to it.
+      if (t.type === 'nodeSucceeded') return [t.output];
       // Reverting rematerialises from the definition the run started on.
       if (t.type === 'revertPatch') {
         return [{ $cas: slot.state.baseIrHash as `sha256:${string}`, size: 0 }];
@@ -308,7 +357,20 @@ export class Orchestrator {
         // A patch moved the run to another IR: the next triggers are decided on it.
         if (decision.ir) slot.ir = decision.ir;
       }
-      if (events.length === 0 && commands.length === 0) return;
+      if (events.length === 0) {
+        // Nothing to append means nothing the log's seq guard would check: a state behind the
+        // log (another process decided this run meanwhile: a rebalance moved its messages) would
+        // take a fresh result for a stale one and drop it. Before a trigger is taken as changing
+        // nothing, the state must be the log's: refold and decide again if it is not.
+        if (!(await this.matchesLog(slot))) {
+          if (tries >= MAX_CONFLICT_RETRIES) {
+            throw new AobError('SEQ_CONFLICT', `run ${slot.runId} keeps moving under decisions`);
+          }
+          await this.reload(slot);
+          continue;
+        }
+        if (commands.length === 0) return;
+      }
       // Content first: an event never refers to content the store does not hold.
       for (const b of blobs) slot.values.set(b.ref.$cas, b.value);
       await Promise.all(blobs.map((b) => this.deps.content.put(b.value, b)));
@@ -350,6 +412,12 @@ export class Orchestrator {
       if (isRunOver(slot.state)) this.slots.delete(slot.runId);
       return;
     }
+  }
+
+  /** Whether the run's log ends where the state does. */
+  private async matchesLog(slot: RunSlot): Promise<boolean> {
+    const summary = await this.deps.events.getRun(slot.runId);
+    return (summary?.lastSeq ?? 0) === slot.state.seq;
   }
 
   /**
