@@ -21,5 +21,9 @@ export {
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';
 export { S3ContentStore, type S3ContentStoreOptions } from './s3-content.js';
+export type { S3ClientOptions } from './s3-client.js';
+export type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
+export { MemoryAttemptLedger } from './memory-attempts.js';
+export { S3AttemptLedger, type S3AttemptLedgerOptions } from './s3-attempts.js';
 export { openLocalStores, openMemoryStores } from './open.js';
 export { nativeContentOf } from './native-content.js';

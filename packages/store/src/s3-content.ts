@@ -7,31 +7,23 @@
 // `get` re-hashes what it downloads, so an altered object is reported (CONTENT_CORRUPT) rather
 // than returned.
 import { createHash } from 'node:crypto';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { AobError, casKey } from '@aob/core';
 import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
 import { BoundedCache } from './bounded-cache.js';
 import { contentNotFound, storeClosed, StoreErrorCode } from './errors.js';
+import type { S3ClientOptions } from './s3-client.js';
+import { isMissingObject, makeS3Client } from './s3-client.js';
 
-export interface S3ContentStoreOptions {
-  /** A client to use (and not destroy on close); otherwise one is made from the options below. */
+export interface S3ContentStoreOptions extends S3ClientOptions {
+  /** A client to use (and not destroy on close); otherwise one is made from the options. */
   client?: S3Client;
-  /** The S3 endpoint, e.g. `http://127.0.0.1:9000`; omitted, the AWS endpoint of the region. */
-  endpoint?: string;
-  /** Default `us-east-1`. */
-  region?: string;
   bucket: string;
   /** Prepended to every key (`a/b` becomes `a/b/sha256/<hex>`); default none. */
   prefix?: string;
-  /** Omitted, the SDK's default credential chain (env, profile, instance role, …). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Bound of the in-process cache of recently put/read values, in characters of JSON. */
   cacheChars?: number;
 }
@@ -55,20 +47,7 @@ export class S3ContentStore implements ContentStore {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.cache = new BoundedCache(options.cacheChars ?? 32 * 1024 * 1024);
     this.ownsClient = options.client === undefined;
-    this.client =
-      options.client ??
-      new S3Client({
-        ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
-        region: options.region ?? 'us-east-1',
-        forcePathStyle: true,
-        ...(options.credentials !== undefined && { credentials: options.credentials }),
-        // The SDK's default since 3.729 adds a CRC32 checksum header to every upload; s3proxy
-        // (3.0.0) answers such a PutObject with 501 NotImplemented ("Unknown header
-        // x-amz-checksum-crc32"), and so do other S3-compatible servers. The checksum adds
-        // nothing here: the key is the sha256 of the bytes and `get` verifies it.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+    this.client = options.client ?? makeS3Client(options);
   }
 
   async put(value: unknown, known?: Content): Promise<CasRef> {
@@ -99,7 +78,7 @@ export class S3ContentStore implements ContentStore {
       );
       bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (err) {
-      if (isMissing(err)) throw contentNotFound(ref);
+      if (isMissingObject(err)) throw contentNotFound(ref);
       throw err;
     }
     if (createHash('sha256').update(bytes).digest('hex') !== hexOf(key)) {
@@ -123,7 +102,7 @@ export class S3ContentStore implements ContentStore {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
-      if (isMissing(err)) return false;
+      if (isMissingObject(err)) return false;
       throw err;
     }
   }
@@ -165,11 +144,4 @@ export class S3ContentStore implements ContentStore {
 
 function hexOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
-}
-
-/** A missing object: GetObject says NoSuchKey; HeadObject, having no body, only 404. */
-function isMissing(err: unknown): boolean {
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
-  if (e?.name === 'NoSuchKey' || e?.name === 'NotFound') return true;
-  return e?.name !== 'NoSuchBucket' && e?.$metadata?.httpStatusCode === 404;
 }
