@@ -27,6 +27,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     },
     concurrency: config.runnerConcurrency,
     consumer: config.instance,
+    ...(adapters.attempts ? { attempts: { ledger: adapters.attempts } } : {}),
   });
   await runner.start();
   let stopping = false;

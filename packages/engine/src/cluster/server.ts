@@ -7,8 +7,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '@aob/bus';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
-import type { ContentStore } from '@aob/store';
-import { PgEventStore, S3ContentStore } from '@aob/store';
+import type { AttemptLedger, ContentStore } from '@aob/store';
+import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
 import { serviceConfig } from './config.js';
 
@@ -23,6 +23,11 @@ export interface Component {
 export interface Adapters {
   bus: Bus;
   content: ContentStore;
+  /**
+   * Who runs which node attempt, and how each ended: in the content store's bucket (runners
+   * hold its credentials already, and no database's). Absent without a content store.
+   */
+  attempts?: AttemptLedger;
   /** Opened on first use: only the orchestrator needs the database. */
   events(): Promise<PgEventStore>;
 }
@@ -80,10 +85,20 @@ export function openAdapters(config: ServiceConfig): Adapters {
         ...(s3.credentials ? { credentials: s3.credentials } : {}),
       })
     : noContentStore();
+  const attempts = s3
+    ? new S3AttemptLedger({
+        bucket: s3.bucket,
+        region: s3.region,
+        ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+        ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
+        ...(s3.credentials ? { credentials: s3.credentials } : {}),
+      })
+    : undefined;
   let events: Promise<PgEventStore> | undefined;
   return {
     bus,
     content,
+    ...(attempts ? { attempts } : {}),
     events: () => (events ??= PgEventStore.open({ connectionString: config.databaseUrl! })),
   };
 }
@@ -161,6 +176,7 @@ async function closeAll(
   }
   await adapters.bus.close().catch(() => undefined);
   await adapters.content.close().catch(() => undefined);
+  await adapters.attempts?.close().catch(() => undefined);
   await adapters
     .events()
     .then((e) => e.close())

@@ -1,7 +1,7 @@
 import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
 import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
-import type { ContentStore } from '@aob/store';
+import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
 import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
@@ -41,11 +41,33 @@ export interface RunnerDeps {
    * Told about failures that do not fail a job: a heartbeat that did not reach the bus, a memo
    * lookup or write that failed. Default: a process warning.
    */
-  onError?: (
-    err: unknown,
-    context: { job: NodeJob; what: 'heartbeat' | 'memo-get' | 'memo-set' },
-  ) => void;
+  onError?: (err: unknown, context: { job: NodeJob; what: RunnerChore }) => void;
+  /**
+   * The attempt ledger (the cluster: several runners, jobs delivered at least once). Given, a job
+   * is executed only under a claim on its attempt: a job whose attempt finished is answered with
+   * the recorded result instead (published again, then acknowledged), and one whose attempt
+   * another runner holds waits for that runner's outcome (or for its claim to lapse). So a job
+   * delivered again after a crash, a rebalance or an outbox resend never runs a finished attempt
+   * again, nor one that is running elsewhere. Absent (one process owns every job: the local
+   * topology), jobs run as delivered.
+   */
+  attempts?: {
+    ledger: AttemptLedger;
+    /** How long a claim outlives its last renewal (renewed every third of it). Default 15 s. */
+    claimTtlMs?: number;
+  };
+  /**
+   * How long `stop` lets jobs in hand finish (and publish their results) before aborting them.
+   * Default 0: abort at once (a local process stopping on Ctrl-C; its runs resume later). A job
+   * aborted by a stop is left unacknowledged, its claim released, so the next owner runs it.
+   */
+  stopGraceMs?: number;
 }
+
+/** Side work of a job whose failure does not fail the job. */
+export type RunnerChore = 'heartbeat' | 'memo-get' | 'memo-set' | 'claim-renew';
+
+const DEFAULT_CLAIM_TTL_MS = 15_000;
 
 /** The heartbeat interval when neither `heartbeatMs` nor the bus's redelivery time is known. */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -70,6 +92,9 @@ export class Runner {
   private readonly group: string;
   private readonly heartbeatMs: number;
   private readonly inflight = new Map<string, AbortController>();
+  /** Jobs being handled, for a graceful stop to wait on. */
+  private readonly handling = new Set<Promise<void>>();
+  private handles = 0;
   private active = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -95,12 +120,26 @@ export class Runner {
     }
   }
 
+  /**
+   * Graceful: takes no new job, lets the jobs in hand finish and publish their results for up to
+   * `stopGraceMs`, then aborts what is left (unacknowledged, so the next owner runs it).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    const grace = this.deps.stopGraceMs ?? 0;
+    if (this.handling.size > 0 && grace > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.handling]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
+      ]);
+      clearTimeout(timer);
+    }
     for (const ctl of this.inflight.values())
       ctl.abort(new AobError('CANCELLED', 'runner stopping'));
     await this.loop;
+    await Promise.allSettled([...this.handling]);
   }
 
   private async run(): Promise<void> {
@@ -125,24 +164,28 @@ export class Runner {
       }
       for (const msg of batch) {
         this.active += 1;
-        void this.handle(msg)
+        const handled: Promise<void> = this.handle(msg)
           .catch((err: unknown) => {
             // The job stays unacknowledged and is redelivered; say why unless we are stopping.
             if (!this.stopping) process.emitWarning(`aob runner: ${(err as Error).message}`);
           })
           .finally(() => {
+            this.handling.delete(handled);
             this.active -= 1;
             const w = this.wake;
             this.wake = undefined;
             w?.();
           });
+        this.handling.add(handled);
       }
     }
   }
 
   private async handle(msg: BusMessage): Promise<void> {
     const job = msg.value as NodeJob;
-    const key = `${job.runId}\u0000${job.nodeId}${job.iteration === undefined ? '' : `\u0000${job.iteration}`}`;
+    // Unique per delivery: two copies of one job in hand are two claimers, one of which waits.
+    const owner = `${this.deps.consumer}#${++this.handles}`;
+    const key = `${job.runId}\u0000${job.nodeId}\u0000${job.iteration ?? ''}\u0000${owner}`;
     const ctl = new AbortController();
     this.inflight.set(key, ctl);
     const base: ResultBase = {
@@ -152,20 +195,83 @@ export class Runner {
       ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
     };
     const stopHeartbeat = this.heartbeat(msg, job);
+    let stopRenewing = () => undefined as void;
     try {
+      const claim = await this.claim(job, base, owner);
+      if (claim === undefined) return; // stopping while another runner held it: left unacked
+      if (claim.kind === 'finished') {
+        // Ran before (its result may not have reached the orchestrator): say it again.
+        await this.publish(job.runId, claim.outcome as ResultMessage);
+        await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
+        return;
+      }
+      stopRenewing = this.renewClaim(job, base, owner);
       await this.publish(job.runId, { ...base, kind: 'started' });
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
       const result: ResultMessage = hit
         ? { ...base, kind: 'succeeded', output: hit }
         : await this.execute(job, ctl, base, memo);
-      if (ctl.signal.aborted && this.stopping) return; // leave unacked: redelivered after restart
+      if (ctl.signal.aborted && this.stopping) {
+        // Left unacked for the next owner, which may take the attempt at once.
+        stopRenewing();
+        await this.deps.attempts?.ledger.release(base, owner);
+        return;
+      }
+      // The outcome is durable before anyone can see the result: whoever gets this job again
+      // finds it, whatever happens from here on.
+      const { value: _inline, ...outcome } = result;
+      stopRenewing();
+      await this.deps.attempts?.ledger.finish(base, owner, outcome);
       await this.publish(job.runId, result);
       await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
     } finally {
+      stopRenewing();
       stopHeartbeat();
       this.inflight.delete(key);
     }
+  }
+
+  /**
+   * Claims the job's attempt in the ledger (claimed at once without one). While another runner
+   * holds it, waits and asks again, until it finishes there (its outcome is the answer) or its
+   * claim lapses (then this runner gets it). Undefined when the runner stops meanwhile.
+   */
+  private async claim(
+    job: NodeJob,
+    key: AttemptKey,
+    owner: string,
+  ): Promise<{ kind: 'claimed' } | { kind: 'finished'; outcome: unknown } | undefined> {
+    const attempts = this.deps.attempts;
+    if (!attempts) return { kind: 'claimed' };
+    const ttl = attempts.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    for (;;) {
+      const answer = await attempts.ledger.claim(key, owner, ttl);
+      if (answer.kind !== 'busy') return answer;
+      if (this.stopping) return undefined;
+      // Jittered, so two claimers that saw each other do not meet again.
+      const wait = Math.min(1_000, ttl / 4) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, wait));
+      if (this.stopping) return undefined;
+    }
+  }
+
+  /** Renews the job's claim every third of its lifetime; returns the stop function. */
+  private renewClaim(job: NodeJob, key: AttemptKey, owner: string): () => void {
+    const attempts = this.deps.attempts;
+    if (!attempts) return () => undefined;
+    const ttl = attempts.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      attempts.ledger
+        .renew(key, owner, ttl)
+        .catch((err: unknown) => this.reportError(err, job, 'claim-renew'))
+        .finally(() => (busy = false));
+    }, ttl / 3);
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 
   /** Runs the executor and stores (and memoises) the output; a thrown error is a failed result. */
@@ -259,7 +365,7 @@ export class Runner {
     }
   }
 
-  private reportError(err: unknown, job: NodeJob, what: 'heartbeat' | 'memo-get' | 'memo-set') {
+  private reportError(err: unknown, job: NodeJob, what: RunnerChore) {
     try {
       if (this.deps.onError) this.deps.onError(err, { job, what });
       else

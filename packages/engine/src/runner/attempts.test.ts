@@ -1,0 +1,159 @@
+// Runners sharing an attempt ledger execute each node attempt once, however often its job is
+// delivered: a job sent twice (an outbox resend), a job delivered again after its attempt
+// finished (offsets not committed before a crash or a rebalance), a job delivered to a second
+// runner while the first still runs it (a rebalance when a runner joins). And a graceful stop
+// lets the jobs in hand finish instead of leaving them to run again elsewhere.
+import type { NodeJob } from '@aob/core';
+import { Topic } from '@aob/core';
+import { MemoryBus } from '@aob/bus';
+import { MemoryAttemptLedger, MemoryContentStore } from '@aob/store';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultMessage } from './runner.js';
+import { Runner } from './runner.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function job(runId: string, over: Partial<NodeJob> = {}): NodeJob {
+  return {
+    runId,
+    nodeId: 'n',
+    attempt: 1,
+    irHash: 'sha256:ir',
+    type: 'task',
+    config: { handler: 'work' },
+    input: { x: 1 },
+    inputRef: { $cas: 'sha256:in', size: 7 },
+    timeoutMs: 10_000,
+    priority: 'medium',
+    idempotencyKey: `${runId}/n`,
+    ...over,
+  };
+}
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function cluster(n: number, workMs: number, stopGraceMs = 0) {
+  const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
+  const content = new MemoryContentStore();
+  const ledger = new MemoryAttemptLedger();
+  const executions: string[] = [];
+  const runners = Array.from(
+    { length: n },
+    (_, i) =>
+      new Runner({
+        bus,
+        content,
+        options: {
+          handlers: {
+            work: async (_input, ctx) => {
+              executions.push(`${ctx.runId}/${ctx.nodeId}/${ctx.attempt}`);
+              await sleep(workMs);
+              return { by: i };
+            },
+          },
+          allowPrivateNetwork: false,
+        },
+        concurrency: 4,
+        consumer: `r${i}`,
+        attempts: { ledger, claimTtlMs: 600 },
+        stopGraceMs,
+      }),
+  );
+  await bus.ensureGroup('watch', [Topic.results]);
+  for (const r of runners) await r.start();
+  const results: ResultMessage[] = [];
+  const watching = (async () => {
+    for (;;) {
+      const batch = await bus
+        .read({ group: 'watch', consumer: 'w', topics: [Topic.results], blockMs: 200 })
+        .catch(() => undefined);
+      if (!batch) return;
+      for (const m of batch) results.push(m.value as ResultMessage);
+    }
+  })();
+  cleanup.push(async () => {
+    const stopped = Promise.all(runners.map((r) => r.stop()));
+    await bus.close(); // wakes blocked reads, the watcher's too
+    await stopped;
+    await watching;
+  });
+  const terminal = (runId: string) =>
+    results.filter((r) => r.runId === runId && (r.kind === 'succeeded' || r.kind === 'failed'));
+  const until = async (check: () => boolean, ms = 5_000) => {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await sleep(10);
+    }
+  };
+  return { bus, ledger, runners, executions, results, terminal, until };
+}
+
+describe('Runners with an attempt ledger', () => {
+  it('execute a job sent twice once, and answer both copies', async () => {
+    const c = await cluster(2, 100);
+    const j = job('run_twice');
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.terminal('run_twice').length >= 2);
+    await sleep(200);
+    expect(c.executions).toEqual(['run_twice/n/1']);
+    const [first, second] = c.terminal('run_twice');
+    expect(second!.output).toEqual(first!.output);
+  });
+
+  it('answer a job whose attempt finished with the recorded result, without executing', async () => {
+    const c = await cluster(1, 10);
+    const j = job('run_done');
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.terminal('run_done').length === 1);
+    // Delivered again, as after a crash before the offset commit: the same result, no execution.
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.terminal('run_done').length === 2);
+    expect(c.executions).toEqual(['run_done/n/1']);
+    expect(c.terminal('run_done')[1]).toMatchObject({ kind: 'succeeded', attempt: 1 });
+    // Another attempt of the node is other work.
+    await c.bus.publish(Topic.jobsMedium, j.runId, { ...j, attempt: 2 });
+    await c.until(() => c.terminal('run_done').length === 3);
+    expect(c.executions).toEqual(['run_done/n/1', 'run_done/n/2']);
+  });
+
+  it('run an attempt whose runner died (its claim lapsed) again, once', async () => {
+    const c = await cluster(1, 10);
+    const j = job('run_orphan');
+    // A runner that died mid-attempt left its claim, renewed no more.
+    await c.ledger.claim({ runId: j.runId, nodeId: 'n', attempt: 1 }, 'dead#1', 600);
+    const t0 = Date.now();
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.terminal('run_orphan').length === 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    expect(c.executions).toEqual(['run_orphan/n/1']);
+  });
+
+  it('let the jobs in hand finish on a graceful stop', async () => {
+    const c = await cluster(1, 1_500, 5_000);
+    const j = job('run_graceful');
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.executions.length === 1);
+    await c.runners[0]!.stop();
+    expect(c.terminal('run_graceful')).toMatchObject([{ kind: 'succeeded' }]);
+  });
+
+  it('without a grace, abort the jobs in hand on stop and leave them to run again', async () => {
+    const c = await cluster(1, 4_000, 0);
+    const j = job('run_abort');
+    await c.bus.publish(Topic.jobsMedium, j.runId, j);
+    await c.until(() => c.executions.length === 1);
+    const t0 = Date.now();
+    await c.runners[0]!.stop();
+    expect(Date.now() - t0).toBeLessThan(2_500);
+    expect(c.terminal('run_abort')).toEqual([]);
+    // The abandoned attempt's claim was released: the next claimer gets it at once.
+    expect(
+      await c.ledger.claim({ runId: 'run_abort', nodeId: 'n', attempt: 1 }, 'next', 600),
+    ).toEqual({ kind: 'claimed' });
+  });
+});
