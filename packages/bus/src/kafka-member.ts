@@ -7,7 +7,9 @@
 // the idle timeout to whichever consumer of this process reads next). Across processes, Kafka's
 // semantics hold: a partition's unacknowledged messages stay with the process that owns it, and
 // come back from the committed offset to the next owner after a rebalance or restart.
+import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { coPartitionAssigner } from './kafka-assigner.js';
 import { decodeMessage } from './kafka-codec.js';
 import { Committer } from './kafka-commit.js';
 import type { KafkaEntry } from './kafka-partition.js';
@@ -44,6 +46,8 @@ export class GroupMember {
   /** Bumped on every join; a readiness check of an older join is discarded. */
   private generation = 0;
   private joined = false;
+  /** Joined with an assignment, and no rebalance seen since (see `settled`). */
+  private inSync = false;
   private readyWaiters: (() => void)[] = [];
   private readonly committer: Committer;
   /** Partitions of the current assignment; batches for others are stale and dropped. */
@@ -75,12 +79,18 @@ export class GroupMember {
       const previous = this.consumer;
       this.consumer = undefined;
       this.joined = false;
+      this.inSync = false;
       this.warm = false; // the new topics' messages are expected by the next read
       if (previous) await previous.disconnect();
       await this.start();
     });
     this.subscribing = next.catch(() => undefined);
     return next;
+  }
+
+  /** Whether the member holds its assignment: joined, and no rebalance or crash since. */
+  get settled(): boolean {
+    return this.inSync && !this.closed;
   }
 
   /** Resolves once the member has joined and fetched what was there at join time, or timed out. */
@@ -196,6 +206,8 @@ export class GroupMember {
     const { kafka, groupId, prefix } = this.config;
     const consumer = kafka.consumer({
       groupId,
+      // Ours first; round-robin too, so members of an older build still agree on a protocol.
+      partitionAssigners: [coPartitionAssigner, kafkajs.PartitionAssigners.roundRobin],
       sessionTimeout: this.config.sessionTimeout,
       heartbeatInterval: this.config.heartbeatInterval,
       rebalanceTimeout: this.config.rebalanceTimeout,
@@ -206,7 +218,11 @@ export class GroupMember {
       if (this.consumer !== consumer) return;
       this.onJoin(event.payload.memberAssignment).catch((err) => this.config.onWarning(err));
     });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.consumer === consumer) this.inSync = false;
+    });
     consumer.on(consumer.events.CRASH, (event) => {
+      if (this.consumer === consumer) this.inSync = false;
       if (!event.payload.restart) this.config.onError(event.payload.error);
     });
     await consumer.connect();
@@ -302,6 +318,7 @@ export class GroupMember {
       }
     });
     this.joined = true;
+    this.inSync = true;
     this.checkReady();
     // Acknowledgements that could not be committed during the rebalance.
     if (states.some((s) => s.commitable() !== undefined)) {

@@ -170,6 +170,58 @@ describe('KafkaBus on Kafka', () => {
     expect([...pa].filter((p) => pb.has(p))).toEqual([]);
   });
 
+  it('gives one member partition p of every topic of the group, whatever the member count', async () => {
+    const results = name('results');
+    const commands = name('commands');
+    const group = name('group');
+    const members = [bus({ partitions: 4 }), bus({ partitions: 4 }), bus({ partitions: 4 })];
+    for (const m of members) {
+      expect(m.settled(group)).toBe(false); // not joined yet
+      await m.ensureGroup(group, [results, commands]);
+    }
+    await Promise.all(
+      members.map((m, i) => m.read({ group, consumer: `m${i}`, topics: [results, commands] })),
+    );
+    // Three members on four partitions: kafkajs's round robin would deal commands' partitions to
+    // other members than results' (its sequence runs on across topics).
+    const deadline = Date.now() + 15_000;
+    while (!members.every((m) => m.settled(group)) && Date.now() < deadline) await sleep(100);
+    expect(members.map((m) => m.settled(group))).toEqual([true, true, true]);
+    const keys = Array.from({ length: 24 }, (_, i) => `run-${i}`);
+    for (const k of keys) {
+      await members[0]!.publish(results, k, { k });
+      await members[0]!.publish(commands, k, { k });
+    }
+    const got = new Map<string, Set<number>>();
+    await Promise.all(
+      members.map(async (m, i) => {
+        const until = Date.now() + 15_000;
+        while ([...got.values()].reduce((n, s) => n + s.size, 0) < 2 * keys.length) {
+          if (Date.now() > until) break;
+          for (const topic of [results, commands]) {
+            const ms = await m.read({ group, consumer: `m${i}`, topics: [topic], blockMs: 100 });
+            for (const msg of ms) {
+              const k = (msg.value as { k: string }).k;
+              const seenBy = got.get(`${topic}/${k}`) ?? new Set<number>();
+              seenBy.add(i);
+              got.set(`${topic}/${k}`, seenBy);
+            }
+            await m.ack(group, topic, ids(ms));
+          }
+        }
+      }),
+    );
+    for (const k of keys) {
+      const r = [...(got.get(`${results}/${k}`) ?? [])];
+      const c = [...(got.get(`${commands}/${k}`) ?? [])];
+      expect({ k, r: r.length, c: c.length }).toEqual({ k, r: 1, c: 1 });
+      expect({ k, member: c[0] }).toEqual({ k, member: r[0] });
+    }
+    expect(new Set([...got.values()].map((s) => [...s][0])).size).toBe(3); // all three got work
+    await members[2]!.close();
+    expect(members[2]!.settled(group)).toBe(false);
+  });
+
   it('redelivers to the partition owner; the next owner gets what was not committed', async () => {
     const topic = name('topic');
     const group = name('group');

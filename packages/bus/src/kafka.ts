@@ -144,6 +144,10 @@ export class KafkaBus implements Bus {
     await this.members.get(group)?.ack(topic, ids);
   }
 
+  settled(group: string): boolean {
+    return !this.closed && (this.members.get(group)?.settled ?? false);
+  }
+
   async extend(group: string, consumer: string, topic: string, ids: readonly string[]) {
     this.assertOpen();
     this.members.get(group)?.extend(consumer, topic, ids, Date.now());

@@ -41,6 +41,12 @@ export interface Bus {
   read(opts: ReadOptions): Promise<BusMessage[]>;
   /** Acknowledges messages so they are never delivered to the group again. */
   ack(group: string, topic: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Whether this process takes part in the group with a settled share of its messages: joined,
+   * not rebalancing (readiness: a consumer in the middle of a rebalance owns nothing yet). Buses
+   * without rebalances (in-memory, Redis Streams) leave it out: always settled.
+   */
+  settled?(group: string): boolean;
   /** Tells the bus the consumer is still working on these messages (resets their idle time). */
   extend?(group: string, consumer: string, topic: string, ids: readonly string[]): Promise<void>;
   close(): Promise<void>;

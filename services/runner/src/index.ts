@@ -33,7 +33,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
   let stopping = false;
   return {
     name: 'runner',
-    ready: () => !stopping,
+    ready: () => !stopping && runner.ready,
     stop: async () => {
       stopping = true;
       await runner.stop();

@@ -132,9 +132,9 @@ export class OrchestratorService {
     this.started = true;
   }
 
-  /** Consuming, relaying and polling (for /readyz). */
+  /** Consuming with a settled share of the runs, relaying and polling (for /readyz). */
   get ready(): boolean {
-    return this.started && !this.stopping;
+    return this.started && !this.stopping && this.consumer.ready;
   }
 
   /**

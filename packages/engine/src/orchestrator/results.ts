@@ -68,6 +68,11 @@ export class ResultConsumer {
     this.loop = this.run();
   }
 
+  /** Consuming, with a settled share of the runs (not joining, not rebalancing). */
+  get ready(): boolean {
+    return this.loop !== undefined && !this.stopping && (this.bus.settled?.(this.group) ?? true);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.retries) clearTimeout(t);

@@ -110,6 +110,13 @@ export class Runner {
     this.loop = this.run();
   }
 
+  /** Taking jobs, with a settled share of them (not joining, not rebalancing). */
+  get ready(): boolean {
+    return (
+      this.loop !== undefined && !this.stopping && (this.deps.bus.settled?.(this.group) ?? true)
+    );
+  }
+
   /** Aborts the in-flight attempts of these nodes of a run. */
   abort(runId: string, nodeIds: readonly string[]): void {
     for (const [key, ctl] of this.inflight) {
