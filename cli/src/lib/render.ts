@@ -52,6 +52,8 @@ export function eventDetail(e: AnyRunEvent): string {
     }
     case 'NodeRetryScheduled':
       return `#${e.data.attempt} in ${formatDuration(e.data.delayMs)}`;
+    case 'NodeRedispatched':
+      return `#${e.data.attempt} sent again, ${formatDuration(e.data.overdueMs)} past its deadline`;
     case 'NodeSkipped':
       return e.data.reason;
     case 'NodeLog':

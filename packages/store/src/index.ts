@@ -17,6 +17,7 @@ export {
   type GroupCommitStats,
   type TimerRecord,
   type TimerStore,
+  type StallStore,
 } from './pg-events.js';
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';

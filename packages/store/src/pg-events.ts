@@ -25,6 +25,8 @@ import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
 import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import type { TimerRecord, TimerStore } from './pg-timers.js';
+import type { StallStore } from './pg-stalls.js';
+import { quietRuns } from './pg-stalls.js';
 import { sql } from './pg-statements.js';
 import type { OutboxRow } from './pg-statements.js';
 import {
@@ -113,11 +115,11 @@ export interface PgEventStoreOptions {
   pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
 }
 
-export type { GroupCommitStats, TimerRecord, TimerStore };
+export type { GroupCommitStats, StallStore, TimerRecord, TimerStore };
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export class PgEventStore implements EventStore, OutboxStore, TimerStore {
+export class PgEventStore implements EventStore, OutboxStore, TimerStore, StallStore {
   /** Connects, brings the schema up to date (safe with concurrent starters), and returns the store. */
   static async open(options: PgEventStoreOptions = {}): Promise<PgEventStore> {
     const pool = new pg.Pool({
@@ -344,6 +346,11 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore {
   markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void> {
     if (this.closed) return Promise.reject(storeClosed());
     return markTimersFired(this.pool, timerIds, firedAt);
+  }
+
+  quietRuns(updatedBefore: number, limit: number): Promise<string[]> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return quietRuns(this.pool, updatedBefore, limit);
   }
 
   /** Commits what is queued, then ends the pool. */

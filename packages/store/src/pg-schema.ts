@@ -203,6 +203,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'quiet running runs',
+    sql: `
+      -- The stall sweep (StallStore.quietRuns) looks for running runs not updated for a while.
+      CREATE INDEX runs_running_by_update ON runs (updated_at) WHERE status = 'running';
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

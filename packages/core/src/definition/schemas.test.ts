@@ -25,6 +25,7 @@ type GenByName = {
   NodeSucceeded: GenEvent.NodeSucceededData;
   NodeFailed: GenEvent.NodeFailedData;
   NodeRetryScheduled: GenEvent.NodeRetryScheduledData;
+  NodeRedispatched: GenEvent.NodeRedispatchedData;
   NodeSkipped: GenEvent.NodeSkippedData;
   NodeLog: GenEvent.NodeLogData;
   TimerScheduled: GenEvent.TimerScheduledData;
@@ -83,6 +84,7 @@ describe('event schema', () => {
         final: true,
         handled: false,
       }),
+      event('NodeRedispatched', { nodeId: 'm', iteration: 3, attempt: 1, overdueMs: 1_200 }),
       event('PatchRejected', {
         patchId: 'p',
         violations: [{ code: 'CYCLE', path: '/edges/0', message: 'm' }],

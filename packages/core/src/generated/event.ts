@@ -10,6 +10,7 @@ export type EventType =
   | 'NodeSucceeded'
   | 'NodeFailed'
   | 'NodeRetryScheduled'
+  | 'NodeRedispatched'
   | 'NodeSkipped'
   | 'NodeLog'
   | 'TimerScheduled'
@@ -221,6 +222,21 @@ export interface NodeRetryScheduledData {
   delayMs: number;
   dueAt: number;
   timerId: string;
+}
+/**
+ * The attempt in flight made no progress past its deadline (its job or its result was lost, or its runner is gone): its job was sent again. The same attempt: a runner that finished it answers with its result, one that is running it keeps it.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeRedispatchedData".
+ */
+export interface NodeRedispatchedData {
+  nodeId: NodeId;
+  iteration?: number;
+  attempt: number;
+  /**
+   * How long past its deadline (the attempt's timeout and the grace) it was when re-sent.
+   */
+  overdueMs: number;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

@@ -444,6 +444,14 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeRetryScheduledData' } } },
     },
     {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'NodeRedispatched' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeRedispatchedData' } } },
+    },
+    {
       if: { type: 'object', required: ['type'], properties: { type: { const: 'NodeSkipped' } } },
       then: { type: 'object', properties: { data: { $ref: '#/$defs/nodeSkippedData' } } },
     },
@@ -546,6 +554,7 @@ export const eventSchema = {
         'NodeSucceeded',
         'NodeFailed',
         'NodeRetryScheduled',
+        'NodeRedispatched',
         'NodeSkipped',
         'NodeLog',
         'TimerScheduled',
@@ -753,6 +762,25 @@ export const eventSchema = {
         delayMs: { type: 'integer', minimum: 0 },
         dueAt: { type: 'integer', minimum: 0 },
         timerId: { type: 'string', minLength: 1 },
+      },
+    },
+    nodeRedispatchedData: {
+      title: 'NodeRedispatchedData',
+      description:
+        'The attempt in flight made no progress past its deadline (its job or its result was lost, or its runner is gone): its job was sent again. The same attempt: a runner that finished it answers with its result, one that is running it keeps it.',
+      type: 'object',
+      required: ['nodeId', 'attempt', 'overdueMs'],
+      additionalProperties: false,
+      properties: {
+        nodeId: { $ref: '#/$defs/nodeId' },
+        iteration: { type: 'integer', minimum: 0 },
+        attempt: { type: 'integer', minimum: 1 },
+        overdueMs: {
+          description:
+            "How long past its deadline (the attempt's timeout and the grace) it was when re-sent.",
+          type: 'integer',
+          minimum: 0,
+        },
       },
     },
     nodeSkippedData: {

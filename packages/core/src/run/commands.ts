@@ -69,6 +69,11 @@ export type Trigger =
   | { type: 'cancel'; reason?: string; by?: string }
   /** After a restart: re-issue the commands for work that is in flight according to the log. */
   | { type: 'recover' }
+  /**
+   * A watchdog's nudge (the cluster's stall sweep): attempts in flight whose deadline — their
+   * progress mark plus their timeout plus `graceMs` — has passed are sent again (NodeRedispatched).
+   */
+  | { type: 'redrive'; graceMs: number }
   /** An agent or a person proposes a patch document (schemas/patch.schema.json) to this run. */
   | { type: 'proposePatch'; patch: unknown; actor?: string }
   | { type: 'revertPatch'; patchId: string; by?: string }

@@ -1,7 +1,7 @@
 import type { IR, IRNode } from '../ir/types.js';
 import type { DecideEnv, Decision, Trigger } from './commands.js';
 import { Decider } from './decider.js';
-import type { RunState } from './state.js';
+import type { AttemptState, RunState } from './state.js';
 import { isRunOver } from './state.js';
 import {
   advance,
@@ -239,6 +239,9 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
     case 'recover':
       recover(d);
       break;
+    case 'redrive':
+      redrive(d, trigger.graceMs);
+      break;
     case 'proposePatch':
       proposePatch(d, trigger.patch, trigger.actor);
       break;
@@ -391,6 +394,38 @@ function rebuildJob(d: Decider, n: IRNode, iteration: number | undefined, attemp
     unknown
   >;
   return jobFor(d, n, attempt, iteration, config ?? {}, input, unit.input!);
+}
+
+/**
+ * Sends again the jobs of attempts in flight that made no progress past their deadline: the job or
+ * its result was lost, or the runner holding it is gone. The same attempt, so a runner that
+ * finished it answers with its recorded result and one still running it keeps it (the attempt
+ * ledger); the event restarts the deadline.
+ */
+function redrive(d: Decider, graceMs: number): void {
+  const overdue = (unit: AttemptState, timeoutMs: number): number | undefined => {
+    if (unit.status !== 'scheduled' && unit.status !== 'running') return undefined;
+    const late = d.env.now - ((unit.since ?? d.state.startedAt) + timeoutMs + graceMs);
+    return late >= 0 ? late : undefined;
+  };
+  for (const n of d.ir.nodes) {
+    const s = d.state.nodes[n.id];
+    if (!s) continue;
+    const units: [number | undefined, AttemptState, number][] = s.map
+      ? Object.entries(s.map.iterations).map(([i, it]) => [Number(i), it, n.map!.body.timeoutMs])
+      : [[undefined, s, n.timeoutMs]];
+    for (const [iteration, unit, timeoutMs] of units) {
+      const late = overdue(unit, timeoutMs);
+      if (late === undefined) continue;
+      d.emit('NodeRedispatched', {
+        nodeId: n.id,
+        attempt: unit.attempt,
+        overdueMs: Math.floor(late),
+        ...(iteration !== undefined ? { iteration } : {}),
+      });
+      d.command({ type: 'dispatch', job: rebuildJob(d, n, iteration, unit.attempt) });
+    }
+  }
 }
 
 /** After a restart: re-dispatch jobs in flight, re-arm timers, re-open tickets, watch children. */

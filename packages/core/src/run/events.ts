@@ -9,6 +9,7 @@ export const EventType = {
   NodeSucceeded: 'NodeSucceeded',
   NodeFailed: 'NodeFailed',
   NodeRetryScheduled: 'NodeRetryScheduled',
+  NodeRedispatched: 'NodeRedispatched',
   NodeSkipped: 'NodeSkipped',
   NodeLog: 'NodeLog',
   TimerScheduled: 'TimerScheduled',
@@ -100,6 +101,11 @@ export interface EventData {
     dueAt: number;
     timerId: string;
   };
+  /**
+   * The attempt in flight made no progress past its deadline (its timeout and a grace): its job
+   * was sent again, for the same attempt.
+   */
+  NodeRedispatched: { nodeId: string; iteration?: number; attempt: number; overdueMs: number };
   NodeSkipped: { nodeId: string; reason: string };
   NodeLog: { nodeId: string; attempt: number; level: string; message: string };
   TimerScheduled: { timerId: string; nodeId: string; dueAt: number; purpose: 'timer' | 'approval' };

@@ -35,6 +35,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       unit.attempt = d.attempt;
       unit.input = d.input;
       unit.inputHash = d.inputHash;
+      unit.since = event.at;
       delete unit.error;
       if (unit.retryTimer) {
         delete state.timers[unit.retryTimer.timerId];
@@ -52,7 +53,16 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     case 'NodeStarted': {
       const d = event.data;
       const unit = attemptUnit(state, d.nodeId, d.iteration);
-      if (unit.attempt === d.attempt && unit.status === 'scheduled') unit.status = 'running';
+      if (unit.attempt === d.attempt && unit.status === 'scheduled') {
+        unit.status = 'running';
+        unit.since = event.at;
+      }
+      break;
+    }
+    case 'NodeRedispatched': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      if (unit.attempt === d.attempt) unit.since = event.at;
       break;
     }
     case 'NodeSucceeded': {

@@ -22,6 +22,11 @@ export interface AttemptState {
   error?: ErrorData;
   /** The retry timer pending, when status is 'retrying'. */
   retryTimer?: { timerId: string; dueAt: number };
+  /**
+   * When the current attempt last showed progress (scheduled, started, or sent again): while it
+   * is in flight, its deadline runs from here.
+   */
+  since?: number;
 }
 
 export interface TicketState {

@@ -5,7 +5,7 @@
 import type { AnyRunEvent, IR } from '@aob/core';
 import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { ContentStore, EventStore, OutboxStore, TimerStore } from '@aob/store';
+import type { ContentStore, EventStore, OutboxStore, StallStore, TimerStore } from '@aob/store';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import type { CommandHandler } from '../orchestrator/results.js';
@@ -15,9 +15,11 @@ import { irLoader, workflowResolver } from '../workflows.js';
 import { isRunCommand } from './commands.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { TimerPoller } from './timer-poller.js';
+import { StallSweeper } from './stall-sweeper.js';
+import type { StallSweeperOptions } from './stall-sweeper.js';
 
 export interface OrchestratorServiceDeps {
-  events: EventStore & OutboxStore & TimerStore;
+  events: EventStore & OutboxStore & TimerStore & StallStore;
   content: ContentStore;
   bus: Bus;
   /** Names this instance: its consumer, its outbox and timer claims. */
@@ -46,6 +48,8 @@ export interface OrchestratorServiceDeps {
    * for them comes). Default 60 s.
    */
   idleRunMs?: number;
+  /** The stall watchdog's timings (quiet time, grace past an attempt's timeout, period). */
+  stalls?: Pick<StallSweeperOptions, 'quietMs' | 'graceMs' | 'periodMs'>;
 }
 
 /**
@@ -58,6 +62,7 @@ export class OrchestratorService {
   readonly orchestrator: Orchestrator;
   readonly relay: OutboxRelay;
   private readonly poller: TimerPoller;
+  private readonly sweeper: StallSweeper;
   private readonly consumer: ResultConsumer;
   private readonly loadIr: (irHash: string) => Promise<IR>;
   private started = false;
@@ -107,6 +112,13 @@ export class OrchestratorService {
       now,
       onError,
     });
+    this.sweeper = new StallSweeper({
+      store: deps.events,
+      bus: deps.bus,
+      now,
+      onError,
+      ...deps.stalls,
+    });
     this.consumer = new ResultConsumer(
       deps.bus,
       this.orchestrator,
@@ -120,6 +132,7 @@ export class OrchestratorService {
   async start(): Promise<void> {
     this.relay.start();
     this.poller.start();
+    this.sweeper.start();
     await this.consumer.start();
     const idleMs = this.deps.idleRunMs ?? 60_000;
     this.evictor = setInterval(
@@ -147,6 +160,7 @@ export class OrchestratorService {
     if (this.evictor) clearInterval(this.evictor);
     await this.consumer.stop();
     await this.poller.stop();
+    await this.sweeper.stop();
     this.relay.kick();
     await this.relay.stop();
     this.orchestrator.close();
