@@ -30,7 +30,7 @@ export type { RunDriver, RunControlDeps, StartRunRequest } from './control/run-c
 export { irLoader } from './workflows.js';
 export { newId } from './local/ids.js';
 export type { RunCommand } from './cluster/commands.js';
-export { serviceConfig, SERVICE_NAMES } from './cluster/config.js';
+export { kafkaPartitionsOf, serviceConfig, SERVICE_NAMES } from './cluster/config.js';
 export type { ServiceConfig, ServiceName } from './cluster/config.js';
 export {
   runServer,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { serviceConfig } from './config.js';
+import { Topic } from '@aob/core';
+import { kafkaPartitionsOf, serviceConfig } from './config.js';
 
 const base = {
   AOB_DATABASE_URL: 'postgres://pg/aob',
@@ -15,10 +16,18 @@ describe('serviceConfig', () => {
       httpPort: 8080,
       instance: 'i1',
       databaseUrl: 'postgres://pg/aob',
-      bus: { kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], prefix: '', sessionTimeoutMs: 10_000 },
-      s3: { bucket: 'aob', region: 'us-east-1' },
+      bus: {
+        kind: 'kafka',
+        brokers: ['k1:9092', 'k2:9092'],
+        prefix: '',
+        sessionTimeoutMs: 10_000,
+        partitions: 12,
+        jobPartitions: 24,
+      },
+      s3: { bucket: 'aob', region: 'us-east-1', forcePathStyle: true },
       runnerConcurrency: 32,
       redeliverAfterMs: 30_000,
+      startTimeoutMs: 60_000,
       memoTypes: [],
       allowPrivateNetwork: false,
     });
@@ -46,6 +55,46 @@ describe('serviceConfig', () => {
     expect(c.memoTypes).toEqual(['transform', 'join']);
   });
 
+  it('reads AOB_S3_FORCE_PATH_STYLE as true or false only', () => {
+    const s3 = (v: string) =>
+      serviceConfig({ ...base, AOB_S3_FORCE_PATH_STYLE: v }, ['runner']).s3?.forcePathStyle;
+    expect(s3('false')).toBe(false);
+    expect(s3('true')).toBe(true);
+    expect(s3('')).toBe(true);
+    for (const bad of ['False', '0', 'no', 'yes']) {
+      expect(() => s3(bad)).toThrow(`AOB_S3_FORCE_PATH_STYLE must be true or false, not "${bad}"`);
+    }
+  });
+
+  it('reads the partition counts of the topics services create, one per group of topics', () => {
+    const c = serviceConfig(
+      { ...base, AOB_KAFKA_PARTITIONS: '6', AOB_KAFKA_JOB_PARTITIONS: '48' },
+      ['runner'],
+    );
+    if (c.bus.kind !== 'kafka') throw new Error('kafka expected');
+    expect(c.bus).toMatchObject({ partitions: 6, jobPartitions: 48 });
+    const of = kafkaPartitionsOf(c.bus);
+    // Read together by the orchestrators' group (results, commands) and keyed alike (events).
+    expect([Topic.results, Topic.commands, Topic.events].map(of)).toEqual([6, 6, 6]);
+    // Read together by the runners' group.
+    expect([Topic.jobsHigh, Topic.jobsMedium, Topic.jobsLow].map(of)).toEqual([48, 48, 48]);
+    expect(() => serviceConfig({ ...base, AOB_KAFKA_PARTITIONS: '0' }, ['runner'])).toThrow(
+      /AOB_KAFKA_PARTITIONS must be an integer from 1/,
+    );
+    expect(() => serviceConfig({ ...base, AOB_KAFKA_JOB_PARTITIONS: 'x' }, ['runner'])).toThrow(
+      /AOB_KAFKA_JOB_PARTITIONS must be an integer from 1/,
+    );
+  });
+
+  it('reads AOB_START_TIMEOUT_MS (0: a single start attempt)', () => {
+    expect(serviceConfig({ ...base, AOB_START_TIMEOUT_MS: '0' }, ['runner']).startTimeoutMs).toBe(
+      0,
+    );
+    expect(() => serviceConfig({ ...base, AOB_START_TIMEOUT_MS: '-1' }, ['runner'])).toThrow(
+      /AOB_START_TIMEOUT_MS must be an integer from 0/,
+    );
+  });
+
   it('names every problem at once', () => {
     let caught: { code?: string; details?: { problems: { path: string }[] } } | undefined;
     try {
@@ -57,6 +106,7 @@ describe('serviceConfig', () => {
           AOB_MEMO_TYPES: 'transform,magic',
           AWS_ACCESS_KEY_ID: 'only-the-id',
           AOB_S3_BUCKET: 'aob',
+          AOB_S3_FORCE_PATH_STYLE: 'yes',
         },
         undefined,
       );
@@ -70,6 +120,7 @@ describe('serviceConfig', () => {
       '/env/AOB_BUS',
       '/env/AOB_DATABASE_URL',
       '/env/AWS_SECRET_ACCESS_KEY',
+      '/env/AOB_S3_FORCE_PATH_STYLE',
       '/env/AOB_MEMO_TYPES',
       '/env/AOB_REDIS_URL',
     ]);

@@ -2,7 +2,7 @@
 // file and the Kubernetes manifests are checked against: deploy/README.md). Every problem is named
 // at once; nothing starts on a bad configuration.
 import type { Problem } from '@aob/core';
-import { AobError, NodeType } from '@aob/core';
+import { AobError, NodeType, Topic } from '@aob/core';
 import type { LlmOptions } from '../executors/types.js';
 import { envProblem, llmFromEnv } from '../env-settings.js';
 
@@ -37,7 +37,24 @@ export interface ServiceConfig {
   instance: string;
   databaseUrl?: string;
   bus:
-    | { kind: 'kafka'; brokers: string[]; prefix: string; sessionTimeoutMs: number }
+    | {
+        kind: 'kafka';
+        brokers: string[];
+        prefix: string;
+        sessionTimeoutMs: number;
+        /**
+         * AOB_KAFKA_PARTITIONS: partitions of the run-owned topics (events, results, commands)
+         * when a service creates them (default 12). One count for the three: the orchestrators'
+         * group reads results and commands together, and a run keyed by its id lands on the same
+         * partition number of each only if their counts are equal.
+         */
+        partitions: number;
+        /**
+         * AOB_KAFKA_JOB_PARTITIONS: partitions of the three job topics when a service creates them
+         * (default 24): one count, as the runners' group reads the three together.
+         */
+        jobPartitions: number;
+      }
     | { kind: 'redis'; url: string; prefix: string };
   s3?: {
     endpoint?: string;
@@ -45,6 +62,11 @@ export interface ServiceConfig {
     region: string;
     prefix?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
+    /**
+     * AOB_S3_FORCE_PATH_STYLE: path-style URLs (`endpoint/bucket/key`, MinIO, s3proxy and most
+     * non-AWS servers) rather than virtual-hosted ones (`bucket.endpoint/key`). Default true.
+     */
+    forcePathStyle: boolean;
   };
   redisUrl?: string;
   /**
@@ -52,6 +74,12 @@ export interface ServiceConfig {
    * Streams), or again to this process (Kafka). Runners heartbeat live jobs at a third of it.
    */
   redeliverAfterMs: number;
+  /**
+   * AOB_START_TIMEOUT_MS: how long a process keeps retrying to start its services while what they
+   * need (Kafka, PostgreSQL, S3, a port) does not answer; no new attempt begins after it. 0: one
+   * attempt. Default 60 000.
+   */
+  startTimeoutMs: number;
   llm?: LlmOptions;
   runnerConcurrency: number;
   /** Node types whose results the runner memoises in Redis (AOB_MEMO_TYPES; needs AOB_REDIS_URL). */
@@ -116,11 +144,19 @@ export function serviceConfig(
   }
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
   const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
+  const startTimeoutMs = integer(env, 'AOB_START_TIMEOUT_MS', 60_000, 0, 3_600_000, problems);
 
   const busKind = env.AOB_BUS ?? 'kafka';
   // The validator is pure: a process running only it opens no bus (nor store).
   const needsBus = wanted.some((n) => n !== 'validator');
-  let bus: ServiceConfig['bus'] = { kind: 'kafka', brokers: [], prefix: '', sessionTimeoutMs: 0 };
+  let bus: ServiceConfig['bus'] = {
+    kind: 'kafka',
+    brokers: [],
+    prefix: '',
+    sessionTimeoutMs: 0,
+    partitions: 0,
+    jobPartitions: 0,
+  };
   if (busKind === 'kafka') {
     const brokers = (env.AOB_KAFKA_BROKERS ?? '')
       .split(',')
@@ -139,7 +175,18 @@ export function serviceConfig(
       300_000,
       problems,
     );
-    bus = { kind: 'kafka', brokers, prefix: env.AOB_KAFKA_PREFIX ?? '', sessionTimeoutMs };
+    // Only for topics a service creates (the first publish or read of a missing topic): existing
+    // topics are never resized. The defaults are the counts of the topic Job (deploy/k8s).
+    const partitions = integer(env, 'AOB_KAFKA_PARTITIONS', 12, 1, 10_000, problems);
+    const jobPartitions = integer(env, 'AOB_KAFKA_JOB_PARTITIONS', 24, 1, 10_000, problems);
+    bus = {
+      kind: 'kafka',
+      brokers,
+      prefix: env.AOB_KAFKA_PREFIX ?? '',
+      sessionTimeoutMs,
+      partitions,
+      jobPartitions,
+    };
   } else if (busKind === 'redis') {
     const url = env.AOB_REDIS_URL;
     if (!url && needsBus) problems.push(problem('AOB_REDIS_URL', 'is required with AOB_BUS=redis'));
@@ -175,6 +222,7 @@ export function serviceConfig(
       ...(env.AOB_S3_ENDPOINT ? { endpoint: env.AOB_S3_ENDPOINT } : {}),
       ...(env.AOB_S3_PREFIX ? { prefix: env.AOB_S3_PREFIX } : {}),
       ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret } } : {}),
+      forcePathStyle: boolean(env, 'AOB_S3_FORCE_PATH_STYLE', true, problems),
     };
   }
   const llm = llmFromEnv(env, problems);
@@ -221,11 +269,33 @@ export function serviceConfig(
     ...(llm ? { llm } : {}),
     runnerConcurrency,
     redeliverAfterMs,
+    startTimeoutMs,
     memoTypes: memoTypes as NodeType[],
     ...(env.AOB_HANDLERS ? { handlersFile: env.AOB_HANDLERS } : {}),
     allowPrivateNetwork: env.AOB_ALLOW_PRIVATE_NETWORK === 'true',
     logLevel: logLevel as ServiceConfig['logLevel'],
   };
+}
+
+/**
+ * The partition count a service gives `topic` (a bus topic name, without AOB_KAFKA_PREFIX) when it
+ * creates it: the job topics share `jobPartitions`, every other topic `partitions`.
+ */
+export function kafkaPartitionsOf(bus: {
+  partitions: number;
+  jobPartitions: number;
+}): (topic: string) => number {
+  const jobTopics: readonly string[] = [Topic.jobsHigh, Topic.jobsMedium, Topic.jobsLow];
+  return (topic) => (jobTopics.includes(topic) ? bus.jobPartitions : bus.partitions);
+}
+
+/** `true` or `false` only (unset or empty: the default): a typo must not flip a setting. */
+function boolean(env: Env, name: string, fallback: boolean, problems: Problem[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  problems.push(problem(name, `must be true or false, not "${raw}"`));
+  return fallback;
 }
 
 function integer(

@@ -65,6 +65,11 @@ export function openAdapters(config: ServiceConfig): Adapters {
           brokers: config.bus.brokers,
           prefix: config.bus.prefix,
           sessionTimeout: config.bus.sessionTimeoutMs,
+          // For the topics this process creates (existing ones are never resized). The bus takes
+          // one count for every topic: the run-owned topics' (AOB_KAFKA_PARTITIONS); the job
+          // topics' own (AOB_KAFKA_JOB_PARTITIONS) needs a count per topic (kafkaPartitionsOf).
+          // One count for all keeps equal the counts of the topics one group reads together.
+          partitions: config.bus.partitions,
           redeliverAfterMs: config.redeliverAfterMs,
           heartbeatInterval: Math.max(100, Math.floor(config.bus.sessionTimeoutMs / 10)),
         })
@@ -83,6 +88,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
         ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
         ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
         ...(s3.credentials ? { credentials: s3.credentials } : {}),
+        forcePathStyle: s3.forcePathStyle,
       })
     : noContentStore();
   const attempts = s3
