@@ -115,38 +115,83 @@ function noContentStore(): ContentStore {
   return { put: refuse, get: refuse, has: refuse, close: () => Promise.resolve() };
 }
 
+export interface RunServerOptions {
+  /** Builds each start attempt's adapters (default openAdapters). */
+  open?: (config: ServiceConfig) => Adapters;
+  /** The pause before start attempt `attempt + 1` (default 1 s doubling to 10 s). */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+/**
+ * Starts the services of `config` and serves /healthz and /readyz meanwhile. A start that fails
+ * (Kafka, PostgreSQL or S3 not answering yet, a port still held) is undone and tried again on
+ * fresh adapters, one log line per failed attempt, until `config.startTimeoutMs` has passed since
+ * the first; then the last error is thrown. /readyz answers 503 until every service has started.
+ */
 export async function runServer(
   config: ServiceConfig,
   starters: Partial<Record<ServiceName, Starter>>,
   log: Log = jsonLog,
+  options: RunServerOptions = {},
 ): Promise<RunningServer> {
-  const adapters = openAdapters(config);
-  const components: Component[] = [];
+  // A service this build lacks will not appear by waiting: refused before anything opens.
+  const missing = config.services.find((name) => !starters[name]);
+  if (missing) throw new Error(`this build has no ${missing} service`);
+  const open = options.open ?? openAdapters;
+  const delay = options.retryDelayMs ?? ((attempt) => Math.min(1_000 * 2 ** (attempt - 1), 10_000));
+  let components: Component[] = [];
   let stopping = false;
   const ready = () =>
     !stopping && components.length === config.services.length && components.every((c) => c.ready());
   const http = await serveHealth(config.httpPort, ready);
-  try {
-    for (const name of config.services) {
-      const start = starters[name];
-      if (!start) throw new Error(`this build has no ${name} service`);
-      components.push(await start(config, adapters));
-      log.info('service started', { service: name, instance: config.instance });
+  const giveUpAt = Date.now() + config.startTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    // Fresh adapters per attempt: a client whose first connection failed may not connect again.
+    const adapters = open(config);
+    const started: Component[] = [];
+    components = started;
+    try {
+      for (const name of config.services) {
+        started.push(await starters[name]!(config, adapters));
+        log.info('service started', { service: name, instance: config.instance });
+      }
+      let stopped: Promise<void> | undefined;
+      return {
+        port: (http.address() as AddressInfo).port,
+        ready,
+        stop: () => {
+          stopping = true;
+          return (stopped ??= closeAll(started, adapters, http, log));
+        },
+      };
+    } catch (err) {
+      await closeAll(started, adapters, undefined, log);
+      const left = giveUpAt - Date.now();
+      const error = err instanceof Error ? err.message : String(err);
+      if (left <= 0) {
+        stopping = true;
+        await closeHealth(http);
+        if (attempt > 1) {
+          log.error('start failed; giving up', {
+            attempt,
+            error,
+            startTimeoutMs: config.startTimeoutMs,
+          });
+        }
+        throw err;
+      }
+      const retryInMs = Math.min(delay(attempt), left);
+      log.error('start failed; retrying', {
+        attempt,
+        error,
+        retryInMs,
+        giveUpInMs: left,
+        services: config.services,
+        instance: config.instance,
+      });
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
     }
-  } catch (err) {
-    stopping = true;
-    await closeAll(components, adapters, http, log);
-    throw err;
   }
-  let stopped: Promise<void> | undefined;
-  return {
-    port: (http.address() as AddressInfo).port,
-    ready,
-    stop: () => {
-      stopping = true;
-      return (stopped ??= closeAll(components, adapters, http, log));
-    },
-  };
 }
 
 /** Stops on SIGTERM / SIGINT and exits 0 once everything is closed (1 if closing failed). */
@@ -165,10 +210,11 @@ export function stopOnSignals(server: RunningServer, log: Log = jsonLog): void {
   process.once('SIGINT', onSignal);
 }
 
+/** Stops the components, closes the adapters, then the health server (kept open if undefined). */
 async function closeAll(
   components: readonly Component[],
   adapters: Adapters,
-  http: Server,
+  http: Server | undefined,
   log: Log,
 ): Promise<void> {
   // Components first (they drain into the adapters), in reverse start order.
@@ -187,7 +233,11 @@ async function closeAll(
     .events()
     .then((e) => e.close())
     .catch(() => undefined);
-  await new Promise<void>((resolve) => http.close(() => resolve()));
+  if (http) await closeHealth(http);
+}
+
+function closeHealth(http: Server): Promise<void> {
+  return new Promise<void>((resolve) => http.close(() => resolve()));
 }
 
 async function serveHealth(port: number, ready: () => boolean): Promise<Server> {
