@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topic } from '@aob/core';
-import { SERVICE_NAMES, serviceConfig } from '@aob/engine';
+import { kafkaPartitionsOf, SERVICE_NAMES, serviceConfig } from '@aob/engine';
 import type { ServiceConfig, ServiceName } from '@aob/engine';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -20,6 +20,7 @@ const K8S_DIR = 'deploy/k8s';
 const CONTRACT = new Set([
   'AOB_SERVICES',
   'AOB_HTTP_PORT',
+  'AOB_START_TIMEOUT_MS',
   'AOB_API_PORT',
   'AOB_GRPC_PORT',
   'AOB_FANOUT_PORT',
@@ -32,6 +33,10 @@ const CONTRACT = new Set([
   'AOB_DATABASE_URL',
   'AOB_BUS',
   'AOB_KAFKA_BROKERS',
+  'AOB_KAFKA_SESSION_TIMEOUT_MS',
+  'AOB_KAFKA_PARTITIONS',
+  'AOB_KAFKA_JOB_PARTITIONS',
+  'AOB_REDELIVER_MS',
   'AOB_REDIS_URL',
   'AOB_S3_ENDPOINT',
   'AOB_S3_BUCKET',
@@ -55,6 +60,24 @@ const SECRET_VARS = new Set([
   'AOB_LLM_API_KEY',
 ]);
 const SECRET_NAME = 'aob-secrets';
+/** Set per Deployment; every other variable of the contract but the credentials is in aob-config. */
+const PER_DEPLOYMENT = new Set(['AOB_SERVICES', 'OTEL_SERVICE_NAME', 'AOB_VALIDATOR_URL']);
+/**
+ * Where the services read their environment: the configuration (and the settings it shares with
+ * the CLI), and each service's composition root.
+ */
+const ENV_READERS = [
+  'packages/engine/src/cluster/config.ts',
+  'packages/engine/src/env-settings.ts',
+  ...SERVICE_NAMES.map((s) => `services/${s}/src/index.ts`),
+];
+/**
+ * Read by the services but no setting of an installation: the container runtime sets HOSTNAME
+ * (AOB_INSTANCE's default), and the crash tests' fault injection makes an orchestrator kill itself.
+ */
+const UNDOCUMENTED_READS = new Set(['HOSTNAME', 'AOB_FAULT_KILL_AFTER_COMMITS']);
+/** Documented as accepted and not yet used (deploy/README.md, "What the services provide"). */
+const DOCUMENTED_UNUSED = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME']);
 /** The services `aob server` runs (packages/engine/src/cluster/config.ts). */
 const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
 /** Health on every process; then the ports each service listens on, by container port name. */
@@ -227,6 +250,10 @@ interface Loaded {
   compose: Compose;
   secretExample: K8sDoc[];
   collector: Record<string, unknown>;
+  /** deploy/README.md. */
+  readme: string;
+  /** The sources of ENV_READERS, by path. */
+  envReaders: Record<string, string>;
 }
 
 function load(): Loaded {
@@ -238,6 +265,8 @@ function load(): Loaded {
     compose: parseFile('docker-compose.yml')[0] as Compose,
     secretExample: parseFile('deploy/secret.example.yaml') as K8sDoc[],
     collector: parseFile('deploy/otel-collector.yaml')[0] as Record<string, unknown>,
+    readme: read('deploy/README.md'),
+    envReaders: Object.fromEntries(ENV_READERS.map((f) => [f, read(f)])),
   };
 }
 
@@ -676,6 +705,12 @@ function checkConfigMaps(l: Loaded): string[] {
       if (SECRET_VARS.has(k)) p.push(`${named(m)}: ${k} is a credential; it belongs in the Secret`);
     }
   }
+  // deploy/README.md: everything but the credentials and the per-Deployment variables is in it.
+  const config = ofKind(l, 'ConfigMap').find((m) => m.metadata?.name === 'aob-config');
+  for (const k of CONTRACT) {
+    if (!SECRET_VARS.has(k) && !PER_DEPLOYMENT.has(k) && !(k in (config?.data ?? {})))
+      p.push(`ConfigMap/aob-config: ${k} is missing (every non-secret, shared variable is in it)`);
+  }
   return p;
 }
 
@@ -786,6 +821,82 @@ function checkTopics(l: Loaded): string[] {
   for (const t of code) {
     if (job.get(t) !== compose.get(t))
       p.push(`${t}: ${job.get(t)} partitions in k8s, ${compose.get(t)} in compose`);
+  }
+  return p;
+}
+
+/**
+ * The partition counts the services give the topics they create themselves (AOB_KAFKA_PARTITIONS,
+ * AOB_KAFKA_JOB_PARTITIONS, as each process reads its environment) are those of the topic Job in
+ * k8s and of the kafka-topics job in compose: a topic made by whichever comes first is the same.
+ */
+function checkServicePartitions(l: Loaded): string[] {
+  const p: string[] = [];
+  const check = (where: string, env: Record<string, string>, want: Map<string, number>) => {
+    const config = configOf(env, where, p);
+    // A validator-only process opens no bus.
+    if (!config || config.bus.kind !== 'kafka' || config.services.every((s) => s === 'validator'))
+      return;
+    const of = kafkaPartitionsOf(config.bus);
+    for (const [topic, n] of want) {
+      if (of(topic) !== n)
+        p.push(`${where}: would create ${topic} with ${of(topic)} partitions, the topic job ${n}`);
+    }
+  };
+  const job = topicsIn(jobScript(l));
+  for (const d of ofKind(l, 'Deployment')) {
+    for (const c of containersOf(d))
+      check(`${named(d)} container ${c.name ?? '?'}`, k8sEnv(l, c), job);
+  }
+  const compose = topicsIn(composeScript(l));
+  for (const [name, s] of composeAob(l.compose)) {
+    check(`compose ${name}`, composeRuntimeEnv(s), compose);
+  }
+  return p;
+}
+
+/** Names outside comments: `env.NAME`, `env['NAME']`, and quoted AOB_/AWS_/OTEL_ names. */
+function variablesIn(source: string): Set<string> {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  const names = new Set<string>();
+  for (const m of code.matchAll(
+    /\benv\.([A-Z][A-Z0-9_]*)\b|\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]|'((?:AOB|AWS|OTEL)_[A-Z0-9_]+)'/g,
+  )) {
+    names.add((m[1] ?? m[2] ?? m[3])!);
+  }
+  return names;
+}
+
+/**
+ * deploy/README.md says only its variables configure the services: every variable the services
+ * read is in its table (the contract) or in the paragraph on what they read beyond it, and every
+ * variable it documents is read (or documented as unused).
+ */
+function checkEnvDocumented(l: Loaded): string[] {
+  const p: string[] = [];
+  const table = new Set(
+    l.readme.split('\n').flatMap((line) => /^\| `([A-Z][A-Z0-9_]*)`/.exec(line)?.[1] ?? []),
+  );
+  const beyond =
+    l.readme.split('\n\n').find((par) => par.startsWith("Beyond the manifests' contract")) ?? '';
+  if (!beyond) p.push(`deploy/README.md: no paragraph "Beyond the manifests' contract"`);
+  const documented = new Set([
+    ...table,
+    ...[...beyond.matchAll(/`([A-Z][A-Z0-9_]*)(?:=[^`]*)?`/g)].map((m) => m[1]!),
+  ]);
+  const read = new Map<string, string>();
+  for (const [file, source] of Object.entries(l.envReaders)) {
+    for (const name of variablesIn(source)) if (!read.has(name)) read.set(name, file);
+  }
+  for (const [name, file] of read) {
+    if (!documented.has(name) && !UNDOCUMENTED_READS.has(name))
+      p.push(`${name} is read by ${file} but not documented in deploy/README.md`);
+  }
+  for (const name of documented) {
+    if (!read.has(name) && !DOCUMENTED_UNUSED.has(name))
+      p.push(
+        `${name} is documented in deploy/README.md but read by none of ${ENV_READERS.join(', ')}`,
+      );
   }
   return p;
 }
@@ -1075,6 +1186,8 @@ const CHECKS = {
   checkValidatorUrl,
   checkKustomization,
   checkTopics,
+  checkServicePartitions,
+  checkEnvDocumented,
   checkCompose,
   checkCollector,
 };
@@ -1436,6 +1549,62 @@ describe('the checks catch broken manifests', () => {
         }),
       checkCompose,
       /compose validator: waits for postgres, which its services do not use/,
+    ],
+    [
+      'a shared variable missing from the ConfigMap',
+      (l) => delete doc(l, 'ConfigMap', 'aob-config').data!['AOB_REDELIVER_MS'],
+      checkConfigMaps,
+      /aob-config: AOB_REDELIVER_MS is missing/,
+    ],
+    [
+      'services that would create the job topics with another count than the Job',
+      (l) => (doc(l, 'ConfigMap', 'aob-config').data!['AOB_KAFKA_JOB_PARTITIONS'] = '12'),
+      checkServicePartitions,
+      /aob-runner container runner: would create aob.node.jobs.high with 12 partitions, the topic job 24/,
+    ],
+    [
+      'compose services whose default count differs from the kafka-topics job',
+      (l) => {
+        const s = l.compose.services!['kafka-topics']!;
+        s.command = [
+          String([s.command].flat()[0]).replace(
+            /aob\.run\.commands --partitions 12/,
+            'aob.run.commands --partitions 16',
+          ),
+        ];
+      },
+      checkServicePartitions,
+      /compose orchestrator: would create aob.run.commands with 12 partitions, the topic job 16/,
+    ],
+    [
+      'a variable the configuration reads that the README does not document',
+      (l) =>
+        (l.readme = l.readme
+          .split('\n')
+          .filter((line) => !line.startsWith('| `AOB_REDELIVER_MS`'))
+          .join('\n')),
+      checkEnvDocumented,
+      /AOB_REDELIVER_MS is read by packages\/engine\/src\/cluster\/config.ts but not documented/,
+    ],
+    [
+      'a new variable read by the configuration',
+      (l) => {
+        const f = 'packages/engine/src/cluster/config.ts';
+        l.envReaders[f] += `\nconst x = integer(env, 'AOB_NEW_KNOB', 1, 0, 9, problems);\n`;
+      },
+      checkEnvDocumented,
+      /AOB_NEW_KNOB is read by packages\/engine\/src\/cluster\/config.ts but not documented/,
+    ],
+    [
+      'a documented variable no service reads',
+      (l) => {
+        const f = 'packages/engine/src/cluster/config.ts';
+        l.envReaders[f] = l.envReaders[f]!.replaceAll(`'AOB_S3_FORCE_PATH_STYLE'`, `'AOB_X'`);
+        // A comment naming it is no reading.
+        l.envReaders[f] += `\n// AOB_S3_FORCE_PATH_STYLE: path-style URLs\n`;
+      },
+      checkEnvDocumented,
+      /AOB_S3_FORCE_PATH_STYLE is documented in deploy\/README.md but read by none/,
     ],
   ];
 
