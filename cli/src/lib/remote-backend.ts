@@ -2,7 +2,7 @@
 // run: commands ask, and wait or follow the run's SSE feed. Identity comes from the token, never
 // from flags (the server decides who acts).
 import type { AnyRunEvent, RunStatus } from '@aob/core';
-import { TERMINAL_EVENTS, compileCached } from '@aob/core';
+import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
 import type { AobHttpClient, Page, WhoAmI } from '@aob/control';
 import type { ApprovalView, PatchView, RunView } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
@@ -13,6 +13,8 @@ import { fromServerError } from './server-errors.js';
 
 /** One long poll of /wait; several are chained for longer waits (proxies cut idle requests). */
 const WAIT_CHUNK_MS = 25_000;
+/** How long `start` waits for a pending run (202) to be started by an orchestrator. */
+const PENDING_START_WAIT_MS = 60_000;
 /** How long a finished wait gives the SSE feed to show the event that ended it. */
 const SETTLE_FEED_MS = 3_000;
 /** Events per page when reading a run's log. */
@@ -91,8 +93,35 @@ export class RemoteBackend implements Backend {
     const body = isWorkflowFile(ref)
       ? { definition: await readJsonFile(ref, 'workflow'), inputs }
       : { workflow: ref, inputs };
-    const { runId } = await this.call(`start a run of ${ref}`, () => this.client.startRun(body));
+    const { runId, pending } = await this.call(`start a run of ${ref}`, () =>
+      this.client.startRun(body),
+    );
+    if (pending) await this.untilStarted(runId);
     return runId;
+  }
+
+  /**
+   * Waits for a run the server accepted but no orchestrator has started yet (202) to appear, so
+   * what follows a start (its timeline, a wait) finds it.
+   */
+  private async untilStarted(runId: string): Promise<void> {
+    const deadline = Date.now() + PENDING_START_WAIT_MS;
+    for (;;) {
+      try {
+        await this.client.getRun(runId);
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'RUN_NOT_FOUND') throw err;
+      }
+      if (Date.now() > deadline) {
+        throw new AobError(
+          'RUN_PENDING',
+          `run ${runId} was accepted but no orchestrator has started it in ${PENDING_START_WAIT_MS / 1000} s; it starts when one does (aob run get ${runId})`,
+          { retryable: true, details: { runId } },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   get(runId: string) {

@@ -121,7 +121,11 @@ export class ControlPlane {
 
   // ---- runs -----------------------------------------------------------------------------
 
-  async startRun(p: Principal, body: StartRunBody): Promise<{ runId: string }> {
+  /**
+   * Starts a run; `pending` when the run was handed to the orchestrators and none has started it
+   * within the wait (it starts once one takes its command).
+   */
+  async startRun(p: Principal, body: StartRunBody): Promise<{ runId: string; pending?: true }> {
     this.authorize(p, 'startRun');
     const hasWorkflow = body.workflow !== undefined;
     const hasDefinition = body.definition !== undefined;
@@ -140,12 +144,18 @@ export class ControlPlane {
     const definition = hasWorkflow
       ? await this.deps.control.registeredWorkflow(body.workflow!)
       : body.definition;
-    const runId = await this.deps.control.start(definition, body.inputs ?? {}, {
-      actor: p.subject,
-      namespace: p.namespace,
-      ...(body.runId !== undefined ? { runId: body.runId } : {}),
-    });
-    return { runId };
+    try {
+      const runId = await this.deps.control.start(definition, body.inputs ?? {}, {
+        actor: p.subject,
+        namespace: p.namespace,
+        ...(body.runId !== undefined ? { runId: body.runId } : {}),
+      });
+      return { runId };
+    } catch (err) {
+      const pending = pendingRunId(err);
+      if (pending !== undefined) return { runId: pending, pending: true };
+      throw err;
+    }
   }
 
   async getRun(p: Principal, runId: string): Promise<RunView> {
@@ -391,4 +401,12 @@ export class ControlPlane {
 /** The patch as RunControl takes it: the operation array, or the whole document. */
 function patchDocument(body: PatchBody): unknown {
   return body.ops !== undefined ? body.ops : body.patch;
+}
+
+/** The run id of a RUN_PENDING error (a start handed over but not yet applied). */
+function pendingRunId(err: unknown): string | undefined {
+  const e = err as { code?: unknown; details?: { runId?: unknown } } | null;
+  return e?.code === 'RUN_PENDING' && typeof e.details?.runId === 'string'
+    ? e.details.runId
+    : undefined;
 }

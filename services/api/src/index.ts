@@ -16,12 +16,18 @@ import {
   serveApiGrpc,
 } from '@aob/control';
 
+/** How long POST /v1/runs waits for RunStarted before answering 202 (pending). */
+const START_WAIT_MS = 800;
+
 export async function startApi(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const store = await adapters.events();
   const control = clusterRunControl({
     events: store,
     content: adapters.content,
     bus: adapters.bus,
+    // A start answers within a second: 201 once the run is in the log, else 202, the run pending
+    // (no orchestrator has taken its command yet, e.g. while they restart).
+    startWaitMs: START_WAIT_MS,
   });
   const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
   const fanout = await startBusFanout({

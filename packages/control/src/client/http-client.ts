@@ -139,7 +139,8 @@ export class AobHttpClient {
 
   // ---- runs ------------------------------------------------------------------------------
 
-  startRun(req: StartRunRequest): Promise<{ runId: string }> {
+  /** `pending`: handed to the orchestrators, not started yet (202); it starts when one takes it. */
+  startRun(req: StartRunRequest): Promise<{ runId: string; pending?: true }> {
     return this.request('POST', 'v1/runs', { body: req });
   }
 

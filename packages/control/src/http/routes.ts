@@ -48,8 +48,10 @@ export const HANDLERS: Record<string, Handler> = {
           .map((s) => s.trim()),
       ),
     ),
-  startRun: async (plane, { principal, body }) =>
-    created(await plane.startRun(principal, body as StartRunBody)),
+  startRun: async (plane, { principal, body }) => {
+    const run = await plane.startRun(principal, body as StartRunBody);
+    return run.pending ? { status: 202, body: run } : created(run);
+  },
   listRuns: async (plane, { principal, query }) =>
     ok(
       await plane.listRuns(principal, {

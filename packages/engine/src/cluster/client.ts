@@ -15,6 +15,8 @@ export function clusterRunControl(deps: {
   events: EventStore;
   content: ContentStore;
   bus: Bus;
+  /** See RunControlDeps.startWaitMs. */
+  startWaitMs?: number;
 }): RunControl {
   return new RunControl({
     store: deps.events,
@@ -23,6 +25,7 @@ export function clusterRunControl(deps: {
     driver: busDriver(deps.bus),
     now: Date.now,
     newId,
+    ...(deps.startWaitMs !== undefined ? { startWaitMs: deps.startWaitMs } : {}),
   });
 }
 

@@ -57,6 +57,13 @@ export interface RunControlDeps {
   newId: (kind: 'run' | 'patch') => string;
   /** How long a patch proposal waits for the run's owner to decide it. Default 10 s. */
   patchVerdictWaitMs?: number;
+  /**
+   * How long `start` waits for a started run's RunStarted (the cluster: a run command that the
+   * owning orchestrator applies a moment later) before it answers RUN_PENDING, whose details
+   * carry the run id: the run starts once an orchestrator takes the command. Default: as long as
+   * for a patch verdict.
+   */
+  startWaitMs?: number;
 }
 
 export interface StartRunRequest {
@@ -146,7 +153,7 @@ export class RunControl {
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     });
-    if (!started) await this.awaitStarted(runId);
+    if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
     return runId;
   }
 
@@ -154,14 +161,14 @@ export class RunControl {
    * Resolves once the run's RunStarted is in the log, so whoever got the id can read the run
    * (the cluster starts runs by a command the owning orchestrator applies a moment later).
    */
-  private async awaitStarted(runId: string): Promise<void> {
-    const deadline = Date.now() + (this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
+  private async awaitStarted(runId: string, waitMs?: number): Promise<void> {
+    const deadline = Date.now() + (waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
     while (!(await this.deps.store.getRun(runId))) {
       if (Date.now() > deadline) {
         throw new AobError(
           'RUN_PENDING',
           `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
-          { retryable: true },
+          { retryable: true, details: { runId } },
         );
       }
       await sleep(20);
