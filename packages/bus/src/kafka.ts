@@ -41,8 +41,11 @@ export interface KafkaBusOptions extends BusOptions {
   clientId?: string;
   /** Prepended to every topic and group name. Default ''. */
   prefix?: string;
-  /** Partitions of the topics this bus creates. Default 4. */
-  partitions?: number;
+  /**
+   * Partitions of the topics this bus creates: one count, or a count per logical topic name.
+   * Topics one group reads together must have the same count (see kafka-assigner.ts). Default 4.
+   */
+  partitions?: number | ((topic: string) => number);
   /** Replication factor of the topics this bus creates. Default 1. */
   replicationFactor?: number;
   /** Consumer group timings (kafkajs defaults: 30 000, 3 000, 60 000). */
@@ -229,7 +232,7 @@ export class KafkaBus implements Bus {
             waitForLeaders: true,
             topics: missing.map((topic) => ({
               topic,
-              numPartitions: this.opts.partitions ?? DEFAULT_PARTITIONS,
+              numPartitions: this.partitionsFor(topic.slice(this.prefix.length)),
               replicationFactor: this.opts.replicationFactor ?? 1,
             })),
           });
@@ -245,6 +248,12 @@ export class KafkaBus implements Bus {
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1_000)));
       }
     }
+  }
+
+  /** How many partitions a topic this bus creates gets (by its logical name). */
+  private partitionsFor(topic: string): number {
+    const p = this.opts.partitions;
+    return (typeof p === 'function' ? p(topic) : p) ?? DEFAULT_PARTITIONS;
   }
 
   private partitionCount(topic: string): Promise<number> {

@@ -10,7 +10,7 @@ import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { AttemptLedger, ContentStore } from '@aob/store';
 import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
-import { serviceConfig } from './config.js';
+import { kafkaPartitionsOf, serviceConfig } from './config.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -65,11 +65,10 @@ export function openAdapters(config: ServiceConfig): Adapters {
           brokers: config.bus.brokers,
           prefix: config.bus.prefix,
           sessionTimeout: config.bus.sessionTimeoutMs,
-          // For the topics this process creates (existing ones are never resized). The bus takes
-          // one count for every topic: the run-owned topics' (AOB_KAFKA_PARTITIONS); the job
-          // topics' own (AOB_KAFKA_JOB_PARTITIONS) needs a count per topic (kafkaPartitionsOf).
-          // One count for all keeps equal the counts of the topics one group reads together.
-          partitions: config.bus.partitions,
+          // For the topics this process creates (existing ones are never resized): the run-owned
+          // topics AOB_KAFKA_PARTITIONS, the job topics AOB_KAFKA_JOB_PARTITIONS, so the topics
+          // one group reads together have one count.
+          partitions: kafkaPartitionsOf(config.bus),
           redeliverAfterMs: config.redeliverAfterMs,
           heartbeatInterval: Math.max(100, Math.floor(config.bus.sessionTimeoutMs / 10)),
         })
