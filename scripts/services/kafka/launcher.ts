@@ -5,7 +5,14 @@
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -36,7 +43,21 @@ export interface RunningKafka {
 export async function launchKafka(): Promise<RunningKafka> {
   const libs = await ensureJars();
   const dir = await mkdtemp(join(tmpdir(), 'aob-kafka-'));
+  /** The JVM running now: the storage formatter, then the broker. */
   let child: ChildProcess | undefined;
+  // If this process exits without calling stop() (process.exit, an uncaught error), neither the
+  // JVM nor its data outlive it. A signal that ends the process by default runs no 'exit'
+  // listener: its owner turns signals into process.exit (bench/tools/services.ts), or the signal
+  // goes to the whole process group, the JVM's too.
+  const orphanGuard = () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // The dying JVM still writing: the temporary directory stays.
+    }
+  };
+  process.once('exit', orphanGuard);
   try {
     const [brokerPort, controllerPort] = await freePorts(2);
     const props = join(dir, 'server.properties');
@@ -53,7 +74,9 @@ export async function launchKafka(): Promise<RunningKafka> {
     log(`starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${brokerPort}…`);
     const started = Date.now();
     const format = ['kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props];
-    await run('java', [log4j, '-cp', classpath, ...format]);
+    const formatting = run('java', [log4j, '-cp', classpath, ...format]);
+    child = formatting.child;
+    await formatting;
     const logFile = join(dir, 'kafka.log');
     const out = createWriteStream(logFile);
     const jvm = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', log4j];
@@ -65,10 +88,6 @@ export async function launchKafka(): Promise<RunningKafka> {
       child = proc;
       proc.stdout?.pipe(out, { end: false });
       proc.stderr?.pipe(out, { end: false });
-      // If this process exits without calling stop() (Ctrl-C, a crash), take the JVM with it.
-      const orphanGuard = () => proc.kill('SIGKILL');
-      process.once('exit', orphanGuard);
-      proc.once('exit', () => process.off('exit', orphanGuard));
       await waitReady(brokers, proc, logFile);
       return proc;
     };
@@ -76,7 +95,10 @@ export async function launchKafka(): Promise<RunningKafka> {
     log(`Kafka ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return {
       brokers,
-      stop: () => stopProcess(proc, dir, out),
+      stop: async () => {
+        await stopProcess(proc, dir, out);
+        process.off('exit', orphanGuard);
+      },
       restart: async (signal = 'SIGTERM') => {
         if (signal === 'SIGKILL') await kill(proc);
         else await terminate(proc);
@@ -88,6 +110,7 @@ export async function launchKafka(): Promise<RunningKafka> {
   } catch (err) {
     if (child) await terminate(child);
     await rm(dir, { recursive: true, force: true });
+    process.off('exit', orphanGuard);
     throw err;
   }
 }

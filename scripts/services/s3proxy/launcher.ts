@@ -102,7 +102,10 @@ export async function launchS3Proxy(): Promise<S3Proxy> {
     child.once('error', (err) => resolve(`could not start (${err.message})`));
     child.once('exit', (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`));
   });
-  // If the test process ends without calling stop(), neither the JVM nor its data outlive it.
+  // If this process exits without calling stop() (process.exit, an uncaught error), neither the
+  // JVM nor its data outlive it. A signal that ends the process by default runs no 'exit'
+  // listener: its owner turns signals into process.exit (bench/tools/services.ts), or the signal
+  // goes to the whole process group, the JVM's too.
   const killOnExit = (): void => {
     if (isRunning(child)) child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
