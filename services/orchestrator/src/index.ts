@@ -20,6 +20,11 @@ export async function startOrchestrator(
     content: adapters.content,
     bus: adapters.bus,
     instance: config.instance,
+    stalls: {
+      ...config.stalls,
+      // A quarter of the quiet time, so a stuck run is nudged soon after it qualifies.
+      periodMs: Math.min(15_000, Math.max(250, config.stalls.quietMs / 4)),
+    },
     ...(validator ? { validator } : {}),
     ...(killAfter !== undefined
       ? {

@@ -28,6 +28,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     concurrency: config.runnerConcurrency,
     consumer: config.instance,
     ...(adapters.attempts ? { attempts: { ledger: adapters.attempts } } : {}),
+    stopGraceMs: config.runnerStopGraceMs,
   });
   await runner.start();
   let stopping = false;

@@ -82,6 +82,18 @@ export interface ServiceConfig {
   startTimeoutMs: number;
   llm?: LlmOptions;
   runnerConcurrency: number;
+  /**
+   * AOB_RUNNER_STOP_GRACE_MS: on SIGTERM a runner takes no new job and lets the jobs in hand
+   * finish and publish their results for up to this long (a rebalance then moves nothing half
+   * done); what is left is aborted and runs again elsewhere. Default 30 000.
+   */
+  runnerStopGraceMs: number;
+  /**
+   * The orchestrators' stall watchdog: runs quiet for AOB_STALL_QUIET_MS (default 60 000) with no
+   * timer pending are nudged, and their attempts past timeout + AOB_STALL_GRACE_MS (default
+   * 30 000) are sent again.
+   */
+  stalls: { quietMs: number; graceMs: number };
   /** Node types whose results the runner memoises in Redis (AOB_MEMO_TYPES; needs AOB_REDIS_URL). */
   memoTypes: NodeType[];
   handlersFile?: string;
@@ -145,6 +157,18 @@ export function serviceConfig(
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
   const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
   const startTimeoutMs = integer(env, 'AOB_START_TIMEOUT_MS', 60_000, 0, 3_600_000, problems);
+  const runnerStopGraceMs = integer(
+    env,
+    'AOB_RUNNER_STOP_GRACE_MS',
+    30_000,
+    0,
+    3_600_000,
+    problems,
+  );
+  const stalls = {
+    quietMs: integer(env, 'AOB_STALL_QUIET_MS', 60_000, 1_000, 86_400_000, problems),
+    graceMs: integer(env, 'AOB_STALL_GRACE_MS', 30_000, 0, 86_400_000, problems),
+  };
 
   const busKind = env.AOB_BUS ?? 'kafka';
   // The validator is pure: a process running only it opens no bus (nor store).
@@ -268,6 +292,8 @@ export function serviceConfig(
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
     ...(llm ? { llm } : {}),
     runnerConcurrency,
+    runnerStopGraceMs,
+    stalls,
     redeliverAfterMs,
     startTimeoutMs,
     memoTypes: memoTypes as NodeType[],

@@ -21,6 +21,9 @@ function fakeAdapters(closed: string[], n: number): Adapters {
       close: () => Promise.resolve(void closed.push(`content ${n}`)),
     } as unknown as ContentStore,
     events: () => Promise.reject(new Error('no database here')),
+    close: async () => {
+      closed.push(`bus ${n}`, `content ${n}`);
+    },
   };
 }
 

@@ -30,6 +30,8 @@ export interface Adapters {
   attempts?: AttemptLedger;
   /** Opened on first use: only the orchestrator needs the database. */
   events(): Promise<PgEventStore>;
+  /** Closes what was opened (the database only if something asked for it). */
+  close(): Promise<void>;
 }
 
 export type Starter = (config: ServiceConfig, adapters: Adapters) => Promise<Component>;
@@ -80,31 +82,29 @@ export function openAdapters(config: ServiceConfig): Adapters {
   const s3 = config.s3;
   // Without AOB_S3_BUCKET (allowed only for services that read no content: the validator) the
   // content store is one that says so on first use.
-  const content: ContentStore = s3
-    ? new S3ContentStore({
-        bucket: s3.bucket,
-        region: s3.region,
-        ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
-        ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
-        ...(s3.credentials ? { credentials: s3.credentials } : {}),
-        forcePathStyle: s3.forcePathStyle,
-      })
-    : noContentStore();
-  const attempts = s3
-    ? new S3AttemptLedger({
-        bucket: s3.bucket,
-        region: s3.region,
-        ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
-        ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
-        ...(s3.credentials ? { credentials: s3.credentials } : {}),
-      })
-    : undefined;
+  // One bucket, one set of client options, for the outputs and for the attempt ledger.
+  const s3Options = s3 && {
+    bucket: s3.bucket,
+    region: s3.region,
+    ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+    ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
+    ...(s3.credentials ? { credentials: s3.credentials } : {}),
+    forcePathStyle: s3.forcePathStyle,
+  };
+  const content: ContentStore = s3Options ? new S3ContentStore(s3Options) : noContentStore();
+  const attempts = s3Options ? new S3AttemptLedger(s3Options) : undefined;
   let events: Promise<PgEventStore> | undefined;
   return {
     bus,
     content,
     ...(attempts ? { attempts } : {}),
     events: () => (events ??= PgEventStore.open({ connectionString: config.databaseUrl! })),
+    close: async () => {
+      await bus.close().catch(() => undefined);
+      await content.close().catch(() => undefined);
+      await attempts?.close().catch(() => undefined);
+      await events?.then((e) => e.close()).catch(() => undefined);
+    },
   };
 }
 
@@ -225,13 +225,7 @@ async function closeAll(
       log.error('service did not stop cleanly', { service: c.name, error: String(err) });
     }
   }
-  await adapters.bus.close().catch(() => undefined);
-  await adapters.content.close().catch(() => undefined);
-  await adapters.attempts?.close().catch(() => undefined);
-  await adapters
-    .events()
-    .then((e) => e.close())
-    .catch(() => undefined);
+  await adapters.close();
   if (http) await closeHealth(http);
 }
 
