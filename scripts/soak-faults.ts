@@ -121,6 +121,7 @@ const rows: [string, string | number][] = [
   ['allowed in-flight duplicates', sum((s) => s.allowedDuplicates)],
   ['  of which after a graceful stop', sum((s) => s.allowedAfterGracefulStop)],
   ['unexpected process exits', sum((s) => s.unexpectedExits)],
+  ['process starts not ready in 1 min', sum((s) => s.startFailures)],
   [
     'SSE timelines checked / differing',
     `${sum((s) => s.sseChecked)} / ${sum((s) => s.sseMismatch)}`,

@@ -65,6 +65,7 @@ describe('the cluster under repeated faults', () => {
         unexplainedDuplicates: s.unexplainedDuplicates,
         missingExecutions: s.missingExecutions,
         unexpectedExits: s.unexpectedExits,
+        startFailures: s.startFailures,
         sseMismatch: s.sseMismatch,
         failedChecks: s.failedChecks,
       },
@@ -80,6 +81,7 @@ describe('the cluster under repeated faults', () => {
       unexplainedDuplicates: 0,
       missingExecutions: 0,
       unexpectedExits: 0,
+      startFailures: 0,
       sseMismatch: 0,
       failedChecks: [],
     });

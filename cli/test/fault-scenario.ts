@@ -130,6 +130,8 @@ export interface FaultSummary {
   missingExecutions: number;
   /** Service processes that exited without being told to. */
   unexpectedExits: number;
+  /** Starts of a service process that were not ready within a minute (killed and tried again). */
+  startFailures: number;
   sseChecked: number;
   sseMismatch: number;
   /** Every check that failed, by name. Empty: the scenario passed. */
@@ -714,6 +716,7 @@ export async function runFaultScenario(
   for (const name of Object.values(EXTRA_SLOT)) addSlot(name);
 
   const exits: ExitRecord[] = [];
+  const startFailures: ExitRecord[] = [];
   /** Starts a slot's process (again); each start gets its own instance name. */
   const startSlot = async (slot: Slot): Promise<number> => {
     for (let tries = 1; ; tries++) {
@@ -726,6 +729,14 @@ export async function runFaultScenario(
         const pid = slot.proc.child?.pid;
         if (pid !== undefined && !slot.pids.includes(pid)) slot.pids.push(pid);
         log(`${slot.name} did not start (try ${tries}): ${String(err).slice(0, 400)}`);
+        // Not ready within the harness's minute (or exited): killed here, and recorded, both to
+        // fail the scenario and to explain a re-execution of what it may have run meanwhile.
+        startFailures.push({
+          slot: slot.name,
+          pid: pid ?? 0,
+          at: Date.now(),
+          how: String(err).slice(0, 200),
+        });
         await slot.proc.kill('SIGKILL');
         if (tries >= 3) throw err;
         continue;
@@ -910,6 +921,7 @@ export async function runFaultScenario(
       marks,
       faults,
       exits,
+      startFailures,
       runnerPids: new Set(
         [...slots.values()].filter((s) => s.service === 'runner').flatMap((s) => s.pids),
       ),
@@ -1090,6 +1102,7 @@ interface CheckInput {
   marks: string;
   faults: readonly (FaultRecord & { abs: number; absExit?: number })[];
   exits: readonly ExitRecord[];
+  startFailures: readonly ExitRecord[];
   runnerPids: ReadonlySet<number>;
   sse: readonly SseResult[];
 }
@@ -1207,7 +1220,12 @@ async function check(c: CheckInput): Promise<FaultResult> {
         exit: f.absExit ?? f.abs,
         graceful: f.kind !== 'kill',
       })),
-    ...c.exits.map((x) => ({ pid: x.pid, at: x.at, exit: x.at, graceful: false })),
+    ...[...c.exits, ...c.startFailures].map((x) => ({
+      pid: x.pid,
+      at: x.at,
+      exit: x.at,
+      graceful: false,
+    })),
   ];
   let reExecutions = 0;
   let unexplainedDuplicates = 0;
@@ -1356,6 +1374,7 @@ async function check(c: CheckInput): Promise<FaultResult> {
     unexplainedDuplicates,
     missingExecutions,
     unexpectedExits: c.exits.length,
+    startFailures: c.startFailures.length,
     sseMismatch,
     rejected: rejected.length,
     strangerExecutions: strangers.length,
@@ -1385,6 +1404,7 @@ async function check(c: CheckInput): Promise<FaultResult> {
     allowedAfterGracefulStop,
     missingExecutions,
     unexpectedExits: c.exits.length,
+    startFailures: c.startFailures.length,
     sseChecked: c.sse.length,
     sseMismatch,
     failedChecks,
