@@ -118,6 +118,10 @@ const rows: [string, string | number][] = [
   ['duplicate decisions', sum((s) => s.duplicateDecisions)],
   ['finished attempts re-executed', sum((s) => s.reExecutions)],
   ['unexplained in-flight duplicates', sum((s) => s.unexplainedDuplicates)],
+  [
+    'attempts sent again by the stall watchdog',
+    `${sum((s) => s.redispatches)} (in ${sum((s) => s.runsRedispatched)} runs)`,
+  ],
   ['allowed in-flight duplicates', sum((s) => s.allowedDuplicates)],
   ['  of which after a graceful stop', sum((s) => s.allowedAfterGracefulStop)],
   ['unexpected process exits', sum((s) => s.unexpectedExits)],

@@ -31,7 +31,7 @@ describe('the cluster under repeated faults', () => {
   it(`completes every acknowledged run exactly as expected through ${FAULTS} faults of every kind`, async () => {
     const seed = faultSeed(DEFAULT_SEED);
     const result = await runFaultScenario(
-      { seed, runs: RUNS, faults: FAULTS, quiesceMs: 45_000, drainTimeoutMs: 120_000 },
+      { seed, runs: RUNS, faults: FAULTS, quiesceMs: 60_000, drainTimeoutMs: 150_000 },
       infra!,
     );
     reportFaults(result);
@@ -42,10 +42,12 @@ describe('the cluster under repeated faults', () => {
     }
     const kinds = new Set(s.faults.map((f) => f.kind));
     expect([...kinds].sort()).toEqual(['kill', 'scale-down', 'scale-up', 'stop']);
+    // Each fault did what it says: no restart that failed, no graceful stop that had to be
+    // SIGKILLed, no kill of a process that had already died.
     expect(
-      s.faults.every((f) => !f.note?.includes('failed')),
+      s.faults.filter((f) => f.note),
       JSON.stringify(s.faults),
-    ).toBe(true);
+    ).toEqual([]);
     expect(s.faults.some((f) => (f.runsInFlight ?? 0) > 0)).toBe(true);
     // Every start was answered (retried on the other api while one was down).
     expect(s.unacknowledged).toBe(0);

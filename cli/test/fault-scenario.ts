@@ -46,7 +46,8 @@ export interface FaultScenarioOptions {
   sseSample?: number;
   /**
    * The wait for quiescence gives up when no event has been appended for this long (the runs
-   * still open are then stuck). Default 60 000 ms, or AOB_FAULT_QUIESCE_MS.
+   * still open are then stuck). Default 60 000 ms, or AOB_FAULT_QUIESCE_MS. Keep it above the
+   * ~45 s the stall watchdog takes, as configured here, to rescue a run.
    */
   quiesceMs?: number;
   /** The wait for quiescence gives up this long after the last start and fault at the latest. */
@@ -126,6 +127,9 @@ export interface FaultSummary {
   allowedDuplicates: number;
   /** …of which after a graceful stop (SIGTERM, or a scale-down) rather than a SIGKILL. */
   allowedAfterGracefulStop: number;
+  /** NodeRedispatched events (the stall watchdog sent an attempt again), and runs with one. */
+  redispatches: number;
+  runsRedispatched: number;
   /** Task attempts with an outcome in the log but no execution mark (the marks are wrong). */
   missingExecutions: number;
   /** Service processes that exited without being told to. */
@@ -686,6 +690,12 @@ export async function runFaultScenario(
     AOB_HANDLERS: handlers,
     ...infra.s3.env,
     AOB_S3_PREFIX: `${tag}/`,
+    // The stall watchdog nudges runs quiet this long and sends again attempts in flight past
+    // their timeout (30 s by default) plus the grace: a run it rescues is rescued within ~45 s,
+    // inside the wait for quiescence (which must stay longer than that), and counted as a
+    // redispatch rather than reported stuck.
+    AOB_STALL_QUIET_MS: '10000',
+    AOB_STALL_GRACE_MS: '5000',
     ...opts.serviceEnv,
   };
   const apiPorts = await freePorts(4);
@@ -879,6 +889,9 @@ export async function runFaultScenario(
             await slot.proc.stop(); // SIGTERM; SIGKILL after 20 s
             rec.absExit = Date.now();
             rec.exitedAt = rel(rec.absExit);
+            if (slot.proc.child?.signalCode === 'SIGKILL') {
+              rec.note = 'did not stop within 20 s of SIGTERM: SIGKILLed';
+            }
           }
           if (f.kind !== 'scale-down') rec.readyAt = rel(await startSlot(slot));
         })().catch((err: unknown) => {
@@ -1137,6 +1150,8 @@ async function check(c: CheckInput): Promise<FaultResult> {
   let lost = 0;
   let badLogs = 0;
   let duplicateDecisions = 0;
+  let redispatches = 0;
+  let runsRedispatched = 0;
   const outcomeAt = new Map<string, number>(); // attempt key → first NodeSucceeded/NodeFailed
   const completedIds: string[] = [];
   for (const runId of runIds) {
@@ -1168,6 +1183,9 @@ async function check(c: CheckInput): Promise<FaultResult> {
       failed++;
       flag(runId, `over with ${terminals[0]!.type}: ${JSON.stringify(terminals[0]!.data)}`);
     }
+    const redispatched = events.filter((e) => e.type === 'NodeRedispatched').length;
+    redispatches += redispatched;
+    if (redispatched > 0) runsRedispatched++;
     const decided = new Set<string>();
     for (const e of events) {
       if (e.type !== 'NodeSucceeded' && e.type !== 'NodeFailed') continue;
@@ -1402,6 +1420,8 @@ async function check(c: CheckInput): Promise<FaultResult> {
     unexplainedDuplicates,
     allowedDuplicates,
     allowedAfterGracefulStop,
+    redispatches,
+    runsRedispatched,
     missingExecutions,
     unexpectedExits: c.exits.length,
     startFailures: c.startFailures.length,
