@@ -3,32 +3,17 @@
 // finished (offsets not committed before a crash or a rebalance), a job delivered to a second
 // runner while the first still runs it (a rebalance when a runner joins). And a graceful stop
 // lets the jobs in hand finish instead of leaving them to run again elsewhere.
-import type { NodeJob } from '@aob/core';
 import { Topic } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryAttemptLedger, MemoryContentStore } from '@aob/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultMessage } from './runner.js';
 import { Runner } from './runner.js';
+import { nodeJob } from '../testing/node-job.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function job(runId: string, over: Partial<NodeJob> = {}): NodeJob {
-  return {
-    runId,
-    nodeId: 'n',
-    attempt: 1,
-    irHash: 'sha256:ir',
-    type: 'task',
-    config: { handler: 'work' },
-    input: { x: 1 },
-    inputRef: { $cas: 'sha256:in', size: 7 },
-    timeoutMs: 10_000,
-    priority: 'medium',
-    idempotencyKey: `${runId}/n`,
-    ...over,
-  };
-}
+const job = nodeJob;
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMO_TTL_MS, RedisResultMemo, memoKey } from './memo.js';
 import type { ResultMessage } from './runner.js';
 import { Runner } from './runner.js';
+import { nodeJob } from '../testing/node-job.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `aob:test:${randomUUID()}:memo:`;
@@ -109,19 +110,12 @@ describe('RedisResultMemo', () => {
     await bus.ensureGroup('test', [Topic.results]);
     await runner.start();
     try {
-      const job = (runId: string): NodeJob => ({
-        runId,
-        nodeId: 'n',
-        attempt: 1,
-        irHash: 'sha256:ir',
-        type: 'task',
-        config: { handler: 'work' },
-        input: { q: 'same' },
-        inputRef: { $cas: 'sha256:in', size: 12 },
-        timeoutMs: 10_000,
-        priority: 'low',
-        idempotencyKey: `${runId}/n`,
-      });
+      const job = (runId: string): NodeJob =>
+        nodeJob(runId, {
+          input: { q: 'same' },
+          inputRef: { $cas: 'sha256:in', size: 12 },
+          priority: 'low',
+        });
       const outputs: CasRef[] = [];
       for (const runId of ['r1', 'r2']) {
         await bus.publish(Topic.jobsLow, runId, job(runId));

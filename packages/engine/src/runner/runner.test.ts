@@ -8,25 +8,12 @@ import type { ResultMemo } from './memo.js';
 import { MemoryResultMemo, memoKey } from './memo.js';
 import type { ResultMessage, RunnerDeps } from './runner.js';
 import { Runner } from './runner.js';
+import { nodeJob } from '../testing/node-job.js';
 
 let seq = 0;
 function job(over: Partial<NodeJob> = {}): NodeJob {
   seq += 1;
-  const runId = over.runId ?? `run-${seq}`;
-  return {
-    runId,
-    nodeId: 'n',
-    attempt: 1,
-    irHash: 'sha256:ir',
-    type: 'task',
-    config: { handler: 'work' },
-    input: { x: 1 },
-    inputRef: { $cas: 'sha256:in', size: 7 },
-    timeoutMs: 10_000,
-    priority: 'medium',
-    idempotencyKey: `${runId}/n`,
-    ...over,
-  };
+  return nodeJob(over.runId ?? `run-${seq}`, over);
 }
 
 interface Harness {
