@@ -4,12 +4,17 @@
 //
 // Mutual exclusion without conditional writes (s3proxy, and S3 before 2024, have none): a claimer
 // writes its own claim object, then lists the attempt's objects, and goes ahead only if the list
-// shows no outcome and no other live claim; otherwise it deletes its claim and reports what it
-// saw. Why two claimers can never both go ahead (S3 reads and lists are strongly consistent):
+// shows no outcome and every other claim it shows is read back as lapsed, and no outcome is there
+// when it looks once more after those reads (an owner records its outcome before it withdraws its
+// claim, so a claim withdrawn after the list has its outcome visible by then); otherwise it
+// deletes its claim and reports what it saw. Why two claimers can never both go ahead (S3 reads and lists are strongly consistent):
 // say A listed first. A's list did not show B's claim, so B wrote it after A listed, hence after
 // A wrote its own; B's list then shows A's claim, which stays until A records the outcome (which
 // B's list would show instead) or lapses (A stopped renewing: the process is gone or hung). Two
 // claimers that see each other may both withdraw; they retry after a wait, so one goes ahead.
+// The argument needs listings as consistent as reads (AWS S3 and MinIO give that); s3proxy's
+// filesystem providers do not (a listing may leave out an object that exists while others are
+// written and deleted beside it), and the conformance suite fails on them.
 //
 // Ledger objects are small and never read again once their run is over: a bucket lifecycle rule
 // on the `attempts/` prefix (expire after some days) keeps them from accumulating.
@@ -66,25 +71,39 @@ export class S3AttemptLedger implements AttemptLedger {
     const base = this.base(key);
     const mine = base + CLAIMS + encodeURIComponent(owner);
     await this.putClaim(mine, owner, ttlMs);
-    const keys = await this.list(base);
-    if (keys.includes(base + OUTCOME)) {
+    for (;;) {
+      const keys = await this.list(base);
+      if (keys.includes(base + OUTCOME)) {
+        const outcome = await this.read(base + OUTCOME);
+        await this.remove(mine);
+        if (outcome !== undefined) return { kind: 'finished', outcome };
+        continue; // unreachable in practice: outcomes are never deleted
+      }
+      const others = keys.filter((k) => k.startsWith(base + CLAIMS) && k !== mine);
+      const now = this.now();
+      const live: string[] = [];
+      let vanished = false;
+      for (const k of others) {
+        const record = (await this.read(k)) as ClaimRecord | undefined;
+        if (!record) vanished = true;
+        else if (record.until > now) live.push(record.owner);
+      }
+      if (live.length > 0) {
+        await this.remove(mine);
+        return { kind: 'busy', owners: live };
+      }
+      // A claim listed and gone when read: its owner finished or let go; look again.
+      if (vanished) continue;
+      // The claims were read after the list: one withdrawn meanwhile may have been withdrawn by
+      // an owner that finished, and an owner records the outcome before it withdraws. So the
+      // outcome is looked for once more, after every claim was read.
       const outcome = await this.read(base + OUTCOME);
-      await this.remove(mine);
-      if (outcome !== undefined) return { kind: 'finished', outcome };
-      return this.claim(key, owner, ttlMs); // unreachable in practice: outcomes are never deleted
+      if (outcome !== undefined) {
+        await this.remove(mine);
+        return { kind: 'finished', outcome };
+      }
+      return { kind: 'claimed' };
     }
-    const others = keys.filter((k) => k.startsWith(base + CLAIMS) && k !== mine);
-    const now = this.now();
-    const live: string[] = [];
-    for (const k of others) {
-      const record = (await this.read(k)) as ClaimRecord | undefined;
-      if (record && record.until > now) live.push(record.owner);
-    }
-    if (live.length > 0) {
-      await this.remove(mine);
-      return { kind: 'busy', owners: live };
-    }
-    return { kind: 'claimed' };
   }
 
   async renew(key: AttemptKey, owner: string, ttlMs: number): Promise<void> {

@@ -89,6 +89,30 @@ export function attemptLedgerConformance(
       expect(await l.claim(k, 'r3', 10_000)).toEqual({ kind: 'claimed' });
     });
 
+    it('never lets a waiting claimer run an attempt its holder finishes meanwhile', async () => {
+      // The moment a runner that waits on another (a rebalance moved the job) looks while the
+      // holder records its outcome: the claim it listed may be gone when it reads it.
+      const l = await open();
+      const duplicates: string[] = [];
+      for (let round = 0; round < 40; round++) {
+        const k = key();
+        expect(await l.claim(k, 'holder', 10_000)).toEqual({ kind: 'claimed' });
+        const waiters = ['w1', 'w2'].map(async (w) => {
+          for (let i = 0; i < 40; i++) {
+            const answer = await l.claim(k, `${w}#${i}`, 10_000);
+            if (answer.kind === 'claimed') return duplicates.push(`${k.runId} ${w}`);
+            if (answer.kind === 'finished') return;
+            await new Promise((r) => setTimeout(r, Math.random() * 10));
+          }
+          return undefined;
+        });
+        await new Promise((r) => setTimeout(r, Math.random() * 20));
+        await l.finish(k, 'holder', { round });
+        await Promise.all(waiters);
+      }
+      expect(duplicates).toEqual([]);
+    });
+
     it('never lets two of many concurrent claimers go ahead', async () => {
       const l = await open();
       for (let round = 0; round < 5; round++) {
