@@ -128,6 +128,20 @@ describe('Runners with an attempt ledger', () => {
     expect(c.terminal('run_graceful')).toMatchObject([{ kind: 'succeeded' }]);
   });
 
+  it('start no job read after a graceful stop began (it would be aborted half done)', async () => {
+    const c = await cluster(1, 1_500, 5_000);
+    const first = job('run_in_hand');
+    await c.bus.publish(Topic.jobsMedium, first.runId, first);
+    await c.until(() => c.executions.length === 1);
+    const stopped = c.runners[0]!.stop();
+    const late = job('run_late');
+    await c.bus.publish(Topic.jobsMedium, late.runId, late);
+    await stopped;
+    expect(c.executions).toEqual(['run_in_hand/n/1']);
+    expect(c.terminal('run_in_hand')).toMatchObject([{ kind: 'succeeded' }]);
+    expect(c.terminal('run_late')).toEqual([]);
+  });
+
   it('without a grace, abort the jobs in hand on stop and leave them to run again', async () => {
     const c = await cluster(1, 4_000, 0);
     const j = job('run_abort');

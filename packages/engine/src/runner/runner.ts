@@ -169,6 +169,9 @@ export class Runner {
         if (this.stopping) return;
         throw err;
       }
+      // Read while a stop began: left unacknowledged for the next owner, never started here (a
+      // job started now would be aborted once the jobs in hand finish).
+      if (this.stopping) return;
       for (const msg of batch) {
         this.active += 1;
         const handled: Promise<void> = this.handle(msg)
