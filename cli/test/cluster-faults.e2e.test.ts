@@ -65,6 +65,8 @@ describe('the cluster under repeated faults', () => {
         duplicateDecisions: s.duplicateDecisions,
         reExecutions: s.reExecutions,
         unexplainedDuplicates: s.unexplainedDuplicates,
+        // A graceful stop finishes the jobs in hand and starts no other: nothing it ran runs again.
+        allowedAfterGracefulStop: s.allowedAfterGracefulStop,
         missingExecutions: s.missingExecutions,
         unexpectedExits: s.unexpectedExits,
         startFailures: s.startFailures,
@@ -81,6 +83,7 @@ describe('the cluster under repeated faults', () => {
       duplicateDecisions: 0,
       reExecutions: 0,
       unexplainedDuplicates: 0,
+      allowedAfterGracefulStop: 0,
       missingExecutions: 0,
       unexpectedExits: 0,
       startFailures: 0,
