@@ -69,6 +69,8 @@ const PER_DEPLOYMENT = new Set(['AOB_SERVICES', 'OTEL_SERVICE_NAME', 'AOB_VALIDA
 const ENV_READERS = [
   'packages/engine/src/cluster/config.ts',
   'packages/engine/src/env-settings.ts',
+  // The table of the AOB_LIMIT_* names, read through env-settings.ts's limitsFromEnv.
+  'packages/core/src/limits.ts',
   ...SERVICE_NAMES.map((s) => `services/${s}/src/index.ts`),
 ];
 /**

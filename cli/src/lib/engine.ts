@@ -1,6 +1,7 @@
 // Opening the local engine. A failure to open is "cannot reach the store" (exit 3) unless it is
 // the user's input that is wrong (a handlers module that is missing or does not load: exit 2).
 import { existsSync } from 'node:fs';
+import { setServerLimits } from '@aob/core';
 import { LocalEngine } from '@aob/engine';
 import type { LocalEngineOptions } from '@aob/engine';
 import { badInput, unreachable } from './errors.js';
@@ -11,6 +12,7 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
   if (settings.handlersFile !== undefined && !existsSync(settings.handlersFile)) {
     throw badInput('HANDLERS_NOT_FOUND', `handlers module not found: ${settings.handlersFile}`);
   }
+  setServerLimits(settings.limits);
   const opts: LocalEngineOptions = {
     home: settings.home,
     store: settings.store,

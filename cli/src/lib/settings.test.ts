@@ -8,7 +8,22 @@ describe('engineSettings', () => {
       home: path.resolve('/work/x/.aob'),
       store: 'file',
       allowPrivateNetwork: false,
+      limits: {},
     });
+  });
+
+  it('reads the server limits, naming every malformed one', () => {
+    expect(
+      engineSettings({ AOB_LIMIT_NODES: '50', AOB_LIMIT_EXPRESSION_MS: '20' }, '/w').limits,
+    ).toEqual({
+      maxNodes: 50,
+      expressionTimeMs: 20,
+    });
+    expect(() =>
+      engineSettings({ AOB_LIMIT_MAP_ITEMS: '0', AOB_LIMIT_EXPRESSION_DEPTH: 'deep' }, '/w'),
+    ).toThrow(
+      /AOB_LIMIT_MAP_ITEMS must be a positive integer, not "0".*AOB_LIMIT_EXPRESSION_DEPTH must be a positive integer, not "deep"/,
+    );
   });
 
   it('reads AOB_HOME and AOB_HANDLERS, resolving them from the cwd', () => {

@@ -1,8 +1,8 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
 import type { LlmOptions, SearchConfig } from '@aob/engine';
-import { envProblem, isHttpUrl, llmFromEnv } from '@aob/engine';
-import type { Problem } from '@aob/core';
+import { envProblem, isHttpUrl, limitsFromEnv, llmFromEnv } from '@aob/engine';
+import type { Problem, ServerLimits } from '@aob/core';
 import { badInput } from './errors.js';
 
 export interface EngineSettings {
@@ -16,6 +16,8 @@ export interface EngineSettings {
   search?: SearchConfig;
   /** AOB_WORKSPACE: the one directory fs nodes may touch. */
   workspaceRoot?: string;
+  /** AOB_LIMIT_*: the ceilings on definitions and expressions (the README's security section). */
+  limits: Partial<ServerLimits>;
 }
 
 export interface SettingsFlags {
@@ -34,6 +36,7 @@ export function engineSettings(
     home: path.resolve(cwd, env.AOB_HOME || '.aob'),
     store: flags.store ?? 'file',
     allowPrivateNetwork: flags.allowPrivateNetwork ?? false,
+    limits: {},
   };
   const handlers = flags.handlers || env.AOB_HANDLERS;
   if (handlers) settings.handlersFile = path.resolve(cwd, handlers);
@@ -48,6 +51,7 @@ export function engineSettings(
     }
   }
   if (env.AOB_WORKSPACE) settings.workspaceRoot = path.resolve(cwd, env.AOB_WORKSPACE);
+  settings.limits = limitsFromEnv(env, problems);
   if (problems.length > 0) {
     throw badInput(
       'BAD_CONFIG',

@@ -17,6 +17,20 @@ export { descendantsOf } from './run/graph.js';
 export * from './expr/index.js';
 export { validateDefinition, portsOf, DEFAULT_MAX_NODES } from './definition/validate.js';
 export {
+  CREDENTIAL_KEY,
+  credentialKeys,
+  SETTINGS_CONFIGURED_TYPES,
+} from './definition/credentials.js';
+export { RESERVED_KEYS, protoKeyProblems } from './definition/reserved.js';
+export { jsonShapeProblems, MAX_JSON_DEPTH } from './definition/json-shape.js';
+export {
+  DEFAULT_SERVER_LIMITS,
+  SERVER_LIMIT_VARIABLES,
+  serverLimits,
+  setServerLimits,
+  type ServerLimits,
+} from './limits.js';
+export {
   checkSchema,
   SchemaName,
   workflowSchema,

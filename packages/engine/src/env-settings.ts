@@ -1,6 +1,7 @@
 // Settings every aob process reads from its environment the same way (the CLI's local engine and
 // the services): a problem is `{ code: 'BAD_CONFIG', path: '/env/<NAME>', message }`.
-import type { Problem } from '@aob/core';
+import type { Problem, ServerLimits } from '@aob/core';
+import { SERVER_LIMIT_VARIABLES } from '@aob/core';
 import type { LlmOptions } from './executors/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,3 +62,22 @@ export const envProblem = (name: string, message: string): Problem => ({
   path: `/env/${name}`,
   message: `${name} ${message}`,
 });
+
+/**
+ * The server's ceilings (AOB_LIMIT_*; the table is in the README's security section): each a
+ * positive integer; unset ones keep their defaults. Problems are pushed onto `problems`.
+ */
+export function limitsFromEnv(env: Env, problems: Problem[]): Partial<ServerLimits> {
+  const limits: Partial<ServerLimits> = {};
+  for (const [key, name] of Object.entries(SERVER_LIMIT_VARIABLES) as [
+    keyof ServerLimits,
+    string,
+  ][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (/^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= 1) limits[key] = value;
+    else problems.push(envProblem(name, `must be a positive integer, not "${raw}"`));
+  }
+  return limits;
+}

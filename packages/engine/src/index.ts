@@ -40,4 +40,4 @@ export {
   jsonLog,
 } from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
-export { envProblem, isHttpUrl, llmFromEnv } from './env-settings.js';
+export { envProblem, isHttpUrl, limitsFromEnv, llmFromEnv } from './env-settings.js';

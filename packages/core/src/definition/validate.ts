@@ -1,11 +1,16 @@
 // validateDefinition: the schema check and then the graph rules, returning every problem at once.
-// Codes are stable strings (DESIGN §4): SCHEMA, DUPLICATE_ID, UNKNOWN_NODE, CYCLE, NODE_LIMIT,
-// BAD_PORT, BAD_EXPRESSION, NONDETERMINISTIC, UNREACHABLE_READ.
+// Codes are stable strings: SCHEMA, DUPLICATE_ID, UNKNOWN_NODE, CYCLE, NODE_LIMIT, BAD_PORT,
+// BAD_EXPRESSION, NONDETERMINISTIC, UNREACHABLE_READ, RESERVED_ID, RESERVED_KEY, CREDENTIAL_FIELD,
+// TOO_DEEP, NOT_FINITE, EXPRESSION_LIMIT, UNSAFE_REGEX.
 import type { Problem } from '../errors.js';
 import { parseExpression } from '../expr/expression.js';
 import { forEachExpression } from '../expr/template.js';
+import { serverLimits } from '../limits.js';
+import { credentialProblems } from './credentials.js';
 import { ancestors, findCycles, readGraph, type Graph } from './graph.js';
 import { compileInputsSchema } from './inputs.js';
+import { jsonShapeProblems } from './json-shape.js';
+import { protoKeyProblems, reservedIdProblems } from './reserved.js';
 import { checkSchema } from './schemas.js';
 
 export const DEFAULT_MAX_NODES = 200;
@@ -25,8 +30,13 @@ const problem = (code: string, path: string, message: string): Problem => ({ cod
 
 /** Validates a workflow definition; returns every problem (an empty array when it is valid). */
 export function validateDefinition(doc: unknown): Problem[] {
+  // A document too deep or with non-finite numbers is refused before any recursive walk.
+  const shape = [...jsonShapeProblems(doc, ''), ...protoKeyProblems(doc, '')];
+  if (shape.length > 0) return shape;
   const problems = checkSchema('workflow', doc);
   const graph = readGraph(doc);
+  problems.push(...reservedIdProblems(doc, graph));
+  for (const n of graph.nodes) problems.push(...credentialProblems(n.raw, `/nodes/${n.index}`));
   problems.push(...inputsSchemaProblems(doc));
   problems.push(...duplicateIds(graph));
   problems.push(...nodeLimit(doc, graph));
@@ -63,10 +73,21 @@ function duplicateIds(g: Graph): Problem[] {
   return out;
 }
 
+/** The definition's own `limits.maxNodes` applies, but never past the server's ceiling. */
 function nodeLimit(doc: unknown, g: Graph): Problem[] {
+  const ceiling = serverLimits().maxNodes;
   const limit = (doc as { limits?: { maxNodes?: unknown } } | null)?.limits?.maxNodes;
-  const max =
-    Number.isInteger(limit) && (limit as number) >= 1 ? (limit as number) : DEFAULT_MAX_NODES;
+  const own = Number.isInteger(limit) && (limit as number) >= 1 ? (limit as number) : undefined;
+  if (own !== undefined && own > ceiling) {
+    return [
+      problem(
+        'NODE_LIMIT',
+        '/limits/maxNodes',
+        `limits.maxNodes ${own} is above this server's ceiling of ${ceiling} nodes (AOB_LIMIT_NODES)`,
+      ),
+    ];
+  }
+  const max = Math.min(own ?? DEFAULT_MAX_NODES, ceiling);
   return g.nodes.length > max
     ? [
         problem(
@@ -127,6 +148,8 @@ function cycles(g: Graph): Problem[] {
  */
 function expressionProblems(doc: unknown, g: Graph): Problem[] {
   const out: Problem[] = [];
+  const limits = serverLimits();
+  let count = 0;
   const ancestorCache = new Map<number, Set<number>>();
   const ancestorsOf = (i: number): Set<number> => {
     let a = ancestorCache.get(i);
@@ -135,12 +158,52 @@ function expressionProblems(doc: unknown, g: Graph): Problem[] {
   };
 
   const check = (source: string, path: string, reader?: { node: number; self: boolean }): void => {
+    if (++count === limits.maxExpressions + 1) {
+      out.push(
+        problem(
+          'EXPRESSION_LIMIT',
+          path,
+          `more than ${limits.maxExpressions} expressions in one definition (AOB_LIMIT_EXPRESSIONS)`,
+        ),
+      );
+    }
+    if (count > limits.maxExpressions) return;
+    if (source.length > limits.maxExpressionLength) {
+      out.push(
+        problem(
+          'EXPRESSION_LIMIT',
+          path,
+          `the expression has ${source.length} characters; the limit is ${limits.maxExpressionLength} (AOB_LIMIT_EXPRESSION_LENGTH)`,
+        ),
+      );
+      return;
+    }
     const parsed = parseExpression(source);
     if (!parsed.ok) {
       out.push(problem('BAD_EXPRESSION', path, parsed.error.message));
       return;
     }
     const { expression } = parsed;
+    for (const regex of expression.unsafeRegexes) {
+      out.push(
+        problem(
+          'UNSAFE_REGEX',
+          path,
+          `${regex.text} (at character ${regex.position}) can backtrack for exponential time: avoid nested quantifiers such as (a+)+`,
+        ),
+      );
+    }
+    for (const range of expression.literalRanges) {
+      if (range.size > limits.expressionItems) {
+        out.push(
+          problem(
+            'EXPRESSION_LIMIT',
+            path,
+            `${range.text} has ${range.size} items; an expression may build at most ${limits.expressionItems} (AOB_LIMIT_EXPRESSION_ITEMS)`,
+          ),
+        );
+      }
+    }
     for (const name of new Set(expression.forbidden.map((f) => f.name))) {
       out.push(
         problem(

@@ -1,8 +1,10 @@
 // `{% JSONata %}` expressions: detection, static analysis and synchronous evaluation.
 // jsonata is pinned to 1.8.7, whose evaluate() is synchronous when no callback is given.
 import jsonata from 'jsonata';
+import safeRegex from 'safe-regex2';
 import { AobError } from '../errors.js';
 import type { ExprContext } from '../ir/types.js';
+import { evaluationBudget, installBoundedBuiltins, markRange } from './budget.js';
 import { toJsonValue } from './json.js';
 
 const EXPRESSION = /^\s*\{%([\s\S]*)%\}\s*$/;
@@ -35,6 +37,12 @@ export interface ForbiddenUse {
   position: number;
 }
 
+/** Something found in the expression's text before it runs; position is in the JSONata text. */
+export interface StaticFinding {
+  text: string;
+  position: number;
+}
+
 /** A parse failure: `position` is a character offset in the JSONata text. */
 export interface ExpressionSyntaxError {
   message: string;
@@ -56,6 +64,13 @@ export interface CompiledExpression {
    * nodes that sees depends on which happen to have finished.
    */
   readonly readsNodesDynamically: boolean;
+  /**
+   * Regular expressions whose backtracking can take exponential time (nested quantifiers): one
+   * native match call the evaluation budget could not interrupt. Validation refuses them.
+   */
+  readonly unsafeRegexes: readonly StaticFinding[];
+  /** Ranges with literal bounds (`[1..1e8]`), with their sizes, for validation to judge. */
+  readonly literalRanges: readonly (StaticFinding & { size: number })[];
   /** Evaluates synchronously; the result is plain JSON (undefined when nothing matches). */
   evaluate(ctx: ExprContext): unknown;
 }
@@ -114,19 +129,24 @@ function parseUncached(source: string): ParsedExpression {
     };
   }
   for (const name of NONDETERMINISTIC_FUNCTIONS) expr.assign(name, forbidden(name));
-  const { reads, forbiddenUses, dynamic } = analyse(expr.ast() as Ast);
+  installBoundedBuiltins(expr, source);
+  const { reads, forbiddenUses, dynamic, unsafeRegexes, literalRanges } = analyse(
+    expr.ast() as Ast,
+  );
   const expression: CompiledExpression = Object.freeze({
     source,
     body,
     reads: Object.freeze(reads),
     forbidden: Object.freeze(forbiddenUses),
     readsNodesDynamically: dynamic,
+    unsafeRegexes: Object.freeze(unsafeRegexes),
+    literalRanges: Object.freeze(literalRanges),
     evaluate(ctx: ExprContext): unknown {
       let result: unknown;
       try {
-        // Bindings (even empty) make jsonata evaluate in a fresh frame, so the cached expression
-        // keeps no reference to the last context.
-        result = expr.evaluate(ctx, NO_BINDINGS);
+        // The budget's bindings also make jsonata evaluate in a fresh frame, so the cached
+        // expression keeps no reference to the last context.
+        result = expr.evaluate(ctx, evaluationBudget(source));
       } catch (err) {
         throw evaluationError(source, err);
       }
@@ -135,8 +155,6 @@ function parseUncached(source: string): ParsedExpression {
   });
   return { ok: true, expression };
 }
-
-const NO_BINDINGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function forbidden(name: string): () => never {
   return () => {
@@ -153,6 +171,7 @@ function describe(source: string): string {
 }
 
 function evaluationError(source: string, err: unknown): AobError {
+  if (err instanceof AobError && err.code === 'EXPRESSION_LIMIT') return err;
   const e = (err ?? {}) as { message?: unknown; code?: unknown; position?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);
   const at = typeof e.position === 'number' ? ` (at character ${e.position})` : '';
@@ -170,9 +189,17 @@ function evaluationError(source: string, err: unknown): AobError {
  * `nodes`, followed by a name) and for uses of forbidden functions. Reads are over-approximated:
  * `nodes.x` inside a predicate counts even though it may address the item's own `nodes` field.
  */
-function analyse(root: Ast): { reads: string[]; forbiddenUses: ForbiddenUse[]; dynamic: boolean } {
+function analyse(root: Ast): {
+  reads: string[];
+  forbiddenUses: ForbiddenUse[];
+  dynamic: boolean;
+  unsafeRegexes: StaticFinding[];
+  literalRanges: (StaticFinding & { size: number })[];
+} {
   const reads: string[] = [];
   const forbiddenUses: ForbiddenUse[] = [];
+  const unsafeRegexes: StaticFinding[] = [];
+  const literalRanges: (StaticFinding & { size: number })[] = [];
   let dynamic = false;
   const seen = new Set<object>();
   const visit = (node: unknown): void => {
@@ -198,10 +225,26 @@ function analyse(root: Ast): { reads: string[]; forbiddenUses: ForbiddenUse[]; d
         position: typeof n.position === 'number' ? n.position : 0,
       });
     }
+    const position = typeof n.position === 'number' ? n.position : 0;
+    if (n.type === 'regex' && n.value instanceof RegExp && !safeRegex(n.value)) {
+      unsafeRegexes.push({ text: String(n.value), position });
+    }
+    const lhs = n.lhs as Ast | undefined;
+    const rhs = n.rhs as Ast | undefined;
+    if (n.type === 'binary' && n.value === '..') markRange(n);
+    if (
+      n.type === 'binary' &&
+      n.value === '..' &&
+      lhs?.type === 'number' &&
+      rhs?.type === 'number'
+    ) {
+      const size = Number(rhs.value) - Number(lhs.value) + 1;
+      if (size > 0) literalRanges.push({ text: `[${lhs.value}..${rhs.value}]`, position, size });
+    }
     for (const key of Object.keys(n)) visit(n[key]);
   };
   visit(root);
-  return { reads, forbiddenUses, dynamic };
+  return { reads, forbiddenUses, dynamic, unsafeRegexes, literalRanges };
 }
 
 /** The node id a path reads, null for `nodes` not followed by a name, undefined for other paths. */

@@ -1,3 +1,4 @@
+import { serverLimits } from '../limits.js';
 import type { CasRef } from '../content/ref.js';
 import { truthy } from '../expr/index.js';
 import { AobError, toErrorData } from '../errors.js';
@@ -195,6 +196,20 @@ function startMap(
   if (items === undefined || items === null) items = [];
   if (!Array.isArray(items)) items = [items];
   const list = items as unknown[];
+  const maxItems = serverLimits().maxMapItems;
+  if (list.length > maxItems) {
+    failNodeForGood(
+      d,
+      n,
+      {
+        code: 'MAP_LIMIT',
+        message: `map node ${n.id}: ${list.length} items exceed this server's limit of ${maxItems} (AOB_LIMIT_MAP_ITEMS)`,
+        retryable: false,
+      },
+      1,
+    );
+    return;
+  }
   d.emit('NodeScheduled', { ...scheduled, input: d.blob(list), items: list.length });
   if (list.length === 0) {
     finishMap(d, n);

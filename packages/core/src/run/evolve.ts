@@ -1,3 +1,4 @@
+import { setKey } from '../expr/json.js';
 import type { AnyRunEvent } from './events.js';
 import type { AttemptState, NodeState, PatchState, RunState } from './state.js';
 import { initialState } from './state.js';
@@ -289,11 +290,15 @@ function patchById(state: RunState, patchId: string) {
   return state.patches.find((p) => p.patchId === patchId);
 }
 
+/**
+ * The node's state, created on first use. Own properties only: an id such as `__proto__` (refused
+ * by validation, but a log is folded as it is) must never reach Object.prototype.
+ */
 export function node(state: RunState, nodeId: string): NodeState {
-  let n = state.nodes[nodeId];
+  let n = Object.hasOwn(state.nodes, nodeId) ? state.nodes[nodeId] : undefined;
   if (!n) {
     n = { status: 'pending', attempt: 0 };
-    state.nodes[nodeId] = n;
+    setKey(state.nodes, nodeId, n);
   }
   return n;
 }

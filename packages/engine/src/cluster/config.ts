@@ -1,10 +1,10 @@
 // The services' configuration, from the environment only (DESIGN §7; the contract the compose
 // file and the Kubernetes manifests are checked against: deploy/README.md). Every problem is named
 // at once; nothing starts on a bad configuration.
-import type { Problem } from '@aob/core';
+import type { Problem, ServerLimits } from '@aob/core';
 import { AobError, NodeType, Topic } from '@aob/core';
 import type { LlmOptions } from '../executors/types.js';
-import { envProblem, llmFromEnv } from '../env-settings.js';
+import { envProblem, limitsFromEnv, llmFromEnv } from '../env-settings.js';
 
 export const SERVICE_NAMES = [
   'api',
@@ -99,6 +99,8 @@ export interface ServiceConfig {
   handlersFile?: string;
   allowPrivateNetwork: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** AOB_LIMIT_*: the server's ceilings; runServer puts them in force before anything starts. */
+  limits: Partial<ServerLimits>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -250,6 +252,7 @@ export function serviceConfig(
     };
   }
   const llm = llmFromEnv(env, problems);
+  const limits = limitsFromEnv(env, problems);
   // Only types whose output follows from their definition and input: never llm, agent or task.
   const memoTypes = (env.AOB_MEMO_TYPES ?? (env.AOB_REDIS_URL ? 'transform,join' : ''))
     .split(',')
@@ -277,6 +280,7 @@ export function serviceConfig(
   }
   return {
     services: wanted,
+    limits,
     httpPort,
     fanoutPort,
     apiPort,

@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setServerLimits } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { AttemptLedger, ContentStore } from '@aob/store';
@@ -136,6 +137,7 @@ export async function runServer(
   // A service this build lacks will not appear by waiting: refused before anything opens.
   const missing = config.services.find((name) => !starters[name]);
   if (missing) throw new Error(`this build has no ${missing} service`);
+  setServerLimits(config.limits);
   const open = options.open ?? openAdapters;
   const delay = options.retryDelayMs ?? ((attempt) => Math.min(1_000 * 2 ** (attempt - 1), 10_000));
   let components: Component[] = [];

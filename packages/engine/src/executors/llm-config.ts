@@ -1,4 +1,4 @@
-import { AobError } from '@aob/core';
+import { AobError, credentialKeys } from '@aob/core';
 
 export type LlmRole = 'system' | 'developer' | 'user' | 'assistant';
 
@@ -27,9 +27,6 @@ const KNOWN = new Set([
   'schemaName',
 ]);
 const ROLES = new Set<string>(['system', 'developer', 'user', 'assistant']);
-/** Keys that would put an endpoint or a credential in the definition, where anyone can read it. */
-export const CREDENTIAL_KEY =
-  /^(api[-_]?key|base[-_]?url|endpoint|authorization|headers?|token|secret)$/i;
 const SCHEMA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const bad = (nodeId: string, message: string, details?: unknown): AobError =>
@@ -41,7 +38,7 @@ const bad = (nodeId: string, message: string, details?: unknown): AobError =>
  * here: they come from the runner's configuration and secrets (ExecutorOptions.llm).
  */
 export function parseLlmConfig(config: Record<string, unknown>, nodeId: string): LlmConfig {
-  const credentials = Object.keys(config).filter((k) => CREDENTIAL_KEY.test(k));
+  const credentials = credentialKeys(config);
   if (credentials.length > 0) {
     throw bad(
       nodeId,

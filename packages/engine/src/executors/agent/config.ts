@@ -1,5 +1,4 @@
-import { AobError } from '@aob/core';
-import { CREDENTIAL_KEY } from '../llm-config.js';
+import { AobError, credentialKeys } from '@aob/core';
 import { compileOutputSchema } from '../llm-schema.js';
 import type { OutputValidator } from '../llm-schema.js';
 
@@ -49,7 +48,7 @@ const bad = (nodeId: string, message: string, details?: unknown): AobError =>
  * problem is named at once. As for `llm`, the endpoint and key never come from here.
  */
 export function parseAgentConfig(config: Record<string, unknown>, nodeId: string): AgentConfig {
-  const credentials = Object.keys(config).filter((k) => CREDENTIAL_KEY.test(k));
+  const credentials = credentialKeys(config);
   if (credentials.length > 0) {
     throw bad(
       nodeId,
