@@ -197,6 +197,14 @@ describe('llm executor', () => {
     expect(fake.calls).toBe(0);
   });
 
+  it('never records the API key a provider echoes in its error', async () => {
+    fake.script({ status: 401, message: `Incorrect API key provided: ${KEY}` });
+    const err = await rejection(runExecutor(job({ model: 'm', prompt: 'x' }), ctx(llm)));
+    expect(err.code).toMatch(/^LLM_/);
+    expect(err.message).toContain('Incorrect API key provided: [redacted]');
+    expect(JSON.stringify(err)).not.toContain(KEY);
+  });
+
   it('names every configuration problem at once', async () => {
     const err = await rejection(
       llmExecutor(job({ prompt: 1, temperature: 5, maxTokens: 0, extra: true }), ctx(llm)),

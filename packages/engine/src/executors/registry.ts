@@ -1,4 +1,5 @@
 import { AobError, NodeType, toErrorData } from '@aob/core';
+import { redactError, secretsOf } from './redact.js';
 import type { NodeJob } from '@aob/core';
 import { linkSignal, raceAbort, throwIfAborted } from './abort.js';
 import { agentExecutor } from './agent/executor.js';
@@ -43,7 +44,8 @@ export function executorFor(type: NodeType): Executor {
  * Runs one attempt of `job` under its timeout. The executor sees a signal that aborts when
  * `ctx.signal` does (same reason) or after `job.timeoutMs` with a retryable 'TIMEOUT'; the result
  * is raced against that signal, so an executor that ignores it still cannot outlive its timeout.
- * The timer is always cleared. Anything thrown comes out as an AobError.
+ * The timer is always cleared. Anything thrown comes out as an AobError, scrubbed of the
+ * executors' secrets.
  */
 export async function runExecutor(
   job: NodeJob,
@@ -72,12 +74,13 @@ export async function runExecutor(
       signal,
     );
   } catch (err) {
-    if (err instanceof AobError) throw err;
+    const secrets = secretsOf(ctx.options);
+    if (err instanceof AobError) throw redactError(err, secrets);
     const data = toErrorData(err, 'EXECUTOR_ERROR');
-    throw new AobError(data.code, data.message, {
-      retryable: data.retryable,
-      details: data.details,
-    });
+    throw redactError(
+      new AobError(data.code, data.message, { retryable: data.retryable, details: data.details }),
+      secrets,
+    );
   } finally {
     dispose();
   }
