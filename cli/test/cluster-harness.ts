@@ -241,6 +241,8 @@ export async function launchS3(): Promise<PrivateS3> {
 
 export class ServiceProcess {
   child: ChildProcess | undefined;
+  /** Every process started, the current one last: all of them pipe into the log. */
+  private readonly children: ChildProcess[] = [];
   private log: WriteStream;
   private starts = 0;
 
@@ -269,6 +271,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.children.push(child);
     this.log.write(`--- start ${this.starts} pid ${child.pid} ${new Date().toISOString()}\n`);
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
@@ -327,9 +330,17 @@ export class ServiceProcess {
     }
   }
 
-  /** Stops the process and closes its log (it cannot be started again). */
+  /**
+   * Stops the process and closes its log (it cannot be started again). A child's pipes may still
+   * hold output after its 'exit' (they close later): they are detached first, so nothing is
+   * written to the log after its end.
+   */
   async close(): Promise<void> {
     await this.stop();
+    for (const child of this.children) {
+      child.stdout?.unpipe(this.log);
+      child.stderr?.unpipe(this.log);
+    }
     this.log.end();
   }
 }
