@@ -24,6 +24,10 @@ export interface ServerLimits {
   expressionItems: number;
   /** Length, in characters, of any string an expression produces. */
   expressionStringLength: number;
+  /** A run's inputs, as canonical JSON bytes. */
+  maxInputBytes: number;
+  /** One node attempt's output, as canonical JSON bytes. */
+  maxOutputBytes: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -36,6 +40,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   expressionDepth: 500,
   expressionItems: 1_000_000,
   expressionStringLength: 10_000_000,
+  maxInputBytes: 1_048_576,
+  maxOutputBytes: 16_777_216,
 });
 
 /** Each limit's environment variable: the one place names and limits are paired. */
@@ -48,6 +54,8 @@ export const SERVER_LIMIT_VARIABLES: Readonly<Record<keyof ServerLimits, string>
   expressionDepth: 'AOB_LIMIT_EXPRESSION_DEPTH',
   expressionItems: 'AOB_LIMIT_EXPRESSION_ITEMS',
   expressionStringLength: 'AOB_LIMIT_EXPRESSION_STRING',
+  maxInputBytes: 'AOB_LIMIT_INPUT_BYTES',
+  maxOutputBytes: 'AOB_LIMIT_OUTPUT_BYTES',
 });
 
 let current: Readonly<ServerLimits> = DEFAULT_SERVER_LIMITS;

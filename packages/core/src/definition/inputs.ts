@@ -2,8 +2,12 @@
 // mode, so a typo'd keyword or an unknown format is reported when the definition is validated
 // instead of silently validating nothing.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { utf8Length } from '../content/utf8.js';
 import type { Problem } from '../errors.js';
+import { serverLimits } from '../limits.js';
+import { jsonShapeProblems } from './json-shape.js';
 import { problemsFromAjv } from './problems.js';
+import { protoKeyProblems } from './reserved.js';
 
 // ajv-formats is not a dependency of the core; these cover the common formats (RFC 3339 and
 // friends), checked syntactically.
@@ -62,6 +66,26 @@ export function compileInputsSchema(
     // The caller keeps the validator; ajv need not keep the schema (it would grow without bound).
     a.removeSchema(schema);
   }
+}
+
+/**
+ * What any run's inputs must be, whatever its schema: JSON no deeper than the document limit,
+ * finite numbers, no `__proto__` key, and no larger than the server's AOB_LIMIT_INPUT_BYTES.
+ */
+export function inputShapeProblems(inputs: unknown): Problem[] {
+  const shape = [...jsonShapeProblems(inputs, ''), ...protoKeyProblems(inputs, '')];
+  if (shape.length > 0) return shape;
+  const max = serverLimits().maxInputBytes;
+  const size = utf8Length(JSON.stringify(inputs) ?? '');
+  return size > max
+    ? [
+        {
+          code: 'INPUT_TOO_LARGE',
+          path: '',
+          message: `the inputs take ${size} bytes as JSON; the limit is ${max} (AOB_LIMIT_INPUT_BYTES)`,
+        },
+      ]
+    : [];
 }
 
 /** Checks run inputs with a compiled inputs schema; every problem has code `INPUT`. */

@@ -4,7 +4,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { refOf } from '../content/ref.js';
 import { topoOrder } from '../definition/graph.js';
-import { compileInputsSchema, inputProblems } from '../definition/inputs.js';
+import { compileInputsSchema, inputProblems, inputShapeProblems } from '../definition/inputs.js';
 import type {
   Defaults,
   MapBody,
@@ -173,8 +173,10 @@ function inputsChecker(
   schema: Record<string, unknown> | undefined,
   irHash: IrHash,
 ): IR['checkInputs'] {
-  if (schema === undefined) return () => [];
+  if (schema === undefined) return inputShapeProblems;
   return (inputs: unknown): Problem[] => {
+    const shape = inputShapeProblems(inputs);
+    if (shape.length > 0) return shape;
     let validate = inputValidators.get(irHash);
     if (!validate) {
       const compiled = compileInputsSchema(schema);

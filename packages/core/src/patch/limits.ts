@@ -3,6 +3,7 @@
 import type { Limits } from '../definition/types.js';
 import type { Problem } from '../errors.js';
 import { DEFINITION_DEFAULTS } from '../ir/compile.js';
+import { utf8Length } from '../content/utf8.js';
 
 export const DEFAULT_MAX_OPS_BYTES = 64 * 1024;
 
@@ -11,24 +12,6 @@ export type EffectiveLimits = Required<Limits>;
 /** The definition's limits with the defaults filled in. */
 export function effectiveLimits(limits: Limits | undefined): EffectiveLimits {
   return { ...DEFINITION_DEFAULTS.limits, ...limits };
-}
-
-/** The UTF-8 size of a string, without an encoder. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
 }
 
 export function tooLarge(ops: unknown, maxBytes: number): Problem | undefined {

@@ -143,11 +143,12 @@ export class RunControl {
     const ir = compileCached(def);
     const problems = ir.checkInputs(inputs ?? {});
     if (problems.length > 0) throw new ValidationError(problems, 'inputs');
-    await this.storeDefinition(ir);
     const runId = opts.runId ?? this.deps.newId('run');
+    // Refused before anything is stored: a refused request leaves nothing behind.
     if (opts.runId !== undefined && (await this.deps.store.getRun(runId))) {
       throw new AobError('RUN_EXISTS', `a run ${runId} exists already`);
     }
+    await this.storeDefinition(ir);
     const started = await this.deps.driver.start(ir, inputs ?? {}, {
       runId,
       ...(opts.actor ? { actor: opts.actor } : {}),

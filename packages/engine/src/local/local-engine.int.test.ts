@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AobError, ValidationError } from '@aob/core';
+import { refOf } from '@aob/core';
 import { LocalEngine } from './local-engine.js';
 
 const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
@@ -128,6 +129,44 @@ describe.each(['file', 'memory'] as const)('LocalEngine on the %s store', (store
     expect(err.problems.map((p) => p.code)).toEqual(
       expect.arrayContaining(['SCHEMA', 'DUPLICATE_ID', 'UNKNOWN_NODE']),
     );
+    expect(await engine.list()).toEqual([]);
+  });
+
+  it('stores nothing from a start refused with RUN_EXISTS', async () => {
+    const engine = await open({ store, handlersFile: handlersOf('approval') });
+    const runId = await engine.start(def('approval'), { amount: 50 }, { runId: 'run_fixed' });
+    const other = {
+      name: 'other',
+      version: '1',
+      nodes: [{ id: 't', type: 'transform', with: { value: 1 } }],
+    };
+    await expect(engine.start(other, {}, { runId })).rejects.toMatchObject({ code: 'RUN_EXISTS' });
+    expect(await engine.content.has(refOf(other))).toBe(false);
+  });
+
+  it('refuses hostile inputs by name: too deep, not finite, __proto__ keys, too large', async () => {
+    const engine = await open({ store });
+    const wf = {
+      name: 'w',
+      version: '1',
+      nodes: [{ id: 't', type: 'transform', with: { value: 1 } }],
+    };
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const cases: [unknown, string][] = [
+      [{ x: deep }, 'TOO_DEEP'],
+      [{ x: Infinity }, 'NOT_FINITE'],
+      [JSON.parse('{"__proto__": {"polluted": true}}'), 'RESERVED_KEY'],
+      [{ x: 'y'.repeat(2_000_000) }, 'INPUT_TOO_LARGE'],
+    ];
+    for (const [inputs, code] of cases) {
+      const err = (await engine.start(wf, inputs).catch((e: unknown) => e)) as ValidationError;
+      expect([code, err.code, err.problems?.map((p) => p.code)]).toEqual([
+        code,
+        'VALIDATION',
+        [code],
+      ]);
+    }
     expect(await engine.list()).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import type { CasRef, NodeJob, NodeType } from '@aob/core';
-import { Topic } from '@aob/core';
+import { refOf, setServerLimits, Topic } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore } from '@aob/store';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -219,5 +219,25 @@ describe('Runner heartbeat failures', () => {
     const after = extends_;
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(extends_).toBe(after);
+  });
+});
+
+describe('Runner output limit', () => {
+  afterEach(() => {
+    setServerLimits({});
+  });
+
+  it('fails an attempt whose output is past AOB_LIMIT_OUTPUT_BYTES, storing nothing', async () => {
+    setServerLimits({ maxOutputBytes: 1_000 });
+    const h = await harness({ handler: () => ({ big: 'x'.repeat(2_000) }) });
+    const result = await h.run(job());
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'OUTPUT_TOO_LARGE', retryable: false },
+    });
+    expect((result as { error: { message: string } }).error.message).toMatch(
+      /takes \d+ bytes; the limit is 1000/,
+    );
+    expect(await h.content.has(refOf({ big: 'x'.repeat(2_000) }))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
-import { AobError, Topic, toErrorData } from '@aob/core';
+import { AobError, serverLimits, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
@@ -313,6 +313,14 @@ export class Runner {
       );
       const content = nativeContentOf(output);
       const { ref, bytes } = content;
+      const maxBytes = serverLimits().maxOutputBytes;
+      if (bytes.length > maxBytes) {
+        throw new AobError(
+          'OUTPUT_TOO_LARGE',
+          `node ${job.nodeId}: its output takes ${bytes.length} bytes; the limit is ${maxBytes} (AOB_LIMIT_OUTPUT_BYTES)`,
+          { retryable: false },
+        );
+      }
       await this.deps.content.put(output, content);
       if (memo) await this.memoStore(job, memo, ref);
       return {
