@@ -11,86 +11,84 @@
 // (`[a..b]`, up to 10⁷ items in jsonata) is judged from its bounds as soon as both are known.
 import jsonata from 'jsonata';
 import { AobError } from '../errors.js';
-import { serverLimits, type ServerLimits } from '../limits.js';
+import { serverLimits } from '../limits.js';
 
 const CHECK_EVERY = 128;
 
-// Marks on the AST nodes that are the bounds of a range, pointing at the range node.
-const RANGE_START = Symbol('aob.rangeStart');
-const RANGE_END = Symbol('aob.rangeEnd');
-type Marked = { [RANGE_START]?: object; [RANGE_END]?: object };
+/**
+ * The bound expressions of an expression's ranges (AST node → its range, and which bound), so
+ * evaluation can refuse a range before jsonata builds it. Built once per compiled expression;
+ * undefined when it has no range, which keeps the exit hook to the size check.
+ */
+export type RangeBounds = Map<object, { range: object; end: boolean }>;
 
-/** Marks a range's bound expressions, so evaluation can refuse the range before it is built. */
-export function markRange(range: { lhs?: unknown; rhs?: unknown }): void {
-  if (range.lhs && typeof range.lhs === 'object') (range.lhs as Marked)[RANGE_START] = range;
-  if (range.rhs && typeof range.rhs === 'object') (range.rhs as Marked)[RANGE_END] = range;
+/** Records a range's bound expressions in `bounds`. */
+export function addRange(bounds: RangeBounds, range: { lhs?: unknown; rhs?: unknown }): void {
+  if (range.lhs && typeof range.lhs === 'object') bounds.set(range.lhs, { range, end: false });
+  if (range.rhs && typeof range.rhs === 'object') bounds.set(range.rhs, { range, end: true });
 }
 
 /** The per-evaluation hooks, bound as jsonata bindings (a fresh frame per call). */
-export function evaluationBudget(source: string): Record<string, unknown> {
+export function evaluationBudget(source: string, ranges?: RangeBounds): Record<string, unknown> {
   const limits = serverLimits();
+  const { expressionDepth: maxDepth, expressionTimeMs: timeMs } = limits;
+  const maxString = limits.expressionStringLength;
+  const maxItems = limits.expressionItems;
   // The one clock in the core, and not an input to any decision: like the JS stack limit it
   // bounds what this process spends; a run that crosses it fails, and the failure is logged, so
   // replays read the outcome instead of timing the evaluation again.
   // eslint-disable-next-line no-restricted-properties
-  const started = performance.now();
-  const deadline = started + limits.expressionTimeMs;
+  const deadline = performance.now() + timeMs;
   let depth = 0;
   let steps = 0;
   let rangeStarts: Map<object, unknown> | undefined;
   return {
     __evaluate_entry() {
-      if (++depth > limits.expressionDepth) {
-        throw limitError(source, 'depth', `nests deeper than ${limits.expressionDepth} steps`);
+      if (++depth > maxDepth) {
+        throw limitError(source, 'depth', `nests deeper than ${maxDepth} steps`);
       }
       // eslint-disable-next-line no-restricted-properties -- the budget's clock (see above)
       if (++steps % CHECK_EVERY === 0 && performance.now() > deadline) {
+        throw limitError(source, 'time', `ran longer than ${timeMs} ms (${steps} steps)`);
+      }
+    },
+    __evaluate_exit(expr: object, _input: unknown, _env: unknown, result: unknown) {
+      depth--;
+      if (typeof result === 'string') {
+        if (result.length > maxString) {
+          throw limitError(
+            source,
+            'string',
+            `built a string of ${result.length} characters; the limit is ${maxString}`,
+          );
+        }
+      } else if (Array.isArray(result) && result.length > maxItems) {
         throw limitError(
           source,
-          'time',
-          `ran longer than ${limits.expressionTimeMs} ms (${steps} steps)`,
+          'items',
+          `built a sequence of ${result.length} items; the limit is ${maxItems}`,
+        );
+      }
+      const bound = ranges?.get(expr);
+      if (bound === undefined) return;
+      if (!bound.end) {
+        (rangeStarts ??= new Map()).set(bound.range, result);
+        return;
+      }
+      const start = rangeStarts?.get(bound.range);
+      if (
+        typeof start === 'number' &&
+        typeof result === 'number' &&
+        result - start + 1 > maxItems
+      ) {
+        throw limitError(
+          source,
+          'items',
+          `asks for a range of ${result - start + 1} items; the limit is ${maxItems}`,
         );
       }
     },
-    __evaluate_exit(expr: Marked, _input: unknown, _env: unknown, result: unknown) {
-      depth--;
-      checkSize(source, result, limits);
-      const startOf = expr[RANGE_START];
-      if (startOf) (rangeStarts ??= new Map()).set(startOf, result);
-      const endOf = expr[RANGE_END];
-      if (endOf) {
-        const start = rangeStarts?.get(endOf);
-        if (typeof start === 'number' && typeof result === 'number') {
-          const size = result - start + 1;
-          if (size > limits.expressionItems) {
-            throw limitError(
-              source,
-              'items',
-              `asks for a range of ${size} items; the limit is ${limits.expressionItems}`,
-            );
-          }
-        }
-      }
-    },
   };
-}
-
-function checkSize(source: string, value: unknown, limits: ServerLimits): void {
-  if (typeof value === 'string') {
-    if (value.length > limits.expressionStringLength) {
-      throw limitError(
-        source,
-        'string',
-        `built a string of ${value.length} characters; the limit is ${limits.expressionStringLength}`,
-      );
-    }
-  } else if (Array.isArray(value) && value.length > limits.expressionItems) {
-    throw limitError(
-      source,
-      'items',
-      `built a sequence of ${value.length} items; the limit is ${limits.expressionItems}`,
-    );
-  }
 }
 
 /** Replaces the builtins that can build a huge value in one call with bounded versions. */

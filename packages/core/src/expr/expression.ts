@@ -4,7 +4,7 @@ import jsonata from 'jsonata';
 import safeRegex from 'safe-regex2';
 import { AobError } from '../errors.js';
 import type { ExprContext } from '../ir/types.js';
-import { evaluationBudget, installBoundedBuiltins, markRange } from './budget.js';
+import { addRange, evaluationBudget, installBoundedBuiltins, type RangeBounds } from './budget.js';
 import { toJsonValue } from './json.js';
 
 const EXPRESSION = /^\s*\{%([\s\S]*)%\}\s*$/;
@@ -130,9 +130,12 @@ function parseUncached(source: string): ParsedExpression {
   }
   for (const name of NONDETERMINISTIC_FUNCTIONS) expr.assign(name, forbidden(name));
   installBoundedBuiltins(expr, source);
+  const ranges: RangeBounds = new Map();
   const { reads, forbiddenUses, dynamic, unsafeRegexes, literalRanges } = analyse(
     expr.ast() as Ast,
+    ranges,
   );
+  const rangeBounds = ranges.size > 0 ? ranges : undefined;
   const expression: CompiledExpression = Object.freeze({
     source,
     body,
@@ -146,7 +149,7 @@ function parseUncached(source: string): ParsedExpression {
       try {
         // The budget's bindings also make jsonata evaluate in a fresh frame, so the cached
         // expression keeps no reference to the last context.
-        result = expr.evaluate(ctx, evaluationBudget(source));
+        result = expr.evaluate(ctx, evaluationBudget(source, rangeBounds));
       } catch (err) {
         throw evaluationError(source, err);
       }
@@ -189,7 +192,10 @@ function evaluationError(source: string, err: unknown): AobError {
  * `nodes`, followed by a name) and for uses of forbidden functions. Reads are over-approximated:
  * `nodes.x` inside a predicate counts even though it may address the item's own `nodes` field.
  */
-function analyse(root: Ast): {
+function analyse(
+  root: Ast,
+  ranges: RangeBounds,
+): {
   reads: string[];
   forbiddenUses: ForbiddenUse[];
   dynamic: boolean;
@@ -231,7 +237,7 @@ function analyse(root: Ast): {
     }
     const lhs = n.lhs as Ast | undefined;
     const rhs = n.rhs as Ast | undefined;
-    if (n.type === 'binary' && n.value === '..') markRange(n);
+    if (n.type === 'binary' && n.value === '..') addRange(ranges, n);
     if (
       n.type === 'binary' &&
       n.value === '..' &&
