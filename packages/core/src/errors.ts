@@ -55,11 +55,36 @@ export function toErrorData(err: unknown, fallbackCode = 'HANDLER_ERROR'): Error
     const e = err as { code?: unknown; message?: unknown; retryable?: unknown; details?: unknown };
     const data: ErrorData = {
       code: typeof e.code === 'string' ? e.code : fallbackCode,
-      message: typeof e.message === 'string' ? e.message : String(err),
+      message: typeof e.message === 'string' ? e.message : describeThrown(err),
       retryable: typeof e.retryable === 'boolean' ? e.retryable : true,
     };
     if (e.details !== undefined) data.details = e.details;
     return data;
   }
   return { code: fallbackCode, message: String(err), retryable: true };
+}
+
+const MAX_THROWN_TEXT = 2_000;
+
+/**
+ * What a thrown value that is not an Error says: its own toString when it has one, else its
+ * JSON (a thrown `{code, msg}` must not read "[object Object]"), cut to a readable length.
+ */
+function describeThrown(err: object): string {
+  let text: string;
+  if (typeof (err as { toString?: unknown }).toString === 'function' && !isPlain(err)) {
+    text = String(err);
+  } else {
+    try {
+      text = JSON.stringify(err) ?? String(err);
+    } catch {
+      text = Object.prototype.toString.call(err);
+    }
+  }
+  return text.length > MAX_THROWN_TEXT ? `${text.slice(0, MAX_THROWN_TEXT)}…` : text;
+}
+
+function isPlain(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null || Array.isArray(v);
 }
