@@ -441,6 +441,14 @@ export class RunControl {
       );
     }
     const runId = found.patch.runId!;
+    // A finished run takes no more patches: said at once, not after waiting on a driver.
+    const summary = await this.deps.store.getRun(runId);
+    if (summary && isOver(summary.status)) {
+      throw new AobError(
+        'RUN_OVER',
+        `run ${runId} is already ${summary.status}: its patches can no longer be reverted`,
+      );
+    }
     await this.deps.driver.deliver(runId, {
       type: 'revertPatch',
       patchId,

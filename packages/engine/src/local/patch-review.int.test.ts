@@ -81,6 +81,26 @@ describe('held run patches', () => {
     expect((await engine.patch(held.patchId)).diff).toBeUndefined();
     expect((await engine.get(runId)).nodes.calc).toBeUndefined();
   });
+
+  it('refuses at once to revert a patch of a finished run, naming its status', async () => {
+    const engine = await open();
+    const runId = await engine.start(approvalDef, { amount: 5 });
+    await engine.wait(runId, { untilSettled: true });
+    const applied = await engine.proposePatch(runId, addNode('note', 'transform'), {
+      author: 'agent:x',
+    });
+    expect(applied.status).toBe('applied');
+    await engine.cancel(runId, 'done here');
+    await engine.wait(runId);
+    const started = Date.now();
+    const err = (await engine.revertPatch(applied.patchId, 'ada').catch((e: unknown) => e)) as {
+      code: string;
+      message: string;
+    };
+    expect(err).toMatchObject({ code: 'RUN_OVER' });
+    expect(err.message).toMatch(/is already cancelled/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });
 
 describe('workflow-scope patches', () => {
