@@ -105,6 +105,22 @@ describe('aob run start', () => {
     expect(r.stdout + r.stderr).toContain('none.json');
   });
 
+  it('names a missing argument, in --json too', async () => {
+    const r = await aob(['run', 'get', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(json(r)).toEqual({
+      error: {
+        code: 'MISSING_ARG',
+        message: 'missing argument runId (see --help)',
+        problems: [
+          { code: 'MISSING_ARG', path: 'runId', message: 'is required: The run to show.' },
+        ],
+      },
+    });
+    const human = await aob(['run', 'get'], env);
+    expect(human.stderr).toContain('missing argument runId');
+  });
+
   it('in a pipe without --json prints a short summary', async () => {
     const r = await aob(
       [

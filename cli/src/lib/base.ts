@@ -133,8 +133,9 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     await this.closing;
   }
 
-  override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    if (error instanceof Errors.ExitError) throw error;
+  override async catch(thrown: Interfaces.CommandError): Promise<unknown> {
+    if (thrown instanceof Errors.ExitError) throw thrown;
+    const error = missingArgsError(thrown) ?? thrown;
     const code = exitCodeForError(error);
     await this.report(error, code);
     try {
@@ -193,4 +194,26 @@ function errorCode(error: Error, exitCode: number): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code !== '') return code;
   return exitCode === ExitCode.BadInput ? 'BAD_FLAG' : 'INTERNAL';
+}
+
+/**
+ * oclif's "Missing 1 required arg:" names the argument only on its following lines, which the
+ * one-line and JSON reports drop: restated as one line naming each argument, with a problem each.
+ */
+function missingArgsError(error: Error): Error | undefined {
+  const args = (error as { args?: unknown }).args;
+  if (!error.message.startsWith('Missing ') || !Array.isArray(args)) return undefined;
+  const named = (args as { name?: unknown; description?: unknown }[]).filter(
+    (a): a is { name: string; description?: string } => typeof a.name === 'string',
+  );
+  if (named.length === 0) return undefined;
+  return badInput(
+    'MISSING_ARG',
+    `missing argument${named.length === 1 ? '' : 's'} ${named.map((a) => a.name).join(', ')} (see --help)`,
+    named.map((a) => ({
+      code: 'MISSING_ARG',
+      path: a.name,
+      message: `is required${a.description ? `: ${a.description}` : ''}`,
+    })),
+  );
 }

@@ -177,6 +177,10 @@ describe.each(['file', 'memory'] as const)('LocalEngine on the %s store', (store
     await engine.cancel(runId, 'changed my mind', 'ada');
     const view = await engine.wait(runId);
     expect(view.status).toBe('cancelled');
+    // The approval it waited on is shown as cancelled, not as still waiting.
+    const statuses = Object.values(view.nodes).map((n) => n.status);
+    expect(statuses).toContain('cancelled');
+    expect(statuses).not.toContain('waiting');
     expect(await engine.approvals()).toEqual([]);
     await expect(engine.cancel(runId)).rejects.toMatchObject({ code: 'RUN_OVER' });
   });

@@ -1,12 +1,26 @@
 import type { RunState } from '@aob/core';
 import type { ApprovalView, NodeView, RunView } from './api.js';
 
-/** The user-facing view of a run, from its folded state and its resolved output. */
+/** Node statuses that mean work was still under way. */
+const IN_FLIGHT: ReadonlySet<string> = new Set(['scheduled', 'running', 'retrying', 'waiting']);
+const RUN_OVER: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * The user-facing view of a run, from its folded state and its resolved output. A node still
+ * under way when its run ended shows as `cancelled` (the run was cancelled) or `abandoned` (the
+ * run finished without it), never as `waiting` or `running` in a run that is over.
+ */
 export function runView(state: RunState, output: unknown, nodeIds: readonly string[]): RunView {
   const nodes: Record<string, NodeView> = {};
+  const over = RUN_OVER.has(state.status);
+  const ended = state.status === 'cancelled' ? 'cancelled' : 'abandoned';
   for (const id of nodeIds) {
-    const n = state.nodes[id];
-    nodes[id] = { status: n?.status ?? 'pending', attempts: n?.attempt ?? 0 };
+    const n = Object.hasOwn(state.nodes, id) ? state.nodes[id] : undefined;
+    const status = n?.status ?? 'pending';
+    nodes[id] = {
+      status: over && IN_FLIGHT.has(status) ? ended : status,
+      attempts: n?.attempt ?? 0,
+    };
   }
   const view: RunView = {
     runId: state.runId,
