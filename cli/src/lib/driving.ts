@@ -30,7 +30,7 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
   /** Subscribes the live timeline (before the run starts, so no event is missed). */
   protected attachTimeline(backend: Backend): void {
     if (!this.live || this.timeline) return;
-    const timeline = new Timeline((line) => process.stdout.write(`${line}\n`));
+    const timeline = new Timeline((text) => process.stdout.write(text));
     this.observer = backend.observe({
       event: timeline.listener,
       delta: timeline.deltaListener,

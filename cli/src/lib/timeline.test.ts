@@ -6,10 +6,27 @@ const cas: CasRef = { $cas: 'sha256:0', size: 1 };
 const ev = (runId: string, seq: number, e: Pick<AnyRunEvent, 'type' | 'data'>): AnyRunEvent =>
   ({ runId, seq, at: 1000 + seq, irHash: 'h', ...e }) as AnyRunEvent;
 
+/** A terminal: what was written, and its complete lines. */
+function terminal() {
+  let text = '';
+  const lines: string[] = [];
+  return {
+    write: (s: string) => {
+      text += s;
+      lines.splice(0, lines.length, ...text.split('\n').slice(0, -1));
+    },
+    lines,
+    get text() {
+      return text;
+    },
+  };
+}
+
 describe('Timeline', () => {
   it('buffers events until the run is known, shows only that run and its children', () => {
-    const lines: string[] = [];
-    const t = new Timeline((l) => lines.push(l));
+    const screen = terminal();
+    const { lines } = screen;
+    const t = new Timeline(screen.write);
     t.listener(
       ev('r1', 1, {
         type: 'RunStarted',
@@ -39,23 +56,30 @@ describe('Timeline', () => {
     expect(lines).toHaveLength(5);
   });
 
-  it("shows an llm node's reply line by line as it streams, the rest before the node's next event", () => {
-    const lines: string[] = [];
-    const t = new Timeline((l) => lines.push(l));
-    const delta = (runId: string, d: string) =>
-      t.deltaListener({ runId, nodeId: 'write', attempt: 1, delta: d, at: 0 });
+  it("shows an llm node's reply as it streams; an event line starts a line of its own", () => {
+    const screen = terminal();
+    const t = new Timeline(screen.write);
+    const delta = (runId: string, d: string, nodeId = 'write') =>
+      t.deltaListener({ runId, nodeId, attempt: 1, delta: d, at: 0 });
     delta('r1', 'ignored: run not shown');
     t.track('r1');
     delta('r1', 'Ducks ');
+    // Shown at once, before any newline arrives.
+    expect(screen.text).toBe('  write ▸ Ducks ');
     delta('r1', 'swim.\nThey ');
-    expect(lines).toEqual(['  write ▸ Ducks swim.']);
-    delta('r1', 'fly.');
+    expect(screen.text).toBe('  write ▸ Ducks swim.\n  write ▸ They ');
+    delta('r1', 'another node\n', 'x');
     delta('other', 'not this run\n');
+    delta('r1', 'fly.');
     t.listener(
       ev('r1', 5, { type: 'NodeSucceeded', data: { nodeId: 'write', attempt: 1, output: cas } }),
     );
-    expect(lines[1]).toBe('  write ▸ They fly.');
-    expect(lines[2]).toContain('NodeSucceeded');
-    expect(lines).toHaveLength(3);
+    expect(screen.lines[0]).toBe('  write ▸ Ducks swim.');
+    expect(screen.lines[1]).toBe('  write ▸ They ');
+    expect(screen.lines[2]).toBe('  x ▸ another node');
+    expect(screen.lines[3]).toBe('  write ▸ fly.');
+    expect(screen.lines[4]).toContain('NodeSucceeded');
+    expect(screen.lines).toHaveLength(5);
+    expect(screen.text.endsWith('\n')).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
 // The live timeline `run start` shows on a terminal: one line per event of the run (and of the
 // child runs it starts), fed by engine.onEvent. Events that arrive before the run id is known
 // (start() returns it only after the first events are appended) are buffered and replayed.
+// An llm node's reply shows as it streams (LiveText), each event line starting a line of its own.
 import type { AnyRunEvent } from '@aob/core';
 import type { NodeDelta } from '@aob/engine';
-import { DeltaLines } from './delta-lines.js';
+import { LiveText } from './live-text.js';
 import { formatEventLine } from './render.js';
 
 const MAX_BUFFERED = 5_000;
@@ -13,9 +14,17 @@ export class Timeline {
   private buffered: AnyRunEvent[] = [];
   private t0: number | undefined;
   private rootRunId: string | undefined;
-  private readonly deltas = new DeltaLines();
+  private readonly text: LiveText;
 
-  constructor(private readonly writeLine: (line: string) => void) {}
+  /** `write` receives raw terminal output: whole lines end with a newline, streamed text may not. */
+  constructor(private readonly write: (text: string) => void) {
+    this.text = new LiveText(write);
+  }
+
+  private writeLine(line: string): void {
+    this.text.breakLine();
+    this.write(`${line}\n`);
+  }
 
   /** Pass to engine.onEvent. */
   readonly listener = (e: AnyRunEvent): void => {
@@ -27,13 +36,11 @@ export class Timeline {
     if (this.buffered.length > MAX_BUFFERED) this.buffered.shift();
   };
 
-  /** Pass to engine.onDelta: an llm node's reply, line by line as it streams (never persisted). */
+  /** Pass to engine.onDelta: an llm node's reply, shown as it streams (never persisted). */
   readonly deltaListener = (d: NodeDelta): void => {
     const prefix = this.prefixes.get(d.runId);
     if (prefix === undefined) return;
-    for (const line of this.deltas.push(`${d.runId}/${d.nodeId}`, d.delta, prefix)) {
-      this.writeLine(line.replace(`${d.runId}/`, ''));
-    }
+    this.text.delta(`${d.runId}/${d.nodeId}`, `${prefix}  ${d.nodeId} ▸ `, d.delta);
   };
 
   /** Starts showing `runId`; `startedAt` anchors the time offsets (default: its first event). */
@@ -47,12 +54,6 @@ export class Timeline {
   private print(e: AnyRunEvent): void {
     this.t0 ??= e.at;
     const prefix = this.prefixes.get(e.runId) ?? '';
-    const nodeId = (e.data as { nodeId?: unknown }).nodeId;
-    if (typeof nodeId === 'string') {
-      for (const line of this.deltas.flush(`${e.runId}/${nodeId}`, prefix)) {
-        this.writeLine(line.replace(`${e.runId}/`, ''));
-      }
-    }
     this.writeLine(formatEventLine(e, this.t0, prefix));
     if (e.type === 'ChildRunStarted') {
       this.prefixes.set(e.data.childRunId, `${prefix}  ↳ ${e.data.nodeId} `);

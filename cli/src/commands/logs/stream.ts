@@ -3,9 +3,10 @@ import type { AnyRunEvent } from '@aob/core';
 import type { Backend, FeedItem } from '../../lib/backend.js';
 import { AobCommand } from '../../lib/base.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { out, outJsonLine } from '../../lib/output.js';
+import { out, outJsonLine, stdoutIsTty } from '../../lib/output.js';
 import { formatEventLine } from '../../lib/render.js';
 import { DeltaLines } from '../../lib/delta-lines.js';
+import { LiveText } from '../../lib/live-text.js';
 
 export default class LogsStream extends AobCommand<typeof LogsStream> {
   static override summary = "Print a run's event log, then follow it until the run is over.";
@@ -40,6 +41,9 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
     const view = await backend.get(args.runId);
     let t0 = view.startedAt;
     let first = true;
+    // On a terminal, text shows as it streams; in a pipe, as whole lines (tidier for logs).
+    const live =
+      !this.jsonMode && stdoutIsTty() ? new LiveText((t) => process.stdout.write(t)) : undefined;
     const lines = new DeltaLines();
     const items: AsyncIterable<FeedItem> = flags.follow
       ? backend.follow(args.runId, { afterSeq: 0, deltas: flags.deltas })
@@ -50,6 +54,10 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
         if (flags.node !== undefined && d.nodeId !== flags.node) continue;
         if (this.jsonMode) {
           await outJsonLine({ type: 'NodeOutputDelta', ephemeral: true, ...d });
+          continue;
+        }
+        if (live) {
+          live.delta(d.nodeId, `  ${d.nodeId} ▸ `, d.delta);
           continue;
         }
         const complete = lines.push(d.nodeId, d.delta);
@@ -65,9 +73,11 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
         const rest = lines.flush(about);
         if (rest.length > 0) await out(rest);
       }
+      live?.breakLine();
       if (this.jsonMode) await outJsonLine(e);
       else await out(formatEventLine(e, t0));
     }
+    live?.breakLine();
     return ExitCode.Ok;
   }
 }
