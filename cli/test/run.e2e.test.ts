@@ -61,19 +61,46 @@ describe('aob run start', () => {
 
   it('exits 1 when the run fails, with the error', async () => {
     const wf = join(home, 'fails.json');
+    const handlers = join(home, 'fails.mjs');
+    writeFileSync(
+      handlers,
+      "export const boom = () => { throw Object.assign(new Error('no seats'), { code: 'NO_SEATS', retryable: false }); };\n",
+    );
     writeFileSync(
       wf,
       JSON.stringify({
         name: 'fails',
         version: '1',
-        nodes: [{ id: 'x', type: 'task', with: { handler: 'missing' } }],
+        nodes: [{ id: 'x', type: 'task', with: { handler: 'boom' } }],
       }),
     );
-    const r = await aob(['run', 'start', wf, '--json'], env);
+    const r = await aob(['run', 'start', wf, '--handlers', handlers, '--json'], env);
     expect(r.code).toBe(1);
     const run = json<RunJson>(r);
     expect(run.status).toBe('failed');
-    expect(run.error?.code).toBe('UNKNOWN_HANDLER');
+    expect(run.error?.code).toBe('NO_SEATS');
+  });
+
+  it('exits 2 before starting a run whose handler is missing, storing nothing', async () => {
+    const wf = join(home, 'unhandled.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({
+        name: 'unhandled',
+        version: '1',
+        nodes: [{ id: 'x', type: 'task', with: { handler: 'missing' } }],
+      }),
+    );
+    const before = json<unknown[]>(await aob(['run', 'list', '--json'], env)).length;
+    const r = await aob(['run', 'start', wf, '--json'], env);
+    expect(r.code).toBe(2);
+    expect(json(r)).toMatchObject({
+      error: {
+        code: 'VALIDATION',
+        problems: [{ code: 'UNKNOWN_HANDLER', path: '/nodes/0/with/handler' }],
+      },
+    });
+    expect(json<unknown[]>(await aob(['run', 'list', '--json'], env))).toHaveLength(before);
   });
 
   it('exits 2 and lists every problem of bad inputs, persisting nothing', async () => {

@@ -31,6 +31,7 @@ import { approvalsOf, runView } from '../local/views.js';
 import type { GraphDiff, PatchView } from '../local/patches.js';
 import { diffDefinitions, patchesOf } from '../local/patches.js';
 import { WorkflowPatches } from '../local/workflow-patches.js';
+import { subworkflowProblems } from './preflight.js';
 import { splitRef } from '../workflows.js';
 
 /** How runs are started and reached: in process (local) or by run commands (cluster). */
@@ -64,6 +65,12 @@ export interface RunControlDeps {
    * for a patch verdict.
    */
   startWaitMs?: number;
+  /**
+   * Problems that would fail the run on this process's executors (local mode: missing handlers,
+   * unconfigured endpoints); the start is refused with them. Absent in the cluster, where the
+   * runners' configuration is not known to the api.
+   */
+  preflight?: (definition: WorkflowDefinition) => Problem[];
 }
 
 export interface StartRunRequest {
@@ -143,6 +150,11 @@ export class RunControl {
     const ir = compileCached(def);
     const problems = ir.checkInputs(inputs ?? {});
     if (problems.length > 0) throw new ValidationError(problems, 'inputs');
+    const unrunnable = [
+      ...(this.deps.preflight?.(ir.definition) ?? []),
+      ...(await subworkflowProblems(ir.definition, this.deps.store)),
+    ];
+    if (unrunnable.length > 0) throw new ValidationError(unrunnable, 'run: it could not run here');
     const runId = opts.runId ?? this.deps.newId('run');
     // Refused before anything is stored: a refused request leaves nothing behind.
     if (opts.runId !== undefined && (await this.deps.store.getRun(runId))) {

@@ -77,12 +77,17 @@ describe('llm nodes in the local engine', () => {
     expect(fake.requests[0]!.model).toBe('gpt-4o-mini');
   });
 
-  it('fails an llm node with LLM_NOT_CONFIGURED when no endpoint is configured', async () => {
+  it('refuses to start an llm node with no endpoint configured: LLM_NOT_CONFIGURED, no run', async () => {
     const engine = await LocalEngine.open({ home });
     engines.push(engine);
-    const view = await engine.wait(await engine.start(def, { topic: 'x' }));
-    expect(view.status).toBe('failed');
-    expect(view.error?.code).toBe('LLM_NOT_CONFIGURED');
+    const err = (await engine.start(def, { topic: 'x' }).catch((e: unknown) => e)) as {
+      code: string;
+      problems: { code: string; message: string }[];
+    };
+    expect(err.code).toBe('VALIDATION');
+    expect(err.problems.map((p) => p.code)).toEqual(['LLM_NOT_CONFIGURED']);
+    expect(err.problems[0]!.message).toMatch(/set AOB_LLM_BASE_URL/);
+    expect(await engine.list()).toEqual([]);
     expect(fake.calls).toBe(0);
   });
 });

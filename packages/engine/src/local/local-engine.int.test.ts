@@ -67,12 +67,30 @@ describe.each(['file', 'memory'] as const)('LocalEngine on the %s store', (store
     expect((await engine.get(child!.runId)).parentRunId).toBe(view.runId);
   });
 
-  it('fails a subworkflow node whose workflow is not registered', async () => {
+  it('refuses to start a run whose subworkflow is not registered, storing nothing', async () => {
     const engine = await open({ store, handlersFile: handlersOf('subworkflow') });
-    const view = await engine.wait(await engine.start(def('subworkflow'), { name: 'Ada' }));
-    expect(view.status).toBe('failed');
-    expect(view.error?.code).toBe('CHILD_FAILED');
-    expect(view.error?.message).toContain('greet@1');
+    const err = (await engine
+      .start(def('subworkflow'), { name: 'Ada' })
+      .catch((e: unknown) => e)) as ValidationError;
+    expect(err.code).toBe('VALIDATION');
+    expect(err.problems.map((p) => [p.code, p.path])).toEqual([
+      ['WORKFLOW_NOT_FOUND', expect.stringMatching(/^\/nodes\/\d+\/with\/workflow$/)],
+    ]);
+    expect(err.problems[0]!.message).toContain('greet@1');
+    expect(await engine.list()).toEqual([]);
+  });
+
+  it('refuses to start task nodes whose handlers are missing, naming each', async () => {
+    const bare = await open({ store });
+    const err = (await bare.start(def('retry'), {}).catch((e: unknown) => e)) as ValidationError;
+    expect(err.problems.map((p) => p.code)).toContain('UNKNOWN_HANDLER');
+    expect(err.problems[0]!.message).toMatch(/no handlers module is loaded: pass --handlers/);
+    const other = await open({ store, handlersFile: handlersOf('approval') });
+    const named = (await other.start(def('retry'), {}).catch((e: unknown) => e)) as ValidationError;
+    expect(named.problems[0]!.message).toMatch(
+      /which the handlers module does not export \(it exports /,
+    );
+    expect(await other.list()).toEqual([]);
   });
 
   it('waits for an approval, lists the ticket, and continues once it is approved', async () => {

@@ -10,7 +10,8 @@ import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import { Runner } from '../runner/runner.js';
 import { loadHandlers } from '../executors/handlers.js';
-import type { TaskHandler } from '../executors/types.js';
+import { executorProblems } from '../control/preflight.js';
+import type { ExecutorOptions, TaskHandler } from '../executors/types.js';
 import type {
   ApprovalView,
   EventListener,
@@ -59,6 +60,7 @@ export class LocalEngine {
     /** The IR a run pins, by hash (read from the content store once, then cached). */
     private readonly loadIr: (irHash: string) => Promise<IR>,
     private readonly live: LiveOutput,
+    executors: ExecutorOptions,
   ) {
     this.control = new RunControl({
       store,
@@ -66,6 +68,7 @@ export class LocalEngine {
       loadIr,
       now: Date.now,
       newId,
+      preflight: (definition) => executorProblems(definition, executors),
       driver: {
         start: async (ir, inputs, opts) => {
           await this.takeLease(opts.runId);
@@ -109,22 +112,23 @@ export class LocalEngine {
       onEvents: (events) => late.engine?.emit(events),
     });
     const live = new LiveOutput(opts.store === 'memory' ? undefined : home);
+    const executors: ExecutorOptions = {
+      handlers,
+      allowPrivateNetwork: opts.allowPrivateNetwork ?? false,
+      ...(opts.llm ? { llm: opts.llm } : {}),
+      ...(opts.search ? { search: opts.search } : {}),
+      ...(opts.workspaceRoot ? { workspaceRoot: resolvePath(opts.workspaceRoot) } : {}),
+      agentHost: localAgentHost({
+        store: stores.events,
+        content: stores.content,
+        loadIr,
+        proposePatch: (runId, patch, o) => late.engine!.proposePatch(runId, patch, o),
+      }),
+    };
     const runner = new Runner({
       bus,
       content: stores.content,
-      options: {
-        handlers,
-        allowPrivateNetwork: opts.allowPrivateNetwork ?? false,
-        ...(opts.llm ? { llm: opts.llm } : {}),
-        ...(opts.search ? { search: opts.search } : {}),
-        ...(opts.workspaceRoot ? { workspaceRoot: resolvePath(opts.workspaceRoot) } : {}),
-        agentHost: localAgentHost({
-          store: stores.events,
-          content: stores.content,
-          loadIr,
-          proposePatch: (runId, patch, o) => late.engine!.proposePatch(runId, patch, o),
-        }),
-      },
+      options: executors,
       concurrency: opts.concurrency ?? 64,
       consumer: 'local',
       onDelta: (job, delta) =>
@@ -149,6 +153,7 @@ export class LocalEngine {
       results,
       loadIr,
       live,
+      executors,
     );
     late.engine = engine;
     await runner.start();
