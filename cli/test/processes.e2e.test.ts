@@ -151,6 +151,12 @@ describe('kill -9 and aob run resume', () => {
       await aob(['run', 'list', '--json'], e),
     );
     expect(run!.status).toBe('running');
+    // Once the dead process's lease lapses, `run get` says so and how to go on.
+    const shown = await until('run get to say nobody drives the run', async () => {
+      const g = await aob(['run', 'get', run!.runId], e);
+      return g.stdout.includes('no process is driving this run') ? g.stdout : undefined;
+    });
+    expect(shown).toContain(`continue it with: aob run resume ${run!.runId}`);
     const t0 = Date.now();
     const resumed = await aob(['run', 'resume', run!.runId, '--json'], e);
     expect(resumed.code, resumed.stderr).toBe(0);

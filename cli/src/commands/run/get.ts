@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { AobCommand } from '../../lib/base.js';
 import { ExitCode } from '../../lib/exit-codes.js';
+import { LocalBackend } from '../../lib/local-backend.js';
 import { toRunJson } from '../../lib/json.js';
 import { out, outJson } from '../../lib/output.js';
 import { formatRunDetails } from '../../lib/render.js';
@@ -17,7 +18,17 @@ export default class RunGet extends AobCommand<typeof RunGet> {
     const backend = await this.backend();
     const view = await backend.get(this.args.runId);
     if (this.jsonMode) await outJson(toRunJson(view));
-    else await out(formatRunDetails(view, Date.now()));
+    else {
+      await out(formatRunDetails(view, Date.now()));
+      if (backend instanceof LocalBackend && view.status === 'running') {
+        const lease = await backend.engine.store.getLease(view.runId);
+        if (!lease || lease.expiresAt < Date.now()) {
+          await out(
+            `no process is driving this run (the one that did has stopped); continue it with: aob run resume ${view.runId}`,
+          );
+        }
+      }
+    }
     return ExitCode.Ok;
   }
 }
