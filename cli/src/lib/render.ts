@@ -99,7 +99,7 @@ export function eventDetail(e: AnyRunEvent): string {
 export function formatEventLine(e: AnyRunEvent, t0: number, prefix = ''): string {
   const node = eventNodeId(e) ?? '-';
   const detail = eventDetail(e);
-  return `${prefix}${formatOffset(e.at - t0).padStart(9)}  ${node.padEnd(16)} ${e.type.padEnd(18)}${detail ? ` ${detail}` : ''}`.trimEnd();
+  return `${prefix}${formatOffset(e.at - t0).padStart(9)}  ${node.padEnd(16)} ${e.type.padEnd(19)}${detail ? ` ${detail}` : ''}`.trimEnd();
 }
 
 /** Compact JSON for one line, or pretty JSON when it is long. */

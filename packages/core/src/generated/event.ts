@@ -253,6 +253,10 @@ export interface NodeSkippedData {
 export interface NodeLogData {
   nodeId: NodeId;
   attempt: number;
+  /**
+   * The map item that logged, for a map node's body.
+   */
+  iteration?: number;
   level: string;
   message: string;
 }

@@ -798,6 +798,11 @@ export const eventSchema = {
       properties: {
         nodeId: { $ref: '#/$defs/nodeId' },
         attempt: { type: 'integer', minimum: 1 },
+        iteration: {
+          description: "The map item that logged, for a map node's body.",
+          type: 'integer',
+          minimum: 0,
+        },
         level: { type: 'string' },
         message: { type: 'string' },
       },

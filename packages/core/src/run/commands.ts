@@ -45,7 +45,14 @@ export type Trigger =
   | { type: 'nodeStarted'; nodeId: string; attempt: number; iteration?: number }
   | { type: 'nodeSucceeded'; nodeId: string; attempt: number; iteration?: number; output: CasRef }
   | { type: 'nodeFailed'; nodeId: string; attempt: number; iteration?: number; error: ErrorData }
-  | { type: 'nodeLog'; nodeId: string; attempt: number; level: string; message: string }
+  | {
+      type: 'nodeLog';
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      level: string;
+      message: string;
+    }
   | { type: 'timerFired'; timerId: string }
   | {
       type: 'approve';

@@ -63,6 +63,7 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       d.emit('NodeLog', {
         nodeId: trigger.nodeId,
         attempt: trigger.attempt,
+        ...(trigger.iteration !== undefined ? { iteration: trigger.iteration } : {}),
         level: trigger.level,
         message: trigger.message,
       });

@@ -107,7 +107,14 @@ export interface EventData {
    */
   NodeRedispatched: { nodeId: string; iteration?: number; attempt: number; overdueMs: number };
   NodeSkipped: { nodeId: string; reason: string };
-  NodeLog: { nodeId: string; attempt: number; level: string; message: string };
+  NodeLog: {
+    nodeId: string;
+    attempt: number;
+    /** The map item that logged. */
+    iteration?: number;
+    level: string;
+    message: string;
+  };
   TimerScheduled: { timerId: string; nodeId: string; dueAt: number; purpose: 'timer' | 'approval' };
   TimerFired: { timerId: string };
   ApprovalRequested: {

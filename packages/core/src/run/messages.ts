@@ -58,6 +58,8 @@ export type NodeResult =
       runId: string;
       nodeId: string;
       attempt: number;
+      /** The map item that logged. */
+      iteration?: number;
       level: string;
       message: string;
       kind: 'log';

@@ -27,6 +27,7 @@ export function triggerOf(r: ResultMessage): Trigger {
         attempt: r.attempt,
         level: r.level,
         message: r.message,
+        ...iter,
       };
   }
 }

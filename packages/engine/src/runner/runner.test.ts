@@ -241,3 +241,31 @@ describe('Runner output limit', () => {
     expect(await h.content.has(refOf({ big: 'x'.repeat(2_000) }))).toBe(false);
   });
 });
+
+describe('Runner logs', () => {
+  it("tags a map item's log lines with its iteration", async () => {
+    const h = await harness({
+      handler: (input, ctx) => {
+        ctx.log.info(`item ${String(input)}`);
+        return input;
+      },
+    });
+    const j = job({ iteration: 2, input: 'c' });
+    const logs: ResultMessage[] = [];
+    await h.bus.ensureGroup('logs', [Topic.results]);
+    await h.run(j);
+    for (;;) {
+      const batch = await h.bus.read({
+        group: 'logs',
+        consumer: 'l',
+        topics: [Topic.results],
+        blockMs: 200,
+      });
+      if (batch.length === 0) break;
+      logs.push(...batch.map((m) => m.value as ResultMessage).filter((r) => r.kind === 'log'));
+    }
+    expect(logs).toEqual([
+      expect.objectContaining({ kind: 'log', iteration: 2, message: 'item c' }),
+    ]);
+  });
+});

@@ -403,6 +403,7 @@ export class Runner {
         runId: job.runId,
         nodeId: job.nodeId,
         attempt: job.attempt,
+        ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
         level,
         message,
         kind: 'log',
