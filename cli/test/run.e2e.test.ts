@@ -267,6 +267,12 @@ describe('aob logs, replay, list', () => {
     for (const l of flakyOnly.stdout.trim().split('\n'))
       expect(JSON.parse(l).data.nodeId).toBe('after');
 
+    // For a person, the stream ends with how the run ended.
+    const human = await aob(['logs', 'stream', started.runId], env);
+    expect(human.stdout.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^✔ run ${started.runId} completed in `),
+    );
+
     const replay = await aob(
       [
         'replay',

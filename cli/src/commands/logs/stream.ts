@@ -4,7 +4,7 @@ import type { Backend, FeedItem } from '../../lib/backend.js';
 import { AobCommand } from '../../lib/base.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { out, outJsonLine, stdoutIsTty } from '../../lib/output.js';
-import { formatEventLine } from '../../lib/render.js';
+import { formatEventLine, formatFinalLine } from '../../lib/render.js';
 import { DeltaLines } from '../../lib/delta-lines.js';
 import { LiveText } from '../../lib/live-text.js';
 
@@ -78,6 +78,10 @@ export default class LogsStream extends AobCommand<typeof LogsStream> {
       else await out(formatEventLine(e, t0));
     }
     live?.breakLine();
+    if (!this.jsonMode && flags.follow) {
+      // The stream ends when the run is over: say how it ended, as run start does.
+      await out(formatFinalLine(await backend.get(args.runId), Date.now()));
+    }
     return ExitCode.Ok;
   }
 }
