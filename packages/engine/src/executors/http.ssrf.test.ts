@@ -67,6 +67,8 @@ describe('http SSRF protection (allowPrivateNetwork: false)', () => {
     else expect(err.details).toMatchObject({ reason: expect.stringMatching(/loopback/) });
     // Userinfo never appears in the error (it ends up in the event log).
     expect(err.message).not.toContain('pass');
+    // It says how to allow such targets where that is intended.
+    expect(err.message).toContain('--allow-private-network locally');
   });
 
   it.each([

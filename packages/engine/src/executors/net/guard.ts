@@ -88,7 +88,10 @@ export async function resolveTarget(
     const reason = classifyAddress(a.address);
     throw new AobError(
       'SSRF',
-      `refused to connect to ${hostname}: ${a.address} is ${reason === 'public' ? 'not allowed' : reason}`,
+      `refused to connect to ${hostname}: ${a.address} is ${reason === 'public' ? 'not allowed' : reason}` +
+        (reason === 'public'
+          ? ''
+          : ' (to let http nodes reach such addresses: --allow-private-network locally, AOB_ALLOW_PRIVATE_NETWORK=true on a server)'),
       { retryable: false, details: { host: hostname, address: a.address, reason } },
     );
   }
