@@ -172,3 +172,113 @@ describe('kill -9 and aob run resume', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 });
+
+describe('a run remembers its handlers module (issue: resume without --handlers failed the run)', () => {
+  const noHandlers = () => ({ AOB_HOME: home });
+
+  function slowWorkflow(): { wf: string; handlers: string; marks: string } {
+    const marks = join(home, 'marks.log');
+    const handlers = join(home, 'h.mjs');
+    writeFileSync(
+      handlers,
+      `import { appendFileSync } from 'node:fs';
+       const mark = (name) => appendFileSync(${JSON.stringify(marks)}, name + '\\n');
+       export async function step() { mark('step'); await new Promise((r) => setTimeout(r, 1500)); return 2; }
+       export function last() { mark('last'); return 3; }`,
+    );
+    const wf = join(home, 'slow.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({
+        name: 'slow',
+        version: '1',
+        nodes: [
+          { id: 'long', type: 'task', with: { handler: 'step' } },
+          { id: 'last', type: 'task', with: { handler: 'last' } },
+        ],
+        edges: [{ from: 'long', to: 'last' }],
+      }),
+    );
+    return { wf, handlers, marks };
+  }
+
+  /** Starts the run, interrupts it with Ctrl-C mid-task, and returns the command it printed. */
+  async function interrupted(wf: string, handlers: string, marks: string): Promise<string[]> {
+    const victim = start(['run', 'start', wf, '--handlers', handlers], noHandlers());
+    await until('the long task to start', async () =>
+      existsSync(marks) && readFileSync(marks, 'utf8').includes('step') ? true : undefined,
+    );
+    victim.child.kill('SIGINT');
+    const stopped = await victim.done;
+    const hint = /continue it with: (aob run resume \S+)/.exec(stopped.stderr)?.[1];
+    expect(hint, stopped.stderr).toBeDefined();
+    return hint!.split(' ').slice(1); // the printed command, without `aob`
+  }
+
+  it('Ctrl-C, then the printed resume command without --handlers, completes the run', async () => {
+    const { wf, handlers, marks } = slowWorkflow();
+    const command = await interrupted(wf, handlers, marks);
+    const resumed = await aob([...command, '--json'], noHandlers());
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(json<RunJson>(resumed)).toMatchObject({ status: 'completed', output: 3 });
+  });
+
+  it('refuses with exit 2 and nothing changed when the handlers changed, and goes on once restored', async () => {
+    const { wf, handlers, marks } = slowWorkflow();
+    const command = await interrupted(wf, handlers, marks);
+    const runId = command.at(-1)!;
+    const logLength = async () =>
+      (await aob(['logs', 'stream', runId, '--no-follow', '--json'], noHandlers())).stdout
+        .trim()
+        .split('\n').length;
+    const before = await logLength();
+    const original = readFileSync(handlers, 'utf8');
+    writeFileSync(handlers, `${original}\nexport const extra = () => 0;\n`);
+    const refused = await aob([...command, '--json'], noHandlers());
+    expect(refused.code).toBe(2);
+    const error = json<{ error: { code: string; message: string } }>(refused).error;
+    expect(error.code).toBe('RUN_SETTINGS_MISMATCH');
+    expect(error.message).toMatch(/has changed since/);
+    // Nothing changed: the log is as it was, the run still running.
+    expect(await logLength()).toBe(before);
+    expect(json<RunJson>(await aob(['run', 'get', runId, '--json'], noHandlers())).status).toBe(
+      'running',
+    );
+
+    writeFileSync(handlers, original);
+    const resumed = await aob([...command, '--json'], noHandlers());
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(json<RunJson>(resumed).status).toBe('completed');
+  });
+
+  it('approve without --handlers carries a detached run on with the handlers it started with', async () => {
+    const started = await aob(
+      [
+        'run',
+        'start',
+        example('approval/workflow.json'),
+        '--input',
+        'amount=40',
+        '--handlers',
+        example('approval/handlers.mjs'),
+        '--detach',
+        '--json',
+      ],
+      noHandlers(),
+    );
+    expect(started.code, started.stderr).toBe(4); // detached while waiting on a person
+    const { runId } = json<RunJson>(started);
+    const ticket = await until(
+      'an open approval ticket',
+      async () => json<Ticket[]>(await aob(['approvals', 'list', '--json'], noHandlers()))[0],
+    );
+    const decided = await aob(['approve', ticket.ticketId, 'reject', '--json'], noHandlers());
+    expect(decided.code, decided.stderr).toBe(0);
+    const view = await until('the run to end', async () => {
+      const v = json<RunJson>(await aob(['run', 'get', runId, '--json'], noHandlers()));
+      return v.status === 'running' || v.status === 'waiting' ? undefined : v;
+    });
+    expect(view.status).toBe('completed');
+    expect(view.nodes.notifyRejected!.status).toBe('succeeded');
+  });
+});

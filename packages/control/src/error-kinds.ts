@@ -32,6 +32,7 @@ const BY_CODE: Readonly<Record<string, ErrorKind>> = {
   TOO_SLOW: 'too-large',
   CONFLICT: 'state',
   RUN_OVER: 'state',
+  RUN_SETTINGS_MISMATCH: 'state',
   TICKET_DECIDED: 'state',
   ALREADY_APPROVED: 'state',
   PATCH_NOT_HELD: 'state',

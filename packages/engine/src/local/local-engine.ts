@@ -11,6 +11,8 @@ import { ResultConsumer } from '../orchestrator/results.js';
 import { Runner } from '../runner/runner.js';
 import { loadHandlers } from '../executors/handlers.js';
 import { executorProblems } from '../control/preflight.js';
+import { currentHash, handlersSource, RunSettingsBook } from './run-settings.js';
+import type { HandlersSource } from './run-settings.js';
 import type { ExecutorOptions, TaskHandler } from '../executors/types.js';
 import type {
   ApprovalView,
@@ -60,7 +62,10 @@ export class LocalEngine {
     /** The IR a run pins, by hash (read from the content store once, then cached). */
     private readonly loadIr: (irHash: string) => Promise<IR>,
     private readonly live: LiveOutput,
-    executors: ExecutorOptions,
+    private readonly executors: ExecutorOptions,
+    private readonly settings: RunSettingsBook,
+    /** The handlers module loaded here (at open, or adopted from the first run taken over). */
+    private handlersModule: HandlersSource | undefined,
   ) {
     this.control = new RunControl({
       store,
@@ -71,6 +76,11 @@ export class LocalEngine {
       preflight: (definition) => executorProblems(definition, executors),
       driver: {
         start: async (ir, inputs, opts) => {
+          // Recorded before the run exists, so whoever takes it over runs the same code.
+          this.settings.put(opts.runId, {
+            ...(this.handlersModule ? { handlers: this.handlersModule } : {}),
+            allowPrivateNetwork: this.executors.allowPrivateNetwork,
+          });
           await this.takeLease(opts.runId);
           await this.orchestrator.start(ir, inputs, opts);
           return true; // appended before start resolves
@@ -93,8 +103,12 @@ export class LocalEngine {
       );
     }
     let handlers: Readonly<Record<string, TaskHandler>> = opts.handlers ?? {};
-    if (opts.handlersFile)
-      handlers = { ...(await loadHandlers(resolvePath(opts.handlersFile))), ...handlers };
+    let handlersModule: HandlersSource | undefined;
+    if (opts.handlersFile) {
+      const path = resolvePath(opts.handlersFile);
+      handlers = { ...(await loadHandlers(path)), ...handlers };
+      handlersModule = await handlersSource(path);
+    }
     const bus = new MemoryBus({ redeliverAfterMs: 60_000 });
     // The orchestrator's callbacks reach the engine and runner built after it.
     const late: { engine?: LocalEngine; runner?: Runner } = {};
@@ -154,6 +168,8 @@ export class LocalEngine {
       loadIr,
       live,
       executors,
+      new RunSettingsBook(opts.store === 'memory' ? undefined : home),
+      handlersModule,
     );
     late.engine = engine;
     await runner.start();
@@ -233,6 +249,7 @@ export class LocalEngine {
     const summary = await this.store.getRun(runId);
     if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     if (isOver(summary.status)) return;
+    await this.adoptSettings(runId);
     await this.takeLease(runId, LEASE_TTL_MS + 1_000);
     await this.orchestrator.recover(runId);
     await this.drainInbox(runId);
@@ -386,6 +403,40 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * Before this process drives a run another one started: load the handlers module the run
+   * started with (when this process has none), or refuse — exit 2 — when that cannot be done
+   * faithfully: the module is gone or changed, this process runs another module, or the run
+   * was allowed private network addresses and this process is not.
+   */
+  private async adoptSettings(runId: string): Promise<void> {
+    const recorded = this.settings.get(runId);
+    if (!recorded) return; // started before settings were recorded
+    if (recorded.allowPrivateNetwork && !this.executors.allowPrivateNetwork) {
+      throw settingsRefusal(
+        runId,
+        'it was started with --allow-private-network: give the same flag to continue it',
+      );
+    }
+    const want = recorded.handlers;
+    if (!want || this.handlersModule?.sha256 === want.sha256) return;
+    if (this.handlersModule) {
+      throw settingsRefusal(
+        runId,
+        `it runs the handlers in ${want.path}, and this process loaded ${this.handlersModule.path} (a different module): continue it in a process of its own (aob run resume ${runId}, without --handlers)`,
+      );
+    }
+    const now = await currentHash(want.path);
+    if (now !== want.sha256) {
+      throw settingsRefusal(
+        runId,
+        `it runs the handlers in ${want.path} (sha256 ${want.sha256.slice(0, 12)}…), and that file ${now === undefined ? 'is gone' : `has changed since (now ${now.slice(0, 12)}…)`}: a run continues only with the code it started with; put the file back as it was, or start the run again`,
+      );
+    }
+    this.executors.handlers = { ...(await loadHandlers(want.path)), ...this.executors.handlers };
+    this.handlersModule = want;
+  }
+
   /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
   private async takeLease(runId: string, waitMs = 0): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -415,6 +466,13 @@ export class LocalEngine {
       return true;
     }
     if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) {
+      try {
+        await this.adoptSettings(runId);
+      } catch (err) {
+        // Refused with nothing changed: the lease goes back, the trigger is not applied.
+        await this.store.releaseLease(runId, this.owner);
+        throw err;
+      }
       this.driven.add(runId);
       await this.orchestrator.recover(runId);
       await this.drainInbox(runId);
@@ -466,4 +524,10 @@ const SETTLING: ReadonlySet<string> = new Set([
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+function settingsRefusal(runId: string, why: string): AobError {
+  return new AobError('RUN_SETTINGS_MISMATCH', `cannot take run ${runId} over here: ${why}`, {
+    retryable: false,
+  });
 }
