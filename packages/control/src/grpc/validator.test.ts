@@ -47,7 +47,11 @@ function stateWith(statuses: Record<string, NodeStatus>): RunState {
 }
 const state = stateWith({ a: 'succeeded', b: 'running', c: 'pending' });
 const task = (id: string) => ({ id, type: 'task', with: { handler: 'h' } });
-const code = (id: string) => ({ id, type: 'code', with: { source: '1' } });
+const code = (id: string) => ({
+  id,
+  type: 'code',
+  with: { language: 'javascript', source: '1' },
+});
 
 function input(ops: unknown[], over: Partial<ValidatePatchInput> & { doc?: object } = {}) {
   const { doc, ...rest } = over;

@@ -87,7 +87,7 @@ function translate(
     case 'additionalProperties':
       return {
         path: `${path}/${escapePointer(String(p['additionalProperty']))}`,
-        message: `unknown property ${quote(p['additionalProperty'])}${allowed(e)}`,
+        message: `unknown property ${quote(p['additionalProperty'])}${allowed(e, String(p['additionalProperty']))}`,
       };
     case 'unevaluatedProperties':
       return {
@@ -165,10 +165,26 @@ function translate(
   }
 }
 
-function allowed(e: ErrorObject): string {
+function allowed(e: ErrorObject, given: string): string {
   const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)
     ?.properties;
   if (!props) return '';
   const names = Object.keys(props);
-  return names.length > 0 && names.length <= 12 ? ` (allowed: ${names.join(', ')})` : '';
+  const near = names.find((n) => editDistance(n.toLowerCase(), given.toLowerCase()) <= 2);
+  const hint = near === undefined ? '' : `; did you mean ${quote(near)}?`;
+  return names.length > 0 && names.length <= 12 ? ` (allowed: ${names.join(', ')}${hint})` : '';
+}
+
+/** Levenshtein distance, for naming the setting a misspelt key most likely meant. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + cost));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }

@@ -69,7 +69,11 @@ describe('validateDefinition: schema', () => {
         },
         { id: 'transform', type: 'transform', with: { value: '{% inputs %}' } },
         { id: 'llm', type: 'llm', with: { model: 'm', prompt: 'p' } },
-        { id: 'agent', type: 'agent' },
+        {
+          id: 'agent',
+          type: 'agent',
+          with: { framework: 'langgraph', model: 'm', prompt: 'p', tools: ['http'] },
+        },
         {
           id: 'map',
           type: 'map',
@@ -79,13 +83,51 @@ describe('validateDefinition: schema', () => {
         { id: 'sub', type: 'subworkflow', with: { workflow: 'child@2', inputs: '{% inputs %}' } },
         { id: 'approval', type: 'approval', with: { approvers: ['ops'], quorum: 2 } },
         { id: 'timer', type: 'timer', with: { until: '2030-01-01T00:00:00Z' } },
-        { id: 'code', type: 'code', with: { source: 'x' } },
-        { id: 'fs', type: 'fs', with: {} },
+        { id: 'code', type: 'code', with: { language: 'python', source: 'x' } },
+        { id: 'fs', type: 'fs', with: { op: 'read', path: 'a.txt' } },
         { id: 'search', type: 'search', with: { query: 'q' } },
       ],
       edges: [],
     });
     expect(validateDefinition(doc)).toEqual([]);
+  });
+
+  it('names an unknown or mistyped setting of each runner node type before a run starts', () => {
+    const doc = wf({
+      nodes: [
+        { id: 'l', type: 'llm', with: { model: 'm', prompt: 'p', temprature: 0.2 } },
+        { id: 'l2', type: 'llm', with: { model: 'm', prompt: 'p', temperature: 3 } },
+        {
+          id: 'l3',
+          type: 'llm',
+          with: { model: 'm', prompt: '{% inputs.q %}', maxTokens: '{% inputs.n %}' },
+        },
+        { id: 'g', type: 'agent', with: { framework: 'crew', model: 'm', prompt: 'p' } },
+        { id: 'c', type: 'code', with: { language: 'ruby', source: 'x' } },
+        { id: 'f', type: 'fs', with: { op: 'chmod', path: 'x' } },
+        { id: 's', type: 'search', with: { query: 'q', limit: 500 } },
+      ],
+      edges: [],
+    });
+    expect(validateDefinition(doc).map((p) => [p.code, p.path])).toEqual([
+      ['SCHEMA', '/nodes/0/with/temprature'],
+      ['SCHEMA', '/nodes/1/with/temperature'],
+      ['SCHEMA', '/nodes/3/with/framework'],
+      ['SCHEMA', '/nodes/4/with/language'],
+      ['SCHEMA', '/nodes/5/with/op'],
+      ['SCHEMA', '/nodes/6/with/limit'],
+    ]);
+    expect(validateDefinition(doc)[0]!.message).toContain("did you mean 'temperature'?");
+  });
+
+  it('reports a credential key once, as CREDENTIAL_FIELD, not also as an unknown setting', () => {
+    const doc = wf({
+      nodes: [{ id: 'l', type: 'llm', with: { model: 'm', prompt: 'p', apiKey: 'sk-1' } }],
+      edges: [],
+    });
+    expect(validateDefinition(doc).map((p) => [p.code, p.path])).toEqual([
+      ['CREDENTIAL_FIELD', '/nodes/0/with/apiKey'],
+    ]);
   });
 
   it('points at the missing property and names it', () => {
@@ -180,8 +222,8 @@ describe('validateDefinition: graph rules', () => {
     const ps = validateDefinition(
       wf({
         nodes: [
-          { id: 'a', type: 'agent' },
-          { id: 'a', type: 'agent' },
+          { id: 'a', type: 'join' },
+          { id: 'a', type: 'join' },
         ],
         edges: [],
       }),
@@ -215,7 +257,7 @@ describe('validateDefinition: graph rules', () => {
   it('UNKNOWN_NODE hints at backquotes for ids with a dash', () => {
     const ps = validateDefinition(
       wf({
-        nodes: [{ id: 'my-node', type: 'agent' }],
+        nodes: [{ id: 'my-node', type: 'join' }],
         edges: [],
         output: '{% nodes.my-node.output %}',
       }),
@@ -228,7 +270,7 @@ describe('validateDefinition: graph rules', () => {
   it('CYCLE names the nodes in the cycle', () => {
     const ps = validateDefinition(
       wf({
-        nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'agent' })),
+        nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'join' })),
         edges: [
           { from: 'd', to: 'a' },
           { from: 'a', to: 'b' },
@@ -250,7 +292,7 @@ describe('validateDefinition: graph rules', () => {
 
   it('NODE_LIMIT against limits.maxNodes, and 200 by default', () => {
     const nodes = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'agent' }));
+      Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'join' }));
     expect(
       codes(validateDefinition(wf({ nodes: nodes(3), edges: [], limits: { maxNodes: 2 } }))),
     ).toEqual(['NODE_LIMIT']);
@@ -271,7 +313,7 @@ describe('validateDefinition: graph rules', () => {
         nodes: [
           { id: 'a', type: 'task', with: { handler: 'h' } },
           { id: 'ok', type: 'approval', with: { approvers: ['ops'] } },
-          { id: 'b', type: 'agent' },
+          { id: 'b', type: 'join' },
         ],
         edges: [
           { from: 'a', to: 'ok', on: 'failure' },
@@ -392,7 +434,7 @@ describe('validateDefinition: graph rules', () => {
         { id: 'a', type: 'task', with: {} },
         { id: 'a', type: 'http', with: { method: 'GET', url: '{% $now() %}' } },
         { id: 'c', type: 'transform', with: { value: '{% nodes.d.output %}' } },
-        { id: 'd', type: 'agent' },
+        { id: 'd', type: 'join' },
       ],
       edges: [
         { from: 'a', to: 'zz' },

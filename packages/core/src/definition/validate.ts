@@ -33,10 +33,13 @@ export function validateDefinition(doc: unknown): Problem[] {
   // A document too deep or with non-finite numbers is refused before any recursive walk.
   const shape = [...jsonShapeProblems(doc, ''), ...protoKeyProblems(doc, '')];
   if (shape.length > 0) return shape;
-  const problems = checkSchema('workflow', doc);
   const graph = readGraph(doc);
+  const credentials = graph.nodes.flatMap((n) => credentialProblems(n.raw, `/nodes/${n.index}`));
+  // A credential key is also an unknown setting to the schema; CREDENTIAL_FIELD says why.
+  const credentialPaths = new Set(credentials.map((p) => p.path));
+  const problems = checkSchema('workflow', doc).filter((p) => !credentialPaths.has(p.path));
   problems.push(...reservedIdProblems(doc, graph));
-  for (const n of graph.nodes) problems.push(...credentialProblems(n.raw, `/nodes/${n.index}`));
+  problems.push(...credentials);
   problems.push(...inputsSchemaProblems(doc));
   problems.push(...duplicateIds(graph));
   problems.push(...nodeLimit(doc, graph));

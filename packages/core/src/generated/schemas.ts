@@ -257,6 +257,46 @@ export const workflowSchema = {
             properties: { with: { $ref: '#/$defs/transformConfig' } },
           },
         },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'llm' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/llmConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'agent' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/agentConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'code' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/codeConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'fs' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/fsConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'search' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/searchConfig' } },
+          },
+        },
       ],
     },
     taskConfig: {
@@ -382,6 +422,165 @@ export const workflowSchema = {
             "Outcome port: success (default), failure, or approval's approved | rejected | timeout.",
         },
         when: { $ref: '#/$defs/expression', description: 'A JSONata guard.' },
+      },
+    },
+    llmConfig: {
+      title: 'LlmConfig',
+      description:
+        "An OpenAI-compatible chat completion. The endpoint, key and model aliases come from the runner's settings (AOB_LLM_*), never from here. Output: { content, json? (with schema), finishReason, model, usage: { promptTokens, completionTokens } }.",
+      type: 'object',
+      required: ['model'],
+      additionalProperties: false,
+      oneOf: [
+        { properties: { prompt: true }, required: ['prompt'] },
+        { properties: { messages: true }, required: ['messages'] },
+      ],
+      properties: {
+        model: {
+          type: 'string',
+          minLength: 1,
+          description: 'A model name, or an alias from AOB_LLM_MODELS.',
+        },
+        prompt: {
+          type: 'string',
+          description: 'The user message (exactly one of prompt and messages).',
+        },
+        messages: {
+          description: 'The conversation, or an expression that yields it.',
+          type: ['array', 'string'],
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['role', 'content'],
+            additionalProperties: false,
+            properties: {
+              role: { enum: ['system', 'developer', 'user', 'assistant'] },
+              content: { type: 'string' },
+            },
+          },
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        system: { type: 'string', description: 'A system message put first.' },
+        temperature: {
+          type: ['number', 'string'],
+          minimum: 0,
+          maximum: 2,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        maxTokens: {
+          type: ['integer', 'string'],
+          minimum: 1,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        schema: {
+          type: 'object',
+          description:
+            "A JSON Schema the reply must satisfy (structured output); the parsed reply is the output's json.",
+        },
+        schemaName: {
+          type: 'string',
+          description: 'The name sent with the schema; letters, digits, _ and - (1–64).',
+          maxLength: 64,
+        },
+      },
+    },
+    agentConfig: {
+      title: 'AgentConfig',
+      description:
+        "An agent on one of two frameworks, with the graph tools (get_graph, get_node_output, propose_patch) and the tools granted here. Its LLM endpoint comes from the runner's settings.",
+      type: 'object',
+      required: ['framework', 'model', 'prompt'],
+      additionalProperties: false,
+      properties: {
+        framework: { enum: ['openai-agents', 'langgraph'] },
+        model: { type: 'string', minLength: 1 },
+        instructions: { type: 'string' },
+        prompt: {
+          type: 'string',
+          minLength: 1,
+          description: 'The task, sent as the user message.',
+        },
+        tools: {
+          type: 'array',
+          uniqueItems: true,
+          items: { enum: ['http', 'search', 'fs', 'code'] },
+        },
+        maxTurns: {
+          type: ['integer', 'string'],
+          minimum: 1,
+          maximum: 50,
+          default: 10,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        schema: { type: 'object', description: 'A JSON Schema the final output must satisfy.' },
+      },
+    },
+    codeConfig: {
+      title: 'CodeConfig',
+      description:
+        'A JavaScript or Python snippet in a child process (see the sandbox README for what it does and does not stop).',
+      type: 'object',
+      required: ['language', 'source'],
+      additionalProperties: false,
+      properties: {
+        language: { enum: ['javascript', 'python'] },
+        source: { type: 'string' },
+        timeoutMs: {
+          type: ['number', 'string'],
+          exclusiveMinimum: 0,
+          maximum: 300000,
+          default: 10000,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        memoryMb: {
+          type: ['integer', 'string'],
+          minimum: 16,
+          maximum: 8192,
+          default: 256,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
+        network: { type: 'boolean', default: false },
+      },
+    },
+    fsConfig: {
+      title: 'FsConfig',
+      description:
+        "A file operation confined to the runner's workspace (AOB_WORKSPACE); paths are relative to it.",
+      type: 'object',
+      required: ['op', 'path'],
+      additionalProperties: false,
+      properties: {
+        op: { enum: ['read', 'write', 'list', 'move', 'delete', 'stat', 'mkdir'] },
+        path: { type: 'string' },
+        to: { type: 'string', description: 'The destination of a move.' },
+        content: { type: 'string', description: 'What a write writes.' },
+        encoding: { enum: ['utf8', 'base64'], default: 'utf8' },
+        recursive: { type: 'boolean' },
+      },
+    },
+    searchConfig: {
+      title: 'SearchConfig',
+      description:
+        "A web search on the runner's backend (AOB_SEARCH_URL). Output: { query, results: [{ title, url, snippet }] }.",
+      type: 'object',
+      required: ['query'],
+      additionalProperties: false,
+      properties: {
+        query: { type: 'string', minLength: 1 },
+        limit: {
+          type: ['integer', 'string'],
+          minimum: 1,
+          maximum: 50,
+          default: 10,
+          if: { type: 'string' },
+          then: { $ref: '#/$defs/expression' },
+        },
       },
     },
   },

@@ -324,3 +324,112 @@ export interface TimerConfig {
   durationMs?: MsOrExpression;
   until?: InstantOrExpression;
 }
+/**
+ * An OpenAI-compatible chat completion. The endpoint, key and model aliases come from the runner's settings (AOB_LLM_*), never from here. Output: { content, json? (with schema), finishReason, model, usage: { promptTokens, completionTokens } }.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "llmConfig".
+ */
+export interface LlmConfig {
+  /**
+   * A model name, or an alias from AOB_LLM_MODELS.
+   */
+  model: string;
+  /**
+   * The user message (exactly one of prompt and messages).
+   */
+  prompt?: string;
+  /**
+   * The conversation, or an expression that yields it.
+   *
+   * @minItems 1
+   */
+  messages?:
+    | {
+        role: 'system' | 'developer' | 'user' | 'assistant';
+        content: string;
+      }[]
+    | string;
+  /**
+   * A system message put first.
+   */
+  system?: string;
+  temperature?: number | string;
+  maxTokens?: number | string;
+  /**
+   * A JSON Schema the reply must satisfy (structured output); the parsed reply is the output's json.
+   */
+  schema?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The name sent with the schema; letters, digits, _ and - (1–64).
+   */
+  schemaName?: string;
+}
+/**
+ * An agent on one of two frameworks, with the graph tools (get_graph, get_node_output, propose_patch) and the tools granted here. Its LLM endpoint comes from the runner's settings.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "agentConfig".
+ */
+export interface AgentConfig {
+  framework: 'openai-agents' | 'langgraph';
+  model: string;
+  instructions?: string;
+  /**
+   * The task, sent as the user message.
+   */
+  prompt: string;
+  tools?: ('http' | 'search' | 'fs' | 'code')[];
+  maxTurns?: number | string;
+  /**
+   * A JSON Schema the final output must satisfy.
+   */
+  schema?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * A JavaScript or Python snippet in a child process (see the sandbox README for what it does and does not stop).
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "codeConfig".
+ */
+export interface CodeConfig {
+  language: 'javascript' | 'python';
+  source: string;
+  timeoutMs?: number | string;
+  memoryMb?: number | string;
+  network?: boolean;
+}
+/**
+ * A file operation confined to the runner's workspace (AOB_WORKSPACE); paths are relative to it.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "fsConfig".
+ */
+export interface FsConfig {
+  op: 'read' | 'write' | 'list' | 'move' | 'delete' | 'stat' | 'mkdir';
+  path: string;
+  /**
+   * The destination of a move.
+   */
+  to?: string;
+  /**
+   * What a write writes.
+   */
+  content?: string;
+  encoding?: 'utf8' | 'base64';
+  recursive?: boolean;
+}
+/**
+ * A web search on the runner's backend (AOB_SEARCH_URL). Output: { query, results: [{ title, url, snippet }] }.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "searchConfig".
+ */
+export interface SearchConfig {
+  query: string;
+  limit?: number | string;
+}

@@ -71,10 +71,10 @@ describe('compile', () => {
       version: '1',
       defaults: { retry: { maxAttempts: 5 }, priority: 'low' },
       nodes: [
-        { id: 'a', type: 'agent' },
+        { id: 'a', type: 'join' },
         {
           id: 'b',
-          type: 'agent',
+          type: 'join',
           retry: { initialMs: 1, jitter: 0 },
           timeoutMs: 5,
           priority: 'high',
@@ -101,8 +101,8 @@ describe('compile', () => {
       version: '1',
       defaults: { timeoutMs: 1000 },
       nodes: [
-        { id: 'a', type: 'agent' },
-        { id: 'b', type: 'agent' },
+        { id: 'a', type: 'task', with: { handler: 'h' } },
+        { id: 'b', type: 'task', with: { handler: 'h' } },
         { id: 'all', type: 'join' },
         { id: 'n', type: 'join', with: { mode: 'n', n: 1 } },
         {
@@ -150,7 +150,7 @@ describe('compile', () => {
     const ir = compile({
       name: 't',
       version: '1',
-      nodes: ['e', 'd', 'c', 'b', 'a'].map((id) => ({ id, type: 'agent' })),
+      nodes: ['e', 'd', 'c', 'b', 'a'].map((id) => ({ id, type: 'task', with: { handler: 'h' } })),
       edges: [
         { from: 'a', to: 'b' },
         { from: 'd', to: 'b' },
@@ -169,7 +169,7 @@ describe('compile', () => {
         version: '1',
         nodes: [
           { id: 'a', type: 'task', with: {} },
-          { id: 'a', type: 'agent' },
+          { id: 'a', type: 'join' },
         ],
         edges: [{ from: 'a', to: 'q' }],
       }),
@@ -197,7 +197,11 @@ describe('compile', () => {
     expect(ir.checkInputs({})).toEqual([
       { code: 'INPUT', path: '/ticketId', message: "missing required property 'ticketId'" },
     ]);
-    const open = compile({ name: 'o', version: '1', nodes: [{ id: 'a', type: 'agent' }] });
+    const open = compile({
+      name: 'o',
+      version: '1',
+      nodes: [{ id: 'a', type: 'task', with: { handler: 'h' } }],
+    });
     expect(open.checkInputs('anything')).toEqual([]);
   });
 
@@ -206,7 +210,7 @@ describe('compile', () => {
       name: 'f',
       version: '1',
       inputs: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } },
-      nodes: [{ id: 'a', type: 'agent' }],
+      nodes: [{ id: 'a', type: 'task', with: { handler: 'h' } }],
     });
     expect(ir.checkInputs({ at: '2025-01-02T03:04:05Z' })).toEqual([]);
     expect(ir.checkInputs({ at: 'yesterday' }).map((p) => p.path)).toEqual(['/at']);

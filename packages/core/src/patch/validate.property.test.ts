@@ -47,7 +47,7 @@ const nodeOf = (id: string, type: string, url: string): NodeDefinition =>
   type === 'http'
     ? { id, type: 'http', with: { method: 'GET', url } }
     : type === 'code'
-      ? { id, type: 'code', with: { source: 'return 1' } }
+      ? { id, type: 'code', with: { language: 'javascript', source: 'return 1' } }
       : type === 'map'
         ? {
             id,

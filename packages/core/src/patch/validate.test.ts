@@ -79,7 +79,11 @@ describe('validatePatch accepts', () => {
       [
         { op: 'replace', path: '/nodes/2/with/url', value: '{% inputs.url %}' },
         { op: 'replace', path: '/nodes/3/with/handler', value: 'reply2' },
-        { op: 'add', path: '/nodes/-', value: { id: 'x', type: 'code', with: { source: '1' } } },
+        {
+          op: 'add',
+          path: '/nodes/-',
+          value: { id: 'x', type: 'code', with: { language: 'javascript', source: '1' } },
+        },
       ],
       { policy: { allowAgentTypes: ['task', 'http', 'code'] } },
     );
@@ -257,11 +261,22 @@ describe('validatePatch rejects, one code at a time', () => {
 
   it('FORBIDDEN_TYPE: a code node, or a map whose body is code', () => {
     const verdict = run([
-      { op: 'add', path: '/nodes/-', value: { id: 'x', type: 'code', with: { source: '1' } } },
       {
         op: 'add',
         path: '/nodes/-',
-        value: { id: 'm', type: 'map', with: { items: [1], body: { type: 'code' } } },
+        value: { id: 'x', type: 'code', with: { language: 'javascript', source: '1' } },
+      },
+      {
+        op: 'add',
+        path: '/nodes/-',
+        value: {
+          id: 'm',
+          type: 'map',
+          with: {
+            items: [1],
+            body: { type: 'code', with: { language: 'javascript', source: '1' } },
+          },
+        },
       },
     ]);
     expect(verdict.violations).toEqual([
@@ -346,7 +361,11 @@ describe('validatePatch reports every violation at once', () => {
           value: { id: 'h', type: 'http', with: { method: 'GET', url: 'http://169.254.169.254/' } },
         },
         { op: 'remove', path: '/nodes/0' },
-        { op: 'add', path: '/nodes/-', value: { id: 'x', type: 'code', with: { source: '1' } } },
+        {
+          op: 'add',
+          path: '/nodes/-',
+          value: { id: 'x', type: 'code', with: { language: 'javascript', source: '1' } },
+        },
         { op: 'replace', path: '/limits/maxNodes', value: 1 },
         { op: 'add', path: '/nodes/-', value: task('c') },
       ],
