@@ -9,6 +9,7 @@ import { AobError, ValidationError, compileCached } from '@aob/core';
 import type { EventStore } from '@aob/store';
 import type {
   GraphDiff,
+  NodeDetail,
   PatchView,
   RunControl,
   RunListItem,
@@ -164,6 +165,18 @@ export class ControlPlane {
     return this.deps.control.get(runId);
   }
 
+  async getRunNode(p: Principal, runId: string, nodeId: string): Promise<NodeDetail> {
+    this.authorize(p, 'getRunNode');
+    await this.ownRun(p, runId);
+    return this.deps.control.node(runId, nodeId);
+  }
+
+  async getRunContent(p: Principal, runId: string, ref: string): Promise<unknown> {
+    this.authorize(p, 'getRunContent');
+    await this.ownRun(p, runId);
+    return this.deps.control.content(runId, ref);
+  }
+
   async listRuns(
     p: Principal,
     opts: PageRequest & { status?: RunStatus[] },
@@ -256,10 +269,13 @@ export class ControlPlane {
   async decideApproval(
     p: Principal,
     ticketId: string,
-    body: { decision: 'approved' | 'rejected'; reason?: string },
+    body: { decision: 'approve' | 'reject' | 'approved' | 'rejected'; reason?: string },
   ): Promise<unknown> {
     this.authorize(p, 'decideApproval');
-    return this.deps.approvals.decide(p, ticketId, body.decision, body.reason);
+    // The CLI's words (approve, reject) and the recorded ones (approved, rejected) both decide.
+    const decision =
+      body.decision === 'approve' || body.decision === 'approved' ? 'approved' : 'rejected';
+    return this.deps.approvals.decide(p, ticketId, decision, body.reason);
   }
 
   async reassignApproval(

@@ -26,6 +26,7 @@ export { TimerPoller } from './cluster/timer-poller.js';
 export { ClusterClient, clusterRunControl } from './cluster/client.js';
 export { busDriver } from './cluster/bus-driver.js';
 export { RunControl, isOver } from './control/run-control.js';
+export type { NodeDetail, AttemptView } from './control/node-detail.js';
 export type { RunDriver, RunControlDeps, StartRunRequest } from './control/run-control.js';
 export { irLoader } from './workflows.js';
 export { newId } from './local/ids.js';

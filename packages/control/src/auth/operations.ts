@@ -21,6 +21,8 @@ export const OPERATIONS = {
   startRun: { min: 'operator', agent: false },
   listRuns: { min: 'viewer', agent: true },
   getRun: { min: 'viewer', agent: true },
+  getRunNode: { min: 'viewer', agent: true },
+  getRunContent: { min: 'viewer', agent: true },
   runEvents: { min: 'viewer', agent: true },
   waitRun: { min: 'viewer', agent: true },
   followTimeline: { min: 'viewer', agent: true },

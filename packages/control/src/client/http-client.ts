@@ -7,6 +7,7 @@ import type {
   ApprovalView,
   GraphDiff,
   NodeDelta,
+  NodeDetail,
   PatchView,
   RunListItem,
   RunView,
@@ -153,6 +154,16 @@ export class AobHttpClient {
 
   getRun(runId: string): Promise<RunView> {
     return this.request('GET', `v1/runs/${seg(runId)}`);
+  }
+
+  /** One node of a run: its resolved input and output, its error and its attempts. */
+  getRunNode(runId: string, nodeId: string): Promise<NodeDetail> {
+    return this.request('GET', `v1/runs/${seg(runId)}/nodes/${seg(nodeId)}`);
+  }
+
+  /** A value the run holds, by the reference a NodeDetail gives (`inputRef`, `outputRef`). */
+  getRunContent(runId: string, ref: string): Promise<unknown> {
+    return this.request('GET', `v1/runs/${seg(runId)}/content/${seg(ref)}`);
   }
 
   /** Events from `fromSeq` (inclusive), a page at a time. */

@@ -50,8 +50,14 @@ const GENERATED: Record<string, GenFile> = {
 };
 /** Not the API: the orchestrators' stateless patch judge (services/validator), never on serveApiGrpc. */
 const NOT_API = new Set(['aob.v1.Validator']);
-/** Operations REST serves and gRPC does not (token management is an admin's REST job). */
-const REST_ONLY = new Set<Operation>(['createToken', 'listTokens', 'revokeToken']);
+/** Operations REST serves and gRPC does not: token management, and the canvas's node inspection. */
+const REST_ONLY = new Set<Operation>([
+  'createToken',
+  'listTokens',
+  'revokeToken',
+  'getRunNode',
+  'getRunContent',
+]);
 
 /** The API's services, from the generated descriptors: a new rpc without a matrix entry fails. */
 const API_SERVICES: DescService[] = Object.values(GENERATED)

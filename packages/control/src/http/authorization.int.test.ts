@@ -12,6 +12,8 @@ import { eventually, gatedWorkflow, startApiHarness } from './test-support.js';
 
 let api: ApiHarness;
 const ids: Record<string, string> = {};
+/** A node of `ids.run` and a value it holds (kept apart: ids are looked for in other lists). */
+const inspect = { node: '', ref: '' };
 
 /** How each operation is called: path and body, given the acme fixtures. */
 type Request = { path: string; body?: unknown };
@@ -27,6 +29,8 @@ const REQUESTS: Record<Operation, () => Request> = {
   startRun: () => ({ path: '/v1/runs', body: { workflow: 'm-base' } }),
   listRuns: () => ({ path: '/v1/runs' }),
   getRun: () => ({ path: `/v1/runs/${ids.run}` }),
+  getRunNode: () => ({ path: `/v1/runs/${ids.run}/nodes/${inspect.node}` }),
+  getRunContent: () => ({ path: `/v1/runs/${ids.run}/content/${inspect.ref}` }),
   runEvents: () => ({ path: `/v1/runs/${ids.run}/events` }),
   waitRun: () => ({ path: `/v1/runs/${ids.run}/wait?timeoutMs=0` }),
   followTimeline: () => ({ path: `/v1/runs/${ids.done}/timeline` }),
@@ -62,6 +66,8 @@ const REQUESTS: Record<Operation, () => Request> = {
 /** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */
 const ACME_RESOURCE = new Set<Operation>([
   'getRun',
+  'getRunNode',
+  'getRunContent',
   'runEvents',
   'waitRun',
   'followTimeline',
@@ -98,6 +104,12 @@ beforeAll(async () => {
   const gated = await start();
   const gated2 = await start();
   for (const r of [ids.run, ids.cancel, ids.done, gated, gated2]) await settle(r!);
+  const run = await api.call('GET', `/v1/runs/${ids.run}`, { token: operator });
+  inspect.node = Object.keys(run.body.nodes as object)[0]!;
+  const node = await api.call('GET', `/v1/runs/${ids.run}/nodes/${inspect.node}`, {
+    token: operator,
+  });
+  inspect.ref = node.body.inputRef as string;
   ids.ticket = (await settle(gated)).body.waitingOn[0];
   ids.ticket2 = (await settle(gated2)).body.waitingOn[0];
   const doneTicket = (await settle(ids.done!)).body.waitingOn[0];

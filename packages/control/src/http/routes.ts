@@ -60,6 +60,10 @@ export const HANDLERS: Record<string, Handler> = {
       }),
     ),
   getRun: async (plane, { principal, params }) => ok(await plane.getRun(principal, params.runId!)),
+  getRunNode: async (plane, { principal, params }) =>
+    ok(await plane.getRunNode(principal, params.runId!, params.nodeId!)),
+  getRunContent: async (plane, { principal, params }) =>
+    ok(await plane.getRunContent(principal, params.runId!, params.ref!)),
   runEvents: async (plane, { principal, params, query }) =>
     ok(
       await plane.runEvents(principal, params.runId!, {
@@ -96,7 +100,7 @@ export const HANDLERS: Record<string, Handler> = {
       await plane.decideApproval(
         principal,
         params.ticketId!,
-        body as { decision: 'approved' | 'rejected'; reason?: string },
+        body as { decision: 'approve' | 'reject' | 'approved' | 'rejected'; reason?: string },
       ),
     ),
   reassignApproval: async (plane, { principal, params, body }) =>

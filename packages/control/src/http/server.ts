@@ -190,7 +190,7 @@ function requestProblem(err: unknown): ProblemBody | undefined {
     const errors: Problem[] = e.validation.map((v) => ({
       code: v.keyword.toUpperCase(),
       path: `${where}${v.instancePath}${fieldOf(v.params)}`,
-      message: v.message ?? 'is invalid',
+      message: requestProblemMessage(v),
     }));
     return problem(
       400,
@@ -221,6 +221,19 @@ function requestProblem(err: unknown): ProblemBody | undefined {
     );
   }
   return problem(status, e.code, e.message ?? 'bad request');
+}
+
+/** ajv's message, except that an enum names the values it allows. */
+function requestProblemMessage(v: {
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}): string {
+  const allowed = v.params.allowedValues;
+  if (v.keyword === 'enum' && Array.isArray(allowed)) {
+    return `must be one of ${allowed.map((a) => `'${String(a)}'`).join(', ')}`;
+  }
+  return v.message ?? 'is invalid';
 }
 
 /** For `required` and `additionalProperties`, ajv names the field in params, not the path. */

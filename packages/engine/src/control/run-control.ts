@@ -31,6 +31,8 @@ import { approvalsOf, runView } from '../local/views.js';
 import type { GraphDiff, PatchView } from '../local/patches.js';
 import { diffDefinitions, patchesOf } from '../local/patches.js';
 import { WorkflowPatches } from '../local/workflow-patches.js';
+import type { NodeDetail } from './node-detail.js';
+import { nodeDetail, runRefs, unknownNode } from './node-detail.js';
 import { subworkflowProblems } from './preflight.js';
 import { splitRef } from '../workflows.js';
 
@@ -192,6 +194,36 @@ export class RunControl {
     const events = await this.deps.store.read(runId);
     if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     return this.viewOf(fold(events, runId));
+  }
+
+  /** One node of a run: its resolved input and output, its error and its attempts. */
+  async node(runId: string, nodeId: string): Promise<NodeDetail> {
+    const events = await this.deps.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    const ir = await this.deps.loadIr(state.irHash);
+    const index = ir.byId.get(nodeId);
+    if (index === undefined) {
+      throw unknownNode(
+        runId,
+        nodeId,
+        ir.nodes.map((n) => n.id),
+      );
+    }
+    const node = ir.nodes[index]!;
+    return nodeDetail(state, events, node, (ref) => this.deps.content.get(ref));
+  }
+
+  /**
+   * A value the run holds (its inputs or output, or a node's), by content reference: a caller
+   * who may read the run may read these, and no other content.
+   */
+  async content(runId: string, ref: string): Promise<unknown> {
+    const events = await this.deps.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const held = runRefs(fold(events, runId)).get(ref);
+    if (!held) throw new AobError('CONTENT_NOT_FOUND', `run ${runId} holds no value ${ref}`);
+    return this.deps.content.get(held);
   }
 
   async viewOf(state: RunState): Promise<RunView> {
