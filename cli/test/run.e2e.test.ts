@@ -311,3 +311,50 @@ describe('aob logs, replay, list', () => {
     expect(r.stdout + r.stderr).toContain('run_nope');
   });
 });
+
+describe('aob run get --node', () => {
+  it("shows a node's attempts with their errors, its input and output, cut unless --full", async () => {
+    const flaky = await aob(['run', 'start', example('retry/workflow.json'), '--json'], {
+      ...env,
+      AOB_HANDLERS: example('retry/handlers.mjs'),
+    });
+    const { runId } = json<RunJson>(flaky);
+    const node = await aob(['run', 'get', runId, '--node', 'flaky'], env);
+    expect(node.code, node.stderr).toBe(0);
+    expect(node.stdout).toMatch(/#1\s+retrying\s+\S+\s+FLAKY: flaky failure on attempt 1/);
+    expect(node.stdout).toMatch(/#3\s+succeeded/);
+    expect(node.stdout).toContain('"attempts": 3');
+
+    const wide = join(home, 'wide.json');
+    writeFileSync(
+      wide,
+      JSON.stringify({
+        name: 'wide',
+        version: '1',
+        nodes: [
+          {
+            id: 'gen',
+            type: 'transform',
+            with: { value: "{% [1..500].('item ' & $string($)) %}" },
+          },
+        ],
+      }),
+    );
+    const big = json<RunJson>(await aob(['run', 'start', wide, '--json'], env));
+    const cut = await aob(['run', 'get', big.runId, '--node', 'gen'], env);
+    expect(cut.stdout).toMatch(
+      /… [\d,]+ more characters \(sha256:[0-9a-f]{64}\); --full prints it whole/,
+    );
+    expect(cut.stdout).not.toContain('item 500');
+    const whole = await aob(['run', 'get', big.runId, '--node', 'gen', '--full'], env);
+    expect(whole.stdout).toContain('"item 500"');
+    const asJson = json<{ output: string[] }>(
+      await aob(['run', 'get', big.runId, '--node', 'gen', '--json'], env),
+    );
+    expect(asJson.output).toHaveLength(500);
+
+    const missing = await aob(['run', 'get', big.runId, '--node', 'nope'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('has no node "nope" (its nodes: gen)');
+  });
+});

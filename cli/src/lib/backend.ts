@@ -7,6 +7,7 @@ import type {
   ApprovalView,
   GraphDiff,
   NodeDelta,
+  NodeDetail,
   PatchView,
   RunListItem,
   RunView,
@@ -60,6 +61,8 @@ export interface Backend {
    */
   start(ref: string, inputs: unknown, opts?: { actor?: string }): Promise<string>;
   get(runId: string): Promise<RunView>;
+  /** One node of a run: its resolved input and output, its error and its attempts. */
+  node(runId: string, nodeId: string): Promise<NodeDetail>;
   list(opts: { status?: RunStatus[]; limit?: number }): Promise<RunListItem[]>;
   wait(runId: string, opts: { timeoutMs?: number; untilSettled?: boolean }): Promise<RunView>;
   /** The recorded events from `fromSeq` on. */

@@ -49,6 +49,10 @@ export class LocalBackend implements Backend {
     return this.engine.get(runId);
   }
 
+  node(runId: string, nodeId: string) {
+    return this.engine.control.node(runId, nodeId);
+  }
+
   list(opts: { status?: RunStatus[]; limit?: number }) {
     return this.engine.list(opts);
   }

@@ -128,6 +128,12 @@ export class RemoteBackend implements Backend {
     return this.call(`get run ${runId}`, () => this.client.getRun(runId));
   }
 
+  node(runId: string, nodeId: string) {
+    return this.call(`get node ${nodeId} of run ${runId}`, () =>
+      this.client.getRunNode(runId, nodeId),
+    );
+  }
+
   list(opts: { status?: RunStatus[]; limit?: number }) {
     const limit = opts.limit ?? 50;
     return this.pages(
