@@ -39,9 +39,17 @@ describe('two aob processes around an approval', () => {
       env,
     );
     const ticket = await openTicket();
-    expect(ticket).toMatchObject({ nodeId: 'approve', status: 'open', approvers: ['managers'] });
+    expect(ticket).toMatchObject({
+      nodeId: 'approve',
+      status: 'open',
+      approvers: ['managers'],
+      message: 'Pay an expense of 40 EUR?',
+      input: { check: { amount: 40, ok: true } },
+    });
     expect(Object.keys(ticket).sort()).toEqual([
       'approvers',
+      'input',
+      'message',
       'nodeId',
       'runId',
       'status',

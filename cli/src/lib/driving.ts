@@ -30,7 +30,10 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
   /** Subscribes the live timeline (before the run starts, so no event is missed). */
   protected attachTimeline(backend: Backend): void {
     if (!this.live || this.timeline) return;
-    const timeline = new Timeline((text) => process.stdout.write(text));
+    const timeline = new Timeline(
+      (text) => process.stdout.write(text),
+      async (runId, nodeId) => (await backend.node(runId, nodeId)).input,
+    );
     this.observer = backend.observe({
       event: timeline.listener,
       delta: timeline.deltaListener,
@@ -70,6 +73,7 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
   protected async settleTimeline(view: RunView): Promise<void> {
     if (!this.observer) return;
     await this.observer.settle(view);
+    await this.timeline?.flush();
     this.observer.close();
     this.observer = undefined;
   }

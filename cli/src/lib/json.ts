@@ -56,15 +56,23 @@ export interface ApprovalJson {
   nodeId: string;
   status: ApprovalView['status'];
   approvers: string[];
+  /** The approval node's message to its approvers. */
+  message?: string;
+  /** What is under review: the approval node's input (when the caller looked it up). */
+  input?: unknown;
 }
 
-export function toApprovalsJson(items: readonly ApprovalView[]): ApprovalJson[] {
+export function toApprovalsJson(
+  items: readonly (ApprovalView & { input?: unknown })[],
+): ApprovalJson[] {
   return items.map((t) => ({
     ticketId: t.ticketId,
     runId: t.runId,
     nodeId: t.nodeId,
     status: t.status,
     approvers: [...t.approvers],
+    ...(t.message !== undefined && { message: t.message }),
+    ...(t.input !== undefined && { input: t.input }),
   }));
 }
 

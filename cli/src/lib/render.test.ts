@@ -77,6 +77,8 @@ describe('formatEventLine', () => {
       data: { ticketId: 't1', nodeId: 'approve', approvers: ['ops'], quorum: 1 },
     };
     expect(formatEventLine(ask, 0)).toContain('ticket t1 for ops');
+    const said: AnyRunEvent = { ...ask, data: { ...ask.data, message: 'Pay 120 EUR?' } };
+    expect(formatEventLine(said, 0)).toContain('ticket t1 for ops: "Pay 120 EUR?"');
   });
 });
 

@@ -63,7 +63,7 @@ export function eventDetail(e: AnyRunEvent): string {
     case 'TimerFired':
       return e.data.timerId;
     case 'ApprovalRequested':
-      return `ticket ${e.data.ticketId} for ${e.data.approvers.join(', ') || 'anyone'}`;
+      return `ticket ${e.data.ticketId} for ${e.data.approvers.join(', ') || 'anyone'}${e.data.message !== undefined ? `: ${JSON.stringify(e.data.message)}` : ''}`;
     case 'ApprovalEscalated':
       return `ticket ${e.data.ticketId} to ${e.data.approvers.join(', ')}`;
     case 'ApprovalDecided':
@@ -100,6 +100,12 @@ export function formatEventLine(e: AnyRunEvent, t0: number, prefix = ''): string
   const node = eventNodeId(e) ?? '-';
   const detail = eventDetail(e);
   return `${prefix}${formatOffset(e.at - t0).padStart(9)}  ${node.padEnd(16)} ${e.type.padEnd(19)}${detail ? ` ${detail}` : ''}`.trimEnd();
+}
+
+/** Compact JSON cut to `max` characters, for a value shown inside a line. */
+export function formatGlimpse(v: unknown, max: number): string {
+  const one = JSON.stringify(v) ?? 'undefined';
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
 /** Compact JSON for one line, or pretty JSON when it is long. */

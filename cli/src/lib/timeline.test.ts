@@ -56,6 +56,29 @@ describe('Timeline', () => {
     expect(lines).toHaveLength(5);
   });
 
+  it('shows what a ticket has under review before how to decide it', async () => {
+    const screen = terminal();
+    const asked: string[] = [];
+    const t = new Timeline(screen.write, (runId, nodeId) => {
+      asked.push(`${runId}/${nodeId}`);
+      return Promise.resolve({ amount: 120 });
+    });
+    t.track('r1');
+    t.listener(
+      ev('r1', 1, {
+        type: 'ApprovalRequested',
+        data: { ticketId: 't1', nodeId: 'gate', approvers: [], quorum: 1, message: 'Pay?' },
+      }),
+    );
+    t.listener(ev('r1', 2, { type: 'RunWaiting', data: { tickets: ['t1'] } }));
+    await t.flush();
+    expect(asked).toEqual(['r1/gate']);
+    expect(screen.lines.slice(-2)).toEqual([
+      '            under review: {"amount":120} (whole: aob run get r1 --node gate)',
+      '            decide with: aob approve t1 approve|reject',
+    ]);
+  });
+
   it("shows an llm node's reply as it streams; an event line starts a line of its own", () => {
     const screen = terminal();
     const t = new Timeline(screen.write);

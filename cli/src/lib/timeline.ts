@@ -5,7 +5,10 @@
 import type { AnyRunEvent } from '@aob/core';
 import type { NodeDelta } from '@aob/engine';
 import { LiveText } from './live-text.js';
-import { formatEventLine } from './render.js';
+import { formatEventLine, formatGlimpse } from './render.js';
+
+/** Looks up what an approval node has under review (its input). */
+export type ReviewLookup = (runId: string, nodeId: string) => Promise<unknown>;
 
 const MAX_BUFFERED = 5_000;
 
@@ -15,10 +18,25 @@ export class Timeline {
   private t0: number | undefined;
   private rootRunId: string | undefined;
   private readonly text: LiveText;
+  /** The approval node of each ticket requested, to show what it has under review. */
+  private readonly ticketNodes = new Map<string, string>();
+  /** Lines still being looked up; `flush` waits for them. */
+  private pending: Promise<void> = Promise.resolve();
 
-  /** `write` receives raw terminal output: whole lines end with a newline, streamed text may not. */
-  constructor(private readonly write: (text: string) => void) {
+  /**
+   * `write` receives raw terminal output: whole lines end with a newline, streamed text may not.
+   * `review`, when given, shows what each ticket the run waits on has under review.
+   */
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly review?: ReviewLookup,
+  ) {
     this.text = new LiveText(write);
+  }
+
+  /** Resolves once every line the timeline was looking up has been written. */
+  flush(): Promise<void> {
+    return this.pending;
   }
 
   private writeLine(line: string): void {
@@ -59,10 +77,31 @@ export class Timeline {
       this.prefixes.set(e.data.childRunId, `${prefix}  ↳ ${e.data.nodeId} `);
       this.drain();
     }
+    if (e.type === 'ApprovalRequested') this.ticketNodes.set(e.data.ticketId, e.data.nodeId);
     if (e.type === 'RunWaiting' && e.runId === this.rootRunId) {
-      for (const t of e.data.tickets)
-        this.writeLine(`${prefix}            decide with: aob approve ${t} approve|reject`);
+      for (const t of e.data.tickets) this.promptFor(e.runId, t, prefix);
     }
+  }
+
+  /** What the ticket has under review (when it can be looked up), then how to decide it. */
+  private promptFor(runId: string, ticketId: string, prefix: string): void {
+    const pad = `${prefix}            `;
+    const nodeId = this.ticketNodes.get(ticketId);
+    const decide = `${pad}decide with: aob approve ${ticketId} approve|reject`;
+    if (!this.review || nodeId === undefined) {
+      this.writeLine(decide);
+      return;
+    }
+    const review = this.review;
+    this.pending = this.pending.then(async () => {
+      const input = await review(runId, nodeId).catch(() => undefined);
+      if (input !== undefined) {
+        this.writeLine(
+          `${pad}under review: ${formatGlimpse(input, 200)} (whole: aob run get ${runId} --node ${nodeId})`,
+        );
+      }
+      this.writeLine(decide);
+    });
   }
 
   private drain(): void {

@@ -3,10 +3,11 @@ import { AobCommand } from '../../lib/base.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { toApprovalsJson } from '../../lib/json.js';
 import { out, outJson } from '../../lib/output.js';
-import { formatApprovers, table } from '../../lib/render.js';
+import { formatApprovers, formatGlimpse, table } from '../../lib/render.js';
 
 export default class ApprovalsList extends AobCommand<typeof ApprovalsList> {
-  static override summary = 'List open approval tickets.';
+  static override summary =
+    'List open approval tickets, with their message and what is under review.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --all --json',
@@ -18,7 +19,11 @@ export default class ApprovalsList extends AobCommand<typeof ApprovalsList> {
 
   protected async perform(): Promise<number> {
     const backend = await this.backend();
-    const tickets = await backend.approvals({ all: this.flags.all });
+    const listed = await backend.approvals({ all: this.flags.all });
+    // What each ticket asks a person to judge: its approval node's input.
+    const tickets = await Promise.all(
+      listed.map(async (t) => ({ ...t, input: (await backend.node(t.runId, t.nodeId)).input })),
+    );
     if (this.jsonMode) {
       await outJson(toApprovalsJson(tickets));
     } else if (tickets.length === 0) {
@@ -26,8 +31,16 @@ export default class ApprovalsList extends AobCommand<typeof ApprovalsList> {
     } else {
       await out(
         table(
-          tickets.map((t) => [t.ticketId, t.status, t.runId, t.nodeId, formatApprovers(t)]),
-          ['TICKET', 'STATUS', 'RUN', 'NODE', 'APPROVERS'],
+          tickets.map((t) => [
+            t.ticketId,
+            t.status,
+            t.runId,
+            t.nodeId,
+            formatApprovers(t),
+            t.message ?? '',
+            formatGlimpse(t.input, 60),
+          ]),
+          ['TICKET', 'STATUS', 'RUN', 'NODE', 'APPROVERS', 'MESSAGE', 'UNDER REVIEW'],
         ),
       );
     }
