@@ -308,6 +308,8 @@ export const workflowSchema = {
     },
     httpConfig: {
       title: 'HttpConfig',
+      description:
+        'An HTTP request, SSRF-guarded. Output: { status, headers, body } (body parsed when the answer is JSON, text otherwise); a status of 400 or more fails the node with HTTP_STATUS (retried for 5xx and 429).',
       type: 'object',
       required: ['method', 'url'],
       additionalProperties: false,

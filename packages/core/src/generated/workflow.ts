@@ -233,6 +233,8 @@ export interface TaskConfig {
   [k: string]: unknown;
 }
 /**
+ * An HTTP request, SSRF-guarded. Output: { status, headers, body } (body parsed when the answer is JSON, text otherwise); a status of 400 or more fails the node with HTTP_STATUS (retried for 5xx and 429).
+ *
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
  * via the `definition` "httpConfig".
  */
