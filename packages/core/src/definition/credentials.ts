@@ -31,7 +31,7 @@ export function credentialProblems(raw: Record<string, unknown>, pointer: string
       out.push({
         code: 'CREDENTIAL_FIELD',
         path: `${pointer}/with/${escapePointer(key)}`,
-        message: `with.${key} is not allowed in a${type === 'agent' ? 'n' : ''} ${type} node: its endpoint and credentials come from the runner's settings (AOB_LLM_BASE_URL, AOB_LLM_API_KEY, AOB_SEARCH_URL), never from a definition, where they would be stored and shown in clear`,
+        message: `with.${key} is not allowed in ${type === 'search' ? 'a' : 'an'} ${type} node: its endpoint and credentials come from the runner's settings (AOB_LLM_BASE_URL, AOB_LLM_API_KEY, AOB_SEARCH_URL), never from a definition, where they would be stored and shown in clear`,
       });
     }
   }
