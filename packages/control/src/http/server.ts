@@ -4,7 +4,7 @@
 // leaks to those who may not see it: token (401) → role (403) → request shape (400) → namespace
 // and resource (404/409, in the ControlPlane). Nothing is persisted from a request that fails.
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
@@ -16,6 +16,8 @@ import { OPERATIONS, authenticate } from '../auth/index.js';
 import type { TimelineStreams } from '../fanout/index.js';
 import type { ApiRoute } from './openapi.js';
 import { apiRoutes, fastifyPath, inlineRefs, parametersSchema } from './openapi.js';
+import { frameworkProblem, isFrameworkError } from './framework-errors.js';
+import { parseJsonBody } from './json-body.js';
 import { problem, problemOf } from './problem.js';
 import type { ProblemBody } from './problem.js';
 import { HANDLERS, TIMELINE_OPERATIONS } from './routes.js';
@@ -43,10 +45,25 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     bodyLimit: opts.maxBodyBytes ?? 1_048_576,
     // Ids in paths may be long (run ids, workflow refs); the default 100 is too short.
     routerOptions: { maxParamLength: 500 },
+    // Errors the router raises before any route (a URL it cannot decode, a parameter too long)
+    // answer like the rest: problem+json with this API's code.
+    frameworkErrors: (err, req, reply) => {
+      const body = frameworkProblem(err);
+      void (reply as FastifyReply)
+        .code(body.status)
+        .type('application/problem+json')
+        .send({ ...body, instance: req.url.slice(0, 200) });
+    },
   });
   const responses = opts.validateResponses ? responseValidators() : undefined;
   // Bodies are JSON only: anything else is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    const parsed = parseJsonBody(text as string);
+    if ('problem' in parsed) done(new HttpProblem(parsed.problem), undefined);
+    else done(null, parsed.value);
+  });
   // Query and path parameters arrive as text and are coerced to their declared types; a body is
   // JSON and is taken exactly as sent (42 is no string). Every error is reported, none removed.
   const bodies = new Ajv({
@@ -70,7 +87,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     void reply
       .code(body.status)
       .type('application/problem+json')
-      .send({ ...body, instance: req.url });
+      .send({ ...body, instance: req.url.slice(0, 200) });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -199,28 +216,7 @@ function requestProblem(err: unknown): ProblemBody | undefined {
       errors,
     );
   }
-  if (typeof e.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
-  const status = e.statusCode ?? 400;
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return problem(413, 'BODY_TOO_LARGE', 'the request body is larger than this server accepts');
-  }
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
-  }
-  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return problem(400, 'EMPTY_BODY', 'the request says it is JSON but has no body', [
-      { code: 'EMPTY_BODY', path: 'body', message: 'is empty' },
-    ]);
-  }
-  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message ?? '')) {
-    return problem(
-      400,
-      'MALFORMED_JSON',
-      `the request body is not valid JSON: ${e.message ?? ''}`,
-      [{ code: 'MALFORMED_JSON', path: 'body', message: e.message ?? 'is not valid JSON' }],
-    );
-  }
-  return problem(status, e.code, e.message ?? 'bad request');
+  return isFrameworkError(err) ? frameworkProblem(err) : undefined;
 }
 
 /** ajv's message, except that an enum names the values it allows. */
