@@ -46,6 +46,7 @@ export {
   type ValidatePatchInput,
 } from './patch/validate.js';
 export { DEFAULT_AGENT_TYPES } from './patch/capabilities.js';
+export { assertPatchDocument, patchDocumentProblems } from './patch/document.js';
 export {
   judgePatch,
   proposalPolicy,

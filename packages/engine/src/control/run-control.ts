@@ -16,6 +16,7 @@ import type {
 import {
   AobError,
   ValidationError,
+  assertPatchDocument,
   compileCached,
   fold,
   judgePatch,
@@ -402,6 +403,7 @@ export class RunControl {
       author,
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
     });
+    assertPatchDocument(doc);
     await this.deps.driver.deliver(runId, { type: 'proposePatch', patch: doc, actor: author });
     return this.awaitPatch(runId, doc.patchId, (p) => p.status !== 'proposed');
   }

@@ -8,6 +8,7 @@ import type { Operation } from 'fast-json-patch';
 import type { Problem, WorkflowDefinition } from '@aob/core';
 import {
   AobError,
+  assertPatchDocument,
   compileCached,
   judgePatch,
   proposalPolicy,
@@ -57,6 +58,7 @@ export class WorkflowPatches {
       patchId: this.deps.newPatchId(),
       author: opts.author,
     };
+    assertPatchDocument(doc);
     const patchId = String(doc.patchId);
     if (await this.deps.store.getWorkflowPatch(patchId)) {
       throw new AobError('PATCH_EXISTS', `there is already a patch ${patchId}`);
