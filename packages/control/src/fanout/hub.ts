@@ -124,6 +124,13 @@ export class Fanout {
     return this.state === 'started' && this.source.ready();
   }
 
+  /** Feeds open now: each holds a listener (and through it a client's buffers). */
+  get subscriptions(): { run: number; namespace: number } {
+    let run = 0;
+    for (const ch of this.channels.values()) run += ch.feeds.size;
+    return { run, namespace: this.namespaceFeedCount };
+  }
+
   /** Stops the source and ends every feed with an UNAVAILABLE error item. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;

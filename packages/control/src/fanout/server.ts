@@ -74,7 +74,11 @@ async function handle(
     );
     return;
   }
-  await streams.serve(req, res, principal, runId);
+  const authorization = req.headers.authorization ?? '';
+  await streams.serve(req, res, principal, runId, {
+    key: authorization,
+    valid: async () => (await authenticate(authorization)) !== undefined,
+  });
 }
 
 /** Listens on `port` (0: any free one) on every interface; resolves once bound. */

@@ -27,6 +27,17 @@ export interface SseOptions {
   cutGraceMs?: number;
   /** The reconnection delay advised to clients (`retry:`). Default 2 000 ms. */
   retryMs?: number;
+  /** How often open streams' credentials are checked again. Default 2 000 ms. */
+  authCheckMs?: number;
+}
+
+/**
+ * How an open stream's credentials are checked again: streams sharing a `key` (the same bearer
+ * token) are checked once per round; `valid` resolving false ends them with TOKEN_REVOKED.
+ */
+export interface StreamAuth {
+  key: string;
+  valid: () => Promise<boolean>;
 }
 
 /** An RFC 9457 problem, as the API answers it. */
@@ -135,6 +146,7 @@ class Connection {
   constructor(
     readonly res: ServerResponse,
     private readonly streams: TimelineStreams,
+    readonly auth?: StreamAuth,
   ) {}
 
   get closed(): boolean {
@@ -238,8 +250,10 @@ export class TimelineStreams {
   private dirty = new Set<Connection>();
   private flushing = false;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly authCheck: NodeJS.Timeout;
+  private checkingAuth = false;
   /** Counters (diagnostics, tests, the benchmark). */
-  readonly counters = { opened: 0, cut: 0 };
+  readonly counters = { opened: 0, cut: 0, revoked: 0 };
 
   constructor(
     readonly fanout: Fanout,
@@ -252,6 +266,38 @@ export class TimelineStreams {
       for (const c of this.connections) c.send(HEARTBEAT);
     }, opts.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
+    this.authCheck = setInterval(() => void this.checkAuth(), opts.authCheckMs ?? 2_000);
+    this.authCheck.unref();
+  }
+
+  /**
+   * Ends every stream whose token is no longer valid (revoked, deleted, expired): a token that
+   * was good when a stream opened must not keep it open after it is withdrawn.
+   */
+  private async checkAuth(): Promise<void> {
+    if (this.checkingAuth) return;
+    this.checkingAuth = true;
+    try {
+      const byKey = new Map<string, { auth: StreamAuth; conns: Connection[] }>();
+      for (const c of this.connections) {
+        if (!c.auth) continue;
+        const group = byKey.get(c.auth.key);
+        if (group) group.conns.push(c);
+        else byKey.set(c.auth.key, { auth: c.auth, conns: [c] });
+      }
+      for (const { auth, conns } of byKey.values()) {
+        // A store that cannot answer now is no revocation: the next round asks again.
+        const valid = await auth.valid().catch(() => true);
+        if (valid) continue;
+        const message = 'the token of this stream was revoked or expired; sign in again';
+        for (const c of conns) {
+          this.counters.revoked++;
+          c.finish(itemFrame({ kind: 'error', code: 'TOKEN_REVOKED', message }, false));
+        }
+      }
+    } finally {
+      this.checkingAuth = false;
+    }
   }
 
   /** Clients connected now. */
@@ -270,6 +316,7 @@ export class TimelineStreams {
     res: ServerResponse,
     principal: TimelinePrincipal,
     runId?: string,
+    auth?: StreamAuth,
   ): Promise<void> {
     const parsed = timelineTarget(req, runId);
     if ('problem' in parsed) {
@@ -277,7 +324,7 @@ export class TimelineStreams {
       return;
     }
     const namespaceFeed = parsed.target.kind === 'namespace';
-    const conn = new Connection(res, this);
+    const conn = new Connection(res, this, auth);
     this.connections.add(conn);
     let unsubscribe: (() => void) | undefined;
     let gone = false;
@@ -321,6 +368,7 @@ export class TimelineStreams {
   /** Ends every stream (the hub's stop ends them with an error item first). */
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.authCheck);
     for (const c of [...this.connections]) c.finish();
   }
 

@@ -131,7 +131,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         if (timeline) {
           reply.hijack();
           const runId = (req.params as Record<string, string>).runId;
-          await opts.timelines.serve(req.raw, reply.raw, principal, runId);
+          const authorization = req.headers.authorization ?? '';
+          await opts.timelines.serve(req.raw, reply.raw, principal, runId, {
+            key: authorization,
+            valid: async () => (await authenticate(opts.tokens, authorization)) !== undefined,
+          });
           return;
         }
         const out = await handler!(opts.plane, {

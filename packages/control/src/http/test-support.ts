@@ -17,6 +17,8 @@ export type Body = any;
 export interface ApiHarness {
   engine: LocalEngine;
   app: FastifyInstance;
+  fanout: Fanout;
+  timelines: TimelineStreams;
   url: string;
   /** A bearer token per `role@namespace` asked for with `token()`. */
   token(
@@ -44,7 +46,7 @@ export async function startApiHarness(opts: { maxBodyBytes?: number } = {}): Pro
     source: new ListenerLiveSource((listener) => engine.onEvent(listener)),
   });
   await fanout.start();
-  const timelines = new TimelineStreams(fanout, { heartbeatMs: 200 });
+  const timelines = new TimelineStreams(fanout, { heartbeatMs: 200, authCheckMs: 200 });
   const app = await createApiServer({
     plane,
     tokens: engine.store,
@@ -58,6 +60,8 @@ export async function startApiHarness(opts: { maxBodyBytes?: number } = {}): Pro
   return {
     engine,
     app,
+    fanout,
+    timelines,
     url,
     async token(role, namespace = 'acme', o = {}) {
       const subject = o.subject ?? `${role}-${namespace}`;
