@@ -2,7 +2,7 @@
 // by name, for workflows and for patches alike, before anything runs or is stored.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Problem } from '../errors.js';
-import { compile, irHashOf } from '../ir/compile.js';
+import { compile, compileCached, irHashOf } from '../ir/compile.js';
 import { setServerLimits } from '../limits.js';
 import { validatePatch } from '../patch/validate.js';
 import { fold } from '../run/evolve.js';
@@ -189,5 +189,21 @@ describe('a map past the server limit', () => {
       status: 'failed',
       error: { code: 'MAP_LIMIT', retryable: false },
     });
+  });
+});
+
+describe('compileCached', () => {
+  it('refuses a document too deep to hash, or holding Infinity, as VALIDATION before hashing it', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    for (const doc of [deep, { name: 'x', version: '1', nodes: [], x: Infinity }]) {
+      let thrown: unknown;
+      try {
+        compileCached(doc);
+      } catch (err) {
+        thrown = err;
+      }
+      expect((thrown as { code?: string }).code).toBe('VALIDATION');
+    }
   });
 });

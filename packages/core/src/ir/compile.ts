@@ -4,6 +4,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { refOf } from '../content/ref.js';
 import { topoOrder } from '../definition/graph.js';
+import { jsonShapeProblems } from '../definition/json-shape.js';
 import { compileInputsSchema, inputProblems, inputShapeProblems } from '../definition/inputs.js';
 import type {
   Defaults,
@@ -53,6 +54,9 @@ const cache = new Map<string, IR>();
 
 /** compile() memoised by irHash (least recently used out first). */
 export function compileCached(doc: unknown): IR {
+  // Hashing walks the document recursively: one too deep, or holding Infinity, is refused first.
+  const shape = jsonShapeProblems(doc, '');
+  if (shape.length > 0) throw new ValidationError(shape);
   const hash = irHashOf(doc);
   const hit = cache.get(hash);
   if (hit) {
