@@ -2,7 +2,10 @@
 // over every operation and the hostile corpus, then the figures. CI runs the same with a fixed
 // seed and a bounded count (packages/control/src/http/fuzz.int.test.ts).
 //
-//   npx vite-node scripts/fuzz-api.ts [--seed N] [--runs N] [--json out.json]
+//   NODE_OPTIONS=--expose-gc npx vite-node scripts/fuzz-api.ts [--seed N] [--runs N] [--json F]
+//
+// With --expose-gc the heap is collected every 25 probes, so the heap figure is what the server
+// retains; without it, it is mostly garbage V8 has not yet collected.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startApiHarness } from '../packages/control/src/http/test-support.js';
