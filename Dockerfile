@@ -22,6 +22,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 COPY schemas/package.json schemas/
 COPY packages/core/package.json packages/core/
+COPY packages/client/package.json packages/client/
 COPY packages/bus/package.json packages/bus/
 COPY packages/store/package.json packages/store/
 COPY packages/engine/package.json packages/engine/

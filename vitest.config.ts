@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
   '@aob/core': src('./packages/core/src/index.ts'),
+  '@aob/client': src('./packages/client/src/index.ts'),
   '@aob/bus': src('./packages/bus/src/index.ts'),
   '@aob/store': src('./packages/store/src/index.ts'),
   '@aob/engine': src('./packages/engine/src/index.ts'),

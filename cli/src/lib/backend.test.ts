@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AobHttpClient } from '@aob/control';
+import { AobHttpClient } from '@aob/client';
 import { chooseBackend, isWorkflowFile } from './backend.js';
 import { exitCodeForError } from './exit-codes.js';
 import { problemsOf } from './errors.js';

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { Command, Errors, Flags } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
-import { AobHttpClient } from '@aob/control';
+import { AobHttpClient } from '@aob/client';
 import type { Backend, BackendChoice } from './backend.js';
 import { chooseBackend } from './backend.js';
 import { openEngine } from './engine.js';

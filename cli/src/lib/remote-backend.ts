@@ -3,7 +3,7 @@
 // from flags (the server decides who acts).
 import type { AnyRunEvent, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
-import type { AobHttpClient, Page, WhoAmI } from '@aob/control';
+import type { AobHttpClient, Page, WhoAmI } from '@aob/client';
 import type { ApprovalView, PatchView, RunView } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
 import { isWorkflowFile, runIsOver } from './backend.js';

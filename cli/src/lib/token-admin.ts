@@ -2,8 +2,8 @@
 // that PostgreSQL directly, the bootstrap of a cluster's first admin; else AOB_SERVER's admin
 // routes (an admin token); else the local store under AOB_HOME (what `aob dev` serves).
 import path from 'node:path';
-import type { CreatedToken, TokenInfo } from '@aob/control';
-import { AobHttpClient } from '@aob/control';
+import type { CreatedToken, TokenInfo } from '@aob/client';
+import { AobHttpClient } from '@aob/client';
 import { PgEventStore, SqliteEventStore } from '@aob/store';
 import { chooseBackend } from './backend.js';
 import { badInput, unreachable } from './errors.js';

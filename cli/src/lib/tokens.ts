@@ -2,7 +2,7 @@
 // --database-url) to bootstrap the first admin of a fresh server or `aob dev`. Tokens are made by
 // the control plane's issueToken (the server's own path: same format, same checks, only the
 // sha256 stored), so the token is shown once.
-import type { CreatedToken, Role, TokenInfo } from '@aob/control';
+import type { CreatedToken, Role, TokenInfo } from '@aob/client';
 import { ROLES, issueToken, tokenView } from '@aob/control';
 import type { TokenStore } from '@aob/store';
 import { badInput } from './errors.js';

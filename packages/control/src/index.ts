@@ -1,5 +1,3 @@
-// The HTTP client of the REST API (the CLI's server mode, scripts).
-export * from './client/index.js';
 // Live timelines over SSE (the API's timeline routes and the fanout service).
 export * from './fanout/index.js';
 // Identity and authorisation: roles, hashed bearer tokens, the operation table.

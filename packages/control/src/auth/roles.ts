@@ -1,7 +1,16 @@
 // Roles (DESIGN §9): viewer < operator < approver < admin, each including the ones below it, and
 // `agent` beside them — an AI agent's identity, which may read and propose patches, never decide.
-export const ROLES = ['viewer', 'operator', 'approver', 'admin', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Principal, Role } from '@aob/client';
+
+export type { Principal, Role };
+
+export const ROLES = [
+  'viewer',
+  'operator',
+  'approver',
+  'admin',
+  'agent',
+] as const satisfies readonly Role[];
 
 /** The ranked roles, lowest first. `agent` is not ranked: it is allowed operation by operation. */
 export const RANKED: readonly Role[] = ['viewer', 'operator', 'approver', 'admin'];
@@ -15,15 +24,6 @@ export function atLeast(role: Role, min: Role): boolean {
   const have = RANKED.indexOf(role);
   const need = RANKED.indexOf(min);
   return have >= 0 && need >= 0 && have >= need;
-}
-
-/** Who a request speaks for: resolved from a bearer token, never from the request body. */
-export interface Principal {
-  subject: string;
-  role: Role;
-  namespace: string;
-  groups: string[];
-  tokenId: string;
 }
 
 /** Namespaces are DNS labels: what Kubernetes namespaces and most tenancy schemes accept. */

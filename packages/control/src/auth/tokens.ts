@@ -6,6 +6,7 @@ import { AobError, ValidationError } from '@aob/core';
 import type { TokenRecord, TokenStore } from '@aob/store';
 import type { Principal, Role } from './roles.js';
 import { NAMESPACE_PATTERN, ROLES, isRole } from './roles.js';
+import type { TokenView } from '@aob/client';
 
 const TOKEN_PREFIX = 'aob_';
 const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -15,23 +16,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+export type { TokenView };
+
 export interface TokenRequest {
   subject: string;
   role: string;
   namespace: string;
   groups?: string[];
-}
-
-/** A token as listed: everything but the hash. */
-export interface TokenView {
-  tokenId: string;
-  subject: string;
-  role: Role;
-  namespace: string;
-  groups: string[];
-  createdAt: number;
-  createdBy: string;
-  revokedAt?: number;
 }
 
 /** Every problem with a token request, by field (empty: fine). */

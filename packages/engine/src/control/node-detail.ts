@@ -1,40 +1,11 @@
 // One node of a run, as a person inspecting it wants it: what it received, what it produced or
 // why it failed, and what each attempt did. The values are resolved from the content store; the
 // references stay alongside them so a client can fetch one value again on its own.
-import type { AnyRunEvent, CasRef, ErrorData, RunState } from '@aob/core';
+import type { AttemptView, NodeDetail } from '@aob/client';
+import type { AnyRunEvent, CasRef, RunState } from '@aob/core';
+
+export type { AttemptView, NodeDetail };
 import { AobError } from '@aob/core';
-
-/** One attempt of a node (or of a map item), from its log. */
-export interface AttemptView {
-  attempt: number;
-  /** The map item, for an attempt of one. */
-  iteration?: number;
-  outcome: 'running' | 'succeeded' | 'failed' | 'retrying';
-  startedAt?: number;
-  endedAt?: number;
-  error?: ErrorData;
-}
-
-/** A node of a run with its resolved input and output (`aob run get --node`, the API). */
-export interface NodeDetail {
-  runId: string;
-  nodeId: string;
-  type: string;
-  status: string;
-  attempts: number;
-  input?: unknown;
-  inputRef?: string;
-  output?: unknown;
-  outputRef?: string;
-  error?: ErrorData;
-  /** Reused from an earlier run instead of executed (replay). */
-  reused?: 'recorded' | 'frozen';
-  /** A map node's progress over its items. */
-  map?: { total: number; done: number; failed: number };
-  childRunId?: string;
-  ticketId?: string;
-  history: AttemptView[];
-}
 
 /** The attempts of `nodeId` in the order they began, each with how it ended. */
 export function attemptHistory(events: readonly AnyRunEvent[], nodeId: string): AttemptView[] {

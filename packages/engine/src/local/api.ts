@@ -1,4 +1,4 @@
-import type { AnyRunEvent, ErrorData, RunStatus } from '@aob/core';
+import type { AnyRunEvent } from '@aob/core';
 import type { LlmOptions, SearchConfig, TaskHandler } from '../executors/types.js';
 
 export interface LocalEngineOptions {
@@ -21,71 +21,15 @@ export interface LocalEngineOptions {
   workspaceRoot?: string;
 }
 
-/** Partial output of a running node (an llm node's token deltas): shown live, never persisted. */
-export interface NodeDelta {
-  runId: string;
-  nodeId: string;
-  attempt: number;
-  delta: string;
-  at: number;
-}
-
-export interface NodeView {
-  status: string;
-  attempts: number;
-}
-
-/** A run as `aob run get --json` shows it. */
-export interface RunView {
-  runId: string;
-  workflow: string;
-  status: RunStatus;
-  output?: unknown;
-  error?: ErrorData;
-  nodes: Record<string, NodeView>;
-  startedAt: number;
-  endedAt?: number;
-  parentRunId?: string;
-  replayOf?: string;
-  fromNode?: string;
-  /** Approval tickets still open. */
-  waitingOn?: string[];
-}
-
-export interface RunListItem {
-  runId: string;
-  workflow: string;
-  status: RunStatus;
-  startedAt: number;
-}
-
-export interface ApprovalView {
-  ticketId: string;
-  runId: string;
-  nodeId: string;
-  status: 'open' | 'approved' | 'rejected';
-  /** Who may decide now (after any escalation or reassignment). */
-  approvers: string[];
-  quorum: number;
-  /** When the open ticket times out. */
-  dueAt?: number;
-  /** The approval node's message to its approvers. */
-  message?: string;
-  /** The approvals that count toward the quorum (one per identity; a reassignment clears them). */
-  approvals: { by: string; reason?: string }[];
-  /** Whether the ticket timed out once and went to its `escalateTo` approvers. */
-  escalated: boolean;
-  /** When decided: who decided (`timeout` for the default decision) and why. */
-  decidedBy?: string;
-  reason?: string;
-}
-
-export interface WorkflowView {
-  name: string;
-  version: string;
-  irHash: string;
-  registeredAt: number;
-}
+// The views a run shows to people and programs are the API's: defined once, in @aob/client.
+export type {
+  ApprovalView,
+  NodeDelta,
+  NodeView,
+  RunListItem,
+  RunView,
+  WorkflowView,
+} from '@aob/client';
 
 export interface StartOptions {
   runId?: string;

@@ -1,42 +1,7 @@
-import type { AnyRunEvent, Problem, RunState, WorkflowDefinition } from '@aob/core';
+import type { GraphDiff, PatchView } from '@aob/client';
+import type { AnyRunEvent, RunState, WorkflowDefinition } from '@aob/core';
 
-/** A patch of either scope, as `aob patch show --json` prints it. */
-export interface PatchView {
-  patchId: string;
-  scope: 'run' | 'workflow';
-  /** The run id (scope run) or the workflow `name@version` it was proposed against. */
-  target: string;
-  /** Scope run: the run. */
-  runId?: string;
-  /** Scope workflow: the version it registered (applied, reverted) — e.g. `3.p1`. */
-  version?: string;
-  status: 'proposed' | 'held' | 'applied' | 'rejected' | 'reverted';
-  author: string;
-  rationale?: string;
-  ops: unknown[];
-  violations: Problem[];
-  /** The IR the patch was proposed on, and (applied) the IR it produced. */
-  baseIrHash: string;
-  irHash?: string;
-  added: string[];
-  proposedAt: number;
-  /** Held: why a person must decide, and who may. */
-  reasons?: Problem[];
-  reviewers?: string[];
-  /** The reviewer who approved or rejected it (or reverted it, scope workflow), and why. */
-  reviewedBy?: string;
-  reason?: string;
-}
-
-/** What an applied patch changed in the graph. */
-export interface GraphDiff {
-  nodesAdded: string[];
-  nodesRemoved: string[];
-  nodesChanged: string[];
-  edgesAdded: string[];
-  edgesRemoved: string[];
-  outputChanged: boolean;
-}
+export type { GraphDiff, PatchView };
 
 /** Every patch proposed to a run, from its folded state and its log. */
 export function patchesOf(state: RunState, events: readonly AnyRunEvent[]): PatchView[] {

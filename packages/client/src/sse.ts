@@ -1,8 +1,26 @@
 // Server-sent events: an incremental parser (the WHATWG event-stream format) and a reader that
 // follows a feed over fetch, reconnecting after a dropped connection with Last-Event-ID so no
 // event is lost or repeated (the server resumes after that id).
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AobUnreachableError, apiErrorFrom, unreachableFrom } from './errors.js';
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (web timers only: this runs in browsers). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 export interface SseEvent {
   /** The `id:` of the event, when it had one (the run feed's seq). */
@@ -150,7 +168,7 @@ export async function* followSse(
     const conn = new AbortController();
     const onAbort = () => conn.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let idle: NodeJS.Timeout | undefined;
+    let idle: ReturnType<typeof setTimeout> | undefined;
     const armIdle = (ms: number, why: string) => {
       clearTimeout(idle);
       idle = setTimeout(() => conn.abort(new DOMException(why, 'TimeoutError')), ms);
@@ -238,7 +256,7 @@ export async function* followSse(
       reason,
     });
     try {
-      await sleep(delayMs, undefined, opts.signal ? { signal: opts.signal } : {});
+      await sleep(delayMs, opts.signal);
     } catch {
       return; // aborted while waiting
     }

@@ -1,3 +1,6 @@
+// @aob/client: the REST API's client for programs, the CLI's server mode, the canvas and MCP.
+// It runs wherever `fetch` and web streams do (Node 20, browsers): no Node built-in, no runtime
+// dependency. Its surface: the client, its errors, the SSE reader, and the API's view types.
 export { AobHttpClient } from './http-client.js';
 export type {
   AobHttpClientOptions,
@@ -22,3 +25,18 @@ export {
 export type { ApiProblem } from './errors.js';
 export { SseParser, followSse } from './sse.js';
 export type { SseEvent, SseFollowOptions } from './sse.js';
+export type {
+  ApprovalView,
+  AttemptView,
+  GraphDiff,
+  NodeDelta,
+  NodeDetail,
+  NodeView,
+  PatchView,
+  Principal,
+  Role,
+  RunListItem,
+  RunView,
+  TokenView,
+  WorkflowView,
+} from './views.js';

@@ -9,15 +9,16 @@ import type {
   NodeDelta,
   NodeDetail,
   PatchView,
+  Principal,
+  Role,
   RunListItem,
   RunView,
+  TokenView,
   WorkflowView,
-} from '@aob/engine';
+} from './views.js';
 import { AobApiError, apiErrorFrom, unreachableFrom } from './errors.js';
 import { followSse } from './sse.js';
 import type { SseFollowOptions } from './sse.js';
-import type { Principal, Role } from '../auth/roles.js';
-import type { TokenView } from '../auth/tokens.js';
 
 export interface Page<T> {
   items: T[];

@@ -1,0 +1,164 @@
+// The API's view types: what the REST API answers and the CLI's `--json` prints. The engine
+// and the control plane build these shapes; clients (the CLI's server mode, the canvas, MCP)
+// read them. Types only: importing this module loads nothing.
+import type { ErrorData, Problem, RunStatus } from '@aob/core';
+
+/** A role a token carries (viewer < operator < approver < admin; agent apart). */
+export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent';
+
+/** Partial output of a running node (an llm node's token deltas): shown live, never persisted. */
+export interface NodeDelta {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  delta: string;
+  at: number;
+}
+
+export interface NodeView {
+  status: string;
+  attempts: number;
+}
+
+/** A run as `aob run get --json` shows it. */
+export interface RunView {
+  runId: string;
+  workflow: string;
+  status: RunStatus;
+  output?: unknown;
+  error?: ErrorData;
+  nodes: Record<string, NodeView>;
+  startedAt: number;
+  endedAt?: number;
+  parentRunId?: string;
+  replayOf?: string;
+  fromNode?: string;
+  /** Approval tickets still open. */
+  waitingOn?: string[];
+}
+
+export interface RunListItem {
+  runId: string;
+  workflow: string;
+  status: RunStatus;
+  startedAt: number;
+}
+
+export interface ApprovalView {
+  ticketId: string;
+  runId: string;
+  nodeId: string;
+  status: 'open' | 'approved' | 'rejected';
+  /** Who may decide now (after any escalation or reassignment). */
+  approvers: string[];
+  quorum: number;
+  /** When the open ticket times out. */
+  dueAt?: number;
+  /** The approval node's message to its approvers. */
+  message?: string;
+  /** The approvals that count toward the quorum (one per identity; a reassignment clears them). */
+  approvals: { by: string; reason?: string }[];
+  /** Whether the ticket timed out once and went to its `escalateTo` approvers. */
+  escalated: boolean;
+  /** When decided: who decided (`timeout` for the default decision) and why. */
+  decidedBy?: string;
+  reason?: string;
+}
+
+export interface WorkflowView {
+  name: string;
+  version: string;
+  irHash: string;
+  registeredAt: number;
+}
+
+/** A patch of either scope, as `aob patch show --json` prints it. */
+export interface PatchView {
+  patchId: string;
+  scope: 'run' | 'workflow';
+  /** The run id (scope run) or the workflow `name@version` it was proposed against. */
+  target: string;
+  /** Scope run: the run. */
+  runId?: string;
+  /** Scope workflow: the version it registered (applied, reverted) — e.g. `3.p1`. */
+  version?: string;
+  status: 'proposed' | 'held' | 'applied' | 'rejected' | 'reverted';
+  author: string;
+  rationale?: string;
+  ops: unknown[];
+  violations: Problem[];
+  /** The IR the patch was proposed on, and (applied) the IR it produced. */
+  baseIrHash: string;
+  irHash?: string;
+  added: string[];
+  proposedAt: number;
+  /** Held: why a person must decide, and who may. */
+  reasons?: Problem[];
+  reviewers?: string[];
+  /** The reviewer who approved or rejected it (or reverted it, scope workflow), and why. */
+  reviewedBy?: string;
+  reason?: string;
+}
+
+/** What an applied patch changed in the graph. */
+export interface GraphDiff {
+  nodesAdded: string[];
+  nodesRemoved: string[];
+  nodesChanged: string[];
+  edgesAdded: string[];
+  edgesRemoved: string[];
+  outputChanged: boolean;
+}
+
+/** One attempt of a node (or of a map item), from its log. */
+export interface AttemptView {
+  attempt: number;
+  /** The map item, for an attempt of one. */
+  iteration?: number;
+  outcome: 'running' | 'succeeded' | 'failed' | 'retrying';
+  startedAt?: number;
+  endedAt?: number;
+  error?: ErrorData;
+}
+
+/** A node of a run with its resolved input and output (`aob run get --node`, the API). */
+export interface NodeDetail {
+  runId: string;
+  nodeId: string;
+  type: string;
+  status: string;
+  attempts: number;
+  input?: unknown;
+  inputRef?: string;
+  output?: unknown;
+  outputRef?: string;
+  error?: ErrorData;
+  /** Reused from an earlier run instead of executed (replay). */
+  reused?: 'recorded' | 'frozen';
+  /** A map node's progress over its items. */
+  map?: { total: number; done: number; failed: number };
+  childRunId?: string;
+  ticketId?: string;
+  history: AttemptView[];
+}
+
+/** A token as listed: everything but the hash. */
+export interface TokenView {
+  tokenId: string;
+  subject: string;
+  role: Role;
+  namespace: string;
+  groups: string[];
+  createdAt: number;
+  createdBy: string;
+  revokedAt?: number;
+}
+
+/** Who a request speaks for: resolved from a bearer token, never from the request body. */
+export interface Principal {
+  subject: string;
+  role: Role;
+  namespace: string;
+  groups: string[];
+  tokenId: string;
+}
