@@ -34,7 +34,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts'],
+          include: ['packages/*/src/**/*.int.test.ts', 'scripts/**/*.int.test.ts'],
           // Starts Kafka, an S3 server, … (scripts/services/*.service.ts) unless given by env.
           globalSetup: ['scripts/services/global-setup.ts'],
           testTimeout: 30_000,

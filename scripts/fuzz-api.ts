@@ -1,6 +1,6 @@
 // The API fuzz run at length: a fresh server (memory store, in this process), generated requests
 // over every operation and the hostile corpus, then the figures. CI runs the same with a fixed
-// seed and a bounded count (packages/control/src/http/fuzz.int.test.ts).
+// seed and a bounded count (scripts/fuzz/api.int.test.ts).
 //
 //   NODE_OPTIONS=--expose-gc npx vite-node scripts/fuzz-api.ts [--seed N] [--runs N] [--json F]
 //

@@ -1,12 +1,12 @@
-// The API under generated and hostile requests (scripts/fuzz): every operation of the OpenAPI
+// The API under generated and hostile requests: every operation of the OpenAPI
 // document, fixed seed, bounded count. A longer run: `npx vite-node scripts/fuzz-api.ts`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFuzz } from '../../../../scripts/fuzz/drive.js';
-import type { FuzzFigures, FuzzTarget } from '../../../../scripts/fuzz/drive.js';
-import { operationIds } from '../../../../scripts/fuzz/requests.js';
-import { fuzzTarget } from '../../../../scripts/fuzz/target.js';
-import type { ApiHarness } from './test-support.js';
-import { startApiHarness } from './test-support.js';
+import { runFuzz } from './drive.js';
+import type { FuzzFigures, FuzzTarget } from './drive.js';
+import { operationIds } from './requests.js';
+import { fuzzTarget } from './target.js';
+import type { ApiHarness } from '../../packages/control/src/http/test-support.js';
+import { startApiHarness } from '../../packages/control/src/http/test-support.js';
 
 const SEED = Number(process.env.AOB_FUZZ_SEED ?? 20261203);
 const RUNS = Number(process.env.AOB_FUZZ_RUNS ?? 4_000);
