@@ -1,4 +1,4 @@
-// DESIGN §11 row 1: a 10-node chain of no-op tasks on the local durable store, one run at a
+// ARCHITECTURE §11 row 1: a 10-node chain of no-op tasks on the local durable store, one run at a
 // time. A hop is the time from NodeSucceeded of node i to NodeSucceeded of node i+1, both taken
 // with performance.now() when the engine delivers the event to onEvent (after it is durable).
 // The handler does nothing, so a hop is all engine: decide, group commit, dispatch over the
@@ -124,7 +124,7 @@ try {
   const line = (name, s) =>
     `  ${name.padEnd(26)} p50 ${fmt(s.p50)}  p90 ${fmt(s.p90)}  p99 ${fmt(s.p99)}  max ${fmt(s.max)}  (n=${s.n})`;
   report(opts.json, result, [
-    `chain-hop (DESIGN §11 row 1): ${opts.runs} runs of a ${opts.length}-node no-op chain, store=${opts.store}, one run at a time`,
+    `chain-hop (ARCHITECTURE §11 row 1): ${opts.runs} runs of a ${opts.length}-node no-op chain, store=${opts.store}, one run at a time`,
     line('hop overhead (ms)', hop),
     line('  succeeded -> started', result.hopDispatch),
     line('  started -> succeeded', result.hopExecute),

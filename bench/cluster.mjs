@@ -1,4 +1,4 @@
-// DESIGN §11 row 4: the cluster topology on one machine — PostgreSQL event log and outbox, Kafka
+// ARCHITECTURE §11 row 4: the cluster topology on one machine — PostgreSQL event log and outbox, Kafka
 // topics, an S3 content store (s3proxy here; MinIO in compose), an orchestrator service and a
 // runner — everything co-located on this machine's two cores, in this one process (the broker,
 // the S3 server and PostgreSQL are their own processes).

@@ -1,4 +1,4 @@
-// DESIGN §11 rows 2 and 3: 1,000 runs of a 3-node chain of no-op tasks started at once, on the
+// ARCHITECTURE §11 rows 2 and 3: 1,000 runs of a 3-node chain of no-op tasks started at once, on the
 // local durable store (row 2, `--store file`) or the in-memory store (row 3, `--store memory`).
 //
 // A node transition is a node that finished: one NodeSucceeded event, so a round of 1,000
@@ -135,7 +135,7 @@ try {
   };
   const m = result.medianTransitionsPerSec;
   report(opts.json, result, [
-    `concurrent-runs (DESIGN §11 row ${result.row}): ${opts.runs} runs x ${opts.length}-node no-op chain started at once, store=${opts.store}`,
+    `concurrent-runs (ARCHITECTURE §11 row ${result.row}): ${opts.runs} runs x ${opts.length}-node no-op chain started at once, store=${opts.store}`,
     `  node transitions (NodeSucceeded) per round: ${opts.runs * opts.length}; events per round: ${rounds[0].events}`,
     `  median of ${opts.rounds} rounds: ${fmt(result.medianRoundMs, 1)} ms/round, ${fmtInt(m)} transitions/s, ${fmtInt(result.medianEventsPerSec)} events/s (spread ${fmt(result.spread * 100, 0)}%)`,
     `  target: >= ${fmtInt(target)} transitions/s -> ${result.met ? 'MET' : `MISSED by ${fmtInt(target - m)}/s (${fmt((m / target) * 100, 0)}% of target)`}`,

@@ -1,4 +1,4 @@
-// DESIGN §11 row 6: fanout with 1,000 SSE clients, target >= 100,000 event deliveries/s.
+// ARCHITECTURE §11 row 6: fanout with 1,000 SSE clients, target >= 100,000 event deliveries/s.
 //
 // Two processes on the machine's two cores: this one is the load generator (1,000 real TCP
 // sockets speaking HTTP/1.1 + SSE), a forked child is the server — the real path of the fanout

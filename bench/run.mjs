@@ -1,4 +1,4 @@
-// Runs the DESIGN §11 benchmarks, each in its own child process (no shared heap, JIT state or
+// Runs the ARCHITECTURE §11 benchmarks, each in its own child process (no shared heap, JIT state or
 // store), --repeat times; prints one table of medians against the targets and writes every
 // figure, with a description of the machine, to bench/results/latest.json.
 //
@@ -148,7 +148,7 @@ function machine() {
 const header = machine();
 const loadBefore = loadavg();
 console.log(
-  `aob benchmarks (DESIGN §11) — ${header.cpus} CPUs, node ${header.node}, ${header.date}` +
+  `aob benchmarks (ARCHITECTURE §11) — ${header.cpus} CPUs, node ${header.node}, ${header.date}` +
     `${opts.quick ? ', quick' : ''}; each benchmark x${repeat} in its own process`,
 );
 console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,4 +1,4 @@
-// DESIGN §11 row 5: a runner killed with `kill -9` mid-run, on the cluster topology. --runs runs
+// ARCHITECTURE §11 row 5: a runner killed with `kill -9` mid-run, on the cluster topology. --runs runs
 // of a --length-node chain whose task sleeps --task-ms go through one runner process
 // (`node services/runner/dist/main.js`, a real process); when about half the nodes have finished,
 // the runner is killed with SIGKILL and a new one started at once. The orchestrator runs in this

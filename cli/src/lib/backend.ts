@@ -1,6 +1,6 @@
 // One interface for both modes of the CLI: the local engine on AOB_HOME, or a server (AOB_SERVER
 // with AOB_TOKEN). Commands talk to a Backend only, so they print the same --json documents and
-// exit with the same codes in both modes (DESIGN §8). Which one a command gets is decided here,
+// exit with the same codes in both modes (ARCHITECTURE §8). Which one a command gets is decided here,
 // from the environment, and nowhere else.
 import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
 import type {

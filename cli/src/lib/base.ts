@@ -1,6 +1,6 @@
 // The base of every aob command: global flags, parsing, the backend's lifetime (the local engine
 // or a server, chosen by AOB_SERVER), and one place that turns outcomes and errors into output and
-// exit codes (DESIGN §8).
+// exit codes (ARCHITECTURE §8).
 import os from 'node:os';
 import { Command, Errors, Flags } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';

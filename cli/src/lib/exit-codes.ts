@@ -1,4 +1,4 @@
-// Exit codes are part of the CLI's contract (DESIGN §8); scripts branch on them.
+// Exit codes are part of the CLI's contract (ARCHITECTURE §8); scripts branch on them.
 import type { RunStatus } from '@aob/core';
 
 export const ExitCode = {

@@ -1,4 +1,4 @@
-// How the server's answers become the CLI's exit codes (DESIGN §8), the same codes a local run
+// How the server's answers become the CLI's exit codes (ARCHITECTURE §8), the same codes a local run
 // of the command would give:
 //   - the server's own error code wins when the CLI knows it (RUN_NOT_FOUND → 2, RUN_LEASED → 4,
 //     STORE_UNAVAILABLE → 3, …: the tables in exit-codes.ts);

@@ -1,4 +1,4 @@
-// The control plane (DESIGN §7–§9): every operation people and programs perform through the API,
+// The control plane (ARCHITECTURE §7–§9): every operation people and programs perform through the API,
 // authorised here — once — for REST and gRPC alike. Each takes the caller's Principal first (from
 // its bearer token, never from the request body): the role decides what it may do (auth/
 // operations.ts), the namespace what it may see. A run of another namespace is NOT FOUND, exactly

@@ -80,7 +80,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
 
-      -- Patch overlays (DESIGN §4): the proposal, its fate and the IR it produced.
+      -- Patch overlays (ARCHITECTURE §4): the proposal, its fate and the IR it produced.
       CREATE TABLE patches (
         patch_id     text PRIMARY KEY,
         scope        text NOT NULL CHECK (scope IN ('run', 'workflow')),
@@ -185,7 +185,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'run namespaces, API tokens',
     sql: `
-      -- Every run belongs to one namespace (DESIGN §9); runs from before have the default one.
+      -- Every run belongs to one namespace (ARCHITECTURE §9); runs from before have the default one.
       ALTER TABLE runs ADD COLUMN namespace text NOT NULL DEFAULT 'default';
       CREATE INDEX runs_by_namespace ON runs (namespace, started_at DESC, ord DESC);
 

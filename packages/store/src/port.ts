@@ -12,7 +12,7 @@ export interface RunSummary {
   updatedAt: number;
   lastSeq: number;
   parentRunId?: string;
-  /** The tenant the run belongs to (DESIGN §9); `default` for runs started without one. */
+  /** The tenant the run belongs to (ARCHITECTURE §9); `default` for runs started without one. */
   namespace: string;
 }
 
@@ -38,7 +38,7 @@ export interface WorkflowRecord {
   retiredAt?: number;
 }
 
-/** What became of a workflow-scope patch (DESIGN §4). Run-scope patches live in their run's log. */
+/** What became of a workflow-scope patch (ARCHITECTURE §4). Run-scope patches live in their run's log. */
 export type WorkflowPatchStatus = 'held' | 'applied' | 'rejected' | 'reverted';
 
 /**
@@ -83,7 +83,7 @@ export interface Lease {
   expiresAt: number;
 }
 
-/** An API bearer token (DESIGN §9). Only the sha256 of the token is stored, never the token. */
+/** An API bearer token (ARCHITECTURE §9). Only the sha256 of the token is stored, never the token. */
 export interface TokenRecord {
   tokenId: string;
   /** Hex sha256 of the token. */

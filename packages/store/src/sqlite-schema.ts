@@ -79,7 +79,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE workflows ADD COLUMN retired_at INTEGER;
 
-      -- Workflow-scope patches (DESIGN §4): the indexed fields as columns, the whole record as
+      -- Workflow-scope patches (ARCHITECTURE §4): the indexed fields as columns, the whole record as
       -- JSON. ord is the proposal (insertion) order, set by the insert itself: explicit, because
       -- VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY.
       CREATE TABLE patches (
@@ -96,7 +96,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'run namespaces, API tokens',
     sql: `
-      -- Every run belongs to one namespace (DESIGN §9); runs from before have the default one.
+      -- Every run belongs to one namespace (ARCHITECTURE §9); runs from before have the default one.
       ALTER TABLE runs ADD COLUMN namespace TEXT NOT NULL DEFAULT 'default';
       CREATE INDEX runs_by_namespace ON runs (namespace, started_at);
 

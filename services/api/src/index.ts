@@ -1,4 +1,4 @@
-// The API's composition root (DESIGN §7): REST + SSE for people and the canvas (AOB_API_PORT) and
+// The API's composition root (ARCHITECTURE §7): REST + SSE for people and the canvas (AOB_API_PORT) and
 // gRPC for SDKs (AOB_GRPC_PORT), over
 // the control plane on PostgreSQL, the content store and run commands on the bus. The timelines
 // it serves come from a fanout hub in this process (its own consumer group, like a fanout

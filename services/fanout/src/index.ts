@@ -1,4 +1,4 @@
-// The fanout's composition root: live timelines over SSE (DESIGN §7). History comes from the
+// The fanout's composition root: live timelines over SSE (ARCHITECTURE §7). History comes from the
 // event store, live events from `aob.workflow.events` read in a consumer group of this replica's
 // own (`aob.fanout.<instance>`), so every replica sees every event; any number of replicas can
 // serve the same runs behind a load balancer, and a client that moves between them resumes with

@@ -1,4 +1,4 @@
-// The hitl service's composition root (DESIGN §7): serves aob.v1.Approvals (List, Decide,
+// The hitl service's composition root (ARCHITECTURE §7): serves aob.v1.Approvals (List, Decide,
 // Reassign) over gRPC on AOB_HITL_PORT, for the principal of each call's bearer token. It holds no
 // state and runs no loop: tickets live in the runs' logs (PostgreSQL), timeouts and escalations
 // are durable timers the orchestrators fire, and every decision or reassignment goes to the run's

@@ -1,5 +1,5 @@
 // The orchestrator's composition root: owns runs — decides, appends events and outbox rows in one
-// transaction, relays the outbox, fires durable timers (DESIGN §7). Several instances share the
+// transaction, relays the outbox, fires durable timers (ARCHITECTURE §7). Several instances share the
 // work: Kafka assigns each the runs of its partitions, the outbox and timers are claimed with
 // SKIP LOCKED, and a decision made twice is refused by the log's seq guard.
 import type { Component, ServiceConfig, Adapters } from '@aob/engine';

@@ -1,5 +1,5 @@
 // The runner's composition root: consumes node jobs by priority, executes them with the shared
-// executors, writes outputs to the content store, publishes results (DESIGN §7). Stateless:
+// executors, writes outputs to the content store, publishes results (ARCHITECTURE §7). Stateless:
 // scale it out; a runner that dies leaves its jobs unacknowledged, and they are redelivered.
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -10,7 +10,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
   const handlers: Record<string, TaskHandler> = config.handlersFile
     ? await loadHandlers(resolve(config.handlersFile))
     : {};
-  // Memoised results (DESIGN §6): Redis holds `hash(node definition, input) -> $cas` and nothing
+  // Memoised results (ARCHITECTURE §6): Redis holds `hash(node definition, input) -> $cas` and nothing
   // that cannot be rebuilt; a miss or an unreachable Redis only means the node runs.
   const redis =
     config.memoTypes.length > 0 && config.redisUrl

@@ -1,4 +1,4 @@
-// The validator's composition root (DESIGN §7): the patch validator of @aob/core served over gRPC
+// The validator's composition root (ARCHITECTURE §7): the patch validator of @aob/core served over gRPC
 // as aob.v1.Validator on AOB_VALIDATOR_PORT (default 50052). Orchestrators given AOB_VALIDATOR_URL
 // ask it about every proposal before deciding. Pure: it holds no store and no bus, so any number
 // of replicas can stand behind one address.

@@ -1,4 +1,4 @@
-// Who may do what (DESIGN §9). Every operation of the control plane is in this table, and every
+// Who may do what (ARCHITECTURE §9). Every operation of the control plane is in this table, and every
 // REST route and gRPC method names one: an operation without an entry cannot be served. The
 // authorisation-matrix tests walk this table for every role and for own and other namespaces.
 import { AobError } from '@aob/core';

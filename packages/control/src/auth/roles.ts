@@ -1,4 +1,4 @@
-// Roles (DESIGN §9): viewer < operator < approver < admin, each including the ones below it, and
+// Roles (ARCHITECTURE §9): viewer < operator < approver < admin, each including the ones below it, and
 // `agent` beside them — an AI agent's identity, which may read and propose patches, never decide.
 import type { Principal, Role } from '@aob/client';
 

@@ -1,4 +1,4 @@
-// Bearer tokens (DESIGN §9): `aob_` + 32 random bytes (base64url). Only their sha256 is stored, so
+// Bearer tokens (ARCHITECTURE §9): `aob_` + 32 random bytes (base64url). Only their sha256 is stored, so
 // a copy of the database grants nothing; the token itself is shown once, when it is created.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Problem } from '@aob/core';

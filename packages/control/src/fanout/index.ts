@@ -1,4 +1,4 @@
-// Live timelines (DESIGN §7 fanout): history from the store, then live, over SSE.
+// Live timelines (ARCHITECTURE §7 fanout): history from the store, then live, over SSE.
 export { Fanout, RunChannel } from './hub.js';
 export { startBusFanout } from './bus-fanout.js';
 export type { FanoutOptions } from './hub.js';

@@ -1,4 +1,4 @@
-// The whole authorisation matrix over gRPC (DESIGN §9), the twin of http/authorization.int.test.ts:
+// The whole authorisation matrix over gRPC (ARCHITECTURE §9), the twin of http/authorization.int.test.ts:
 // every rpc of every API service × every role × the caller's own namespace and another one, with
 // real grpc-js calls to a real server over the local engine. A role the operation table refuses
 // gets PERMISSION_DENIED whatever the namespace; an allowed role reaches the operation in its own

@@ -203,7 +203,7 @@ export interface GrpcServer {
 }
 
 /**
- * Serves `registrations` on `host:port` (insecure credentials: TLS ends at the ingress, DESIGN §9).
+ * Serves `registrations` on `host:port` (insecure credentials: TLS ends at the ingress, ARCHITECTURE §9).
  */
 export async function serveGrpc(
   registrations: readonly Registration[],

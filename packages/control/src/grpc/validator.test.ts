@@ -1,6 +1,6 @@
 // The validator service gives the library's verdict: the same inputs through validatePatch and
 // through aob.v1.Validator over a real gRPC server give deep-equal verdicts — a corpus that hits
-// every violation code (DESIGN §4) and the notes, then random cases. Inputs are JSON data (what
+// every violation code (ARCHITECTURE §4) and the notes, then random cases. Inputs are JSON data (what
 // arrives on the bus), so the random ones go through JSON once before either side sees them.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

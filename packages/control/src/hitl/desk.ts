@@ -1,4 +1,4 @@
-// The approval desk (DESIGN §7, the hitl service): lists, decides and reassigns approval tickets
+// The approval desk (ARCHITECTURE §7, the hitl service): lists, decides and reassigns approval tickets
 // for an authenticated principal. It checks who may do what (README.md in this folder has the
 // rules), then hands the decision to the run's owner as a trigger through RunControl's driver —
 // a run command on the bus in the cluster — so the orchestrator that owns the run applies it,

@@ -1,4 +1,4 @@
-// The whole authorisation matrix (DESIGN §9): every operation of openapi.json × every role × the
+// The whole authorisation matrix (ARCHITECTURE §9): every operation of openapi.json × every role × the
 // caller's own namespace and another one, over real HTTP. A role the operation table refuses gets
 // 403 whatever the namespace; an allowed role reaches the operation in its own namespace (2xx, or
 // a 4xx about the resource's state, never 401/403); in another namespace a resource of `acme` is

@@ -1,4 +1,4 @@
-// The REST + SSE API (DESIGN §7) on fastify. Every route comes from the OpenAPI document: its
+// The REST + SSE API (ARCHITECTURE §7) on fastify. Every route comes from the OpenAPI document: its
 // request schemas validate bodies, path and query parameters (every invalid field named), and its
 // operationId picks the handler and the authorisation rule. Order of checks, so that nothing
 // leaks to those who may not see it: token (401) → role (403) → request shape (400) → namespace

@@ -49,7 +49,7 @@ export interface Limits {
   maxPatchesPerRun?: number;
 }
 
-/** Which valid patches wait for a person (DESIGN §4); see schemas/workflow.schema.json. */
+/** Which valid patches wait for a person (ARCHITECTURE §4); see schemas/workflow.schema.json. */
 export interface WorkflowPatchPolicy {
   /** Default 'forbidden-types'. */
   review?: 'never' | 'forbidden-types' | 'always';

@@ -24,7 +24,7 @@ const codes = (ps: Problem[]): string[] => ps.map((p) => p.code);
 const only = (ps: Problem[], code: string): Problem[] => ps.filter((p) => p.code === code);
 
 describe('validateDefinition: schema', () => {
-  it('accepts the DESIGN §1 example', () => {
+  it('accepts the ARCHITECTURE §1 example', () => {
     expect(validateDefinition(example)).toEqual([]);
   });
 

@@ -140,7 +140,7 @@ export interface RunStartedData {
   };
   replay?: ReplaySpec;
   /**
-   * The tenant the run belongs to (DESIGN §9). Absent: `default`.
+   * The tenant the run belongs to (ARCHITECTURE §9). Absent: `default`.
    */
   namespace?: string;
 }

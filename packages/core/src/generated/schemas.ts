@@ -31,7 +31,7 @@ export const workflowSchema = {
     patchPolicy: {
       title: 'WorkflowPatchPolicy',
       description:
-        'Which valid patches wait for a person (DESIGN §4). Patches cannot change this: they may only touch /nodes, /edges and /output.',
+        'Which valid patches wait for a person (ARCHITECTURE §4). Patches cannot change this: they may only touch /nodes, /edges and /output.',
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -871,7 +871,7 @@ export const eventSchema = {
         namespace: {
           type: 'string',
           pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
-          description: 'The tenant the run belongs to (DESIGN §9). Absent: `default`.',
+          description: 'The tenant the run belongs to (ARCHITECTURE §9). Absent: `default`.',
         },
       },
     },

@@ -148,7 +148,7 @@ export interface Limits {
   maxPatchesPerRun?: number;
 }
 /**
- * Which valid patches wait for a person (DESIGN §4). Patches cannot change this: they may only touch /nodes, /edges and /output.
+ * Which valid patches wait for a person (ARCHITECTURE §4). Patches cannot change this: they may only touch /nodes, /edges and /output.
  *
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
  * via the `definition` "patchPolicy".

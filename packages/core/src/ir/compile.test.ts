@@ -17,7 +17,7 @@ function thrown(fn: () => unknown): AobError {
 }
 
 describe('compile', () => {
-  it('compiles the DESIGN §1 example into a node table with dense indices', () => {
+  it('compiles the ARCHITECTURE §1 example into a node table with dense indices', () => {
     const ir = compile(example);
     expect(ir.name).toBe('ticket-triage');
     expect(ir.version).toBe('3');

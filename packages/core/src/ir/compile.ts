@@ -20,7 +20,7 @@ import { compileTemplate } from '../expr/template.js';
 import { IrHash, NodeId } from '../ids.js';
 import type { IR, IREdge, IRNode, IRNodeBody, JoinSpec, MapSpec } from './types.js';
 
-/** What a definition gets when it does not say (DESIGN §1). */
+/** What a definition gets when it does not say (ARCHITECTURE §1). */
 export const DEFINITION_DEFAULTS = Object.freeze({
   retry: Object.freeze({
     maxAttempts: 3,

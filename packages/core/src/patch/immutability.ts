@@ -1,4 +1,4 @@
-// The past is fixed (DESIGN §4, IMMUTABLE_NODE). A node is frozen once its run state says it is
+// The past is fixed (ARCHITECTURE §4, IMMUTABLE_NODE). A node is frozen once its run state says it is
 // anything but 'pending' (scheduled, running, retrying, waiting, succeeded, failed, skipped).
 // For a frozen node F, a patch may not:
 //   1. remove F or change anything in its definition (it may move to another index);

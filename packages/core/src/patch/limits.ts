@@ -1,4 +1,4 @@
-// The bounds on what patches may do to one run or workflow (DESIGN §1 `limits`, §4): how many
+// The bounds on what patches may do to one run or workflow (ARCHITECTURE §1 `limits`, §4): how many
 // patches, how many nodes an author may add, and how large one patch may be.
 import type { Limits } from '../definition/types.js';
 import type { Problem } from '../errors.js';

@@ -1,4 +1,4 @@
-// Where a patch may write (DESIGN §4): only inside `/nodes`, `/edges` and `/output` of the
+// Where a patch may write (ARCHITECTURE §4): only inside `/nodes`, `/edges` and `/output` of the
 // definition, never the root, and never through a segment that reaches JavaScript's object
 // machinery (`__proto__`, `constructor`, `prototype`) — whatever applies the patch later.
 import type { Problem } from '../errors.js';

@@ -1,4 +1,4 @@
-// The patch policy of a workflow (DESIGN §4, `patchPolicy`): which valid patches wait for a person.
+// The patch policy of a workflow (ARCHITECTURE §4, `patchPolicy`): which valid patches wait for a person.
 // One judgement for both scopes, so a run and a workflow hold the same patches for the same reasons.
 import type { NodeType, WorkflowPatchPolicy } from '../definition/types.js';
 import { NodeType as NodeTypes } from '../definition/types.js';

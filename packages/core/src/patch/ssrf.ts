@@ -1,4 +1,4 @@
-// SSRF checks a validator can make without I/O (DESIGN §4): the scheme allow-list, and URL hosts
+// SSRF checks a validator can make without I/O (ARCHITECTURE §4): the scheme allow-list, and URL hosts
 // that are literal addresses (or names) which must never be reached from an `http` node. The
 // WHATWG URL parser (`new URL`, a pure global) normalises every IPv4 notation a request would
 // accept — decimal `2130706433`, hex `0x7f.1`, octal `017700000001`, short `127.1`, a trailing

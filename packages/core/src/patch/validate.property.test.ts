@@ -310,7 +310,7 @@ function accepted(s: Scenario): WorkflowDefinition | undefined {
 }
 
 const CODES = new Set([
-  // DESIGN §4
+  // ARCHITECTURE §4
   'SCHEMA',
   'UNKNOWN_NODE',
   'DUPLICATE_ID',

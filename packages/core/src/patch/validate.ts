@@ -1,4 +1,4 @@
-// validatePatch: the guard between an agent's proposal and a running graph (DESIGN §4). It checks
+// validatePatch: the guard between an agent's proposal and a running graph (ARCHITECTURE §4). It checks
 // the patch document, applies it to a private copy of the base, and judges the result against the
 // base, the run state and the limits — returning every violation at once, each with a stable code
 // and, where it can be traced, a JSON pointer into the PATCH document (`/ops/3/value/with/url`).

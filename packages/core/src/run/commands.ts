@@ -39,7 +39,7 @@ export type Trigger =
       parent?: { runId: string; nodeId: string };
       replay?: ReplaySpec;
       actor?: string;
-      /** The tenant of the run (DESIGN §9); absent: `default`. A child run inherits its parent's. */
+      /** The tenant of the run (ARCHITECTURE §9); absent: `default`. A child run inherits its parent's. */
       namespace?: string;
     }
   | { type: 'nodeStarted'; nodeId: string; attempt: number; iteration?: number }

@@ -55,7 +55,7 @@ export interface EventData {
     inputs: CasRef;
     parent?: { runId: string; nodeId: string };
     replay?: ReplaySpec;
-    /** The tenant the run belongs to (DESIGN §9); absent: `default`. */
+    /** The tenant the run belongs to (ARCHITECTURE §9); absent: `default`. */
     namespace?: string;
   };
   NodeScheduled: {

@@ -1,4 +1,4 @@
-// The patch lifecycle of a run (DESIGN §4): PatchProposed → the validator → PatchRejected with
+// The patch lifecycle of a run (ARCHITECTURE §4): PatchProposed → the validator → PatchRejected with
 // every violation, or PatchApplied and the run continues on the rematerialised IR; PatchReverted
 // takes an applied patch out again (base + the other applied patches, in order). A valid patch the
 // workflow's patch policy reviews is PatchHeld until a reviewer approves or rejects it.

@@ -102,7 +102,7 @@ export interface RunState {
   /** Last applied seq. */
   seq: number;
   workflow: { name: string; version: string };
-  /** The tenant the run belongs to (DESIGN §9). */
+  /** The tenant the run belongs to (ARCHITECTURE §9). */
   namespace: string;
   inputs?: CasRef;
   parent?: { runId: string; nodeId: string };

@@ -1,4 +1,4 @@
-// Drives cluster runs by run commands on `aob.run.commands` (DESIGN §5): the orchestrator that
+// Drives cluster runs by run commands on `aob.run.commands` (ARCHITECTURE §5): the orchestrator that
 // owns the run's partition applies them. Nothing is applied in the sending process.
 import { Topic } from '@aob/core';
 import type { Bus } from '@aob/bus';

@@ -1,4 +1,4 @@
-// Run commands on `aob.run.commands` (DESIGN §5): every write to a run — starting it, approving,
+// Run commands on `aob.run.commands` (ARCHITECTURE §5): every write to a run — starting it, approving,
 // cancelling, patching, a timer firing — travels keyed by the run id, so it lands on the
 // partition, and the orchestrator, that owns the run.
 import type { ReplaySpec, Trigger } from '@aob/core';
@@ -14,7 +14,7 @@ export type RunCommand =
       irHash: string;
       inputs: unknown;
       actor?: string;
-      /** The run's tenant (DESIGN §9); absent: `default`. */
+      /** The run's tenant (ARCHITECTURE §9); absent: `default`. */
       namespace?: string;
       /** A replay of an earlier run (`aob replay`): what it may reuse, from which node. */
       replay?: ReplaySpec;

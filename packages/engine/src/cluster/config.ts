@@ -1,4 +1,4 @@
-// The services' configuration, from the environment only (DESIGN §7; the contract the compose
+// The services' configuration, from the environment only (ARCHITECTURE §7; the contract the compose
 // file and the Kubernetes manifests are checked against: deploy/README.md). Every problem is named
 // at once; nothing starts on a bad configuration.
 import type { Problem, ServerLimits } from '@aob/core';

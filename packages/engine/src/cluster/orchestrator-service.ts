@@ -1,4 +1,4 @@
-// The orchestrator of the cluster topology (DESIGN §7): consumes results and commands, decides,
+// The orchestrator of the cluster topology (ARCHITECTURE §7): consumes results and commands, decides,
 // appends events and outbox rows in one transaction, relays the outbox, fires durable timers.
 // Adapters come in from the composition root (services/orchestrator); nothing here reads the
 // environment.

@@ -1,4 +1,4 @@
-// The outbox relay (DESIGN §6): publishes what decisions committed to the outbox — eagerly, the
+// The outbox relay (ARCHITECTURE §6): publishes what decisions committed to the outbox — eagerly, the
 // rows a decision committed already claimed under its token (`publishClaimed`: no claim query on
 // the way), and by a periodic sweep that picks up everything else, including rows whose writer or
 // relay died before marking them (their claim lease runs out). Rows are marked sent only after the bus took

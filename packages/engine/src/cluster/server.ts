@@ -1,4 +1,4 @@
-// Runs services in one process (DESIGN §7: `aob server --services orchestrator,runner`): builds the
+// Runs services in one process (ARCHITECTURE §7: `aob server --services orchestrator,runner`): builds the
 // shared adapters from the configuration, starts each service's component, serves /healthz and
 // /readyz, and shuts down gracefully on SIGTERM or SIGINT (readiness goes 503 first, then the
 // components stop taking work and finish or release what they hold, then the adapters close).

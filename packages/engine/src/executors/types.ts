@@ -54,14 +54,14 @@ export interface PatchOutcome {
   patchId: string;
   /** `held`: valid, but the workflow's patch policy wants a human to approve it. */
   status: 'applied' | 'rejected' | 'held';
-  /** Every violation, each `{ code, path, message }` with a stable code (DESIGN §4). */
+  /** Every violation, each `{ code, path, message }` with a stable code (ARCHITECTURE §4). */
   violations: Problem[];
   /** The IR the run moved to (applied). */
   irHash?: string;
 }
 
 /**
- * What an agent node may ask of its run (DESIGN §4): it reads, and it proposes — it never mutates.
+ * What an agent node may ask of its run (ARCHITECTURE §4): it reads, and it proposes — it never mutates.
  * Proposals go through the same validator as anyone's, authored as the agent.
  */
 export interface AgentHost {

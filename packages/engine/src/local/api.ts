@@ -34,7 +34,7 @@ export type {
 export interface StartOptions {
   runId?: string;
   actor?: string;
-  /** The run's tenant (DESIGN §9); default `default`. */
+  /** The run's tenant (ARCHITECTURE §9); default `default`. */
   namespace?: string;
 }
 

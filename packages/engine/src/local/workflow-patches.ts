@@ -1,4 +1,4 @@
-// Workflow-scope patches (DESIGN §4): a patch to a registered workflow makes a new version of it,
+// Workflow-scope patches (ARCHITECTURE §4): a patch to a registered workflow makes a new version of it,
 // `<root>.p<n>` (v3 + p1 + p2 = 3.p2), so runs can be started on a chosen patch set, compared with
 // runs on another, and the set rolled back. A workflow's patched versions form one line per root
 // version: a patch applies to the newest version of its line only, and only the newest patch of a

@@ -54,7 +54,7 @@ export interface OrchestratorDeps {
    */
   validator?: PatchValidator;
   /**
-   * The cluster topology (DESIGN §6): a decision's events commit together with the messages they
+   * The cluster topology (ARCHITECTURE §6): a decision's events commit together with the messages they
    * imply — its jobs and its timers — in one transaction; a relay (cluster/outbox-relay.ts)
    * publishes them. The events themselves are announced on `aob.workflow.events` after the commit. Without it, the orchestrator publishes jobs
    * itself after the append and keeps timers in memory (the local topology: recovery re-issues
@@ -131,7 +131,7 @@ export interface StartRunOptions {
   parent?: { runId: string; nodeId: string };
   replay?: ReplaySpec;
   actor?: string;
-  /** The run's tenant (DESIGN §9); absent: `default`. */
+  /** The run's tenant (ARCHITECTURE §9); absent: `default`. */
   namespace?: string;
 }
 

@@ -1,4 +1,4 @@
-// The patch validator port (DESIGN §7: "validator — checks patches (library + gRPC), called by
+// The patch validator port (ARCHITECTURE §7: "validator — checks patches (library + gRPC), called by
 // orchestrator and api"). The orchestrator asks it about every proposal to a run it owns before
 // deciding (decide is pure and cannot call a service) and hands the verdict to decide.
 import type { PatchVerdict, ValidatePatchInput } from '@aob/core';

@@ -1,4 +1,4 @@
-// Memoised node results (DESIGN §6): hash(node definition, input) -> $cas. Redis holds only
+// Memoised node results (ARCHITECTURE §6): hash(node definition, input) -> $cas. Redis holds only
 // this map, and nothing in it that cannot be rebuilt: a hit whose content is gone is a miss.
 import { createHash } from 'node:crypto';
 import type { CasRef, NodeJob } from '@aob/core';

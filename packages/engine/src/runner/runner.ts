@@ -31,7 +31,7 @@ export interface RunnerDeps {
    */
   heartbeatMs?: number;
   /**
-   * Memoises the results of jobs of these types (DESIGN §6): a job whose memo key
+   * Memoises the results of jobs of these types (ARCHITECTURE §6): a job whose memo key
    * (`memoKey`: type, config, input) has an entry whose content is still in the content store
    * succeeds with that output without executing. Only for types whose output is a function of
    * their config and input. Failures are never memoised.

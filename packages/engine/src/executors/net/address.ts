@@ -3,7 +3,7 @@ import { classifyAddress as classifyHost } from '@aob/core';
 import type { BaseAddressReason, Embedding } from '@aob/core';
 
 /**
- * IP address classification for SSRF protection (DESIGN.md §4), as the `http` executor asks it
+ * IP address classification for SSRF protection (ARCHITECTURE §9), as the `http` executor asks it
  * about the addresses a request would connect to. The rule tables live in `@aob/core` (the patch
  * validator classifies literal URL hosts with the same ones); this layer only narrows the input to
  * an address as a resolver or socket gives it.

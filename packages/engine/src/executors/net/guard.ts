@@ -41,7 +41,7 @@ export const publicOnly: AddressPolicy = (c) => classifyAddress(c.address) === '
 export const allowAll: AddressPolicy = () => true;
 
 /**
- * The SSRF gate for one hop (DESIGN.md §4): the scheme must be http or https; the host is resolved
+ * The SSRF gate for one hop (ARCHITECTURE §9): the scheme must be http or https; the host is resolved
  * (an IP literal is its own single address) and the request is refused ('SSRF', non-retryable) if
  * ANY address fails the policy, since the connection could land on any of them. The caller must
  * connect only through `pinnedLookup(target.addresses)`, so a DNS answer that changes between this

@@ -28,7 +28,7 @@ export const file_aob_v1_common: GenFile = /*@__PURE__*/
 
 /**
  * One problem of a document or request, as the validator and the REST API report it
- * (DESIGN §4: every violation, each with a stable code and a JSON pointer).
+ * (ARCHITECTURE §4: every violation, each with a stable code and a JSON pointer).
  *
  * @generated from message aob.v1.Problem
  */

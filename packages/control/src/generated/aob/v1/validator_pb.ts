@@ -1,5 +1,5 @@
 // generated — do not edit; run npm run gen:proto (scripts/gen-proto.mjs) after changing proto/
-// Validator: the patch validator as a service (DESIGN §4, §7), called by the orchestrator (and
+// Validator: the patch validator as a service (ARCHITECTURE §4, §7), called by the orchestrator (and
 // the api). The request is the library's ValidatePatchInput (@aob/core validatePatch), the
 // response its PatchVerdict: the same inputs give the same verdict through either.
 
