@@ -1,7 +1,7 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
 import type { LlmOptions, SearchConfig } from '@aob/engine';
-import { envProblem, isHttpUrl, limitsFromEnv, llmFromEnv } from '@aob/engine';
+import { executorSettingsFromEnv } from '@aob/engine';
 import type { Problem, ServerLimits } from '@aob/core';
 import { badInput } from './errors.js';
 
@@ -41,17 +41,7 @@ export function engineSettings(
   const handlers = flags.handlers || env.AOB_HANDLERS;
   if (handlers) settings.handlersFile = path.resolve(cwd, handlers);
   const problems: Problem[] = [];
-  const llm = llmFromEnv(env, problems);
-  if (llm) settings.llm = llm;
-  if (env.AOB_SEARCH_URL) {
-    if (isHttpUrl(env.AOB_SEARCH_URL)) {
-      settings.search = { provider: 'searxng', baseUrl: env.AOB_SEARCH_URL };
-    } else {
-      problems.push(envProblem('AOB_SEARCH_URL', 'must be an http(s) URL'));
-    }
-  }
-  if (env.AOB_WORKSPACE) settings.workspaceRoot = path.resolve(cwd, env.AOB_WORKSPACE);
-  settings.limits = limitsFromEnv(env, problems);
+  Object.assign(settings, executorSettingsFromEnv(env, cwd, problems));
   if (problems.length > 0) {
     throw badInput(
       'BAD_CONFIG',

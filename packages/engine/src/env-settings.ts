@@ -2,7 +2,8 @@
 // the services): a problem is `{ code: 'BAD_CONFIG', path: '/env/<NAME>', message }`.
 import type { Problem, ServerLimits } from '@aob/core';
 import { SERVER_LIMIT_VARIABLES } from '@aob/core';
-import type { LlmOptions } from './executors/types.js';
+import { resolve } from 'node:path';
+import type { LlmOptions, SearchConfig } from './executors/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -46,6 +47,40 @@ export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefine
     }
   }
   return llm;
+}
+
+/** What executors need from the environment, the same in `aob` and in every service. */
+export interface ExecutorSettings {
+  llm?: LlmOptions;
+  /** AOB_SEARCH_URL: a SearXNG instance with its JSON format enabled. */
+  search?: SearchConfig;
+  /** AOB_WORKSPACE: the one directory fs nodes may touch (resolved against `cwd`). */
+  workspaceRoot?: string;
+  /** AOB_LIMIT_*: the ceilings on definitions and expressions. */
+  limits: Partial<ServerLimits>;
+}
+
+/**
+ * The one reader of executor settings: the CLI's local engine and the cluster's runners build
+ * their executors from it, so a node type runs with the same settings names everywhere.
+ */
+export function executorSettingsFromEnv(
+  env: Env,
+  cwd: string,
+  problems: Problem[],
+): ExecutorSettings {
+  const settings: ExecutorSettings = { limits: limitsFromEnv(env, problems) };
+  const llm = llmFromEnv(env, problems);
+  if (llm) settings.llm = llm;
+  if (env.AOB_SEARCH_URL) {
+    if (isHttpUrl(env.AOB_SEARCH_URL)) {
+      settings.search = { provider: 'searxng', baseUrl: env.AOB_SEARCH_URL };
+    } else {
+      problems.push(envProblem('AOB_SEARCH_URL', 'must be an http(s) URL'));
+    }
+  }
+  if (env.AOB_WORKSPACE) settings.workspaceRoot = resolve(cwd, env.AOB_WORKSPACE);
+  return settings;
 }
 
 export const isHttpUrl = (s: string): boolean => {

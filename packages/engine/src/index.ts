@@ -41,4 +41,11 @@ export {
   jsonLog,
 } from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
-export { envProblem, isHttpUrl, limitsFromEnv, llmFromEnv } from './env-settings.js';
+export {
+  envProblem,
+  executorSettingsFromEnv,
+  isHttpUrl,
+  limitsFromEnv,
+  llmFromEnv,
+} from './env-settings.js';
+export type { ExecutorSettings } from './env-settings.js';

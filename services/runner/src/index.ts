@@ -24,6 +24,8 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
       handlers,
       allowPrivateNetwork: config.allowPrivateNetwork,
       ...(config.llm ? { llm: config.llm } : {}),
+      ...(config.search ? { search: config.search } : {}),
+      ...(config.workspaceRoot ? { workspaceRoot: config.workspaceRoot } : {}),
     },
     concurrency: config.runnerConcurrency,
     consumer: config.instance,

@@ -33,6 +33,28 @@ describe('serviceConfig', () => {
     });
   });
 
+  it('reads the executor settings as the CLI does: search backend, workspace, LLM endpoint', () => {
+    const c = serviceConfig(
+      {
+        ...base,
+        AOB_SERVICES: 'runner',
+        AOB_SEARCH_URL: 'http://searx:8080',
+        AOB_WORKSPACE: '/data/ws',
+        AOB_LLM_BASE_URL: 'http://llm:11434/v1',
+      },
+      undefined,
+      'i1',
+    );
+    expect(c).toMatchObject({
+      search: { provider: 'searxng', baseUrl: 'http://searx:8080' },
+      workspaceRoot: '/data/ws',
+      llm: { baseUrl: 'http://llm:11434/v1' },
+    });
+    expect(() =>
+      serviceConfig({ ...base, AOB_SERVICES: 'runner', AOB_SEARCH_URL: 'searx' }),
+    ).toThrow(/AOB_SEARCH_URL must be an http\(s\) URL/);
+  });
+
   it('lets the flag name the services, and the runner needs no database', () => {
     const { AOB_DATABASE_URL: _db, ...noDb } = base;
     expect(serviceConfig(noDb, ['runner']).services).toEqual(['runner']);

@@ -3,8 +3,8 @@
 // at once; nothing starts on a bad configuration.
 import type { Problem, ServerLimits } from '@aob/core';
 import { AobError, NodeType, Topic } from '@aob/core';
-import type { LlmOptions } from '../executors/types.js';
-import { envProblem, limitsFromEnv, llmFromEnv } from '../env-settings.js';
+import type { LlmOptions, SearchConfig } from '../executors/types.js';
+import { envProblem, executorSettingsFromEnv } from '../env-settings.js';
 
 export const SERVICE_NAMES = [
   'api',
@@ -81,6 +81,10 @@ export interface ServiceConfig {
    */
   startTimeoutMs: number;
   llm?: LlmOptions;
+  /** AOB_SEARCH_URL, read by the same builder as the CLI's (env-settings.ts). */
+  search?: SearchConfig;
+  /** AOB_WORKSPACE, resolved against the working directory. */
+  workspaceRoot?: string;
   runnerConcurrency: number;
   /**
    * AOB_RUNNER_STOP_GRACE_MS: on SIGTERM a runner takes no new job and lets the jobs in hand
@@ -251,8 +255,11 @@ export function serviceConfig(
       forcePathStyle: boolean(env, 'AOB_S3_FORCE_PATH_STYLE', true, problems),
     };
   }
-  const llm = llmFromEnv(env, problems);
-  const limits = limitsFromEnv(env, problems);
+  const { llm, search, workspaceRoot, limits } = executorSettingsFromEnv(
+    env,
+    process.cwd(),
+    problems,
+  );
   // Only types whose output follows from their definition and input: never llm, agent or task.
   const memoTypes = (env.AOB_MEMO_TYPES ?? (env.AOB_REDIS_URL ? 'transform,join' : ''))
     .split(',')
@@ -295,6 +302,8 @@ export function serviceConfig(
     ...(s3 ? { s3 } : {}),
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
     ...(llm ? { llm } : {}),
+    ...(search ? { search } : {}),
+    ...(workspaceRoot ? { workspaceRoot } : {}),
     runnerConcurrency,
     runnerStopGraceMs,
     stalls,
