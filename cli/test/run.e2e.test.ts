@@ -197,6 +197,25 @@ describe('aob workflow', () => {
     for (const e of out.errors) expect(e.message.length).toBeGreaterThan(0);
   });
 
+  it('register keeps a version to one graph: the same again is fine, another is exit 2', async () => {
+    const def = (value: number) =>
+      JSON.stringify({
+        name: 'pinned',
+        version: '1',
+        nodes: [{ id: 'a', type: 'transform', with: { value } }],
+      });
+    const file = join(home, 'pinned.json');
+    writeFileSync(file, def(1));
+    expect((await aob(['workflow', 'register', file], env)).code).toBe(0);
+    expect((await aob(['workflow', 'register', file], env)).code).toBe(0);
+    writeFileSync(file, def(2));
+    const changed = await aob(['workflow', 'register', file], env);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain('pinned@1 is registered with another definition');
+    const shown = await aob(['workflow', 'show', 'pinned@1', '--json'], env);
+    expect(shown.stdout).toContain('"value": 1');
+  });
+
   it('validate --json on a good definition', async () => {
     const r = await aob(['workflow', 'validate', example('fanout/workflow.json'), '--json'], env);
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@
 // like a run that does not exist, so ids do not leak across tenants. Writes reach runs through the
 // RunControl's driver (run commands in the cluster), so the owning orchestrator applies them.
 import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
-import { AobError, ValidationError, compileCached } from '@aob/core';
+import { AobError, ValidationError } from '@aob/core';
 import type { EventStore } from '@aob/store';
 import type {
   GraphDiff,
@@ -91,16 +91,6 @@ export class ControlPlane {
 
   async registerWorkflow(p: Principal, definition: unknown): Promise<WorkflowView> {
     this.authorize(p, 'registerWorkflow');
-    const ir = compileCached(definition); // throws a ValidationError naming every problem
-    const existing = await this.deps.store.getWorkflow(ir.name, ir.version);
-    // A version, once registered, means one graph: runs and patches pin it by name.
-    if (existing && existing.irHash !== ir.irHash) {
-      throw new AobError(
-        'WORKFLOW_EXISTS',
-        `${ir.name}@${ir.version} is registered with another definition (${existing.irHash}); register a new version`,
-      );
-    }
-    if (existing) return existing;
     return this.deps.control.registerWorkflow(definition);
   }
 

@@ -117,8 +117,20 @@ export class RunControl {
     })) as WorkflowDefinition;
   }
 
+  /**
+   * Registers a version. A version, once registered, means one graph (runs and patches pin it by
+   * name): the same definition again is a no-op, another one is WORKFLOW_EXISTS.
+   */
   async registerWorkflow(def: unknown): Promise<WorkflowView> {
-    const ir = compileCached(def);
+    const ir = compileCached(def); // throws a ValidationError naming every problem
+    const existing = await this.deps.store.getWorkflow(ir.name, ir.version);
+    if (existing && existing.irHash !== ir.irHash) {
+      throw new AobError(
+        'WORKFLOW_EXISTS',
+        `${ir.name}@${ir.version} is registered with another definition (${existing.irHash}); register a new version`,
+      );
+    }
+    if (existing) return existing;
     await this.storeDefinition(ir);
     const record = {
       name: ir.name,
