@@ -3,6 +3,7 @@
 // exit with the same codes in both modes (ARCHITECTURE §8). Which one a command gets is decided here,
 // from the environment, and nowhere else.
 import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
+import { isTerminalStatus } from '@aob/core';
 import type {
   ApprovalView,
   GraphDiff,
@@ -142,7 +143,5 @@ export function isWorkflowFile(ref: string): boolean {
   return ref.endsWith('.json') || ref.includes('/') || ref.includes('\\');
 }
 
-/** A run in one of these states never changes again. */
-export function runIsOver(status: RunStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
+/** A run in one of these states never changes again (the core's check). */
+export const runIsOver: (status: RunStatus) => boolean = isTerminalStatus;

@@ -14,7 +14,7 @@
 // - The broadcast never awaits a consumer: feeds hand items to listeners synchronously, and
 //   listeners (the SSE writer) only queue bytes.
 import type { AnyRunEvent } from '@aob/core';
-import { AobError, TERMINAL_EVENTS, statusAfter } from '@aob/core';
+import { AobError, TERMINAL_EVENTS, isTerminalStatus, statusAfter } from '@aob/core';
 import type { RunStatus } from '@aob/core';
 import { NamespaceFeed, RunFeed } from './feeds.js';
 import type {
@@ -81,8 +81,6 @@ interface Remembered {
   namespace: string;
   seq: number;
 }
-
-const terminalStatus = (s: RunStatus) => s === 'completed' || s === 'failed' || s === 'cancelled';
 
 export class Fanout {
   readonly store: TimelineStore;
@@ -312,7 +310,7 @@ export class Fanout {
           summary.lastSeq,
           Number.isFinite(firstPending) ? firstPending - 1 : Infinity,
         );
-        if (terminalStatus(summary.status) && ch.seq >= summary.lastSeq)
+        if (isTerminalStatus(summary.status) && ch.seq >= summary.lastSeq)
           ch.terminal = summary.status;
       }
       ch.status = 'ready';

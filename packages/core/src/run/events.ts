@@ -207,6 +207,13 @@ export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
+/** A run in one of these states never changes again (the one check; everything else asks it). */
+export function isTerminalStatus(
+  status: RunStatus,
+): status is 'completed' | 'failed' | 'cancelled' {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
 /** The run status an event leaves the run in, when it changes it (for store summaries). */
 export function statusAfter(type: EventType): RunStatus | undefined {
   switch (type) {

@@ -1,6 +1,7 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { ReplaySpec, RunStatus } from './events.js';
+import { isTerminalStatus } from './events.js';
 
 export type NodeStatus =
   | 'pending' // not yet reached
@@ -128,7 +129,7 @@ export const IN_FLIGHT: ReadonlySet<NodeStatus> = new Set([
 ]);
 
 export function isRunOver(state: RunState): boolean {
-  return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
+  return isTerminalStatus(state.status);
 }
 
 export function initialState(runId: string): RunState {

@@ -18,6 +18,7 @@ import {
   ValidationError,
   assertPatchDocument,
   compileCached,
+  isTerminalStatus,
   fold,
   judgePatch,
   proposalValidationInput,
@@ -633,9 +634,8 @@ function runPatchDocument(
   };
 }
 
-export function isOver(status: RunStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
+/** The core's terminal-status check, under the name the engine's callers use. */
+export const isOver: (status: RunStatus) => boolean = isTerminalStatus;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

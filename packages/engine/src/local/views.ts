@@ -1,9 +1,9 @@
 import type { RunState } from '@aob/core';
+import { isTerminalStatus } from '@aob/core';
 import type { ApprovalView, NodeView, RunView } from './api.js';
 
 /** Node statuses that mean work was still under way. */
 const IN_FLIGHT: ReadonlySet<string> = new Set(['scheduled', 'running', 'retrying', 'waiting']);
-const RUN_OVER: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * The user-facing view of a run, from its folded state and its resolved output. A node still
@@ -12,7 +12,7 @@ const RUN_OVER: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled
  */
 export function runView(state: RunState, output: unknown, nodeIds: readonly string[]): RunView {
   const nodes: Record<string, NodeView> = {};
-  const over = RUN_OVER.has(state.status);
+  const over = isTerminalStatus(state.status);
   const ended = state.status === 'cancelled' ? 'cancelled' : 'abandoned';
   for (const id of nodeIds) {
     const n = Object.hasOwn(state.nodes, id) ? state.nodes[id] : undefined;

@@ -19,6 +19,7 @@ import {
   fold,
   initialState,
   isRunOver,
+  isTerminalStatus,
   jobTopic,
   proposalValidationInput,
   reviewValidationInput,
@@ -575,7 +576,7 @@ export class Orchestrator {
   private async watchChild(parentRunId: string, childRunId: string): Promise<void> {
     const child = await this.deps.events.getRun(childRunId);
     if (!child) return;
-    if (child.status === 'completed' || child.status === 'failed' || child.status === 'cancelled') {
+    if (isTerminalStatus(child.status)) {
       const state = fold(await this.deps.events.read(childRunId), childRunId);
       await this.trigger(parentRunId, {
         type: 'childFinished',
