@@ -2,10 +2,9 @@
 // over every operation and the hostile corpus, then the figures. CI runs the same with a fixed
 // seed and a bounded count (scripts/fuzz/api.int.test.ts).
 //
-//   NODE_OPTIONS=--expose-gc npx vite-node scripts/fuzz-api.ts [--seed N] [--runs N] [--json F]
+//   npx vite-node scripts/fuzz-api.ts [--seed N] [--runs N] [--json F]
 //
-// With --expose-gc the heap is collected every 25 probes, so the heap figure is what the server
-// retains; without it, it is mostly garbage V8 has not yet collected.
+// The heap is collected every 25 whoami probes, so the heap figure is what the server retains.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startApiHarness } from '../packages/control/src/http/test-support.js';
@@ -50,8 +49,18 @@ try {
   console.log(
     `memory:       peak RSS ${figures.peakRssMb} MB, heap growth ${figures.heapGrowthMb} MB`,
   );
+  const ops = Object.values(figures.byOperation);
+  console.log(
+    `operations:   ${ops.length} (${Math.min(...ops)}–${Math.max(...ops)} requests each); ${figures.idleChecked} refused requests checked against every count while idle`,
+  );
   console.log(`violations:   ${figures.violations.length}`);
   for (const v of figures.violations.slice(0, 50)) console.log(`  ${v}`);
+  if (figures.shrunk) {
+    console.log(
+      `shrunk:       fc.check over apiRequests(${JSON.stringify(figures.shrunk.known)}), seed ${figures.shrunk.seed}, path '${figures.shrunk.path}': ${JSON.stringify(figures.shrunk.request).slice(0, 2_000)}`,
+    );
+    for (const v of figures.shrunk.violations) console.log(`  ${v}`);
+  }
   console.log(`seed:         ${seed}`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ ...figures, seconds }, null, 2));
   process.exitCode = figures.violations.length > 0 ? 1 : 0;

@@ -16,6 +16,7 @@ import { OPERATIONS, authenticate } from '../auth/index.js';
 import type { TimelineStreams } from '../fanout/index.js';
 import type { ApiRoute } from './openapi.js';
 import { apiRoutes, fastifyPath, inlineRefs, parametersSchema } from './openapi.js';
+import { answerClientError } from './client-errors.js';
 import { frameworkProblem, isFrameworkError } from './framework-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { problem, problemOf } from './problem.js';
@@ -47,6 +48,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     routerOptions: { maxParamLength: 500 },
     // Errors the router raises before any route (a URL it cannot decode, a parameter too long)
     // answer like the rest: problem+json with this API's code.
+    // Requests Node's parser refuses (and a missing Host, checked below) answer the same way.
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
     frameworkErrors: (err, req, reply) => {
       const body = frameworkProblem(err);
       void (reply as FastifyReply)
@@ -82,6 +86,16 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     (httpPart === 'body' ? bodies : parameters).compile(schema),
   );
 
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own refusal would be an empty 400.
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
+      throw new HttpProblem(
+        problem(400, 'BAD_REQUEST', 'an HTTP/1.1 request must carry a Host header', [
+          { code: 'REQUIRED', path: 'headers/host', message: 'is missing' },
+        ]),
+      );
+    }
+  });
   app.setErrorHandler((err, req, reply) => {
     const body = requestProblem(err) ?? problemOf(err);
     void reply
