@@ -66,7 +66,7 @@ async function oneRun() {
   });
   current = { hops: [], dispatch: [], execute: [], done, fail };
   const t0 = performance.now();
-  const runId = await engine.start(definition, {});
+  const runId = await engine.control.start(definition, {});
   const end = await ended;
   if (end.runId !== runId) throw new Error(`completed ${end.runId}, expected ${runId}`);
   const run = current;

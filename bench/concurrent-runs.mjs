@@ -68,7 +68,7 @@ async function startAll() {
   const chunk = opts.chunk > 0 ? opts.chunk : opts.runs;
   for (let first = 0; first < opts.runs; first += chunk) {
     const n = Math.min(chunk, opts.runs - first);
-    await Promise.all(Array.from({ length: n }, () => engine.start(definition, {})));
+    await Promise.all(Array.from({ length: n }, () => engine.control.start(definition, {})));
   }
 }
 

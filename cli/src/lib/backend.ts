@@ -6,6 +6,7 @@ import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
 import { isTerminalStatus } from '@aob/core';
 import type {
   ApprovalView,
+  Decision,
   GraphDiff,
   NodeDelta,
   NodeDetail,
@@ -17,7 +18,7 @@ import type {
 import { isHttpUrl } from '@aob/engine';
 import { badInput } from './errors.js';
 
-export type Decision = 'approved' | 'rejected';
+export type { Decision } from '@aob/engine';
 
 /** Where the live timeline of `run start`, `replay` and `approve` goes. */
 export interface EventSink {

@@ -23,15 +23,15 @@ export class LocalBackend implements Backend {
   }
 
   async validate(doc: unknown) {
-    return this.engine.validate(doc);
+    return this.engine.control.validate(doc);
   }
 
   registerWorkflow(def: unknown) {
-    return this.engine.registerWorkflow(def);
+    return this.engine.control.registerWorkflow(def);
   }
 
   listWorkflows() {
-    return this.engine.listWorkflows();
+    return this.engine.control.listWorkflows();
   }
 
   showWorkflow(ref: string, patchIds?: readonly string[]) {
@@ -42,11 +42,13 @@ export class LocalBackend implements Backend {
 
   async start(ref: string, inputs: unknown, opts: { actor?: string } = {}): Promise<string> {
     const definition = await this.engine.loadWorkflow(ref);
-    return this.engine.start(definition, inputs, { actor: opts.actor ?? this.defaultActor() });
+    return this.engine.control.start(definition, inputs, {
+      actor: opts.actor ?? this.defaultActor(),
+    });
   }
 
   get(runId: string) {
-    return this.engine.get(runId);
+    return this.engine.control.get(runId);
   }
 
   node(runId: string, nodeId: string) {
@@ -54,15 +56,15 @@ export class LocalBackend implements Backend {
   }
 
   list(opts: { status?: RunStatus[]; limit?: number }) {
-    return this.engine.list(opts);
+    return this.engine.control.list(opts);
   }
 
   wait(runId: string, opts: { timeoutMs?: number; untilSettled?: boolean }) {
-    return this.engine.wait(runId, opts);
+    return this.engine.control.wait(runId, opts);
   }
 
   events(runId: string, fromSeq = 1) {
-    return this.engine.events(runId, fromSeq);
+    return this.engine.control.events(runId, fromSeq);
   }
 
   /** Polls the store (the run may be driven by another process) and its live-output spool. */
@@ -79,7 +81,7 @@ export class LocalBackend implements Backend {
         for (const delta of deltas) yield { kind: 'delta', delta };
       }
       let over = false;
-      for (const event of await this.engine.events(runId, lastSeq + 1)) {
+      for (const event of await this.engine.control.events(runId, lastSeq + 1)) {
         if (event.seq <= lastSeq) continue;
         lastSeq = event.seq;
         if (TERMINAL_EVENTS.has(event.type)) over = true;
@@ -91,11 +93,11 @@ export class LocalBackend implements Backend {
   }
 
   cancel(runId: string, reason?: string, by?: string) {
-    return this.engine.cancel(runId, reason, by ?? this.defaultActor());
+    return this.engine.control.cancel(runId, reason, by ?? this.defaultActor());
   }
 
   replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
-    return this.engine.replay(runId, fromNode, mode);
+    return this.engine.control.replay(runId, fromNode, mode);
   }
 
   resume(runId: string) {
@@ -118,12 +120,12 @@ export class LocalBackend implements Backend {
   }
 
   approvals(opts: { all?: boolean }) {
-    return this.engine.approvals(opts);
+    return this.engine.control.approvals(opts);
   }
 
   async approve(ticketId: string, decision: Decision, opts: { by?: string; reason?: string }) {
     const by = opts.by ?? this.defaultActor();
-    const r = await this.engine.approve(ticketId, decision, by, opts.reason);
+    const r = await this.engine.control.approve(ticketId, decision, by, opts.reason);
     return { ...r, by };
   }
 
@@ -135,26 +137,31 @@ export class LocalBackend implements Backend {
   }
 
   proposePatch(target: string, patch: unknown, opts: { author?: string; rationale?: string }) {
-    return this.engine.proposePatch(target, patch, {
+    return this.engine.control.proposePatch(target, patch, {
       author: opts.author ?? this.defaultActor(),
       ...(opts.rationale !== undefined ? { rationale: opts.rationale } : {}),
     });
   }
 
   reviewPatch(patchId: string, decision: Decision, opts: { by?: string; reason?: string }) {
-    return this.engine.reviewPatch(patchId, decision, opts.by ?? this.defaultActor(), opts.reason);
+    return this.engine.control.reviewPatch(
+      patchId,
+      decision,
+      opts.by ?? this.defaultActor(),
+      opts.reason,
+    );
   }
 
   revertPatch(patchId: string, by?: string) {
-    return this.engine.revertPatch(patchId, by ?? this.defaultActor());
+    return this.engine.control.revertPatch(patchId, by ?? this.defaultActor());
   }
 
   patches(opts: { runId?: string; workflow?: string }) {
-    return this.engine.patches(opts);
+    return this.engine.control.patches(opts);
   }
 
   patch(patchId: string) {
-    return this.engine.patch(patchId);
+    return this.engine.control.patch(patchId);
   }
 
   close() {

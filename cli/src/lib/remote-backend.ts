@@ -5,6 +5,7 @@ import type { AnyRunEvent, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
 import type { AobHttpClient, Page, WhoAmI } from '@aob/client';
 import type { ApprovalView, PatchView, RunView } from '@aob/engine';
+import { pollUntil } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
 import { isWorkflowFile, runIsOver } from './backend.js';
 import { badInput } from './errors.js';
@@ -105,23 +106,24 @@ export class RemoteBackend implements Backend {
    * what follows a start (its timeline, a wait) finds it.
    */
   private async untilStarted(runId: string): Promise<void> {
-    const deadline = Date.now() + PENDING_START_WAIT_MS;
-    for (;;) {
-      try {
-        await this.client.getRun(runId);
-        return;
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'RUN_NOT_FOUND') throw err;
-      }
-      if (Date.now() > deadline) {
-        throw new AobError(
-          'RUN_PENDING',
-          `run ${runId} was accepted but no orchestrator has started it in ${PENDING_START_WAIT_MS / 1000} s; it starts when one does (aob run get ${runId})`,
-          { retryable: true, details: { runId } },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const started = await pollUntil(
+      async () => {
+        try {
+          await this.client.getRun(runId);
+          return true;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'RUN_NOT_FOUND') throw err;
+          return undefined;
+        }
+      },
+      { timeoutMs: PENDING_START_WAIT_MS, everyMs: 250 },
+    );
+    if (started) return;
+    throw new AobError(
+      'RUN_PENDING',
+      `run ${runId} was accepted but no orchestrator has started it in ${PENDING_START_WAIT_MS / 1000} s; it starts when one does (aob run get ${runId})`,
+      { retryable: true, details: { runId } },
+    );
   }
 
   get(runId: string) {

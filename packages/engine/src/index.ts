@@ -1,5 +1,18 @@
 export * from './executors/index.js';
-export * from './local/api.js';
+export type {
+  ApprovalView,
+  Decision,
+  NodeDelta,
+  NodeView,
+  Operations,
+  PatchCheckResult,
+  RunListItem,
+  RunView,
+  StartRunRequest,
+  WaitRequest,
+  WorkflowView,
+} from './app/operations.js';
+export type { EventListener, LocalEngineOptions } from './local/options.js';
 export { LocalEngine } from './local/local-engine.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
 export type { OrchestratorDeps, StartRunOptions } from './orchestrator/orchestrator.js';
@@ -17,19 +30,21 @@ export {
 } from './runner/memo.js';
 export type { ResultMemo, RedisMemoClient, RedisResultMemoOptions } from './runner/memo.js';
 export { TimerWheel } from './orchestrator/timers.js';
-export { runView, approvalsOf } from './local/views.js';
-export type { PatchView, GraphDiff } from './local/patches.js';
+export { runView, approvalsOf } from './app/views.js';
+export type { PatchView, GraphDiff } from './app/patches.js';
 export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';
 export { OutboxRelay } from './cluster/outbox-relay.js';
 export { TimerPoller } from './cluster/timer-poller.js';
 export { ClusterClient, clusterRunControl } from './cluster/client.js';
 export { busDriver } from './cluster/bus-driver.js';
-export { RunControl, isOver } from './control/run-control.js';
-export type { NodeDetail, AttemptView } from './control/node-detail.js';
-export type { RunDriver, RunControlDeps, StartRunRequest } from './control/run-control.js';
+export { RunControl, isOver } from './app/run-control.js';
+export type { NodeDetail, AttemptView } from './app/node-detail.js';
+export type { RunDriver, RunControlDeps } from './app/run-control.js';
+export { pollUntil } from './app/poll.js';
+export type { PollOptions } from './app/poll.js';
 export { irLoader } from './workflows.js';
-export { newId } from './local/ids.js';
+export { newId } from './app/ids.js';
 export type { RunCommand } from './cluster/commands.js';
 export { kafkaPartitionsOf, serviceConfig, SERVICE_NAMES } from './cluster/config.js';
 export type { ServiceConfig, ServiceName } from './cluster/config.js';

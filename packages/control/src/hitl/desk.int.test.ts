@@ -47,8 +47,8 @@ async function open(
   cfg: Record<string, unknown>,
   namespace = 'acme',
 ): Promise<{ runId: string; ticketId: string }> {
-  const runId = await engine.start(gate(cfg), {}, { namespace });
-  const view = await engine.wait(runId, { untilSettled: true, timeoutMs: 5_000 });
+  const runId = await engine.control.start(gate(cfg), {}, { namespace });
+  const view = await engine.control.wait(runId, { untilSettled: true, timeoutMs: 5_000 });
   expect(view.status).toBe('waiting');
   return { runId, ticketId: view.waitingOn![0]! };
 }
@@ -123,7 +123,7 @@ describe('ApprovalDesk', () => {
     });
     expect((await refusal(desk.decide(cy, ticketId, 'rejected'))).code).toBe('TICKET_DECIDED');
 
-    const done = await engine.wait(runId, { timeoutMs: 5_000 });
+    const done = await engine.control.wait(runId, { timeoutMs: 5_000 });
     expect(done.output).toEqual({ decision: 'approved', by: 'bob', reason: 'ok by me' });
     // The log: one decision each, by the principals' subjects, with their reasons.
     const decided = (await approvalEvents(engine, runId)).filter(
@@ -168,7 +168,7 @@ describe('ApprovalDesk', () => {
 
     const view = await desk.decide(fin, ticketId, 'rejected', 'over budget');
     expect(view).toMatchObject({ status: 'rejected', decidedBy: 'fin', reason: 'over budget' });
-    const done = await engine.wait(runId, { timeoutMs: 5_000 });
+    const done = await engine.control.wait(runId, { timeoutMs: 5_000 });
     expect(done.output).toEqual({ decision: 'rejected', by: 'fin', reason: 'over budget' });
   });
 
@@ -237,7 +237,7 @@ describe('ApprovalDesk', () => {
       ['ApprovalDecided', 'eve', { ticketId, decision: 'approved', by: 'eve', reason: 'fine' }],
       ['ApprovalDecided', 'fay', { ticketId, decision: 'approved', by: 'fay', reason: 'agreed' }],
     ]);
-    expect((await engine.wait(runId, { timeoutMs: 5_000 })).status).toBe('completed');
+    expect((await engine.control.wait(runId, { timeoutMs: 5_000 })).status).toBe('completed');
   });
 
   it('timeout → escalate → the escalated approver decides', async () => {
@@ -267,7 +267,7 @@ describe('ApprovalDesk', () => {
       reason: 'covering for ada',
       escalated: true,
     });
-    const done = await engine.wait(runId, { timeoutMs: 5_000 });
+    const done = await engine.control.wait(runId, { timeoutMs: 5_000 });
     expect(done.output).toEqual({ decision: 'approved', by: 'lee', reason: 'covering for ada' });
     const log = await approvalEvents(engine, runId);
     expect(log.map((e) => e.type)).toEqual([
@@ -294,7 +294,7 @@ describe('ApprovalDesk', () => {
       defaultDecision: 'approve',
     });
     await desk.decide(who('ada', 'approver'), ticketId, 'approved', 'one of two');
-    const done = await engine.wait(runId, { timeoutMs: 8_000 });
+    const done = await engine.control.wait(runId, { timeoutMs: 8_000 });
     expect(done.status).toBe('completed');
     expect(done.output).toEqual({
       decision: 'approved',

@@ -10,7 +10,7 @@
 import type { AnyRunEvent, RunState } from '@aob/core';
 import { AobError, ValidationError, fold } from '@aob/core';
 import type { ApprovalView, RunControl } from '@aob/engine';
-import { approvalsOf } from '@aob/engine';
+import { approvalsOf, pollUntil } from '@aob/engine';
 import type { Principal } from '../auth/index.js';
 import { allowed, authorize } from '../auth/index.js';
 import { approverProblems, isListed } from './approvers.js';
@@ -26,7 +26,6 @@ export interface ApprovalDeskOptions {
   decisionWaitMs?: number;
   /** Between two reads of the run's log while waiting. Default 100 ms. */
   pollMs?: number;
-  now?: () => number;
 }
 
 export interface ListOptions {
@@ -43,13 +42,11 @@ export class ApprovalDesk {
   private readonly control: RunControl;
   private readonly waitMs: number;
   private readonly pollMs: number;
-  private readonly now: () => number;
 
   constructor(opts: ApprovalDeskOptions) {
     this.control = opts.control;
     this.waitMs = opts.decisionWaitMs ?? DECISION_WAIT_MS;
     this.pollMs = opts.pollMs ?? POLL_MS;
-    this.now = opts.now ?? Date.now;
   }
 
   /** The tickets of the principal's namespace (open ones, or all), each marked `eligible`. */
@@ -232,29 +229,30 @@ export class ApprovalDesk {
     mine: (e: AnyRunEvent) => boolean,
     what: 'decision' | 'reassignment',
   ): Promise<ApprovalView> {
-    const deadline = this.now() + this.waitMs;
-    for (;;) {
-      const { state, events } = await this.read(runId);
-      const ticket = approvalsOf(state).find((t) => t.ticketId === ticketId);
-      const applied = events.some((e) => e.seq > after && mine(e));
-      if (applied && ticket) return ticket;
-      if (applied || !ticket || ticket.status !== 'open') {
-        throw new AobError(
-          'TICKET_DECIDED',
-          ticket && ticket.status !== 'open'
-            ? `ticket ${ticketId} was ${ticket.status} by ${ticket.decidedBy ?? 'someone'} before this ${what} reached run ${runId}`
-            : `run ${runId} is ${state.status}: ticket ${ticketId} is closed`,
-        );
-      }
-      if (this.now() >= deadline) {
-        throw new AobError(
-          'DECISION_PENDING',
-          `the ${what} on ticket ${ticketId} is sent but run ${runId}'s owner has not applied it within ${this.waitMs} ms; list the ticket to see whether it landed before sending it again`,
-          { retryable: true },
-        );
-      }
-      await sleep(this.pollMs);
-    }
+    const landed = await pollUntil(
+      async () => {
+        const { state, events } = await this.read(runId);
+        const ticket = approvalsOf(state).find((t) => t.ticketId === ticketId);
+        const applied = events.some((e) => e.seq > after && mine(e));
+        if (applied && ticket) return ticket;
+        if (applied || !ticket || ticket.status !== 'open') {
+          throw new AobError(
+            'TICKET_DECIDED',
+            ticket && ticket.status !== 'open'
+              ? `ticket ${ticketId} was ${ticket.status} by ${ticket.decidedBy ?? 'someone'} before this ${what} reached run ${runId}`
+              : `run ${runId} is ${state.status}: ticket ${ticketId} is closed`,
+          );
+        }
+        return undefined;
+      },
+      { timeoutMs: this.waitMs, everyMs: this.pollMs },
+    );
+    if (landed) return landed;
+    throw new AobError(
+      'DECISION_PENDING',
+      `the ${what} on ticket ${ticketId} is sent but run ${runId}'s owner has not applied it within ${this.waitMs} ms; list the ticket to see whether it landed before sending it again`,
+      { retryable: true },
+    );
   }
 }
 
@@ -285,8 +283,4 @@ function describe(p: Principal): string {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

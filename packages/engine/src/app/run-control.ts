@@ -28,11 +28,21 @@ import {
 } from '@aob/core';
 import type { ContentStore, EventStore } from '@aob/store';
 import type { StartRunOptions } from '../orchestrator/orchestrator.js';
-import type { ApprovalView, RunListItem, RunView, WorkflowView } from '../local/api.js';
-import { approvalsOf, runView } from '../local/views.js';
-import type { GraphDiff, PatchView } from '../local/patches.js';
-import { diffDefinitions, patchesOf } from '../local/patches.js';
-import { WorkflowPatches } from '../local/workflow-patches.js';
+import type {
+  ApprovalView,
+  Operations,
+  PatchCheckResult,
+  RunListItem,
+  RunView,
+  StartRunRequest,
+  WaitRequest,
+  WorkflowView,
+} from './operations.js';
+import { approvalsOf, runView } from './views.js';
+import type { GraphDiff, PatchView } from './patches.js';
+import { diffDefinitions, patchesOf } from './patches.js';
+import { WorkflowPatches } from './workflow-patches.js';
+import { pollUntil } from './poll.js';
 import type { NodeDetail } from './node-detail.js';
 import { nodeDetail, runRefs, unknownNode } from './node-detail.js';
 import { subworkflowProblems } from './preflight.js';
@@ -75,18 +85,24 @@ export interface RunControlDeps {
    * runners' configuration is not known to the api.
    */
   preflight?: (definition: WorkflowDefinition) => Problem[];
-}
-
-export interface StartRunRequest {
-  runId?: string;
-  actor?: string;
-  namespace?: string;
+  /**
+   * Where this process hears of appended events (the local engine's listeners): waits wake on
+   * them instead of waiting out a poll interval. Absent in the cluster's api, which polls.
+   */
+  changes?: (runId: string, listener: (event: AnyRunEvent) => void) => () => void;
 }
 
 const PATCH_VERDICT_WAIT_MS = 10_000;
+/** The events after which a waiting run may be over, or settled on a person. */
+const SETTLING: ReadonlySet<string> = new Set([
+  'RunWaiting',
+  'RunCompleted',
+  'RunFailed',
+  'RunCancelled',
+]);
 const POLL_MS = 100;
 
-export class RunControl {
+export class RunControl implements Operations {
   private readonly workflowPatches: WorkflowPatches;
   /** Definitions this process has put in the content store (content never changes). */
   private readonly storedDefinitions = new Set<string>();
@@ -191,16 +207,19 @@ export class RunControl {
    * (the cluster starts runs by a command the owning orchestrator applies a moment later).
    */
   private async awaitStarted(runId: string, waitMs?: number): Promise<void> {
-    const deadline = Date.now() + (waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
-    while (!(await this.deps.store.getRun(runId))) {
-      if (Date.now() > deadline) {
-        throw new AobError(
-          'RUN_PENDING',
-          `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
-          { retryable: true, details: { runId } },
-        );
-      }
-      await sleep(20);
+    const started = await pollUntil(
+      async () => ((await this.deps.store.getRun(runId)) ? true : undefined),
+      {
+        timeoutMs: waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS,
+        everyMs: 20,
+      },
+    );
+    if (!started) {
+      throw new AobError(
+        'RUN_PENDING',
+        `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
+        { retryable: true, details: { runId } },
+      );
     }
   }
 
@@ -262,19 +281,24 @@ export class RunControl {
     }));
   }
 
-  /** Polls the store until the run is over (or, with untilSettled, waits on a person). */
-  async wait(
-    runId: string,
-    opts: { timeoutMs?: number; untilSettled?: boolean } = {},
-  ): Promise<RunView> {
-    const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-    for (;;) {
-      const summary = await this.deps.store.getRun(runId);
-      if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-      if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) break;
-      if (Date.now() >= deadline) break;
-      await sleep(Math.max(1, Math.min(POLL_MS, deadline - Date.now())));
-    }
+  /**
+   * Resolves with the run once it is over (or, with untilSettled, waits on a person with nothing
+   * in flight), or as it is when the timeout passes.
+   */
+  async wait(runId: string, opts: WaitRequest = {}): Promise<RunView> {
+    await pollUntil(
+      async () => {
+        const summary = await this.deps.store.getRun(runId);
+        if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+        const done = isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting');
+        return done ? true : undefined;
+      },
+      {
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        everyMs: POLL_MS,
+        ...this.hear(runId, (e) => SETTLING.has(e.type)),
+      },
+    );
     return this.get(runId);
   }
 
@@ -427,15 +451,7 @@ export class RunControl {
    * `rejected` with every violation. The run's owner judges the real proposal again, on the
    * state it has then.
    */
-  async checkPatch(
-    runId: string,
-    patch: unknown,
-    author: string,
-  ): Promise<{
-    status: 'applied' | 'held' | 'rejected';
-    violations: Problem[];
-    reasons?: Problem[];
-  }> {
+  async checkPatch(runId: string, patch: unknown, author: string): Promise<PatchCheckResult> {
     const state = fold(await this.deps.store.read(runId), runId);
     if (state.seq === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     if (isOver(state.status))
@@ -589,25 +605,44 @@ export class RunControl {
     this.storedDefinitions.add(ir.irHash);
   }
 
+  /** The poll option that wakes a wait on the run's events that matter to it, where heard. */
+  private hear(
+    runId: string,
+    matters: (e: AnyRunEvent) => boolean,
+  ): { changes?: (poke: () => void) => () => void } {
+    const changes = this.deps.changes;
+    if (!changes) return {};
+    return {
+      changes: (poke) =>
+        changes(runId, (e) => {
+          if (matters(e)) poke();
+        }),
+    };
+  }
+
   private async awaitPatch(
     runId: string,
     patchId: string,
     done: (p: PatchView, all: PatchView[]) => boolean,
   ): Promise<PatchView> {
-    const deadline = Date.now() + (this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS);
-    for (;;) {
-      const all = await this.patches({ runId });
-      const p = all.find((q) => q.patchId === patchId);
-      if (p && done(p, all)) return p;
-      if (Date.now() > deadline) {
-        throw new AobError(
-          'PATCH_PENDING',
-          `patch ${patchId} is not decided yet: the process driving run ${runId} has not taken it`,
-          { retryable: true },
-        );
-      }
-      await sleep(POLL_MS);
-    }
+    const decided = await pollUntil(
+      async () => {
+        const all = await this.patches({ runId });
+        const p = all.find((q) => q.patchId === patchId);
+        return p && done(p, all) ? p : undefined;
+      },
+      {
+        timeoutMs: this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS,
+        everyMs: POLL_MS,
+        ...this.hear(runId, (e) => e.type.startsWith('Patch')),
+      },
+    );
+    if (decided) return decided;
+    throw new AobError(
+      'PATCH_PENDING',
+      `patch ${patchId} is not decided yet: the process driving run ${runId} has not taken it`,
+      { retryable: true },
+    );
   }
 }
 
@@ -636,10 +671,6 @@ function runPatchDocument(
 
 /** The core's terminal-status check, under the name the engine's callers use. */
 export const isOver: (status: RunStatus) => boolean = isTerminalStatus;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** What a replay may reuse: every node of the original that finished (not skipped). */
 function recordedResults(state: RunState): Record<string, RecordedResult> {

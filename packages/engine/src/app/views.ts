@@ -1,6 +1,6 @@
 import type { RunState } from '@aob/core';
 import { isTerminalStatus } from '@aob/core';
-import type { ApprovalView, NodeView, RunView } from './api.js';
+import type { ApprovalView, NodeView, RunView } from './operations.js';
 
 /** Node statuses that mean work was still under way. */
 const IN_FLIGHT: ReadonlySet<string> = new Set(['scheduled', 'running', 'retrying', 'waiting']);

@@ -2,7 +2,7 @@
 // owns the run's partition applies them. Nothing is applied in the sending process.
 import { Topic } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { RunDriver } from '../control/run-control.js';
+import type { RunDriver } from '../app/run-control.js';
 import type { RunCommand } from './commands.js';
 
 export function busDriver(bus: Bus): RunDriver {

@@ -4,10 +4,11 @@ import type { AnyRunEvent, Trigger } from '@aob/core';
 import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
-import type { RunView } from '../local/api.js';
-import { newId } from '../local/ids.js';
-import { RunControl, isOver } from '../control/run-control.js';
+import type { RunView } from '../app/operations.js';
+import { newId } from '../app/ids.js';
+import { RunControl, isOver } from '../app/run-control.js';
 import { irLoader } from '../workflows.js';
+import { pollUntil } from '../app/poll.js';
 import { busDriver } from './bus-driver.js';
 
 /** The run operations of a cluster: read from the stores, written as run commands on the bus. */
@@ -57,27 +58,25 @@ export class ClusterClient {
     return this.control.get(runId);
   }
 
-  /** Polls the store until the run is over (or settled: waiting on a person), or the timeout. */
+  /**
+   * Waits until the run is over (or settled: waiting on a person), or throws TIMEOUT. Unlike
+   * `RunControl.wait`, a run not started yet is waited for (a start is a command applied later).
+   */
   async wait(
     runId: string,
     opts: { timeoutMs?: number; untilSettled?: boolean; pollMs?: number } = {},
   ): Promise<RunView> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    for (;;) {
-      const summary = await this.deps.events.getRun(runId);
-      if (
-        summary &&
-        (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting'))
-      ) {
-        return this.get(runId);
-      }
-      if (Date.now() > deadline) {
-        throw new AobError(
-          'TIMEOUT',
-          `run ${runId} is ${summary?.status ?? 'not started'} after the wait`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 50));
-    }
+    let status = 'not started';
+    const done = await pollUntil(
+      async () => {
+        const summary = await this.deps.events.getRun(runId);
+        if (summary) status = summary.status;
+        const settled = opts.untilSettled && summary?.status === 'waiting';
+        return summary && (isOver(summary.status) || settled) ? true : undefined;
+      },
+      { timeoutMs: opts.timeoutMs ?? 60_000, everyMs: opts.pollMs ?? 50 },
+    );
+    if (!done) throw new AobError('TIMEOUT', `run ${runId} is ${status} after the wait`);
+    return this.get(runId);
   }
 }

@@ -10,7 +10,7 @@ import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import type { CommandHandler } from '../orchestrator/results.js';
 import type { PatchValidator } from '../orchestrator/patch-validator.js';
-import { newId } from '../local/ids.js';
+import { newId } from '../app/ids.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { isRunCommand } from './commands.js';
 import { OutboxRelay } from './outbox-relay.js';

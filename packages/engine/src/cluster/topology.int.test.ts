@@ -97,7 +97,7 @@ beforeAll(async () => {
     irHash: child.irHash,
     registeredAt: Date.now(),
   });
-  await local.registerWorkflow(def('subworkflow', 'child.json'));
+  await local.control.registerWorkflow(def('subworkflow', 'child.json'));
 }, 120_000);
 
 afterAll(async () => {
@@ -115,12 +115,12 @@ describe('the cluster topology runs every example as the local engine does', () 
     '%s',
     async (_name, c) => {
       const definition = def(c.example);
-      const localRun = await local.start(definition, c.inputs);
+      const localRun = await local.control.start(definition, c.inputs);
       const clusterRun = await client.start(definition, c.inputs);
       if (c.approve) {
-        await local.wait(localRun, { untilSettled: true });
-        const ticket = (await local.approvals()).find((t) => t.runId === localRun);
-        await local.approve(ticket!.ticketId, c.approve, 'ada');
+        await local.control.wait(localRun, { untilSettled: true });
+        const ticket = (await local.control.approvals()).find((t) => t.runId === localRun);
+        await local.control.approve(ticket!.ticketId, c.approve, 'ada');
         const settled = await client.wait(clusterRun, { untilSettled: true, timeoutMs: 30_000 });
         const ticketId = settled.waitingOn![0]!;
         await client.send(clusterRun, {
@@ -130,13 +130,13 @@ describe('the cluster topology runs every example as the local engine does', () 
           by: 'ada',
         });
       }
-      const a = await local.wait(localRun, { timeoutMs: 30_000 });
+      const a = await local.control.wait(localRun, { timeoutMs: 30_000 });
       const b = await client.wait(clusterRun, { timeoutMs: 30_000 });
       expect(b.status).toBe(a.status);
       expect(b.output).toEqual(a.output);
       expect(b.error).toEqual(a.error);
       expect(perNode(await client.events(clusterRun))).toEqual(
-        perNode(await local.events(localRun)),
+        perNode(await local.control.events(localRun)),
       );
     },
     60_000,

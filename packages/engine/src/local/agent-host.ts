@@ -5,7 +5,7 @@ import type { IR, NodeJob } from '@aob/core';
 import { AobError, fold } from '@aob/core';
 import type { ContentStore, EventStore } from '@aob/store';
 import type { AgentHost, PatchOutcome } from '../executors/types.js';
-import type { PatchView } from './patches.js';
+import type { PatchView } from '../app/patches.js';
 
 export interface LocalAgentHostDeps {
   store: EventStore;

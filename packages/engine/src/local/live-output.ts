@@ -5,7 +5,7 @@
 // recorded when the node finishes).
 import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeDelta } from './api.js';
+import type { NodeDelta } from '../app/operations.js';
 
 export type DeltaListener = (delta: NodeDelta) => void;
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NodeDelta } from './api.js';
+import type { NodeDelta } from '../app/operations.js';
 import { LocalEngine } from './local-engine.js';
 import { startOpenAIFake } from '../testing/openai-fake.js';
 import type { OpenAIFake } from '../testing/openai-fake.js';
@@ -47,18 +47,18 @@ describe('llm nodes in the local engine', () => {
 
     const here: NodeDelta[] = [];
     driver.onDelta((d) => here.push(d));
-    const runId = await driver.start(def, { topic: 'ducks' });
+    const runId = await driver.control.start(def, { topic: 'ducks' });
     const seen: string[] = [];
     let offset = 0;
-    let view = await driver.get(runId);
+    let view = await driver.control.get(runId);
     while (view.status === 'running') {
       const { deltas, next } = watcher.liveDeltas(runId, offset);
       offset = next;
       seen.push(...deltas.map((d) => d.delta));
       await new Promise((r) => setTimeout(r, 20));
-      view = await driver.get(runId);
+      view = await driver.control.get(runId);
     }
-    view = await driver.wait(runId);
+    view = await driver.control.wait(runId);
     expect(view.status).toBe('completed');
     expect(view.output).toBe('Ducks are birds that swim.');
     expect(here.map((d) => d.delta)).toEqual(chunks);
@@ -70,7 +70,7 @@ describe('llm nodes in the local engine', () => {
     expect(chunks.join('').startsWith(seen.join(''))).toBe(true);
     // The spool is gone with the run; the log holds no delta.
     expect(watcher.liveDeltas(runId).deltas).toEqual([]);
-    const events = await driver.events(runId);
+    const events = await driver.control.events(runId);
     expect(JSON.stringify(events)).not.toContain('birds that');
     // The endpoint, key and model alias came from the settings.
     expect(fake.requests[0]!.headers.authorization).toBe('Bearer sk-local');
@@ -80,14 +80,14 @@ describe('llm nodes in the local engine', () => {
   it('refuses to start an llm node with no endpoint configured: LLM_NOT_CONFIGURED, no run', async () => {
     const engine = await LocalEngine.open({ home });
     engines.push(engine);
-    const err = (await engine.start(def, { topic: 'x' }).catch((e: unknown) => e)) as {
+    const err = (await engine.control.start(def, { topic: 'x' }).catch((e: unknown) => e)) as {
       code: string;
       problems: { code: string; message: string }[];
     };
     expect(err.code).toBe('VALIDATION');
     expect(err.problems.map((p) => p.code)).toEqual(['LLM_NOT_CONFIGURED']);
     expect(err.problems[0]!.message).toMatch(/set AOB_LLM_BASE_URL/);
-    expect(await engine.list()).toEqual([]);
+    expect(await engine.control.list()).toEqual([]);
     expect(fake.calls).toBe(0);
   });
 });

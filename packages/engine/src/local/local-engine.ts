@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { AnyRunEvent, IR, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import type { AnyRunEvent, IR, WorkflowDefinition } from '@aob/core';
 import { AobError, ValidationError, compileCached } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import type { ContentStore, EventStore } from '@aob/store';
@@ -10,31 +10,22 @@ import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import { Runner } from '../runner/runner.js';
 import { loadHandlers } from '../executors/handlers.js';
-import { executorProblems } from '../control/preflight.js';
+import { executorProblems } from '../app/preflight.js';
 import { currentHash, handlersSource, RunSettingsBook } from './run-settings.js';
 import type { HandlersSource } from './run-settings.js';
 import type { ExecutorOptions, TaskHandler } from '../executors/types.js';
-import type {
-  ApprovalView,
-  EventListener,
-  LocalEngineOptions,
-  NodeDelta,
-  RunListItem,
-  RunView,
-  StartOptions,
-  WorkflowView,
-} from './api.js';
-import type { GraphDiff, PatchView } from './patches.js';
-import { newId } from './ids.js';
-import { RunControl, isOver } from '../control/run-control.js';
+import type { EventListener, LocalEngineOptions } from './options.js';
+import type { NodeDelta } from '../app/operations.js';
+import { newId } from '../app/ids.js';
+import { RunControl, isOver } from '../app/run-control.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
+import { pollUntil } from '../app/poll.js';
 import { localAgentHost } from './agent-host.js';
 
 const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
 const INBOX_POLL_MS = 150;
-const WAIT_POLL_MS = 100;
 
 /**
  * The local topology in one process: the orchestrator and the runner talk through an in-process
@@ -49,7 +40,11 @@ export class LocalEngine {
   private readonly owner = `${hostname()}:${process.pid}:${newId('run').slice(4)}`;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
-  /** The operations on runs, workflows, approvals and patches, driven in this process. */
+  /**
+   * The operations on workflows, runs, approvals and patches (the application layer), driving
+   * runs in this process; the engine itself keeps only what is local: leases, the inbox, the
+   * handlers a run needs, live output, and its lifecycle.
+   */
   readonly control: RunControl;
 
   private constructor(
@@ -74,6 +69,11 @@ export class LocalEngine {
       now: Date.now,
       newId,
       preflight: (definition) => executorProblems(definition, executors),
+      // Waits wake on this process's appends; runs driven elsewhere are polled.
+      changes: (runId, listener) =>
+        this.onEvent((e) => {
+          if (e.runId === runId) listener(e);
+        }),
       driver: {
         start: async (ir, inputs, opts) => {
           // Recorded before the run exists, so whoever takes it over runs the same code.
@@ -136,7 +136,7 @@ export class LocalEngine {
         store: stores.events,
         content: stores.content,
         loadIr,
-        proposePatch: (runId, patch, o) => late.engine!.proposePatch(runId, patch, o),
+        proposePatch: (runId, patch, o) => late.engine!.control.proposePatch(runId, patch, o),
       }),
     };
     const runner = new Runner({
@@ -180,10 +180,6 @@ export class LocalEngine {
 
   // ---- workflows -------------------------------------------------------------------------
 
-  validate(doc: unknown): { valid: boolean; errors: Problem[] } {
-    return this.control.validate(doc);
-  }
-
   /** A definition from a JSON file, or a registered workflow `name[@version]`. */
   async loadWorkflow(ref: string): Promise<WorkflowDefinition> {
     if (ref.endsWith('.json') || ref.includes('/') || ref.includes('\\')) {
@@ -219,14 +215,6 @@ export class LocalEngine {
     }
   }
 
-  async registerWorkflow(def: unknown): Promise<WorkflowView> {
-    return this.control.registerWorkflow(def);
-  }
-
-  async listWorkflows(): Promise<WorkflowView[]> {
-    return this.control.listWorkflows();
-  }
-
   /** A definition (file or registered), or a registered one with workflow patches applied in order. */
   async showWorkflow(
     ref: string,
@@ -237,12 +225,7 @@ export class LocalEngine {
     return { definition, irHash: compileCached(definition).irHash };
   }
 
-  // ---- runs -----------------------------------------------------------------------------
-
-  /** Validates the definition and inputs (nothing is persisted when either is bad), then starts. */
-  async start(def: unknown, inputs: unknown, opts: StartOptions = {}): Promise<string> {
-    return this.control.start(def, inputs, opts);
-  }
+  // ---- local lifecycle -----------------------------------------------------------------
 
   /** Continues a run whose driving process died: re-dispatches what was in flight. */
   async resume(runId: string): Promise<void> {
@@ -253,110 +236,6 @@ export class LocalEngine {
     await this.takeLease(runId, LEASE_TTL_MS + 1_000);
     await this.orchestrator.recover(runId);
     await this.drainInbox(runId);
-  }
-
-  async get(runId: string): Promise<RunView> {
-    return this.control.get(runId);
-  }
-
-  async list(opts: { status?: RunStatus[]; limit?: number } = {}): Promise<RunListItem[]> {
-    return this.control.list(opts);
-  }
-
-  /** Resolves when the run is over (or, with untilSettled, waits on a person with nothing in flight). */
-  async wait(
-    runId: string,
-    opts: { timeoutMs?: number; untilSettled?: boolean } = {},
-  ): Promise<RunView> {
-    const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-    // Listen before looking, so an end that happens in between is not missed.
-    let wake: (() => void) | undefined;
-    const off = this.onEvent((e) => {
-      if (e.runId === runId && SETTLING.has(e.type)) wake?.();
-    });
-    try {
-      for (;;) {
-        const summary = await this.store.getRun(runId);
-        if (!summary) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-        if (isOver(summary.status) || (opts.untilSettled && summary.status === 'waiting')) break;
-        if (Date.now() >= deadline) break;
-        // Runs driven by another process change without events here: poll the store too.
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.max(1, Math.min(WAIT_POLL_MS, deadline - Date.now())));
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-    } finally {
-      off();
-    }
-    return this.get(runId);
-  }
-
-  async events(runId: string, fromSeq = 1): Promise<AnyRunEvent[]> {
-    return this.control.events(runId, fromSeq);
-  }
-
-  async approvals(opts: { all?: boolean } = {}): Promise<ApprovalView[]> {
-    return this.control.approvals(opts);
-  }
-
-  async approve(
-    ticketId: string,
-    decision: 'approved' | 'rejected',
-    by: string,
-    reason?: string,
-  ): Promise<{ runId: string; drivenHere: boolean }> {
-    return this.control.approve(ticketId, decision, by, reason);
-  }
-
-  async cancel(runId: string, reason?: string, by?: string): Promise<void> {
-    return this.control.cancel(runId, reason, by);
-  }
-
-  /**
-   * Replays a run from a node as a new run on the same IR: nodes not downstream of it reuse
-   * their recorded results; in freeze mode downstream nodes whose input is unchanged do too.
-   */
-  async replay(runId: string, fromNode: string, mode: 'freeze' | 'live'): Promise<string> {
-    return this.control.replay(runId, fromNode, mode);
-  }
-
-  // ---- patches (see RunControl) -------------------------------------------------------------
-
-  async proposePatch(
-    target: string,
-    patch: unknown,
-    opts: { author?: string; rationale?: string } = {},
-  ): Promise<PatchView> {
-    return this.control.proposePatch(target, patch, opts);
-  }
-
-  async reviewPatch(
-    patchId: string,
-    decision: 'approved' | 'rejected',
-    by: string,
-    reason?: string,
-  ): Promise<PatchView> {
-    return this.control.reviewPatch(patchId, decision, by, reason);
-  }
-
-  async revertPatch(
-    patchId: string,
-    by?: string,
-  ): Promise<{ patch: PatchView; revert?: PatchView }> {
-    return this.control.revertPatch(patchId, by);
-  }
-
-  async patches(opts: { runId?: string; workflow?: string } = {}): Promise<PatchView[]> {
-    return this.control.patches(opts);
-  }
-
-  async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
-    return this.control.patch(patchId);
   }
 
   /** Partial output of running nodes of this process's runs (llm token deltas), as it comes. */
@@ -439,21 +318,22 @@ export class LocalEngine {
 
   /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
   private async takeLease(runId: string, waitMs = 0): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) {
-        this.driven.add(runId);
-        return;
-      }
-      if (Date.now() >= deadline) {
-        const lease = await this.store.getLease(runId);
-        throw new AobError(
-          'RUN_LEASED',
-          `run ${runId} is being driven by another aob process (${lease?.owner ?? 'unknown'}); it continues there`,
-        );
-      }
-      await sleep(200);
+    const taken = await pollUntil(
+      async () =>
+        (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now()))
+          ? true
+          : undefined,
+      { timeoutMs: waitMs, everyMs: 200 },
+    );
+    if (taken) {
+      this.driven.add(runId);
+      return;
     }
+    const lease = await this.store.getLease(runId);
+    throw new AobError(
+      'RUN_LEASED',
+      `run ${runId} is being driven by another aob process (${lease?.owner ?? 'unknown'}); it continues there`,
+    );
   }
 
   /** Applies a trigger here if this process drives the run or nobody does; else hands it over. */
@@ -513,17 +393,6 @@ export class LocalEngine {
     inbox.unref();
     this.timers.push(renew, inbox);
   }
-}
-
-const SETTLING: ReadonlySet<string> = new Set([
-  'RunWaiting',
-  'RunCompleted',
-  'RunFailed',
-  'RunCancelled',
-]);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function settingsRefusal(runId: string, why: string): AobError {

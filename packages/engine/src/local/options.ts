@@ -21,21 +21,4 @@ export interface LocalEngineOptions {
   workspaceRoot?: string;
 }
 
-// The views a run shows to people and programs are the API's: defined once, in @aob/client.
-export type {
-  ApprovalView,
-  NodeDelta,
-  NodeView,
-  RunListItem,
-  RunView,
-  WorkflowView,
-} from '@aob/client';
-
-export interface StartOptions {
-  runId?: string;
-  actor?: string;
-  /** The run's tenant (ARCHITECTURE §9); default `default`. */
-  namespace?: string;
-}
-
 export type EventListener = (event: AnyRunEvent) => void;

@@ -6,7 +6,7 @@ import type { AnyRunEvent, IR, PatchVerdict, ValidatePatchInput } from '@aob/cor
 import { AobError, compileCached, proposalValidationInput, REVIEWED_POLICY } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../local/ids.js';
+import { newId } from '../app/ids.js';
 import { Orchestrator } from './orchestrator.js';
 import type { PatchValidator } from './patch-validator.js';
 import { LibraryPatchValidator } from './patch-validator.js';

@@ -6,7 +6,7 @@ import type { AnyNewEvent, IR } from '@aob/core';
 import { AobError, compileCached } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../local/ids.js';
+import { newId } from '../app/ids.js';
 import { Runner } from '../runner/runner.js';
 import { Orchestrator } from './orchestrator.js';
 import { ResultConsumer } from './results.js';

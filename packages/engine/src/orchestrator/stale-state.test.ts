@@ -8,7 +8,7 @@ import type { IR } from '@aob/core';
 import { compileCached, fold } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../local/ids.js';
+import { newId } from '../app/ids.js';
 import { Orchestrator } from './orchestrator.js';
 
 function orchestrators(n: number) {
