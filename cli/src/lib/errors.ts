@@ -1,7 +1,10 @@
-import type { Problem } from '@aob/core';
+import type { ErrorCode, Problem } from '@aob/core';
 import { ExitCode } from './exit-codes.js';
 
-/** An error the CLI raises itself, with the exit code it means and, for bad input, every problem. */
+/**
+ * An error the CLI raises (or a server's answer), with the exit code it means and, for bad input,
+ * every problem. The code is a string: a server may answer with codes this CLI does not know.
+ */
 export class CliError extends Error {
   readonly code: string;
   readonly exitCode: ExitCode;
@@ -15,11 +18,11 @@ export class CliError extends Error {
   }
 }
 
-export function badInput(code: string, message: string, problems?: Problem[]): CliError {
+export function badInput(code: ErrorCode, message: string, problems?: Problem[]): CliError {
   return new CliError(code, message, ExitCode.BadInput, problems);
 }
 
-export function unreachable(code: string, message: string): CliError {
+export function unreachable(code: ErrorCode, message: string): CliError {
   return new CliError(code, message, ExitCode.Unreachable);
 }
 

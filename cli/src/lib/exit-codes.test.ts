@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AobError, ValidationError } from '@aob/core';
+import { AobError, ERROR_CODES, ValidationError } from '@aob/core';
 import { badInput, CliError, unreachable } from './errors.js';
-import { ExitCode, exitCodeForError, exitCodeForStatus } from './exit-codes.js';
+import { ExitCode, exitCodeForCode, exitCodeForError, exitCodeForStatus } from './exit-codes.js';
 
 describe('exitCodeForStatus', () => {
   it('maps run statuses to the documented codes', () => {
@@ -25,7 +25,7 @@ describe('exitCodeForError', () => {
       'TICKET_NOT_FOUND',
       'WORKFLOW_NOT_FOUND',
       'TICKET_DECIDED',
-    ]) {
+    ] as const) {
       expect(exitCodeForError(new AobError(code, 'x'))).toBe(2);
     }
   });
@@ -44,8 +44,8 @@ describe('exitCodeForError', () => {
   });
 
   it('prefers an explicit exit code', () => {
-    expect(exitCodeForError(badInput('WHATEVER', 'x'))).toBe(2);
-    expect(exitCodeForError(new CliError('SERVER_UNAVAILABLE', 'x', 3))).toBe(3);
+    expect(exitCodeForError(badInput('BAD_FLAG', 'x'))).toBe(2);
+    expect(exitCodeForError(new CliError('SOMETHING_NEW', 'x', 3))).toBe(3);
   });
 
   it('treats oclif parse errors as bad input', () => {
@@ -58,5 +58,29 @@ describe('exitCodeForError', () => {
     expect(exitCodeForError(new AobError('HANDLER_ERROR', 'x'))).toBe(1);
     expect(exitCodeForError('a string')).toBe(1);
     expect(exitCodeForError(undefined)).toBe(1);
+  });
+});
+
+describe('exitCodeForCode', () => {
+  it('derives every catalogued code from its kind', () => {
+    const byKind: Record<string, number> = {
+      invalid: 2,
+      'not-found': 2,
+      state: 2,
+      exists: 2,
+      'too-large': 2,
+      unauthenticated: 2,
+      forbidden: 2,
+      unavailable: 3,
+      pending: 4,
+      race: 4,
+      timeout: 1,
+      cancelled: 1,
+      internal: 1,
+    };
+    for (const [code, entry] of Object.entries(ERROR_CODES)) {
+      expect([code, exitCodeForCode(code)]).toEqual([code, byKind[entry.kind]]);
+    }
+    expect(exitCodeForCode('FROM_A_NEWER_SERVER')).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 // Exit codes are part of the CLI's contract (ARCHITECTURE §8); scripts branch on them.
-import type { RunStatus } from '@aob/core';
+import type { ErrorKind, RunStatus } from '@aob/core';
+import { errorKindOf, isErrorCode } from '@aob/core';
 
 export const ExitCode = {
   /** Done: the run completed, or the command did what it was asked. */
@@ -29,45 +30,28 @@ export function exitCodeForStatus(status: RunStatus): ExitCode {
   }
 }
 
-const BAD_INPUT_CODES: ReadonlySet<string> = new Set([
-  'VALIDATION',
-  'RUN_NOT_FOUND',
-  'TICKET_NOT_FOUND',
-  'WORKFLOW_NOT_FOUND',
-  'TICKET_DECIDED',
-  'UNKNOWN_NODE',
-  'HANDLERS_NOT_FOUND',
-  'HANDLERS_LOAD_FAILED',
-  'RUN_ENDED',
-  'RUN_OVER',
-  'RUN_SETTINGS_MISMATCH',
-  'RUN_TERMINAL',
-  'PATCH_NOT_APPLIED',
-  'PATCH_NOT_HELD',
-  'PATCH_NOT_NEWEST',
-  'PATCH_EXISTS',
-  'WORKFLOW_EXISTS',
-  'PATCH_OTHER_WORKFLOW',
-  'PATCH_SET_INVALID',
-  'NOT_A_REVIEWER',
-]);
+/** What each kind of error (the core's catalogue) means to a script. */
+const BY_KIND: Readonly<Record<ErrorKind, ExitCode>> = {
+  invalid: ExitCode.BadInput,
+  'not-found': ExitCode.BadInput,
+  state: ExitCode.BadInput,
+  exists: ExitCode.BadInput,
+  'too-large': ExitCode.BadInput,
+  // The token is an input too: a script must not retry with it.
+  unauthenticated: ExitCode.BadInput,
+  forbidden: ExitCode.BadInput,
+  unavailable: ExitCode.Unreachable,
+  pending: ExitCode.StillWaiting,
+  race: ExitCode.StillWaiting,
+  timeout: ExitCode.Failed,
+  cancelled: ExitCode.Failed,
+  internal: ExitCode.Failed,
+};
 
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
-  'STORE_UNAVAILABLE',
-  'STORE_BUSY',
-  'STORE_CLOSED',
-  'STORE_SCHEMA_TOO_NEW',
-  'CONTENT_NOT_FOUND',
-  'CONTENT_CORRUPT',
-  'SERVER_UNAVAILABLE',
-  'SERVER_UNREACHABLE',
-]);
-
-const STILL_WAITING_CODES: ReadonlySet<string> = new Set([
-  'RUN_LEASED',
-  'PATCH_PENDING',
-  'PATCH_RACE',
-]);
+/** The exit code an aob error code means (a code this CLI does not know: 1). */
+export function exitCodeForCode(code: string): ExitCode {
+  return isErrorCode(code) ? BY_KIND[errorKindOf(code)] : ExitCode.Failed;
+}
 
 /**
  * The exit code for an error thrown by a command. Errors are compared by `code` (a string), never
@@ -78,12 +62,7 @@ export function exitCodeForError(err: unknown): ExitCode {
   if (err && typeof err === 'object') {
     const e = err as { exitCode?: unknown; code?: unknown; oclif?: { exit?: unknown } };
     if (typeof e.exitCode === 'number' && isExitCode(e.exitCode)) return e.exitCode;
-    if (typeof e.code === 'string') {
-      if (UNREACHABLE_CODES.has(e.code)) return ExitCode.Unreachable;
-      if (STILL_WAITING_CODES.has(e.code)) return ExitCode.StillWaiting;
-      if (BAD_INPUT_CODES.has(e.code)) return ExitCode.BadInput;
-      if (/_NOT_FOUND$/.test(e.code) || /^(BAD|INVALID)_/.test(e.code)) return ExitCode.BadInput;
-    }
+    if (typeof e.code === 'string' && isErrorCode(e.code)) return exitCodeForCode(e.code);
     // Any oclif CLIError that reaches us is a flag or argument parse error: bad input.
     if (e.oclif && typeof e.oclif === 'object' && typeof e.oclif.exit === 'number') {
       return ExitCode.BadInput;

@@ -1,7 +1,7 @@
 // How the server's answers become the CLI's exit codes (ARCHITECTURE §8), the same codes a local run
 // of the command would give:
 //   - the server's own error code wins when the CLI knows it (RUN_NOT_FOUND → 2, RUN_LEASED → 4,
-//     STORE_UNAVAILABLE → 3, …: the tables in exit-codes.ts);
+//     STORE_UNAVAILABLE → 3, …: derived from the code's kind in the core's error catalogue);
 //   - otherwise the status: 400, 404, 409, 413, 415, 422 → 2 (bad input; every problem the server
 //     named is listed); 401 and 403 → 2 as well: the token is an input, and scripts must not
 //     retry with it (UNAUTHENTICATED, FORBIDDEN); 408, 429, 502, 503, 504 → 3 (the server cannot

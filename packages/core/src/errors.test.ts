@@ -16,8 +16,8 @@ describe('toErrorData', () => {
   });
 
   it('takes errors and primitives as before', () => {
-    expect(toErrorData(new AobError('E', 'm', { retryable: false }))).toEqual({
-      code: 'E',
+    expect(toErrorData(new AobError('TIMEOUT', 'm', { retryable: false }))).toEqual({
+      code: 'TIMEOUT',
       message: 'm',
       retryable: false,
     });
@@ -32,6 +32,19 @@ describe('toErrorData', () => {
     });
     expect(toErrorData(new URL('https://e.example/'))).toMatchObject({
       message: 'https://e.example/',
+    });
+  });
+
+  it('defaults retryable from the catalogue, the same for AobError and for plain data', () => {
+    expect(new AobError('RUN_NOT_FOUND', 'm').retryable).toBe(false);
+    expect(new AobError('SEQ_CONFLICT', 'm').retryable).toBe(true);
+    expect(toErrorData({ code: 'RUN_NOT_FOUND', message: 'm' }).retryable).toBe(false);
+    expect(toErrorData({ code: 'SEQ_CONFLICT', message: 'm' }).retryable).toBe(true);
+    // A user handler's own code: retried by the node's policy unless it says otherwise.
+    expect(toErrorData({ code: 'MY_OWN', message: 'm' }).retryable).toBe(true);
+    expect(AobError.fromData({ code: 'MY_OWN', message: 'm', retryable: false })).toMatchObject({
+      code: 'MY_OWN',
+      retryable: false,
     });
   });
 });

@@ -1,5 +1,10 @@
 // Errors carry a stable string `code` and whether retrying can help. Compare by code, never by
-// instanceof: errors that cross a process boundary travel as plain `ErrorData`.
+// instanceof: errors that cross a process boundary travel as plain `ErrorData`. aob's own codes
+// are catalogued (error-codes.ts), and an AobError takes only those; a code from elsewhere (a
+// user handler's, one read back from the log) keeps its string in ErrorData.
+import type { ErrorCode } from './error-codes.js';
+import { retryableByDefault } from './error-codes.js';
+
 export interface ErrorData {
   code: string;
   message: string;
@@ -17,16 +22,28 @@ export class AobError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly details?: unknown;
+  /** `retryable` defaults to the catalogue's answer for the code. */
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     opts: { retryable?: boolean; details?: unknown } = {},
   ) {
     super(message);
     this.name = 'AobError';
     this.code = code;
-    this.retryable = opts.retryable ?? false;
+    this.retryable = opts.retryable ?? retryableByDefault(code);
     this.details = opts.details;
+  }
+
+  /**
+   * An error again from its data (read back from the log, received from another process): its
+   * code is kept as it came, catalogued or not.
+   */
+  static fromData(data: ErrorData): AobError {
+    return new AobError(data.code as ErrorCode, data.message, {
+      retryable: data.retryable,
+      ...(data.details !== undefined ? { details: data.details } : {}),
+    });
   }
   toData(): ErrorData {
     const data: ErrorData = { code: this.code, message: this.message, retryable: this.retryable };
@@ -49,19 +66,23 @@ export class ValidationError extends AobError {
   }
 }
 
-/** Turns anything thrown into plain error data (errors from user handlers are retryable unless they say otherwise). */
-export function toErrorData(err: unknown, fallbackCode = 'HANDLER_ERROR'): ErrorData {
+/**
+ * Turns anything thrown into plain error data. Whether it is retryable, when it does not say, is
+ * the catalogue's answer for its code (retryable for a user handler's own codes).
+ */
+export function toErrorData(err: unknown, fallbackCode: ErrorCode = 'HANDLER_ERROR'): ErrorData {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown; retryable?: unknown; details?: unknown };
+    const code = typeof e.code === 'string' ? e.code : fallbackCode;
     const data: ErrorData = {
-      code: typeof e.code === 'string' ? e.code : fallbackCode,
+      code,
       message: typeof e.message === 'string' ? e.message : describeThrown(err),
-      retryable: typeof e.retryable === 'boolean' ? e.retryable : true,
+      retryable: typeof e.retryable === 'boolean' ? e.retryable : retryableByDefault(code),
     };
     if (e.details !== undefined) data.details = e.details;
     return data;
   }
-  return { code: fallbackCode, message: String(err), retryable: true };
+  return { code: fallbackCode, message: String(err), retryable: retryableByDefault(fallbackCode) };
 }
 
 const MAX_THROWN_TEXT = 2_000;

@@ -1,5 +1,14 @@
 export * from './ids.js';
 export * from './errors.js';
+export {
+  ERROR_CODES,
+  errorKindOf,
+  isErrorCode,
+  retryableByDefault,
+  type ErrorCode,
+  type ErrorCodeEntry,
+  type ErrorKind,
+} from './error-codes.js';
 export * from './definition/types.js';
 export * from './ir/types.js';
 export * from './content/ref.js';

@@ -6,7 +6,7 @@ import type { CasRef } from '@aob/core';
 export const StoreErrorCode = {
   SeqConflict: 'SEQ_CONFLICT',
   InvalidAppend: 'INVALID_APPEND',
-  ContentNotFound: 'CONTENT_NOT_FOUND',
+  ContentMissing: 'CONTENT_MISSING',
   ContentCorrupt: 'CONTENT_CORRUPT',
   InvalidRef: 'INVALID_REF',
   StoreBusy: 'STORE_BUSY',
@@ -27,10 +27,14 @@ export function invalidAppend(runId: string, message: string): AobError {
   return new AobError(StoreErrorCode.InvalidAppend, `run ${runId}: ${message}`);
 }
 
-export function contentNotFound(ref: CasRef): AobError {
-  return new AobError(StoreErrorCode.ContentNotFound, `content ${ref.$cas} not found`, {
-    details: { ref },
-  });
+export function contentMissing(ref: CasRef): AobError {
+  return new AobError(
+    StoreErrorCode.ContentMissing,
+    `content ${ref.$cas} is missing from the store`,
+    {
+      details: { ref },
+    },
+  );
 }
 
 export function storeClosed(): AobError {

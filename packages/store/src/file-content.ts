@@ -15,7 +15,7 @@ import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
 import { BoundedCache } from './bounded-cache.js';
-import { contentNotFound, StoreErrorCode } from './errors.js';
+import { contentMissing, StoreErrorCode } from './errors.js';
 
 export interface FileContentStoreOptions {
   /** The CAS root directory (`<home>/cas`). */
@@ -69,7 +69,7 @@ export class FileContentStore implements ContentStore {
     try {
       bytes = await readFile(path);
     } catch (err) {
-      if (isMissing(err)) throw contentNotFound(ref);
+      if (isMissing(err)) throw contentMissing(ref);
       throw err;
     }
     if (createHash('sha256').update(bytes).digest('hex') !== hex) {

@@ -5,7 +5,7 @@ import { casKey } from '@aob/core';
 import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
-import { contentNotFound } from './errors.js';
+import { contentMissing } from './errors.js';
 
 const utf8 = new TextDecoder();
 
@@ -21,7 +21,7 @@ export class MemoryContentStore implements ContentStore {
 
   async get(ref: CasRef): Promise<unknown> {
     const text = this.texts.get(casKey(ref));
-    if (text === undefined) throw contentNotFound(ref);
+    if (text === undefined) throw contentMissing(ref);
     return JSON.parse(text) as unknown;
   }
 

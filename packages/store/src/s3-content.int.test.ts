@@ -136,7 +136,7 @@ describe('S3ContentStore', () => {
     client.destroy();
   });
 
-  it('fails with the server error, not CONTENT_NOT_FOUND, when the bucket does not exist', async () => {
+  it('fails with the server error, not CONTENT_MISSING, when the bucket does not exist', async () => {
     const store = new S3ContentStore(options({ bucket: `no-such-bucket-${runPrefix}` }));
     const error = await store.get(refOf({ x: 1 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'NoSuchBucket' });

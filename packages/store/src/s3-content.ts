@@ -14,7 +14,7 @@ import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
 import type { ContentStore } from './port.js';
 import { BoundedCache } from './bounded-cache.js';
-import { contentNotFound, storeClosed, StoreErrorCode } from './errors.js';
+import { contentMissing, storeClosed, StoreErrorCode } from './errors.js';
 import type { S3ClientOptions } from './s3-client.js';
 import { isMissingObject, makeS3Client } from './s3-client.js';
 
@@ -78,7 +78,7 @@ export class S3ContentStore implements ContentStore {
       );
       bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (err) {
-      if (isMissingObject(err)) throw contentNotFound(ref);
+      if (isMissingObject(err)) throw contentMissing(ref);
       throw err;
     }
     if (createHash('sha256').update(bytes).digest('hex') !== hexOf(key)) {

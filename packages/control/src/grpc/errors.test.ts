@@ -15,11 +15,11 @@ describe('grpcStatusOf', () => {
   it.each([
     ['UNAUTHENTICATED', status.UNAUTHENTICATED],
     ['FORBIDDEN', status.PERMISSION_DENIED],
-    ['NOT_AN_APPROVER', status.PERMISSION_DENIED],
+    ['NOT_A_REVIEWER', status.PERMISSION_DENIED],
     ['RUN_NOT_FOUND', status.NOT_FOUND],
     ['TICKET_NOT_FOUND', status.NOT_FOUND],
     ['VALIDATION', status.INVALID_ARGUMENT],
-    ['BAD_CURSOR', status.INVALID_ARGUMENT],
+    ['BAD_FLAG', status.INVALID_ARGUMENT],
     ['TICKET_DECIDED', status.FAILED_PRECONDITION],
     ['RUN_OVER', status.FAILED_PRECONDITION],
     ['WORKFLOW_EXISTS', status.ALREADY_EXISTS],

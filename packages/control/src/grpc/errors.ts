@@ -8,10 +8,10 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { ErrorDetailSchema } from '../generated/aob/v1/common_pb.js';
 import type { ErrorMapper, RpcStatus } from './server.js';
 import { defaultErrorMapper, RpcError } from './server.js';
-import type { ErrorKind } from '../error-kinds.js';
-import { errorKindOf } from '../error-kinds.js';
+import type { ErrorKind } from '@aob/core';
+import { errorKindOf } from '@aob/core';
 
-// The kinds of error-kinds.ts in gRPC's terms.
+// The catalogue's kinds in gRPC's terms.
 const BY_KIND: Readonly<Record<ErrorKind, status>> = {
   invalid: status.INVALID_ARGUMENT,
   unauthenticated: status.UNAUTHENTICATED,
@@ -22,6 +22,7 @@ const BY_KIND: Readonly<Record<ErrorKind, status>> = {
   race: status.ABORTED,
   'too-large': status.RESOURCE_EXHAUSTED,
   pending: status.UNAVAILABLE,
+  unavailable: status.UNAVAILABLE,
   timeout: status.DEADLINE_EXCEEDED,
   cancelled: status.CANCELLED,
   internal: status.INTERNAL,

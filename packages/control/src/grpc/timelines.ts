@@ -136,7 +136,9 @@ export async function* follow(
         );
       }
       const item = pending.shift()!;
-      if (item.kind === 'error') throw new AobError(item.code, item.message, { retryable: true });
+      if (item.kind === 'error') {
+        throw AobError.fromData({ code: item.code, message: item.message, retryable: true });
+      }
       yield responseOf(item);
       if (item.kind === 'end') return;
     }

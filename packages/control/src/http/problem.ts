@@ -1,10 +1,8 @@
 // RFC 9457 problem details for every error the API returns. The status comes from the error's
-// kind (error-kinds.ts, shared with gRPC); a ValidationError's problems become `errors`, naming
+// kind (the core's error catalogue, shared with gRPC and the CLI); a ValidationError's problems become `errors`, naming
 // every invalid field.
-import type { Problem } from '@aob/core';
-import { AobError, ValidationError } from '@aob/core';
-import type { ErrorKind } from '../error-kinds.js';
-import { errorKindOf } from '../error-kinds.js';
+import type { ErrorCode, ErrorKind, Problem } from '@aob/core';
+import { AobError, ValidationError, errorKindOf } from '@aob/core';
 
 export interface ProblemBody {
   type: string;
@@ -31,7 +29,7 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-// The kinds of error-kinds.ts as HTTP statuses (409 for every kind of conflict).
+// The catalogue's kinds as HTTP statuses (409 for every kind of conflict).
 const BY_KIND: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
   unauthenticated: 401,
@@ -42,6 +40,7 @@ const BY_KIND: Readonly<Record<ErrorKind, number>> = {
   race: 409,
   'too-large': 413,
   pending: 503,
+  unavailable: 503,
   timeout: 504,
   cancelled: 499,
   internal: 500,
@@ -53,7 +52,7 @@ export function statusOf(code: string, retryable = false): number {
 
 export function problem(
   status: number,
-  code: string,
+  code: ErrorCode,
   detail: string,
   errors?: Problem[],
 ): ProblemBody {
@@ -74,7 +73,9 @@ export function problemOf(err: unknown): ProblemBody {
   }
   if (err instanceof AobError) {
     const details = Array.isArray(err.details) ? (err.details as Problem[]) : undefined;
-    return problem(statusOf(err.code, err.retryable), err.code, err.message, details);
+    // An AobError's code may be one this server does not catalogue (a handler's, read back from
+    // a log): it is sent as it is, with the status of its kind.
+    return problem(statusOf(err.code, err.retryable), err.code as ErrorCode, err.message, details);
   }
   return problem(
     500,

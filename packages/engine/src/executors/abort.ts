@@ -15,7 +15,12 @@ export function abortError(signal: AbortSignal): AobError {
     typeof r.message === 'string' &&
     typeof r.retryable === 'boolean'
   ) {
-    return new AobError(r.code, r.message, { retryable: r.retryable, details: r.details });
+    return AobError.fromData({
+      code: r.code,
+      message: r.message,
+      retryable: r.retryable,
+      details: r.details,
+    });
   }
   return new AobError('CANCELLED', 'node execution was cancelled', { retryable: false });
 }

@@ -23,7 +23,9 @@ export function redactError(err: AobError, secrets: readonly string[]): AobError
   const leaks = (s: string | undefined) => s !== undefined && secrets.some((x) => s.includes(x));
   if (!leaks(err.message) && !leaks(details)) return err;
   const scrub = (s: string) => secrets.reduce((out, x) => out.split(x).join(REDACTED), s);
-  return new AobError(err.code, scrub(err.message), {
+  return AobError.fromData({
+    code: err.code,
+    message: scrub(err.message),
     retryable: err.retryable,
     ...(details === undefined ? {} : { details: JSON.parse(scrub(details)) as unknown }),
   });

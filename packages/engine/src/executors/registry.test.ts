@@ -140,7 +140,7 @@ describe('runExecutor', () => {
     vi.useFakeTimers();
     await expect(runExecutor(job('transform', { value: 1 }, null, 60_000), ctx())).resolves.toBe(1);
     expect(vi.getTimerCount()).toBe(0);
-    const failing: Executor = () => Promise.reject(new AobError('X', 'x'));
+    const failing: Executor = () => Promise.reject(new AobError('HANDLER_ERROR', 'x'));
     await rejection(runExecutor(job('task', {}, null, 60_000), ctx(), failing));
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -77,10 +77,7 @@ export async function runExecutor(
     const secrets = secretsOf(ctx.options);
     if (err instanceof AobError) throw redactError(err, secrets);
     const data = toErrorData(err, 'EXECUTOR_ERROR');
-    throw redactError(
-      new AobError(data.code, data.message, { retryable: data.retryable, details: data.details }),
-      secrets,
-    );
+    throw redactError(AobError.fromData(data), secrets);
   } finally {
     dispose();
   }

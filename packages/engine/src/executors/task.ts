@@ -51,10 +51,7 @@ export const taskExecutor: Executor = async (job, ctx) => {
   } catch (err) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const data = toErrorData(err);
-    throw new AobError(data.code, data.message, {
-      retryable: data.retryable,
-      details: data.details,
-    });
+    throw AobError.fromData(data);
   }
   return toJsonOutput(result);
 };

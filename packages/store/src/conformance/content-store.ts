@@ -52,10 +52,10 @@ export function contentStoreConformance(name: string, make: () => Promise<Conten
       expect(await s.has(refOf({ hello: 'mars' }))).toBe(false);
     });
 
-    it('throws CONTENT_NOT_FOUND for a missing ref', async () => {
+    it('throws CONTENT_MISSING for a missing ref', async () => {
       const s = await open();
       const missing: CasRef = refOf({ never: 'stored' });
-      await expect(s.get(missing)).rejects.toMatchObject({ code: 'CONTENT_NOT_FOUND' });
+      await expect(s.get(missing)).rejects.toMatchObject({ code: 'CONTENT_MISSING' });
     });
 
     it('stores what the value was at put time, and hands each reader its own copy', async () => {
