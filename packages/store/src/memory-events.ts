@@ -17,7 +17,8 @@ import type {
   WorkflowRecord,
 } from './port.js';
 import { seqConflict } from './errors.js';
-import { runStart, statusAfterAll, toEnvelope } from './run-log.js';
+import { runKey, runKeysOf, runStart, statusAfterAll, toEnvelope } from './run-log.js';
+import type { RunKeyKind } from './run-log.js';
 
 interface RunLog {
   events: AnyRunEvent[];
@@ -33,6 +34,8 @@ interface InboxEntry extends InboxCommand {
 export class MemoryEventStore implements EventStore {
   private readonly tokens: TokenRecord[] = [];
   private readonly runs = new Map<string, RunLog>();
+  /** Patch and ticket ids to their run (runKeysOf), set with the events that introduce them. */
+  private readonly runKeys = new Map<string, string>();
   private readonly workflows = new Map<string, WorkflowRecord[]>();
   /** Patch records as JSON text (what the durable adapters store), in insertion order. */
   private readonly patches = new Map<
@@ -87,6 +90,7 @@ export class MemoryEventStore implements EventStore {
       s.irHash = irHash;
       if (status !== undefined) s.status = status;
     }
+    for (const key of runKeysOf(events)) if (!this.runKeys.has(key)) this.runKeys.set(key, runId);
     return appended;
   }
 
@@ -99,6 +103,10 @@ export class MemoryEventStore implements EventStore {
   async getRun(runId: string): Promise<RunSummary | undefined> {
     const log = this.runs.get(runId);
     return log === undefined ? undefined : { ...log.summary };
+  }
+
+  async findRun(kind: RunKeyKind, id: string): Promise<string | undefined> {
+    return this.runKeys.get(runKey(kind, id));
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {

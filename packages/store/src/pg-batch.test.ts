@@ -58,7 +58,7 @@ describe('planBatch', () => {
       ['default'],
     ]);
     const cols = writeColumns(batch, plan);
-    expect(cols).toHaveLength(19);
+    expect(cols).toHaveLength(21);
     // Summaries advanced: only the run that existed (status kept: NodeLog changes none).
     expect(cols.slice(0, 5)).toEqual([['old'], [5], [20], ['ir-old'], ['waiting']]);
     // Events of the accepted appends, with their seqs.

@@ -129,7 +129,7 @@ export function createColumns(plan: BatchPlan): unknown[] {
   return cols;
 }
 
-/** The writes of the accepted appends as the 19 column arrays of `writeBatch`. */
+/** The writes of the accepted appends as the 21 column arrays of `writeBatch`. */
 export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): unknown[] {
   const runs: unknown[][] = [[], [], [], [], []];
   for (const [runId, st] of plan.states) {
@@ -140,6 +140,7 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
   }
   const events: unknown[][] = [[], [], [], [], [], [], [], []];
   const outbox: unknown[][] = [[], [], [], [], [], []];
+  const keys: unknown[][] = [[], []];
   batch.forEach((a, i) => {
     if (plan.outcomes[i] !== undefined) return;
     a.events.forEach((e, j) => {
@@ -155,13 +156,17 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
       ];
       row.forEach((v, c) => (events[c] as unknown[]).push(v));
     });
+    for (const key of a.keys) {
+      (keys[0] as unknown[]).push(key);
+      (keys[1] as unknown[]).push(a.runId);
+    }
     for (const m of a.outbox) {
       [m.topic, m.key, m.payload, m.headers, m.claimedBy, m.leaseMs].forEach((v, c) =>
         (outbox[c] as unknown[]).push(v),
       );
     }
   });
-  return [...runs, ...events, ...outbox];
+  return [...runs, ...events, ...outbox, ...keys];
 }
 
 /** Runs of the plan this batch creates. */

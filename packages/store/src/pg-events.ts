@@ -18,7 +18,8 @@ import type {
   WorkflowRecord,
 } from './port.js';
 import { storeClosed } from './errors.js';
-import { prepareAppend, toJson } from './run-log.js';
+import { prepareAppend, runKey, toJson } from './run-log.js';
+import type { RunKeyKind } from './run-log.js';
 import type { QueuedOutbox } from './pg-batch.js';
 import { GroupCommit } from './pg-group-commit.js';
 import type { GroupCommitStats } from './pg-group-commit.js';
@@ -205,6 +206,11 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore, StallS
   async getRun(runId: string): Promise<RunSummary | undefined> {
     const { rows } = await this.query<RunRow>(sql.getRun([runId]));
     return rows[0] === undefined ? undefined : runFromRow(rows[0]);
+  }
+
+  async findRun(kind: RunKeyKind, id: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ run_id: string }>(sql.findRun([runKey(kind, id)]));
+    return rows[0]?.run_id;
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {

@@ -211,6 +211,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_running_by_update ON runs (updated_at) WHERE status = 'running';
     `,
   },
+  {
+    version: 6,
+    name: 'run keys: patch and ticket ids to their run; the unused tickets table dropped',
+    sql: `
+      -- Written with the events that introduce the id (run-log.ts runKeysOf), so finding the run
+      -- of a patch or a ticket reads one row instead of folding every log.
+      CREATE TABLE run_keys (
+        key    text PRIMARY KEY,
+        run_id text NOT NULL
+      );
+      INSERT INTO run_keys (key, run_id)
+        SELECT 'patch:' || (data->>'patchId'), run_id FROM events
+        WHERE type IN ('PatchProposed', 'PatchRejected')
+        ON CONFLICT (key) DO NOTHING;
+      INSERT INTO run_keys (key, run_id)
+        SELECT 'ticket:' || (data->>'ticketId'), run_id FROM events
+        WHERE type = 'ApprovalRequested'
+        ON CONFLICT (key) DO NOTHING;
+
+      -- Tickets live in their runs' logs (and the index above); this table was never written.
+      DROP TABLE tickets;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

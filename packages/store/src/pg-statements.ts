@@ -57,6 +57,11 @@ export const sql = {
             AS u(run_id, last_seq, updated_at, ir_hash, status)
        WHERE r.run_id = u.run_id
        RETURNING 1
+     ), keyed AS (
+       INSERT INTO run_keys (key, run_id)
+       SELECT * FROM unnest($20::text[], $21::text[])
+       ON CONFLICT (key) DO NOTHING
+       RETURNING 1
      ), boxed AS (
        INSERT INTO outbox (topic, key, payload, headers, claimed_by, claimed_until)
        SELECT topic, key, payload, headers, claimed_by,
@@ -73,6 +78,7 @@ export const sql = {
                           $11::json[], $12::text[], $13::text[])`,
   ),
   lastSeq: named('last_seq', 'SELECT last_seq FROM runs WHERE run_id = $1'),
+  findRun: named('find_run', 'SELECT run_id FROM run_keys WHERE key = $1'),
 
   // --- reads ---
   readEvents: named(

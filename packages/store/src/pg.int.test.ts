@@ -64,7 +64,7 @@ eventStoreConformance('PgEventStore', async () => {
   const c = new pg.Client({ connectionString: suiteUrl });
   await c.connect();
   await c.query(
-    'TRUNCATE runs, events, workflows, leases, inbox, outbox, patches, tickets, timers RESTART IDENTITY',
+    'TRUNCATE runs, events, workflows, leases, inbox, outbox, patches, run_keys, timers RESTART IDENTITY',
   );
   await c.end();
   return store;
@@ -122,9 +122,9 @@ describe('PgEventStore', () => {
         'leases',
         'outbox',
         'patches',
+        'run_keys',
         'runs',
         'schema_migrations',
-        'tickets',
         'timers',
         'workflows',
       ]);

@@ -2,6 +2,9 @@
 // workflow registry, per-run driver leases, an inbox of run commands) and the content store.
 // Each has an in-memory reference adapter and a durable one; one conformance suite covers both.
 import type { AnyNewEvent, AnyRunEvent, CasRef, Content, RunStatus } from '@aob/core';
+import type { RunKeyKind } from './run-log.js';
+
+export type { RunKeyKind } from './run-log.js';
 
 export interface RunSummary {
   runId: string;
@@ -126,6 +129,11 @@ export interface EventStore extends TokenStore {
   read(runId: string, fromSeq?: number): Promise<AnyRunEvent[]>;
   getRun(runId: string): Promise<RunSummary | undefined>;
   listRuns(filter?: RunFilter): Promise<RunSummary[]>;
+  /**
+   * The run whose log holds this run patch or approval ticket: an index written in the same
+   * transaction as the event that introduced the id, so no log is folded to find it.
+   */
+  findRun(kind: RunKeyKind, id: string): Promise<string | undefined>;
 
   /**
    * Registers a version; registering an existing (name, version) again replaces its record in

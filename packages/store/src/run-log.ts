@@ -61,6 +61,31 @@ export function statusAfterAll(events: readonly AnyNewEvent[]): RunStatus | unde
   return status;
 }
 
+/** What a run's id can be found by, across runs (see RunLogStore.findRun). */
+export type RunKeyKind = 'patch' | 'ticket';
+
+/** The index key of a patch or ticket id: one table holds both kinds. */
+export function runKey(kind: RunKeyKind, id: string): string {
+  return `${kind}:${id}`;
+}
+
+/**
+ * The index keys these events create: a run patch (by its first event, PatchProposed, or a
+ * PatchRejected that stands alone), an approval ticket (ApprovalRequested). Written in the same
+ * transaction as the events, so an id is findable exactly when its run's log shows it.
+ */
+export function runKeysOf(events: readonly AnyNewEvent[]): string[] {
+  const keys: string[] = [];
+  for (const e of events) {
+    if (e.type === 'PatchProposed' || e.type === 'PatchRejected') {
+      keys.push(runKey('patch', e.data.patchId));
+    } else if (e.type === 'ApprovalRequested') {
+      keys.push(runKey('ticket', e.data.ticketId));
+    }
+  }
+  return keys;
+}
+
 /** An append checked and serialised before it is queued for a (group) commit. */
 export interface PreparedAppend {
   runId: string;
@@ -76,6 +101,8 @@ export interface PreparedAppend {
   /** …or why its first events cannot open a run. */
   startError: AobError | undefined;
   status: RunStatus | undefined;
+  /** The index keys the events create (runKeysOf). */
+  keys: string[];
 }
 
 /**
@@ -101,7 +128,8 @@ export function prepareAppend(
   const data = events.map((e) => toJson(runId, e.data, 'event data'));
   const envelopes = events.map((e, i) => toEnvelope(runId, irHash, expectedSeq + i + 1, e));
   const status = statusAfterAll(events);
-  return { runId, irHash, expectedSeq, events, data, envelopes, start, startError, status };
+  const keys = runKeysOf(events);
+  return { runId, irHash, expectedSeq, events, data, envelopes, start, startError, status, keys };
 }
 
 /** `value` as JSON text; INVALID_APPEND if it has none (a cycle, a BigInt, undefined, a function). */

@@ -33,8 +33,8 @@ import type {
   WorkflowRecord,
 } from './port.js';
 import { seqConflict, storeClosed, StoreErrorCode } from './errors.js';
-import { prepareAppend } from './run-log.js';
-import type { PreparedAppend } from './run-log.js';
+import { prepareAppend, runKey } from './run-log.js';
+import type { PreparedAppend, RunKeyKind } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
 import { listRunsSql, prepareStatements } from './sqlite-statements.js';
 import type { Statements } from './sqlite-statements.js';
@@ -188,6 +188,7 @@ export class SqliteEventStore implements EventStore {
         e.traceparent ?? null,
       );
     }
+    for (const key of a.keys) this.sql.insertRunKey.run(key, runId);
     return undefined;
   }
 
@@ -220,6 +221,10 @@ export class SqliteEventStore implements EventStore {
   async getRun(runId: string): Promise<RunSummary | undefined> {
     const row = this.sql.getRun.get(runId);
     return row === undefined ? undefined : runFromRow(row);
+  }
+
+  async findRun(kind: RunKeyKind, id: string): Promise<string | undefined> {
+    return this.sql.findRun.get(runKey(kind, id))?.run_id;
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {

@@ -114,6 +114,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'run keys: patch and ticket ids to their run',
+    sql: `
+      -- Written with the events that introduce the id (run-log.ts runKeysOf), so finding the run
+      -- of a patch or a ticket reads one row instead of folding every log.
+      CREATE TABLE run_keys (
+        key    TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO run_keys (key, run_id)
+        SELECT 'patch:' || json_extract(data, '$.patchId'), run_id FROM events
+        WHERE type IN ('PatchProposed', 'PatchRejected');
+      INSERT OR IGNORE INTO run_keys (key, run_id)
+        SELECT 'ticket:' || json_extract(data, '$.ticketId'), run_id FROM events
+        WHERE type = 'ApprovalRequested';
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -8,6 +8,8 @@ type Nullable = string | null;
 
 export interface Statements {
   insertEvent: Statement<[string, number, string, number, string, string, Nullable, Nullable]>;
+  insertRunKey: Statement<[string, string]>;
+  findRun: Statement<[string], { run_id: string }>;
   readEvents: Statement<[string, number], EventRow<string>>;
   createRun: Statement<[string, string, string, string, number, number, number, Nullable, string]>;
   advanceRun: Statement<[number, number, string, Nullable, string, number]>;
@@ -39,6 +41,8 @@ export function prepareStatements(db: Database): Statements {
       `INSERT INTO events (run_id, seq, type, at, ir_hash, data, actor, traceparent)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    insertRunKey: db.prepare('INSERT OR IGNORE INTO run_keys (key, run_id) VALUES (?, ?)'),
+    findRun: db.prepare('SELECT run_id FROM run_keys WHERE key = ?'),
     readEvents: db.prepare('SELECT * FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq'),
     // A new run: does nothing (0 changes) if the run exists, which the caller reports as a conflict.
     createRun: db.prepare(

@@ -148,10 +148,8 @@ function start(d: Decider, n: IRNode): void {
           ...message,
         });
         d.command({ type: 'scheduleTimer', timerId, dueAt });
-        d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers, dueAt });
       } else {
         d.emit('ApprovalRequested', { ticketId, nodeId: n.id, approvers, quorum, ...message });
-        d.command({ type: 'openTicket', ticketId, nodeId: n.id, approvers });
       }
       return;
     }
@@ -383,7 +381,6 @@ export function failRun(d: Decider, error: ErrorData, nodeId?: string): void {
 export interface InFlightWork {
   jobs: string[];
   timers: string[];
-  tickets: string[];
   children: string[];
 }
 
@@ -391,7 +388,6 @@ export function inFlightWork(d: Decider): InFlightWork {
   const work: InFlightWork = {
     jobs: [],
     timers: Object.keys(d.state.timers),
-    tickets: [],
     children: [],
   };
   for (const [id, n] of Object.entries(d.state.nodes)) {
@@ -403,8 +399,6 @@ export function inFlightWork(d: Decider): InFlightWork {
       )
     )
       work.jobs.push(id);
-    if (n.ticket && !n.ticket.decided && n.status === 'waiting')
-      work.tickets.push(n.ticket.ticketId);
     if (n.childRunId && n.status === 'waiting') work.children.push(n.childRunId);
   }
   return work;
@@ -414,7 +408,6 @@ export function releaseInFlight(d: Decider, work: InFlightWork): void {
   if (work.jobs.length > 0)
     d.command({ type: 'abortJobs', runId: d.state.runId, nodeIds: work.jobs });
   for (const timerId of work.timers) d.command({ type: 'cancelTimer', timerId });
-  for (const ticketId of work.tickets) d.command({ type: 'closeTicket', ticketId });
   for (const childRunId of work.children) d.command({ type: 'cancelChild', childRunId });
 }
 

@@ -9,8 +9,6 @@ export type Command =
   | { type: 'dispatch'; job: NodeJob }
   | { type: 'scheduleTimer'; timerId: string; dueAt: number }
   | { type: 'cancelTimer'; timerId: string }
-  | { type: 'openTicket'; ticketId: string; nodeId: string; approvers: string[]; dueAt?: number }
-  | { type: 'closeTicket'; ticketId: string }
   | {
       type: 'startChild';
       childRunId: string;

@@ -186,13 +186,6 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         },
         trigger.by,
       );
-      d.command({
-        type: 'openTicket',
-        ticketId: ticket.ticketId,
-        nodeId: found.node.id,
-        approvers: ticket.approvers,
-        ...(ticket.timer ? { dueAt: ticket.timer.dueAt } : {}),
-      });
       break;
     }
     case 'childFinished': {
@@ -283,7 +276,6 @@ function finishApproval(d: Decider, n: IRNode, byTimeout: boolean): void {
   if (!decided) return;
   const output = { decision: decided.decision, by: decided.by, reason: decided.reason ?? null };
   const ports = byTimeout ? [decided.decision, 'timeout'] : [decided.decision];
-  d.command({ type: 'closeTicket', ticketId: s.ticket!.ticketId });
   succeedNode(d, n, d.blob(output), s.attempt || 1, ports);
   advance(d, [n.index]);
 }
@@ -339,16 +331,9 @@ function onTimer(d: Decider, timerId: string): void {
     } else {
       d.emit('ApprovalEscalated', { ticketId: ticket.ticketId, approvers: escalateTo });
     }
-    d.command({
-      type: 'openTicket',
-      ticketId: ticket.ticketId,
-      nodeId: n.id,
-      approvers: escalateTo,
-    });
     return;
   }
   if (onTimeout === 'fail') {
-    d.command({ type: 'closeTicket', ticketId: ticket.ticketId });
     failNodeForGood(
       d,
       n,
@@ -429,7 +414,10 @@ function redrive(d: Decider, graceMs: number): void {
   }
 }
 
-/** After a restart: re-dispatch jobs in flight, re-arm timers, re-open tickets, watch children. */
+/**
+ * After a restart: re-dispatch jobs in flight, re-arm timers, watch children. Open tickets need
+ * nothing: they are read from the log.
+ */
 function recover(d: Decider): void {
   for (const n of d.ir.nodes) {
     const s = d.state.nodes[n.id];
@@ -443,14 +431,6 @@ function recover(d: Decider): void {
           d.command({ type: 'dispatch', job: rebuildJob(d, n, Number(i), it.attempt) });
         }
       }
-    }
-    if (s.ticket && !s.ticket.decided && s.status === 'waiting') {
-      d.command({
-        type: 'openTicket',
-        ticketId: s.ticket.ticketId,
-        nodeId: n.id,
-        approvers: s.ticket.approvers,
-      });
     }
     if (s.childRunId && s.status === 'waiting')
       d.command({ type: 'watchChild', childRunId: s.childRunId });

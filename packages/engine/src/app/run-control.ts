@@ -321,18 +321,20 @@ export class RunControl implements Operations {
     return out;
   }
 
-  /** The ticket, whatever its status, and its run's namespace; TICKET_NOT_FOUND if none. */
+  /**
+   * The ticket, whatever its status, and its run's namespace; TICKET_NOT_FOUND if none (or if it
+   * is another namespace's). Found through the store's ticket → run index: one log read.
+   */
   async ticket(
     ticketId: string,
     namespace?: string,
   ): Promise<ApprovalView & { namespace: string; message?: string }> {
-    for (const a of await this.approvals({
-      all: true,
-      ...(namespace !== undefined ? { namespace } : {}),
-    })) {
-      if (a.ticketId !== ticketId) continue;
-      const summary = await this.deps.store.getRun(a.runId);
-      return { ...a, namespace: summary?.namespace ?? 'default' };
+    const runId = await this.deps.store.findRun('ticket', ticketId);
+    const summary = runId === undefined ? undefined : await this.deps.store.getRun(runId);
+    if (summary && (namespace === undefined || summary.namespace === namespace)) {
+      const state = fold(await this.deps.store.read(summary.runId), summary.runId);
+      const found = approvalsOf(state).find((a) => a.ticketId === ticketId);
+      if (found) return { ...found, namespace: summary.namespace };
     }
     throw new AobError(
       'TICKET_NOT_FOUND',
@@ -568,9 +570,7 @@ export class RunControl implements Operations {
 
   /** One patch, with what it changed in the graph when it was applied. */
   async patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }> {
-    const patch =
-      (await this.workflowPatches.find(patchId)) ??
-      (await this.patches()).find((p) => p.patchId === patchId);
+    const patch = (await this.workflowPatches.find(patchId)) ?? (await this.runPatch(patchId));
     if (!patch)
       throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId} (list them with: aob patch list)`);
     if (!patch.irHash || !patch.baseIrHash) return { patch };
@@ -584,6 +584,13 @@ export class RunControl implements Operations {
       ),
     );
     return { patch, diff: diffDefinitions(before!, after!) };
+  }
+
+  /** A run patch, found through the store's patch → run index (one log read, not all). */
+  private async runPatch(patchId: string): Promise<PatchView | undefined> {
+    const runId = await this.deps.store.findRun('patch', patchId);
+    if (runId === undefined) return undefined;
+    return (await this.patches({ runId })).find((p) => p.patchId === patchId);
   }
 
   /** Whether `target` names a run (else a workflow); a `run_…` id that is no run is an error. */

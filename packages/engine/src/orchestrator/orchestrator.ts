@@ -500,10 +500,6 @@ export class Orchestrator {
             }),
           );
           break;
-        case 'openTicket':
-        case 'closeTicket':
-          // Local mode derives tickets from the log; the hitl service will act on these.
-          break;
       }
     }
     await Promise.all(publishes);

@@ -359,6 +359,40 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
       });
     });
 
+    describe('run keys', () => {
+      const proposed = (at: number, patchId: string): AnyNewEvent => ({
+        type: 'PatchProposed',
+        at,
+        data: { patchId, patch: { ops: [] } },
+      });
+      const requested = (at: number, ticketId: string): AnyNewEvent => ({
+        type: 'ApprovalRequested',
+        at,
+        data: { ticketId, nodeId: 'gate', approvers: ['user:ann'], quorum: 1 },
+      });
+
+      it('finds the run of a patch or a ticket from the append that introduced it', async () => {
+        const s = await open();
+        await s.append('r1', IR, 0, [started(1), requested(2, 'tkt_1')]);
+        await s.append('r2', IR, 0, [started(3)]);
+        await s.append('r2', IR, 1, [proposed(4, 'pch_1')]);
+        expect(await s.findRun('ticket', 'tkt_1')).toBe('r1');
+        expect(await s.findRun('patch', 'pch_1')).toBe('r2');
+        // Kinds are apart, and an unknown id is no run.
+        expect(await s.findRun('patch', 'tkt_1')).toBeUndefined();
+        expect(await s.findRun('ticket', 'tkt_2')).toBeUndefined();
+      });
+
+      it('writes no key for an append that conflicts', async () => {
+        const s = await open();
+        await s.append('r1', IR, 0, [started(1)]);
+        await expect(
+          s.append('r1', IR, 0, [started(1), requested(2, 'tkt_x')]),
+        ).rejects.toMatchObject({ code: 'SEQ_CONFLICT' });
+        expect(await s.findRun('ticket', 'tkt_x')).toBeUndefined();
+      });
+    });
+
     describe('API tokens', () => {
       const token = (id: string, hash: string, namespace: string, at: number): TokenRecord => ({
         tokenId: id,
