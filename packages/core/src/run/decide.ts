@@ -175,7 +175,6 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       // API refuses these before they become triggers).
       if (!found || trigger.approvers.length === 0 || trigger.by === '') break;
       if (trigger.approvers.some((a) => typeof a !== 'string' || a === '')) break;
-      const ticket = found.state.ticket!;
       d.emit(
         'ApprovalReassigned',
         {
