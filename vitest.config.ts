@@ -7,6 +7,7 @@ const alias = {
   '@aob/core': src('./packages/core/src/index.ts'),
   '@aob/client': src('./packages/client/src/index.ts'),
   '@aob/bus': src('./packages/bus/src/index.ts'),
+  '@aob/store/conformance': src('./packages/store/src/conformance/index.ts'),
   '@aob/store': src('./packages/store/src/index.ts'),
   '@aob/engine': src('./packages/engine/src/index.ts'),
   '@aob/control': src('./packages/control/src/index.ts'),

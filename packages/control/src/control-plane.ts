@@ -6,7 +6,7 @@
 // RunControl's driver (run commands in the cluster), so the owning orchestrator applies them.
 import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
 import { AobError, ValidationError } from '@aob/core';
-import type { EventStore } from '@aob/store';
+import type { ApplicationStore, TokenStore } from '@aob/store';
 import type {
   GraphDiff,
   NodeDetail,
@@ -43,7 +43,7 @@ export interface ApprovalsPort {
 
 export interface ControlPlaneDeps {
   control: RunControl;
-  store: EventStore;
+  store: ApplicationStore & TokenStore;
   approvals: ApprovalsPort;
   now?: () => number;
 }

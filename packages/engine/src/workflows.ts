@@ -2,7 +2,7 @@
 // hash (cached: content never changes), and registered workflows resolved to their IR.
 import type { IR } from '@aob/core';
 import { AobError, compileCached } from '@aob/core';
-import type { ContentStore, EventStore } from '@aob/store';
+import type { ContentStore, WorkflowRegistry } from '@aob/store';
 
 /** `name@version` → [name, version]; `name` → [name, undefined]. */
 export function splitRef(ref: string): [string, string | undefined] {
@@ -25,7 +25,7 @@ export function irLoader(content: ContentStore): (irHash: string) => Promise<IR>
 
 /** A registered workflow `name[@version]` (the newest version for a bare name), as an IR. */
 export function workflowResolver(
-  events: EventStore,
+  events: WorkflowRegistry,
   loadIr: (irHash: string) => Promise<IR>,
 ): (ref: string) => Promise<IR> {
   return async (ref) => {

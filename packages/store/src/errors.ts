@@ -37,6 +37,15 @@ export function contentMissing(ref: CasRef): AobError {
   );
 }
 
+/** A registered version means one graph: another IR under the same name@version is refused. */
+export function workflowExists(name: string, version: string, irHash: string): AobError {
+  return new AobError(
+    'WORKFLOW_EXISTS',
+    `${name}@${version} is registered with another definition; register a new version`,
+    { details: { name, version, irHash } },
+  );
+}
+
 export function storeClosed(): AobError {
   return new AobError(StoreErrorCode.StoreClosed, 'the store is closed');
 }

@@ -1,5 +1,5 @@
-// @aob/store: the store ports and their adapters. The conformance suites live in
-// `src/conformance/` and are not exported here (they import vitest).
+// @aob/store: the store ports and their adapters. The conformance suites are the
+// `@aob/store/conformance` entry point (they import vitest), not part of this one.
 export * from './port.js';
 export { StoreErrorCode } from './errors.js';
 export { MemoryEventStore } from './memory-events.js';
@@ -8,17 +8,7 @@ export { SqliteEventStore } from './sqlite-events.js';
 export type { SqliteEventStoreOptions } from './sqlite-events.js';
 export { MIGRATIONS } from './sqlite-schema.js';
 export type { Migration } from './sqlite-schema.js';
-export {
-  PgEventStore,
-  type PgEventStoreOptions,
-  type OutboxStore,
-  type OutboxMessage,
-  type OutboxRecord,
-  type GroupCommitStats,
-  type TimerRecord,
-  type TimerStore,
-  type StallStore,
-} from './pg-events.js';
+export { PgEventStore, type PgEventStoreOptions, type GroupCommitStats } from './pg-events.js';
 export { FileContentStore } from './file-content.js';
 export type { FileContentStoreOptions } from './file-content.js';
 export { S3ContentStore, type S3ContentStoreOptions } from './s3-content.js';

@@ -16,7 +16,7 @@ import type {
   WorkflowPatchStatus,
   WorkflowRecord,
 } from './port.js';
-import { seqConflict } from './errors.js';
+import { seqConflict, workflowExists } from './errors.js';
 import { runKey, runKeysOf, runStart, statusAfterAll, toEnvelope } from './run-log.js';
 import type { RunKeyKind } from './run-log.js';
 
@@ -130,7 +130,10 @@ export class MemoryEventStore implements EventStore {
     // A put always leaves the version not retired (see the port).
     const registered = { ...record };
     delete registered.retiredAt;
-    // Re-registering a version replaces it in place (as an upsert keeps its row).
+    if (i >= 0 && versions[i]!.irHash !== record.irHash) {
+      throw workflowExists(record.name, record.version, versions[i]!.irHash);
+    }
+    // Re-registering a version updates it in place (as an upsert keeps its row).
     if (i >= 0) versions[i] = registered;
     else versions.push(registered);
     this.workflows.set(record.name, versions);

@@ -1,5 +1,5 @@
 import { contentStoreConformance } from './conformance/content-store.js';
-import { eventStoreConformance } from './conformance/event-store.js';
+import { eventStoreConformance } from './conformance/index.js';
 import { MemoryContentStore } from './memory-content.js';
 import { MemoryEventStore } from './memory-events.js';
 

@@ -1,7 +1,7 @@
 // The group-commit planner on its own: which appends of a batch are accepted, and what it writes.
 import { describe, expect, it } from 'vitest';
 import type { AnyNewEvent, AobError } from '@aob/core';
-import { log, started } from './conformance/event-store.js';
+import { log, started } from './conformance/fixtures.js';
 import { createColumns, loseRuns, planBatch, writeColumns } from './pg-batch.js';
 import type { LockedRun, QueuedAppend } from './pg-batch.js';
 import { prepareAppend } from './run-log.js';

@@ -1,23 +1,24 @@
-// The cluster EventStore: PostgreSQL through a pg.Pool, shared by any number of processes.
-// Appends from many runs are group-committed (pg-group-commit.ts); each keeps its own seq check
-// and its own outcome. Summaries move by the rules of run-log.ts, as in the other adapters.
-// Besides the EventStore port it is the transactional outbox (OutboxStore below): a decision's
-// events and the messages they imply commit in one transaction.
+// The cluster's store (ClusterStore): PostgreSQL through a pg.Pool, shared by any number of
+// processes. Appends from many runs are group-committed (pg-group-commit.ts); each keeps its own
+// seq check and its own outcome. Summaries move by the rules of run-log.ts, as in the other
+// adapters. It is also the transactional outbox: a decision's events and the messages they imply
+// commit in one transaction. It has no leases or inbox (local-topology ports).
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
-  EventStore,
-  InboxCommand,
-  Lease,
+  ClusterStore,
+  OutboxMessage,
+  OutboxRecord,
   RunFilter,
+  TimerRecord,
   TokenRecord,
   RunSummary,
   WorkflowPatchRecord,
   WorkflowPatchStatus,
   WorkflowRecord,
 } from './port.js';
-import { storeClosed } from './errors.js';
+import { storeClosed, workflowExists } from './errors.js';
 import { prepareAppend, runKey, toJson } from './run-log.js';
 import type { RunKeyKind } from './run-log.js';
 import type { QueuedOutbox } from './pg-batch.js';
@@ -25,82 +26,11 @@ import { GroupCommit } from './pg-group-commit.js';
 import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
 import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
-import type { TimerRecord, TimerStore } from './pg-timers.js';
-import type { StallStore } from './pg-stalls.js';
 import { quietRuns } from './pg-stalls.js';
 import { sql } from './pg-statements.js';
 import type { OutboxRow } from './pg-statements.js';
-import {
-  commandFromRow,
-  eventFromRow,
-  leaseFromRow,
-  patchFromRow,
-  runFromRow,
-  tokenFromRow,
-  workflowFromRow,
-} from './rows.js';
-import type {
-  EventRow,
-  InboxRow,
-  LeaseRow,
-  PatchRow,
-  RunRow,
-  TokenRow,
-  WorkflowRow,
-} from './rows.js';
-
-/** A message to publish once the events it was decided with are committed. */
-export interface OutboxMessage {
-  topic: string;
-  key: string;
-  /** JSON-serialisable. */
-  value: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface OutboxRecord {
-  id: number;
-  topic: string;
-  key: string;
-  value: unknown;
-  headers: Record<string, string>;
-  /** Epoch ms, database clock. */
-  createdAt: number;
-}
-
-/**
- * The transactional outbox: a decision's events and the messages they imply commit together, and
- * a relay publishes what is committed. Rows are delivered at least once; consumers dedupe.
- */
-export interface OutboxStore {
-  /**
-   * `EventStore.append`, plus `outbox` rows written in the same transaction: both are committed
-   * or neither is (on SEQ_CONFLICT, no row is written).
-   */
-  appendWithOutbox(
-    runId: string,
-    irHash: string,
-    expectedSeq: number,
-    events: readonly AnyNewEvent[],
-    outbox: readonly OutboxMessage[],
-    /**
-     * Commits the rows already claimed under `token` for `leaseMs`: the writer publishes them
-     * itself right after the commit and marks them with `markSentByClaim(token)`; if it dies
-     * first, the rows are claimable again when the lease ends (the sweep publishes them).
-     */
-    claim?: { token: string; leaseMs: number },
-  ): Promise<AnyRunEvent[]>;
-  /**
-   * Claims up to `limit` unsent rows, oldest first, for `owner` until `leaseMs` (default 30 s)
-   * from now. Concurrent claimers get disjoint rows (FOR UPDATE SKIP LOCKED); a claimed row not
-   * marked sent before its lease ends can be claimed again (a relay crashed mid-publish).
-   */
-  claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
-  /** Marks rows as published; they are never claimed again. */
-  markSent(ids: readonly number[]): Promise<void>;
-  /** Marks the unsent rows committed under a claim token as published. */
-  markSentByClaim(token: string): Promise<void>;
-}
+import { eventFromRow, patchFromRow, runFromRow, tokenFromRow, workflowFromRow } from './rows.js';
+import type { EventRow, PatchRow, RunRow, TokenRow, WorkflowRow } from './rows.js';
 
 export interface PgEventStoreOptions {
   /**
@@ -116,11 +46,11 @@ export interface PgEventStoreOptions {
   pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
 }
 
-export type { GroupCommitStats, StallStore, TimerRecord, TimerStore };
+export type { GroupCommitStats };
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export class PgEventStore implements EventStore, OutboxStore, TimerStore, StallStore {
+export class PgEventStore implements ClusterStore {
   /** Connects, brings the schema up to date (safe with concurrent starters), and returns the store. */
   static async open(options: PgEventStoreOptions = {}): Promise<PgEventStore> {
     const pool = new pg.Pool({
@@ -214,21 +144,20 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore, StallS
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    const statuses = filter.status ?? [];
+    const params = [statuses, filter.limit ?? null, filter.namespace ?? null, filter.offset ?? 0];
     const { rows } = await this.query<RunRow>(
-      sql.listRuns([
-        filter.status ?? [],
-        filter.limit ?? null,
-        filter.namespace ?? null,
-        filter.offset ?? 0,
-      ]),
+      statuses.length > 0 ? sql.listRunsByStatus(params) : sql.listRuns(params),
     );
     return rows.map(runFromRow);
   }
 
   async putWorkflow(record: WorkflowRecord): Promise<void> {
-    await this.query(
+    const res = await this.query(
       sql.putWorkflow([record.name, record.version, record.irHash, record.registeredAt]),
     );
+    // No row inserted or updated: the version is registered with another graph.
+    if (res.rowCount === 0) throw workflowExists(record.name, record.version, record.irHash);
   }
 
   async getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined> {
@@ -270,40 +199,6 @@ export class PgEventStore implements EventStore, OutboxStore, TimerStore, StallS
   async listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]> {
     const { rows } = await this.query<PatchRow>(sql.listPatches([workflow ?? null]));
     return rows.map((r) => patchFromRow(r.record));
-  }
-
-  async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const res = await this.query(sql.acquireLease([runId, owner, now + ttlMs, now]));
-    return res.rowCount === 1;
-  }
-
-  async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
-    await this.query(sql.renewLeases([now + ttlMs, owner]));
-  }
-
-  async releaseLease(runId: string, owner: string): Promise<void> {
-    await this.query(sql.releaseLease([runId, owner]));
-  }
-
-  async getLease(runId: string): Promise<Lease | undefined> {
-    const { rows } = await this.query<LeaseRow>(sql.getLease([runId]));
-    return rows[0] === undefined ? undefined : leaseFromRow(rows[0]);
-  }
-
-  async enqueueCommand(runId: string, type: string, payload: unknown, at: number): Promise<number> {
-    const json = toJson(runId, payload ?? null);
-    const { rows } = await this.query<{ id: string }>(sql.enqueue([runId, type, json, at]));
-    return Number(rows[0]?.id);
-  }
-
-  async pendingCommands(runId?: string): Promise<InboxCommand[]> {
-    const { rows } = await this.query<InboxRow>(sql.pending([runId ?? null]));
-    return rows.map((r) => commandFromRow(r, r.payload));
-  }
-
-  async completeCommands(ids: readonly number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.query(sql.complete([ids]));
   }
 
   async claimOutbox(

@@ -213,7 +213,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: 'run keys: patch and ticket ids to their run; the unused tickets table dropped',
+    name: 'run keys: patch and ticket ids to their run; tickets, leases and inbox tables dropped',
     sql: `
       -- Written with the events that introduce the id (run-log.ts runKeysOf), so finding the run
       -- of a patch or a ticket reads one row instead of folding every log.
@@ -232,6 +232,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 
       -- Tickets live in their runs' logs (and the index above); this table was never written.
       DROP TABLE tickets;
+      -- Leases and the inbox belong to the local topology: in the cluster a run's owner is the
+      -- orchestrator of its partition, and commands travel on the bus.
+      DROP TABLE leases;
+      DROP TABLE inbox;
     `,
   },
 ];

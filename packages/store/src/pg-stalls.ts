@@ -5,11 +5,6 @@
 // long task within its timeout — is nudged for nothing, which changes nothing.
 import type { Pool } from 'pg';
 
-export interface StallStore {
-  /** Ids of running runs not updated since `updatedBefore` with no unfired timer, oldest first. */
-  quietRuns(updatedBefore: number, limit: number): Promise<string[]>;
-}
-
 const QUIET = `SELECT r.run_id FROM runs r
   WHERE r.status = 'running' AND r.updated_at < $1
     AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.run_id = r.run_id AND t.fired_at IS NULL)

@@ -88,6 +88,16 @@ export const sql = {
   ),
   getRun: named('get_run', `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`),
   /** LIMIT NULL is no limit; an empty or null status list, no status filter. */
+  /**
+   * Runs with one of the statuses $1: a statement of its own, so the plan reads the status index
+   * (live runs are few however many finished ones the store holds) instead of every run.
+   */
+  listRunsByStatus: named(
+    'list_runs_by_status',
+    `SELECT ${RUN_COLUMNS} FROM runs
+     WHERE status = ANY($1::text[]) AND ($3::text IS NULL OR namespace = $3)
+     ORDER BY started_at DESC, ord DESC LIMIT $2 OFFSET $4`,
+  ),
   listRuns: named(
     'list_runs',
     `SELECT ${RUN_COLUMNS} FROM runs
@@ -118,8 +128,8 @@ export const sql = {
     'put_workflow',
     `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (name, version)
-     DO UPDATE SET ir_hash = excluded.ir_hash, registered_at = excluded.registered_at,
-                   retired_at = NULL`,
+     DO UPDATE SET registered_at = excluded.registered_at, retired_at = NULL
+     WHERE workflows.ir_hash = excluded.ir_hash`,
   ),
   getWorkflow: named(
     'get_workflow',
@@ -160,29 +170,6 @@ export const sql = {
     'list_patches',
     'SELECT record FROM patches WHERE $1::text IS NULL OR workflow = $1 ORDER BY ord',
   ),
-
-  // --- leases: one statement each, so atomic across processes ---
-  acquireLease: named(
-    'acquire_lease',
-    `INSERT INTO leases (run_id, owner, expires_at) VALUES ($1, $2, $3)
-     ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-     WHERE leases.owner = excluded.owner OR leases.expires_at <= $4`,
-  ),
-  renewLeases: named('renew_leases', 'UPDATE leases SET expires_at = $1 WHERE owner = $2'),
-  releaseLease: named('release_lease', 'DELETE FROM leases WHERE run_id = $1 AND owner = $2'),
-  getLease: named('get_lease', 'SELECT run_id, owner, expires_at FROM leases WHERE run_id = $1'),
-
-  // --- inbox ---
-  enqueue: named(
-    'enqueue',
-    'INSERT INTO inbox (run_id, type, payload, at) VALUES ($1, $2, $3::jsonb, $4) RETURNING id',
-  ),
-  pending: named(
-    'pending',
-    `SELECT id, run_id, type, payload, at FROM inbox
-     WHERE NOT done AND ($1::text IS NULL OR run_id = $1) ORDER BY id`,
-  ),
-  complete: named('complete', 'UPDATE inbox SET done = true WHERE id = ANY($1::bigint[])'),
 
   // --- outbox ---
   /**

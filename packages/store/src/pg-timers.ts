@@ -4,32 +4,7 @@
 // is claimed again once the lease runs out. Firing is therefore at least once: whoever fires a
 // timer must treat one its run no longer holds (already fired) as done.
 import type { Pool } from 'pg';
-
-export interface TimerRecord {
-  timerId: string;
-  runId: string;
-  nodeId?: string;
-  purpose: string;
-  /** Epoch ms, engine clock. */
-  dueAt: number;
-}
-
-export interface TimerStore {
-  /** Records timers; one already recorded (same id) is left as it is. */
-  scheduleTimers(timers: readonly TimerRecord[]): Promise<void>;
-  /**
-   * Claims up to `limit` unfired timers due at `now`, earliest first, for `owner` until
-   * `now + leaseMs` (default 30 s).
-   */
-  claimDueTimers(
-    now: number,
-    limit: number,
-    owner: string,
-    leaseMs?: number,
-  ): Promise<TimerRecord[]>;
-  /** Marks timers fired; they are never claimed again. */
-  markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void>;
-}
+import type { TimerRecord } from './port.js';
 
 interface TimerRow {
   timer_id: string;

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
-import { eventStoreConformance, log, started } from './conformance/event-store.js';
+import {
+  runLogConformance,
+  tokenStoreConformance,
+  workflowPatchStoreConformance,
+  workflowRegistryConformance,
+} from './conformance/index.js';
+import { log, started } from './conformance/fixtures.js';
 import { PgEventStore } from './pg-events.js';
 import type { PgEventStoreOptions } from './pg-events.js';
 import { PG_MIGRATIONS } from './pg-schema.js';
@@ -58,17 +64,22 @@ beforeAll(async () => {
 const open = (url: string, options: PgEventStoreOptions = {}): Promise<PgEventStore> =>
   PgEventStore.open({ connectionString: url, ...options });
 
-// The conformance suite wants an empty store per test: one database, emptied each time.
-eventStoreConformance('PgEventStore', async () => {
+// The conformance suites want an empty store per test: one database, emptied each time. The
+// cluster store implements every port but the local topology's leases and inbox.
+const emptied = async (): Promise<PgEventStore> => {
   const store = await open(suiteUrl, { poolSize: 4 });
   const c = new pg.Client({ connectionString: suiteUrl });
   await c.connect();
   await c.query(
-    'TRUNCATE runs, events, workflows, leases, inbox, outbox, patches, run_keys, timers RESTART IDENTITY',
+    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens RESTART IDENTITY',
   );
   await c.end();
   return store;
-});
+};
+runLogConformance('PgEventStore', emptied);
+workflowRegistryConformance('PgEventStore', emptied);
+workflowPatchStoreConformance('PgEventStore', emptied);
+tokenStoreConformance('PgEventStore', emptied);
 
 const codeOf = (err: unknown): string | undefined => (err as { code?: string }).code;
 
@@ -118,8 +129,6 @@ describe('PgEventStore', () => {
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'api_tokens',
         'events',
-        'inbox',
-        'leases',
         'outbox',
         'patches',
         'run_keys',

@@ -1,6 +1,12 @@
-// Store ports: the event store (append-only run logs with optimistic concurrency, run summaries,
-// workflow registry, per-run driver leases, an inbox of run commands) and the content store.
-// Each has an in-memory reference adapter and a durable one; one conformance suite covers both.
+// Store ports, one per concern. An adapter implements the ports its topology needs, and a store
+// is typed as their intersection:
+//   - every topology: RunLogStore (append-only run logs, summaries, the patch/ticket index),
+//     WorkflowRegistry, WorkflowPatchStore, TokenStore, and a ContentStore;
+//   - the local topology (EventStore: memory, SQLite) adds LeaseInboxStore: which process drives
+//     a run, and the commands other processes leave it;
+//   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore and StallStore, and has
+//     no leases (a run's owner is its Kafka partition's orchestrator).
+// Each port has a shared conformance suite (`@aob/store/conformance`) every adapter runs.
 import type { AnyNewEvent, AnyRunEvent, CasRef, Content, RunStatus } from '@aob/core';
 import type { RunKeyKind } from './run-log.js';
 
@@ -111,13 +117,16 @@ export interface TokenStore {
   listTokens(namespace?: string): Promise<TokenRecord[]>;
   /** Revokes a token that is not revoked yet; false if there is no such live token. */
   revokeToken(tokenId: string, at: number): Promise<boolean>;
+  close(): Promise<void>;
 }
 
-export interface EventStore extends TokenStore {
+/** The append-only run logs and what is indexed with them. */
+export interface RunLogStore {
   /**
    * Appends events to a run whose last seq is `expectedSeq` (0 for a new run), atomically, with
    * dense seqs from expectedSeq+1. If another writer got there first, throws an error with code
-   * `SEQ_CONFLICT` and appends nothing. Updates the run summary in the same transaction.
+   * `SEQ_CONFLICT` and appends nothing. Updates the run summary (and the patch/ticket index) in
+   * the same transaction.
    */
   append(
     runId: string,
@@ -134,11 +143,15 @@ export interface EventStore extends TokenStore {
    * transaction as the event that introduced the id, so no log is folded to find it.
    */
   findRun(kind: RunKeyKind, id: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
 
+/** Registered workflow versions. A version, once registered, means one graph. */
+export interface WorkflowRegistry {
   /**
-   * Registers a version; registering an existing (name, version) again replaces its record in
-   * place (it keeps its registration order) and un-retires it: a put always leaves the version
-   * not retired (a `retiredAt` on the record given is ignored; only `retireWorkflow` sets it).
+   * Registers a version. Registering an existing (name, version) with the same IR hash is a
+   * no-op that un-retires it (it keeps its registration order; a `retiredAt` on the record given
+   * is ignored); with another IR hash it throws `WORKFLOW_EXISTS` and changes nothing.
    */
   putWorkflow(record: WorkflowRecord): Promise<void>;
   /**
@@ -150,6 +163,11 @@ export interface EventStore extends TokenStore {
   listWorkflows(): Promise<WorkflowRecord[]>;
   /** Marks a version retired (see WorkflowRecord.retiredAt); false if there is no such version. */
   retireWorkflow(name: string, version: string, at: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Workflow-scope patches (run-scope ones live in their run's log). */
+export interface WorkflowPatchStore {
   /**
    * Writes a workflow-scope patch. `expected` guards concurrent deciders: `null` inserts a new
    * record (false if the id exists); a status updates the record only if it still has that
@@ -162,7 +180,14 @@ export interface EventStore extends TokenStore {
   getWorkflowPatch(patchId: string): Promise<WorkflowPatchRecord | undefined>;
   /** A workflow's patches (or every workflow's), oldest proposal first. */
   listWorkflowPatches(workflow?: string): Promise<WorkflowPatchRecord[]>;
+  close(): Promise<void>;
+}
 
+/**
+ * Local topology only: several `aob` processes share one store, each run is driven by the
+ * process holding its lease, and the others leave it commands (approve, cancel) in the inbox.
+ */
+export interface LeaseInboxStore {
   /** Takes or renews the lease on driving a run; false if someone else holds an unexpired one. */
   acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Extends every lease `owner` holds (one write however many runs it drives). */
@@ -175,9 +200,111 @@ export interface EventStore extends TokenStore {
   pendingCommands(runId?: string): Promise<InboxCommand[]>;
   /** Marks commands as applied (their effect is in the log). */
   completeCommands(ids: readonly number[]): Promise<void>;
-
   close(): Promise<void>;
 }
+
+/** A message to publish once the events it was decided with are committed. */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  /** JSON-serialisable. */
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface OutboxRecord {
+  id: number;
+  topic: string;
+  key: string;
+  value: unknown;
+  headers: Record<string, string>;
+  /** Epoch ms, database clock. */
+  createdAt: number;
+}
+
+/**
+ * Cluster only. The transactional outbox: a decision's events and the messages they imply commit
+ * together, and a relay publishes what is committed. Rows are delivered at least once; consumers
+ * dedupe.
+ */
+export interface OutboxStore {
+  /**
+   * `RunLogStore.append`, plus `outbox` rows written in the same transaction: both are committed
+   * or neither is (on SEQ_CONFLICT, no row is written).
+   */
+  appendWithOutbox(
+    runId: string,
+    irHash: string,
+    expectedSeq: number,
+    events: readonly AnyNewEvent[],
+    outbox: readonly OutboxMessage[],
+    /**
+     * Commits the rows already claimed under `token` for `leaseMs`: the writer publishes them
+     * itself right after the commit and marks them with `markSentByClaim(token)`; if it dies
+     * first, the rows are claimable again when the lease ends (the sweep publishes them).
+     */
+    claim?: { token: string; leaseMs: number },
+  ): Promise<AnyRunEvent[]>;
+  /**
+   * Claims up to `limit` unsent rows, oldest first, for `owner` until `leaseMs` (default 30 s)
+   * from now. Concurrent claimers get disjoint rows; a claimed row not marked sent before its
+   * lease ends can be claimed again (a relay crashed mid-publish).
+   */
+  claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
+  /** Marks rows as published; they are never claimed again. */
+  markSent(ids: readonly number[]): Promise<void>;
+  /** Marks the unsent rows committed under a claim token as published. */
+  markSentByClaim(token: string): Promise<void>;
+}
+
+export interface TimerRecord {
+  timerId: string;
+  runId: string;
+  nodeId?: string;
+  purpose: string;
+  /** Epoch ms, engine clock. */
+  dueAt: number;
+}
+
+/**
+ * Cluster only. Durable timers any number of orchestrators poll: a claim is a lease, so a timer
+ * whose claimer died before firing it is claimed again; firing is at least once.
+ */
+export interface TimerStore {
+  /** Records timers; one already recorded (same id) is left as it is. */
+  scheduleTimers(timers: readonly TimerRecord[]): Promise<void>;
+  /**
+   * Claims up to `limit` unfired timers due at `now`, earliest first, for `owner` until
+   * `now + leaseMs` (default 30 s).
+   */
+  claimDueTimers(
+    now: number,
+    limit: number,
+    owner: string,
+    leaseMs?: number,
+  ): Promise<TimerRecord[]>;
+  /** Marks timers fired; they are never claimed again. */
+  markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void>;
+}
+
+/** Cluster only. Runs that may be stuck, for the stall sweep to nudge. */
+export interface StallStore {
+  /** Ids of running runs not updated since `updatedBefore` with no unfired timer, oldest first. */
+  quietRuns(updatedBefore: number, limit: number): Promise<string[]>;
+}
+
+/** What the application layer needs in every topology: logs, the registry, workflow patches. */
+export type ApplicationStore = RunLogStore & WorkflowRegistry & WorkflowPatchStore;
+
+/** The local topology's store (memory, SQLite). */
+export type EventStore = ApplicationStore & TokenStore & LeaseInboxStore;
+
+/** The cluster's store (PostgreSQL). */
+export type ClusterStore = ApplicationStore &
+  TokenStore &
+  OutboxStore &
+  TimerStore &
+  StallStore & { close(): Promise<void> };
 
 export interface ContentStore {
   /**

@@ -32,7 +32,7 @@ import type {
   WorkflowPatchStatus,
   WorkflowRecord,
 } from './port.js';
-import { seqConflict, storeClosed, StoreErrorCode } from './errors.js';
+import { seqConflict, storeClosed, StoreErrorCode, workflowExists } from './errors.js';
 import { prepareAppend, runKey } from './run-log.js';
 import type { PreparedAppend, RunKeyKind } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
@@ -243,7 +243,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   async putWorkflow(record: WorkflowRecord): Promise<void> {
-    this.sql.putWorkflow.run(record.name, record.version, record.irHash, record.registeredAt);
+    const { changes } = this.sql.putWorkflow.run(
+      record.name,
+      record.version,
+      record.irHash,
+      record.registeredAt,
+    );
+    // No row inserted or updated: the version is registered with another graph.
+    if (changes === 0) {
+      const held = this.sql.getWorkflow.get(record.name, record.version);
+      throw workflowExists(record.name, record.version, held?.ir_hash ?? '');
+    }
   }
 
   async getWorkflow(name: string, version?: string): Promise<WorkflowRecord | undefined> {

@@ -61,8 +61,9 @@ export function prepareStatements(db: Database): Statements {
     // Re-registering keeps the row (its rowid, the registration order) and un-retires it.
     putWorkflow: db.prepare(
       `INSERT INTO workflows (name, version, ir_hash, registered_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name, version) DO UPDATE SET ir_hash = excluded.ir_hash,
-         registered_at = excluded.registered_at, retired_at = NULL`,
+       ON CONFLICT (name, version) DO UPDATE SET
+         registered_at = excluded.registered_at, retired_at = NULL
+       WHERE workflows.ir_hash = excluded.ir_hash`,
     ),
     getWorkflow: db.prepare('SELECT * FROM workflows WHERE name = ? AND version = ?'),
     latestWorkflow: db.prepare(

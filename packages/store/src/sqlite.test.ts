@@ -17,7 +17,8 @@ import Sqlite from 'better-sqlite3';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnyNewEvent } from '@aob/core';
-import { eventStoreConformance, log, started } from './conformance/event-store.js';
+import { eventStoreConformance } from './conformance/index.js';
+import { log, started } from './conformance/fixtures.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteEventStore } from './sqlite-events.js';
 

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
-import type { EventStore } from '@aob/store';
+import type { RunLogStore } from '@aob/store';
 import type { LiveSource, TimelinePrincipal } from './types.js';
 
 /** A live source the test drives: it announces, loses or repeats exactly what it is told. */
@@ -47,7 +47,7 @@ export function completed(at = Date.now()): AnyNewEvent {
 
 /** Appends one event to a run (after its current last seq) and returns the envelope. */
 export async function append(
-  store: EventStore,
+  store: RunLogStore,
   runId: string,
   e: AnyNewEvent,
 ): Promise<AnyRunEvent> {

@@ -6,7 +6,7 @@
 // left to run time.
 import type { Problem, WorkflowDefinition } from '@aob/core';
 import { isExpression } from '@aob/core';
-import type { EventStore } from '@aob/store';
+import type { WorkflowRegistry } from '@aob/store';
 import type { ExecutorOptions } from '../executors/types.js';
 import { splitRef } from '../workflows.js';
 
@@ -89,7 +89,7 @@ export function executorProblems(
 /** WORKFLOW_NOT_FOUND for every subworkflow node naming a workflow that is not registered. */
 export async function subworkflowProblems(
   definition: WorkflowDefinition,
-  store: EventStore,
+  store: WorkflowRegistry,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const { node, at, id } of nodesOf(definition)) {

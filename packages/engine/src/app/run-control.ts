@@ -26,7 +26,7 @@ import {
   validateDefinition,
   validatePatch,
 } from '@aob/core';
-import type { ContentStore, EventStore } from '@aob/store';
+import type { ApplicationStore, ContentStore } from '@aob/store';
 import type { StartRunOptions } from '../orchestrator/orchestrator.js';
 import type {
   ApprovalView,
@@ -64,7 +64,7 @@ export interface RunDriver {
 }
 
 export interface RunControlDeps {
-  store: EventStore;
+  store: ApplicationStore;
   content: ContentStore;
   loadIr: (irHash: string) => Promise<IR>;
   driver: RunDriver;

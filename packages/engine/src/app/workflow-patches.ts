@@ -17,12 +17,18 @@ import {
   validatePatch,
 } from '@aob/core';
 import type { PatchPolicy } from '@aob/core';
-import type { ContentStore, EventStore, WorkflowPatchRecord, WorkflowRecord } from '@aob/store';
+import type {
+  ContentStore,
+  WorkflowPatchRecord,
+  WorkflowPatchStore,
+  WorkflowRecord,
+  WorkflowRegistry,
+} from '@aob/store';
 import type { PatchView } from './patches.js';
 import { splitRef } from '../workflows.js';
 
 export interface WorkflowPatchesDeps {
-  store: EventStore;
+  store: WorkflowRegistry & WorkflowPatchStore;
   content: ContentStore;
   now: () => number;
   newPatchId: () => string;

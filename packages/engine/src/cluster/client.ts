@@ -3,7 +3,7 @@
 import type { AnyRunEvent, Trigger } from '@aob/core';
 import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { ContentStore, EventStore } from '@aob/store';
+import type { ApplicationStore, ContentStore } from '@aob/store';
 import type { RunView } from '../app/operations.js';
 import { newId } from '../app/ids.js';
 import { RunControl, isOver } from '../app/run-control.js';
@@ -13,7 +13,7 @@ import { busDriver } from './bus-driver.js';
 
 /** The run operations of a cluster: read from the stores, written as run commands on the bus. */
 export function clusterRunControl(deps: {
-  events: EventStore;
+  events: ApplicationStore;
   content: ContentStore;
   bus: Bus;
   /** See RunControlDeps.startWaitMs. */
@@ -33,7 +33,9 @@ export function clusterRunControl(deps: {
 export class ClusterClient {
   readonly control: RunControl;
 
-  constructor(private readonly deps: { events: EventStore; content: ContentStore; bus: Bus }) {
+  constructor(
+    private readonly deps: { events: ApplicationStore; content: ContentStore; bus: Bus },
+  ) {
     this.control = clusterRunControl(deps);
   }
 

@@ -5,7 +5,7 @@
 import type { AnyRunEvent, IR } from '@aob/core';
 import { AobError } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { ContentStore, EventStore, OutboxStore, StallStore, TimerStore } from '@aob/store';
+import type { ClusterStore, ContentStore } from '@aob/store';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import type { CommandHandler } from '../orchestrator/results.js';
@@ -19,7 +19,7 @@ import { StallSweeper } from './stall-sweeper.js';
 import type { StallSweeperOptions } from './stall-sweeper.js';
 
 export interface OrchestratorServiceDeps {
-  events: EventStore & OutboxStore & TimerStore & StallStore;
+  events: ClusterStore;
   content: ContentStore;
   bus: Bus;
   /** Names this instance: its consumer, its outbox and timer claims. */

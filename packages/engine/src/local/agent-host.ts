@@ -3,12 +3,12 @@
 // its proposals meet the same validator and land in the same log.
 import type { IR, NodeJob } from '@aob/core';
 import { AobError, fold } from '@aob/core';
-import type { ContentStore, EventStore } from '@aob/store';
+import type { ContentStore, RunLogStore } from '@aob/store';
 import type { AgentHost, PatchOutcome } from '../executors/types.js';
 import type { PatchView } from '../app/patches.js';
 
 export interface LocalAgentHostDeps {
-  store: EventStore;
+  store: RunLogStore;
   content: ContentStore;
   loadIr: (irHash: string) => Promise<IR>;
   proposePatch: (

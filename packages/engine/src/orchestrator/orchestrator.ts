@@ -25,14 +25,22 @@ import {
   reviewValidationInput,
 } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { ContentStore, EventStore, OutboxMessage, OutboxStore, TimerStore } from '@aob/store';
+import type {
+  ContentStore,
+  OutboxMessage,
+  OutboxStore,
+  RunLogStore,
+  TimerStore,
+  WorkflowRegistry,
+} from '@aob/store';
 import { nativeContentOf } from '@aob/store';
 import type { PatchValidator } from './patch-validator.js';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
 
 export interface OrchestratorDeps {
-  events: EventStore;
+  /** The run logs, and the registry that resolves subworkflows. */
+  events: RunLogStore & WorkflowRegistry;
   content: ContentStore;
   bus: Bus;
   now: () => number;
