@@ -14,6 +14,7 @@ const prefix = `aobtest-${randomUUID().slice(0, 8)}.`;
 
 /** Short group timings: joins and rebalances dominate this suite's time. */
 const FAST: KafkaBusOptions = {
+  brokers: brokers ?? [],
   prefix,
   sessionTimeout: 6_000,
   heartbeatInterval: 200,

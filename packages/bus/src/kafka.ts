@@ -34,7 +34,7 @@ import { Publisher } from './kafka-publisher.js';
 import type { Bus, BusMessage, BusOptions, Headers, ReadOptions } from './port.js';
 
 export interface KafkaBusOptions extends BusOptions {
-  /** Used when `kafka` is not given. Default: env KAFKA_BROKERS (comma-separated). */
+  /** Needed when `kafka` is not given (the composition root passes AOB_KAFKA_BROKERS). */
   brokers?: readonly string[];
   /** A client to use instead of building one from `brokers`. */
   kafka?: Kafka;
@@ -360,10 +360,9 @@ export class KafkaBus implements Bus {
 }
 
 function buildClient(opts: KafkaBusOptions): Kafka {
-  const brokers = opts.brokers ?? process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim());
-  if (!brokers || brokers.length === 0) {
-    throw new Error('KafkaBus needs brokers: pass `brokers` or set KAFKA_BROKERS');
-  }
+  // The adapter reads no environment: the composition root passes AOB_KAFKA_BROKERS as `brokers`.
+  const brokers = opts.brokers;
+  if (!brokers || brokers.length === 0) throw new Error('KafkaBus needs brokers: pass `brokers`');
   return new kafkajs.Kafka({
     clientId: opts.clientId ?? 'aob',
     brokers: [...brokers],

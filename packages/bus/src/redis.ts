@@ -17,7 +17,10 @@ import type { RawEntry } from './redis-codec.js';
 import type { Bus, BusMessage, BusOptions, Headers, ReadOptions } from './port.js';
 
 export interface RedisStreamsBusOptions extends BusOptions {
-  /** Used when `redis` is not given. Default: env REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Used when `redis` is not given. Default redis://127.0.0.1:6379. The adapter reads no
+   * environment: the composition root passes what it was configured with (AOB_REDIS_URL).
+   */
   url?: string;
   /** A client to use; the bus does not close it (it does close its own blocking duplicates). */
   redis?: Redis;
@@ -44,7 +47,7 @@ export class RedisStreamsBus implements Bus {
 
   constructor(opts: RedisStreamsBusOptions = {}) {
     this.ownsClient = opts.redis === undefined;
-    this.redis = opts.redis ?? new Redis(opts.url ?? process.env.REDIS_URL ?? DEFAULT_URL);
+    this.redis = opts.redis ?? new Redis(opts.url ?? DEFAULT_URL);
     this.prefix = opts.prefix ?? 'aob:';
     this.redeliverAfterMs = opts.redeliverAfterMs ?? DEFAULT_REDELIVER_AFTER_MS;
     this.fairness = new Fairness(opts.fairness);
