@@ -1,17 +1,135 @@
 // Live timelines over SSE (the API's timeline routes and the fanout service).
-export * from './fanout/index.js';
+export {
+  BusLiveSource,
+  encodeCursor,
+  Fanout,
+  isRunEvent,
+  ListenerLiveSource,
+  listenTimelines,
+  parseCursor,
+  RunChannel,
+  startBusFanout,
+  TimelineErrorCode,
+  timelineRequestListener,
+  TimelineStreams,
+  timelineTarget,
+} from './fanout/index.js';
+export type {
+  Authenticate,
+  BusLiveSourceOptions,
+  FanoutOptions,
+  LiveSource,
+  NamespaceCursor,
+  SseOptions,
+  TimelineItem,
+  TimelineListener,
+  TimelinePrincipal,
+  TimelineProblem,
+  TimelineRunSummary,
+  TimelineStore,
+  TimelineTarget,
+} from './fanout/index.js';
 // Identity and authorisation: roles, hashed bearer tokens, the operation table.
-export * from './auth/index.js';
+export {
+  allowed,
+  atLeast,
+  authenticate,
+  authorize,
+  hashToken,
+  isRole,
+  issueToken,
+  NAMESPACE_PATTERN,
+  OPERATIONS,
+  RANKED,
+  ROLES,
+  tokenRequestProblems,
+  tokenView,
+} from './auth/index.js';
+export type {
+  Operation,
+  OperationRule,
+  Principal,
+  Role,
+  TokenRequest,
+  TokenView,
+} from './auth/index.js';
 // The operations behind REST and gRPC, authorised once.
 export { ControlPlane, MAX_WAIT_MS } from './control-plane.js';
 export type { ApprovalsPort, ControlPlaneDeps, PatchBody, StartRunBody } from './control-plane.js';
 export type { Page, PageRequest } from './paging.js';
 // gRPC (proto/aob/v1): the grpc-js bridge, the error mapping, the validator service and client.
-export * from './grpc/index.js';
+export {
+  aobErrorMapper,
+  apiServices,
+  Approvals,
+  createClient,
+  DEFAULT_MAX_PENDING,
+  defaultErrorMapper,
+  errorDetailOf,
+  errorTrailers,
+  follow,
+  fromValidatePatchRequest,
+  fromValidatePatchResponse,
+  GrpcPatchValidator,
+  grpcStatusOf,
+  Identity,
+  methodPath,
+  Patches,
+  register,
+  RpcError,
+  Runs,
+  serveApiGrpc,
+  serveGrpc,
+  serviceDefinition,
+  serviceImplementation,
+  Timelines,
+  toValidatePatchRequest,
+  toValidatePatchResponse,
+  Validator,
+  validatorHandlers,
+  Workflows,
+} from './grpc/index.js';
+export type {
+  ApiServicesOptions,
+  CallContext,
+  CallOptions,
+  ClientOptions,
+  ErrorMapper,
+  GrpcServer,
+  MethodsOf,
+  Registration,
+  RequestInit,
+  RequestOf,
+  ResponseInit,
+  ResponseOf,
+  RpcStatus,
+  ServerStreamCall,
+  ServerStreamHandler,
+  ServiceClient,
+  ServiceHandlers,
+  TimelineSubscriber,
+  UnaryCall,
+  UnaryHandler,
+} from './grpc/index.js';
 // The REST + SSE API server (fastify) whose routes come from schemas/openapi.json.
 export { createApiServer } from './http/server.js';
 export type { ApiServerOptions } from './http/server.js';
 export { openApiDocument, apiRoutes } from './http/openapi.js';
 export { problemOf, statusOf } from './http/problem.js';
 // Human approvals: tickets, eligibility, quorum, reassignment (services/hitl).
-export * from './hitl/index.js';
+export {
+  ApprovalDesk,
+  approvalsService,
+  approverProblems,
+  isListed,
+  MAX_APPROVERS,
+  MAX_REASON_LENGTH,
+  parseApprover,
+} from './hitl/index.js';
+export type {
+  ApprovalDeskOptions,
+  ApprovalsServiceOptions,
+  ApproverEntry,
+  ListOptions,
+  TicketView,
+} from './hitl/index.js';

@@ -1,5 +1,7 @@
-export * from './ids.js';
-export * from './errors.js';
+export { IrHash, NodeId, PatchId, RunId, TicketId, TimerId } from './ids.js';
+export type { Brand } from './ids.js';
+export { AobError, toErrorData, ValidationError } from './errors.js';
+export type { ErrorData, Problem } from './errors.js';
 export {
   ERROR_CODES,
   errorKindOf,
@@ -9,21 +11,86 @@ export {
   type ErrorCodeEntry,
   type ErrorKind,
 } from './error-codes.js';
-export * from './definition/types.js';
-export * from './ir/types.js';
-export * from './content/ref.js';
-export * from './content/canonical.js';
-export * from './run/events.js';
-export * from './run/messages.js';
-export * from './run/state.js';
-export * from './run/commands.js';
+export { MapBodyType, NodeType, Priority } from './definition/types.js';
+export type {
+  ApprovalConfig,
+  Defaults,
+  EdgeDefinition,
+  HttpConfig,
+  JoinConfig,
+  Limits,
+  MapBody,
+  MapConfig,
+  NodeDefinition,
+  RetryPolicy,
+  SubworkflowConfig,
+  TaskConfig,
+  TimerConfig,
+  TransformConfig,
+  WorkflowDefinition,
+  WorkflowPatchPolicy,
+} from './definition/types.js';
+export type {
+  ExprContext,
+  IR,
+  IREdge,
+  IRNode,
+  IRNodeBody,
+  JoinSpec,
+  MapSpec,
+  Template,
+} from './ir/types.js';
+export { casKey, contentOf, isCasRef, refOf, sha256Hex } from './content/ref.js';
+export type { CasRef, Content, ContentHasher } from './content/ref.js';
+export { canonicalJson } from './content/canonical.js';
+export { EventType, isTerminalStatus, statusAfter, TERMINAL_EVENTS } from './run/events.js';
+export type {
+  AnyNewEvent,
+  AnyRunEvent,
+  EventData,
+  NewEvent,
+  RecordedResult,
+  ReplaySpec,
+  RunEvent,
+  RunStatus,
+} from './run/events.js';
+export { jobTopic, Topic } from './run/messages.js';
+export type { NodeJob, NodeResult } from './run/messages.js';
+export { FINISHED, IN_FLIGHT, initialState, isRunOver } from './run/state.js';
+export type {
+  AttemptState,
+  MapState,
+  NodeState,
+  NodeStatus,
+  PatchState,
+  RunState,
+  TicketState,
+} from './run/state.js';
+export type { Blob, Command, DecideEnv, Decision, Trigger } from './run/commands.js';
 export { evolve, fold } from './run/evolve.js';
 export { decide } from './run/decide.js';
 export type { DeciderEnv } from './run/decider.js';
 export { proposalValidationInput, reviewValidationInput } from './run/patches.js';
 export { retryDelayMs } from './run/backoff.js';
 export { descendantsOf } from './run/graph.js';
-export * from './expr/index.js';
+export {
+  compileExpression,
+  compileTemplate,
+  escapePointer,
+  expressionBody,
+  forEachExpression,
+  isExpression,
+  NONDETERMINISTIC_FUNCTIONS,
+  parseExpression,
+  toJsonValue,
+  truthy,
+} from './expr/index.js';
+export type {
+  CompiledExpression,
+  ExpressionSyntaxError,
+  ForbiddenUse,
+  ParsedExpression,
+} from './expr/index.js';
 export { validateDefinition, portsOf, DEFAULT_MAX_NODES } from './definition/validate.js';
 export {
   CREDENTIAL_KEY,

@@ -1,6 +1,31 @@
 // @aob/store: the store ports and their adapters. The conformance suites are the
 // `@aob/store/conformance` entry point (they import vitest), not part of this one.
-export * from './port.js';
+export type {
+  ApplicationStore,
+  ClusterStore,
+  ContentStore,
+  EventStore,
+  InboxCommand,
+  Lease,
+  LeaseInboxStore,
+  OutboxMessage,
+  OutboxRecord,
+  OutboxStore,
+  RunFilter,
+  RunKeyKind,
+  RunLogStore,
+  RunSummary,
+  StallStore,
+  TimerRecord,
+  TimerStore,
+  TokenRecord,
+  TokenStore,
+  WorkflowPatchRecord,
+  WorkflowPatchStatus,
+  WorkflowPatchStore,
+  WorkflowRecord,
+  WorkflowRegistry,
+} from './port.js';
 export { StoreErrorCode } from './errors.js';
 export { MemoryEventStore } from './memory-events.js';
 export { MemoryContentStore } from './memory-content.js';
