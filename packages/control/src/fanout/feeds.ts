@@ -5,17 +5,44 @@
 // it delivered for that run. A seq that skips ahead (possible only if its channel was re-opened
 // above what the feed has) is read from the store before anything later is delivered. So a feed
 // delivers each run's events strictly by seq, each once, without gaps from its first delivery.
-import type { AnyRunEvent } from '@aob/core';
+import type { AnyRunEvent, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, statusAfter } from '@aob/core';
 import { encodeCursor } from './cursor.js';
-import type { Fanout, RunChannel } from './hub.js';
 import type {
   NamespaceCursor,
   TimelineItem,
   TimelineListener,
   TimelinePrincipal,
+  TimelineStore,
 } from './types.js';
 import { TimelineErrorCode } from './types.js';
+
+/**
+ * What a feed needs of the hub's per-run channel (hub.ts RunChannel). Declared here, and the hub
+ * implements it, so feeds and hub do not import each other.
+ */
+export interface FeedChannel {
+  readonly runId: string;
+  status: 'resolving' | 'ready' | 'missing';
+  namespace: string | undefined;
+  /** The last seq emitted. */
+  seq: number;
+  /** Set once the run's terminal event is at or below `seq`. */
+  terminal: RunStatus | undefined;
+  readonly feeds: Set<RunFeed>;
+  readonly ready: Promise<void>;
+}
+
+/** What a feed needs of the hub (hub.ts Fanout). */
+export interface FeedHub {
+  readonly store: TimelineStore;
+  readonly resumeWindowMs: number;
+  readonly resumeScanLimit: number;
+  channel(runId: string): FeedChannel;
+  released(ch: FeedChannel): void;
+  addNamespaceFeed(namespace: string, feed: NamespaceFeed): void;
+  removeNamespaceFeed(namespace: string, feed: NamespaceFeed): void;
+}
 
 const FINISHED_KEPT = 10_000;
 
@@ -40,10 +67,10 @@ export class RunFeed {
   private catching = true;
   private queued: AnyRunEvent[] = [];
   private closed = false;
-  private channel: RunChannel | undefined;
+  private channel: FeedChannel | undefined;
 
   constructor(
-    private readonly hub: Fanout,
+    private readonly hub: FeedHub,
     private readonly principal: TimelinePrincipal,
     readonly runId: string,
     afterSeq: number,
@@ -72,7 +99,7 @@ export class RunFeed {
     setImmediate(() => void this.catchUp());
   }
 
-  onEmit(e: AnyRunEvent, _ch: RunChannel): void {
+  onEmit(e: AnyRunEvent, _ch: FeedChannel): void {
     if (this.closed) return;
     if (this.catching) this.queued.push(e);
     else this.accept(e);
@@ -168,7 +195,7 @@ export class NamespaceFeed {
   private closed = false;
 
   constructor(
-    private readonly hub: Fanout,
+    private readonly hub: FeedHub,
     private readonly namespace: string,
     private readonly listener: TimelineListener,
   ) {}

@@ -17,6 +17,7 @@ import type { AnyRunEvent } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, isTerminalStatus, statusAfter } from '@aob/core';
 import type { RunStatus } from '@aob/core';
 import { NamespaceFeed, RunFeed } from './feeds.js';
+import type { FeedChannel, FeedHub } from './feeds.js';
 import type {
   LiveSource,
   TimelineListener,
@@ -47,7 +48,7 @@ export interface FanoutOptions {
 type ChannelStatus = 'resolving' | 'ready' | 'missing';
 
 /** The ordered event stream of one run (see the invariants above). */
-export class RunChannel {
+export class RunChannel implements FeedChannel {
   status: ChannelStatus = 'resolving';
   namespace: string | undefined;
   /** The last seq emitted (the baseline until the first emission). */
@@ -82,7 +83,7 @@ interface Remembered {
   seq: number;
 }
 
-export class Fanout {
+export class Fanout implements FeedHub {
   readonly store: TimelineStore;
   readonly resumeWindowMs: number;
   readonly resumeScanLimit: number;

@@ -9,7 +9,7 @@ import type { Operation, Principal } from '../auth/index.js';
 import type { ControlPlane, PatchBody } from '../control-plane.js';
 // The control plane's approvals port answers `unknown`; behind it is the approval desk, whose
 // tickets these are.
-import type { TicketView } from '../hitl/index.js';
+import type { TicketView } from '../hitl/desk.js';
 import { ApprovalDecision, Approvals } from '../generated/aob/v1/approvals_pb.js';
 import { Identity } from '../generated/aob/v1/identity_pb.js';
 import { PatchStatus, Patches, ReviewDecision } from '../generated/aob/v1/patches_pb.js';
