@@ -247,3 +247,30 @@ describe('AobHttpClient timelines', () => {
     expect(got[1]).toMatchObject({ kind: 'delta', delta: { nodeId: 'a', delta: 'hi' } });
   });
 });
+
+describe('the global fetch', () => {
+  it('is called as a browser requires: never as a method of the client ("Illegal invocation")', async () => {
+    const original = globalThis.fetch;
+    const calls: unknown[] = [];
+    // A browser's fetch throws when `this` is anything but the window (or undefined).
+    globalThis.fetch = function (this: unknown, ...args: Parameters<typeof fetch>) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      calls.push(args[0]);
+      return Promise.resolve(
+        new Response(
+          JSON.stringify({ subject: 'ada', role: 'viewer', namespace: 'default', groups: [] }),
+          {
+            headers: { 'content-type': 'application/json' },
+          },
+        ),
+      );
+    } as typeof fetch;
+    try {
+      const client = new AobHttpClient({ baseUrl: 'http://127.0.0.1:9', token: 't' });
+      await expect(client.whoami()).resolves.toMatchObject({ subject: 'ada' });
+      expect(calls).toHaveLength(1);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+});

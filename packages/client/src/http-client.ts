@@ -108,7 +108,9 @@ export class AobHttpClient {
     this.baseUrl = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.doFetch = opts.fetch ?? fetch;
+    // Called as a method of this object, a browser's fetch throws "Illegal invocation": it must
+    // be called on the window, so the global one is wrapped.
+    this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   // ---- identity --------------------------------------------------------------------------

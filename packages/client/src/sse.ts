@@ -152,7 +152,9 @@ export async function* followSse(
   url: string,
   opts: SseFollowOptions = {},
 ): AsyncGenerator<SseEvent, void, undefined> {
-  const doFetch = opts.fetch ?? fetch;
+  // Wrapped: a browser's fetch called off the window throws "Illegal invocation".
+  const doFetch =
+    opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const endEvent = opts.endEvent ?? 'end';
   const maxRetries = opts.maxRetries ?? 8;
   const initialDelay = opts.initialDelayMs ?? 250;
