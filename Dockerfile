@@ -33,6 +33,7 @@ COPY services/runner/package.json services/runner/
 COPY services/fanout/package.json services/fanout/
 COPY services/hitl/package.json services/hitl/
 COPY services/validator/package.json services/validator/
+COPY apps/canvas/package.json apps/canvas/
 COPY cli/package.json cli/
 # --ignore-scripts: the root `prepare` script builds, and the sources are not copied yet.
 # The only install script a production dependency needs is better-sqlite3's, rebuilt explicitly.
@@ -44,6 +45,7 @@ COPY tsconfig.base.json turbo.json ./
 COPY schemas/ schemas/
 COPY packages/ packages/
 COPY services/ services/
+COPY apps/ apps/
 COPY cli/ cli/
 RUN npm run build
 
@@ -51,7 +53,9 @@ RUN npm run build
 RUN npm prune --omit=dev \
   && rm -rf packages/*/src packages/*/golden packages/*/tsconfig*.json packages/*/*.tsbuildinfo \
     services/*/src services/*/tsconfig*.json services/*/*.tsbuildinfo \
-    cli/src cli/test cli/tsconfig*.json cli/*.tsbuildinfo .turbo
+    cli/src cli/test cli/tsconfig*.json cli/*.tsbuildinfo .turbo \
+    apps/canvas/src apps/canvas/index.html apps/canvas/vite.config.ts apps/canvas/tsconfig.json \
+    apps/canvas/dist/assets/*.map
 
 # ---------------------------------------------------------------------------------------------
 # runtime: the compiled workspaces and their production dependencies, owned by root and run as an
@@ -66,6 +70,7 @@ COPY --from=build /app/node_modules/ node_modules/
 COPY --from=build /app/schemas/ schemas/
 COPY --from=build /app/packages/ packages/
 COPY --from=build /app/services/ services/
+COPY --from=build /app/apps/ apps/
 COPY --from=build /app/cli/ cli/
 
 USER 1000:1000

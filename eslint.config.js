@@ -15,7 +15,7 @@ export default tseslint.config(
     ],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommended],
     languageOptions: {
       // The check configs include tests (the build configs exclude them).
@@ -24,6 +24,7 @@ export default tseslint.config(
           './packages/*/tsconfig.check.json',
           './services/*/tsconfig.check.json',
           './cli/tsconfig.check.json',
+          './apps/*/tsconfig.json',
           './tsconfig.tools.json',
         ],
         tsconfigRootDir: import.meta.dirname,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { AddressInfo } from 'node:net';
+import { canvasRoot } from '@aob/canvas';
 import {
   ApprovalDesk,
   ControlPlane,
@@ -7,6 +8,7 @@ import {
   ListenerLiveSource,
   TimelineStreams,
   createApiServer,
+  issueToken,
 } from '@aob/control';
 import { AobCommand } from '../lib/base.js';
 import { openEngine } from '../lib/engine.js';
@@ -18,8 +20,8 @@ import { ensureAdminToken } from '../lib/tokens.js';
 
 export default class Dev extends AobCommand<typeof Dev> {
   static override summary =
-    'Serve the API (REST and SSE timelines) on the local store, in one process.';
-  static override description = `For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
+    'Serve the canvas and the API (REST and SSE timelines) on the local store, in one process.';
+  static override description = `Prints a URL that opens the canvas signed in (the token is in the URL's fragment, which no server sees; it is revoked when aob dev stops). For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 9090 --handlers ./handlers.mjs',
@@ -57,7 +59,15 @@ export default class Dev extends AobCommand<typeof Dev> {
     });
     await fanout.start();
     const timelines = new TimelineStreams(fanout);
-    const app = await createApiServer({ plane, tokens: engine.store, timelines });
+    const canvas = canvasRoot();
+    const app = await createApiServer({
+      plane,
+      tokens: engine.store,
+      timelines,
+      ...(canvas ? { canvasRoot: canvas } : {}),
+    });
+    // The browser's session (issued once listening): a token for this process's life only.
+    const browserSession: { tokenId?: string } = {};
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
@@ -66,6 +76,9 @@ export default class Dev extends AobCommand<typeof Dev> {
         timelines.close();
         await fanout.stop();
         await app.close();
+        if (browserSession.tokenId) {
+          await engine.store.revokeToken(browserSession.tokenId, Date.now());
+        }
         await engine.close();
       })());
     try {
@@ -81,15 +94,28 @@ export default class Dev extends AobCommand<typeof Dev> {
     const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
     const url = `http://${host}:${port}`;
     const admin = await ensureAdminToken(engine.store, 'aob dev', this.defaultActor());
+    // After the bootstrap check: this token must not count as the store's admin.
+    const browser = await issueToken(
+      engine.store,
+      { subject: this.defaultActor(), role: 'admin', groups: [], namespace: 'default' },
+      'aob dev (canvas session)',
+      Date.now(),
+    );
 
+    browserSession.tokenId = browser.view.tokenId;
+    const openUrl = `${url}/runs#token=${browser.token}`;
     if (this.jsonMode) {
       await outJson({
         url,
+        ...(canvas ? { canvas: openUrl } : {}),
         home: settings.home,
         ...(admin ? { token: admin.token, tokenId: admin.tokenId, subject: admin.subject } : {}),
       });
     } else {
       await out(`aob dev: API on ${url} (store ${settings.home}); Ctrl-C stops it`);
+      await (canvas
+        ? out(`open the canvas (signed in as ${this.defaultActor()}): ${openUrl}`)
+        : err('the canvas is not built (npm run build): serving the API only'));
       if (admin) {
         await out([
           `admin token for ${admin.subject} (shown once; only its hash is stored):`,

@@ -4,6 +4,7 @@
 // it serves come from a fanout hub in this process (its own consumer group, like a fanout
 // replica), so `aob logs stream` needs nothing else. Any number of replicas can run: they hold no
 // state of their own.
+import { canvasRoot } from '@aob/canvas';
 import type { Adapters, Component, ServiceConfig } from '@aob/engine';
 import { clusterRunControl } from '@aob/engine';
 import {
@@ -37,11 +38,14 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     instance: config.instance,
   });
   const timelines = new TimelineStreams(fanout);
+  const canvas = canvasRoot();
   const app = await createApiServer({
     plane,
     tokens: store,
     timelines,
     maxBodyBytes: config.apiMaxBodyBytes,
+    // The canvas on the same origin as the API, when the image holds it built.
+    ...(canvas ? { canvasRoot: canvas } : {}),
   });
   try {
     await app.listen({ port: config.apiPort, host: '0.0.0.0' });

@@ -17,6 +17,7 @@ import type { TimelineStreams } from '../fanout/index.js';
 import type { ApiRoute } from './openapi.js';
 import { apiRoutes, fastifyPath, inlineRefs, parametersSchema } from './openapi.js';
 import { answerClientError } from './client-errors.js';
+import { isCanvasRoute, sendCanvasIndex, serveCanvas } from './canvas.js';
 import { frameworkProblem, isFrameworkError } from './framework-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { problem, problemOf } from './problem.js';
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Checks every response against the document (tests): a mismatch becomes a 500. */
   validateResponses?: boolean;
+  /** The built canvas (apps/canvas/dist), served at / beside the API; absent: API only. */
+  canvasRoot?: string;
 }
 
 declare module 'fastify' {
@@ -103,7 +106,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       .type('application/problem+json')
       .send({ ...body, instance: req.url.slice(0, 200) });
   });
+  if (opts.canvasRoot) await serveCanvas(app, opts.canvasRoot);
   app.setNotFoundHandler((req, reply) => {
+    if (opts.canvasRoot && isCanvasRoute(req)) return void sendCanvasIndex(reply);
     void reply
       .code(404)
       .type('application/problem+json')

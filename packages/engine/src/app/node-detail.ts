@@ -100,6 +100,15 @@ export function unknownNode(runId: string, nodeId: string, known: readonly strin
 export function runRefs(state: RunState): Map<string, CasRef> {
   const refs = new Map<string, CasRef>();
   const add = (r: CasRef | undefined) => r && refs.set(r.$cas, r);
+  // The run's graphs (its definition as started, and as each patch made it): a reader of the
+  // run may see the graph it runs on (the canvas draws it).
+  const graph = (hash: string | undefined) =>
+    hash && refs.set(hash, { $cas: hash as CasRef['$cas'], size: 0 });
+  graph(state.irHash);
+  for (const p of state.patches) {
+    graph(p.baseIrHash);
+    graph(p.irHash);
+  }
   add(state.inputs);
   add(state.output);
   for (const n of Object.values(state.nodes)) {

@@ -1,0 +1,87 @@
+// The shell: sign-in, navigation, and the page for the current path.
+import { useCallback, useEffect, useState } from 'react';
+import { clientFor, forgetToken, initialToken, refusal, storeToken } from './session.js';
+import type { Session } from './session.js';
+import { Link, navigate, usePath } from './router.js';
+import { LoginPage } from './views/LoginPage.js';
+import { RunsPage } from './views/RunsPage.js';
+import { RunPage } from './views/RunPage.js';
+import { ApprovalsPage } from './views/ApprovalsPage.js';
+
+type Auth =
+  { state: 'checking' } | { state: 'out'; reason?: string } | { state: 'in'; session: Session };
+
+export function App() {
+  const [auth, setAuth] = useState<Auth>({ state: 'checking' });
+  const path = usePath();
+
+  const signIn = useCallback(async (token: string) => {
+    const client = clientFor(token);
+    try {
+      const me = await client.whoami();
+      storeToken(token);
+      setAuth({ state: 'in', session: { client, me } });
+    } catch (err) {
+      forgetToken();
+      setAuth({ state: 'out', reason: refusal(err) });
+    }
+  }, []);
+  useEffect(() => {
+    const token = initialToken();
+    if (token) void signIn(token);
+    else setAuth({ state: 'out' });
+  }, [signIn]);
+  useEffect(() => {
+    if (path === '/') navigate('/runs');
+  }, [path]);
+
+  // An expired or revoked token ends the session with the server's reason.
+  const onAuthFailure = useCallback((err: unknown) => {
+    forgetToken();
+    setAuth({ state: 'out', reason: refusal(err) });
+  }, []);
+
+  if (auth.state === 'checking') return <p className="empty">Signing in…</p>;
+  if (auth.state === 'out') return <LoginPage reason={auth.reason} onToken={signIn} />;
+  const { session } = auth;
+  const runMatch = /^\/runs\/([^/]+)$/.exec(path);
+  return (
+    <div className="app">
+      <nav aria-label="main">
+        <strong className="brand">aob</strong>
+        <Link href="/runs" aria-current={path.startsWith('/runs') ? 'page' : undefined}>
+          Runs
+        </Link>
+        <Link href="/approvals" aria-current={path === '/approvals' ? 'page' : undefined}>
+          Approvals
+        </Link>
+        <span className="who">
+          {session.me.subject} · {session.me.role} · {session.me.namespace}
+        </span>
+        <button
+          type="button"
+          onClick={() => {
+            forgetToken();
+            setAuth({ state: 'out' });
+          }}
+        >
+          Sign out
+        </button>
+      </nav>
+      <main>
+        {runMatch ? (
+          <RunPage
+            key={runMatch[1]}
+            session={session}
+            runId={decodeURIComponent(runMatch[1]!)}
+            onAuthFailure={onAuthFailure}
+          />
+        ) : path === '/approvals' ? (
+          <ApprovalsPage session={session} onAuthFailure={onAuthFailure} />
+        ) : (
+          <RunsPage session={session} onAuthFailure={onAuthFailure} />
+        )}
+      </main>
+    </div>
+  );
+}

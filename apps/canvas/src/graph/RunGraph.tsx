@@ -1,0 +1,135 @@
+// The graph of a run: its workflow laid out left to right, each node with its type, status
+// (colour, icon and word), attempts and duration; edges the run took drawn strong, the others
+// dimmed, failure edges dashed red. Nodes are focusable and open their panel on Enter or click.
+import { useEffect, useMemo, useState } from 'react';
+import { Handle, Position, ReactFlow, Background, Controls } from '@xyflow/react';
+import type { Edge, Node, NodeProps } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { STATUS_ICON, formatDuration } from '../status.js';
+import { NODE_HEIGHT, NODE_WIDTH, layout } from './layout.js';
+
+// Type aliases, not interfaces: React Flow's node data must be assignable to a plain record.
+export type GraphNode = {
+  id: string;
+  type: string;
+  status: string;
+  attempts: number;
+  durationMs?: number;
+};
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  on?: string;
+}
+
+type AobNodeData = GraphNode & { selected: boolean; onOpen: (id: string) => void };
+
+function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
+  return (
+    <div
+      className={`graph-node status-${data.status}${data.selected ? ' selected' : ''}`}
+      data-node-id={data.id}
+      data-status={data.status}
+      role="button"
+      tabIndex={0}
+      aria-label={`${data.id}, ${data.type}, ${data.status}`}
+      style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
+      onClick={() => data.onOpen(data.id)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          data.onOpen(data.id);
+        }
+      }}
+    >
+      <Handle type="target" position={Position.Left} />
+      <div className="graph-node-title">
+        <span className="graph-node-id">{data.id}</span>
+        <span className="graph-node-type">{data.type}</span>
+      </div>
+      <div className="graph-node-meta">
+        <span className="graph-node-status">
+          {STATUS_ICON[data.status] ?? '•'} {data.status}
+        </span>
+        <span>
+          {data.attempts > 1 ? `${data.attempts} attempts · ` : ''}
+          {formatDuration(data.durationMs)}
+        </span>
+      </div>
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+}
+
+const nodeTypes = { aob: AobNode };
+const REACHED = new Set(['scheduled', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
+const FINISHED = new Set(['succeeded', 'failed']);
+
+export function RunGraph(props: {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  selected?: string;
+  onOpen: (id: string) => void;
+}) {
+  const { nodes, edges, selected, onOpen } = props;
+  const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>();
+  // Layout depends on the shape only, not on statuses: a live update never moves a node.
+  const shapeKey = useMemo(
+    () => JSON.stringify([nodes.map((n) => n.id), edges.map((e) => [e.from, e.to, e.on ?? ''])]),
+    [nodes, edges],
+  );
+  useEffect(() => {
+    let stale = false;
+    void layout({
+      nodes: nodes.map((n) => ({ id: n.id })),
+      edges: edges.map((e, i) => ({ id: `e${i}`, from: e.from, to: e.to })),
+    }).then((p) => {
+      if (!stale) setPositions(p);
+    });
+    return () => {
+      stale = true;
+    };
+  }, [shapeKey]);
+
+  const status = useMemo(() => new Map(nodes.map((n) => [n.id, n.status])), [nodes]);
+  const flowNodes: Node<AobNodeData>[] = nodes.map((n) => ({
+    id: n.id,
+    type: 'aob',
+    position: positions?.get(n.id) ?? { x: 0, y: 0 },
+    data: { ...n, selected: n.id === selected, onOpen },
+    draggable: false,
+    connectable: false,
+  }));
+  const flowEdges: Edge[] = edges.map((e, i) => {
+    const taken =
+      FINISHED.has(status.get(e.from) ?? '') && REACHED.has(status.get(e.to) ?? 'pending');
+    const failure = e.on === 'failure';
+    return {
+      id: `e${i}`,
+      source: e.from,
+      target: e.to,
+      ...(e.on && e.on !== 'success' ? { label: e.on } : {}),
+      className: `graph-edge${taken ? ' taken' : ''}${failure ? ' failure' : ''}`,
+      animated: taken && status.get(e.to) === 'running',
+    };
+  });
+  if (!positions) return <div className="graph-loading">Laying out the graph…</div>;
+  return (
+    <div className="graph" aria-label="workflow graph">
+      <ReactFlow
+        nodes={flowNodes}
+        edges={flowEdges}
+        nodeTypes={nodeTypes}
+        fitView
+        nodesDraggable={false}
+        nodesConnectable={false}
+        proOptions={{ hideAttribution: true }}
+        minZoom={0.2}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,279 @@
+// One run: its graph (live), the node panel, its open approvals, and its event history.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { AnyRunEvent } from '@aob/core';
+import type { ApprovalView, NodeDetail, RunView, TimelineMessage } from '@aob/client';
+import type { Session } from '../session.js';
+import { useFeed } from '../feed.js';
+import { nodeDurations } from '../durations.js';
+import { RunGraph } from '../graph/RunGraph.js';
+import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
+import { Link } from '../router.js';
+import { STATUS_ICON, formatDuration, formatTime } from '../status.js';
+import { ApprovalCard } from './ApprovalCard.js';
+import { Banner } from './Banner.js';
+
+interface Definition {
+  nodes: { id: string; type: string }[];
+  edges: { from: string; to: string; on?: string }[];
+}
+
+const PAGE = 1_000;
+
+async function allEvents(session: Session, runId: string): Promise<AnyRunEvent[]> {
+  const out: AnyRunEvent[] = [];
+  for (;;) {
+    const page = await session.client.runEvents(runId, {
+      fromSeq: (out.at(-1)?.seq ?? 0) + 1,
+      limit: PAGE,
+    });
+    out.push(...page.items);
+    if (page.items.length < PAGE) return out;
+  }
+}
+
+export function RunPage(props: {
+  session: Session;
+  runId: string;
+  onAuthFailure: (e: unknown) => void;
+}) {
+  const { session, runId, onAuthFailure } = props;
+  const [run, setRun] = useState<RunView>();
+  const [events, setEvents] = useState<AnyRunEvent[]>([]);
+  const [definition, setDefinition] = useState<Definition>();
+  const [tickets, setTickets] = useState<ApprovalView[]>([]);
+  const [selected, setSelected] = useState<string>();
+  const [detail, setDetail] = useState<NodeDetail>();
+  const [failedOnly, setFailedOnly] = useState(false);
+  const [error, setError] = useState<string>();
+  const [now, setNow] = useState(Date.now());
+
+  const fail = useCallback(
+    (err: unknown) => {
+      if ((err as { status?: number }).status === 401) onAuthFailure(err);
+      else setError((err as { detail?: string; message?: string }).detail ?? String(err));
+    },
+    [onAuthFailure],
+  );
+
+  const refresh = useCallback(async () => {
+    const [view, open] = await Promise.all([
+      session.client.getRun(runId),
+      session.client.listApprovals({ status: 'open' }),
+    ]);
+    setRun(view);
+    setTickets(open.items.filter((t) => t.runId === runId));
+  }, [session, runId]);
+
+  // The run, its whole history and its graph (the IR of its latest event: patches included).
+  useEffect(() => {
+    let stale = false;
+    void (async () => {
+      try {
+        const log = await allEvents(session, runId);
+        const irHash = log.at(-1)?.irHash;
+        const def = irHash
+          ? ((await session.client.getRunContent(runId, irHash)) as Definition)
+          : undefined;
+        if (stale) return;
+        setEvents(log);
+        setDefinition(def);
+        await refresh();
+      } catch (err) {
+        if (!stale) fail(err);
+      }
+    })();
+    return () => {
+      stale = true;
+    };
+  }, [session, runId, refresh, fail]);
+
+  const lastSeq = events.at(-1)?.seq;
+  const loaded = definition !== undefined && lastSeq !== undefined;
+  // The live feed starts after what was read, once; it resumes by itself after a drop.
+  const open = useMemo(
+    () =>
+      loaded
+        ? (signal: AbortSignal, onReconnect: (reason: string) => void) =>
+            session.client.runTimeline(runId, {
+              after: lastSeq,
+              signal,
+              onReconnect: (r) => onReconnect(r.reason),
+            })
+        : undefined,
+    [session, runId, loaded],
+  );
+  const onBatch = useCallback(
+    (batch: TimelineMessage[]) => {
+      const fresh = batch.flatMap((m) => (m.kind === 'event' ? [m.event] : []));
+      if (fresh.length === 0) return;
+      setEvents((prev) => {
+        const last = prev.at(-1)?.seq ?? 0;
+        return [...prev, ...fresh.filter((e) => e.seq > last)];
+      });
+      const patched = fresh.some((e) => e.type === 'PatchApplied' || e.type === 'PatchReverted');
+      void (async () => {
+        if (patched) {
+          const irHash = fresh.at(-1)!.irHash;
+          setDefinition((await session.client.getRunContent(runId, irHash)) as Definition);
+        }
+        await refresh();
+      })().catch(fail);
+    },
+    [session, runId, refresh, fail],
+  );
+  const connection = useFeed(open, onBatch, fail);
+
+  // Running nodes' durations tick.
+  const live = run?.status === 'running' || run?.status === 'waiting';
+  useEffect(() => {
+    if (!live) return;
+    const t = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(t);
+  }, [live]);
+
+  useEffect(() => {
+    if (!selected) return;
+    let stale = false;
+    session.client
+      .getRunNode(runId, selected)
+      .then((d) => {
+        if (!stale) setDetail(d);
+      })
+      .catch(fail);
+    return () => {
+      stale = true;
+    };
+  }, [session, runId, selected, run, fail]);
+
+  const durations = useMemo(() => nodeDurations(events, now), [events, now]);
+  const nodes: GraphNode[] = useMemo(
+    () =>
+      (definition?.nodes ?? []).map((n) => ({
+        id: n.id,
+        type: n.type,
+        status: run?.nodes[n.id]?.status ?? 'pending',
+        attempts: run?.nodes[n.id]?.attempts ?? 0,
+        ...(durations.has(n.id) ? { durationMs: durations.get(n.id)! } : {}),
+      })),
+    [definition, run, durations],
+  );
+  const edges: GraphEdge[] = useMemo(() => definition?.edges ?? [], [definition]);
+
+  const decide = async (ticketId: string, decision: 'approved' | 'rejected', reason: string) => {
+    await session.client.decideApproval(ticketId, { decision, ...(reason ? { reason } : {}) });
+    await refresh();
+  };
+  const cancel = async () => {
+    try {
+      await session.client.cancelRun(runId, { reason: 'cancelled from the canvas' });
+      await refresh();
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const shown = failedOnly ? events.filter((e) => e.type.includes('Failed')) : events;
+  return (
+    <section className="run-page">
+      <Banner connection={connection} />
+      <header className="page-header">
+        <h1>
+          <Link href="/runs">Runs</Link> / {runId}
+        </h1>
+        {run ? (
+          <div className="run-summary">
+            <span className={`status status-${run.status}`} data-run-status={run.status}>
+              {STATUS_ICON[run.status]} {run.status}
+            </span>
+            <span>{run.workflow}</span>
+            <span>started {formatTime(run.startedAt)}</span>
+            <span>{formatDuration((run.endedAt ?? now) - run.startedAt)}</span>
+            {run.replayOf ? (
+              <Link href={`/runs/${run.replayOf}`}>replay of {run.replayOf}</Link>
+            ) : null}
+            {live ? (
+              <button type="button" className="danger" onClick={() => void cancel()}>
+                Cancel run
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+      </header>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      <div className="run-body">
+        <div className="run-graph">
+          {definition ? (
+            <RunGraph nodes={nodes} edges={edges} selected={selected} onOpen={setSelected} />
+          ) : (
+            <div className="graph-loading">Loading…</div>
+          )}
+        </div>
+        <aside className="run-side">
+          {tickets.map((t) => (
+            <ApprovalCard key={t.ticketId} ticket={t} decide={decide} />
+          ))}
+          {selected && detail && detail.nodeId === selected ? <NodePanel detail={detail} /> : null}
+          {run?.error ? (
+            <div className="card">
+              <h2>Run error</h2>
+              <p>
+                <code>{run.error.code}</code> {run.error.message}
+              </p>
+            </div>
+          ) : null}
+        </aside>
+      </div>
+      <section className="history" aria-label="event history">
+        <header>
+          <h2>History ({events.length} events)</h2>
+          <label>
+            <input
+              type="checkbox"
+              checked={failedOnly}
+              onChange={(e) => setFailedOnly(e.target.checked)}
+            />{' '}
+            Failed only
+          </label>
+        </header>
+        <ol>
+          {shown.slice(-300).map((e) => (
+            <li key={e.seq} data-seq={e.seq}>
+              <span className="seq">{e.seq}</span>
+              <span className="event-type">{e.type}</span>
+              <span>{(e.data as { nodeId?: string }).nodeId ?? ''}</span>
+              <time>{new Date(e.at).toLocaleTimeString()}</time>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </section>
+  );
+}
+
+function NodePanel({ detail }: { detail: NodeDetail }) {
+  return (
+    <div className="card node-panel" aria-label={`node ${detail.nodeId}`}>
+      <h2>
+        {detail.nodeId} <small>{detail.type}</small>
+      </h2>
+      <p className={`status status-${detail.status}`}>
+        {STATUS_ICON[detail.status]} {detail.status} · {detail.attempts} attempt
+        {detail.attempts === 1 ? '' : 's'}
+      </p>
+      {detail.error ? (
+        <p className="error">
+          <code>{detail.error.code}</code> {detail.error.message}
+          {detail.error.retryable ? ' (retryable)' : ''}
+        </p>
+      ) : null}
+      <h3>Input</h3>
+      <pre>{JSON.stringify(detail.input, null, 2) ?? '—'}</pre>
+      <h3>Output</h3>
+      <pre>{JSON.stringify(detail.output, null, 2) ?? '—'}</pre>
+    </div>
+  );
+}

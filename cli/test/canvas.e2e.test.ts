@@ -1,0 +1,163 @@
+// The canvas in real Chromium (Debian's, driven by playwright-core) against `aob dev`: the printed
+// URL signs the browser in; a run's nodes change status live; a person approves in one browser
+// and a second browser on the same run sees it within a second; a bad token brings the login
+// back with the reason. Screenshots go to $AOB_ARTIFACTS (default test-artifacts/canvas).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { AobHttpClient } from '@aob/client';
+import { example, repo, start, tempHome, until } from './helpers.js';
+import type { Running } from './helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = process.env.AOB_ARTIFACTS ?? join(repo, 'test-artifacts', 'canvas');
+
+let home: string;
+let cleanup: () => void;
+let dev: Running;
+let url: string;
+let canvasUrl: string;
+let api: AobHttpClient;
+let browser: Browser;
+
+async function shot(page: Page, name: string): Promise<void> {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  process.stdout.write(`[canvas] screenshot ${path}\n`);
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ home, cleanup } = tempHome());
+  // The example's approval names `managers`: the browser's session speaks for that person.
+  dev = start(['dev', '--port', '0', '--json', '--handlers', example('approval/handlers.mjs')], {
+    AOB_HOME: home,
+    USER: 'managers',
+  });
+  let stdout = '';
+  dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const printed = await until(
+    'aob dev to print its URLs',
+    async () => {
+      try {
+        return JSON.parse(stdout) as { url: string; canvas?: string; token?: string };
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+  );
+  expect(printed.canvas, 'aob dev prints the canvas URL (is the canvas built?)').toMatch(
+    /\/runs#token=aob_/,
+  );
+  url = printed.url;
+  canvasUrl = printed.canvas!;
+  api = new AobHttpClient({ baseUrl: url, token: printed.token! });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dev && dev.child.exitCode === null) {
+    dev.child.kill('SIGINT');
+    await dev.done;
+  }
+  cleanup?.();
+});
+
+const definition = () => JSON.parse(readFileSync(example('approval/workflow.json'), 'utf8'));
+
+describe('the canvas on aob dev', () => {
+  it('signs in from the printed URL, shows a run live, and an approval in one browser reaches another within a second', async () => {
+    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 120 } });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+
+    const first = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await first.goto(canvasUrl);
+    // Signed in: the fragment is gone from the address bar, the run is listed.
+    await first.waitForURL(/\/runs$/);
+    expect(first.url()).not.toContain('token=');
+    await first.locator(`tr[data-run-id="${runId}"]`).waitFor();
+    await shot(first, 'runs');
+
+    await first.getByRole('link', { name: runId }).click();
+    await first.waitForURL(new RegExp(`/runs/${runId}$`));
+    const gate = first.locator('[data-node-id="approve"]');
+    await expect.poll(() => gate.getAttribute('data-status'), { timeout: 10_000 }).toBe('waiting');
+    await expect
+      .poll(() => first.locator('[data-node-id="check"]').getAttribute('data-status'))
+      .toBe('succeeded');
+    await shot(first, 'run-waiting');
+
+    // A second browser (its own session storage: signed in by the same URL) on the same run.
+    const secondContext = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const second = await secondContext.newPage();
+    await second.goto(canvasUrl.replace('/runs#', `/runs/${runId}#`));
+    await second.locator('[data-node-id="approve"][data-status="waiting"]').waitFor();
+
+    await first.getByRole('button', { name: 'Approve', exact: true }).click();
+    const decidedAt = Date.now();
+    await second
+      .locator('[data-node-id="approve"][data-status="succeeded"]')
+      .waitFor({ timeout: 5_000 });
+    const seenAfterMs = Date.now() - decidedAt;
+    process.stdout.write(`[canvas] the second browser saw the decision after ${seenAfterMs} ms\n`);
+    expect(seenAfterMs).toBeLessThan(1_000);
+    await expect
+      .poll(() => second.locator('[data-run-status]').getAttribute('data-run-status'), {
+        timeout: 10_000,
+      })
+      .toBe('completed');
+    await expect
+      .poll(() => first.locator('[data-node-id="pay"]').getAttribute('data-status'))
+      .toBe('succeeded');
+    await shot(first, 'run-completed');
+    await shot(second, 'run-completed-second-browser');
+    await secondContext.close();
+    await first.close();
+  }, 60_000);
+
+  it('lists open approvals and decides one from the inbox', async () => {
+    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 75 } });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+    const page = await browser.newPage({ viewport: { width: 1300, height: 800 } });
+    await page.goto(canvasUrl.replace('/runs#', '/approvals#'));
+    const card = page.locator('article.approval', { hasText: runId });
+    await card.waitFor();
+    expect(await card.textContent()).toContain('Pay an expense of 75 EUR?');
+    await shot(page, 'approvals');
+    await card.getByLabel('Reason').fill('over budget');
+    await card.getByRole('button', { name: 'Reject', exact: true }).click();
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    const view = await api.waitRun(runId, { timeoutMs: 20_000 });
+    expect(view.status).toBe('completed');
+    expect(view.nodes.notifyRejected?.status).toBe('succeeded');
+    await page.close();
+  }, 60_000);
+
+  it('brings the login back, with the reason, for a token the server refuses', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/runs#token=aob_not-a-real-token`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('does not accept this token');
+    await shot(page, 'login-refused');
+    // Pasting the good token signs in.
+    await page.getByLabel('Token').fill(new URL(canvasUrl).hash.slice('#token='.length));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await page.close();
+  }, 30_000);
+});
