@@ -359,7 +359,11 @@ describe('aob run get --node', () => {
         ],
       }),
     );
-    const big = json<RunJson>(await aob(['run', 'start', wide, '--json'], env));
+    // This test is about cutting a long value: the expression's time budget is lifted so a loaded
+    // machine cannot fail the node instead (it once took over 100 ms for 1,280 steps in CI).
+    const big = json<RunJson>(
+      await aob(['run', 'start', wide, '--json'], { ...env, AOB_LIMIT_EXPRESSION_MS: '10000' }),
+    );
     const cut = await aob(['run', 'get', big.runId, '--node', 'gen'], env);
     expect(cut.stdout).toMatch(
       /… [\d,]+ more characters \(sha256:[0-9a-f]{64}\); --full prints it whole/,
