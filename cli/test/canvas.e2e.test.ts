@@ -3,6 +3,7 @@
 // and a second browser on the same run sees it within a second; a bad token brings the login
 // back with the reason. Screenshots go to $AOB_ARTIFACTS (default test-artifacts/canvas).
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
@@ -21,6 +22,40 @@ let url: string;
 let canvasUrl: string;
 let api: AobHttpClient;
 let browser: Browser;
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's serious and critical findings on the page as it is (WCAG 2 A/AA rules). */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (o: unknown) => Promise<{
+            violations: {
+              id: string;
+              impact: string;
+              help: string;
+              nodes: { target: string[] }[];
+            }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join('; ')}`,
+    );
+}
 
 async function shot(page: Page, name: string): Promise<void> {
   const path = join(ARTIFACTS, `${name}.png`);
@@ -92,6 +127,7 @@ describe('the canvas on aob dev', () => {
     expect(first.url()).not.toContain('token=');
     await first.locator(`tr[data-run-id="${runId}"]`).waitFor();
     await shot(first, 'runs');
+    expect(await accessibilityProblems(first)).toEqual([]);
 
     await first.getByRole('link', { name: runId }).click();
     await first.waitForURL(new RegExp(`/runs/${runId}$`));
@@ -101,6 +137,7 @@ describe('the canvas on aob dev', () => {
       .poll(() => first.locator('[data-node-id="check"]').getAttribute('data-status'))
       .toBe('succeeded');
     await shot(first, 'run-waiting');
+    expect(await accessibilityProblems(first)).toEqual([]);
 
     // A second browser (its own session storage: signed in by the same URL) on the same run.
     const secondContext = await browser.newContext({ viewport: { width: 1200, height: 800 } });
@@ -139,6 +176,7 @@ describe('the canvas on aob dev', () => {
     await card.waitFor();
     expect(await card.textContent()).toContain('Pay an expense of 75 EUR?');
     await shot(page, 'approvals');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await card.getByLabel('Reason').fill('over budget');
     await card.getByRole('button', { name: 'Reject', exact: true }).click();
     await card.waitFor({ state: 'detached', timeout: 10_000 });
@@ -148,12 +186,76 @@ describe('the canvas on aob dev', () => {
     await page.close();
   }, 60_000);
 
+  it('shows a patch an agent proposed as a diff, approves it in the browser, and replays a node', async () => {
+    const held = { ...definition(), patchPolicy: { review: 'always' } };
+    const { runId } = await api.startRun({ definition: held, inputs: { amount: 30 } });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+    // An agent proposes (it may propose, never review its own); the person in the browser reviews.
+    const agentToken = await api.createToken({ subject: 'planner', role: 'agent' });
+    const agent = new AobHttpClient({ baseUrl: url, token: agentToken.token });
+    const proposed = await agent.proposePatch({
+      target: runId,
+      rationale: 'record every paid expense',
+      ops: [
+        {
+          op: 'add',
+          path: '/nodes/-',
+          value: { id: 'audit', type: 'transform', with: { value: 'paid' } },
+        },
+        { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'audit' } },
+      ],
+    });
+    expect(proposed.status).toBe('held');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(canvasUrl.replace('/runs#', `/runs/${runId}#`));
+    await page.getByRole('link', { name: proposed.patchId }).click();
+    await page.waitForURL(new RegExp(`/patches/${proposed.patchId}$`));
+    await page.locator('[data-node-id="audit"][data-diff="added"]').waitFor();
+    expect(await page.locator('[data-diff]').count()).toBe(1);
+    expect(await page.textContent('body')).toContain('record every paid expense');
+    await shot(page, 'patch-held-diff');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect
+      .poll(() => page.locator('[data-patch-status]').getAttribute('data-patch-status'), {
+        timeout: 10_000,
+      })
+      .toBe('applied');
+    await shot(page, 'patch-applied');
+
+    // The run now has the node: decide the ticket, and the audit node runs after pay.
+    const [ticket] = (await api.listApprovals({ status: 'open' })).items.filter(
+      (t) => t.runId === runId,
+    );
+    await api.decideApproval(ticket!.ticketId, { decision: 'approved' });
+    const done = await api.waitRun(runId, { timeoutMs: 20_000 });
+    expect(done.nodes.audit?.status).toBe('succeeded');
+
+    // Replay from a node, in the browser: a new run, linked to the first.
+    await page.goto(`${url}/runs/${runId}`);
+    await page.locator('[data-node-id="pay"][data-status="succeeded"]').click();
+    await page.getByRole('button', { name: 'Replay from here' }).click();
+    await page.waitForURL((u) => /\/runs\/run_/.test(u.pathname) && !u.pathname.endsWith(runId));
+    const child = new URL(page.url()).pathname.split('/').pop()!;
+    await expect
+      .poll(() => page.locator('[data-run-status]').getAttribute('data-run-status'), {
+        timeout: 15_000,
+      })
+      .toBe('completed');
+    expect(await page.textContent('body')).toContain(`replay of ${runId}`);
+    expect((await api.getRun(child)).replayOf).toBe(runId);
+    await shot(page, 'replay');
+    await page.close();
+  }, 90_000);
+
   it('brings the login back, with the reason, for a token the server refuses', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/runs#token=aob_not-a-real-token`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('does not accept this token');
     await shot(page, 'login-refused');
+    expect(await accessibilityProblems(page)).toEqual([]);
     // Pasting the good token signs in.
     await page.getByLabel('Token').fill(new URL(canvasUrl).hash.slice('#token='.length));
     await page.getByRole('button', { name: 'Sign in' }).click();

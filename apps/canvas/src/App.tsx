@@ -7,6 +7,7 @@ import { LoginPage } from './views/LoginPage.js';
 import { RunsPage } from './views/RunsPage.js';
 import { RunPage } from './views/RunPage.js';
 import { ApprovalsPage } from './views/ApprovalsPage.js';
+import { PatchPage } from './views/PatchPage.js';
 
 type Auth =
   { state: 'checking' } | { state: 'out'; reason?: string } | { state: 'in'; session: Session };
@@ -45,6 +46,7 @@ export function App() {
   if (auth.state === 'out') return <LoginPage reason={auth.reason} onToken={signIn} />;
   const { session } = auth;
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
+  const patchMatch = /^\/patches\/([^/]+)$/.exec(path);
   return (
     <div className="app">
       <nav aria-label="main">
@@ -74,6 +76,13 @@ export function App() {
             key={runMatch[1]}
             session={session}
             runId={decodeURIComponent(runMatch[1]!)}
+            onAuthFailure={onAuthFailure}
+          />
+        ) : patchMatch ? (
+          <PatchPage
+            key={patchMatch[1]}
+            session={session}
+            patchId={decodeURIComponent(patchMatch[1]!)}
             onAuthFailure={onAuthFailure}
           />
         ) : path === '/approvals' ? (

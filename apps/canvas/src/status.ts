@@ -12,6 +12,10 @@ export const STATUS_ICON: Record<string, string> = {
   open: '‖',
   approved: '✓',
   rejected: '✕',
+  proposed: '○',
+  held: '‖',
+  applied: '✓',
+  reverted: '↶',
 };
 
 export function statusClass(status: string): string {

@@ -24,6 +24,8 @@ export {
 } from './errors.js';
 export type { ApiProblem } from './errors.js';
 export { SseParser, followSse } from './sse.js';
+export { diffDefinitions, edgeKey } from './graph-diff.js';
+export type { DiffableGraph } from './graph-diff.js';
 export type { SseEvent, SseFollowOptions } from './sse.js';
 export type {
   ApprovalView,

@@ -15,12 +15,18 @@ export type GraphNode = {
   status: string;
   attempts: number;
   durationMs?: number;
+  /** In a patch's diff: what the patch does to this node. */
+  diff?: 'added' | 'removed' | 'changed';
+  /** Validator findings placed on this node. */
+  problems?: string[];
 };
 
 export interface GraphEdge {
   from: string;
   to: string;
   on?: string;
+  /** In a patch's diff: what the patch does to this edge. */
+  diff?: 'added' | 'removed';
 }
 
 type AobNodeData = GraphNode & { selected: boolean; onOpen: (id: string) => void };
@@ -28,12 +34,14 @@ type AobNodeData = GraphNode & { selected: boolean; onOpen: (id: string) => void
 function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
   return (
     <div
-      className={`graph-node status-${data.status}${data.selected ? ' selected' : ''}`}
+      className={`graph-node status-${data.status}${data.selected ? ' selected' : ''}${data.diff ? ` diff-${data.diff}` : ''}${data.problems?.length ? ' has-problems' : ''}`}
       data-node-id={data.id}
       data-status={data.status}
+      {...(data.diff ? { 'data-diff': data.diff } : {})}
       role="button"
       tabIndex={0}
-      aria-label={`${data.id}, ${data.type}, ${data.status}`}
+      aria-label={`${data.id}, ${data.type}, ${data.diff ?? data.status}${data.problems?.length ? `, ${data.problems.length} problems` : ''}`}
+      title={data.problems?.join('\n')}
       style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
       onClick={() => data.onOpen(data.id)}
       onKeyDown={(e) => {
@@ -50,7 +58,10 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
       </div>
       <div className="graph-node-meta">
         <span className="graph-node-status">
-          {STATUS_ICON[data.status] ?? '•'} {data.status}
+          {data.diff
+            ? `${DIFF_ICON[data.diff]} ${data.diff}`
+            : `${STATUS_ICON[data.status] ?? '•'} ${data.status}`}
+          {data.problems?.length ? ` · ⚠ ${data.problems.length}` : ''}
         </span>
         <span>
           {data.attempts > 1 ? `${data.attempts} attempts · ` : ''}
@@ -63,6 +74,7 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
 }
 
 const nodeTypes = { aob: AobNode };
+const DIFF_ICON = { added: '+', removed: '−', changed: '~' } as const;
 const REACHED = new Set(['scheduled', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
 const FINISHED = new Set(['succeeded', 'failed']);
 
@@ -110,7 +122,7 @@ export function RunGraph(props: {
       source: e.from,
       target: e.to,
       ...(e.on && e.on !== 'success' ? { label: e.on } : {}),
-      className: `graph-edge${taken ? ' taken' : ''}${failure ? ' failure' : ''}`,
+      className: `graph-edge${taken ? ' taken' : ''}${failure ? ' failure' : ''}${e.diff ? ` diff-${e.diff}` : ''}`,
       animated: taken && status.get(e.to) === 'running',
     };
   });

@@ -1,13 +1,13 @@
 // One run: its graph (live), the node panel, its open approvals, and its event history.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AnyRunEvent } from '@aob/core';
-import type { ApprovalView, NodeDetail, RunView, TimelineMessage } from '@aob/client';
+import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
 import { useFeed } from '../feed.js';
 import { nodeDurations } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
-import { Link } from '../router.js';
+import { Link, navigate } from '../router.js';
 import { STATUS_ICON, formatDuration, formatTime } from '../status.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
@@ -41,6 +41,7 @@ export function RunPage(props: {
   const [events, setEvents] = useState<AnyRunEvent[]>([]);
   const [definition, setDefinition] = useState<Definition>();
   const [tickets, setTickets] = useState<ApprovalView[]>([]);
+  const [patches, setPatches] = useState<PatchView[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<NodeDetail>();
   const [failedOnly, setFailedOnly] = useState(false);
@@ -56,12 +57,14 @@ export function RunPage(props: {
   );
 
   const refresh = useCallback(async () => {
-    const [view, open] = await Promise.all([
+    const [view, open, proposed] = await Promise.all([
       session.client.getRun(runId),
       session.client.listApprovals({ status: 'open' }),
+      session.client.listPatches({ run: runId }),
     ]);
     setRun(view);
     setTickets(open.items.filter((t) => t.runId === runId));
+    setPatches(proposed.items);
   }, [session, runId]);
 
   // The run, its whole history and its graph (the IR of its latest event: patches included).
@@ -216,7 +219,38 @@ export function RunPage(props: {
           {tickets.map((t) => (
             <ApprovalCard key={t.ticketId} ticket={t} decide={decide} />
           ))}
-          {selected && detail && detail.nodeId === selected ? <NodePanel detail={detail} /> : null}
+          {selected && detail && detail.nodeId === selected ? (
+            <NodePanel
+              detail={detail}
+              replay={async (mode) => {
+                try {
+                  const { runId: child } = await session.client.replayRun(runId, {
+                    fromNode: selected,
+                    mode,
+                  });
+                  navigate(`/runs/${child}`);
+                } catch (err) {
+                  fail(err);
+                }
+              }}
+            />
+          ) : null}
+          {patches.length > 0 ? (
+            <div className="card">
+              <h2>Patches</h2>
+              <ul className="patch-list">
+                {patches.map((p) => (
+                  <li key={p.patchId}>
+                    <Link href={`/patches/${p.patchId}`}>{p.patchId}</Link>{' '}
+                    <span className={`status status-${p.status}`}>
+                      {STATUS_ICON[p.status] ?? '•'} {p.status}
+                    </span>{' '}
+                    by {p.author}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {run?.error ? (
             <div className="card">
               <h2>Run error</h2>
@@ -239,7 +273,7 @@ export function RunPage(props: {
             Failed only
           </label>
         </header>
-        <ol>
+        <ol tabIndex={0} aria-label="events">
           {shown.slice(-300).map((e) => (
             <li key={e.seq} data-seq={e.seq}>
               <span className="seq">{e.seq}</span>
@@ -254,7 +288,14 @@ export function RunPage(props: {
   );
 }
 
-function NodePanel({ detail }: { detail: NodeDetail }) {
+function NodePanel({
+  detail,
+  replay,
+}: {
+  detail: NodeDetail;
+  replay: (mode: 'freeze' | 'live') => Promise<void>;
+}) {
+  const [mode, setMode] = useState<'freeze' | 'live'>('freeze');
   return (
     <div className="card node-panel" aria-label={`node ${detail.nodeId}`}>
       <h2>
@@ -270,10 +311,22 @@ function NodePanel({ detail }: { detail: NodeDetail }) {
           {detail.error.retryable ? ' (retryable)' : ''}
         </p>
       ) : null}
-      <h3>Input</h3>
-      <pre>{JSON.stringify(detail.input, null, 2) ?? '—'}</pre>
-      <h3>Output</h3>
-      <pre>{JSON.stringify(detail.output, null, 2) ?? '—'}</pre>
+      <div className="actions">
+        <label>
+          Reuse
+          <select value={mode} onChange={(e) => setMode(e.target.value as 'freeze' | 'live')}>
+            <option value="freeze">unchanged outputs (freeze)</option>
+            <option value="live">nothing downstream (live)</option>
+          </select>
+        </label>
+        <button type="button" onClick={() => void replay(mode)}>
+          Replay from here
+        </button>
+      </div>
+      <h3>Input</h3>X<h3>Output</h3>
+      <pre tabIndex={0} aria-label="output">
+        {JSON.stringify(detail.output, null, 2) ?? '—'}
+      </pre>
     </div>
   );
 }

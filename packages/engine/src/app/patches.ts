@@ -1,5 +1,5 @@
 import type { GraphDiff, PatchView } from '@aob/client';
-import type { AnyRunEvent, RunState, WorkflowDefinition } from '@aob/core';
+import type { AnyRunEvent, RunState } from '@aob/core';
 
 export type { GraphDiff, PatchView };
 
@@ -33,20 +33,3 @@ export function patchesOf(state: RunState, events: readonly AnyRunEvent[]): Patc
   });
 }
 
-const edgeKey = (e: { from: string; to: string; on?: string; when?: string }) =>
-  `${e.from} → ${e.to}${e.on && e.on !== 'success' ? ` [${e.on}]` : ''}${e.when ? ` when ${e.when}` : ''}`;
-
-export function diffDefinitions(before: WorkflowDefinition, after: WorkflowDefinition): GraphDiff {
-  const was = new Map(before.nodes.map((n) => [n.id, JSON.stringify(n)]));
-  const now = new Map(after.nodes.map((n) => [n.id, JSON.stringify(n)]));
-  const edgesBefore = new Set((before.edges ?? []).map(edgeKey));
-  const edgesAfter = new Set((after.edges ?? []).map(edgeKey));
-  return {
-    nodesAdded: [...now.keys()].filter((id) => !was.has(id)),
-    nodesRemoved: [...was.keys()].filter((id) => !now.has(id)),
-    nodesChanged: [...now.keys()].filter((id) => was.has(id) && was.get(id) !== now.get(id)),
-    edgesAdded: [...edgesAfter].filter((e) => !edgesBefore.has(e)),
-    edgesRemoved: [...edgesBefore].filter((e) => !edgesAfter.has(e)),
-    outputChanged: JSON.stringify(before.output) !== JSON.stringify(after.output),
-  };
-}

@@ -40,7 +40,8 @@ import type {
 } from './operations.js';
 import { approvalsOf, runView } from './views.js';
 import type { GraphDiff, PatchView } from './patches.js';
-import { diffDefinitions, patchesOf } from './patches.js';
+import { diffDefinitions } from '@aob/client';
+import { patchesOf } from './patches.js';
 import { WorkflowPatches } from './workflow-patches.js';
 import { pollUntil } from './poll.js';
 import type { NodeDetail } from './node-detail.js';
