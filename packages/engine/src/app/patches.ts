@@ -32,4 +32,3 @@ export function patchesOf(state: RunState, events: readonly AnyRunEvent[]): Patc
     return view;
   });
 }
-
