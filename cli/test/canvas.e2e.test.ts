@@ -21,6 +21,7 @@ let dev: Running;
 let url: string;
 let canvasUrl: string;
 let api: AobHttpClient;
+let adminToken: string;
 let browser: Browser;
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -89,7 +90,8 @@ beforeAll(async () => {
   );
   url = printed.url;
   canvasUrl = printed.canvas!;
-  api = new AobHttpClient({ baseUrl: url, token: printed.token! });
+  adminToken = printed.token!;
+  api = new AobHttpClient({ baseUrl: url, token: adminToken });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -262,4 +264,69 @@ describe('the canvas on aob dev', () => {
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await page.close();
   }, 30_000);
+  // Last: it restarts aob dev (same port, same store).
+  it('shows a banner when the server goes away and resumes the feed missing nothing', async () => {
+    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 10 } });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+    // The store's admin token survives a restart (the canvas-session token is revoked by one).
+    const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/runs/${runId}#token=${adminToken}`);
+    await page.locator('[data-node-id="approve"][data-status="waiting"]').waitFor();
+
+    // The server stops: the open feed breaks and the banner says so.
+    dev.child.kill('SIGINT');
+    await dev.done;
+    await page.getByRole('status').waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('status').textContent()).toContain('reconnecting');
+    await shot(page, 'connection-lost');
+
+    // It comes back on the same port and store; the run moves on while the page is away.
+    dev = start(
+      [
+        'dev',
+        '--port',
+        new URL(url).port,
+        '--json',
+        '--handlers',
+        example('approval/handlers.mjs'),
+      ],
+      { AOB_HOME: home, USER: 'managers' },
+    );
+    await until(
+      'aob dev to answer again',
+      async () => {
+        try {
+          return (
+            await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${adminToken}` } })
+          ).ok
+            ? true
+            : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+    );
+    const [ticket] = (await api.listApprovals({ status: 'open' })).items.filter(
+      (t) => t.runId === runId,
+    );
+    await api.decideApproval(ticket!.ticketId, { decision: 'approved' });
+    expect((await api.waitRun(runId, { timeoutMs: 20_000 })).status).toBe('completed');
+
+    // The feed resumes after the last event the page had: nothing is missing, nothing twice.
+    await page.getByRole('status').waitFor({ state: 'detached', timeout: 30_000 });
+    await expect
+      .poll(() => page.locator('[data-run-status]').getAttribute('data-run-status'), {
+        timeout: 15_000,
+      })
+      .toBe('completed');
+    const all = (await api.runEvents(runId, { limit: 1_000 })).items.map((e) => e.seq);
+    const shown = await page
+      .locator('.history li[data-seq]')
+      .evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-seq'))));
+    expect(shown).toEqual(all);
+    await shot(page, 'connection-resumed');
+    await context.close();
+  }, 120_000);
 });

@@ -11,6 +11,8 @@ import { Link, navigate } from '../router.js';
 import { STATUS_ICON, formatDuration, formatTime } from '../status.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
+import { History } from './History.js';
+import { Timeline } from './Timeline.js';
 
 interface Definition {
   nodes: { id: string; type: string }[];
@@ -44,7 +46,6 @@ export function RunPage(props: {
   const [patches, setPatches] = useState<PatchView[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<NodeDetail>();
-  const [failedOnly, setFailedOnly] = useState(false);
   const [error, setError] = useState<string>();
   const [now, setNow] = useState(Date.now());
 
@@ -175,7 +176,6 @@ export function RunPage(props: {
     }
   };
 
-  const shown = failedOnly ? events.filter((e) => e.type.includes('Failed')) : events;
   return (
     <section className="run-page">
       <Banner connection={connection} />
@@ -261,29 +261,8 @@ export function RunPage(props: {
           ) : null}
         </aside>
       </div>
-      <section className="history" aria-label="event history">
-        <header>
-          <h2>History ({events.length} events)</h2>
-          <label>
-            <input
-              type="checkbox"
-              checked={failedOnly}
-              onChange={(e) => setFailedOnly(e.target.checked)}
-            />{' '}
-            Failed only
-          </label>
-        </header>
-        <ol tabIndex={0} aria-label="events">
-          {shown.slice(-300).map((e) => (
-            <li key={e.seq} data-seq={e.seq}>
-              <span className="seq">{e.seq}</span>
-              <span className="event-type">{e.type}</span>
-              <span>{(e.data as { nodeId?: string }).nodeId ?? ''}</span>
-              <time>{new Date(e.at).toLocaleTimeString()}</time>
-            </li>
-          ))}
-        </ol>
-      </section>
+      <Timeline events={events} now={now} />
+      <History events={events} />
     </section>
   );
 }
