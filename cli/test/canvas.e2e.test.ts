@@ -2,7 +2,7 @@
 // URL signs the browser in; a run's nodes change status live; a person approves in one browser
 // and a second browser on the same run sees it within a second; a bad token brings the login
 // back with the reason. Screenshots go to $AOB_ARTIFACTS (default test-artifacts/canvas).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ let url: string;
 let canvasUrl: string;
 let api: AobHttpClient;
 let adminToken: string;
+let handlers: string;
 let browser: Browser;
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -67,8 +68,16 @@ async function shot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   ({ home, cleanup } = tempHome());
+  // One handlers module for the examples these tests run.
+  handlers = join(home, 'handlers.mjs');
+  writeFileSync(
+    handlers,
+    ['approval', 'fanout', 'subworkflow']
+      .map((e) => `export * from ${JSON.stringify(example(e, 'handlers.mjs'))};`)
+      .join('\n'),
+  );
   // The example's approval names `managers`: the browser's session speaks for that person.
-  dev = start(['dev', '--port', '0', '--json', '--handlers', example('approval/handlers.mjs')], {
+  dev = start(['dev', '--port', '0', '--json', '--handlers', handlers], {
     AOB_HOME: home,
     USER: 'managers',
   });
@@ -251,6 +260,37 @@ describe('the canvas on aob dev', () => {
     await page.close();
   }, 90_000);
 
+  it("shows a map node's progress and links a subworkflow node to its child run", async () => {
+    const read = (f: string) => JSON.parse(readFileSync(example(f), 'utf8'));
+    const fanout = await api.startRun({
+      definition: read('fanout/workflow.json'),
+      inputs: read('fanout/inputs.json'),
+    });
+    expect((await api.waitRun(fanout.runId, { timeoutMs: 20_000 })).status).toBe('completed');
+    const page = await browser.newPage({ viewport: { width: 1300, height: 850 } });
+    await page.goto(`${url}/runs/${fanout.runId}#token=${adminToken}`);
+    const map = page.locator('[data-node-id] [aria-label="map items"]');
+    await map.waitFor();
+    expect(await map.textContent()).toContain('5/5 done');
+    await shot(page, 'map-progress');
+
+    await api.registerWorkflow(read('subworkflow/child.json'));
+    const parent = await api.startRun({
+      definition: read('subworkflow/workflow.json'),
+      inputs: read('subworkflow/inputs.json'),
+    });
+    expect((await api.waitRun(parent.runId, { timeoutMs: 20_000 })).status).toBe('completed');
+    await page.goto(`${url}/runs/${parent.runId}`);
+    await page.locator('[data-node-id="greet"]').getByRole('link', { name: 'child run →' }).click();
+    await page.waitForURL(
+      (u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(parent.runId),
+    );
+    const child = new URL(page.url()).pathname.split('/').pop()!;
+    expect((await api.getRun(child)).parentRunId).toBe(parent.runId);
+    await page.locator('[data-run-status="completed"]').waitFor();
+    await page.close();
+  }, 60_000);
+
   it('brings the login back, with the reason, for a token the server refuses', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/runs#token=aob_not-a-real-token`);
@@ -282,17 +322,10 @@ describe('the canvas on aob dev', () => {
     await shot(page, 'connection-lost');
 
     // It comes back on the same port and store; the run moves on while the page is away.
-    dev = start(
-      [
-        'dev',
-        '--port',
-        new URL(url).port,
-        '--json',
-        '--handlers',
-        example('approval/handlers.mjs'),
-      ],
-      { AOB_HOME: home, USER: 'managers' },
-    );
+    dev = start(['dev', '--port', new URL(url).port, '--json', '--handlers', handlers], {
+      AOB_HOME: home,
+      USER: 'managers',
+    });
     await until(
       'aob dev to answer again',
       async () => {

@@ -7,6 +7,7 @@ import type { Edge, Node, NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { STATUS_ICON, formatDuration } from '../status.js';
 import { NODE_HEIGHT, NODE_WIDTH, layout } from './layout.js';
+import { navigate } from '../router.js';
 
 // Type aliases, not interfaces: React Flow's node data must be assignable to a plain record.
 export type GraphNode = {
@@ -19,6 +20,10 @@ export type GraphNode = {
   diff?: 'added' | 'removed' | 'changed';
   /** Validator findings placed on this node. */
   problems?: string[];
+  /** A map node's items: done, failed and running of the total. */
+  progress?: { total: number; done: number; failed: number; running: number };
+  /** A subworkflow node's child run. */
+  childRunId?: string;
 };
 
 export interface GraphEdge {
@@ -29,7 +34,11 @@ export interface GraphEdge {
   diff?: 'added' | 'removed';
 }
 
-type AobNodeData = GraphNode & { selected: boolean; onOpen: (id: string) => void };
+type AobNodeData = GraphNode & {
+  selected: boolean;
+  onOpen: (id: string) => void;
+  onNavigate: (path: string) => void;
+};
 
 function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
   return (
@@ -68,6 +77,29 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
           {formatDuration(data.durationMs)}
         </span>
       </div>
+      {data.progress ? (
+        <div className="graph-node-progress" aria-label="map items">
+          <progress max={data.progress.total} value={data.progress.done + data.progress.failed} />
+          <span>
+            {data.progress.done}/{data.progress.total} done
+            {data.progress.failed ? ` · ${data.progress.failed} failed` : ''}
+            {data.progress.running ? ` · ${data.progress.running} running` : ''}
+          </span>
+        </div>
+      ) : null}
+      {data.childRunId ? (
+        <a
+          className="graph-node-child"
+          href={`/runs/${data.childRunId}`}
+          onClick={(e) => {
+            e.preventDefault();
+            e.stopPropagation();
+            data.onNavigate(`/runs/${data.childRunId}`);
+          }}
+        >
+          child run →
+        </a>
+      ) : null}
       <Handle type="source" position={Position.Right} />
     </div>
   );
@@ -109,7 +141,7 @@ export function RunGraph(props: {
     id: n.id,
     type: 'aob',
     position: positions?.get(n.id) ?? { x: 0, y: 0 },
-    data: { ...n, selected: n.id === selected, onOpen },
+    data: { ...n, selected: n.id === selected, onOpen, onNavigate: navigate },
     draggable: false,
     connectable: false,
   }));

@@ -4,7 +4,7 @@
 import type { ELK as Elk } from 'elkjs/lib/elk-api.js';
 
 export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 72;
+export const NODE_HEIGHT = 84;
 
 export interface GraphShape {
   nodes: { id: string }[];

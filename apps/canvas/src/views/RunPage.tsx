@@ -4,7 +4,7 @@ import type { AnyRunEvent } from '@aob/core';
 import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
 import { useFeed } from '../feed.js';
-import { nodeDurations } from '../durations.js';
+import { nodeDurations, nodeFacts } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import { Link, navigate } from '../router.js';
@@ -150,6 +150,7 @@ export function RunPage(props: {
   }, [session, runId, selected, run, fail]);
 
   const durations = useMemo(() => nodeDurations(events, now), [events, now]);
+  const facts = useMemo(() => nodeFacts(events), [events]);
   const nodes: GraphNode[] = useMemo(
     () =>
       (definition?.nodes ?? []).map((n) => ({
@@ -158,8 +159,10 @@ export function RunPage(props: {
         status: run?.nodes[n.id]?.status ?? 'pending',
         attempts: run?.nodes[n.id]?.attempts ?? 0,
         ...(durations.has(n.id) ? { durationMs: durations.get(n.id)! } : {}),
+        ...(facts.maps.has(n.id) ? { progress: facts.maps.get(n.id)! } : {}),
+        ...(facts.children.has(n.id) ? { childRunId: facts.children.get(n.id)! } : {}),
       })),
-    [definition, run, durations],
+    [definition, run, durations, facts],
   );
   const edges: GraphEdge[] = useMemo(() => definition?.edges ?? [], [definition]);
 
@@ -191,6 +194,9 @@ export function RunPage(props: {
             <span>{run.workflow}</span>
             <span>started {formatTime(run.startedAt)}</span>
             <span>{formatDuration((run.endedAt ?? now) - run.startedAt)}</span>
+            {run.parentRunId ? (
+              <Link href={`/runs/${run.parentRunId}`}>child of {run.parentRunId}</Link>
+            ) : null}
             {run.replayOf ? (
               <Link href={`/runs/${run.replayOf}`}>replay of {run.replayOf}</Link>
             ) : null}

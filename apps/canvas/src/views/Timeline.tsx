@@ -24,6 +24,10 @@ export function barsOf(events: readonly AnyRunEvent[], now: number): Bar[] {
     if (e.type === 'NodeStarted')
       open.set(d.nodeId, { at: e.at, attempt: d.attempt ?? 1, kind: 'attempt' });
     if (e.type === 'ApprovalRequested') open.set(d.nodeId, { at: e.at, attempt: 1, kind: 'wait' });
+    // A map node has no attempt of its own: its bar spans its items, from fan-out to the end.
+    if (e.type === 'NodeScheduled' && (e.data as { items?: number }).items !== undefined) {
+      open.set(d.nodeId, { at: e.at, attempt: 1, kind: 'attempt' });
+    }
     if (e.type === 'NodeSucceeded' || e.type === 'NodeFailed') {
       const o = open.get(d.nodeId);
       if (!o) continue;
