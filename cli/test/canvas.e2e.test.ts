@@ -147,6 +147,23 @@ describe('the canvas on aob dev', () => {
     await expect
       .poll(() => first.locator('[data-node-id="check"]').getAttribute('data-status'))
       .toBe('succeeded');
+    // The graph can be walked with the keyboard: arrows follow edges, Enter opens a node.
+    await first.locator('[data-node-id="check"]').focus();
+    await first.keyboard.press('ArrowRight');
+    const focused = () =>
+      first.evaluate(
+        () =>
+          (
+            globalThis as unknown as {
+              document: { activeElement: { getAttribute(n: string): string | null } | null };
+            }
+          ).document.activeElement?.getAttribute('data-node-id') ?? null,
+      );
+    expect(await focused()).toBe('approve');
+    await first.keyboard.press('ArrowLeft');
+    expect(await focused()).toBe('check');
+    await first.keyboard.press('Enter');
+    await first.getByLabel('node check').waitFor();
     await shot(first, 'run-waiting');
     expect(await accessibilityProblems(first)).toEqual([]);
 

@@ -38,6 +38,8 @@ type AobNodeData = GraphNode & {
   selected: boolean;
   onOpen: (id: string) => void;
   onNavigate: (path: string) => void;
+  /** Moves keyboard focus to a neighbour: arrows follow edges (←/→) and layers (↑/↓). */
+  onMove: (id: string, key: string) => void;
 };
 
 function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
@@ -57,6 +59,9 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
           data.onOpen(data.id);
+        } else if (e.key.startsWith('Arrow')) {
+          e.preventDefault();
+          data.onMove(data.id, e.key);
         }
       }}
     >
@@ -137,11 +142,17 @@ export function RunGraph(props: {
   }, [shapeKey]);
 
   const status = useMemo(() => new Map(nodes.map((n) => [n.id, n.status])), [nodes]);
+  const onMove = (id: string, key: string) => {
+    const target = neighbour(id, key, edges, positions);
+    if (target) {
+      document.querySelector<HTMLElement>(`[data-node-id="${CSS.escape(target)}"]`)?.focus();
+    }
+  };
   const flowNodes: Node<AobNodeData>[] = nodes.map((n) => ({
     id: n.id,
     type: 'aob',
     position: positions?.get(n.id) ?? { x: 0, y: 0 },
-    data: { ...n, selected: n.id === selected, onOpen, onNavigate: navigate },
+    data: { ...n, selected: n.id === selected, onOpen, onNavigate: navigate, onMove },
     draggable: false,
     connectable: false,
   }));
@@ -176,4 +187,29 @@ export function RunGraph(props: {
       </ReactFlow>
     </div>
   );
+}
+
+/**
+ * The node an arrow key moves to: → the first successor, ← the first predecessor (by position
+ * from the top), ↓/↑ the nearest node below/above in the same column.
+ */
+function neighbour(
+  id: string,
+  key: string,
+  edges: readonly GraphEdge[],
+  positions: ReadonlyMap<string, { x: number; y: number }> | undefined,
+): string | undefined {
+  if (!positions) return undefined;
+  const at = positions.get(id);
+  if (!at) return undefined;
+  const byTop = (ids: string[]) =>
+    ids.sort((a, b) => (positions.get(a)?.y ?? 0) - (positions.get(b)?.y ?? 0))[0];
+  if (key === 'ArrowRight') return byTop(edges.filter((e) => e.from === id).map((e) => e.to));
+  if (key === 'ArrowLeft') return byTop(edges.filter((e) => e.to === id).map((e) => e.from));
+  const column = [...positions].filter(([, p]) => Math.abs(p.x - at.x) < 1);
+  const below = key === 'ArrowDown';
+  const candidates = column
+    .filter(([, p]) => (below ? p.y > at.y : p.y < at.y))
+    .sort((a, b) => (below ? a[1].y - b[1].y : b[1].y - a[1].y));
+  return candidates[0]?.[0];
 }
