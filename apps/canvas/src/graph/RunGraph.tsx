@@ -1,7 +1,7 @@
 // The graph of a run: its workflow laid out left to right, each node with its type, status
 // (colour, icon and word), attempts and duration; edges the run took drawn strong, the others
 // dimmed, failure edges dashed red. Nodes are focusable and open their panel on Enter or click.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Handle, Position, ReactFlow, Background, Controls } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
@@ -122,24 +122,20 @@ export function RunGraph(props: {
   onOpen: (id: string) => void;
 }) {
   const { nodes, edges, selected, onOpen } = props;
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>();
   // Layout depends on the shape only, not on statuses: a live update never moves a node.
-  const shapeKey = useMemo(
-    () => JSON.stringify([nodes.map((n) => n.id), edges.map((e) => [e.from, e.to, e.on ?? ''])]),
-    [nodes, edges],
+  const shapeKey = JSON.stringify([
+    nodes.map((n) => n.id),
+    edges.map((e) => [e.from, e.to, e.on ?? '']),
+  ]);
+  const positions = useMemo(
+    () =>
+      layout({
+        nodes: nodes.map((n) => ({ id: n.id })),
+        edges: edges.map((e, i) => ({ id: `e${i}`, from: e.from, to: e.to })),
+      }),
+    // The shape key stands for nodes and edges: statuses change them without moving anything.
+    [shapeKey],
   );
-  useEffect(() => {
-    let stale = false;
-    void layout({
-      nodes: nodes.map((n) => ({ id: n.id })),
-      edges: edges.map((e, i) => ({ id: `e${i}`, from: e.from, to: e.to })),
-    }).then((p) => {
-      if (!stale) setPositions(p);
-    });
-    return () => {
-      stale = true;
-    };
-  }, [shapeKey]);
 
   const status = useMemo(() => new Map(nodes.map((n) => [n.id, n.status])), [nodes]);
   const onMove = (id: string, key: string) => {
@@ -169,7 +165,6 @@ export function RunGraph(props: {
       animated: taken && status.get(e.to) === 'running',
     };
   });
-  if (!positions) return <div className="graph-loading">Laying out the graph…</div>;
   return (
     <div className="graph" aria-label="workflow graph">
       <ReactFlow

@@ -71,9 +71,10 @@ export function RunPage(props: {
   // The run, its whole history and its graph (the IR of its latest event: patches included).
   useEffect(() => {
     let stale = false;
+    // The summary and the log are fetched at once; the graph needs the log's last IR.
     void (async () => {
       try {
-        const log = await allEvents(session, runId);
+        const [log] = await Promise.all([allEvents(session, runId), refresh()]);
         const irHash = log.at(-1)?.irHash;
         const def = irHash
           ? ((await session.client.getRunContent(runId, irHash)) as Definition)
@@ -81,7 +82,6 @@ export function RunPage(props: {
         if (stale) return;
         setEvents(log);
         setDefinition(def);
-        await refresh();
       } catch (err) {
         if (!stale) fail(err);
       }
