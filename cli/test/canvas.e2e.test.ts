@@ -164,6 +164,9 @@ describe('the canvas on aob dev', () => {
     expect(await focused()).toBe('check');
     await first.keyboard.press('Enter');
     await first.getByLabel('node check').waitFor();
+    expect(await first.getByLabel('input', { exact: true }).textContent()).toContain(
+      '"amount": 120',
+    );
     await shot(first, 'run-waiting');
     expect(await accessibilityProblems(first)).toEqual([]);
 

@@ -308,7 +308,11 @@ function NodePanel({
           Replay from here
         </button>
       </div>
-      <h3>Input</h3>X<h3>Output</h3>
+      <h3>Input</h3>
+      <pre tabIndex={0} aria-label="input">
+        {JSON.stringify(detail.input, null, 2) ?? '—'}
+      </pre>
+      <h3>Output</h3>
       <pre tabIndex={0} aria-label="output">
         {JSON.stringify(detail.output, null, 2) ?? '—'}
       </pre>
