@@ -3,6 +3,8 @@
 import { useState } from 'react';
 import type { ApprovalView } from '@aob/client';
 import { Link } from '../router.js';
+import { DecisionButtons } from './DecisionButtons.js';
+import type { Decision } from './DecisionButtons.js';
 import { STATUS_ICON, formatTime } from '../status.js';
 
 export function ApprovalCard(props: {
@@ -11,10 +13,9 @@ export function ApprovalCard(props: {
   showRun?: boolean;
 }) {
   const { ticket, decide, showRun } = props;
-  const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const act = async (decision: 'approved' | 'rejected') => {
+  const act = async (decision: Decision, reason: string) => {
     setBusy(true);
     setError(undefined);
     try {
@@ -70,32 +71,7 @@ export function ApprovalCard(props: {
         <p className="muted">You are not among this ticket's approvers.</p>
       ) : null}
       {open && mayDecide ? (
-        <div className="actions">
-          <label>
-            Reason
-            <input
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              placeholder="optional"
-            />
-          </label>
-          <button
-            type="button"
-            className="approve"
-            disabled={busy}
-            onClick={() => void act('approved')}
-          >
-            Approve
-          </button>
-          <button
-            type="button"
-            className="reject"
-            disabled={busy}
-            onClick={() => void act('rejected')}
-          >
-            Reject
-          </button>
-        </div>
+        <DecisionButtons busy={busy} decide={(decision, reason) => act(decision, reason)} />
       ) : null}
       {error ? (
         <p role="alert" className="error">

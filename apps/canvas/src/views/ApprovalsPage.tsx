@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ApprovalView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
+import { usePageError } from '../page-error.js';
 import { useFeed } from '../feed.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
@@ -11,14 +12,7 @@ const APPROVAL_EVENTS = /^Approval|^Run(Completed|Failed|Cancelled|Waiting)$/;
 export function ApprovalsPage(props: { session: Session; onAuthFailure: (e: unknown) => void }) {
   const { session, onAuthFailure } = props;
   const [tickets, setTickets] = useState<ApprovalView[]>([]);
-  const [error, setError] = useState<string>();
-  const fail = useCallback(
-    (err: unknown) => {
-      if ((err as { status?: number }).status === 401) onAuthFailure(err);
-      else setError((err as { detail?: string }).detail ?? String(err));
-    },
-    [onAuthFailure],
-  );
+  const { error, fail } = usePageError(onAuthFailure);
   const load = useCallback(async () => {
     const all = await session.client.all((cursor) =>
       session.client.listApprovals({ status: 'open', ...(cursor ? { cursor } : {}) }),

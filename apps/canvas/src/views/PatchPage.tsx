@@ -8,9 +8,11 @@ import type { Operation } from 'fast-json-patch';
 import type { GraphDiff, PatchView } from '@aob/client';
 import { diffDefinitions, edgeKey } from '@aob/client';
 import type { Session } from '../session.js';
+import { usePageError } from '../page-error.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import { Link } from '../router.js';
+import { DecisionButtons } from './DecisionButtons.js';
 import { STATUS_ICON, formatTime } from '../status.js';
 
 interface Definition {
@@ -121,15 +123,7 @@ export function PatchPage(props: {
     after?: Definition;
     previewError?: string;
   }>();
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string>();
-  const fail = useCallback(
-    (err: unknown) => {
-      if ((err as { status?: number }).status === 401) onAuthFailure(err);
-      else setError((err as { detail?: string }).detail ?? String(err));
-    },
-    [onAuthFailure],
-  );
+  const { error, setError, fail } = usePageError(onAuthFailure);
   const load = useCallback(async () => {
     const { patch: p } = await session.client.getPatch(patchId);
     setPatch(p);
@@ -217,44 +211,16 @@ export function PatchPage(props: {
               </p>
             ) : null}
             {patch.status === 'held' ? (
-              <div className="actions">
-                <label>
-                  Reason
-                  <input
-                    value={reason}
-                    onChange={(e) => setReason(e.target.value)}
-                    placeholder="optional"
-                  />
-                </label>
-                <button
-                  type="button"
-                  className="approve"
-                  onClick={() =>
-                    void act(() =>
-                      session.client.reviewPatch(patch.patchId, {
-                        decision: 'approved',
-                        ...(reason ? { reason } : {}),
-                      }),
-                    )
-                  }
-                >
-                  Approve
-                </button>
-                <button
-                  type="button"
-                  className="reject"
-                  onClick={() =>
-                    void act(() =>
-                      session.client.reviewPatch(patch.patchId, {
-                        decision: 'rejected',
-                        ...(reason ? { reason } : {}),
-                      }),
-                    )
-                  }
-                >
-                  Reject
-                </button>
-              </div>
+              <DecisionButtons
+                decide={(decision, reason) =>
+                  act(() =>
+                    session.client.reviewPatch(patch.patchId, {
+                      decision,
+                      ...(reason ? { reason } : {}),
+                    }),
+                  )
+                }
+              />
             ) : null}
             {patch.status === 'applied' ? (
               <button

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AnyRunEvent } from '@aob/core';
 import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
+import { usePageError } from '../page-error.js';
 import { useFeed } from '../feed.js';
 import { nodeDurations, nodeFacts } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
@@ -46,16 +47,8 @@ export function RunPage(props: {
   const [patches, setPatches] = useState<PatchView[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<NodeDetail>();
-  const [error, setError] = useState<string>();
+  const { error, fail } = usePageError(onAuthFailure);
   const [now, setNow] = useState(Date.now());
-
-  const fail = useCallback(
-    (err: unknown) => {
-      if ((err as { status?: number }).status === 401) onAuthFailure(err);
-      else setError((err as { detail?: string; message?: string }).detail ?? String(err));
-    },
-    [onAuthFailure],
-  );
 
   const refresh = useCallback(async () => {
     const [view, open, proposed] = await Promise.all([

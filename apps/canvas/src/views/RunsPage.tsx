@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunListItem, TimelineMessage } from '@aob/client';
 import type { RunStatus } from '@aob/core';
 import type { Session } from '../session.js';
+import { usePageError } from '../page-error.js';
 import { useFeed } from '../feed.js';
 import { Link } from '../router.js';
 import { STATUS_ICON, formatTime } from '../status.js';
@@ -17,15 +18,7 @@ export function RunsPage(props: { session: Session; onAuthFailure: (e: unknown) 
   const [cursor, setCursor] = useState<string>();
   const [status, setStatus] = useState<RunStatus | ''>('');
   const [text, setText] = useState('');
-  const [error, setError] = useState<string>();
-
-  const fail = useCallback(
-    (err: unknown) => {
-      if ((err as { status?: number }).status === 401) onAuthFailure(err);
-      else setError((err as { detail?: string }).detail ?? String(err));
-    },
-    [onAuthFailure],
-  );
+  const { error, fail } = usePageError(onAuthFailure);
 
   const load = useCallback(
     async (more?: string) => {
