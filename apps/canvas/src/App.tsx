@@ -1,5 +1,5 @@
 // The shell: sign-in, navigation, and the page for the current path.
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { clientFor, forgetToken, initialToken, refusal, storeToken } from './session.js';
 import type { Session } from './session.js';
 import { Link, navigate, usePath } from './router.js';
@@ -8,6 +8,11 @@ import { RunsPage } from './views/RunsPage.js';
 import { RunPage } from './views/RunPage.js';
 import { ApprovalsPage } from './views/ApprovalsPage.js';
 import { PatchPage } from './views/PatchPage.js';
+import { WorkflowsPage } from './views/WorkflowsPage.js';
+import { WorkflowDiffPage } from './views/WorkflowDiffPage.js';
+
+// The editor (its forms, the schema, JSONata) is loaded when first opened.
+const EditorPage = lazy(() => import('./editor/EditorPage.js'));
 
 type Auth =
   { state: 'checking' } | { state: 'out'; reason?: string } | { state: 'in'; session: Session };
@@ -47,6 +52,9 @@ export function App() {
   const { session } = auth;
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   const patchMatch = /^\/patches\/([^/]+)$/.exec(path);
+  const editMatch = /^\/workflows\/([^/]+)\/([^/]+)\/edit$/.exec(path);
+  const diffMatch = /^\/workflows\/([^/]+)\/diff\/([^/]+)\/([^/]+)$/.exec(path);
+  const part = (m: RegExpExecArray, i: number) => decodeURIComponent(m[i]!);
   return (
     <div className="app">
       <nav aria-label="main">
@@ -56,6 +64,9 @@ export function App() {
         </Link>
         <Link href="/approvals" aria-current={path === '/approvals' ? 'page' : undefined}>
           Approvals
+        </Link>
+        <Link href="/workflows" aria-current={path.startsWith('/workflows') ? 'page' : undefined}>
+          Workflows
         </Link>
         <span className="who">
           {session.me.subject} · {session.me.role} · {session.me.namespace}
@@ -85,6 +96,28 @@ export function App() {
             patchId={decodeURIComponent(patchMatch[1]!)}
             onAuthFailure={onAuthFailure}
           />
+        ) : editMatch || path === '/workflows/new' ? (
+          <Suspense fallback={<p className="empty">Loading the editor…</p>}>
+            <EditorPage
+              key={path}
+              session={session}
+              {...(editMatch
+                ? { workflow: { name: part(editMatch, 1), version: part(editMatch, 2) } }
+                : {})}
+              onAuthFailure={onAuthFailure}
+            />
+          </Suspense>
+        ) : diffMatch ? (
+          <WorkflowDiffPage
+            key={path}
+            session={session}
+            name={part(diffMatch, 1)}
+            from={part(diffMatch, 2)}
+            to={part(diffMatch, 3)}
+            onAuthFailure={onAuthFailure}
+          />
+        ) : path === '/workflows' ? (
+          <WorkflowsPage session={session} onAuthFailure={onAuthFailure} />
         ) : path === '/approvals' ? (
           <ApprovalsPage session={session} onAuthFailure={onAuthFailure} />
         ) : (

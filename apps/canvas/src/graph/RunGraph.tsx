@@ -1,6 +1,8 @@
 // The graph of a run: its workflow laid out left to right, each node with its type, status
 // (colour, icon and word), attempts and duration; edges the run took drawn strong, the others
 // dimmed, failure edges dashed red. Nodes are focusable and open their panel on Enter or click.
+// The editor draws with it too: then handles connect nodes, edges can be selected, and the
+// validator's findings sit on the node or edge they concern.
 import { useMemo } from 'react';
 import { Handle, Position, ReactFlow, Background, Controls } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
@@ -24,14 +26,19 @@ export type GraphNode = {
   progress?: { total: number; done: number; failed: number; running: number };
   /** A subworkflow node's child run. */
   childRunId?: string;
+  /** Shown instead of the status (the editor's "valid" or finding codes). */
+  caption?: string;
 };
 
 export interface GraphEdge {
   from: string;
   to: string;
   on?: string;
+  when?: string;
   /** In a patch's diff: what the patch does to this edge. */
   diff?: 'added' | 'removed';
+  /** Validator findings placed on this edge (`CODE: message`). */
+  problems?: string[];
 }
 
 type AobNodeData = GraphNode & {
@@ -40,6 +47,9 @@ type AobNodeData = GraphNode & {
   onNavigate: (path: string) => void;
   /** Moves keyboard focus to a neighbour: arrows follow edges (←/→) and layers (↑/↓). */
   onMove: (id: string, key: string) => void;
+  /** In the editor: Delete or Backspace removes the node. */
+  onRemove?: (id: string) => void;
+  connectable: boolean;
 };
 
 function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
@@ -62,20 +72,24 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
         } else if (e.key.startsWith('Arrow')) {
           e.preventDefault();
           data.onMove(data.id, e.key);
+        } else if ((e.key === 'Delete' || e.key === 'Backspace') && data.onRemove) {
+          e.preventDefault();
+          data.onRemove(data.id);
         }
       }}
     >
-      <Handle type="target" position={Position.Left} />
+      <Handle type="target" position={Position.Left} isConnectable={data.connectable} />
       <div className="graph-node-title">
         <span className="graph-node-id">{data.id}</span>
         <span className="graph-node-type">{data.type}</span>
       </div>
       <div className="graph-node-meta">
         <span className="graph-node-status">
-          {data.diff
-            ? `${DIFF_ICON[data.diff]} ${data.diff}`
-            : `${STATUS_ICON[data.status] ?? '•'} ${data.status}`}
-          {data.problems?.length ? ` · ⚠ ${data.problems.length}` : ''}
+          {data.caption ??
+            (data.diff
+              ? `${DIFF_ICON[data.diff]} ${data.diff}`
+              : `${STATUS_ICON[data.status] ?? '•'} ${data.status}`)}
+          {data.problems?.length && !data.caption ? ` · ⚠ ${data.problems.length}` : ''}
         </span>
         <span>
           {data.attempts > 1 ? `${data.attempts} attempts · ` : ''}
@@ -105,7 +119,7 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
           child run →
         </a>
       ) : null}
-      <Handle type="source" position={Position.Right} />
+      <Handle type="source" position={Position.Right} isConnectable={data.connectable} />
     </div>
   );
 }
@@ -120,8 +134,15 @@ export function RunGraph(props: {
   edges: GraphEdge[];
   selected?: string;
   onOpen: (id: string) => void;
+  /** The editor's hooks: dragging from a node's right handle to another connects them. */
+  editing?: {
+    selectedEdge?: number;
+    onConnect: (from: string, to: string) => void;
+    onEdgeOpen: (index: number) => void;
+    onRemove: (id: string) => void;
+  };
 }) {
-  const { nodes, edges, selected, onOpen } = props;
+  const { nodes, edges, selected, onOpen, editing } = props;
   // Layout depends on the shape only, not on statuses: a live update never moves a node.
   const shapeKey = JSON.stringify([
     nodes.map((n) => n.id),
@@ -148,21 +169,42 @@ export function RunGraph(props: {
     id: n.id,
     type: 'aob',
     position: positions?.get(n.id) ?? { x: 0, y: 0 },
-    data: { ...n, selected: n.id === selected, onOpen, onNavigate: navigate, onMove },
+    data: {
+      ...n,
+      selected: n.id === selected,
+      onOpen,
+      onNavigate: navigate,
+      onMove,
+      connectable: editing !== undefined,
+      ...(editing ? { onRemove: editing.onRemove } : {}),
+    },
     draggable: false,
-    connectable: false,
+    connectable: editing !== undefined,
   }));
   const flowEdges: Edge[] = edges.map((e, i) => {
     const taken =
       FINISHED.has(status.get(e.from) ?? '') && REACHED.has(status.get(e.to) ?? 'pending');
     const failure = e.on === 'failure';
+    const codes = [...new Set((e.problems ?? []).map((p) => p.split(':')[0]))];
+    const label = [
+      e.on && e.on !== 'success' ? e.on : '',
+      e.when ? 'when …' : '',
+      codes.length ? `⚠ ${codes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     return {
       id: `e${i}`,
       source: e.from,
       target: e.to,
-      ...(e.on && e.on !== 'success' ? { label: e.on } : {}),
-      className: `graph-edge${taken ? ' taken' : ''}${failure ? ' failure' : ''}${e.diff ? ` diff-${e.diff}` : ''}`,
+      ...(label ? { label } : {}),
+      className: `graph-edge${taken ? ' taken' : ''}${failure ? ' failure' : ''}${e.diff ? ` diff-${e.diff}` : ''}${codes.length ? ' has-problems' : ''}${editing?.selectedEdge === i ? ' selected' : ''}`,
       animated: taken && status.get(e.to) === 'running',
+      ariaLabel: `edge ${e.from} → ${e.to}${e.on && e.on !== 'success' ? ` on ${e.on}` : ''}${
+        e.problems?.length ? `: ${e.problems.join('; ')}` : ''
+      }`,
+      domAttributes: { 'data-edge': `${e.from}→${e.to}` } as Edge['domAttributes'],
+      focusable: editing !== undefined,
     };
   });
   return (
@@ -173,7 +215,14 @@ export function RunGraph(props: {
         nodeTypes={nodeTypes}
         fitView
         nodesDraggable={false}
-        nodesConnectable={false}
+        nodesConnectable={editing !== undefined}
+        {...(editing
+          ? {
+              onConnect: (c: { source: string; target: string }) =>
+                editing.onConnect(c.source, c.target),
+              onEdgeClick: (_: unknown, edge: Edge) => editing.onEdgeOpen(Number(edge.id.slice(1))),
+            }
+          : {})}
         proOptions={{ hideAttribution: true }}
         minZoom={0.2}
       >

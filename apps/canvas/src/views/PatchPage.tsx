@@ -5,21 +5,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import type { GraphDiff, PatchView } from '@aob/client';
-import { diffDefinitions, edgeKey } from '@aob/client';
+import type { PatchView } from '@aob/client';
+import { diffDefinitions } from '@aob/client';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
 import { RunGraph } from '../graph/RunGraph.js';
-import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
+import { diffGraph } from '../graph/diff-graph.js';
+import type { Definition } from '../graph/diff-graph.js';
 import { Link } from '../router.js';
 import { DecisionButtons } from './DecisionButtons.js';
 import { STATUS_ICON, formatTime } from '../status.js';
-
-interface Definition {
-  nodes: { id: string; type: string }[];
-  edges?: { from: string; to: string; on?: string; when?: string }[];
-  output?: unknown;
-}
 
 /** The graph of a patch's base and result, read from the run (or the registry) it targets. */
 async function graphsOf(
@@ -43,72 +38,24 @@ async function graphsOf(
   }
 }
 
-/** The union of both graphs, each node and edge marked with what the patch does to it. */
-function diffGraph(
-  before: Definition,
-  after: Definition,
-  diff: GraphDiff,
-  problems: Map<string, string[]>,
-) {
-  const added = new Set(diff.nodesAdded);
-  const changed = new Set(diff.nodesChanged);
-  const nodes: GraphNode[] = [
-    ...after.nodes.map((n) => ({
-      id: n.id,
-      type: n.type,
-      status: 'pending',
-      attempts: 0,
-      ...(added.has(n.id)
-        ? { diff: 'added' as const }
-        : changed.has(n.id)
-          ? { diff: 'changed' as const }
-          : {}),
-      ...(problems.has(n.id) ? { problems: problems.get(n.id)! } : {}),
-    })),
-    ...before.nodes
-      .filter((n) => diff.nodesRemoved.includes(n.id))
-      .map((n) => ({
-        id: n.id,
-        type: n.type,
-        status: 'pending',
-        attempts: 0,
-        diff: 'removed' as const,
-      })),
-  ];
-  const edgesAdded = new Set(diff.edgesAdded);
-  const edges: GraphEdge[] = [
-    ...(after.edges ?? []).map((e) => ({
-      from: e.from,
-      to: e.to,
-      ...(e.on ? { on: e.on } : {}),
-      ...(edgesAdded.has(edgeKey(e)) ? { diff: 'added' as const } : {}),
-    })),
-    ...(before.edges ?? [])
-      .filter((e) => diff.edgesRemoved.includes(edgeKey(e)))
-      .map((e) => ({
-        from: e.from,
-        to: e.to,
-        ...(e.on ? { on: e.on } : {}),
-        diff: 'removed' as const,
-      })),
-  ];
-  return { nodes, edges };
-}
-
-/** Findings by node id, from paths like `/nodes/3/with/url` (the index in either graph). */
-function problemsByNode(
-  patch: PatchView,
-  before: Definition,
-  after?: Definition,
-): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** Findings by node id (`/nodes/3/with/url`, the index in either graph) and by edge index. */
+function placeFindings(patch: PatchView, before: Definition, after?: Definition) {
+  const nodes = new Map<string, string[]>();
+  const edges = new Map<number, string[]>();
   for (const p of [...patch.violations, ...(patch.reasons ?? [])]) {
-    const m = /^\/nodes\/(\d+|-)/.exec(p.path);
-    const index = m?.[1] === '-' ? (after?.nodes.length ?? 1) - 1 : Number(m?.[1]);
-    const id = m ? ((after ?? before).nodes[index]?.id ?? before.nodes[index]?.id) : undefined;
-    if (id) out.set(id, [...(out.get(id) ?? []), `${p.code}: ${p.message}`]);
+    const line = `${p.code}: ${p.message}`;
+    const node = /^\/nodes\/(\d+|-)/.exec(p.path);
+    const edge = /^\/edges\/(\d+)/.exec(p.path);
+    if (node) {
+      const index = node[1] === '-' ? (after?.nodes.length ?? 1) - 1 : Number(node[1]);
+      const id = (after ?? before).nodes[index]?.id ?? before.nodes[index]?.id;
+      if (id) nodes.set(id, [...(nodes.get(id) ?? []), line]);
+    } else if (edge) {
+      const index = Number(edge[1]);
+      edges.set(index, [...(edges.get(index) ?? []), line]);
+    }
   }
-  return out;
+  return { nodes, edges };
 }
 
 export function PatchPage(props: {
@@ -152,10 +99,12 @@ export function PatchPage(props: {
       <p className="empty">Loading…</p>
     );
   }
-  const problems = problemsByNode(patch, graphs.before, graphs.after);
+  const findings = placeFindings(patch, graphs.before, graphs.after);
   const diff = graphs.after ? diffDefinitions(graphs.before, graphs.after) : undefined;
   const graph =
-    graphs.after && diff ? diffGraph(graphs.before, graphs.after, diff, problems) : undefined;
+    graphs.after && diff
+      ? diffGraph(graphs.before, graphs.after, diff, findings.nodes, findings.edges)
+      : undefined;
   return (
     <section className="patch-page">
       <header className="page-header">
