@@ -10,8 +10,11 @@ export async function serveCanvas(app: FastifyInstance, root: string): Promise<v
     root,
     prefix: '/',
     index: ['index.html'],
-    // Unknown files fall through to the not-found handler (canvasFallback).
+    // Unknown files fall through to the not-found handler (sendCanvasIndex).
     wildcard: true,
+    // Without this, `send` adds its own `Cache-Control: public, max-age=0` after setHeaders has
+    // run, and it wins: hashed assets were never cached and index.html not marked no-cache.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader(
         'cache-control',

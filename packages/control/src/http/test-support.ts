@@ -34,7 +34,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(opts: { maxBodyBytes?: number } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  opts: { maxBodyBytes?: number; canvasRoot?: string } = {},
+): Promise<ApiHarness> {
   const engine = await LocalEngine.open({ store: 'memory' });
   const plane = new ControlPlane({
     control: engine.control,
@@ -53,6 +55,7 @@ export async function startApiHarness(opts: { maxBodyBytes?: number } = {}): Pro
     timelines,
     validateResponses: true,
     ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    ...(opts.canvasRoot !== undefined ? { canvasRoot: opts.canvasRoot } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
