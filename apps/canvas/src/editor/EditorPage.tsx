@@ -5,7 +5,6 @@
 // its findings sit on the node or edge they concern. Save registers a new version; "Propose to
 // run" sends the change to a live run as a patch. Loaded on demand: the first page stays small.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { KeyboardEvent } from 'react';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
 import { Link, navigate } from '../router.js';
@@ -145,16 +144,23 @@ export default function EditorPage(props: {
     }
   };
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    const target = e.target as HTMLElement;
-    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return; // their own undo
-    if (!(e.ctrlKey || e.metaKey)) return;
-    const key = e.key.toLowerCase();
-    if (key === 'z' && !e.shiftKey) history.undo();
-    else if ((key === 'z' && e.shiftKey) || key === 'y') history.redo();
-    else return;
-    e.preventDefault();
-  };
+  // Ctrl/Cmd+Z undoes and Ctrl/Cmd+Shift+Z (or Ctrl+Y) redoes, wherever the focus is on the
+  // page, except in a field, where the keys undo typing.
+  const { undo, redo } = history;
+  useEffect(() => {
+    const onKeyDown = (e: globalThis.KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' && !e.shiftKey) undo();
+      else if ((key === 'z' && e.shiftKey) || key === 'y') redo();
+      else return;
+      e.preventDefault();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [undo, redo]);
 
   const graph = useMemo(() => {
     const placed = problems ?? placeProblems(def, []);
@@ -192,7 +198,7 @@ export default function EditorPage(props: {
   const count = problems?.count ?? 0;
   const title = workflow ? `${workflow.name}@${workflow.version}` : 'New workflow';
   return (
-    <section className="editor-page" onKeyDown={onKeyDown}>
+    <section className="editor-page">
       <header className="page-header">
         <h1>
           <Link href="/workflows">Workflows</Link> / {title}

@@ -3,8 +3,8 @@
 // dimmed, failure edges dashed red. Nodes are focusable and open their panel on Enter or click.
 // The editor draws with it too: then handles connect nodes, edges can be selected, and the
 // validator's findings sit on the node or edge they concern.
-import { useMemo } from 'react';
-import { Handle, Position, ReactFlow, Background, Controls } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
+import { Handle, Position, ReactFlow, Background, Controls, useReactFlow } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { STATUS_ICON, formatDuration } from '../status.js';
@@ -91,10 +91,12 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
               : `${STATUS_ICON[data.status] ?? '•'} ${data.status}`)}
           {data.problems?.length && !data.caption ? ` · ⚠ ${data.problems.length}` : ''}
         </span>
-        <span>
-          {data.attempts > 1 ? `${data.attempts} attempts · ` : ''}
-          {formatDuration(data.durationMs)}
-        </span>
+        {data.caption === undefined && data.diff === undefined ? (
+          <span>
+            {data.attempts > 1 ? `${data.attempts} attempts · ` : ''}
+            {formatDuration(data.durationMs)}
+          </span>
+        ) : null}
       </div>
       {data.progress ? (
         <div className="graph-node-progress" aria-label="map items">
@@ -228,9 +230,21 @@ export function RunGraph(props: {
       >
         <Background />
         <Controls showInteractive={false} />
+        {editing ? <FitOnChange shape={shapeKey} /> : null}
       </ReactFlow>
     </div>
   );
+}
+
+/** Keeps an edited graph in view: a node added or removed moves the others. */
+function FitOnChange(props: { shape: string }) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    // After React Flow has measured the new nodes.
+    const frame = requestAnimationFrame(() => void flow.fitView({ duration: 150, maxZoom: 1 }));
+    return () => cancelAnimationFrame(frame);
+  }, [flow, props.shape]);
+  return null;
 }
 
 /**

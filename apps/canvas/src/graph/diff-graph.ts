@@ -33,7 +33,7 @@ export function diffGraph(
         ? { diff: 'added' as const }
         : changed.has(n.id)
           ? { diff: 'changed' as const }
-          : {}),
+          : { caption: '= unchanged' }),
       ...(problems.has(n.id) ? { problems: problems.get(n.id)! } : {}),
     })),
     ...before.nodes
