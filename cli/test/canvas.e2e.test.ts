@@ -1,19 +1,24 @@
 // The canvas in real Chromium (Debian's, driven by playwright-core) against `aob dev`: the printed
 // URL signs the browser in; a run's nodes change status live; a person approves in one browser
 // and a second browser on the same run sees it within a second; a bad token brings the login
-// back with the reason. Screenshots go to $AOB_ARTIFACTS (default test-artifacts/canvas).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// back with the reason. Screenshots go to test-artifacts/canvas ($AOB_ARTIFACTS/canvas if set).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { AobHttpClient } from '@aob/client';
-import { example, repo, start, tempHome, until } from './helpers.js';
+import {
+  accessibilityProblems,
+  approvalWorkflow,
+  approveAuditPatch,
+  heldAuditPatch,
+  launchChromium,
+  screenshots,
+} from './browser.js';
+import { example, start, tempHome, until } from './helpers.js';
 import type { Running } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = process.env.AOB_ARTIFACTS ?? join(repo, 'test-artifacts', 'canvas');
+const shot = screenshots('canvas');
 
 let home: string;
 let cleanup: () => void;
@@ -25,48 +30,7 @@ let adminToken: string;
 let handlers: string;
 let browser: Browser;
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-/** axe-core's serious and critical findings on the page as it is (WCAG 2 A/AA rules). */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run: (o: unknown) => Promise<{
-            violations: {
-              id: string;
-              impact: string;
-              help: string;
-              nodes: { target: string[] }[];
-            }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join('; ')}`,
-    );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  process.stdout.write(`[canvas] screenshot ${path}\n`);
-}
-
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   ({ home, cleanup } = tempHome());
   // One handlers module for the examples these tests run.
   handlers = join(home, 'handlers.mjs');
@@ -101,18 +65,7 @@ beforeAll(async () => {
   canvasUrl = printed.canvas!;
   adminToken = printed.token!;
   api = new AobHttpClient({ baseUrl: url, token: adminToken });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
@@ -124,11 +77,12 @@ afterAll(async () => {
   cleanup?.();
 });
 
-const definition = () => JSON.parse(readFileSync(example('approval/workflow.json'), 'utf8'));
-
 describe('the canvas on aob dev', () => {
   it('signs in from the printed URL, shows a run live, and an approval in one browser reaches another within a second', async () => {
-    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 120 } });
+    const { runId } = await api.startRun({
+      definition: approvalWorkflow(),
+      inputs: { amount: 120 },
+    });
     await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
 
     const first = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -199,7 +153,10 @@ describe('the canvas on aob dev', () => {
   }, 60_000);
 
   it('lists open approvals and decides one from the inbox', async () => {
-    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 75 } });
+    const { runId } = await api.startRun({
+      definition: approvalWorkflow(),
+      inputs: { amount: 75 },
+    });
     await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
     const page = await browser.newPage({ viewport: { width: 1300, height: 800 } });
     await page.goto(canvasUrl.replace('/runs#', '/approvals#'));
@@ -218,50 +175,14 @@ describe('the canvas on aob dev', () => {
   }, 60_000);
 
   it('shows a patch an agent proposed as a diff, approves it in the browser, and replays a node', async () => {
-    const held = { ...definition(), patchPolicy: { review: 'always' } };
-    const { runId } = await api.startRun({ definition: held, inputs: { amount: 30 } });
-    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
-    // An agent proposes (it may propose, never review its own); the person in the browser reviews.
-    const agentToken = await api.createToken({ subject: 'planner', role: 'agent' });
-    const agent = new AobHttpClient({ baseUrl: url, token: agentToken.token });
-    const proposed = await agent.proposePatch({
-      target: runId,
-      rationale: 'record every paid expense',
-      ops: [
-        {
-          op: 'add',
-          path: '/nodes/-',
-          value: { id: 'audit', type: 'transform', with: { value: 'paid' } },
-        },
-        { op: 'add', path: '/edges/-', value: { from: 'pay', to: 'audit' } },
-      ],
-    });
+    const { runId, patch: proposed } = await heldAuditPatch(api, url);
     expect(proposed.status).toBe('held');
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(canvasUrl.replace('/runs#', `/runs/${runId}#`));
     await page.getByRole('link', { name: proposed.patchId }).click();
     await page.waitForURL(new RegExp(`/patches/${proposed.patchId}$`));
-    await page.locator('[data-node-id="audit"][data-diff="added"]').waitFor();
-    expect(await page.locator('[data-diff]').count()).toBe(1);
-    expect(await page.textContent('body')).toContain('record every paid expense');
-    await shot(page, 'patch-held-diff');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Approve', exact: true }).click();
-    await expect
-      .poll(() => page.locator('[data-patch-status]').getAttribute('data-patch-status'), {
-        timeout: 10_000,
-      })
-      .toBe('applied');
-    await shot(page, 'patch-applied');
-
-    // The run now has the node: decide the ticket, and the audit node runs after pay.
-    const [ticket] = (await api.listApprovals({ status: 'open' })).items.filter(
-      (t) => t.runId === runId,
-    );
-    await api.decideApproval(ticket!.ticketId, { decision: 'approved' });
-    const done = await api.waitRun(runId, { timeoutMs: 20_000 });
-    expect(done.nodes.audit?.status).toBe('succeeded');
+    await approveAuditPatch(page, shot, api, runId);
 
     // Replay from a node, in the browser: a new run, linked to the first.
     await page.goto(`${url}/runs/${runId}`);
@@ -326,7 +247,10 @@ describe('the canvas on aob dev', () => {
   }, 30_000);
   // Last: it restarts aob dev (same port, same store).
   it('shows a banner when the server goes away and resumes the feed missing nothing', async () => {
-    const { runId } = await api.startRun({ definition: definition(), inputs: { amount: 10 } });
+    const { runId } = await api.startRun({
+      definition: approvalWorkflow(),
+      inputs: { amount: 10 },
+    });
     await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
     // The store's admin token survives a restart (the canvas-session token is revoked by one).
     const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
