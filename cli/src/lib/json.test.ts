@@ -12,6 +12,7 @@ import {
 const base: RunView = {
   runId: 'r1',
   workflow: 'triage@3',
+  irHash: 'sha256:0000',
   status: 'completed',
   output: { ok: true },
   nodes: { fetch: { status: 'succeeded', attempts: 2 } },

@@ -86,6 +86,7 @@ describe('run summaries', () => {
   const view: RunView = {
     runId: 'r1',
     workflow: 'w@1',
+    irHash: 'sha256:0000',
     status: 'completed',
     output: { a: 1 },
     nodes: {},

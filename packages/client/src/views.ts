@@ -24,6 +24,8 @@ export interface NodeView {
 export interface RunView {
   runId: string;
   workflow: string;
+  /** The IR the run is on now: its definition is content of the run (getRunContent). */
+  irHash: string;
   status: RunStatus;
   output?: unknown;
   error?: ErrorData;
@@ -152,6 +154,10 @@ export interface TokenView {
   createdAt: number;
   createdBy: string;
   revokedAt?: number;
+  /** A job token's scope: the one run it may read and propose patches to. */
+  runId?: string;
+  /** When the token stops working (epoch ms). */
+  expiresAt?: number;
 }
 
 /** Who a request speaks for: resolved from a bearer token, never from the request body. */
@@ -161,4 +167,8 @@ export interface Principal {
   namespace: string;
   groups: string[];
   tokenId: string;
+  /** A job token's scope: the one run it may read and propose patches to. */
+  runId?: string;
+  /** When the token stops working (epoch ms); absent: when it is revoked. */
+  expiresAt?: number;
 }

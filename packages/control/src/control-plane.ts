@@ -232,9 +232,14 @@ export class ControlPlane {
     return { runId: replayId };
   }
 
-  /** Throws RUN_NOT_FOUND unless the run exists in the principal's namespace. */
+  /**
+   * Throws RUN_NOT_FOUND unless the run exists in the principal's namespace and, for a job token,
+   * is the one run the token is scoped to: another run is as unknown to it as another
+   * namespace's.
+   */
   async ownRun(p: Principal, runId: string): Promise<void> {
-    const summary = await this.deps.store.getRun(runId);
+    const summary =
+      p.runId === undefined || p.runId === runId ? await this.deps.store.getRun(runId) : undefined;
     if (!summary || summary.namespace !== p.namespace) {
       throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
     }
@@ -282,6 +287,12 @@ export class ControlPlane {
   async proposePatch(p: Principal, body: PatchBody): Promise<PatchView> {
     this.authorize(p, 'proposePatch');
     if (await this.deps.control.isRun(body.target)) await this.ownRun(p, body.target);
+    else if (p.runId !== undefined) {
+      throw new AobError(
+        'FORBIDDEN',
+        `a job token proposes patches to its run ${p.runId} only, not to the workflow ${body.target}`,
+      );
+    }
     return this.deps.control.proposePatch(body.target, patchDocument(body), {
       author: p.subject,
       ...(body.rationale !== undefined ? { rationale: body.rationale } : {}),
@@ -318,10 +329,18 @@ export class ControlPlane {
     opts: PageRequest & { runId?: string; workflow?: string; status?: string },
   ): Promise<Page<PatchView>> {
     this.authorize(p, 'listPatches');
-    if (opts.runId !== undefined) await this.ownRun(p, opts.runId);
+    // A job token lists the patches of its run only.
+    if (p.runId !== undefined && opts.workflow !== undefined) {
+      throw new AobError(
+        'FORBIDDEN',
+        `a job token lists the patches of its run ${p.runId} only, not of the workflow ${opts.workflow}`,
+      );
+    }
+    const runId = opts.runId ?? p.runId;
+    if (runId !== undefined) await this.ownRun(p, runId);
     const { offset, limit } = pageWindow(opts);
     const all = await this.deps.control.patches({
-      ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+      ...(runId !== undefined ? { runId } : {}),
       ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
       namespace: p.namespace,
     });
@@ -353,18 +372,22 @@ export class ControlPlane {
     return this.deps.control.revertPatch(patchId, p.subject);
   }
 
-  /** The patch, if the principal may see it: a run patch of another namespace is NOT FOUND. */
+  /**
+   * The patch, if the principal may see it: a run patch of another namespace (or, for a job
+   * token, of another run) is NOT FOUND.
+   */
   private async ownPatch(
     p: Principal,
     patchId: string,
   ): Promise<{ patch: PatchView; diff?: GraphDiff }> {
     const found = await this.deps.control.patch(patchId);
+    const notFound = () => new AobError('PATCH_NOT_FOUND', `no patch ${patchId}`);
     if (found.patch.scope === 'run') {
       const summary = await this.deps.store.getRun(found.patch.runId!);
-      if (summary?.namespace !== p.namespace) {
-        throw new AobError('PATCH_NOT_FOUND', `no patch ${patchId}`);
-      }
+      if (summary?.namespace !== p.namespace) throw notFound();
     }
+    // A job token sees the patches of its run only.
+    if (p.runId !== undefined && found.patch.runId !== p.runId) throw notFound();
     return found;
   }
 

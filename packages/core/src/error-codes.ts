@@ -188,6 +188,11 @@ export const ERROR_CODES = {
   AGENT_NOT_CONFIGURED: invalid,
   AGENT_BAD_OUTPUT: internal,
   AGENT_MAX_TURNS: internal,
+  /**
+   * An agent job's job token expired before a runner took the job (it waited in its topic past
+   * its timeout and the grace): another attempt is published with a fresh one.
+   */
+  JOB_TOKEN_EXPIRED: timeout,
   BAD_ARGUMENTS: invalid,
   TOOL_FAILED: internal,
   SEARCH_NOT_CONFIGURED: invalid,

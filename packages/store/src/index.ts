@@ -43,3 +43,4 @@ export { MemoryAttemptLedger } from './memory-attempts.js';
 export { S3AttemptLedger, type S3AttemptLedgerOptions } from './s3-attempts.js';
 export { openLocalStores, openMemoryStores } from './open.js';
 export { nativeContentOf } from './native-content.js';
+export { TOKEN_PREFIX, hashToken, storeNewToken } from './token-secrets.js';

@@ -32,7 +32,7 @@ interface InboxEntry extends InboxCommand {
 }
 
 export class MemoryEventStore implements EventStore {
-  private readonly tokens: TokenRecord[] = [];
+  private tokens: TokenRecord[] = [];
   private readonly runs = new Map<string, RunLog>();
   /** Patch and ticket ids to their run (runKeysOf), set with the events that introduce them. */
   private readonly runKeys = new Map<string, string>();
@@ -286,6 +286,13 @@ export class MemoryEventStore implements EventStore {
     if (!t) return false;
     t.revokedAt = at;
     return true;
+  }
+
+  async deleteExpiredTokens(before: number): Promise<number> {
+    const kept = this.tokens.filter((t) => t.expiresAt === undefined || t.expiresAt >= before);
+    const deleted = this.tokens.length - kept.length;
+    this.tokens = kept;
+    return deleted;
   }
 
   async close(): Promise<void> {}

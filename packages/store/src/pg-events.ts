@@ -266,6 +266,8 @@ export class PgEventStore implements ClusterStore {
         JSON.stringify(t.groups),
         t.createdAt,
         t.createdBy,
+        t.runId ?? null,
+        t.expiresAt ?? null,
       ]),
     );
     return res.rowCount === 1;
@@ -284,6 +286,11 @@ export class PgEventStore implements ClusterStore {
   async revokeToken(tokenId: string, at: number): Promise<boolean> {
     const res = await this.query(sql.revokeToken([tokenId, at]));
     return res.rowCount === 1;
+  }
+
+  async deleteExpiredTokens(before: number): Promise<number> {
+    const res = await this.query(sql.deleteExpiredTokens([before]));
+    return res.rowCount ?? 0;
   }
 
   async close(): Promise<void> {

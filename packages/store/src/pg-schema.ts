@@ -238,6 +238,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       DROP TABLE inbox;
     `,
   },
+  {
+    version: 7,
+    name: 'job tokens: a run scope and an expiry',
+    sql: `
+      -- A job token (ARCHITECTURE §9), minted by an orchestrator for one agent job, speaks for one
+      -- run only and stops working at expires_at; the orchestrators delete expired ones.
+      ALTER TABLE api_tokens ADD COLUMN run_id text, ADD COLUMN expires_at bigint;
+      CREATE INDEX api_tokens_by_expiry ON api_tokens (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

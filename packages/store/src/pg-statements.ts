@@ -109,8 +109,8 @@ export const sql = {
   // --- API tokens (stored hashed) ---
   putToken: named(
     'put_token',
-    `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8) ON CONFLICT DO NOTHING`,
+    `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by, run_id, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
   ),
   findToken: named('find_token', 'SELECT * FROM api_tokens WHERE hash = $1'),
   listTokens: named(
@@ -120,6 +120,10 @@ export const sql = {
   revokeToken: named(
     'revoke_token',
     'UPDATE api_tokens SET revoked_at = $2 WHERE token_id = $1 AND revoked_at IS NULL',
+  ),
+  deleteExpiredTokens: named(
+    'delete_expired_tokens',
+    'DELETE FROM api_tokens WHERE expires_at < $1',
   ),
 
   // --- workflows ---

@@ -106,6 +106,13 @@ export interface TokenRecord {
   createdAt: number;
   createdBy: string;
   revokedAt?: number;
+  /**
+   * A job token's scope (ARCHITECTURE §9): the one run it may read and propose patches to. Absent:
+   * every run of its namespace.
+   */
+  runId?: string;
+  /** When it stops authenticating (epoch ms). Absent: never (until revoked). */
+  expiresAt?: number;
 }
 
 export interface TokenStore {
@@ -117,6 +124,11 @@ export interface TokenStore {
   listTokens(namespace?: string): Promise<TokenRecord[]>;
   /** Revokes a token that is not revoked yet; false if there is no such live token. */
   revokeToken(tokenId: string, at: number): Promise<boolean>;
+  /**
+   * Deletes the tokens that expired before `before` (job tokens pile up otherwise: one per agent
+   * job); returns how many. Tokens without an expiry are never deleted.
+   */
+  deleteExpiredTokens(before: number): Promise<number>;
   close(): Promise<void>;
 }
 

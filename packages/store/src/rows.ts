@@ -137,6 +137,8 @@ export interface TokenRow {
   created_at: Big;
   created_by: string;
   revoked_at: Big | null;
+  run_id: string | null;
+  expires_at: Big | null;
 }
 
 export function tokenFromRow(r: TokenRow): TokenRecord {
@@ -151,5 +153,7 @@ export function tokenFromRow(r: TokenRow): TokenRecord {
     createdBy: r.created_by,
   };
   if (r.revoked_at !== null) t.revokedAt = Number(r.revoked_at);
+  if (r.run_id !== null) t.runId = r.run_id;
+  if (r.expires_at !== null) t.expiresAt = Number(r.expires_at);
   return t;
 }

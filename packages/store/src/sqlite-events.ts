@@ -336,8 +336,8 @@ export class SqliteEventStore implements EventStore {
   async putToken(t: TokenRecord): Promise<boolean> {
     const res = this.db
       .prepare(
-        `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by, run_id, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .run(
         t.tokenId,
@@ -348,6 +348,8 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(t.groups),
         t.createdAt,
         t.createdBy,
+        t.runId ?? null,
+        t.expiresAt ?? null,
       );
     return res.changes === 1;
   }
@@ -376,6 +378,10 @@ export class SqliteEventStore implements EventStore {
       .prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL')
       .run(at, tokenId);
     return res.changes === 1;
+  }
+
+  async deleteExpiredTokens(before: number): Promise<number> {
+    return this.db.prepare('DELETE FROM api_tokens WHERE expires_at < ?').run(before).changes;
   }
 
   async close(): Promise<void> {

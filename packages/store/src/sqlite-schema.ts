@@ -132,6 +132,16 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE type = 'ApprovalRequested';
     `,
   },
+  {
+    version: 5,
+    name: 'job tokens: a run scope and an expiry',
+    sql: `
+      -- A job token (ARCHITECTURE §9) speaks for one run only and stops working at expires_at.
+      ALTER TABLE api_tokens ADD COLUMN run_id TEXT;
+      ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+      CREATE INDEX api_tokens_by_expiry ON api_tokens (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

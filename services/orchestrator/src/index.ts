@@ -26,6 +26,7 @@ export async function startOrchestrator(
       periodMs: Math.min(15_000, Math.max(250, config.stalls.quietMs / 4)),
     },
     ...(validator ? { validator } : {}),
+    jobTokenGraceMs: config.jobTokenGraceMs,
     ...(killAfter !== undefined
       ? {
           onCommitted: () => {

@@ -1,10 +1,11 @@
 // The runner's composition root: consumes node jobs by priority, executes them with the shared
 // executors, writes outputs to the content store, publishes results (ARCHITECTURE §7). Stateless:
-// scale it out; a runner that dies leaves its jobs unacknowledged, and they are redelivered.
+// scale it out; a runner that dies leaves its jobs unacknowledged, and they are redelivered. It
+// holds bus and S3 credentials and no database's: its agents reach their runs through the API.
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Adapters, Component, ServiceConfig, TaskHandler } from '@aob/engine';
-import { RedisResultMemo, Runner, loadHandlers } from '@aob/engine';
+import { RedisResultMemo, Runner, apiAgentHost, loadHandlers } from '@aob/engine';
 
 export async function startRunner(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const handlers: Record<string, TaskHandler> = config.handlersFile
@@ -26,6 +27,9 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
       ...(config.llm ? { llm: config.llm } : {}),
       ...(config.search ? { search: config.search } : {}),
       ...(config.workspaceRoot ? { workspaceRoot: config.workspaceRoot } : {}),
+      // Agents reach their run through the API with their job's token (AOB_API_URL); without
+      // it, agent nodes fail with AGENT_NOT_CONFIGURED.
+      ...(config.apiUrl ? { agentHost: apiAgentHost({ apiUrl: config.apiUrl }) } : {}),
     },
     concurrency: config.runnerConcurrency,
     consumer: config.instance,

@@ -10,37 +10,43 @@ export interface OperationRule {
   min: Role;
   /** Whether an `agent` token may call it (agents are not ranked). */
   agent: boolean;
+  /**
+   * Whether a job token (scoped to one run: an agent's on a cluster runner) may call it. Only
+   * what an agent does to its own run — read it, propose and check patches to it — is open to
+   * one; the control plane then refuses every other run as unknown.
+   */
+  job: boolean;
 }
 
 export const OPERATIONS = {
-  whoami: { min: 'viewer', agent: true },
-  validateWorkflow: { min: 'viewer', agent: true },
-  registerWorkflow: { min: 'operator', agent: false },
-  listWorkflows: { min: 'viewer', agent: true },
-  showWorkflow: { min: 'viewer', agent: true },
-  startRun: { min: 'operator', agent: false },
-  listRuns: { min: 'viewer', agent: true },
-  getRun: { min: 'viewer', agent: true },
-  getRunNode: { min: 'viewer', agent: true },
-  getRunContent: { min: 'viewer', agent: true },
-  runEvents: { min: 'viewer', agent: true },
-  waitRun: { min: 'viewer', agent: true },
-  followTimeline: { min: 'viewer', agent: true },
-  followNamespace: { min: 'viewer', agent: true },
-  cancelRun: { min: 'operator', agent: false },
-  replayRun: { min: 'operator', agent: false },
-  listApprovals: { min: 'viewer', agent: true },
-  decideApproval: { min: 'approver', agent: false },
-  reassignApproval: { min: 'admin', agent: false },
-  proposePatch: { min: 'operator', agent: true },
-  checkPatch: { min: 'viewer', agent: true },
-  listPatches: { min: 'viewer', agent: true },
-  getPatch: { min: 'viewer', agent: true },
-  reviewPatch: { min: 'approver', agent: false },
-  revertPatch: { min: 'operator', agent: false },
-  createToken: { min: 'admin', agent: false },
-  listTokens: { min: 'admin', agent: false },
-  revokeToken: { min: 'admin', agent: false },
+  whoami: { min: 'viewer', agent: true, job: true },
+  validateWorkflow: { min: 'viewer', agent: true, job: false },
+  registerWorkflow: { min: 'operator', agent: false, job: false },
+  listWorkflows: { min: 'viewer', agent: true, job: false },
+  showWorkflow: { min: 'viewer', agent: true, job: false },
+  startRun: { min: 'operator', agent: false, job: false },
+  listRuns: { min: 'viewer', agent: true, job: false },
+  getRun: { min: 'viewer', agent: true, job: true },
+  getRunNode: { min: 'viewer', agent: true, job: true },
+  getRunContent: { min: 'viewer', agent: true, job: true },
+  runEvents: { min: 'viewer', agent: true, job: true },
+  waitRun: { min: 'viewer', agent: true, job: true },
+  followTimeline: { min: 'viewer', agent: true, job: false },
+  followNamespace: { min: 'viewer', agent: true, job: false },
+  cancelRun: { min: 'operator', agent: false, job: false },
+  replayRun: { min: 'operator', agent: false, job: false },
+  listApprovals: { min: 'viewer', agent: true, job: false },
+  decideApproval: { min: 'approver', agent: false, job: false },
+  reassignApproval: { min: 'admin', agent: false, job: false },
+  proposePatch: { min: 'operator', agent: true, job: true },
+  checkPatch: { min: 'viewer', agent: true, job: true },
+  listPatches: { min: 'viewer', agent: true, job: true },
+  getPatch: { min: 'viewer', agent: true, job: true },
+  reviewPatch: { min: 'approver', agent: false, job: false },
+  revertPatch: { min: 'operator', agent: false, job: false },
+  createToken: { min: 'admin', agent: false, job: false },
+  listTokens: { min: 'admin', agent: false, job: false },
+  revokeToken: { min: 'admin', agent: false, job: false },
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -52,8 +58,14 @@ export function allowed(role: Role, op: Operation): boolean {
 
 /** Throws FORBIDDEN (naming what the operation needs) unless the principal may call `op`. */
 export function authorize(principal: Principal, op: Operation): void {
-  if (allowed(principal.role, op)) return;
   const rule: OperationRule = OPERATIONS[op];
+  if (principal.runId !== undefined && !rule.job) {
+    throw new AobError(
+      'FORBIDDEN',
+      `${op} is not open to a job token: ${principal.subject}'s token is scoped to run ${principal.runId} (it may read that run and propose patches to it)`,
+    );
+  }
+  if (allowed(principal.role, op)) return;
   const needs = rule.agent ? `${rule.min} or above, or agent` : `${rule.min} or above`;
   throw new AobError(
     'FORBIDDEN',

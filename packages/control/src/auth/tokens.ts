@@ -1,20 +1,19 @@
-// Bearer tokens (ARCHITECTURE §9): `aob_` + 32 random bytes (base64url). Only their sha256 is stored, so
-// a copy of the database grants nothing; the token itself is shown once, when it is created.
-import { createHash, randomBytes } from 'node:crypto';
+// Bearer tokens (ARCHITECTURE §9): `aob_` + 32 random bytes (base64url; @aob/store's token-secrets).
+// Only their sha256 is stored, so a copy of the database grants nothing; the token itself is shown
+// once, when it is created. A job token (an agent's, minted per job by an orchestrator) is scoped
+// to one run and expires.
 import type { Problem } from '@aob/core';
-import { AobError, ValidationError } from '@aob/core';
+import { ValidationError } from '@aob/core';
 import type { TokenRecord, TokenStore } from '@aob/store';
+import { TOKEN_PREFIX, hashToken, storeNewToken } from '@aob/store';
 import type { Principal, Role } from './roles.js';
 import { NAMESPACE_PATTERN, ROLES, isRole } from './roles.js';
 import type { TokenView } from '@aob/client';
 
-const TOKEN_PREFIX = 'aob_';
 const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const GROUP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export { hashToken };
 
 export type { TokenView };
 
@@ -76,23 +75,14 @@ export async function issueToken(
 ): Promise<{ token: string; view: TokenView }> {
   const problems = tokenRequestProblems(req);
   if (problems.length > 0) throw new ValidationError(problems, 'token');
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const record: TokenRecord = {
-    tokenId: `tok_${randomBytes(8).toString('hex')}`,
-    hash: hashToken(token),
+  const { token, record } = await storeNewToken(store, {
     subject: req.subject,
     role: req.role,
     namespace: req.namespace,
     groups: [...new Set(req.groups ?? [])],
     createdAt: now,
     createdBy,
-  };
-  if (!(await store.putToken(record))) {
-    // 2^-64 for the id, 2^-256 for the hash: a collision means something is badly wrong.
-    throw new AobError('TOKEN_COLLISION', 'a token with this id or hash exists; try again', {
-      retryable: true,
-    });
-  }
+  });
   return { token, view: tokenView(record) };
 }
 
@@ -107,23 +97,27 @@ export function tokenView(r: TokenRecord): TokenView {
 
 /**
  * The principal of an `Authorization: Bearer <token>` header (or a bare token); undefined when
- * the header is absent or malformed, or the token is unknown or revoked. Unknown and revoked are
- * deliberately indistinguishable to the caller.
+ * the header is absent or malformed, or the token is unknown, revoked or expired (at `now`).
+ * Unknown, revoked and expired are deliberately indistinguishable to the caller.
  */
 export async function authenticate(
   store: TokenStore,
   authorization: string | undefined,
+  now: number = Date.now(),
 ): Promise<Principal | undefined> {
   const token = bearerToken(authorization);
   if (token === undefined) return undefined;
   const record = await store.findToken(hashToken(token));
   if (!record || record.revokedAt !== undefined || !isRole(record.role)) return undefined;
+  if (record.expiresAt !== undefined && record.expiresAt <= now) return undefined;
   return {
     subject: record.subject,
     role: record.role,
     namespace: record.namespace,
     groups: record.groups,
     tokenId: record.tokenId,
+    ...(record.runId !== undefined ? { runId: record.runId } : {}),
+    ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import type { TimelineStreams } from './sse.js';
 import { problem, sendProblem } from './sse.js';
 import type { TimelinePrincipal } from './types.js';
 
-/** Resolves the `Authorization` header to a principal; undefined when absent, unknown or revoked. */
+/** Resolves the `Authorization` header to a principal; undefined when absent, unknown, revoked or expired. */
 export type Authenticate = (
   authorization: string | undefined,
 ) => Promise<TimelinePrincipal | undefined>;
@@ -71,6 +71,19 @@ async function handle(
         'a valid bearer token is required (Authorization: Bearer aob_…)',
       ),
       { 'www-authenticate': 'Bearer' },
+    );
+    return;
+  }
+  // The operation table's rule (auth/operations.ts: followTimeline and followNamespace are not
+  // open to job tokens), applied here too: this server authenticates on its own.
+  if (principal.runId !== undefined) {
+    sendProblem(
+      res,
+      problem(
+        403,
+        'FORBIDDEN',
+        `timelines are not open to a job token: ${principal.subject}'s token is scoped to run ${principal.runId}`,
+      ),
     );
     return;
   }

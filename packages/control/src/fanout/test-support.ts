@@ -64,8 +64,13 @@ export const principal = (namespace: string): TimelinePrincipal & Record<string,
   tokenId: `t-${namespace}`,
 });
 
-/** Token "ns:<namespace>" authenticates as a viewer of that namespace. */
+/**
+ * Token "ns:<namespace>" authenticates as a viewer of that namespace; "job:<namespace>:<runId>" as
+ * a job token of that run (an agent's, scoped to the run).
+ */
 export async function testAuthenticate(header: string | undefined) {
+  const job = /^Bearer job:([^:]+):(.+)$/.exec(header ?? '');
+  if (job) return { ...principal(job[1]!), role: 'agent', runId: job[2]! };
   const m = /^Bearer ns:(.+)$/.exec(header ?? '');
   return m ? principal(m[1]!) : undefined;
 }

@@ -212,6 +212,18 @@ describe('run timeline', () => {
     expect(own.status).toBe(200);
   });
 
+  it('answers 403 to a job token, even on its own run: timelines are not open to one', async () => {
+    const r = await rig();
+    await r.publish('rb', started('b'));
+    for (const path of ['/v1/runs/rb/timeline', '/v1/timeline']) {
+      const c = await SseClient.open(r.port, path, { authorization: 'Bearer job:b:rb' });
+      clients.push(c);
+      await c.until((x) => x.ended);
+      expect(c.status, path).toBe(403);
+      expect(JSON.parse(c.body)).toMatchObject({ code: 'FORBIDDEN' });
+    }
+  });
+
   it('cuts off a client whose socket does not drain while a fast one receives everything on time', async () => {
     const r = await rig({}, { maxBufferedBytes: 64 * 1024, cutGraceMs: 200 });
     await r.publish('r1', started('a'));

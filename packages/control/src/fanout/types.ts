@@ -10,6 +10,8 @@ import type { AnyRunEvent, RunStatus } from '@aob/core';
 export interface TimelinePrincipal {
   subject: string;
   namespace: string;
+  /** Set for a job token (scoped to one run), which may follow no timeline. */
+  runId?: string;
 }
 
 /** The summary fields the fanout reads (`RunSummary` of @aob/store has them all). */

@@ -61,7 +61,7 @@ async function principalOf(
       'UNAUTHENTICATED',
       header === undefined
         ? 'no authorization metadata: send "authorization: Bearer <token>"'
-        : 'the bearer token is unknown, revoked or malformed',
+        : 'the bearer token is unknown, revoked, expired or malformed',
     );
   }
   return principal;

@@ -96,6 +96,7 @@ export function runViewMessage(v: RunViewData, namespace: string): Msg<typeof Ru
     ...(v.fromNode !== undefined ? { fromNode: v.fromNode } : {}),
     waitingOn: v.waitingOn ?? [],
     namespace,
+    irHash: v.irHash,
   };
 }
 
@@ -201,5 +202,7 @@ export function principalMessage(p: Principal): Msg<typeof PrincipalSchema> {
     namespace: p.namespace,
     groups: p.groups,
     tokenId: p.tokenId,
+    ...(p.runId !== undefined ? { runId: p.runId } : {}),
+    ...(p.expiresAt !== undefined ? { expiresAt: int64(p.expiresAt) } : {}),
   };
 }

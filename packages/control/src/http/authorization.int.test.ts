@@ -155,11 +155,12 @@ afterAll(() => api.close());
 describe('authorisation matrix', () => {
   const routes = apiRoutes();
 
-  it("covers every operation of the document, whose x-aob-min-role is the table's", () => {
+  it("covers every operation of the document, whose x-aob-min-role and x-aob-job-token are the table's", () => {
     expect(routes.map((r) => r.operation.operationId).sort()).toEqual(Object.keys(REQUESTS).sort());
     for (const r of routes) {
       const op = r.operation.operationId as Operation;
       expect(r.operation['x-aob-min-role'], op).toBe(OPERATIONS[op].min);
+      expect(r.operation['x-aob-job-token'], op).toBe(OPERATIONS[op].job);
     }
   });
 
@@ -199,6 +200,70 @@ describe('authorisation matrix', () => {
     }
     expect(failures).toEqual([]);
   }, 120_000);
+});
+
+describe('job tokens (an agent on a cluster runner: role agent, one run, an expiry)', () => {
+  const routes = apiRoutes();
+  /** The operations whose request (REQUESTS) is about `ids.run` or one of its patches. */
+  const ABOUT_RUN = new Set<Operation>([
+    'getRun',
+    'getRunNode',
+    'getRunContent',
+    'runEvents',
+    'waitRun',
+    'proposePatch',
+    'checkPatch',
+    'getPatch',
+  ]);
+
+  it('reach their own run through the operations the table opens to them, and nothing else', async () => {
+    const { token } = await api.jobToken(ids.run!, 'planner');
+    const failures: string[] = [];
+    for (const r of routes) {
+      const op = r.operation.operationId as Operation;
+      const { status, body } = await request(r.method, REQUESTS[op](), token);
+      const where = `${op} → ${status} ${JSON.stringify(body)?.slice(0, 200)}`;
+      if (!OPERATIONS[op].job) {
+        if (status !== 403) failures.push(`${where}: expected 403`);
+      } else if (status === 401 || status === 403 || status >= 500) {
+        failures.push(`${where}: its own run was refused`);
+      }
+    }
+    expect(failures).toEqual([]);
+    const me = await api.call('GET', '/v1/whoami', { token });
+    expect(me.body).toMatchObject({ subject: 'agent:planner', role: 'agent', runId: ids.run });
+    const patches = await api.call('GET', '/v1/patches', { token });
+    expect(patches.body.items.map((x: Body) => x.patchId)).toContain(ids.patch);
+  });
+
+  it('find another run of their own namespace as unknown as another namespace’s', async () => {
+    const { token } = await api.jobToken(ids.cancel!, 'planner');
+    const failures: string[] = [];
+    for (const op of ABOUT_RUN) {
+      const r = routes.find((x) => x.operation.operationId === op)!;
+      const { status, body } = await request(r.method, REQUESTS[op](), token);
+      if (status !== 404) failures.push(`${op} → ${status} ${JSON.stringify(body)?.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    const listed = await api.call('GET', `/v1/patches?run=${ids.run}`, { token });
+    expect(listed.status).toBe(404);
+    const own = await api.call('GET', '/v1/patches', { token });
+    expect(JSON.stringify(own.body.items)).not.toContain(ids.run);
+    const workflow = await api.call('POST', '/v1/patches', {
+      token,
+      body: { target: 'm-base', ops: [{ op: 'remove', path: '/nodes/2' }] },
+    });
+    expect(workflow.status).toBe(403);
+  });
+
+  it('stop working once they expire', async () => {
+    const grant = await api.jobToken(ids.run!, 'planner', { timeoutMs: 50 });
+    expect((await api.call('GET', `/v1/runs/${ids.run}`, { token: grant.token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, Math.max(0, grant.expiresAt - Date.now()) + 10));
+    const late = await api.call('GET', `/v1/runs/${ids.run}`, { token: grant.token });
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe('UNAUTHENTICATED');
+  });
 });
 
 /** One request; a timeline (SSE) is read only up to its status and headers. */

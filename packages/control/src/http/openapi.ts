@@ -13,6 +13,8 @@ export interface OpenApiParameter {
 export interface OpenApiOperation {
   operationId: string;
   'x-aob-min-role': string;
+  /** Whether a job token (scoped to one run) may call it: auth/operations.ts's `job`. */
+  'x-aob-job-token': boolean;
   parameters?: OpenApiParameter[];
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;

@@ -205,7 +205,7 @@ function unauthenticated(req: FastifyRequest): ProblemBody {
     401,
     'UNAUTHENTICATED',
     req.headers.authorization
-      ? 'the bearer token is unknown or revoked'
+      ? 'the bearer token is unknown, revoked or expired'
       : 'this API needs a bearer token (Authorization: Bearer aob_…; create one with aob token create)',
   );
 }

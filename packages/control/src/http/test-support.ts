@@ -3,7 +3,9 @@
 // free port, responses checked against openapi.json. Requests go over real HTTP (fetch).
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { LocalEngine } from '@aob/engine';
+import type { NodeJob } from '@aob/core';
+import { NodeType, Topic } from '@aob/core';
+import { JobTokenMinter, LocalEngine } from '@aob/engine';
 import { ControlPlane } from '../control-plane.js';
 import { ApprovalDesk } from '../hitl/index.js';
 import { Fanout, ListenerLiveSource, TimelineStreams } from '../fanout/index.js';
@@ -26,6 +28,16 @@ export interface ApiHarness {
     namespace?: string,
     opts?: { subject?: string; groups?: string[] },
   ): Promise<string>;
+  /**
+   * A job token for an agent node of `runId`, minted as an orchestrator mints one when it
+   * publishes the node's job (JobTokenMinter): scoped to the run, expiring `timeoutMs` + `graceMs`
+   * from now. The whole grant, as the job carries it.
+   */
+  jobToken(
+    runId: string,
+    nodeId: string,
+    opts?: { timeoutMs?: number; graceMs?: number },
+  ): Promise<{ token: string; expiresAt: number }>;
   call(
     method: string,
     path: string,
@@ -78,6 +90,19 @@ export async function startApiHarness(
       );
       tokens.set(key, token);
       return token;
+    },
+    async jobToken(runId, nodeId, o = {}) {
+      const minter = new JobTokenMinter({
+        store: engine.store,
+        now: Date.now,
+        graceMs: o.graceMs ?? 0,
+        instance: 'test',
+      });
+      const job = (await minter.prepare({
+        topic: Topic.jobsMedium,
+        value: { runId, nodeId, type: NodeType.agent, timeoutMs: o.timeoutMs ?? 60_000 },
+      })) as NodeJob;
+      return job.jobToken!;
     },
     async call(method, path, o = {}) {
       const headers: Record<string, string> = {};

@@ -33,6 +33,13 @@ export interface NodeJob {
   /** Stable across retries of the same node (and iteration) in the same run. */
   idempotencyKey: string;
   traceparent?: string;
+  /**
+   * An agent job's access to its run from a cluster runner (ARCHITECTURE §9): a bearer token for
+   * the API with the role `agent`, scoped to this run, that stops working at `expiresAt` (epoch
+   * ms). Added by the orchestrators' outbox relay as the job is published — never in the log or
+   * the outbox; absent locally, where an agent reaches its run in process.
+   */
+  jobToken?: { token: string; expiresAt: number };
 }
 
 /** What a runner reports for one attempt. */

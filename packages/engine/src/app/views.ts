@@ -25,6 +25,7 @@ export function runView(state: RunState, output: unknown, nodeIds: readonly stri
   const view: RunView = {
     runId: state.runId,
     workflow: `${state.workflow.name}@${state.workflow.version}`,
+    irHash: state.irHash,
     status: state.status,
     nodes,
     startedAt: state.startedAt,

@@ -4,7 +4,8 @@
 import type { Problem, ServerLimits } from '@aob/core';
 import { AobError, NodeType, Topic } from '@aob/core';
 import type { LlmOptions, SearchConfig } from '../executors/types.js';
-import { envProblem, executorSettingsFromEnv } from '../env-settings.js';
+import { envProblem, executorSettingsFromEnv, isHttpUrl } from '../env-settings.js';
+import { DEFAULT_JOB_TOKEN_GRACE_MS } from './job-tokens.js';
 
 export const SERVICE_NAMES = [
   'api',
@@ -85,6 +86,16 @@ export interface ServiceConfig {
   search?: SearchConfig;
   /** AOB_WORKSPACE, resolved against the working directory. */
   workspaceRoot?: string;
+  /**
+   * AOB_API_URL: the API a runner's agents reach their runs through, each with the job token its
+   * job carries (ARCHITECTURE §9). Unset: agent nodes fail with AGENT_NOT_CONFIGURED there.
+   */
+  apiUrl?: string;
+  /**
+   * AOB_JOB_TOKEN_GRACE_MS: how long an agent job's job token outlives the job's timeout (the
+   * time a job may wait in its topic). Default 300 000.
+   */
+  jobTokenGraceMs: number;
   runnerConcurrency: number;
   /**
    * AOB_RUNNER_STOP_GRACE_MS: on SIGTERM a runner takes no new job and lets the jobs in hand
@@ -161,6 +172,18 @@ export function serviceConfig(
     problems.push(problem('AOB_VALIDATOR_URL', `must be host:port, not "${validatorUrl}"`));
   }
   const runnerConcurrency = integer(env, 'AOB_RUNNER_CONCURRENCY', 32, 1, 10_000, problems);
+  const apiUrl = env.AOB_API_URL || undefined;
+  if (apiUrl !== undefined && !isHttpUrl(apiUrl)) {
+    problems.push(problem('AOB_API_URL', `must be an http(s) URL, not "${apiUrl}"`));
+  }
+  const jobTokenGraceMs = integer(
+    env,
+    'AOB_JOB_TOKEN_GRACE_MS',
+    DEFAULT_JOB_TOKEN_GRACE_MS,
+    0,
+    86_400_000,
+    problems,
+  );
   const redeliverAfterMs = integer(env, 'AOB_REDELIVER_MS', 30_000, 300, 3_600_000, problems);
   const startTimeoutMs = integer(env, 'AOB_START_TIMEOUT_MS', 60_000, 0, 3_600_000, problems);
   const runnerStopGraceMs = integer(
@@ -304,6 +327,8 @@ export function serviceConfig(
     ...(llm ? { llm } : {}),
     ...(search ? { search } : {}),
     ...(workspaceRoot ? { workspaceRoot } : {}),
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
+    jobTokenGraceMs,
     runnerConcurrency,
     runnerStopGraceMs,
     stalls,

@@ -1,5 +1,6 @@
 // The orchestrator of the cluster topology (ARCHITECTURE §7): consumes results and commands, decides,
-// appends events and outbox rows in one transaction, relays the outbox, fires durable timers.
+// appends events and outbox rows in one transaction, relays the outbox (minting agent jobs' job
+// tokens as it publishes them), fires durable timers.
 // Adapters come in from the composition root (services/orchestrator); nothing here reads the
 // environment.
 import type { AnyRunEvent, IR } from '@aob/core';
@@ -13,6 +14,7 @@ import type { PatchValidator } from '../orchestrator/patch-validator.js';
 import { newId } from '../app/ids.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { isRunCommand } from './commands.js';
+import { JobTokenMinter } from './job-tokens.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { TimerPoller } from './timer-poller.js';
 import { StallSweeper } from './stall-sweeper.js';
@@ -50,7 +52,15 @@ export interface OrchestratorServiceDeps {
   idleRunMs?: number;
   /** The stall watchdog's timings (quiet time, grace past an attempt's timeout, period). */
   stalls?: Pick<StallSweeperOptions, 'quietMs' | 'graceMs' | 'periodMs'>;
+  /**
+   * How long an agent job's job token outlives the job's timeout (job-tokens.ts). Default
+   * DEFAULT_JOB_TOKEN_GRACE_MS (5 minutes).
+   */
+  jobTokenGraceMs?: number;
 }
+
+/** How often expired job tokens are deleted. */
+const JOB_TOKEN_PURGE_MS = 60_000;
 
 /**
  * How long rows a decision committed stay reserved for its own publish before the sweep may take
@@ -65,8 +75,10 @@ export class OrchestratorService {
   private readonly sweeper: StallSweeper;
   private readonly consumer: ResultConsumer;
   private readonly loadIr: (irHash: string) => Promise<IR>;
+  private readonly jobTokens: JobTokenMinter;
   private started = false;
   private evictor: NodeJS.Timeout | undefined;
+  private purger: NodeJS.Timeout | undefined;
   private claims = 0;
   private stopping = false;
 
@@ -74,6 +86,12 @@ export class OrchestratorService {
     this.loadIr = irLoader(deps.content);
     const now = deps.now ?? Date.now;
     const onError = deps.onError ?? (() => undefined);
+    this.jobTokens = new JobTokenMinter({
+      store: deps.events,
+      now,
+      instance: deps.instance,
+      ...(deps.jobTokenGraceMs !== undefined ? { graceMs: deps.jobTokenGraceMs } : {}),
+    });
     this.relay = new OutboxRelay({
       outbox: deps.events,
       timers: deps.events,
@@ -81,6 +99,8 @@ export class OrchestratorService {
       owner: deps.instance,
       ...(deps.relayLeaseMs !== undefined ? { leaseMs: deps.relayLeaseMs } : {}),
       ...(deps.sweepMs !== undefined ? { sweepMs: deps.sweepMs } : {}),
+      // Agent jobs get their job token as they are published (never in the outbox).
+      prepare: this.jobTokens.prepare,
       onError,
     });
     this.orchestrator = new Orchestrator({
@@ -142,6 +162,11 @@ export class OrchestratorService {
       Math.max(1_000, idleMs / 2),
     );
     this.evictor.unref();
+    // Every orchestrator deletes expired job tokens (a delete twice over deletes nothing more).
+    this.purger = setInterval(() => {
+      this.jobTokens.purge().catch((err: unknown) => this.deps.onError?.(err));
+    }, JOB_TOKEN_PURGE_MS);
+    this.purger.unref();
     this.started = true;
   }
 
@@ -158,6 +183,7 @@ export class OrchestratorService {
     if (this.stopping) return;
     this.stopping = true;
     if (this.evictor) clearInterval(this.evictor);
+    if (this.purger) clearInterval(this.purger);
     await this.consumer.stop();
     await this.poller.stop();
     await this.sweeper.stop();

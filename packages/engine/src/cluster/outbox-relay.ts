@@ -21,6 +21,13 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** The sweep period. Default 500 ms. */
   sweepMs?: number;
+  /**
+   * A message's value as published, given the committed row: a hook for what must not be
+   * written to the outbox (an agent job's job token, job-tokens.ts: minted at each publish, so
+   * its plaintext never reaches the database). A row it fails for stays unsent, like one the bus
+   * refused. Default: the row's value.
+   */
+  prepare?: (row: Pick<OutboxRecord, 'topic' | 'key' | 'value'>) => Promise<unknown>;
   onError?: (err: unknown) => void;
 }
 
@@ -128,15 +135,19 @@ export class OutboxRelay {
       );
       this.stats.timers += timers.length;
     }
+    const prepare = this.opts.prepare;
+    const values = prepare
+      ? await Promise.all(messages.map((r) => prepare(r)))
+      : messages.map((r) => r.value);
     // All at once, in commit order: every adapter sends publishes in call order (Kafka batches
     // them into one produce request per round, ioredis pipelines them on one connection), which
     // keeps the order per run without waiting for each message before the next.
     await Promise.all(
-      messages.map((r) =>
+      messages.map((r, i) =>
         this.opts.bus.publish(
           r.topic,
           r.key,
-          r.value,
+          values[i],
           Object.keys(r.headers).length > 0 ? r.headers : undefined,
         ),
       ),

@@ -32,8 +32,9 @@ export interface ExecutorOptions {
   llm?: LlmOptions;
   /**
    * How an `agent` node reaches the run it belongs to (get_graph, get_node_output,
-   * propose_patch); unset means 'AGENT_NOT_CONFIGURED'. The local engine answers in process; a
-   * cluster runner answers through the store and the run's command topic.
+   * propose_patch); unset means 'AGENT_NOT_CONFIGURED'. The local engine answers in process
+   * (local/agent-host.ts); a cluster runner through the API, with the job token the job carries
+   * (runner/api-agent-host.ts).
    */
   agentHost?: (job: NodeJob) => AgentHost;
 }

@@ -6,6 +6,7 @@ import { AobError, fold } from '@aob/core';
 import type { ContentStore, RunLogStore } from '@aob/store';
 import type { AgentHost, PatchOutcome } from '../executors/types.js';
 import type { PatchView } from '../app/patches.js';
+import { patchOutcome } from '../executors/agent/patch-outcome.js';
 
 export interface LocalAgentHostDeps {
   store: RunLogStore;
@@ -50,13 +51,7 @@ export function localAgentHost(deps: LocalAgentHostDeps): (job: NodeJob) => Agen
           { ops, ...(baseIrHash !== undefined ? { baseIrHash } : {}) },
           { author, ...(rationale !== undefined ? { rationale } : {}) },
         );
-        return {
-          patchId: view.patchId,
-          status:
-            view.status === 'held' ? 'held' : view.status === 'applied' ? 'applied' : 'rejected',
-          violations: view.violations,
-          ...(view.irHash !== undefined ? { irHash: view.irHash } : {}),
-        };
+        return patchOutcome(view);
       },
     };
   };

@@ -38,6 +38,30 @@ export function tokenStoreConformance(name: string, make: () => Promise<TokenSto
         expect((await s.findToken('h1'))?.revokedAt).toBe(50);
         expect((await s.findToken('h3'))?.revokedAt).toBeUndefined();
       });
+
+      it("keeps a job token's run scope and expiry, and deletes only tokens expired before a time", async () => {
+        const s = await open();
+        const job = (id: string, expiresAt: number): TokenRecord => ({
+          ...token(id, `h-${id}`, 'acme', 10),
+          subject: 'agent:planner',
+          role: 'agent',
+          groups: [],
+          runId: 'run_a',
+          expiresAt,
+        });
+        expect(await s.putToken(job('j1', 100))).toBe(true);
+        expect(await s.putToken(job('j2', 200))).toBe(true);
+        expect(await s.putToken(token('t1', 'h1', 'acme', 10))).toBe(true);
+        expect(await s.findToken('h-j1')).toEqual(job('j1', 100));
+        expect(await s.findToken('h1')).toEqual(token('t1', 'h1', 'acme', 10));
+
+        expect(await s.deleteExpiredTokens(100)).toBe(0); // expires at 100: not before 100
+        expect(await s.deleteExpiredTokens(150)).toBe(1);
+        expect(await s.findToken('h-j1')).toBeUndefined();
+        expect((await s.listTokens()).map((t) => t.tokenId)).toEqual(['j2', 't1']);
+        expect(await s.deleteExpiredTokens(Number.MAX_SAFE_INTEGER)).toBe(1);
+        expect((await s.listTokens()).map((t) => t.tokenId)).toEqual(['t1']);
+      });
     });
   });
 }

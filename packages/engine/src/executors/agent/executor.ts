@@ -55,7 +55,7 @@ export const agentExecutor: Executor = async (job, ctx) => {
   if (hostFor === undefined) {
     throw new AobError(
       'AGENT_NOT_CONFIGURED',
-      `agent node ${job.nodeId}: this runner gives agents no access to their run (agentHost)`,
+      `agent node ${job.nodeId}: this runner gives agents no access to their run (a cluster runner needs AOB_API_URL, the API they reach it through)`,
       { retryable: false },
     );
   }

@@ -148,8 +148,10 @@ export function buildAgentTools(
     return async (args, signal) => {
       const config = pick(args, keys);
       const n = ++calls;
+      // The agent's job token is for its graph tools: a tool's executor never sees it.
+      const { jobToken: _token, ...own } = job;
       const derived: NodeJob = {
-        ...job,
+        ...own,
         nodeId: `${job.nodeId}.${type}#${n}`,
         type,
         config,

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/identity.proto.
  */
 export const file_aob_v1_identity: GenFile = /*@__PURE__*/
-  fileDesc("ChVhb2IvdjEvaWRlbnRpdHkucHJvdG8SBmFvYi52MSJtCglQcmluY2lwYWwSDwoHc3ViamVjdBgBIAEoCRIaCgRyb2xlGAIgASgOMgwuYW9iLnYxLlJvbGUSEQoJbmFtZXNwYWNlGAMgASgJEg4KBmdyb3VwcxgEIAMoCRIQCgh0b2tlbl9pZBgFIAEoCSIPCg1XaG9BbUlSZXF1ZXN0IjYKDldob0FtSVJlc3BvbnNlEiQKCXByaW5jaXBhbBgBIAEoCzIRLmFvYi52MS5QcmluY2lwYWwqcwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9WSUVXRVIQARIRCg1ST0xFX09QRVJBVE9SEAISEQoNUk9MRV9BUFBST1ZFUhADEg4KClJPTEVfQURNSU4QBBIOCgpST0xFX0FHRU5UEAUyQwoISWRlbnRpdHkSNwoGV2hvQW1JEhUuYW9iLnYxLldob0FtSVJlcXVlc3QaFi5hb2IudjEuV2hvQW1JUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChVhb2IvdjEvaWRlbnRpdHkucHJvdG8SBmFvYi52MSK1AQoJUHJpbmNpcGFsEg8KB3N1YmplY3QYASABKAkSGgoEcm9sZRgCIAEoDjIMLmFvYi52MS5Sb2xlEhEKCW5hbWVzcGFjZRgDIAEoCRIOCgZncm91cHMYBCADKAkSEAoIdG9rZW5faWQYBSABKAkSEwoGcnVuX2lkGAYgASgJSACIAQESFwoKZXhwaXJlc19hdBgHIAEoA0gBiAEBQgkKB19ydW5faWRCDQoLX2V4cGlyZXNfYXQiDwoNV2hvQW1JUmVxdWVzdCI2Cg5XaG9BbUlSZXNwb25zZRIkCglwcmluY2lwYWwYASABKAsyES5hb2IudjEuUHJpbmNpcGFsKnMKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfVklFV0VSEAESEQoNUk9MRV9PUEVSQVRPUhACEhEKDVJPTEVfQVBQUk9WRVIQAxIOCgpST0xFX0FETUlOEAQSDgoKUk9MRV9BR0VOVBAFMkMKCElkZW50aXR5EjcKBldob0FtSRIVLmFvYi52MS5XaG9BbUlSZXF1ZXN0GhYuYW9iLnYxLldob0FtSVJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * @generated from message aob.v1.Principal
@@ -45,6 +45,20 @@ export type Principal = Message<"aob.v1.Principal"> & {
    * @generated from field: string token_id = 5;
    */
   tokenId: string;
+
+  /**
+   * A job token's scope: the one run it may read and propose patches to.
+   *
+   * @generated from field: optional string run_id = 6;
+   */
+  runId?: string | undefined;
+
+  /**
+   * When the token stops working (milliseconds since the epoch).
+   *
+   * @generated from field: optional int64 expires_at = 7;
+   */
+  expiresAt?: bigint | undefined;
 };
 
 /**
