@@ -4,8 +4,8 @@ import type { AnyRunEvent } from '@aob/core';
 import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
-import { useFeed } from '../feed.js';
-import { nodeDurations, nodeFacts } from '../durations.js';
+import { useFeed, useRereader } from '../feed.js';
+import { RunFolder, nodeDurations } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import { Link, navigate } from '../router.js';
@@ -20,17 +20,28 @@ interface Definition {
   edges: { from: string; to: string; on?: string }[];
 }
 
-const PAGE = 1_000;
+// The most events the API gives in one page. A 20,000-event run is read in four requests: each
+// costs the server a read of the log from its first seq, so fewer, larger pages load much sooner.
+const PAGE = 5_000;
 
-async function allEvents(session: Session, runId: string): Promise<AnyRunEvent[]> {
+/**
+ * The run's whole log, a page at a time. `onFirstPage` sees the first page as soon as it is here,
+ * so the graph (the IR its last event names) is fetched while the rest of the log is read.
+ */
+async function allEvents(
+  session: Session,
+  runId: string,
+  onFirstPage: (events: AnyRunEvent[]) => void,
+): Promise<AnyRunEvent[]> {
   const out: AnyRunEvent[] = [];
   for (;;) {
     const page = await session.client.runEvents(runId, {
       fromSeq: (out.at(-1)?.seq ?? 0) + 1,
       limit: PAGE,
     });
+    if (out.length === 0) onFirstPage(page.items);
     out.push(...page.items);
-    if (page.items.length < PAGE) return out;
+    if (page.items.length < PAGE || page.nextCursor === undefined) return out;
   }
 }
 
@@ -50,39 +61,67 @@ export function RunPage(props: {
   const { error, fail } = usePageError(onAuthFailure);
   const [now, setNow] = useState(Date.now());
 
-  const refresh = useCallback(async () => {
-    const [view, open, proposed] = await Promise.all([
-      session.client.getRun(runId),
-      session.client.listApprovals({ status: 'open' }),
-      session.client.listPatches({ run: runId }),
-    ]);
-    setRun(view);
-    setTickets(open.items.filter((t) => t.runId === runId));
-    setPatches(proposed.items);
+  const readRun = useCallback(async () => {
+    setRun(await session.client.getRun(runId));
   }, [session, runId]);
+  const readApprovals = useCallback(async () => {
+    const open = await session.client.listApprovals({ status: 'open' });
+    setTickets(open.items.filter((t) => t.runId === runId));
+  }, [session, runId]);
+  const readPatches = useCallback(async () => {
+    setPatches((await session.client.listPatches({ run: runId })).items);
+  }, [session, runId]);
+  const refresh = useCallback(async () => {
+    await Promise.all([readRun(), readApprovals(), readPatches()]);
+  }, [readRun, readApprovals, readPatches]);
+
+  // Live events have the summary read again: at once for an event about the run or a whole node
+  // (a status may change; a log line does not), at most every max(250 ms, twice a read's time)
+  // for events of map items alone (the page counts their progress from the events themselves).
+  // Each read makes the server fold the run's log: a read per frame at 500 events/s starved the
+  // server and the run.
+  const refreshSoon = useRereader(refresh, fail);
 
   // The run, its whole history and its graph (the IR of its latest event: patches included).
   useEffect(() => {
     let stale = false;
-    // The summary and the log are fetched at once; the graph needs the log's last IR.
+    const failed = (err: unknown) => {
+      if (!stale) fail(err);
+    };
+    // The summary (statuses) and the log are read at once, and the graph as soon as the log's
+    // first page names its IR (read again only if the run was patched since). These requests
+    // share the server's one thread (each reads or folds the log), so what the first view needs
+    // less waits: open approvals until the first page is here, the patches until the whole log is.
     void (async () => {
       try {
-        const [log] = await Promise.all([allEvents(session, runId), refresh()]);
+        const ir = (hash: string | undefined) =>
+          hash ? (session.client.getRunContent(runId, hash) as Promise<Definition>) : undefined;
+        let firstHash: string | undefined;
+        let firstDef: Promise<Definition> | undefined;
+        const [log] = await Promise.all([
+          allEvents(session, runId, (page) => {
+            firstHash = page.at(-1)?.irHash;
+            firstDef = ir(firstHash);
+            // Not awaited until the log is read; an early failure must not go unhandled.
+            firstDef?.catch(() => undefined);
+            readApprovals().catch(failed);
+          }),
+          readRun(),
+        ]);
+        readPatches().catch(failed);
         const irHash = log.at(-1)?.irHash;
-        const def = irHash
-          ? ((await session.client.getRunContent(runId, irHash)) as Definition)
-          : undefined;
+        const def = await (irHash === firstHash ? firstDef : ir(irHash));
         if (stale) return;
         setEvents(log);
         setDefinition(def);
       } catch (err) {
-        if (!stale) fail(err);
+        failed(err);
       }
     })();
     return () => {
       stale = true;
     };
-  }, [session, runId, refresh, fail]);
+  }, [session, runId, readRun, readApprovals, readPatches, fail]);
 
   const lastSeq = events.at(-1)?.seq;
   const loaded = definition !== undefined && lastSeq !== undefined;
@@ -105,18 +144,22 @@ export function RunPage(props: {
       if (fresh.length === 0) return;
       setEvents((prev) => {
         const last = prev.at(-1)?.seq ?? 0;
-        return [...prev, ...fresh.filter((e) => e.seq > last)];
+        const added = fresh.filter((e) => e.seq > last);
+        return added.length === 0 ? prev : [...prev, ...added];
       });
-      const patched = fresh.some((e) => e.type === 'PatchApplied' || e.type === 'PatchReverted');
-      void (async () => {
-        if (patched) {
-          const irHash = fresh.at(-1)!.irHash;
-          setDefinition((await session.client.getRunContent(runId, irHash)) as Definition);
-        }
-        await refresh();
-      })().catch(fail);
+      if (fresh.some((e) => e.type === 'PatchApplied' || e.type === 'PatchReverted')) {
+        const irHash = fresh.at(-1)!.irHash;
+        (session.client.getRunContent(runId, irHash) as Promise<Definition>)
+          .then(setDefinition)
+          .catch(fail);
+      }
+      refreshSoon(
+        fresh.some(
+          (e) => e.type !== 'NodeLog' && (e.data as { iteration?: number }).iteration === undefined,
+        ),
+      );
     },
-    [session, runId, refresh, fail],
+    [session, runId, refreshSoon, fail],
   );
   const connection = useFeed(open, onBatch, fail);
 
@@ -142,8 +185,10 @@ export function RunPage(props: {
     };
   }, [session, runId, selected, run, fail]);
 
-  const durations = useMemo(() => nodeDurations(events, now), [events, now]);
-  const facts = useMemo(() => nodeFacts(events), [events]);
+  // Folded as the log grows: a batch costs its own events, not the whole log again.
+  const [folder] = useState(() => new RunFolder());
+  const facts = useMemo(() => folder.of(events), [folder, events]);
+  const durations = useMemo(() => nodeDurations(facts, now), [facts, now]);
   const nodes: GraphNode[] = useMemo(
     () =>
       (definition?.nodes ?? []).map((n) => ({
@@ -173,7 +218,7 @@ export function RunPage(props: {
   };
 
   return (
-    <section className="run-page">
+    <section className="run-page" data-last-seq={lastSeq}>
       <Banner connection={connection} />
       <header className="page-header">
         <h1>
