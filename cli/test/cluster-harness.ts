@@ -381,3 +381,79 @@ export function readMarks(file: string): Mark[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Mark);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The cluster topology's backends, shared with the other tests of the run
+
+export interface ClusterBackends {
+  /** The services' environment: AOB_DATABASE_URL, the Kafka and S3 variables, with prefixes. */
+  env: Record<string, string>;
+  /** The test's own database (AOB_DATABASE_URL). */
+  databaseUrl: string;
+  /** Stops what was started here and drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL (a database `aob_<tag>` of this test's own on $DATABASE_URL, else the machine's on
+ * 127.0.0.1:5432), Kafka ($KAFKA_BROKERS, else a private broker) and S3 ($S3_ENDPOINT, else a
+ * private s3proxy), the latter two under the prefix `<tag>`, for services that are separate
+ * processes. A backend that cannot be reached fails the start, naming it; what did start is
+ * stopped again.
+ */
+export async function clusterBackends(tag: string): Promise<ClusterBackends> {
+  const { start: startKafka } = await import('../../scripts/services/kafka.service.js');
+  const { start: startS3 } = await import('../../scripts/services/s3.service.js');
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = `aob_${tag}`;
+  const sql = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect().catch((err: Error) => {
+      throw new Error(`PostgreSQL is not reachable at ${adminUrl}: ${err.message}`);
+    });
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  const [k, s, d] = await Promise.allSettled([
+    startKafka(),
+    startS3(),
+    sql(`CREATE DATABASE ${database}`),
+  ]);
+  const stop = async () => {
+    await Promise.all([
+      k.status === 'fulfilled' ? k.value.stop() : undefined,
+      s.status === 'fulfilled' ? s.value.stop() : undefined,
+      d.status === 'fulfilled'
+        ? sql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+        : undefined,
+    ]);
+  };
+  if (k.status === 'rejected' || s.status === 'rejected' || d.status === 'rejected') {
+    await stop();
+    const failed = [k, s, d].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    throw failed.reason;
+  }
+  const kafka = k.value.env;
+  const s3 = s.value.env;
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${database}`;
+  return {
+    databaseUrl: databaseUrl.toString(),
+    env: {
+      AOB_BUS: 'kafka',
+      AOB_KAFKA_BROKERS: kafka.KAFKA_BROKERS!,
+      AOB_KAFKA_PREFIX: `${tag}.`,
+      AOB_DATABASE_URL: databaseUrl.toString(),
+      AOB_S3_ENDPOINT: s3.S3_ENDPOINT!,
+      AOB_S3_BUCKET: s3.S3_BUCKET!,
+      AOB_S3_REGION: s3.S3_REGION!,
+      AOB_S3_PREFIX: `${tag}/`,
+      AWS_ACCESS_KEY_ID: s3.S3_ACCESS_KEY!,
+      AWS_SECRET_ACCESS_KEY: s3.S3_SECRET_KEY!,
+    },
+    stop,
+  };
+}

@@ -3,9 +3,6 @@
 // the runner are separate `aob server` processes on PostgreSQL, the Redis Streams bus and an S3
 // server of their own; only the runner is given the search endpoint and the workspace.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +11,8 @@ import pg from 'pg';
 import { RedisStreamsBus } from '@aob/bus';
 import { ClusterClient } from '@aob/engine';
 import { PgEventStore, S3ContentStore } from '@aob/store';
+import { startSearxngFake } from '../../packages/engine/src/testing/searxng-fake.js';
+import type { SearxngFake } from '../../packages/engine/src/testing/searxng-fake.js';
 import { ServiceProcess, launchS3 } from './cluster-harness.js';
 import type { PrivateS3 } from './cluster-harness.js';
 
@@ -24,8 +23,7 @@ const prefix = `aob-rs-${randomUUID().slice(0, 8)}:`;
 
 let dir: string;
 let workspace: string;
-let searxng: Server;
-let queries: string[];
+let searxng: SearxngFake | undefined;
 let s3: PrivateS3 | undefined;
 let orchestrator: ServiceProcess | undefined;
 let runner: ServiceProcess | undefined;
@@ -33,37 +31,6 @@ let bus: RedisStreamsBus | undefined;
 let store: PgEventStore | undefined;
 let content: S3ContentStore | undefined;
 let client: ClusterClient;
-
-/** A SearXNG instance as its JSON format answers (the fields the provider reads, and more). */
-function startSearxng(): Promise<string> {
-  queries = [];
-  searxng = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const q = url.searchParams.get('q') ?? '';
-    queries.push(q);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        query: q,
-        number_of_results: 2,
-        results: [1, 2].map((i) => ({
-          url: `https://example.org/${i}`,
-          title: `${q} result ${i}`,
-          content: `snippet ${i}`,
-          engine: 'duckduckgo',
-          score: 1 / i,
-        })),
-        answers: [],
-        suggestions: [],
-      }),
-    );
-  });
-  return new Promise((resolve) =>
-    searxng.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(searxng.address() as AddressInfo).port}`),
-    ),
-  );
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aob-runner-settings-'));
@@ -76,7 +43,8 @@ beforeAll(async () => {
   await admin.end();
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${database}`;
-  const [searchUrl, launched] = await Promise.all([startSearxng(), launchS3()]);
+  const [search, launched] = await Promise.all([startSearxngFake(), launchS3()]);
+  searxng = search;
   s3 = launched;
   const env = {
     AOB_BUS: 'redis',
@@ -91,7 +59,7 @@ beforeAll(async () => {
     // The search endpoint passes the same address gate as http nodes: this one is on loopback.
     {
       ...env,
-      AOB_SEARCH_URL: searchUrl,
+      AOB_SEARCH_URL: search.baseUrl,
       AOB_WORKSPACE: workspace,
       AOB_ALLOW_PRIVATE_NETWORK: 'true',
     },
@@ -120,7 +88,7 @@ afterAll(async () => {
   await store?.close().catch(() => undefined);
   await content?.close().catch(() => undefined);
   await s3?.stop();
-  await new Promise((r) => searxng?.close(r));
+  await searxng?.close();
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -158,10 +126,10 @@ describe('a cluster runner configured like aob run', () => {
     const view = await client.wait(runId, { timeoutMs: 60_000 });
     const failures = (await client.events(runId)).filter((e) => e.type === 'NodeFailed');
     expect(view.status, JSON.stringify(failures.map((e) => e.data))).toBe('completed');
-    expect(view.output).toBe('https://example.org/1\nhttps://example.org/2');
-    expect(queries).toEqual(['event sourcing']);
-    expect(readFileSync(join(workspace, 'notes', 'sources.txt'), 'utf8')).toBe(
-      'https://example.org/1\nhttps://example.org/2',
-    );
+    const sources =
+      'https://example.org/event%20sourcing/0\nhttps://example.org/event%20sourcing/1';
+    expect(view.output).toBe(sources);
+    expect(searxng!.queries).toEqual(['event sourcing']);
+    expect(readFileSync(join(workspace, 'notes', 'sources.txt'), 'utf8')).toBe(sources);
   });
 });

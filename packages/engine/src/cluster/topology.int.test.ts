@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyRunEvent } from '@aob/core';
 import { compileCached } from '@aob/core';
 import type { KafkaBus } from '@aob/bus';
 import type { PgEventStore, S3ContentStore } from '@aob/store';
 import { loadHandlers } from '../executors/handlers.js';
 import type { TaskHandler } from '../executors/types.js';
 import { LocalEngine } from '../local/local-engine.js';
+import { perNodeEvents } from '../testing/per-node.js';
 import { Runner } from '../runner/runner.js';
 import { ClusterClient } from './client.js';
 import { OrchestratorService } from './orchestrator-service.js';
@@ -36,19 +36,6 @@ const CASES: Case[] = [
   { example: 'retry', inputs: {} },
   { example: 'compensate', inputs: {} },
 ];
-
-/** Per node (and map iteration), the event types about it in log order; logs left out. */
-function perNode(events: readonly AnyRunEvent[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const e of events) {
-    if (e.type === 'NodeLog') continue;
-    const d = e.data as { nodeId?: unknown; iteration?: unknown };
-    if (typeof d.nodeId !== 'string') continue;
-    const key = typeof d.iteration === 'number' ? `${d.nodeId}[${d.iteration}]` : d.nodeId;
-    (out[key] ??= []).push(e.type);
-  }
-  return out;
-}
 
 let handlers: Record<string, TaskHandler> = {};
 const tag = clusterTag();
@@ -135,8 +122,8 @@ describe('the cluster topology runs every example as the local engine does', () 
       expect(b.status).toBe(a.status);
       expect(b.output).toEqual(a.output);
       expect(b.error).toEqual(a.error);
-      expect(perNode(await client.events(clusterRun))).toEqual(
-        perNode(await local.control.events(localRun)),
+      expect(perNodeEvents(await client.events(clusterRun))).toEqual(
+        perNodeEvents(await local.control.events(localRun)),
       );
     },
     60_000,

@@ -1,64 +1,22 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeJob } from '@aob/core';
 import { runExecutor } from './registry.js';
 import { searchExecutor } from './search.js';
+import { startSearxngFake } from '../testing/searxng-fake.js';
+import type { SearxngFake } from '../testing/searxng-fake.js';
 import type { ExecutorContext, ExecutorOptions } from './types.js';
 
-// A fake SearXNG on 127.0.0.1 answering in its real JSON format (trimmed from a real response).
-let server: Server;
+// A fake SearXNG on 127.0.0.1 answering in its real JSON format (../testing/searxng-fake.ts).
+let searxng: SearxngFake;
 let base: string;
-const queries: string[] = [];
-
-function searxngBody(q: string): unknown {
-  const results = Array.from({ length: 12 }, (_, i) => ({
-    url: `https://example.org/${encodeURIComponent(q)}/${i}`,
-    title: `Result ${i} for ${q}`,
-    content: `Snippet ${i}`,
-    engine: 'duckduckgo',
-    parsed_url: ['https', 'example.org', `/${i}`, '', '', ''],
-    template: 'default.html',
-    engines: ['duckduckgo', 'brave'],
-    positions: [i + 1],
-    score: 1 / (i + 1),
-    category: 'general',
-  }));
-  return {
-    query: q,
-    number_of_results: 0,
-    results: [...results, { title: 'no url', content: 'dropped' }],
-    answers: [],
-    corrections: [],
-    infoboxes: [],
-    suggestions: [`${q} tutorial`],
-    unresponsive_engines: [],
-  };
-}
+let queries: readonly string[];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const q = url.searchParams.get('q') ?? '';
-    if (url.pathname !== '/search' || url.searchParams.get('format') !== 'json') {
-      res.writeHead(403, { 'content-type': 'text/html' });
-      return void res.end('<h1>Forbidden</h1>');
-    }
-    queries.push(q);
-    if (q === 'boom') {
-      res.writeHead(500, { 'content-type': 'text/html' });
-      return void res.end('Internal Server Error');
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(searxngBody(q)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  searxng = await startSearxngFake();
+  base = searxng.baseUrl;
+  queries = searxng.queries;
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => searxng.close());
 
 function job(config: Record<string, unknown>): NodeJob {
   return {

@@ -58,6 +58,25 @@ describe('openai fake', () => {
     ).rejects.toMatchObject({ status: 400, code: 'fake_script_exhausted' });
   });
 
+  it('answers from `respond` once the script is empty, as a function of the request', async () => {
+    await fake.close();
+    fake = await startOpenAIFake({
+      replies: [{ content: 'scripted' }],
+      respond: (req) => ({ content: `${(req.messages as { content: string }[]).length} said` }),
+    });
+    const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'k', maxRetries: 0 });
+    const ask = async (n: number) =>
+      (
+        await client.chat.completions.create({
+          model: 'm',
+          messages: Array.from({ length: n }, () => ({ role: 'user' as const, content: 'x' })),
+        })
+      ).choices[0]?.message.content;
+    expect(await ask(1)).toBe('scripted');
+    expect(await ask(2)).toBe('2 said');
+    expect(await ask(3)).toBe('3 said');
+  });
+
   it('records every request, headers included', async () => {
     const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'sk-abc', maxRetries: 0 });
     fake.script({ content: 'x' });

@@ -83,6 +83,12 @@ export interface OpenAIFake {
 
 export interface OpenAIFakeOptions {
   replies?: readonly FakeReply[];
+  /**
+   * Answers a call when the script is empty: the reply as a function of the request (its
+   * messages, its tools). Stateless answers make a model whose replies depend on the
+   * conversation only, so runs that call it concurrently, in any order, get the same ones.
+   */
+  respond?: (request: RecordedRequest) => FakeReply;
   /** The `model` reported back; default: the model the request named. */
   model?: string;
 }
@@ -136,7 +142,7 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
       sendError(res, 400, 'openai-fake: the body is not JSON', 'invalid_request_error');
       return;
     }
-    const next = queue.shift();
+    const next = queue.shift() ?? opts.respond?.(recorded);
     const reply =
       next !== undefined && 'toolCalls' in next
         ? {
