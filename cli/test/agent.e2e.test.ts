@@ -1,12 +1,11 @@
 // Agents changing running graphs, driven through the `aob` binary as a user would, with the
 // example's scripted OpenAI-compatible server standing in for the model (the real @openai/agents
 // and LangGraph clients talk to it over HTTP).
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aob, example, json, tempHome } from './helpers.js';
+import { aob, example, json, startScriptedLlm, tempHome } from './helpers.js';
 
 interface RunJson {
   runId: string;
@@ -29,18 +28,7 @@ interface EventJson {
 let llm: ChildProcess;
 let baseUrl: string;
 beforeAll(async () => {
-  llm = spawn(process.execPath, [example('agent-patch/scripted-llm.mjs'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    llm.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    llm.on('exit', (code) => reject(new Error(`scripted LLM exited with ${code}`)));
-  });
+  ({ baseUrl, child: llm } = await startScriptedLlm());
 });
 afterAll(() => {
   llm.kill('SIGTERM');

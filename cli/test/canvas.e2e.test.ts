@@ -2,6 +2,7 @@
 // URL signs the browser in; a run's nodes change status live; a person approves in one browser
 // and a second browser on the same run sees it within a second; a bad token brings the login
 // back with the reason. Screenshots go to test-artifacts/canvas ($AOB_ARTIFACTS/canvas if set).
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import {
   launchChromium,
   screenshots,
 } from './browser.js';
-import { example, start, tempHome, until } from './helpers.js';
+import { example, start, startScriptedLlm, tempHome, until } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const shot = screenshots('canvas');
@@ -29,6 +30,7 @@ let api: AobHttpClient;
 let adminToken: string;
 let handlers: string;
 let browser: Browser;
+let llm: ChildProcess;
 
 beforeAll(async () => {
   ({ home, cleanup } = tempHome());
@@ -40,10 +42,15 @@ beforeAll(async () => {
       .map((e) => `export * from ${JSON.stringify(example(e, 'handlers.mjs'))};`)
       .join('\n'),
   );
+  // The agent-patch example's agent talks to the scripted model.
+  const model = await startScriptedLlm();
+  llm = model.child;
   // The example's approval names `managers`: the browser's session speaks for that person.
   dev = start(['dev', '--port', '0', '--json', '--handlers', handlers], {
     AOB_HOME: home,
     USER: 'managers',
+    AOB_LLM_BASE_URL: model.baseUrl,
+    AOB_LLM_API_KEY: 'sk-e2e',
   });
   let stdout = '';
   dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -74,6 +81,7 @@ afterAll(async () => {
     dev.child.kill('SIGINT');
     await dev.done;
   }
+  llm?.kill('SIGTERM');
   cleanup?.();
 });
 
@@ -398,6 +406,32 @@ describe('the workflow editor', () => {
     await page.locator('[data-node-id="transform"][data-diff="added"]').waitFor();
     const run = await api.getRun(runId);
     expect(Object.keys(run.nodes)).toContain('transform');
+    await page.close();
+  });
+});
+
+describe('an agent node’s panel', () => {
+  it('shows its token usage, its transcript and the patch it proposed', async () => {
+    const { runId } = await api.startRun({
+      definition: JSON.parse(readFileSync(example('agent-patch/workflow.json'), 'utf8')),
+      inputs: { topic: 'ducks' },
+    });
+    expect((await api.waitRun(runId, { timeoutMs: 30_000 })).status).toBe('completed');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${url}/runs/${runId}#token=${adminToken}`);
+    await page.locator('[data-node-id="planner"][data-status="succeeded"]').click();
+    const panel = page.getByLabel('node planner');
+    await panel.waitFor();
+    // The scripted model reports 20 + 10 tokens a call.
+    await expect.poll(() => panel.getByLabel('token usage').textContent()).toMatch(/in ·.*out/);
+    const transcript = panel.getByLabel('transcript');
+    await transcript.waitFor();
+    expect(await transcript.textContent()).toContain('tool propose_patch');
+    const proposed = panel.locator('.patch-list li');
+    await expect.poll(() => proposed.count()).toBe(1);
+    expect(await proposed.textContent()).toContain('applied');
+    await shot(page, 'agent-panel');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   });
 });

@@ -70,3 +70,23 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The agent-patch example's scripted OpenAI-compatible server, on a free port: the model the
+ * real agent clients talk to in these tests. Its base URL ends in `/v1`.
+ */
+export async function startScriptedLlm(): Promise<{ baseUrl: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [example('agent-patch/scripted-llm.mjs'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`scripted LLM exited with ${code}`)));
+  });
+  return { baseUrl, child };
+}

@@ -14,6 +14,7 @@ import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
 import { History } from './History.js';
 import { Timeline } from './Timeline.js';
+import { NodePanel } from './NodePanel.js';
 
 interface Definition {
   nodes: { id: string; type: string }[];
@@ -58,6 +59,9 @@ export function RunPage(props: {
   const [patches, setPatches] = useState<PatchView[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<NodeDetail>();
+  // Text the run's nodes stream (llm and agent tokens), by node, since the page opened: deltas
+  // are not kept by the engine, so a page sees only what arrives while it is open.
+  const [liveText, setLiveText] = useState<ReadonlyMap<string, string>>(new Map());
   const { error, fail } = usePageError(onAuthFailure);
   const [now, setNow] = useState(Date.now());
 
@@ -140,6 +144,14 @@ export function RunPage(props: {
   );
   const onBatch = useCallback(
     (batch: TimelineMessage[]) => {
+      const deltas = batch.flatMap((m) => (m.kind === 'delta' ? [m.delta] : []));
+      if (deltas.length > 0) {
+        setLiveText((prev) => {
+          const next = new Map(prev);
+          for (const d of deltas) next.set(d.nodeId, (next.get(d.nodeId) ?? '') + d.delta);
+          return next;
+        });
+      }
       const fresh = batch.flatMap((m) => (m.kind === 'event' ? [m.event] : []));
       if (fresh.length === 0) return;
       setEvents((prev) => {
@@ -265,7 +277,14 @@ export function RunPage(props: {
           ))}
           {selected && detail && detail.nodeId === selected ? (
             <NodePanel
+              session={session}
               detail={detail}
+              liveText={liveText.get(detail.nodeId)}
+              logs={events.filter(
+                (e): e is Extract<AnyRunEvent, { type: 'NodeLog' }> =>
+                  e.type === 'NodeLog' && e.data.nodeId === detail.nodeId,
+              )}
+              patches={patches.filter((p) => p.author === `agent:${detail.nodeId}`)}
               replay={async (mode) => {
                 try {
                   const { runId: child } = await session.client.replayRun(runId, {
@@ -308,52 +327,5 @@ export function RunPage(props: {
       <Timeline events={events} now={now} />
       <History events={events} />
     </section>
-  );
-}
-
-function NodePanel({
-  detail,
-  replay,
-}: {
-  detail: NodeDetail;
-  replay: (mode: 'freeze' | 'live') => Promise<void>;
-}) {
-  const [mode, setMode] = useState<'freeze' | 'live'>('freeze');
-  return (
-    <div className="card node-panel" aria-label={`node ${detail.nodeId}`}>
-      <h2>
-        {detail.nodeId} <small>{detail.type}</small>
-      </h2>
-      <p className={`status status-${detail.status}`}>
-        {STATUS_ICON[detail.status]} {detail.status} · {detail.attempts} attempt
-        {detail.attempts === 1 ? '' : 's'}
-      </p>
-      {detail.error ? (
-        <p className="error">
-          <code>{detail.error.code}</code> {detail.error.message}
-          {detail.error.retryable ? ' (retryable)' : ''}
-        </p>
-      ) : null}
-      <div className="actions">
-        <label>
-          Reuse
-          <select value={mode} onChange={(e) => setMode(e.target.value as 'freeze' | 'live')}>
-            <option value="freeze">unchanged outputs (freeze)</option>
-            <option value="live">nothing downstream (live)</option>
-          </select>
-        </label>
-        <button type="button" onClick={() => void replay(mode)}>
-          Replay from here
-        </button>
-      </div>
-      <h3>Input</h3>
-      <pre tabIndex={0} aria-label="input">
-        {JSON.stringify(detail.input, null, 2) ?? '—'}
-      </pre>
-      <h3>Output</h3>
-      <pre tabIndex={0} aria-label="output">
-        {JSON.stringify(detail.output, null, 2) ?? '—'}
-      </pre>
-    </div>
   );
 }

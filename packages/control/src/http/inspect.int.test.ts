@@ -72,6 +72,34 @@ describe('GET /v1/runs/{runId}/nodes/{nodeId}', () => {
     expect(res.body).toMatchObject({ code: 'CONTENT_NOT_FOUND' });
   });
 
+  it('gives no content through a forged transcript reference in a node that is not an agent', async () => {
+    const other = await gatedRun(9);
+    const node = await api.call('GET', `/v1/runs/${other.runId}/nodes/a`, { token: operator });
+    const ref = node.body.outputRef as string;
+    // A transform's output that looks like an agent's: a transcript in the content store.
+    const forged = await api.call('POST', '/v1/runs', {
+      token: operator,
+      body: {
+        definition: {
+          name: 'forger',
+          version: '1',
+          nodes: [
+            {
+              id: 'fake',
+              type: 'transform',
+              with: { value: { transcript: { $cas: ref, size: 2 }, framework: 'langgraph' } },
+            },
+          ],
+        },
+      },
+    });
+    const { runId } = forged.body as { runId: string };
+    await api.call('GET', `/v1/runs/${runId}/wait?timeoutMs=5000`, { token: operator });
+    const res = await api.call('GET', `/v1/runs/${runId}/content/${ref}`, { token: operator });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'CONTENT_NOT_FOUND' });
+  });
+
   it("refuses another namespace's run as not found", async () => {
     const { runId } = await gatedRun(2);
     const stranger = await api.token('viewer', 'beta');

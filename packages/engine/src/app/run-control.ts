@@ -5,6 +5,7 @@
 // here is the same for both, so `aob` locally and the API service behave alike.
 import type {
   AnyRunEvent,
+  CasRef,
   IR,
   Problem,
   RecordedResult,
@@ -18,6 +19,7 @@ import {
   ValidationError,
   assertPatchDocument,
   compileCached,
+  isCasRef,
   isTerminalStatus,
   fold,
   judgePatch,
@@ -255,9 +257,28 @@ export class RunControl implements Operations {
   async content(runId: string, ref: string): Promise<unknown> {
     const events = await this.deps.store.read(runId);
     if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
-    const held = runRefs(fold(events, runId)).get(ref);
+    const state = fold(events, runId);
+    const held = runRefs(state).get(ref) ?? (await this.agentTranscript(state, ref));
     if (!held) throw new AobError('CONTENT_NOT_FOUND', `run ${runId} holds no value ${ref}`);
     return this.deps.content.get(held);
+  }
+
+  /**
+   * An agent node's transcript, which its output refers to in the content store: readable by
+   * whoever may read the output. Only an `agent` node's (the IR says which) and only its
+   * `transcript`: any other node could put a forged `{ $cas }` in its output and so read content
+   * it does not hold. Looked up only when the ref is not held directly.
+   */
+  private async agentTranscript(state: RunState, ref: string): Promise<CasRef | undefined> {
+    const ir = await this.deps.loadIr(state.irHash);
+    for (const node of ir.nodes) {
+      const output = node.type === 'agent' ? state.nodes[node.id]?.output : undefined;
+      if (!output) continue;
+      const transcript = ((await this.deps.content.get(output)) as { transcript?: unknown })
+        ?.transcript;
+      if (isCasRef(transcript) && transcript.$cas === ref) return transcript;
+    }
+    return undefined;
   }
 
   async viewOf(state: RunState): Promise<RunView> {
