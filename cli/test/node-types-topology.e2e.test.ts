@@ -43,7 +43,7 @@ import { startSearxngFake } from '../../packages/engine/src/testing/searxng-fake
 import type { SearxngFake } from '../../packages/engine/src/testing/searxng-fake.js';
 import { ServiceProcess, clusterBackends, freePorts } from './cluster-harness.js';
 import type { ClusterBackends } from './cluster-harness.js';
-import { aob, json } from './helpers.js';
+import { aob, json, start } from './helpers.js';
 
 const tag = `types${randomBytes(4).toString('hex')}`;
 /** The job tokens' grace past the job's timeout (AOB_JOB_TOKEN_GRACE_MS), and planA's timeout. */
@@ -128,11 +128,12 @@ function reply(req: RecordedRequest): FakeReply {
   const messages = (req.messages ?? []) as Message[];
   const tools = (req.body?.['tools'] as unknown[] | undefined) ?? [];
   if (tools.length === 0) {
-    // The llm node.
+    // An llm node; one that asks for it slowly gets its words a tenth of a second apart.
     const asked = messages
       .filter((m) => m.role === 'user')
       .map(text)
       .join(' ');
+    if (asked.includes('slowly')) return { content: SLOW_WORDS, chunkDelayMs: 100 };
     return { content: `Three facts, as asked: ${asked}` };
   }
   const system = messages
@@ -150,6 +151,9 @@ function reply(req: RecordedRequest): FakeReply {
   }
   return { content: part.answer(results) };
 }
+
+/** What the slow llm node says, a word at a time. */
+const SLOW_WORDS = Array.from({ length: 20 }, (_, i) => `word${i + 1}`).join(' ');
 
 // ---- the workflow ----------------------------------------------------------------------------
 
@@ -218,6 +222,14 @@ const WORKFLOW = {
     "{% { 'ask': nodes.ask.output.content, 'lengths': nodes.count.output.result, 'fetched': nodes.fetch.output.body, 'status': nodes.fetch.output.status, 'saved': nodes.save.output, 'planA': nodes.planA.output.output, 'patchesA': nodes.planA.output.patches.status, 'planB': nodes.planB.output.output, 'patchesB': nodes.planB.output.patches.status } %}",
 };
 
+/** One llm node whose reply streams for about two seconds. */
+const SLOW = {
+  name: 'slow-words',
+  version: '1',
+  nodes: [{ id: 'say', type: 'llm', with: { model: 'fast', prompt: 'Say twenty words, slowly' } }],
+  edges: [],
+};
+
 /** A run waiting on a person: another run of the cluster, for the job tokens to be kept out of. */
 const GATE = {
   name: 'just-a-gate',
@@ -238,6 +250,7 @@ let endpointUrl: string;
 let local: LocalEngine | undefined;
 let apiUrl: string;
 let operator: AobHttpClient;
+let operatorToken: string;
 let admin: AobHttpClient;
 
 beforeAll(async () => {
@@ -330,8 +343,8 @@ beforeAll(async () => {
   );
   expect(root.code, root.stderr).toBe(0);
   admin = new AobHttpClient({ baseUrl: apiUrl, token: json<{ token: string }>(root).token });
-  const created = await admin.createToken({ subject: 'ops', role: 'operator' });
-  operator = new AobHttpClient({ baseUrl: apiUrl, token: created.token });
+  operatorToken = (await admin.createToken({ subject: 'ops', role: 'operator' })).token;
+  operator = new AobHttpClient({ baseUrl: apiUrl, token: operatorToken });
 }, 180_000);
 
 afterAll(async () => {
@@ -513,5 +526,53 @@ describe('every node type runs on the cluster as on the local engine', () => {
     // The runner's log holds no token either.
     const runnerLog = readFileSync(join(dir, 'runner.log'), 'utf8');
     for (const job of jobs) expect(runnerLog).not.toContain(job.jobToken!.token);
+  }, 60_000);
+
+  it("streams an llm node's text from the runner to the api's timeline and `aob logs stream`, never into the log", async () => {
+    const { runId } = await operator.startRun({ definition: SLOW });
+    // Followed from its start (a start answered `pending` is not in the log yet; a feed of an
+    // unknown run is refused): the first word comes a tenth of a second after the model call.
+    for (let found = false; !found;) {
+      found = await operator.getRun(runId).then(
+        () => true,
+        (err: { code?: string }) => {
+          if (err.code !== 'RUN_NOT_FOUND') throw err;
+          return false;
+        },
+      );
+    }
+    // A client of the api's SSE timeline, and the CLI against the server (AOB_SERVER).
+    const cli = start(['logs', 'stream', runId, '--json'], {
+      AOB_SERVER: apiUrl,
+      AOB_TOKEN: operatorToken,
+    });
+    const deltas: string[] = [];
+    const events: string[] = [];
+    for await (const m of operator.runTimeline(runId, { after: 0 })) {
+      if (m.kind === 'delta') deltas.push(m.delta.delta);
+      else if (m.kind === 'event') events.push(m.event.type);
+      else if (m.type === 'end') break;
+    }
+    expect(deltas.join('')).toBe(SLOW_WORDS);
+    expect(deltas.length).toBe(20);
+    expect(events.at(-1)).toBe('RunCompleted');
+
+    const printed = await cli.done;
+    expect(printed.code, printed.stderr).toBe(0);
+    const lines = printed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; ephemeral?: boolean; delta?: string });
+    const seen = lines.filter((l) => l.type === 'NodeOutputDelta');
+    // The CLI starts a moment after the run: it shows the text from when it joined, in order.
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((l) => l.ephemeral === true)).toBe(true);
+    expect(SLOW_WORDS.endsWith(seen.map((l) => l.delta).join(''))).toBe(true);
+    expect(lines.at(-1)?.type).toBe('RunCompleted');
+
+    // The log has the whole reply in the node's output, and no delta.
+    const log = (await operator.runEvents(runId, { limit: 5_000 })).items;
+    expect(log.map((e) => e.type)).not.toContain('NodeOutputDelta');
+    expect((await operator.getRunNode(runId, 'say')).output).toMatchObject({ content: SLOW_WORDS });
   }, 60_000);
 });

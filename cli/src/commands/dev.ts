@@ -5,6 +5,7 @@ import {
   ApprovalDesk,
   ControlPlane,
   Fanout,
+  ListenerDeltaSource,
   ListenerLiveSource,
   TimelineStreams,
   createApiServer,
@@ -55,6 +56,7 @@ export default class Dev extends AobCommand<typeof Dev> {
     const fanout = new Fanout({
       store: engine.store,
       source: new ListenerLiveSource((listener) => engine.onEvent(listener)),
+      deltas: new ListenerDeltaSource((listener) => engine.onDelta(listener)),
       onError: (e) => process.emitWarning(`aob dev: store read failed: ${(e as Error).message}`),
     });
     await fanout.start();

@@ -86,6 +86,30 @@ describe('KafkaBus on Kafka', () => {
     await Promise.all(open.splice(0).map((b) => b.close()));
   });
 
+  it('creates a topic with its topicConfig (a short retention), others with the defaults', async () => {
+    const b = bus({
+      topicConfig: (t): Record<string, string> =>
+        t.endsWith('brief') ? { 'retention.ms': '60000' } : {},
+    });
+    const [brief, kept] = [name('brief'), name('kept')];
+    await b.publish(brief, 'k', 1);
+    await b.publish(kept, 'k', 1);
+    const described = await admin!.describeConfigs({
+      includeSynonyms: false,
+      resources: [brief, kept].map((t) => ({
+        type: kafkajs.ConfigResourceTypes.TOPIC,
+        name: prefix + t,
+        configNames: ['retention.ms'],
+      })),
+    });
+    const retention = (t: string) =>
+      described.resources
+        .find((r) => r.resourceName === prefix + t)
+        ?.configEntries.find((e) => e.configName === 'retention.ms');
+    expect(retention(brief)).toMatchObject({ configValue: '60000', isDefault: false });
+    expect(retention(kept)?.isDefault).toBe(true);
+  });
+
   it('keeps order per key across partitions; ids are <partition>-<offset>', async () => {
     const b = bus({ partitions: 4 });
     const topic = name('topic');

@@ -48,6 +48,11 @@ export interface KafkaBusOptions extends BusOptions {
   partitions?: number | ((topic: string) => number);
   /** Replication factor of the topics this bus creates. Default 1. */
   replicationFactor?: number;
+  /**
+   * Topic configuration of a topic this bus creates, by logical topic name (e.g. a short
+   * `retention.ms` for a topic whose messages are worth nothing a minute later). Default: none.
+   */
+  topicConfig?: (topic: string) => Readonly<Record<string, string>>;
   /** Consumer group timings (kafkajs defaults: 30 000, 3 000, 60 000). */
   sessionTimeout?: number;
   heartbeatInterval?: number;
@@ -234,6 +239,9 @@ export class KafkaBus implements Bus {
               topic,
               numPartitions: this.partitionsFor(topic.slice(this.prefix.length)),
               replicationFactor: this.opts.replicationFactor ?? 1,
+              configEntries: Object.entries(
+                this.opts.topicConfig?.(topic.slice(this.prefix.length)) ?? {},
+              ).map(([name, value]) => ({ name, value })),
             })),
           });
         }

@@ -2,7 +2,7 @@
 // fails the run, with a message saying how to fix it.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busConformance } from './conformance.js';
 import { RedisStreamsBus } from './redis.js';
 
@@ -46,3 +46,24 @@ afterAll(async () => {
 });
 
 busConformance('RedisStreamsBus', async (opts) => new RedisStreamsBus({ url, prefix, ...opts }));
+
+describe('RedisStreamsBus retention', () => {
+  it("trims a topic's stream to about its maxLength, and leaves other topics whole", async () => {
+    const bus = new RedisStreamsBus({
+      url,
+      prefix,
+      maxLength: (topic) => (topic === 'brief' ? 50 : undefined),
+    });
+    try {
+      for (let i = 0; i < 1_000; i++) {
+        await bus.publish('brief', 'k', i);
+        await bus.publish('kept', 'k', i);
+      }
+      // MAXLEN ~ trims whole macro nodes (100 entries by default): about 50, never all 1 000.
+      expect(await admin!.xlen(`${prefix}brief`)).toBeLessThanOrEqual(200);
+      expect(await admin!.xlen(`${prefix}kept`)).toBe(1_000);
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -26,6 +26,11 @@ export interface RedisStreamsBusOptions extends BusOptions {
   redis?: Redis;
   /** Prepended to every topic to form the stream key. Default 'aob:'. */
   prefix?: string;
+  /**
+   * Most entries a topic's stream keeps, roughly (XADD MAXLEN ~), by topic: for a topic whose
+   * messages are worth nothing soon after (token deltas). Undefined: the stream is not trimmed.
+   */
+  maxLength?: (topic: string) => number | undefined;
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -34,6 +39,7 @@ export class RedisStreamsBus implements Bus {
   private readonly redis: Redis;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
+  private readonly maxLength: RedisStreamsBusOptions['maxLength'];
   private readonly redeliverAfterMs: number;
   private readonly fairness: Fairness;
   private readonly blocking: BlockingConnections;
@@ -49,6 +55,7 @@ export class RedisStreamsBus implements Bus {
     this.ownsClient = opts.redis === undefined;
     this.redis = opts.redis ?? new Redis(opts.url ?? DEFAULT_URL);
     this.prefix = opts.prefix ?? 'aob:';
+    this.maxLength = opts.maxLength;
     this.redeliverAfterMs = opts.redeliverAfterMs ?? DEFAULT_REDELIVER_AFTER_MS;
     this.fairness = new Fairness(opts.fairness);
     this.blocking = new BlockingConnections(this.redis);
@@ -71,7 +78,9 @@ export class RedisStreamsBus implements Bus {
   async publish(topic: string, key: string, value: unknown, headers?: Headers): Promise<string> {
     this.assertOpen();
     const fields = encodeFields(topic, key, value, headers);
-    const id = await this.redis.call('XADD', [this.key(topic), '*', ...fields]);
+    const max = this.maxLength?.(topic);
+    const trim = max === undefined ? [] : ['MAXLEN', '~', String(max)];
+    const id = await this.redis.call('XADD', [this.key(topic), ...trim, '*', ...fields]);
     return String(id);
   }
 

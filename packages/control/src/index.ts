@@ -1,9 +1,12 @@
 // Live timelines over SSE (the API's timeline routes and the fanout service).
 export {
+  BusDeltaSource,
   BusLiveSource,
   encodeCursor,
   Fanout,
+  isNodeDelta,
   isRunEvent,
+  ListenerDeltaSource,
   ListenerLiveSource,
   listenTimelines,
   parseCursor,
@@ -17,6 +20,7 @@ export {
 export type {
   Authenticate,
   BusLiveSourceOptions,
+  DeltaSource,
   FanoutOptions,
   LiveSource,
   NamespaceCursor,

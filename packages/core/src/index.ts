@@ -54,7 +54,7 @@ export type {
   RunEvent,
   RunStatus,
 } from './run/events.js';
-export { jobTopic, Topic } from './run/messages.js';
+export { DELTA_RETENTION, jobTopic, Topic } from './run/messages.js';
 export type { NodeJob, NodeResult } from './run/messages.js';
 export { FINISHED, IN_FLIGHT, initialState, isRunOver } from './run/state.js';
 export type {

@@ -121,6 +121,8 @@ export { OutboxRelay } from './cluster/outbox-relay.js';
 export { DEFAULT_JOB_TOKEN_GRACE_MS, JobTokenMinter } from './cluster/job-tokens.js';
 export type { JobTokenMinterOptions } from './cluster/job-tokens.js';
 export { apiAgentHost } from './runner/api-agent-host.js';
+export { DeltaPublisher } from './runner/delta-publisher.js';
+export type { DeltaPublisherOptions } from './runner/delta-publisher.js';
 export type { ApiAgentHostOptions } from './runner/api-agent-host.js';
 export { TimerPoller } from './cluster/timer-poller.js';
 export { ClusterClient, clusterRunControl } from './cluster/client.js';

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Adapters, Component, ServiceConfig, TaskHandler } from '@aob/engine';
-import { RedisResultMemo, Runner, apiAgentHost, loadHandlers } from '@aob/engine';
+import { DeltaPublisher, RedisResultMemo, Runner, apiAgentHost, loadHandlers } from '@aob/engine';
 
 export async function startRunner(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const handlers: Record<string, TaskHandler> = config.handlersFile
@@ -17,6 +17,15 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     config.memoTypes.length > 0 && config.redisUrl
       ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
       : undefined;
+  // Token deltas of llm and agent nodes go to the timelines on `aob.node.deltas`, never waited
+  // for: a slow bus drops the oldest (delta-publisher.ts).
+  const deltas = new DeltaPublisher({
+    bus: adapters.bus,
+    onError: (err) =>
+      process.emitWarning(
+        `runner: token deltas not published: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+  });
   const runner = new Runner({
     ...(redis ? { memo: { store: new RedisResultMemo(redis), types: config.memoTypes } } : {}),
     bus: adapters.bus,
@@ -31,6 +40,14 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
       // it, agent nodes fail with AGENT_NOT_CONFIGURED.
       ...(config.apiUrl ? { agentHost: apiAgentHost({ apiUrl: config.apiUrl }) } : {}),
     },
+    onDelta: (job, delta) =>
+      deltas.push({
+        runId: job.runId,
+        nodeId: job.nodeId,
+        attempt: job.attempt,
+        delta,
+        at: Date.now(),
+      }),
     concurrency: config.runnerConcurrency,
     consumer: config.instance,
     ...(adapters.attempts ? { attempts: { ledger: adapters.attempts } } : {}),
@@ -44,6 +61,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     stop: async () => {
       stopping = true;
       await runner.stop();
+      await deltas.close();
       redis?.disconnect();
     },
   };

@@ -6,6 +6,7 @@
 // above what the feed has) is read from the store before anything later is delivered. So a feed
 // delivers each run's events strictly by seq, each once, without gaps from its first delivery.
 import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { NodeDelta } from '@aob/client';
 import { AobError, TERMINAL_EVENTS, statusAfter } from '@aob/core';
 import { encodeCursor } from './cursor.js';
 import type {
@@ -103,6 +104,15 @@ export class RunFeed {
     if (this.closed) return;
     if (this.catching) this.queued.push(e);
     else this.accept(e);
+  }
+
+  /**
+   * A token delta of the run, delivered at once to a feed that is live; one reading history
+   * drops it (the text belongs to a node whose events it has not delivered yet).
+   */
+  onDelta(delta: NodeDelta): void {
+    if (this.closed || this.catching) return;
+    this.listener({ kind: 'delta', delta });
   }
 
   fail(item: ErrorItem): void {

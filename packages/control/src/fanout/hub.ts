@@ -18,7 +18,9 @@ import { AobError, TERMINAL_EVENTS, isTerminalStatus, statusAfter } from '@aob/c
 import type { RunStatus } from '@aob/core';
 import { NamespaceFeed, RunFeed } from './feeds.js';
 import type { FeedChannel, FeedHub } from './feeds.js';
+import type { NodeDelta } from '@aob/client';
 import type {
+  DeltaSource,
   LiveSource,
   TimelineListener,
   TimelinePrincipal,
@@ -30,6 +32,8 @@ import { TimelineErrorCode } from './types.js';
 export interface FanoutOptions {
   store: TimelineStore;
   source: LiveSource;
+  /** Where token deltas come from (display only). Absent: the timelines carry none. */
+  deltas?: DeltaSource;
   /** A followed run quiet this long is checked against the store. Default 5 000 ms. */
   tailCheckMs?: number;
   /** A channel nobody follows by id is dropped after this long without events. Default 60 000 ms. */
@@ -99,7 +103,7 @@ export class Fanout implements FeedHub {
   private sweeping = false;
   private state: 'new' | 'started' | 'stopped' = 'new';
   /** Counters (diagnostics, tests, the benchmark). */
-  readonly counters = { live: 0, repeats: 0, gaps: 0, tailFills: 0, emitted: 0 };
+  readonly counters = { live: 0, repeats: 0, gaps: 0, tailFills: 0, emitted: 0, deltas: 0 };
 
   constructor(opts: FanoutOptions) {
     this.opts = opts;
@@ -114,6 +118,7 @@ export class Fanout implements FeedHub {
     if (this.state !== 'new') throw new Error(`Fanout: cannot start a ${this.state} hub`);
     this.state = 'started';
     await this.source.start((e) => this.onLive(e));
+    await this.opts.deltas?.start((d) => this.onDelta(d));
     const every = Math.max(10, Math.floor((this.opts.tailCheckMs ?? 5_000) / 2));
     this.timer = setInterval(() => void this.sweep(), every);
     this.timer.unref();
@@ -136,6 +141,7 @@ export class Fanout implements FeedHub {
     this.state = 'stopped';
     if (this.timer) clearInterval(this.timer);
     await this.source.stop();
+    await this.opts.deltas?.stop();
     const error = {
       kind: 'error',
       code: TimelineErrorCode.Unavailable,
@@ -220,6 +226,18 @@ export class Fanout implements FeedHub {
   }
 
   // ---- live path ----
+
+  /**
+   * A token delta goes to the feeds following its run here, and nowhere else: a run nobody
+   * follows opens no channel for it (deltas are display only), and a feed of a run of another
+   * namespace does not exist (feeds are authorised when they subscribe).
+   */
+  private onDelta(d: NodeDelta): void {
+    const ch = this.channels.get(d.runId);
+    if (!ch || ch.status !== 'ready') return;
+    this.counters.deltas++;
+    for (const f of ch.feeds) f.onDelta(d);
+  }
 
   private onLive(e: AnyRunEvent): void {
     this.counters.live++;

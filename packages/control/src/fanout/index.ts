@@ -2,7 +2,14 @@
 export { Fanout, RunChannel } from './hub.js';
 export { startBusFanout } from './bus-fanout.js';
 export type { FanoutOptions } from './hub.js';
-export { BusLiveSource, ListenerLiveSource, isRunEvent } from './live-source.js';
+export {
+  BusDeltaSource,
+  BusLiveSource,
+  ListenerDeltaSource,
+  ListenerLiveSource,
+  isNodeDelta,
+  isRunEvent,
+} from './live-source.js';
 export type { BusLiveSourceOptions } from './live-source.js';
 export { TimelineStreams, timelineTarget } from './sse.js';
 export type { SseOptions, TimelineProblem } from './sse.js';

@@ -1,10 +1,13 @@
 // Live sources of committed events: the cluster's `aob.workflow.events` topic, or an in-process
 // listener (`LocalEngine.onEvent` under `aob dev`). Both are notifications of the log, never the
 // log itself: the hub reads gaps from the store and drops repeats, so a source may lose or repeat.
+// And of token deltas (`aob.node.deltas`, or `LocalEngine.onDelta`): display text, never stored,
+// which a source may lose too.
 import type { AnyRunEvent } from '@aob/core';
 import { Topic } from '@aob/core';
 import type { Bus } from '@aob/bus';
-import type { LiveSource } from './types.js';
+import type { NodeDelta } from '@aob/client';
+import type { DeltaSource, LiveSource } from './types.js';
 
 /** True for a value that has the envelope fields the hub relies on. */
 export function isRunEvent(value: unknown): value is AnyRunEvent {
@@ -20,13 +23,13 @@ export function isRunEvent(value: unknown): value is AnyRunEvent {
 }
 
 /** Fed by a listener registration function, e.g. `(l) => engine.onEvent(l)`. */
-export class ListenerLiveSource implements LiveSource {
+export class ListenerSource<T> {
   private off: (() => void) | undefined;
 
-  constructor(private readonly register: (listener: (event: AnyRunEvent) => void) => () => void) {}
+  constructor(private readonly register: (listener: (item: T) => void) => () => void) {}
 
-  async start(sink: (event: AnyRunEvent) => void): Promise<void> {
-    if (this.off) throw new Error('ListenerLiveSource: already started');
+  async start(sink: (item: T) => void): Promise<void> {
+    if (this.off) throw new Error('ListenerSource: already started');
     this.off = this.register(sink);
   }
 
@@ -39,6 +42,12 @@ export class ListenerLiveSource implements LiveSource {
     this.off = undefined;
   }
 }
+
+/** Committed events from an in-process listener (`LocalEngine.onEvent` under `aob dev`). */
+export class ListenerLiveSource extends ListenerSource<AnyRunEvent> implements LiveSource {}
+
+/** Token deltas from an in-process listener (`LocalEngine.onDelta` under `aob dev`). */
+export class ListenerDeltaSource extends ListenerSource<NodeDelta> implements DeltaSource {}
 
 export interface BusLiveSourceOptions {
   bus: Bus;
@@ -71,26 +80,32 @@ export interface BusLiveSourceOptions {
 }
 
 /**
- * A consumer of `aob.workflow.events`. Acknowledges each batch once handed to the sink: the
- * topic is a notification, and anything lost here is found by the hub in the store.
+ * A consumer of one notification topic: hands each message whose value `accept`s to the sink,
+ * and acknowledges each batch once handed over — what it carries is a notification (of the log,
+ * or of display text), and anything lost here is either found in the store or not needed.
  */
-export class BusLiveSource implements LiveSource {
+class BusSource<T extends { at?: unknown }> {
   private running = false;
   private connected = false;
   private loop: Promise<void> | undefined;
   private startedAt = 0;
   /** Messages dropped as older than the start horizon (diagnostics, tests). */
   skipped = 0;
-  /** Messages that were not run events (diagnostics, tests). */
+  /** Messages whose value was not one this source carries (diagnostics, tests). */
   malformed = 0;
 
-  constructor(private readonly opts: BusLiveSourceOptions) {}
+  constructor(
+    private readonly opts: BusLiveSourceOptions,
+    private readonly topic: string,
+    private readonly accept: (value: unknown) => value is T,
+    private readonly defaultSkipMs: number,
+  ) {}
 
-  async start(sink: (event: AnyRunEvent) => void): Promise<void> {
-    if (this.running) throw new Error('BusLiveSource: already started');
+  async start(sink: (item: T) => void): Promise<void> {
+    if (this.running) throw new Error(`${this.constructor.name}: already started`);
     this.running = true;
     this.startedAt = (this.opts.now ?? Date.now)();
-    await this.opts.bus.ensureGroup(this.opts.group, [Topic.events]);
+    await this.opts.bus.ensureGroup(this.opts.group, [this.topic]);
     this.connected = true;
     this.loop = this.run(sink);
   }
@@ -104,13 +119,13 @@ export class BusLiveSource implements LiveSource {
     await this.loop;
   }
 
-  private async run(sink: (event: AnyRunEvent) => void): Promise<void> {
+  private async run(sink: (item: T) => void): Promise<void> {
     const { bus, group } = this.opts;
-    const horizon = this.startedAt - (this.opts.skipOlderThanMs ?? 60_000);
+    const horizon = this.startedAt - (this.opts.skipOlderThanMs ?? this.defaultSkipMs);
     const read = {
       group,
       consumer: this.opts.consumer ?? 'fanout',
-      topics: [Topic.events],
+      topics: [this.topic],
       count: this.opts.batch ?? 512,
       blockMs: this.opts.blockMs ?? 1_000,
     };
@@ -121,13 +136,13 @@ export class BusLiveSource implements LiveSource {
         if (messages.length === 0) continue;
         for (const m of messages) {
           const v = m.value;
-          if (!isRunEvent(v)) this.malformed++;
+          if (!this.accept(v)) this.malformed++;
           else if (typeof v.at === 'number' && v.at < horizon) this.skipped++;
           else sink(v);
         }
         await bus.ack(
           group,
-          Topic.events,
+          this.topic,
           messages.map((m) => m.id),
         );
       } catch (err) {
@@ -137,5 +152,36 @@ export class BusLiveSource implements LiveSource {
         await new Promise((r) => setTimeout(r, this.opts.retryMs ?? 500));
       }
     }
+  }
+}
+
+/** A consumer of `aob.workflow.events`: notifications of the log (the hub fills gaps from it). */
+export class BusLiveSource extends BusSource<AnyRunEvent> implements LiveSource {
+  constructor(opts: BusLiveSourceOptions) {
+    super(opts, Topic.events, isRunEvent, 60_000);
+  }
+}
+
+/** True for a value with a token delta's fields. */
+export function isNodeDelta(value: unknown): value is NodeDelta {
+  if (value === null || typeof value !== 'object') return false;
+  const d = value as Partial<Record<keyof NodeDelta, unknown>>;
+  return (
+    typeof d.runId === 'string' &&
+    typeof d.nodeId === 'string' &&
+    typeof d.attempt === 'number' &&
+    typeof d.delta === 'string' &&
+    typeof d.at === 'number'
+  );
+}
+
+/**
+ * A consumer of `aob.node.deltas` (token deltas from the runners), in a group of the replica's
+ * own like BusLiveSource. Deltas written before the source started are skipped: they belong to
+ * text a timeline opened now has no place for (default horizon 5 s).
+ */
+export class BusDeltaSource extends BusSource<NodeDelta> implements DeltaSource {
+  constructor(opts: BusLiveSourceOptions) {
+    super(opts, Topic.deltas, isNodeDelta, 5_000);
   }
 }

@@ -7,7 +7,8 @@
 // queue is discarded, an `event: error` frame ({code: 'SLOW_CONSUMER'}) is written after the
 // frames already handed to the socket, and the response ends (the socket is destroyed if it has
 // not finished `cutGraceMs` later). Frames are written whole, so the last `id:` a client saw is a
-// sound `Last-Event-ID`.
+// sound `Last-Event-ID`. Token deltas (`event: NodeOutputDelta`, no id) never cut a client: while
+// one is backed up they wait in a small ring that keeps the newest (Connection.sendDelta).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyRunEvent } from '@aob/core';
 import type { Fanout } from './hub.js';
@@ -127,6 +128,9 @@ function itemFrame(item: TimelineItem, namespaceFeed: boolean): Frame {
       return frame(
         `event: error\ndata: ${JSON.stringify({ code: item.code, message: item.message })}\n\n`,
       );
+    case 'delta':
+      // No `id:`: a delta is no place to resume from (Last-Event-ID stays the last event's).
+      return frame(`event: NodeOutputDelta\ndata: ${JSON.stringify(item.delta)}\n\n`);
   }
 }
 
@@ -135,10 +139,24 @@ const HEARTBEAT = frame(': hb\n\n');
 /** A client's queue is written at once when it reaches this many bytes (see Connection.send). */
 const FLUSH_AT_BYTES = 32 * 1024;
 
+/**
+ * Deltas go out with the rest only while fewer bytes than the delta budget wait for the client;
+ * past it they wait in a ring of at most the budget's bytes and MAX_HELD_DELTAS frames (the
+ * oldest dropped) until its socket drains. The budget is an eighth of a client's bound (at most
+ * 64 KiB), so deltas take at most a quarter of it: they never cut a client off by themselves,
+ * and a client that reads slowly costs the server a bounded few.
+ */
+const DELTA_BUDGET_BYTES = 64 * 1024;
+const MAX_HELD_DELTAS = 256;
+
 /** One client's stream. */
 class Connection {
   private queue: string[] = [];
   private queuedBytes = 0;
+  /** Deltas waiting for the socket to drain, oldest first (at most MAX_HELD_DELTAS). */
+  private held: Frame[] = [];
+  private heldBytes = 0;
+  private awaitingDrain = false;
   private opened = false;
   private ended = false;
   onEnd: (() => void) | undefined;
@@ -168,6 +186,20 @@ class Connection {
   }
 
   send(f: Frame): void {
+    // Held deltas are older than this frame: they go first (at most MAX_HELD_DELTAS of them), so
+    // a client sees a node's text before the events that follow it.
+    while (this.held.length > 0) this.enqueue(this.unhold());
+    this.enqueue(f);
+  }
+
+  /** The oldest held delta, taken out of the ring. */
+  private unhold(): Frame {
+    const f = this.held.shift()!;
+    this.heldBytes -= f.bytes;
+    return f;
+  }
+
+  private enqueue(f: Frame): void {
     if (this.ended) return;
     this.queue.push(f.text);
     this.queuedBytes += f.bytes;
@@ -183,18 +215,70 @@ class Connection {
     else this.streams.schedule(this);
   }
 
+  /** A token delta (display only): sent while the client keeps up, else held, newest kept. */
+  sendDelta(f: Frame): void {
+    if (this.ended) return;
+    const budget = this.streams.deltaBudgetBytes;
+    if (this.held.length === 0 && this.backlog() + f.bytes <= budget) {
+      this.enqueue(f);
+      return;
+    }
+    this.held.push(f);
+    this.heldBytes += f.bytes;
+    while (
+      this.held.length > 0 &&
+      (this.held.length > MAX_HELD_DELTAS || this.heldBytes > budget)
+    ) {
+      this.heldBytes -= this.held.shift()!.bytes;
+      this.streams.counters.deltasDropped++;
+    }
+    this.waitForDrain();
+  }
+
   flush(): void {
     if (this.ended || !this.opened || this.queue.length === 0) return;
     const data = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
     this.queue = [];
     this.queuedBytes = 0;
     this.res.write(data);
+    if (this.held.length > 0) this.releaseHeld();
   }
 
-  /** Ends the stream after `last` (and what is queued before it). */
+  /**
+   * Releases the held deltas once the socket drains. (A backlog that is this connection's own
+   * queue is released by `flush` instead: its write may never fill the socket.)
+   */
+  private waitForDrain(): void {
+    if (this.awaitingDrain || !this.opened) return;
+    this.awaitingDrain = true;
+    this.res.once('drain', () => {
+      this.awaitingDrain = false;
+      this.releaseHeld();
+    });
+  }
+
+  /** Bytes waiting for the client: the socket's buffer and this connection's queue. */
+  private backlog(): number {
+    return this.queuedBytes + this.res.writableLength;
+  }
+
+  /** Sends the held deltas the backlog has room for again (a drained socket). */
+  private releaseHeld(): void {
+    while (!this.ended && this.held.length > 0) {
+      const next = this.held[0]!;
+      if (this.backlog() + next.bytes > this.streams.deltaBudgetBytes) {
+        this.waitForDrain();
+        return;
+      }
+      this.enqueue(this.unhold());
+    }
+  }
+
+  /** Ends the stream after `last` (and what is queued and held before it). */
   finish(last?: Frame): void {
     if (this.ended) return;
     if (!this.opened && !this.res.destroyed) this.open();
+    while (this.held.length > 0) this.queue.push(this.unhold().text);
     if (last) this.queue.push(last.text);
     this.flush();
     this.terminate();
@@ -244,6 +328,8 @@ class Connection {
  */
 export class TimelineStreams {
   readonly maxBufferedBytes: number;
+  /** What a client's token deltas may take of its bound, waiting and held (Connection.sendDelta). */
+  readonly deltaBudgetBytes: number;
   readonly cutGraceMs: number;
   readonly retryMs: number;
   private readonly connections = new Set<Connection>();
@@ -253,13 +339,14 @@ export class TimelineStreams {
   private readonly authCheck: NodeJS.Timeout;
   private checkingAuth = false;
   /** Counters (diagnostics, tests, the benchmark). */
-  readonly counters = { opened: 0, cut: 0, revoked: 0 };
+  readonly counters = { opened: 0, cut: 0, revoked: 0, deltasDropped: 0 };
 
   constructor(
     readonly fanout: Fanout,
     opts: SseOptions = {},
   ) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1024 * 1024;
+    this.deltaBudgetBytes = Math.min(DELTA_BUDGET_BYTES, Math.floor(this.maxBufferedBytes / 8));
     this.cutGraceMs = opts.cutGraceMs ?? 5_000;
     this.retryMs = opts.retryMs ?? 2_000;
     this.heartbeat = setInterval(() => {
@@ -339,7 +426,8 @@ export class TimelineStreams {
     conn.onEnd = () => unsubscribe?.();
     try {
       unsubscribe = await this.fanout.subscribe(principal, parsed.target, (item) => {
-        if (item.kind === 'event') conn.send(itemFrame(item, namespaceFeed));
+        if (item.kind === 'delta') conn.sendDelta(itemFrame(item, namespaceFeed));
+        else if (item.kind === 'event') conn.send(itemFrame(item, namespaceFeed));
         else if (item.kind === 'reset') conn.send(itemFrame(item, namespaceFeed));
         else conn.finish(itemFrame(item, namespaceFeed));
       });

@@ -4,7 +4,22 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type { RunLogStore } from '@aob/store';
-import type { LiveSource, TimelinePrincipal } from './types.js';
+import type { NodeDelta } from '@aob/client';
+import type { DeltaSource, LiveSource, TimelinePrincipal } from './types.js';
+
+/** A delta source the test drives: `emit` hands a delta to the hub. */
+export class ManualDeltaSource implements DeltaSource {
+  private sink: ((d: NodeDelta) => void) | undefined;
+  async start(sink: (d: NodeDelta) => void): Promise<void> {
+    this.sink = sink;
+  }
+  async stop(): Promise<void> {
+    this.sink = undefined;
+  }
+  emit(d: NodeDelta): void {
+    this.sink?.(d);
+  }
+}
 
 /** A live source the test drives: it announces, loses or repeats exactly what it is told. */
 export class ManualSource implements LiveSource {
@@ -120,8 +135,19 @@ export class SseClient {
 
   get events(): SseFrame[] {
     return this.frames.filter(
-      (f) => f.event !== 'end' && f.event !== 'error' && f.event !== 'reset',
+      (f) =>
+        f.event !== 'end' &&
+        f.event !== 'error' &&
+        f.event !== 'reset' &&
+        f.event !== 'NodeOutputDelta',
     );
+  }
+
+  /** The token deltas received, in order. */
+  deltas(): NodeDelta[] {
+    return this.frames
+      .filter((f) => f.event === 'NodeOutputDelta')
+      .map((f) => JSON.parse(f.data) as NodeDelta);
   }
 
   seqs(): number[] {

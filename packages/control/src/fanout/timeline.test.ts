@@ -1,7 +1,8 @@
 // The fanout end to end in one process: a real node:http server, real SSE clients, the memory
 // store, and a live source the test drives (so it can lose and repeat announcements at will).
 import { connect } from 'node:net';
-import type { Server } from 'node:http';
+import { request } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
 import { MemoryEventStore } from '@aob/store';
@@ -12,6 +13,7 @@ import { TimelineStreams } from './sse.js';
 import type { SseOptions } from './sse.js';
 import { parseCursor } from './cursor.js';
 import {
+  ManualDeltaSource,
   ManualSource,
   SseClient,
   append,
@@ -348,4 +350,116 @@ describe('namespace timeline', () => {
     await foreign.until((x) => x.ended);
     expect(foreign.status).toBe(404);
   });
+});
+
+describe('token deltas', () => {
+  const delta = (runId: string, n: number, text = `w${n} `) => ({
+    runId,
+    nodeId: 'ask',
+    attempt: 1,
+    delta: text,
+    at: n,
+  });
+
+  it('reach the clients following their run, in order, between its events, and nobody else', async () => {
+    const deltas = new ManualDeltaSource();
+    const r = await rig({ deltas });
+    await r.publish('r1', started('a'));
+    await r.publish('r2', started('a'));
+    const one = await open(r, '/v1/runs/r1/timeline');
+    const two = await open(r, '/v1/runs/r2/timeline');
+    const all = await open(r, '/v1/timeline');
+    await one.until((x) => x.seqs().length === 1);
+    await two.until((x) => x.seqs().length === 1);
+    for (let n = 1; n <= 3; n++) deltas.emit(delta('r1', n));
+    deltas.emit(delta('r2', 9));
+    deltas.emit(delta('elsewhere', 10));
+    await r.publish('r1', completed());
+    await one.until((x) => x.ended);
+    expect(one.frames.map((f) => f.event)).toEqual([
+      'RunStarted',
+      'NodeOutputDelta',
+      'NodeOutputDelta',
+      'NodeOutputDelta',
+      'RunCompleted',
+      'end',
+    ]);
+    expect(
+      one
+        .deltas()
+        .map((d) => d.delta)
+        .join(''),
+    ).toBe('w1 w2 w3 ');
+    // A delta is no place to resume from: it carries no id.
+    expect(one.frames.filter((f) => f.event === 'NodeOutputDelta').map((f) => f.id)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    await two.until((x) => x.deltas().length === 1);
+    expect(two.deltas()).toEqual([delta('r2', 9)]);
+    // The namespace feed (live from when it opened) has the run's end, and no delta.
+    await all.until((x) => x.seqs().length === 1);
+    expect(all.deltas()).toEqual([]);
+  });
+
+  it("keep a slow client's newest deltas without cutting it off or holding up the others", async () => {
+    const deltas = new ManualDeltaSource();
+    const r = await rig({ deltas }, { maxBufferedBytes: 256 * 1024 });
+    await r.publish('r1', started('a'));
+    // The slow client: an HTTP client that does not read its response until told.
+    const slow = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: r.port,
+          path: '/v1/runs/r1/timeline',
+          headers: { authorization: 'Bearer ns:a' },
+        },
+        (res) => {
+          res.pause();
+          resolve(res);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const fast = await open(r, '/v1/runs/r1/timeline');
+    await fast.until((x) => x.seqs().length === 1);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(r.streams.size).toBe(2);
+    // ~20 MiB of deltas: far past the slow client's socket buffers and the cut-off bound.
+    const n = 20_000;
+    const text = 'x'.repeat(1_000);
+    const t0 = Date.now();
+    for (let i = 1; i <= n; i++) {
+      deltas.emit(delta('r1', i, `${i}:${text}`));
+      if (i % 50 === 0) await new Promise((res) => setImmediate(res)); // as from a bus, in batches
+    }
+    await fast.until((x) => x.deltas().at(-1)?.at === n, 10_000);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const fastSeen = fast.deltas().map((d) => d.at);
+    expect(fastSeen).toEqual([...fastSeen].sort((a, b) => a - b));
+    // Deltas never cut a client off; the slow one's were dropped, oldest first.
+    expect(r.streams.counters.cut).toBe(0);
+    expect(r.streams.size).toBe(2);
+    expect(r.streams.counters.deltasDropped).toBeGreaterThan(n / 2);
+
+    // The slow client reads again: it gets the newest deltas, in order, then the run's end.
+    let raw = '';
+    slow.setEncoding('utf8');
+    slow.on('data', (d: string) => (raw += d));
+    const ended = new Promise((res) => slow.once('end', res));
+    slow.resume();
+    await r.publish('r1', completed());
+    await ended;
+    const got = [...raw.matchAll(/event: NodeOutputDelta\ndata: (.*)\n/g)].map(
+      (m) => (JSON.parse(m[1]!) as { at: number }).at,
+    );
+    expect(got.length).toBeLessThan(n);
+    expect(got.at(-1)).toBe(n);
+    expect(got).toEqual([...got].sort((a, b) => a - b));
+    expect(raw).toMatch(/event: NodeOutputDelta[^]*event: RunCompleted[^]*event: end/);
+    expect(r.streams.counters.cut).toBe(0);
+  }, 30_000);
 });

@@ -2,6 +2,7 @@
 // service, the gRPC Timelines.Follow stream). Kept narrow on purpose: the fanout reads history
 // and run summaries, nothing else, so any EventStore (PostgreSQL, SQLite, memory) fits.
 import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { NodeDelta } from '@aob/client';
 
 /**
  * Who is following. Structurally a subset of the control plane's `Principal`
@@ -52,6 +53,16 @@ export interface LiveSource {
   stop(): Promise<void>;
 }
 
+/**
+ * Where token deltas arrive live (`aob.node.deltas`, or an in-process listener under `aob dev`):
+ * display only, so a source may lose any.
+ */
+export interface DeltaSource {
+  /** Starts delivering to `sink`; resolves once the source is listening. Called once. */
+  start(sink: (delta: NodeDelta) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** What a subscription follows. */
 export type TimelineTarget =
   | {
@@ -92,7 +103,13 @@ export type TimelineItem =
    */
   | { kind: 'reset'; reason: string }
   /** The subscription failed (store unreachable, hub stopping); nothing follows. */
-  | { kind: 'error'; code: string; message: string };
+  | { kind: 'error'; code: string; message: string }
+  /**
+   * Partial output of a running node of the run (an llm or agent token delta), for live display
+   * only: never in the log, delivered to run feeds that are live (not while they read history),
+   * and a consumer may drop any (the SSE writer keeps the newest of a slow client's).
+   */
+  | { kind: 'delta'; delta: NodeDelta };
 
 export type TimelineListener = (item: TimelineItem) => void;
 

@@ -78,7 +78,7 @@ function targetOf(req: FollowRequest): TimelineTarget {
   return { kind: 'namespace', after };
 }
 
-function responseOf(item: Exclude<TimelineItem, { kind: 'error' }>): Response {
+function responseOf(item: Exclude<TimelineItem, { kind: 'error' | 'delta' }>): Response {
   switch (item.kind) {
     case 'event':
       return { item: { case: 'event', value: runEventMessage(item.event) }, id: item.id };
@@ -111,10 +111,12 @@ export async function* follow(
 ): AsyncGenerator<Response> {
   const target = targetOf(req);
   authorize(principal, target.kind === 'run' ? 'followTimeline' : 'followNamespace');
-  const pending: TimelineItem[] = [];
+  const pending: Exclude<TimelineItem, { kind: 'delta' }>[] = [];
   let wake: (() => void) | undefined;
   let overflow = false;
   const listener: TimelineListener = (item) => {
+    // Token deltas travel on the SSE timelines only: FollowResponse has no place for them.
+    if (item.kind === 'delta') return;
     if (pending.length >= maxPending) overflow = true;
     else pending.push(item);
     wake?.();

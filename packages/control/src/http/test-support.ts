@@ -8,7 +8,12 @@ import { NodeType, Topic } from '@aob/core';
 import { JobTokenMinter, LocalEngine } from '@aob/engine';
 import { ControlPlane } from '../control-plane.js';
 import { ApprovalDesk } from '../hitl/index.js';
-import { Fanout, ListenerLiveSource, TimelineStreams } from '../fanout/index.js';
+import {
+  Fanout,
+  ListenerDeltaSource,
+  ListenerLiveSource,
+  TimelineStreams,
+} from '../fanout/index.js';
 import { issueToken } from '../auth/index.js';
 import { createApiServer } from './server.js';
 
@@ -58,6 +63,7 @@ export async function startApiHarness(
   const fanout = new Fanout({
     store: engine.store,
     source: new ListenerLiveSource((listener) => engine.onEvent(listener)),
+    deltas: new ListenerDeltaSource((listener) => engine.onDelta(listener)),
   });
   await fanout.start();
   const timelines = new TimelineStreams(fanout, { heartbeatMs: 200, authCheckMs: 200 });

@@ -10,8 +10,20 @@ export const Topic = {
   jobsLow: 'aob.node.jobs.low',
   results: 'aob.node.results',
   commands: 'aob.run.commands',
+  /**
+   * Partial output of running nodes (llm and agent token deltas) for live display: never the
+   * event log. Kept briefly (DELTA_RETENTION) and read by whoever shows timelines; any consumer
+   * may lose any of them — the whole output is recorded when the node finishes.
+   */
+  deltas: 'aob.node.deltas',
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
+
+/**
+ * How long the bus keeps token deltas (Kafka's retention.ms of `aob.node.deltas`) and how many a
+ * Redis stream keeps at most: only what a timeline that is following may still want.
+ */
+export const DELTA_RETENTION = { ms: 60_000, entries: 10_000 } as const;
 
 export const jobTopic = (p: Priority): Topic =>
   p === 'high' ? Topic.jobsHigh : p === 'low' ? Topic.jobsLow : Topic.jobsMedium;

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setServerLimits } from '@aob/core';
+import { DELTA_RETENTION, Topic, setServerLimits } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { AttemptLedger, ContentStore } from '@aob/store';
@@ -72,6 +72,9 @@ export function openAdapters(config: ServiceConfig): Adapters {
           // topics AOB_KAFKA_PARTITIONS, the job topics AOB_KAFKA_JOB_PARTITIONS, so the topics
           // one group reads together have one count.
           partitions: kafkaPartitionsOf(config.bus),
+          // Token deltas are for live display only: a minute's worth is all anyone may want.
+          topicConfig: (topic): Record<string, string> =>
+            topic === Topic.deltas ? { 'retention.ms': String(DELTA_RETENTION.ms) } : {},
           redeliverAfterMs: config.redeliverAfterMs,
           heartbeatInterval: Math.max(100, Math.floor(config.bus.sessionTimeoutMs / 10)),
         })
@@ -79,6 +82,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
           url: config.bus.url,
           prefix: config.bus.prefix,
           redeliverAfterMs: config.redeliverAfterMs,
+          maxLength: (topic) => (topic === Topic.deltas ? DELTA_RETENTION.entries : undefined),
         });
   const s3 = config.s3;
   // Without AOB_S3_BUCKET (allowed only for services that read no content: the validator) the
