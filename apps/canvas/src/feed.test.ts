@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Rereader } from './feed.js';
+import type { AnyRunEvent } from '@aob/core';
+import { Rereader, readRunLog } from './feed.js';
 
 /** A read that takes `ms` and records when it ran and how many ran at once. */
 function reads(ms: number) {
@@ -94,5 +95,58 @@ describe('reading a summary again after live events', () => {
     r.close();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(n).toBe(1);
+  });
+});
+
+/** An API over a log that may grow while it is read: `grow(n)` appends n events. */
+function api(length: number) {
+  const log: AnyRunEvent[] = [];
+  const grow = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      log.push({ runId: 'r', seq: log.length + 1, type: 'NodeLog' } as unknown as AnyRunEvent);
+    }
+  };
+  grow(length);
+  const asked: number[] = [];
+  let onRead = () => {};
+  return {
+    log,
+    asked,
+    grow,
+    afterEachRead: (f: () => void) => (onRead = f),
+    client: {
+      runEvents: async (_: string, q: { fromSeq?: number; limit?: number } = {}) => {
+        asked.push(q.fromSeq!);
+        const rest = log.slice(q.fromSeq! - 1);
+        const items = rest.slice(0, q.limit);
+        onRead();
+        return rest.length > q.limit! ? { items, nextCursor: 'more' } : { items };
+      },
+    },
+  };
+}
+
+describe("reading a run's log", () => {
+  it('reads every event once and in order, the pages after the first several at a time', async () => {
+    for (const length of [1, 4_999, 5_000, 5_001, 20_010, 31_000]) {
+      const a = api(length);
+      let first: AnyRunEvent[] = [];
+      const got = await readRunLog(a.client, 'r', (page) => (first = page));
+      expect(got.map((e) => e.seq)).toEqual(a.log.map((e) => e.seq));
+      expect(first).toHaveLength(Math.min(length, 5_000));
+    }
+    const a = api(20_010);
+    await readRunLog(a.client, 'r', () => {});
+    expect(a.asked).toEqual([1, 5_001, 10_001, 15_001, 20_001, 25_001, 30_001]);
+  });
+
+  it('keeps only events that follow on from each other when the log grows while it is read', async () => {
+    const a = api(7_000);
+    // Each read appends 2,000 events: the page from 10,001 sees events the page from 5,001 did
+    // not reach, and must not be kept (the live feed starts after the last event kept).
+    a.afterEachRead(() => a.grow(2_000));
+    const got = await readRunLog(a.client, 'r', () => {});
+    expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => i + 1));
+    expect(got.length).toBeLessThan(a.log.length);
   });
 });

@@ -1,8 +1,11 @@
 // Live updates: a timeline (SSE through @aob/client, resuming with Last-Event-ID after a drop)
 // whose messages are handed to the view in batches, one per animation frame, so a burst of
-// events costs one render. The connection state drives the banner.
+// events costs one render. The connection state drives the banner. Also what a live view reads
+// besides the feed: a run's log up to now (readRunLog), and a summary read again after events
+// without ever falling behind them (Rereader).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { TimelineMessage } from '@aob/client';
+import type { AobHttpClient, TimelineMessage } from '@aob/client';
+import type { AnyRunEvent } from '@aob/core';
 
 export type Connection = { state: 'live' } | { state: 'reconnecting'; reason: string };
 
@@ -141,4 +144,44 @@ export function useRereader(
     return () => reader.close();
   }, [reader]);
   return useCallback((urgent: boolean) => reader.soon(urgent), [reader]);
+}
+
+// The most events the API gives in one page. A 20,000-event run is read in four requests: each
+// costs the server a read of the log from its first seq, so fewer, larger pages load much sooner.
+const PAGE = 5_000;
+// After a full first page, this many pages are asked for at once: the server reads one while the
+// page parses another, instead of waiting for each answer before asking for the next.
+const AHEAD = 3;
+
+/**
+ * A run's whole log, a page at a time (the live feed follows on from its last event). `onFirstPage` sees the first page as soon as it is here,
+ * so the graph (the IR its last event names) is fetched while the rest of the log is read.
+ */
+export async function readRunLog(
+  client: Pick<AobHttpClient, 'runEvents'>,
+  runId: string,
+  onFirstPage: (events: AnyRunEvent[]) => void,
+): Promise<AnyRunEvent[]> {
+  const read = (fromSeq: number) => client.runEvents(runId, { fromSeq, limit: PAGE });
+  const first = await read(1);
+  onFirstPage(first.items);
+  const out = [...first.items];
+  let full = first.items.length === PAGE && first.nextCursor !== undefined;
+  while (full) {
+    // A run's seqs follow one another, so the next pages' first seqs are known. The log may grow
+    // while they are read: only pages that follow on from a full one are kept (the live feed
+    // starts after the last event kept).
+    const from = out.at(-1)!.seq + 1;
+    const pages = await Promise.all(Array.from({ length: AHEAD }, (_, i) => read(from + i * PAGE)));
+    for (const [i, page] of pages.entries()) {
+      if (page.items[0]?.seq !== from + i * PAGE) {
+        full = false;
+        break;
+      }
+      out.push(...page.items);
+      full = page.items.length === PAGE && page.nextCursor !== undefined;
+      if (!full) break;
+    }
+  }
+  return out;
 }

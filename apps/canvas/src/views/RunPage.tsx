@@ -4,7 +4,7 @@ import type { AnyRunEvent } from '@aob/core';
 import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
-import { useFeed, useRereader } from '../feed.js';
+import { readRunLog, useFeed, useRereader } from '../feed.js';
 import { RunFolder, nodeDurations } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
@@ -19,31 +19,6 @@ import { NodePanel } from './NodePanel.js';
 interface Definition {
   nodes: { id: string; type: string }[];
   edges: { from: string; to: string; on?: string }[];
-}
-
-// The most events the API gives in one page. A 20,000-event run is read in four requests: each
-// costs the server a read of the log from its first seq, so fewer, larger pages load much sooner.
-const PAGE = 5_000;
-
-/**
- * The run's whole log, a page at a time. `onFirstPage` sees the first page as soon as it is here,
- * so the graph (the IR its last event names) is fetched while the rest of the log is read.
- */
-async function allEvents(
-  session: Session,
-  runId: string,
-  onFirstPage: (events: AnyRunEvent[]) => void,
-): Promise<AnyRunEvent[]> {
-  const out: AnyRunEvent[] = [];
-  for (;;) {
-    const page = await session.client.runEvents(runId, {
-      fromSeq: (out.at(-1)?.seq ?? 0) + 1,
-      limit: PAGE,
-    });
-    if (out.length === 0) onFirstPage(page.items);
-    out.push(...page.items);
-    if (page.items.length < PAGE || page.nextCursor === undefined) return out;
-  }
 }
 
 export function RunPage(props: {
@@ -103,7 +78,7 @@ export function RunPage(props: {
         let firstHash: string | undefined;
         let firstDef: Promise<Definition> | undefined;
         const [log] = await Promise.all([
-          allEvents(session, runId, (page) => {
+          readRunLog(session.client, runId, (page) => {
             firstHash = page.at(-1)?.irHash;
             firstDef = ir(firstHash);
             // Not awaited until the log is read; an early failure must not go unhandled.
