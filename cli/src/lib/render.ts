@@ -44,7 +44,7 @@ export function eventDetail(e: AnyRunEvent): string {
     case 'NodeStarted':
       return `#${e.data.attempt}`;
     case 'NodeSucceeded':
-      return `#${e.data.attempt}${e.data.reused ? ` (${e.data.reused})` : ''}`;
+      return `#${e.data.attempt}${e.data.reused ? ` (${e.data.reused})` : ''}${e.data.usage ? ` ${e.data.usage.promptTokens}+${e.data.usage.completionTokens} tokens` : ''}`;
     case 'NodeFailed': {
       const tags = [e.data.final ? 'final' : 'will retry'];
       if (e.data.handled) tags.push('handled');
@@ -86,6 +86,8 @@ export function eventDetail(e: AnyRunEvent): string {
       return `${e.data.childRunId} (${e.data.workflow})`;
     case 'RunWaiting':
       return `on ${e.data.tickets.join(', ')}`;
+    case 'BudgetExceeded':
+      return `${e.data.limit} ${e.data.used} over ${e.data.budget} (${e.data.onExceeded})`;
     case 'RunCompleted':
       return '';
     case 'RunFailed':

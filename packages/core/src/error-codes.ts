@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   RESPONSE_CONTRACT: internal,
   /** Settings or environment that cannot work (each problem named). */
   BAD_CONFIG: invalid,
+  /** A budget (`--budget`, a run's, a namespace's) with problems (each one named). */
+  BAD_BUDGET: invalid,
   BAD_FLAG: invalid,
   BAD_INPUT: invalid,
   MISSING_ARG: invalid,
@@ -129,6 +131,8 @@ export const ERROR_CODES = {
   APPROVAL_TIMEOUT: timeout,
   /** A replayed node that failed in the original run, its error not recorded. */
   RECORDED_FAILURE: internal,
+  /** The run crossed a limit of its budget (tokens, cost, wall time or node executions). */
+  BUDGET_EXCEEDED: tooLarge,
 
   // ---- stores, buses, servers ------------------------------------------------------------
   /** Read from a consumer group that was never created on a topic. */

@@ -68,6 +68,17 @@ export type {
 } from './run/state.js';
 export type { Blob, Command, DecideEnv, Decision, Trigger } from './run/commands.js';
 export { evolve, fold } from './run/evolve.js';
+export { BUDGET_LIMITS, emptyUsage, tightest } from './run/budget.js';
+export type {
+  Budget,
+  BudgetBreach,
+  BudgetLimit,
+  BudgetPolicy,
+  NodeUsage,
+  RunUsage,
+} from './run/budget.js';
+export { checkBudget, parseBudgetSpec } from './run/budget-input.js';
+export type { BudgetReading } from './run/budget-input.js';
 export { decide } from './run/decide.js';
 export type { DeciderEnv } from './run/decider.js';
 export { proposalValidationInput, reviewValidationInput } from './run/patches.js';

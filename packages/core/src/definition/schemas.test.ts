@@ -41,6 +41,7 @@ type GenByName = {
   PatchReverted: GenEvent.PatchRevertedData;
   ChildRunStarted: GenEvent.ChildRunStartedData;
   RunWaiting: GenEvent.RunWaitingData;
+  BudgetExceeded: GenEvent.BudgetExceededData;
   RunCompleted: GenEvent.RunCompletedData;
   RunFailed: GenEvent.RunFailedData;
   RunCancelled: GenEvent.RunCancelledData;
@@ -98,6 +99,13 @@ describe('event schema', () => {
         timedOut: true,
       }),
       event('RunCancelled', {}),
+      event('RunStarted', {
+        workflow: { name: 'wf', version: '1' },
+        inputs: ref,
+        budget: { tokens: 100, costUsd: 0.5, wallMs: 60_000, nodes: 3, onExceeded: 'cancel' },
+        budgetTimer: { timerId: 't1', dueAt: 60_000 },
+      }),
+      event('BudgetExceeded', { limit: 'tokens', budget: 100, used: 120, onExceeded: 'fail' }),
     ];
     for (const e of events) expect(checkSchema('event', e)).toEqual([]);
     expect(

@@ -2,6 +2,7 @@
 // agree. The assertions are types: `tsc` (npm run typecheck) fails when they drift apart.
 import { describe, expect, it } from 'vitest';
 import type * as Gen from '../generated/workflow.js';
+import type { Budget } from '../run/budget.js';
 import type {
   Defaults,
   EdgeDefinition,
@@ -42,6 +43,7 @@ describe('definition types agree with the schema', () => {
     agree<Agree<Defaults, Gen.Defaults>>();
     agree<Agree<Limits, Gen.Limits>>();
     agree<Agree<WorkflowPatchPolicy, Gen.WorkflowPatchPolicy>>();
+    agree<Agree<Budget, Gen.Budget>>();
     agree<Agree<Partial<RetryPolicy>, Gen.RetryOptions>>();
     agree<Same<NodeType, Gen.NodeType>>();
     agree<Same<MapBodyType, Gen.BodyType>>();

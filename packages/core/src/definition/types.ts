@@ -1,5 +1,6 @@
 // The workflow definition as users write it. schemas/workflow.schema.json is the source of truth;
 // a test checks that these types and the schema agree.
+import type { Budget } from '../run/budget.js';
 
 export const NodeType = {
   task: 'task',
@@ -97,6 +98,8 @@ export interface WorkflowDefinition {
   defaults?: Defaults;
   limits?: Limits;
   patchPolicy?: WorkflowPatchPolicy;
+  /** Limits every run of the workflow is held to (run/budget.ts). */
+  budget?: Budget;
   nodes: NodeDefinition[];
   edges?: EdgeDefinition[];
   output?: unknown;

@@ -26,6 +26,7 @@ export type EventType =
   | 'PatchReverted'
   | 'ChildRunStarted'
   | 'RunWaiting'
+  | 'BudgetExceeded'
   | 'RunCompleted'
   | 'RunFailed'
   | 'RunCancelled';
@@ -143,6 +144,42 @@ export interface RunStartedData {
    * The tenant the run belongs to (ARCHITECTURE §9). Absent: `default`.
    */
   namespace?: string;
+  budget?: Budget;
+  /**
+   * The timer that ends the run's wall-time budget.
+   */
+  budgetTimer?: {
+    timerId: string;
+    dueAt: number;
+  };
+}
+/**
+ * Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "budget".
+ */
+export interface Budget {
+  /**
+   * Prompt plus completion tokens of every llm and agent node. Crossed when more are used.
+   */
+  tokens?: number;
+  /**
+   * US dollars, priced by the runners' AOB_LLM_PRICES (per model alias, per million tokens) as tokens are reported. Crossed when more is spent.
+   */
+  costUsd?: number;
+  /**
+   * Milliseconds from the run's start.
+   */
+  wallMs?: number;
+  /**
+   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled.
+   */
+  nodes?: number;
+  /**
+   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.
+   */
+  onExceeded?: 'fail' | 'cancel';
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -190,6 +227,18 @@ export interface NodeSucceededData {
    * Set when the output was not computed but reused from an earlier run.
    */
   reused?: 'recorded' | 'frozen';
+  usage?: NodeUsage;
+}
+/**
+ * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "nodeUsage".
+ */
+export interface NodeUsage {
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -415,6 +464,16 @@ export interface ChildRunStartedData {
  */
 export interface RunWaitingData {
   tickets: string[];
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "budgetExceededData".
+ */
+export interface BudgetExceededData {
+  limit: 'tokens' | 'costUsd' | 'wallMs' | 'nodes';
+  budget: number;
+  used: number;
+  onExceeded: 'fail' | 'cancel';
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

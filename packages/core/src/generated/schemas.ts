@@ -23,6 +23,7 @@ export const workflowSchema = {
     defaults: { $ref: '#/$defs/defaults' },
     limits: { $ref: '#/$defs/limits' },
     patchPolicy: { $ref: '#/$defs/patchPolicy' },
+    budget: { $ref: '#/$defs/budget' },
     nodes: { type: 'array', minItems: 1, items: { $ref: '#/$defs/node' } },
     edges: { type: 'array', items: { $ref: '#/$defs/edge' } },
     output: { description: "The run's output, usually an expression over `nodes`." },
@@ -147,6 +148,40 @@ export const workflowSchema = {
         maxNodes: { type: 'integer', minimum: 1, default: 200 },
         maxAgentSpawns: { type: 'integer', minimum: 0, default: 5 },
         maxPatchesPerRun: { type: 'integer', minimum: 0, default: 20 },
+      },
+    },
+    budget: {
+      title: 'Budget',
+      description:
+        "Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tokens: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Prompt plus completion tokens of every llm and agent node. Crossed when more are used.',
+        },
+        costUsd: {
+          type: 'number',
+          minimum: 0,
+          description:
+            "US dollars, priced by the runners' AOB_LLM_PRICES (per model alias, per million tokens) as tokens are reported. Crossed when more is spent.",
+        },
+        wallMs: { type: 'integer', minimum: 1, description: "Milliseconds from the run's start." },
+        nodes: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            'Node executions: every attempt of every node and map item. The execution past this many is not scheduled.',
+        },
+        onExceeded: {
+          enum: ['fail', 'cancel'],
+          default: 'fail',
+          description:
+            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.',
+        },
       },
     },
     node: {
@@ -733,6 +768,10 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/runWaitingData' } } },
     },
     {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'BudgetExceeded' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/budgetExceededData' } } },
+    },
+    {
       if: { type: 'object', required: ['type'], properties: { type: { const: 'RunCompleted' } } },
       then: { type: 'object', properties: { data: { $ref: '#/$defs/runCompletedData' } } },
     },
@@ -771,6 +810,7 @@ export const eventSchema = {
         'PatchReverted',
         'ChildRunStarted',
         'RunWaiting',
+        'BudgetExceeded',
         'RunCompleted',
         'RunFailed',
         'RunCancelled',
@@ -873,6 +913,17 @@ export const eventSchema = {
           pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
           description: 'The tenant the run belongs to (ARCHITECTURE §9). Absent: `default`.',
         },
+        budget: { $ref: '#/$defs/budget' },
+        budgetTimer: {
+          type: 'object',
+          description: "The timer that ends the run's wall-time budget.",
+          required: ['timerId', 'dueAt'],
+          additionalProperties: false,
+          properties: {
+            timerId: { type: 'string', minLength: 1 },
+            dueAt: { type: 'integer', minimum: 0 },
+          },
+        },
       },
     },
     nodeScheduledData: {
@@ -930,6 +981,7 @@ export const eventSchema = {
           enum: ['recorded', 'frozen'],
           description: 'Set when the output was not computed but reused from an earlier run.',
         },
+        usage: { $ref: '#/$defs/nodeUsage' },
       },
     },
     nodeFailedData: {
@@ -1185,6 +1237,18 @@ export const eventSchema = {
       additionalProperties: false,
       properties: { tickets: { type: 'array', items: { type: 'string' } } },
     },
+    budgetExceededData: {
+      title: 'BudgetExceededData',
+      type: 'object',
+      required: ['limit', 'budget', 'used', 'onExceeded'],
+      additionalProperties: false,
+      properties: {
+        limit: { enum: ['tokens', 'costUsd', 'wallMs', 'nodes'] },
+        budget: { type: 'number', minimum: 0 },
+        used: { type: 'number', minimum: 0 },
+        onExceeded: { enum: ['fail', 'cancel'] },
+      },
+    },
     runCompletedData: {
       title: 'RunCompletedData',
       type: 'object',
@@ -1205,6 +1269,53 @@ export const eventSchema = {
       required: [],
       additionalProperties: false,
       properties: { reason: { type: 'string' }, by: { type: 'string' } },
+    },
+    budget: {
+      title: 'Budget',
+      description:
+        "Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tokens: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Prompt plus completion tokens of every llm and agent node. Crossed when more are used.',
+        },
+        costUsd: {
+          type: 'number',
+          minimum: 0,
+          description:
+            "US dollars, priced by the runners' AOB_LLM_PRICES (per model alias, per million tokens) as tokens are reported. Crossed when more is spent.",
+        },
+        wallMs: { type: 'integer', minimum: 1, description: "Milliseconds from the run's start." },
+        nodes: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            'Node executions: every attempt of every node and map item. The execution past this many is not scheduled.',
+        },
+        onExceeded: {
+          enum: ['fail', 'cancel'],
+          default: 'fail',
+          description:
+            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.',
+        },
+      },
+    },
+    nodeUsage: {
+      title: 'NodeUsage',
+      description:
+        "Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.",
+      type: 'object',
+      required: ['promptTokens', 'completionTokens'],
+      additionalProperties: false,
+      properties: {
+        promptTokens: { type: 'integer', minimum: 0 },
+        completionTokens: { type: 'integer', minimum: 0 },
+        costUsd: { type: 'number', minimum: 0 },
+      },
     },
   },
 } as const;

@@ -105,6 +105,7 @@ export interface WorkflowDefinition {
   defaults?: Defaults;
   limits?: Limits;
   patchPolicy?: WorkflowPatchPolicy;
+  budget?: Budget;
   /**
    * @minItems 1
    */
@@ -166,6 +167,34 @@ export interface WorkflowPatchPolicy {
    * Node types a patch may add or change without review; default every type but `code`.
    */
   agentTypes?: NodeType[];
+}
+/**
+ * Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "budget".
+ */
+export interface Budget {
+  /**
+   * Prompt plus completion tokens of every llm and agent node. Crossed when more are used.
+   */
+  tokens?: number;
+  /**
+   * US dollars, priced by the runners' AOB_LLM_PRICES (per model alias, per million tokens) as tokens are reported. Crossed when more is spent.
+   */
+  costUsd?: number;
+  /**
+   * Milliseconds from the run's start.
+   */
+  wallMs?: number;
+  /**
+   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled.
+   */
+  nodes?: number;
+  /**
+   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.
+   */
+  onExceeded?: 'fail' | 'cancel';
 }
 /**
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema

@@ -9,6 +9,9 @@ import type { Decider } from './decider.js';
 import type { NodeState } from './state.js';
 import { FINISHED, isRunOver } from './state.js';
 import { descendantsOf } from './graph.js';
+import { failRun, notifyParent } from './ending.js';
+import { mayExecute } from './budget-check.js';
+import type { NodeUsage } from './budget.js';
 
 /**
  * Moves the run forward after its state changed: schedules every node that became ready, skips
@@ -99,6 +102,7 @@ function start(d: Decider, n: IRNode): void {
   const inputRef = d.blob(input);
   const inputHash = d.hashOf({ type: n.type, config, input });
   if (reuseRecorded(d, n, inputHash)) return;
+  if (!mayExecute(d)) return;
 
   const scheduled = { nodeId: n.id, attempt: 1, input: inputRef, inputHash, priority: n.priority };
   switch (n.type) {
@@ -218,6 +222,7 @@ function startMap(
 }
 
 export function startIteration(d: Decider, n: IRNode, index: number, list?: unknown[]): void {
+  if (!mayExecute(d)) return;
   const st = d.state.nodes[n.id]!;
   const items = list ?? (d.resolve(st.input!) as unknown[]);
   const item = items[index];
@@ -307,6 +312,7 @@ export function succeedNode(
   attempt: number,
   ports: string[],
   reused?: 'recorded' | 'frozen',
+  usage?: NodeUsage,
 ): void {
   // The output must be visible to guards on the node's own edges.
   d.emit('NodeSucceeded', {
@@ -316,6 +322,7 @@ export function succeedNode(
     ports,
     route: [],
     ...(reused ? { reused } : {}),
+    ...(usage ? { usage } : {}),
   });
   let route: string[];
   try {
@@ -368,65 +375,6 @@ export function failNodeForGood(
     return;
   }
   failRun(d, error, n.id);
-}
-
-export function failRun(d: Decider, error: ErrorData, nodeId?: string): void {
-  if (isRunOver(d.state)) return;
-  const inFlight = inFlightWork(d);
-  d.emit('RunFailed', { error, ...(nodeId !== undefined ? { nodeId } : {}) });
-  releaseInFlight(d, inFlight);
-  notifyParent(d, 'failed', undefined, error);
-}
-
-export interface InFlightWork {
-  jobs: string[];
-  timers: string[];
-  children: string[];
-}
-
-export function inFlightWork(d: Decider): InFlightWork {
-  const work: InFlightWork = {
-    jobs: [],
-    timers: Object.keys(d.state.timers),
-    children: [],
-  };
-  for (const [id, n] of Object.entries(d.state.nodes)) {
-    if (n.status === 'scheduled' || n.status === 'running') work.jobs.push(id);
-    if (
-      n.map &&
-      Object.values(n.map.iterations).some(
-        (it) => it.status === 'scheduled' || it.status === 'running',
-      )
-    )
-      work.jobs.push(id);
-    if (n.childRunId && n.status === 'waiting') work.children.push(n.childRunId);
-  }
-  return work;
-}
-
-export function releaseInFlight(d: Decider, work: InFlightWork): void {
-  if (work.jobs.length > 0)
-    d.command({ type: 'abortJobs', runId: d.state.runId, nodeIds: work.jobs });
-  for (const timerId of work.timers) d.command({ type: 'cancelTimer', timerId });
-  for (const childRunId of work.children) d.command({ type: 'cancelChild', childRunId });
-}
-
-export function notifyParent(
-  d: Decider,
-  status: 'completed' | 'failed' | 'cancelled',
-  output?: CasRef,
-  error?: ErrorData,
-): void {
-  const parent = d.state.parent;
-  if (!parent) return;
-  d.command({
-    type: 'notifyParent',
-    parent,
-    childRunId: d.state.runId,
-    status,
-    ...(output ? { output } : {}),
-    ...(error ? { error } : {}),
-  });
 }
 
 /** Completion (exactly once: only while the run is not over) and waiting on people. */

@@ -3,6 +3,7 @@ import type { ErrorData } from '../errors.js';
 import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
 import type { NodeJob } from './messages.js';
 import type { IR } from '../ir/types.js';
+import type { Budget, NodeUsage } from './budget.js';
 
 /** What the shell must do after it has durably appended a decision's events. */
 export type Command =
@@ -39,9 +40,22 @@ export type Trigger =
       actor?: string;
       /** The tenant of the run (ARCHITECTURE §9); absent: `default`. A child run inherits its parent's. */
       namespace?: string;
+      /**
+       * Limits besides the definition's (the run's own and its namespace's, already combined by
+       * `tightest`): the run is held to the tightest of these and the definition's `budget`.
+       */
+      budget?: Budget;
     }
   | { type: 'nodeStarted'; nodeId: string; attempt: number; iteration?: number }
-  | { type: 'nodeSucceeded'; nodeId: string; attempt: number; iteration?: number; output: CasRef }
+  | {
+      type: 'nodeSucceeded';
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      output: CasRef;
+      /** What the attempt reported spending (llm and agent nodes), recorded on NodeSucceeded. */
+      usage?: NodeUsage;
+    }
   | { type: 'nodeFailed'; nodeId: string; attempt: number; iteration?: number; error: ErrorData }
   | {
       type: 'nodeLog';

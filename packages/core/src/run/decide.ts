@@ -7,13 +7,13 @@ import {
   advance,
   failNodeForGood,
   finishMap,
-  inFlightWork,
   jobFor,
-  notifyParent,
-  releaseInFlight,
   startIteration,
   succeedNode,
 } from './advance.js';
+import { cancelRun, inFlightWork } from './ending.js';
+import { mayExecute, overspent, wallTimeUp } from './budget-check.js';
+import { tightest } from './budget.js';
 import { retryDelayMs } from './backoff.js';
 import { proposePatch, reviewPatch, revertPatch } from './patches.js';
 
@@ -32,6 +32,11 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
   if (trigger.type === 'start') {
     if (state.seq > 0) return d.result();
     state.runId = trigger.runId;
+    const budget = tightest(trigger.budget, ir.definition.budget);
+    const budgetTimer =
+      budget?.wallMs !== undefined
+        ? { timerId: env.newId('timer'), dueAt: env.now + budget.wallMs }
+        : undefined;
     d.emit(
       'RunStarted',
       {
@@ -40,9 +45,12 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         ...(trigger.parent ? { parent: trigger.parent } : {}),
         ...(trigger.replay ? { replay: trigger.replay } : {}),
         ...(trigger.namespace !== undefined ? { namespace: trigger.namespace } : {}),
+        ...(budget ? { budget } : {}),
+        ...(budgetTimer ? { budgetTimer } : {}),
       },
       trigger.actor,
     );
+    if (budgetTimer) d.command({ type: 'scheduleTimer', ...budgetTimer });
     advance(d, ir.entries.length === 0 ? 'all' : 'all');
     return d.result();
   }
@@ -73,9 +81,10 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       const unit = unitOf(d, trigger.nodeId, trigger.iteration);
       if (!n || !unit || unit.attempt !== trigger.attempt) break;
       if (unit.status !== 'scheduled' && unit.status !== 'running') break;
+      const usage = trigger.usage;
       if (trigger.iteration === undefined) {
-        succeedNode(d, n, trigger.output, trigger.attempt, ['success']);
-        advance(d, [n.index]);
+        succeedNode(d, n, trigger.output, trigger.attempt, ['success'], undefined, usage);
+        if (!overspent(d)) advance(d, [n.index]);
         break;
       }
       d.emit('NodeSucceeded', {
@@ -83,7 +92,9 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         attempt: trigger.attempt,
         iteration: trigger.iteration,
         output: trigger.output,
+        ...(usage ? { usage } : {}),
       });
+      if (overspent(d)) break;
       const map = state.nodes[n.id]!.map!;
       if (map.next < map.total) startIteration(d, n, map.next);
       if (map.done === map.total) {
@@ -215,20 +226,9 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       }
       break;
     }
-    case 'cancel': {
-      const work = inFlightWork(d);
-      d.emit(
-        'RunCancelled',
-        {
-          ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}),
-          ...(trigger.by !== undefined ? { by: trigger.by } : {}),
-        },
-        trigger.by,
-      );
-      releaseInFlight(d, work);
-      notifyParent(d, 'cancelled');
+    case 'cancel':
+      cancelRun(d, trigger.reason, trigger.by);
       break;
-    }
     case 'recover':
       recover(d);
       break;
@@ -282,8 +282,12 @@ function finishApproval(d: Decider, n: IRNode, byTimeout: boolean): void {
 function onTimer(d: Decider, timerId: string): void {
   const timer = d.state.timers[timerId];
   if (!timer) return;
-  const n = d.irNode(timer.nodeId);
   d.emit('TimerFired', { timerId });
+  if (timer.kind === 'budget') {
+    wallTimeUp(d);
+    return;
+  }
+  const n = d.irNode(timer.nodeId);
   if (!n) return;
   const s = d.state.nodes[n.id]!;
   if (timer.kind === 'retry') {
@@ -291,6 +295,7 @@ function onTimer(d: Decider, timerId: string): void {
     const attempt = unit.attempt + 1;
     const iter = timer.iteration !== undefined ? { iteration: timer.iteration } : {};
     const body = timer.iteration === undefined ? n : n.map!.body;
+    if (!mayExecute(d)) return;
     d.emit('NodeScheduled', {
       nodeId: n.id,
       ...iter,

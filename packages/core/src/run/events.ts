@@ -1,6 +1,7 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { Priority } from '../definition/types.js';
+import type { Budget, BudgetLimit, BudgetPolicy, NodeUsage } from './budget.js';
 
 export const EventType = {
   RunStarted: 'RunStarted',
@@ -25,6 +26,7 @@ export const EventType = {
   PatchReverted: 'PatchReverted',
   ChildRunStarted: 'ChildRunStarted',
   RunWaiting: 'RunWaiting',
+  BudgetExceeded: 'BudgetExceeded',
   RunCompleted: 'RunCompleted',
   RunFailed: 'RunFailed',
   RunCancelled: 'RunCancelled',
@@ -57,6 +59,13 @@ export interface EventData {
     replay?: ReplaySpec;
     /** The tenant the run belongs to (ARCHITECTURE §9); absent: `default`. */
     namespace?: string;
+    /**
+     * The limits the run is held to: the tightest of its definition's, its own and its
+     * namespace's, as they were when it started (a later change to any of them does not apply).
+     */
+    budget?: Budget;
+    /** The timer that ends the run's wall-time budget (`budget.wallMs` after the start). */
+    budgetTimer?: { timerId: string; dueAt: number };
   };
   NodeScheduled: {
     nodeId: string;
@@ -80,6 +89,8 @@ export interface EventData {
     route?: string[];
     /** Set when the output was not computed but reused from an earlier run. */
     reused?: 'recorded' | 'frozen';
+    /** Tokens (and their price) the attempt reported spending: llm and agent nodes. */
+    usage?: NodeUsage;
   };
   NodeFailed: {
     nodeId: string;
@@ -173,6 +184,11 @@ export interface EventData {
   PatchReverted: { patchId: string; irHash: string };
   ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };
   RunWaiting: { tickets: string[] };
+  /**
+   * A limit of the run's budget was crossed (`used` against `budget`). Appended before the run
+   * ends by its policy: RunFailed (BUDGET_EXCEEDED) or RunCancelled follows in the same append.
+   */
+  BudgetExceeded: { limit: BudgetLimit; budget: number; used: number; onExceeded: BudgetPolicy };
   RunCompleted: { output: CasRef };
   RunFailed: { error: ErrorData; nodeId?: string };
   RunCancelled: { reason?: string; by?: string };

@@ -2,6 +2,7 @@ import { setKey } from '../expr/json.js';
 import type { AnyRunEvent } from './events.js';
 import type { AttemptState, NodeState, PatchState, RunState } from './state.js';
 import { initialState } from './state.js';
+import { addUsage } from './budget.js';
 
 /**
  * Applies one persisted event to a run state and returns it.
@@ -27,10 +28,17 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       state.status = 'running';
       if (d.parent) state.parent = { ...d.parent };
       if (d.replay) state.replay = d.replay;
+      if (d.budget) state.budget = { ...d.budget };
+      if (d.budgetTimer) {
+        const { timerId, dueAt } = d.budgetTimer;
+        state.timers[timerId] = { nodeId: '', dueAt, kind: 'budget' };
+      }
       break;
     }
     case 'NodeScheduled': {
       const d = event.data;
+      // Every attempt of a node or map item is an execution; a map's own scheduling is not.
+      if (d.items === undefined) state.usage.nodes += 1;
       const unit = attemptUnit(state, d.nodeId, d.iteration);
       unit.status = 'scheduled';
       unit.attempt = d.attempt;
@@ -68,6 +76,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     }
     case 'NodeSucceeded': {
       const d = event.data;
+      if (d.usage) addUsage(state.usage, d.usage);
       if (d.iteration !== undefined) {
         const n = node(state, d.nodeId);
         const it = attemptUnit(state, d.nodeId, d.iteration);
@@ -209,6 +218,11 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     case 'RunWaiting':
       state.status = 'waiting';
       break;
+    case 'BudgetExceeded': {
+      const { limit, budget, used } = event.data;
+      state.budgetExceeded = { limit, budget, used };
+      break;
+    }
     case 'RunCompleted':
       state.output = event.data.output;
       endRun(state, 'completed', event.at);

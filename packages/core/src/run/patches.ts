@@ -18,7 +18,8 @@ import {
   type PatchJudgement,
 } from '../patch/review.js';
 import type { Decider } from './decider.js';
-import { advance, failRun } from './advance.js';
+import { advance } from './advance.js';
+import { failRun } from './ending.js';
 import { AobError, toErrorData } from '../errors.js';
 import type { IR } from '../ir/types.js';
 import type { PatchState, RunState } from './state.js';

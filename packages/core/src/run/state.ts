@@ -2,6 +2,8 @@ import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { ReplaySpec, RunStatus } from './events.js';
 import { isTerminalStatus } from './events.js';
+import type { Budget, BudgetBreach, RunUsage } from './budget.js';
+import { emptyUsage } from './budget.js';
 
 export type NodeStatus =
   | 'pending' // not yet reached
@@ -113,11 +115,25 @@ export interface RunState {
   nodes: Record<string, NodeState>;
   output?: CasRef;
   error?: ErrorData;
-  /** Timer id → owner, for every pending timer (node timers, approval timeouts, retries). */
+  /**
+   * Timer id → owner, for every pending timer (node timers, approval timeouts, retries, and the
+   * run's wall-time budget: kind `budget`, owned by the run itself, nodeId '').
+   */
   timers: Record<
     string,
-    { nodeId: string; iteration?: number; dueAt: number; kind: 'timer' | 'approval' | 'retry' }
+    {
+      nodeId: string;
+      iteration?: number;
+      dueAt: number;
+      kind: 'timer' | 'approval' | 'retry' | 'budget';
+    }
   >;
+  /** The limits the run is held to (from RunStarted); absent: none. */
+  budget?: Budget;
+  /** What the run has spent, summed from the log. */
+  usage: RunUsage;
+  /** The limit the run crossed, once it has. */
+  budgetExceeded?: BudgetBreach;
 }
 
 export const FINISHED: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped']);
@@ -145,5 +161,6 @@ export function initialState(runId: string): RunState {
     startedAt: 0,
     nodes: {},
     timers: {},
+    usage: emptyUsage(),
   };
 }
