@@ -85,6 +85,128 @@ afterAll(async () => {
   cleanup?.();
 });
 
+// The editor and the agent panel come first: the last test of the next block restarts aob dev,
+// which revokes the canvas sign-in URL these tests open.
+describe('the workflow editor', () => {
+  it('shows a CYCLE on the edge that closes it, undoes, saves a valid version and compares it', async () => {
+    const def = approvalWorkflow();
+    def.name = 'editor-e2e';
+    await api.registerWorkflow(def);
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(canvasUrl);
+    await page.waitForURL(/\/runs$/);
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page
+      .locator('tr[data-workflow="editor-e2e@1"]')
+      .getByRole('link', { name: 'Edit' })
+      .click();
+    await page.waitForURL(/\/workflows\/editor-e2e\/1\/edit$/);
+    const problems = page.locator('[data-problem-count]');
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // pay → check closes a cycle: the validator's CYCLE sits on that edge, and Save is refused.
+    await page.locator('[data-node-id="pay"]').click();
+    await page.getByLabel('Connect to').selectOption('check');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('1');
+    const bad = page.locator('.react-flow__edge.has-problems');
+    await expect.poll(() => bad.count()).toBe(1);
+    expect(await bad.getAttribute('aria-label')).toMatch(/^edge pay → check: CYCLE: /);
+    expect(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
+    await shot(page, 'editor-cycle');
+
+    // Undo (the keyboard, outside a field) takes the edge back; redo and the button agree.
+    await page.locator('h1').click();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('1');
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
+
+    // A new node from the palette, after pay; a bad expression is caught as it is typed.
+    await page.locator('[data-node-id="pay"]').click();
+    await page.getByRole('button', { name: 'Add transform' }).click();
+    await page.locator('[data-node-id="transform"]').waitFor();
+    const value = page.locator('#node-with-value');
+    await value.fill('{% nodes.pay.output & %}');
+    await page.getByText(/Unexpected end of expression/).waitFor();
+    await value.fill('{% nodes.pay.output %}');
+    await value.blur();
+    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
+    await shot(page, 'editor-added');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/\/workflows\/editor-e2e\/2\/edit$/);
+    await page.getByText('Saved editor-e2e@2.').waitFor();
+    const saved = await api.showWorkflow('editor-e2e@2');
+    expect(saved.definition.nodes).toContainEqual({
+      id: 'transform',
+      type: 'transform',
+      with: { value: '{% nodes.pay.output %}' },
+    });
+    expect(saved.definition.edges).toContainEqual({ from: 'pay', to: 'transform' });
+
+    await page.getByRole('link', { name: 'Compare versions' }).click();
+    await page.waitForURL(/\/workflows\/editor-e2e\/diff\/1\/2$/);
+    await page.locator('[data-node-id="transform"][data-diff="added"]').waitFor();
+    await shot(page, 'workflow-diff');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('proposes its change to a live run and shows the verdict', async () => {
+    const { runId } = await api.startRun({ workflow: 'editor-e2e@1', inputs: { amount: 7 } });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(canvasUrl.replace('/runs#', '/workflows/editor-e2e/1/edit#'));
+    await page.locator('[data-node-id="pay"]').click();
+    await page.getByRole('button', { name: 'Add transform' }).click();
+    await page.locator('[data-node-id="transform"]').waitFor();
+    await page.getByRole('button', { name: 'Propose to run' }).click();
+    await expect.poll(() => page.getByLabel('Run').inputValue()).toBe(runId);
+    await page.getByLabel('Rationale').fill('a receipt after paying');
+    await page.getByRole('button', { name: 'Send patch' }).click();
+    const verdict = page.locator('.verdict[data-patch-status]');
+    await verdict.waitFor();
+    expect(await verdict.getAttribute('data-patch-status')).toBe('applied');
+    await shot(page, 'editor-proposed');
+    await verdict.getByRole('link').click();
+    await page.locator('[data-node-id="transform"][data-diff="added"]').waitFor();
+    const run = await api.getRun(runId);
+    expect(Object.keys(run.nodes)).toContain('transform');
+    await page.close();
+  });
+});
+
+describe('an agent node’s panel', () => {
+  it('shows its token usage, its transcript and the patch it proposed', async () => {
+    const { runId } = await api.startRun({
+      definition: JSON.parse(readFileSync(example('agent-patch/workflow.json'), 'utf8')),
+      inputs: { topic: 'ducks' },
+    });
+    expect((await api.waitRun(runId, { timeoutMs: 30_000 })).status).toBe('completed');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${url}/runs/${runId}#token=${adminToken}`);
+    await page.locator('[data-node-id="planner"][data-status="succeeded"]').click();
+    const panel = page.getByLabel('node planner');
+    await panel.waitFor();
+    // The scripted model reports 20 + 10 tokens a call.
+    await expect.poll(() => panel.getByLabel('token usage').textContent()).toMatch(/in ·.*out/);
+    const transcript = panel.getByLabel('transcript');
+    await transcript.waitFor();
+    expect(await transcript.textContent()).toContain('tool propose_patch');
+    const proposed = panel.locator('.patch-list li');
+    await expect.poll(() => proposed.count()).toBe(1);
+    expect(await proposed.textContent()).toContain('applied');
+    await shot(page, 'agent-panel');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('the canvas on aob dev', () => {
   it('signs in from the printed URL, shows a run live, and an approval in one browser reaches another within a second', async () => {
     const { runId } = await api.startRun({
@@ -314,124 +436,4 @@ describe('the canvas on aob dev', () => {
     await shot(page, 'connection-resumed');
     await context.close();
   }, 120_000);
-});
-
-describe('the workflow editor', () => {
-  it('shows a CYCLE on the edge that closes it, undoes, saves a valid version and compares it', async () => {
-    const def = approvalWorkflow();
-    def.name = 'editor-e2e';
-    await api.registerWorkflow(def);
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(canvasUrl);
-    await page.waitForURL(/\/runs$/);
-    await page.getByRole('link', { name: 'Workflows' }).click();
-    await page
-      .locator('tr[data-workflow="editor-e2e@1"]')
-      .getByRole('link', { name: 'Edit' })
-      .click();
-    await page.waitForURL(/\/workflows\/editor-e2e\/1\/edit$/);
-    const problems = page.locator('[data-problem-count]');
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
-    expect(await accessibilityProblems(page)).toEqual([]);
-
-    // pay → check closes a cycle: the validator's CYCLE sits on that edge, and Save is refused.
-    await page.locator('[data-node-id="pay"]').click();
-    await page.getByLabel('Connect to').selectOption('check');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('1');
-    const bad = page.locator('.react-flow__edge.has-problems');
-    await expect.poll(() => bad.count()).toBe(1);
-    expect(await bad.getAttribute('aria-label')).toMatch(/^edge pay → check: CYCLE: /);
-    expect(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
-    await shot(page, 'editor-cycle');
-
-    // Undo (the keyboard, outside a field) takes the edge back; redo and the button agree.
-    await page.locator('h1').click();
-    await page.keyboard.press('Control+z');
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
-    await page.keyboard.press('Control+Shift+z');
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('1');
-    await page.getByRole('button', { name: 'Undo', exact: true }).click();
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
-
-    // A new node from the palette, after pay; a bad expression is caught as it is typed.
-    await page.locator('[data-node-id="pay"]').click();
-    await page.getByRole('button', { name: 'Add transform' }).click();
-    await page.locator('[data-node-id="transform"]').waitFor();
-    const value = page.locator('#node-with-value');
-    await value.fill('{% nodes.pay.output & %}');
-    await page.getByText(/Unexpected end of expression/).waitFor();
-    await value.fill('{% nodes.pay.output %}');
-    await value.blur();
-    await expect.poll(() => problems.getAttribute('data-problem-count')).toBe('0');
-    await shot(page, 'editor-added');
-    expect(await accessibilityProblems(page)).toEqual([]);
-
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.waitForURL(/\/workflows\/editor-e2e\/2\/edit$/);
-    await page.getByText('Saved editor-e2e@2.').waitFor();
-    const saved = await api.showWorkflow('editor-e2e@2');
-    expect(saved.definition.nodes).toContainEqual({
-      id: 'transform',
-      type: 'transform',
-      with: { value: '{% nodes.pay.output %}' },
-    });
-    expect(saved.definition.edges).toContainEqual({ from: 'pay', to: 'transform' });
-
-    await page.getByRole('link', { name: 'Compare versions' }).click();
-    await page.waitForURL(/\/workflows\/editor-e2e\/diff\/1\/2$/);
-    await page.locator('[data-node-id="transform"][data-diff="added"]').waitFor();
-    await shot(page, 'workflow-diff');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    await page.close();
-  });
-
-  it('proposes its change to a live run and shows the verdict', async () => {
-    const { runId } = await api.startRun({ workflow: 'editor-e2e@1', inputs: { amount: 7 } });
-    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(canvasUrl.replace('/runs#', '/workflows/editor-e2e/1/edit#'));
-    await page.locator('[data-node-id="pay"]').click();
-    await page.getByRole('button', { name: 'Add transform' }).click();
-    await page.locator('[data-node-id="transform"]').waitFor();
-    await page.getByRole('button', { name: 'Propose to run' }).click();
-    await expect.poll(() => page.getByLabel('Run').inputValue()).toBe(runId);
-    await page.getByLabel('Rationale').fill('a receipt after paying');
-    await page.getByRole('button', { name: 'Send patch' }).click();
-    const verdict = page.locator('.verdict[data-patch-status]');
-    await verdict.waitFor();
-    expect(await verdict.getAttribute('data-patch-status')).toBe('applied');
-    await shot(page, 'editor-proposed');
-    await verdict.getByRole('link').click();
-    await page.locator('[data-node-id="transform"][data-diff="added"]').waitFor();
-    const run = await api.getRun(runId);
-    expect(Object.keys(run.nodes)).toContain('transform');
-    await page.close();
-  });
-});
-
-describe('an agent node’s panel', () => {
-  it('shows its token usage, its transcript and the patch it proposed', async () => {
-    const { runId } = await api.startRun({
-      definition: JSON.parse(readFileSync(example('agent-patch/workflow.json'), 'utf8')),
-      inputs: { topic: 'ducks' },
-    });
-    expect((await api.waitRun(runId, { timeoutMs: 30_000 })).status).toBe('completed');
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${url}/runs/${runId}#token=${adminToken}`);
-    await page.locator('[data-node-id="planner"][data-status="succeeded"]').click();
-    const panel = page.getByLabel('node planner');
-    await panel.waitFor();
-    // The scripted model reports 20 + 10 tokens a call.
-    await expect.poll(() => panel.getByLabel('token usage').textContent()).toMatch(/in ·.*out/);
-    const transcript = panel.getByLabel('transcript');
-    await transcript.waitFor();
-    expect(await transcript.textContent()).toContain('tool propose_patch');
-    const proposed = panel.locator('.patch-list li');
-    await expect.poll(() => proposed.count()).toBe(1);
-    expect(await proposed.textContent()).toContain('applied');
-    await shot(page, 'agent-panel');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    await page.close();
-  });
 });
