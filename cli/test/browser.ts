@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { AobHttpClient } from '@aob/client';
-import type { PatchView } from '@aob/client';
+import type { PatchView, RunView } from '@aob/client';
 import { example, repo } from './helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -100,7 +100,7 @@ export async function heldAuditPatch(
 ): Promise<{ runId: string; patch: PatchView }> {
   const held = { ...approvalWorkflow(), patchPolicy: { review: 'always' } };
   const { runId } = await api.startRun({ definition: held, inputs: { amount: 30 } });
-  await api.waitRun(runId, { untilSettled: true, timeoutMs: 30_000 });
+  await settledRun(api, runId);
   const agentToken = await api.createToken({ subject: 'planner', role: 'agent' });
   const agent = new AobHttpClient({ baseUrl, token: agentToken.token });
   const patch = await agent.proposePatch({
@@ -150,4 +150,21 @@ export async function approveAuditPatch(
   const done = await decider.waitRun(runId, { timeoutMs: 30_000 });
   expect(done.status).toBe('completed');
   expect(done.nodes.audit?.status).toBe('succeeded');
+}
+
+/**
+ * The run once it is over or waits on a person. On the cluster a start may be answered `pending`
+ * (handed to the orchestrators): until one takes it the run is not in the log, and the API calls
+ * it unknown.
+ */
+export async function settledRun(api: AobHttpClient, runId: string): Promise<RunView> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await api.waitRun(runId, { untilSettled: true, timeoutMs: 30_000 });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'RUN_NOT_FOUND' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

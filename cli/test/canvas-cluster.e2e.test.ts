@@ -25,6 +25,7 @@ import {
   heldAuditPatch,
   launchChromium,
   screenshots,
+  settledRun,
 } from './browser.js';
 import { ServiceProcess, freePorts } from './cluster-harness.js';
 import { aob, example, json } from './helpers.js';
@@ -221,9 +222,7 @@ describe('the canvas on the api service (PostgreSQL + Kafka + S3, services as pr
       definition: approvalWorkflow(),
       inputs: { amount: 120 },
     });
-    expect((await admin.waitRun(runId, { untilSettled: true, timeoutMs: 30_000 })).status).toBe(
-      'waiting',
-    );
+    expect((await settledRun(admin, runId)).status).toBe('waiting');
 
     const first = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await first.goto(`${url}/runs`);
