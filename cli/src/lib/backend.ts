@@ -2,7 +2,7 @@
 // with AOB_TOKEN). Commands talk to a Backend only, so they print the same --json documents and
 // exit with the same codes in both modes (ARCHITECTURE §8). Which one a command gets is decided here,
 // from the environment, and nowhere else.
-import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
+import type { AnyRunEvent, Budget, Problem, RunStatus } from '@aob/core';
 import { isTerminalStatus } from '@aob/core';
 import type {
   ApprovalView,
@@ -61,7 +61,8 @@ export interface Backend {
    * `ref` is a definition file (read here, sent whole) or a registered `name[@version]`. The run
    * is started by `actor` locally (default $USER); a server takes it from the token.
    */
-  start(ref: string, inputs: unknown, opts?: { actor?: string }): Promise<string>;
+  /** `budget`: this run's limits (the run is held to these and its definition's, the tightest). */
+  start(ref: string, inputs: unknown, opts?: { actor?: string; budget?: Budget }): Promise<string>;
   get(runId: string): Promise<RunView>;
   /** One node of a run: its resolved input and output, its error and its attempts. */
   node(runId: string, nodeId: string): Promise<NodeDetail>;

@@ -18,7 +18,9 @@ const base: RunView = {
   nodes: { fetch: { status: 'succeeded', attempts: 2 } },
   startedAt: 1_700_000_000_000,
   endedAt: 1_700_000_001_000,
+  usage: { promptTokens: 0, completionTokens: 0, tokens: 0, costUsd: 0, nodes: 1, unpriced: 0 },
 };
+const usage = { ...base.usage, wallMs: 1_000 };
 
 describe('toRunJson', () => {
   it('keeps exactly the documented fields', () => {
@@ -27,8 +29,24 @@ describe('toRunJson', () => {
       status: 'completed',
       output: { ok: true },
       nodes: { fetch: { status: 'succeeded', attempts: 2 } },
+      usage,
     });
-    expect(Object.keys(toRunJson(base))).toEqual(['runId', 'status', 'output', 'nodes']);
+    expect(Object.keys(toRunJson(base))).toEqual(['runId', 'status', 'output', 'nodes', 'usage']);
+  });
+
+  it('adds the budget and the limit crossed; wall time runs until now while the run runs', () => {
+    const view: RunView = {
+      ...base,
+      status: 'failed',
+      budget: { tokens: 100, onExceeded: 'fail' },
+      budgetExceeded: { limit: 'tokens', budget: 100, used: 120 },
+    };
+    expect(toRunJson(view)).toMatchObject({
+      budget: { tokens: 100, onExceeded: 'fail' },
+      budgetExceeded: { limit: 'tokens', budget: 100, used: 120 },
+    });
+    const running: RunView = { ...base, status: 'running', endedAt: undefined };
+    expect(toRunJson(running, base.startedAt + 2_500).usage.wallMs).toBe(2_500);
   });
 
   it('adds error, lineage and open tickets when present', () => {
@@ -51,6 +69,7 @@ describe('toRunJson', () => {
       replayOf: 'r0',
       fromNode: 'fetch',
       waitingOn: ['t1'],
+      usage,
     });
   });
 

@@ -1,6 +1,6 @@
 // The JSON documents the CLI prints with --json. Their shapes are a contract for scripts and
 // tests, so they are built here, field by field, and never by spreading engine objects.
-import type { ErrorData, Problem, RunStatus } from '@aob/core';
+import type { Budget, BudgetBreach, ErrorData, Problem, RunStatus, RunUsage } from '@aob/core';
 import type { ApprovalView, RunListItem, RunView, WorkflowView } from '@aob/engine';
 
 export interface RunJson {
@@ -13,9 +13,13 @@ export interface RunJson {
   replayOf?: string;
   fromNode?: string;
   waitingOn?: string[];
+  /** What the run has spent; `wallMs`: until it ended, or until now. */
+  usage: RunUsage & { wallMs: number };
+  budget?: Budget;
+  budgetExceeded?: BudgetBreach;
 }
 
-export function toRunJson(view: RunView): RunJson {
+export function toRunJson(view: RunView, now = Date.now()): RunJson {
   const nodes: RunJson['nodes'] = {};
   for (const [id, node] of Object.entries(view.nodes)) {
     nodes[id] = { status: node.status, attempts: node.attempts };
@@ -31,6 +35,9 @@ export function toRunJson(view: RunView): RunJson {
     ...(view.fromNode !== undefined && { fromNode: view.fromNode }),
     ...(view.waitingOn !== undefined &&
       view.waitingOn.length > 0 && { waitingOn: [...view.waitingOn] }),
+    usage: { ...view.usage, wallMs: (view.endedAt ?? now) - view.startedAt },
+    ...(view.budget !== undefined && { budget: { ...view.budget } }),
+    ...(view.budgetExceeded !== undefined && { budgetExceeded: { ...view.budgetExceeded } }),
   };
 }
 

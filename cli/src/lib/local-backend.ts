@@ -1,7 +1,7 @@
 // The Backend over the local engine on AOB_HOME: the commands' behaviour before server mode,
 // unchanged (runs are driven in this process; other processes hand over through the store).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyRunEvent, Budget, RunStatus } from '@aob/core';
 import { TERMINAL_EVENTS } from '@aob/core';
 import type { LocalEngine, RunView } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
@@ -40,10 +40,15 @@ export class LocalBackend implements Backend {
       : this.engine.showWorkflow(ref);
   }
 
-  async start(ref: string, inputs: unknown, opts: { actor?: string } = {}): Promise<string> {
+  async start(
+    ref: string,
+    inputs: unknown,
+    opts: { actor?: string; budget?: Budget } = {},
+  ): Promise<string> {
     const definition = await this.engine.loadWorkflow(ref);
     return this.engine.control.start(definition, inputs, {
       actor: opts.actor ?? this.defaultActor(),
+      ...(opts.budget ? { budget: opts.budget } : {}),
     });
   }
 

@@ -1,7 +1,7 @@
 // The Backend over a server's REST API. Runs execute in the cluster, so nothing here drives a
 // run: commands ask, and wait or follow the run's SSE feed. Identity comes from the token, never
 // from flags (the server decides who acts).
-import type { AnyRunEvent, RunStatus } from '@aob/core';
+import type { AnyRunEvent, Budget, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
 import type { AobHttpClient, Page, WhoAmI } from '@aob/client';
 import type { ApprovalView, PatchView, RunView } from '@aob/engine';
@@ -90,10 +90,11 @@ export class RemoteBackend implements Backend {
 
   // ---- runs ------------------------------------------------------------------------------
 
-  async start(ref: string, inputs: unknown): Promise<string> {
+  async start(ref: string, inputs: unknown, opts: { budget?: Budget } = {}): Promise<string> {
+    const budget = opts.budget ? { budget: opts.budget } : {};
     const body = isWorkflowFile(ref)
-      ? { definition: await readJsonFile(ref, 'workflow'), inputs }
-      : { workflow: ref, inputs };
+      ? { definition: await readJsonFile(ref, 'workflow'), inputs, ...budget }
+      : { workflow: ref, inputs, ...budget };
     const { runId, pending } = await this.call(`start a run of ${ref}`, () =>
       this.client.startRun(body),
     );

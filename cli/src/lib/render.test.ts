@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
 import type { RunView } from '@aob/engine';
 import {
+  formatBudgetUsage,
   formatDuration,
   formatEventLine,
   formatFinalLine,
+  formatRunDetails,
   formatProblem,
   formatRunSummary,
   nextStepHints,
@@ -92,7 +94,32 @@ describe('run summaries', () => {
     nodes: {},
     startedAt: 0,
     endedAt: 1500,
+    usage: { promptTokens: 0, completionTokens: 0, tokens: 0, costUsd: 0, nodes: 0, unpriced: 0 },
   };
+
+  it('shows usage against the budget, and the limit crossed', () => {
+    const spent: RunView = {
+      ...view,
+      status: 'failed',
+      usage: {
+        promptTokens: 90,
+        completionTokens: 30,
+        tokens: 120,
+        costUsd: 0.004,
+        nodes: 3,
+        unpriced: 1,
+      },
+      budget: { tokens: 100, wallMs: 600_000, onExceeded: 'fail' },
+      budgetExceeded: { limit: 'tokens', budget: 100, used: 120 },
+    };
+    expect(formatBudgetUsage(spent, 0)).toEqual([
+      'usage:    tokens 120/100 · cost $0.0040 · nodes 3 · wall 1.50s/10m00s',
+      'unpriced: 1 attempt (no price for the model in AOB_LLM_PRICES)',
+      'exceeded: tokens (120 over 100; fail)',
+    ]);
+    expect(formatBudgetUsage(view, 0)).toEqual([]);
+    expect(formatRunDetails(spent, 0)).toContain('exceeded: tokens (120 over 100; fail)');
+  });
 
   it('prints run id, status and output as JSON', () => {
     expect(formatRunSummary(view)).toEqual(['run:    r1', 'status: completed', 'output: {"a":1}']);

@@ -177,6 +177,7 @@ export function formatRunDetails(view: RunView, now: number): string[] {
     lines.push(`waiting:  ${view.waitingOn.join(', ')}`);
   if (view.output !== undefined) lines.push(`output:   ${formatValue(view.output)}`);
   if (view.error) lines.push(`error:    ${formatError(view.error)}`);
+  lines.push(...formatBudgetUsage(view, now));
   const nodes = Object.entries(view.nodes);
   if (nodes.length > 0) {
     lines.push('nodes:');
@@ -186,6 +187,43 @@ export function formatRunDetails(view: RunView, now: number): string[] {
       lines.push(`  ${row}`);
     }
   }
+  return lines;
+}
+
+/**
+ * `usage:    tokens 120/100 · cost $0.0123/$0.50 · nodes 3/40 · wall 2.10s/10m00s`: each measure
+ * against its limit when the run has one (spending with no limit shows alone; a measure with
+ * neither limit nor spending is left out), then the limit the run crossed, if it did.
+ */
+export function formatBudgetUsage(
+  view: Pick<RunView, 'usage' | 'budget' | 'budgetExceeded' | 'startedAt' | 'endedAt'>,
+  now: number,
+): string[] {
+  const { usage, budget = {} } = view;
+  const wall = (view.endedAt ?? now) - view.startedAt;
+  const dollars = (v: number) => `$${v < 0.01 && v > 0 ? v.toPrecision(2) : v.toFixed(2)}`;
+  const parts: string[] = [];
+  const part = (
+    name: string,
+    used: number,
+    limit: number | undefined,
+    fmt: (v: number) => string,
+  ) => {
+    if (limit === undefined && used === 0) return;
+    parts.push(`${name} ${fmt(used)}${limit !== undefined ? `/${fmt(limit)}` : ''}`);
+  };
+  part('tokens', usage.tokens, budget.tokens, String);
+  part('cost', usage.costUsd, budget.costUsd, dollars);
+  part('nodes', usage.nodes, budget.nodes, String);
+  if (budget.wallMs !== undefined) part('wall', wall, budget.wallMs, formatDuration);
+  const lines = parts.length > 0 ? [`usage:    ${parts.join(' · ')}`] : [];
+  if (usage.unpriced > 0)
+    lines.push(
+      `unpriced: ${usage.unpriced} attempt${usage.unpriced === 1 ? '' : 's'} (no price for the model in AOB_LLM_PRICES)`,
+    );
+  const x = view.budgetExceeded;
+  if (x)
+    lines.push(`exceeded: ${x.limit} (${x.used} over ${x.budget}; ${budget.onExceeded ?? 'fail'})`);
   return lines;
 }
 

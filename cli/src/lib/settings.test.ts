@@ -89,6 +89,18 @@ describe('engineSettings: llm, search and workspace from the environment', () =>
       engineSettings({ AOB_LLM_BASE_URL: 'http://x/v1', AOB_LLM_MODELS: '{"a":1}' }, '/w'),
     ).toThrow(/AOB_LLM_MODELS must be a JSON object/);
   });
+
+  it('reads prices per model in US dollars per million tokens, refusing any other shape', () => {
+    const prices = '{"fast":{"input":0.15,"output":0.6}}';
+    expect(
+      engineSettings({ AOB_LLM_BASE_URL: 'http://x/v1', AOB_LLM_PRICES: prices }, '/w').llm,
+    ).toEqual({ baseUrl: 'http://x/v1', prices: { fast: { input: 0.15, output: 0.6 } } });
+    for (const bad of ['{"a":{"input":1}}', '{"a":{"input":-1,"output":1}}', '[1]', 'x']) {
+      expect(() =>
+        engineSettings({ AOB_LLM_BASE_URL: 'http://x/v1', AOB_LLM_PRICES: bad }, '/w'),
+      ).toThrow(/AOB_LLM_PRICES must be a JSON object/);
+    }
+  });
 });
 
 describe('defaultActor', () => {

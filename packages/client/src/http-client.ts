@@ -2,7 +2,7 @@
 // Error answers become AobApiError (status, code, detail, every problem); no answer at all
 // becomes AobUnreachableError. The SSE timelines are async iterables that survive a dropped
 // connection (see sse.ts).
-import type { AnyRunEvent, Problem, RunStatus } from '@aob/core';
+import type { AnyRunEvent, Budget, Problem, RunStatus } from '@aob/core';
 import type {
   ApprovalView,
   GraphDiff,
@@ -51,6 +51,8 @@ export interface StartRunRequest {
   definition?: unknown;
   inputs?: unknown;
   runId?: string;
+  /** This run's limits (`{tokens, costUsd, wallMs, nodes, onExceeded}`). */
+  budget?: Budget;
 }
 
 /** The verdict a patch would get now (openapi PatchCheck). */

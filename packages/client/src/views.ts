@@ -1,7 +1,7 @@
 // The API's view types: what the REST API answers and the CLI's `--json` prints. The engine
 // and the control plane build these shapes; clients (the CLI's server mode, the canvas, MCP)
 // read them. Types only: importing this module loads nothing.
-import type { ErrorData, Problem, RunStatus } from '@aob/core';
+import type { Budget, BudgetBreach, ErrorData, Problem, RunStatus, RunUsage } from '@aob/core';
 
 /** A role a token carries (viewer < operator < approver < admin; agent apart). */
 export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent';
@@ -37,6 +37,12 @@ export interface RunView {
   fromNode?: string;
   /** Approval tickets still open. */
   waitingOn?: string[];
+  /** What the run has spent, summed from its log (wall time: `endedAt` or now, less `startedAt`). */
+  usage: RunUsage;
+  /** The limits the run is held to, when it has any. */
+  budget?: Budget;
+  /** The limit the run crossed, when it did. */
+  budgetExceeded?: BudgetBreach;
 }
 
 export interface RunListItem {

@@ -53,6 +53,8 @@ export interface StartRunBody {
   definition?: unknown;
   inputs?: unknown;
   runId?: string;
+  /** The run's own limits; checked by the application (every problem named). */
+  budget?: unknown;
 }
 
 export interface PatchBody {
@@ -140,6 +142,7 @@ export class ControlPlane {
         actor: p.subject,
         namespace: p.namespace,
         ...(body.runId !== undefined ? { runId: body.runId } : {}),
+        ...(body.budget !== undefined ? { budget: body.budget } : {}),
       });
       return { runId };
     } catch (err) {

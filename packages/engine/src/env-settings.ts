@@ -3,7 +3,7 @@
 import type { Problem, ServerLimits } from '@aob/core';
 import { SERVER_LIMIT_VARIABLES } from '@aob/core';
 import { resolve } from 'node:path';
-import type { LlmOptions, SearchConfig } from './executors/types.js';
+import type { LlmOptions, ModelPrice, SearchConfig } from './executors/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,9 +14,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefined {
   const baseUrl = env.AOB_LLM_BASE_URL;
   if (!baseUrl) {
-    if (env.AOB_LLM_API_KEY || env.AOB_LLM_MODELS) {
+    if (env.AOB_LLM_API_KEY || env.AOB_LLM_MODELS || env.AOB_LLM_PRICES) {
       problems.push(
-        envProblem('AOB_LLM_BASE_URL', 'is required when AOB_LLM_API_KEY or AOB_LLM_MODELS is set'),
+        envProblem(
+          'AOB_LLM_BASE_URL',
+          'is required when AOB_LLM_API_KEY, AOB_LLM_MODELS or AOB_LLM_PRICES is set',
+        ),
       );
     }
     return undefined;
@@ -46,7 +49,37 @@ export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefine
       );
     }
   }
+  if (env.AOB_LLM_PRICES) {
+    const prices = pricesOf(env.AOB_LLM_PRICES);
+    if (prices) llm.prices = prices;
+    else {
+      problems.push(
+        envProblem(
+          'AOB_LLM_PRICES',
+          'must be a JSON object mapping models to US dollars per million tokens, e.g. {"fast":{"input":0.15,"output":0.6}}',
+        ),
+      );
+    }
+  }
   return llm;
+}
+
+/** AOB_LLM_PRICES: `{model: {input, output}}`, dollars per million tokens, each ≥ 0. */
+function pricesOf(text: string): Record<string, ModelPrice> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const dollars = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const ok = Object.values(parsed).every((p: unknown) => {
+    const keys = p !== null && typeof p === 'object' ? Object.keys(p) : [];
+    const { input, output } = (p ?? {}) as { input?: unknown; output?: unknown };
+    return keys.length === 2 && dollars(input) && dollars(output);
+  });
+  return ok ? (parsed as Record<string, ModelPrice>) : undefined;
 }
 
 /** What executors need from the environment, the same in `aob` and in every service. */

@@ -4,6 +4,7 @@ import { badInput } from '../../lib/errors.js';
 import { readTextFile } from '../../lib/files.js';
 import { engineFlags, waitFlags } from '../../lib/flags.js';
 import { buildInputs } from '../../lib/inputs.js';
+import { parseBudgetSpec } from '@aob/core';
 
 export default class RunStart extends DrivingCommand<typeof RunStart> {
   static override summary = 'Start a run of a workflow and wait until it ends.';
@@ -13,6 +14,7 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
   static override examples = [
     '<%= config.bin %> <%= command.id %> ./triage.json --input ticketId=T-1',
     '<%= config.bin %> <%= command.id %> ticket-triage@3 --inputs inputs.json --detach --json',
+    '<%= config.bin %> <%= command.id %> ./research.json --budget tokens=20000,cost=0.50,wall=10m,nodes=40',
   ];
 
   static override args = {
@@ -29,6 +31,10 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
         'One input as key=value; the value is JSON when it parses, else a string. Repeatable; wins over --inputs.',
       multiple: true,
       multipleNonGreedy: true,
+    }),
+    budget: Flags.string({
+      description:
+        "Limits for this run: tokens=N,cost=D (US dollars),wall=10m (ms, s, m or h),nodes=N (executions), and onExceeded=fail|cancel. The run is held to these and its definition's budget, the smaller of each.",
     }),
     ...waitFlags,
     store: Flags.option({
@@ -54,6 +60,15 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
         problems,
       );
     }
+    const reading = flags.budget === undefined ? undefined : parseBudgetSpec(flags.budget);
+    if (reading && reading.problems.length > 0) {
+      const n = reading.problems.length;
+      throw badInput(
+        'BAD_BUDGET',
+        `invalid --budget: ${n} problem${n === 1 ? '' : 's'}`,
+        reading.problems,
+      );
+    }
 
     const backend = await this.backend({
       store: flags.store,
@@ -61,7 +76,11 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
       allowPrivateNetwork: flags['allow-private-network'],
     });
     this.attachTimeline(backend);
-    const runId = await backend.start(args.workflow, inputs);
+    const runId = await backend.start(
+      args.workflow,
+      inputs,
+      reading?.budget ? { budget: reading.budget } : {},
+    );
     this.trackRun(backend, runId);
     return this.waitAndReport(backend, runId, { detach: flags.detach, timeoutMs: flags.timeout });
   }

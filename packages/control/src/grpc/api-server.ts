@@ -164,6 +164,9 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
               ? { inputs: parseJsonField('inputs_json', req.inputsJson) }
               : {}),
             ...(req.runId !== undefined ? { runId: req.runId } : {}),
+            ...(req.budgetJson !== undefined
+              ? { budget: parseJsonField('budget_json', req.budgetJson) }
+              : {}),
           });
         },
         get: async (req, ctx) => {

@@ -97,6 +97,26 @@ export function runViewMessage(v: RunViewData, namespace: string): Msg<typeof Ru
     waitingOn: v.waitingOn ?? [],
     namespace,
     irHash: v.irHash,
+    usage: {
+      promptTokens: int64(v.usage.promptTokens),
+      completionTokens: int64(v.usage.completionTokens),
+      tokens: int64(v.usage.tokens),
+      costUsd: v.usage.costUsd,
+      nodes: int64(v.usage.nodes),
+      unpriced: int64(v.usage.unpriced),
+    },
+    ...(v.budget ? { budget: budgetMessage(v.budget) } : {}),
+    ...(v.budgetExceeded ? { budgetExceeded: { ...v.budgetExceeded } } : {}),
+  };
+}
+
+function budgetMessage(b: NonNullable<RunViewData['budget']>) {
+  return {
+    ...(b.tokens !== undefined ? { tokens: int64(b.tokens) } : {}),
+    ...(b.costUsd !== undefined ? { costUsd: b.costUsd } : {}),
+    ...(b.wallMs !== undefined ? { wallMs: int64(b.wallMs) } : {}),
+    ...(b.nodes !== undefined ? { nodes: int64(b.nodes) } : {}),
+    ...(b.onExceeded !== undefined ? { onExceeded: b.onExceeded } : {}),
   };
 }
 

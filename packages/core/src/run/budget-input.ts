@@ -16,7 +16,9 @@ const SPEC_KEYS: Record<string, keyof Budget> = {
   onExceeded: 'onExceeded',
 };
 
-export type BudgetReading = { budget: Budget; problems: [] } | { problems: Problem[] };
+/** The budget, or the problems that refuse it (never both). */
+export type BudgetReading =
+  { budget: Budget; problems: [] } | { budget?: undefined; problems: Problem[] };
 
 /**
  * `tokens=N,cost=D,wall=10m,nodes=N,onExceeded=fail|cancel`: tokens and nodes whole numbers, cost

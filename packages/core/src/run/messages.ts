@@ -1,6 +1,7 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { NodeType, Priority } from '../definition/types.js';
+import type { NodeUsage } from './budget.js';
 
 /** Bus topics (Kafka names; other adapters use them as stream keys), keyed by runId. */
 export const Topic = {
@@ -64,6 +65,8 @@ export type NodeResult =
       iteration?: number;
       kind: 'succeeded';
       output: CasRef;
+      /** Tokens an llm or agent node reported, priced by the runner (recorded on NodeSucceeded). */
+      usage?: NodeUsage;
     }
   | {
       runId: string;

@@ -25,6 +25,12 @@ export interface StartRunRequest {
   actor?: string;
   /** The run's tenant (ARCHITECTURE §9); default `default`. */
   namespace?: string;
+  /**
+   * Limits for this run (`{tokens, costUsd, wallMs, nodes, onExceeded}`), checked here (every
+   * problem named, nothing persisted when one is bad); the run is held to the tightest of these
+   * and its definition's `budget`.
+   */
+  budget?: unknown;
 }
 
 export interface WaitRequest {

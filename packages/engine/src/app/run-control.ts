@@ -18,6 +18,7 @@ import {
   AobError,
   ValidationError,
   assertPatchDocument,
+  checkBudget,
   compileCached,
   isCasRef,
   isTerminalStatus,
@@ -183,8 +184,12 @@ export class RunControl implements Operations {
   /** Validates the definition and inputs (nothing is persisted when either is bad), then starts. */
   async start(def: unknown, inputs: unknown, opts: StartRunRequest = {}): Promise<string> {
     const ir = compileCached(def);
-    const problems = ir.checkInputs(inputs ?? {});
-    if (problems.length > 0) throw new ValidationError(problems, 'inputs');
+    const reading = opts.budget === undefined ? undefined : checkBudget(opts.budget, '/budget');
+    const budgetProblems = reading?.problems ?? [];
+    const budget = reading?.budget;
+    const problems = [...ir.checkInputs(inputs ?? {}), ...budgetProblems];
+    if (problems.length > 0)
+      throw new ValidationError(problems, budgetProblems.length > 0 ? 'run request' : 'inputs');
     const unrunnable = [
       ...(this.deps.preflight?.(ir.definition) ?? []),
       ...(await subworkflowProblems(ir.definition, this.deps.store)),
@@ -200,6 +205,7 @@ export class RunControl implements Operations {
       runId,
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+      ...(budget ? { budget } : {}),
     });
     if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
     return runId;

@@ -29,7 +29,10 @@ export function runView(state: RunState, output: unknown, nodeIds: readonly stri
     status: state.status,
     nodes,
     startedAt: state.startedAt,
+    usage: { ...state.usage },
   };
+  if (state.budget) view.budget = { ...state.budget };
+  if (state.budgetExceeded) view.budgetExceeded = { ...state.budgetExceeded };
   if (state.status === 'completed') view.output = output;
   if (state.error) view.error = state.error;
   if (state.endedAt !== undefined) view.endedAt = state.endedAt;

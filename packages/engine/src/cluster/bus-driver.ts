@@ -16,6 +16,7 @@ export function busDriver(bus: Bus): RunDriver {
         ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+        ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
       };
       await bus.publish(Topic.commands, opts.runId, command);
       return false; // the owning orchestrator starts it

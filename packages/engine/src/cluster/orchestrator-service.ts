@@ -207,6 +207,7 @@ export class OrchestratorService {
       ...(command.actor !== undefined ? { actor: command.actor } : {}),
       ...(command.namespace !== undefined ? { namespace: command.namespace } : {}),
       ...(command.replay !== undefined ? { replay: command.replay } : {}),
+      ...(command.budget !== undefined ? { budget: command.budget } : {}),
     });
     return [];
   };

@@ -89,6 +89,17 @@ export interface LlmOptions {
   apiKey?: string;
   /** Model aliases: a definition's model name → the provider's model id; others pass unchanged. */
   models?: Readonly<Record<string, string>>;
+  /**
+   * AOB_LLM_PRICES: US dollars per million tokens, input and output, by model (a definition's
+   * alias or a provider's model id); what the runner charges a run's budget for reported usage.
+   */
+  prices?: Readonly<Record<string, ModelPrice>>;
+}
+
+/** US dollars per million input (prompt) and output (completion) tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
 }
 
 export interface SearchConfig {

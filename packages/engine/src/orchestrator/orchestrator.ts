@@ -1,6 +1,7 @@
 import type {
   AnyRunEvent,
   Blob,
+  Budget,
   CasRef,
   Command,
   DecideEnv,
@@ -142,6 +143,8 @@ export interface StartRunOptions {
   actor?: string;
   /** The run's tenant (ARCHITECTURE §9); absent: `default`. */
   namespace?: string;
+  /** Limits besides the definition's (the run's own and its namespace's, combined). */
+  budget?: Budget;
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -185,6 +188,7 @@ export class Orchestrator {
       ...(opts.replay ? { replay: opts.replay } : {}),
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+      ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     };
     await this.enqueue(slot, [trigger]);
   }

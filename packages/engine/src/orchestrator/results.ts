@@ -16,6 +16,7 @@ export function triggerOf(r: ResultMessage): Trigger {
         nodeId: r.nodeId,
         attempt: r.attempt,
         output: r.output,
+        ...(r.usage !== undefined ? { usage: r.usage } : {}),
         ...iter,
       };
     case 'failed':

@@ -7,6 +7,7 @@ import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
+import { usageOf } from './usage.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -323,10 +324,13 @@ export class Runner {
       }
       await this.deps.content.put(output, content);
       if (memo) await this.memoStore(job, memo, ref);
+      // A memo hit (above) spent nothing this time, so only an execution reports usage.
+      const usage = usageOf(job, output, this.deps.options.llm?.prices);
       return {
         ...base,
         kind: 'succeeded',
         output: ref,
+        ...(usage ? { usage } : {}),
         ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}),
       };
     } catch (err) {

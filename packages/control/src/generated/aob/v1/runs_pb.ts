@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/runs.proto.
  */
 export const file_aob_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChFhb2IvdjEvcnVucy5wcm90bxIGYW9iLnYxIiwKCE5vZGVWaWV3Eg4KBnN0YXR1cxgBIAEoCRIQCghhdHRlbXB0cxgCIAEoDSL+AwoHUnVuVmlldxIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxIYCgtvdXRwdXRfanNvbhgEIAEoCUgAiAEBEiUKBWVycm9yGAUgASgLMhEuYW9iLnYxLkVycm9yRGF0YUgBiAEBEikKBW5vZGVzGAYgAygLMhouYW9iLnYxLlJ1blZpZXcuTm9kZXNFbnRyeRISCgpzdGFydGVkX2F0GAcgASgDEhUKCGVuZGVkX2F0GAggASgDSAKIAQESGgoNcGFyZW50X3J1bl9pZBgJIAEoCUgDiAEBEhYKCXJlcGxheV9vZhgKIAEoCUgEiAEBEhYKCWZyb21fbm9kZRgLIAEoCUgFiAEBEhIKCndhaXRpbmdfb24YDCADKAkSEQoJbmFtZXNwYWNlGA0gASgJEg8KB2lyX2hhc2gYDiABKAkaPgoKTm9kZXNFbnRyeRILCgNrZXkYASABKAkSHwoFdmFsdWUYAiABKAsyEC5hb2IudjEuTm9kZVZpZXc6AjgBQg4KDF9vdXRwdXRfanNvbkIICgZfZXJyb3JCCwoJX2VuZGVkX2F0QhAKDl9wYXJlbnRfcnVuX2lkQgwKCl9yZXBsYXlfb2ZCDAoKX2Zyb21fbm9kZSJ5CgtSdW5MaXN0SXRlbRIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxISCgpzdGFydGVkX2F0GAQgASgDEhEKCW5hbWVzcGFjZRgFIAEoCSKUAQoPU3RhcnRSdW5SZXF1ZXN0EhIKCHdvcmtmbG93GAEgASgJSAASGQoPZGVmaW5pdGlvbl9qc29uGAIgASgJSAASGAoLaW5wdXRzX2pzb24YAyABKAlIAYgBARITCgZydW5faWQYBCABKAlIAogBAUIICgZzb3VyY2VCDgoMX2lucHV0c19qc29uQgkKB19ydW5faWQiMwoQU3RhcnRSdW5SZXNwb25zZRIOCgZydW5faWQYASABKAkSDwoHcGVuZGluZxgCIAEoCCIfCg1HZXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSIuCg5HZXRSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJyCg9MaXN0UnVuc1JlcXVlc3QSIQoGc3RhdHVzGAEgAygOMhEuYW9iLnYxLlJ1blN0YXR1cxITCgZjdXJzb3IYAiABKAlIAIgBARISCgVsaW1pdBgDIAEoDUgBiAEBQgkKB19jdXJzb3JCCAoGX2xpbWl0ImAKEExpc3RSdW5zUmVzcG9uc2USIgoFaXRlbXMYASADKAsyEy5hb2IudjEuUnVuTGlzdEl0ZW0SGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IiZAoQUnVuRXZlbnRzUmVxdWVzdBIOCgZydW5faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBARISCgVsaW1pdBgDIAEoDUgBiAEBQgsKCV9mcm9tX3NlcUIICgZfbGltaXQiXwoRUnVuRXZlbnRzUmVzcG9uc2USIAoGZXZlbnRzGAEgAygLMhAuYW9iLnYxLlJ1bkV2ZW50EhgKC25leHRfY3Vyc29yGAIgASgJSACIAQFCDgoMX25leHRfY3Vyc29yInYKDldhaXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRIXCgp0aW1lb3V0X21zGAIgASgNSACIAQESGgoNdW50aWxfc2V0dGxlZBgDIAEoCEgBiAEBQg0KC190aW1lb3V0X21zQhAKDl91bnRpbF9zZXR0bGVkIi8KD1dhaXRSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJCChBDYW5jZWxSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRITCgZyZWFzb24YAiABKAlIAIgBAUIJCgdfcmVhc29uIjEKEUNhbmNlbFJ1blJlc3BvbnNlEhwKA3J1bhgBIAEoCzIPLmFvYi52MS5SdW5WaWV3IlcKEFJlcGxheVJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhEKCWZyb21fbm9kZRgCIAEoCRIgCgRtb2RlGAMgASgOMhIuYW9iLnYxLlJlcGxheU1vZGUiIwoRUmVwbGF5UnVuUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJKlcKClJlcGxheU1vZGUSGwoXUkVQTEFZX01PREVfVU5TUEVDSUZJRUQQABIWChJSRVBMQVlfTU9ERV9GUkVFWkUQARIUChBSRVBMQVlfTU9ERV9MSVZFEAIyqQMKBFJ1bnMSOgoFU3RhcnQSFy5hb2IudjEuU3RhcnRSdW5SZXF1ZXN0GhguYW9iLnYxLlN0YXJ0UnVuUmVzcG9uc2USNAoDR2V0EhUuYW9iLnYxLkdldFJ1blJlcXVlc3QaFi5hb2IudjEuR2V0UnVuUmVzcG9uc2USOQoETGlzdBIXLmFvYi52MS5MaXN0UnVuc1JlcXVlc3QaGC5hb2IudjEuTGlzdFJ1bnNSZXNwb25zZRI9CgZFdmVudHMSGC5hb2IudjEuUnVuRXZlbnRzUmVxdWVzdBoZLmFvYi52MS5SdW5FdmVudHNSZXNwb25zZRI3CgRXYWl0EhYuYW9iLnYxLldhaXRSdW5SZXF1ZXN0GhcuYW9iLnYxLldhaXRSdW5SZXNwb25zZRI9CgZDYW5jZWwSGC5hb2IudjEuQ2FuY2VsUnVuUmVxdWVzdBoZLmFvYi52MS5DYW5jZWxSdW5SZXNwb25zZRI9CgZSZXBsYXkSGC5hb2IudjEuUmVwbGF5UnVuUmVxdWVzdBoZLmFvYi52MS5SZXBsYXlSdW5SZXNwb25zZWIGcHJvdG8z", [file_aob_v1_common]);
+  fileDesc("ChFhb2IvdjEvcnVucy5wcm90bxIGYW9iLnYxIiwKCE5vZGVWaWV3Eg4KBnN0YXR1cxgBIAEoCRIQCghhdHRlbXB0cxgCIAEoDSKXBQoHUnVuVmlldxIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxIYCgtvdXRwdXRfanNvbhgEIAEoCUgAiAEBEiUKBWVycm9yGAUgASgLMhEuYW9iLnYxLkVycm9yRGF0YUgBiAEBEikKBW5vZGVzGAYgAygLMhouYW9iLnYxLlJ1blZpZXcuTm9kZXNFbnRyeRISCgpzdGFydGVkX2F0GAcgASgDEhUKCGVuZGVkX2F0GAggASgDSAKIAQESGgoNcGFyZW50X3J1bl9pZBgJIAEoCUgDiAEBEhYKCXJlcGxheV9vZhgKIAEoCUgEiAEBEhYKCWZyb21fbm9kZRgLIAEoCUgFiAEBEhIKCndhaXRpbmdfb24YDCADKAkSEQoJbmFtZXNwYWNlGA0gASgJEg8KB2lyX2hhc2gYDiABKAkSHwoFdXNhZ2UYDyABKAsyEC5hb2IudjEuUnVuVXNhZ2USIwoGYnVkZ2V0GBAgASgLMg4uYW9iLnYxLkJ1ZGdldEgGiAEBEjIKD2J1ZGdldF9leGNlZWRlZBgRIAEoCzIULmFvYi52MS5CdWRnZXRCcmVhY2hIB4gBARo+CgpOb2Rlc0VudHJ5EgsKA2tleRgBIAEoCRIfCgV2YWx1ZRgCIAEoCzIQLmFvYi52MS5Ob2RlVmlldzoCOAFCDgoMX291dHB1dF9qc29uQggKBl9lcnJvckILCglfZW5kZWRfYXRCEAoOX3BhcmVudF9ydW5faWRCDAoKX3JlcGxheV9vZkIMCgpfZnJvbV9ub2RlQgkKB19idWRnZXRCEgoQX2J1ZGdldF9leGNlZWRlZCJ/CghSdW5Vc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgDEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgDEg4KBnRva2VucxgDIAEoAxIQCghjb3N0X3VzZBgEIAEoARINCgVub2RlcxgFIAEoAxIQCgh1bnByaWNlZBgGIAEoAyK2AQoGQnVkZ2V0EhMKBnRva2VucxgBIAEoA0gAiAEBEhUKCGNvc3RfdXNkGAIgASgBSAGIAQESFAoHd2FsbF9tcxgDIAEoA0gCiAEBEhIKBW5vZGVzGAQgASgDSAOIAQESGAoLb25fZXhjZWVkZWQYBSABKAlIBIgBAUIJCgdfdG9rZW5zQgsKCV9jb3N0X3VzZEIKCghfd2FsbF9tc0IICgZfbm9kZXNCDgoMX29uX2V4Y2VlZGVkIjsKDEJ1ZGdldEJyZWFjaBINCgVsaW1pdBgBIAEoCRIOCgZidWRnZXQYAiABKAESDAoEdXNlZBgDIAEoASJ5CgtSdW5MaXN0SXRlbRIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxISCgpzdGFydGVkX2F0GAQgASgDEhEKCW5hbWVzcGFjZRgFIAEoCSK+AQoPU3RhcnRSdW5SZXF1ZXN0EhIKCHdvcmtmbG93GAEgASgJSAASGQoPZGVmaW5pdGlvbl9qc29uGAIgASgJSAASGAoLaW5wdXRzX2pzb24YAyABKAlIAYgBARITCgZydW5faWQYBCABKAlIAogBARIYCgtidWRnZXRfanNvbhgFIAEoCUgDiAEBQggKBnNvdXJjZUIOCgxfaW5wdXRzX2pzb25CCQoHX3J1bl9pZEIOCgxfYnVkZ2V0X2pzb24iMwoQU3RhcnRSdW5SZXNwb25zZRIOCgZydW5faWQYASABKAkSDwoHcGVuZGluZxgCIAEoCCIfCg1HZXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSIuCg5HZXRSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJyCg9MaXN0UnVuc1JlcXVlc3QSIQoGc3RhdHVzGAEgAygOMhEuYW9iLnYxLlJ1blN0YXR1cxITCgZjdXJzb3IYAiABKAlIAIgBARISCgVsaW1pdBgDIAEoDUgBiAEBQgkKB19jdXJzb3JCCAoGX2xpbWl0ImAKEExpc3RSdW5zUmVzcG9uc2USIgoFaXRlbXMYASADKAsyEy5hb2IudjEuUnVuTGlzdEl0ZW0SGAoLbmV4dF9jdXJzb3IYAiABKAlIAIgBAUIOCgxfbmV4dF9jdXJzb3IiZAoQUnVuRXZlbnRzUmVxdWVzdBIOCgZydW5faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBARISCgVsaW1pdBgDIAEoDUgBiAEBQgsKCV9mcm9tX3NlcUIICgZfbGltaXQiXwoRUnVuRXZlbnRzUmVzcG9uc2USIAoGZXZlbnRzGAEgAygLMhAuYW9iLnYxLlJ1bkV2ZW50EhgKC25leHRfY3Vyc29yGAIgASgJSACIAQFCDgoMX25leHRfY3Vyc29yInYKDldhaXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRIXCgp0aW1lb3V0X21zGAIgASgNSACIAQESGgoNdW50aWxfc2V0dGxlZBgDIAEoCEgBiAEBQg0KC190aW1lb3V0X21zQhAKDl91bnRpbF9zZXR0bGVkIi8KD1dhaXRSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJCChBDYW5jZWxSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRITCgZyZWFzb24YAiABKAlIAIgBAUIJCgdfcmVhc29uIjEKEUNhbmNlbFJ1blJlc3BvbnNlEhwKA3J1bhgBIAEoCzIPLmFvYi52MS5SdW5WaWV3IlcKEFJlcGxheVJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhEKCWZyb21fbm9kZRgCIAEoCRIgCgRtb2RlGAMgASgOMhIuYW9iLnYxLlJlcGxheU1vZGUiIwoRUmVwbGF5UnVuUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJKlcKClJlcGxheU1vZGUSGwoXUkVQTEFZX01PREVfVU5TUEVDSUZJRUQQABIWChJSRVBMQVlfTU9ERV9GUkVFWkUQARIUChBSRVBMQVlfTU9ERV9MSVZFEAIyqQMKBFJ1bnMSOgoFU3RhcnQSFy5hb2IudjEuU3RhcnRSdW5SZXF1ZXN0GhguYW9iLnYxLlN0YXJ0UnVuUmVzcG9uc2USNAoDR2V0EhUuYW9iLnYxLkdldFJ1blJlcXVlc3QaFi5hb2IudjEuR2V0UnVuUmVzcG9uc2USOQoETGlzdBIXLmFvYi52MS5MaXN0UnVuc1JlcXVlc3QaGC5hb2IudjEuTGlzdFJ1bnNSZXNwb25zZRI9CgZFdmVudHMSGC5hb2IudjEuUnVuRXZlbnRzUmVxdWVzdBoZLmFvYi52MS5SdW5FdmVudHNSZXNwb25zZRI3CgRXYWl0EhYuYW9iLnYxLldhaXRSdW5SZXF1ZXN0GhcuYW9iLnYxLldhaXRSdW5SZXNwb25zZRI9CgZDYW5jZWwSGC5hb2IudjEuQ2FuY2VsUnVuUmVxdWVzdBoZLmFvYi52MS5DYW5jZWxSdW5SZXNwb25zZRI9CgZSZXBsYXkSGC5hb2IudjEuUmVwbGF5UnVuUmVxdWVzdBoZLmFvYi52MS5SZXBsYXlSdW5SZXNwb25zZWIGcHJvdG8z", [file_aob_v1_common]);
 
 /**
  * @generated from message aob.v1.NodeView
@@ -126,6 +126,27 @@ export type RunView = Message<"aob.v1.RunView"> & {
    * @generated from field: string ir_hash = 14;
    */
   irHash: string;
+
+  /**
+   * What the run has spent, summed from its log.
+   *
+   * @generated from field: aob.v1.RunUsage usage = 15;
+   */
+  usage?: RunUsage | undefined;
+
+  /**
+   * The limits the run is held to, when it has any.
+   *
+   * @generated from field: optional aob.v1.Budget budget = 16;
+   */
+  budget?: Budget | undefined;
+
+  /**
+   * The limit the run crossed, when it did.
+   *
+   * @generated from field: optional aob.v1.BudgetBreach budget_exceeded = 17;
+   */
+  budgetExceeded?: BudgetBreach | undefined;
 };
 
 /**
@@ -134,6 +155,126 @@ export type RunView = Message<"aob.v1.RunView"> & {
  */
 export const RunViewSchema: GenMessage<RunView> = /*@__PURE__*/
   messageDesc(file_aob_v1_runs, 1);
+
+/**
+ * Wall time is not here: it is ended_at (or now) less started_at.
+ *
+ * @generated from message aob.v1.RunUsage
+ */
+export type RunUsage = Message<"aob.v1.RunUsage"> & {
+  /**
+   * @generated from field: int64 prompt_tokens = 1;
+   */
+  promptTokens: bigint;
+
+  /**
+   * @generated from field: int64 completion_tokens = 2;
+   */
+  completionTokens: bigint;
+
+  /**
+   * @generated from field: int64 tokens = 3;
+   */
+  tokens: bigint;
+
+  /**
+   * US dollars, as priced by the runners' AOB_LLM_PRICES.
+   *
+   * @generated from field: double cost_usd = 4;
+   */
+  costUsd: number;
+
+  /**
+   * Node executions: every attempt of every node and map item.
+   *
+   * @generated from field: int64 nodes = 5;
+   */
+  nodes: bigint;
+
+  /**
+   * Attempts that reported tokens for a model without a price.
+   *
+   * @generated from field: int64 unpriced = 6;
+   */
+  unpriced: bigint;
+};
+
+/**
+ * Describes the message aob.v1.RunUsage.
+ * Use `create(RunUsageSchema)` to create a new message.
+ */
+export const RunUsageSchema: GenMessage<RunUsage> = /*@__PURE__*/
+  messageDesc(file_aob_v1_runs, 2);
+
+/**
+ * schemas/workflow.schema.json#/$defs/budget.
+ *
+ * @generated from message aob.v1.Budget
+ */
+export type Budget = Message<"aob.v1.Budget"> & {
+  /**
+   * @generated from field: optional int64 tokens = 1;
+   */
+  tokens?: bigint | undefined;
+
+  /**
+   * @generated from field: optional double cost_usd = 2;
+   */
+  costUsd?: number | undefined;
+
+  /**
+   * @generated from field: optional int64 wall_ms = 3;
+   */
+  wallMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 nodes = 4;
+   */
+  nodes?: bigint | undefined;
+
+  /**
+   * fail | cancel
+   *
+   * @generated from field: optional string on_exceeded = 5;
+   */
+  onExceeded?: string | undefined;
+};
+
+/**
+ * Describes the message aob.v1.Budget.
+ * Use `create(BudgetSchema)` to create a new message.
+ */
+export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
+  messageDesc(file_aob_v1_runs, 3);
+
+/**
+ * @generated from message aob.v1.BudgetBreach
+ */
+export type BudgetBreach = Message<"aob.v1.BudgetBreach"> & {
+  /**
+   * tokens | costUsd | wallMs | nodes
+   *
+   * @generated from field: string limit = 1;
+   */
+  limit: string;
+
+  /**
+   * @generated from field: double budget = 2;
+   */
+  budget: number;
+
+  /**
+   * @generated from field: double used = 3;
+   */
+  used: number;
+};
+
+/**
+ * Describes the message aob.v1.BudgetBreach.
+ * Use `create(BudgetBreachSchema)` to create a new message.
+ */
+export const BudgetBreachSchema: GenMessage<BudgetBreach> = /*@__PURE__*/
+  messageDesc(file_aob_v1_runs, 4);
 
 /**
  * @generated from message aob.v1.RunListItem
@@ -170,7 +311,7 @@ export type RunListItem = Message<"aob.v1.RunListItem"> & {
  * Use `create(RunListItemSchema)` to create a new message.
  */
 export const RunListItemSchema: GenMessage<RunListItem> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 2);
+  messageDesc(file_aob_v1_runs, 5);
 
 /**
  * @generated from message aob.v1.StartRunRequest
@@ -209,6 +350,14 @@ export type StartRunRequest = Message<"aob.v1.StartRunRequest"> & {
    * @generated from field: optional string run_id = 4;
    */
   runId?: string | undefined;
+
+  /**
+   * This run's limits as JSON ({tokens, costUsd, wallMs, nodes, onExceeded}), checked as the
+   * REST API's are: every problem named, nothing stored when one is bad.
+   *
+   * @generated from field: optional string budget_json = 5;
+   */
+  budgetJson?: string | undefined;
 };
 
 /**
@@ -216,7 +365,7 @@ export type StartRunRequest = Message<"aob.v1.StartRunRequest"> & {
  * Use `create(StartRunRequestSchema)` to create a new message.
  */
 export const StartRunRequestSchema: GenMessage<StartRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 3);
+  messageDesc(file_aob_v1_runs, 6);
 
 /**
  * @generated from message aob.v1.StartRunResponse
@@ -241,7 +390,7 @@ export type StartRunResponse = Message<"aob.v1.StartRunResponse"> & {
  * Use `create(StartRunResponseSchema)` to create a new message.
  */
 export const StartRunResponseSchema: GenMessage<StartRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 4);
+  messageDesc(file_aob_v1_runs, 7);
 
 /**
  * @generated from message aob.v1.GetRunRequest
@@ -258,7 +407,7 @@ export type GetRunRequest = Message<"aob.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 5);
+  messageDesc(file_aob_v1_runs, 8);
 
 /**
  * @generated from message aob.v1.GetRunResponse
@@ -275,7 +424,7 @@ export type GetRunResponse = Message<"aob.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 6);
+  messageDesc(file_aob_v1_runs, 9);
 
 /**
  * @generated from message aob.v1.ListRunsRequest
@@ -304,7 +453,7 @@ export type ListRunsRequest = Message<"aob.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 7);
+  messageDesc(file_aob_v1_runs, 10);
 
 /**
  * @generated from message aob.v1.ListRunsResponse
@@ -328,7 +477,7 @@ export type ListRunsResponse = Message<"aob.v1.ListRunsResponse"> & {
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 8);
+  messageDesc(file_aob_v1_runs, 11);
 
 /**
  * @generated from message aob.v1.RunEventsRequest
@@ -357,7 +506,7 @@ export type RunEventsRequest = Message<"aob.v1.RunEventsRequest"> & {
  * Use `create(RunEventsRequestSchema)` to create a new message.
  */
 export const RunEventsRequestSchema: GenMessage<RunEventsRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 9);
+  messageDesc(file_aob_v1_runs, 12);
 
 /**
  * @generated from message aob.v1.RunEventsResponse
@@ -382,7 +531,7 @@ export type RunEventsResponse = Message<"aob.v1.RunEventsResponse"> & {
  * Use `create(RunEventsResponseSchema)` to create a new message.
  */
 export const RunEventsResponseSchema: GenMessage<RunEventsResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 10);
+  messageDesc(file_aob_v1_runs, 13);
 
 /**
  * @generated from message aob.v1.WaitRunRequest
@@ -413,7 +562,7 @@ export type WaitRunRequest = Message<"aob.v1.WaitRunRequest"> & {
  * Use `create(WaitRunRequestSchema)` to create a new message.
  */
 export const WaitRunRequestSchema: GenMessage<WaitRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 11);
+  messageDesc(file_aob_v1_runs, 14);
 
 /**
  * @generated from message aob.v1.WaitRunResponse
@@ -430,7 +579,7 @@ export type WaitRunResponse = Message<"aob.v1.WaitRunResponse"> & {
  * Use `create(WaitRunResponseSchema)` to create a new message.
  */
 export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 12);
+  messageDesc(file_aob_v1_runs, 15);
 
 /**
  * @generated from message aob.v1.CancelRunRequest
@@ -452,7 +601,7 @@ export type CancelRunRequest = Message<"aob.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 13);
+  messageDesc(file_aob_v1_runs, 16);
 
 /**
  * @generated from message aob.v1.CancelRunResponse
@@ -469,7 +618,7 @@ export type CancelRunResponse = Message<"aob.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 14);
+  messageDesc(file_aob_v1_runs, 17);
 
 /**
  * @generated from message aob.v1.ReplayRunRequest
@@ -496,7 +645,7 @@ export type ReplayRunRequest = Message<"aob.v1.ReplayRunRequest"> & {
  * Use `create(ReplayRunRequestSchema)` to create a new message.
  */
 export const ReplayRunRequestSchema: GenMessage<ReplayRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 15);
+  messageDesc(file_aob_v1_runs, 18);
 
 /**
  * @generated from message aob.v1.ReplayRunResponse
@@ -513,7 +662,7 @@ export type ReplayRunResponse = Message<"aob.v1.ReplayRunResponse"> & {
  * Use `create(ReplayRunResponseSchema)` to create a new message.
  */
 export const ReplayRunResponseSchema: GenMessage<ReplayRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 16);
+  messageDesc(file_aob_v1_runs, 19);
 
 /**
  * @generated from enum aob.v1.ReplayMode

@@ -1,0 +1,48 @@
+// What a finished llm or agent attempt spent, as the runner reports it with the result: the
+// tokens from the output's `usage`, priced by AOB_LLM_PRICES. Priced here, once, as the tokens
+// are reported, so the log records the cost charged then and a later price change alters no
+// run's history.
+import type { NodeJob, NodeUsage } from '@aob/core';
+import type { ModelPrice } from '../executors/types.js';
+
+const SPENDING_TYPES: ReadonlySet<string> = new Set(['llm', 'agent']);
+
+/**
+ * The usage in an llm or agent node's output (`usage: {promptTokens, completionTokens}`), with its
+ * cost in US dollars when `prices` has the model: the definition's alias (`with.model`) first,
+ * then the provider's model id the output names. Undefined for other types or no usage.
+ */
+export function usageOf(
+  job: Pick<NodeJob, 'type' | 'config'>,
+  output: unknown,
+  prices: Readonly<Record<string, ModelPrice>> | undefined,
+): NodeUsage | undefined {
+  if (!SPENDING_TYPES.has(job.type) || output === null || typeof output !== 'object')
+    return undefined;
+  const o = output as { usage?: unknown; model?: unknown };
+  const u = o.usage as { promptTokens?: unknown; completionTokens?: unknown } | null | undefined;
+  if (!u || !isCount(u.promptTokens) || !isCount(u.completionTokens)) return undefined;
+  const usage: NodeUsage = { promptTokens: u.promptTokens, completionTokens: u.completionTokens };
+  const price = priceOf(prices, [job.config.model, o.model]);
+  if (price) {
+    // Rounded to a millionth of a cent: sums of many small costs stay readable and exact enough.
+    const cost = (u.promptTokens * price.input + u.completionTokens * price.output) / 1e6;
+    usage.costUsd = Math.round(cost * 1e8) / 1e8;
+  }
+  return usage;
+}
+
+function priceOf(
+  prices: Readonly<Record<string, ModelPrice>> | undefined,
+  names: unknown[],
+): ModelPrice | undefined {
+  if (!prices) return undefined;
+  for (const name of names) {
+    if (typeof name === 'string' && Object.hasOwn(prices, name)) return prices[name];
+  }
+  return undefined;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
