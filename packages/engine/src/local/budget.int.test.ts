@@ -1,0 +1,162 @@
+// Budgets in the local engine, with the real OpenAI client talking to the OpenAI-compatible fake:
+// repeated llm calls halted by a token budget, a wall-time and a node budget, and a bad budget
+// refused whole with nothing stored.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AnyRunEvent } from '@aob/core';
+import { LocalEngine } from './local-engine.js';
+import { startOpenAIFake } from '../testing/openai-fake.js';
+import type { OpenAIFake } from '../testing/openai-fake.js';
+
+let home: string;
+let fake: OpenAIFake;
+let engine: LocalEngine | undefined;
+beforeEach(async () => {
+  home = mkdtempSync(join(tmpdir(), 'aob-budget-'));
+  fake = await startOpenAIFake();
+});
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+  await fake.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Events after BudgetExceeded, by type: the run's end and nothing else. */
+function afterExceeded(events: readonly AnyRunEvent[]): string[] {
+  const i = events.findIndex((e) => e.type === 'BudgetExceeded');
+  expect(i).toBeGreaterThan(0);
+  return events.slice(i + 1).map((e) => e.type);
+}
+
+/** Asks the model once per item, one item at a time: repeated llm calls. */
+const askEach = {
+  name: 'ask-each',
+  version: '1',
+  nodes: [
+    {
+      id: 'ask',
+      type: 'map',
+      with: {
+        items: '{% inputs.questions %}',
+        concurrency: 1,
+        body: { type: 'llm', with: { model: 'fast', prompt: '{% item %}' } },
+      },
+    },
+  ],
+};
+
+describe('budgets in the local engine', () => {
+  it('a token budget halts repeated llm calls: BudgetExceeded, then RunFailed, no further call', async () => {
+    engine = await LocalEngine.open({
+      home,
+      llm: {
+        baseUrl: fake.baseURL,
+        models: { fast: 'gpt-4o-mini' },
+        prices: { fast: { input: 0.15, output: 0.6 } },
+      },
+    });
+    fake.script(
+      ...Array.from({ length: 6 }, (_, i) => ({
+        content: `answer ${i}`,
+        usage: { promptTokens: 30, completionTokens: 20 },
+      })),
+    );
+    const questions = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const runId = await engine.control.start(askEach, { questions }, { budget: { tokens: 120 } });
+    const view = await engine.control.wait(runId, { timeoutMs: 20_000 });
+
+    expect(view.status).toBe('failed');
+    expect(view.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    // 50 tokens a call: the third call crosses 120, and no fourth call is made.
+    expect(fake.calls).toBe(3);
+    expect(view.usage).toMatchObject({
+      promptTokens: 90,
+      completionTokens: 60,
+      tokens: 150,
+      nodes: 3,
+    });
+    // 3 × (30 × 0.15 + 20 × 0.6) / 1e6 dollars.
+    expect(view.usage.costUsd).toBeCloseTo(3 * 16.5e-6, 12);
+    expect(view.budget).toEqual({ tokens: 120 });
+    expect(view.budgetExceeded).toEqual({ limit: 'tokens', budget: 120, used: 150 });
+    const events = await engine.control.events(runId);
+    expect(afterExceeded(events)).toEqual(['RunFailed']);
+    const scheduled = events.filter((e) => e.type === 'NodeScheduled').length;
+    expect(scheduled).toBe(4); // the map, and its three items
+    const succeeded = events.filter((e) => e.type === 'NodeSucceeded');
+    expect(succeeded.map((e) => e.type === 'NodeSucceeded' && e.data.usage)).toEqual(
+      Array.from({ length: 3 }, () => ({
+        promptTokens: 30,
+        completionTokens: 20,
+        costUsd: 0.0000165,
+      })),
+    );
+  });
+
+  it('a wall-time budget ends a run that waits past it', async () => {
+    engine = await LocalEngine.open({ home });
+    const def = {
+      name: 'slow',
+      version: '1',
+      budget: { wallMs: 300, onExceeded: 'cancel' as const },
+      nodes: [
+        { id: 'wait', type: 'timer', with: { durationMs: 60_000 } },
+        { id: 'after', type: 'transform', with: { value: 1 } },
+      ],
+      edges: [{ from: 'wait', to: 'after' }],
+    };
+    const t0 = Date.now();
+    const runId = await engine.control.start(def, {});
+    const view = await engine.control.wait(runId, { timeoutMs: 10_000 });
+    expect(view.status).toBe('cancelled');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(view.budgetExceeded).toMatchObject({ limit: 'wallMs', budget: 300 });
+    expect(view.budgetExceeded!.used).toBeGreaterThanOrEqual(300);
+    const events = await engine.control.events(runId);
+    expect(afterExceeded(events)).toEqual(['RunCancelled']);
+    expect(events.some((e) => e.type === 'NodeScheduled' && e.data.nodeId === 'after')).toBe(false);
+  });
+
+  it('a node budget stops the execution past it', async () => {
+    engine = await LocalEngine.open({ home });
+    const ids = ['a', 'b', 'c', 'd'];
+    const def = {
+      name: 'chain',
+      version: '1',
+      nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
+      edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
+    };
+    const runId = await engine.control.start(def, {}, { budget: { nodes: 2 } });
+    const view = await engine.control.wait(runId, { timeoutMs: 10_000 });
+    expect(view.status).toBe('failed');
+    expect(view.budgetExceeded).toEqual({ limit: 'nodes', budget: 2, used: 3 });
+    expect(view.nodes.c!.status).toBe('pending');
+    const events = await engine.control.events(runId);
+    expect(afterExceeded(events)).toEqual(['RunFailed']);
+  });
+
+  it('refuses a bad budget naming every problem, and stores nothing', async () => {
+    engine = await LocalEngine.open({ home });
+    const def = {
+      name: 'one',
+      version: '1',
+      nodes: [{ id: 't', type: 'transform', with: { value: 1 } }],
+    };
+    const err = await engine.control
+      .start(def, {}, { budget: { tokens: -1, wallMs: '10m', colour: 'red' }, runId: 'r-bad' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION' });
+    const problems = (err as { problems: { path: string; code: string }[] }).problems;
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      '/budget/colour',
+      '/budget/tokens',
+      '/budget/wallMs',
+    ]);
+    expect(problems.every((p) => p.code === 'BAD_BUDGET')).toBe(true);
+    expect(await engine.control.list({})).toEqual([]);
+    await expect(engine.control.get('r-bad')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+});
