@@ -1,0 +1,130 @@
+// `aob run start --budget` as a user runs it: the real binary, its local engine, the OpenAI client
+// talking to the OpenAI-compatible fake. A token budget halts repeated llm calls (exit 1, the
+// limit named in `run get`, both human and --json); a bad --budget is refused naming every
+// problem (exit 2) and stores no run.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startOpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
+import type { OpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
+import { aob, json, tempHome } from './helpers.js';
+
+interface RunJson {
+  runId: string;
+  status: string;
+  error?: { code: string };
+  usage: { tokens: number; costUsd: number; nodes: number; wallMs: number };
+  budget?: Record<string, unknown>;
+  budgetExceeded?: { limit: string; budget: number; used: number };
+}
+
+let home: string;
+let cleanup: () => void;
+let fake: OpenAIFake;
+let env: Record<string, string>;
+let workflow: string;
+beforeEach(async () => {
+  ({ home, cleanup } = tempHome());
+  fake = await startOpenAIFake({
+    respond: () => ({ content: 'ok', usage: { promptTokens: 30, completionTokens: 20 } }),
+  });
+  env = {
+    AOB_HOME: home,
+    AOB_LLM_BASE_URL: fake.baseURL,
+    AOB_LLM_MODELS: '{"fast":"gpt-4o-mini"}',
+    AOB_LLM_PRICES: '{"fast":{"input":0.15,"output":0.6}}',
+  };
+  workflow = join(home, 'ask-each.json');
+  writeFileSync(
+    workflow,
+    JSON.stringify({
+      name: 'ask-each',
+      version: '1',
+      nodes: [
+        {
+          id: 'ask',
+          type: 'map',
+          with: {
+            items: '{% inputs.questions %}',
+            concurrency: 1,
+            body: { type: 'llm', with: { model: 'fast', prompt: '{% item %}' } },
+          },
+        },
+      ],
+    }),
+  );
+});
+afterEach(async () => {
+  await fake.close();
+  cleanup();
+});
+
+describe('aob run start --budget', () => {
+  it('halts a run that crosses its token budget, and run get shows usage against it', async () => {
+    const questions = JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f']);
+    const r = await aob(
+      [
+        'run',
+        'start',
+        workflow,
+        '--input',
+        `questions=${questions}`,
+        '--budget',
+        'tokens=120,wall=10m',
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const run = json<RunJson>(r);
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('BUDGET_EXCEEDED');
+    expect(fake.calls).toBe(3);
+
+    const got = json<RunJson>(await aob(['run', 'get', run.runId, '--json'], env));
+    expect(got.usage).toMatchObject({ tokens: 150, nodes: 3 });
+    expect(got.usage.costUsd).toBeCloseTo(3 * 16.5e-6, 12);
+    expect(got.budget).toEqual({ tokens: 120, wallMs: 600_000 });
+    expect(got.budgetExceeded).toEqual({ limit: 'tokens', budget: 120, used: 150 });
+
+    const human = await aob(['run', 'get', run.runId], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^usage: +tokens 150\/120 · cost \$0\.000050 · nodes 3 · wall .+\/10m00s$/m,
+    );
+    expect(human.stdout).toContain('exceeded: tokens (150 over 120; fail)');
+
+    const log = await aob(['logs', 'stream', run.runId, '--no-follow'], env);
+    expect(log.stdout).toMatch(/BudgetExceeded +tokens 150 over 120 \(fail\)/);
+    // Nothing after BudgetExceeded but the run's end.
+    const lines = log.stdout.trim().split('\n');
+    const at = lines.findIndex((l) => l.includes('BudgetExceeded'));
+    expect(lines.slice(at + 1).map((l) => l.trim().split(/ +/)[2])).toEqual(['RunFailed']);
+  });
+
+  it('refuses a bad --budget naming every problem, and starts nothing', async () => {
+    const r = await aob(
+      [
+        'run',
+        'start',
+        workflow,
+        '--input',
+        'questions=[]',
+        '--budget',
+        'tokens=lots,wall=10,colour=red',
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code).toBe(2);
+    const err = json<{ error: { code: string; problems: { path: string }[] } }>(r);
+    expect(err.error.code).toBe('BAD_BUDGET');
+    expect(err.error.problems.map((p) => p.path).sort()).toEqual([
+      '/budget/colour',
+      '/budget/tokens',
+      '/budget/wall',
+    ]);
+    expect(json<unknown[]>(await aob(['run', 'list', '--json'], env))).toEqual([]);
+    expect(fake.calls).toBe(0);
+  });
+});
