@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   RUN_NOT_FOUND: notFound,
   RUN_EXISTS: exists,
   RUN_OVER: state,
+  /** The namespace has no budget to show or remove. */
+  NO_BUDGET: notFound,
   /** Accepted, not started by an orchestrator yet (its details carry the run id). */
   RUN_PENDING: pending,
   /** Another local process drives the run; it continues there. */

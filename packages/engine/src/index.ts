@@ -89,6 +89,7 @@ export type {
   PatchCheckResult,
   RunListItem,
   RunView,
+  NamespaceBudgetView,
   StartRunRequest,
   WaitRequest,
   WorkflowView,

@@ -9,6 +9,7 @@ import type {
   EventStore,
   InboxCommand,
   Lease,
+  NamespaceBudgetRecord,
   TokenRecord,
   RunFilter,
   RunSummary,
@@ -33,6 +34,8 @@ interface InboxEntry extends InboxCommand {
 
 export class MemoryEventStore implements EventStore {
   private tokens: TokenRecord[] = [];
+  /** Namespace budgets, as JSON: a caller never holds a reference into the store. */
+  private readonly budgets = new Map<string, string>();
   private readonly runs = new Map<string, RunLog>();
   /** Patch and ticket ids to their run (runKeysOf), set with the events that introduce them. */
   private readonly runKeys = new Map<string, string>();
@@ -260,6 +263,19 @@ export class MemoryEventStore implements EventStore {
       if (pending.length === 0) this.inbox.delete(runId);
       else this.inbox.set(runId, pending);
     }
+  }
+
+  async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
+    this.budgets.set(record.namespace, JSON.stringify(record));
+  }
+
+  async getNamespaceBudget(namespace: string): Promise<NamespaceBudgetRecord | undefined> {
+    const stored = this.budgets.get(namespace);
+    return stored === undefined ? undefined : (JSON.parse(stored) as NamespaceBudgetRecord);
+  }
+
+  async deleteNamespaceBudget(namespace: string): Promise<boolean> {
+    return this.budgets.delete(namespace);
   }
 
   async putToken(record: TokenRecord): Promise<boolean> {

@@ -12,6 +12,7 @@ import type {
   OutboxRecord,
   RunFilter,
   TimerRecord,
+  NamespaceBudgetRecord,
   TokenRecord,
   RunSummary,
   WorkflowPatchRecord,
@@ -255,6 +256,22 @@ export class PgEventStore implements ClusterStore {
   }
 
   /** Commits what is queued, then ends the pool. */
+  async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
+    await this.query(sql.putNamespaceBudget([record.namespace, JSON.stringify(record)]));
+  }
+
+  async getNamespaceBudget(namespace: string): Promise<NamespaceBudgetRecord | undefined> {
+    const { rows } = await this.query<{ record: NamespaceBudgetRecord }>(
+      sql.getNamespaceBudget([namespace]),
+    );
+    return rows[0]?.record;
+  }
+
+  async deleteNamespaceBudget(namespace: string): Promise<boolean> {
+    const res = await this.query(sql.deleteNamespaceBudget([namespace]));
+    return res.rowCount === 1;
+  }
+
   async putToken(t: TokenRecord): Promise<boolean> {
     const res = await this.query(
       sql.putToken([

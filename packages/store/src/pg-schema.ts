@@ -248,6 +248,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_tokens_by_expiry ON api_tokens (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'namespace budgets',
+    sql: `
+      -- A namespace's budget, set by an admin (the whole record as JSON): runs started in the
+      -- namespace record it on RunStarted, so changing it never changes a run's history.
+      CREATE TABLE namespace_budgets (
+        namespace text PRIMARY KEY,
+        record    jsonb NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -126,6 +126,21 @@ export const sql = {
     'DELETE FROM api_tokens WHERE expires_at < $1',
   ),
 
+  // --- namespace budgets ---
+  putNamespaceBudget: named(
+    'put_namespace_budget',
+    `INSERT INTO namespace_budgets (namespace, record) VALUES ($1, $2::jsonb)
+     ON CONFLICT (namespace) DO UPDATE SET record = excluded.record`,
+  ),
+  getNamespaceBudget: named(
+    'get_namespace_budget',
+    'SELECT record FROM namespace_budgets WHERE namespace = $1',
+  ),
+  deleteNamespaceBudget: named(
+    'delete_namespace_budget',
+    'DELETE FROM namespace_budgets WHERE namespace = $1',
+  ),
+
   // --- workflows ---
   /** Re-registering keeps the row (its ord, the registration order) and un-retires it. */
   putWorkflow: named(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
 import {
   runLogConformance,
+  namespaceBudgetConformance,
   tokenStoreConformance,
   workflowPatchStoreConformance,
   workflowRegistryConformance,
@@ -71,7 +72,7 @@ const emptied = async (): Promise<PgEventStore> => {
   const c = new pg.Client({ connectionString: suiteUrl });
   await c.connect();
   await c.query(
-    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens RESTART IDENTITY',
+    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens, namespace_budgets RESTART IDENTITY',
   );
   await c.end();
   return store;
@@ -80,6 +81,7 @@ runLogConformance('PgEventStore', emptied);
 workflowRegistryConformance('PgEventStore', emptied);
 workflowPatchStoreConformance('PgEventStore', emptied);
 tokenStoreConformance('PgEventStore', emptied);
+namespaceBudgetConformance('PgEventStore', emptied);
 
 const codeOf = (err: unknown): string | undefined => (err as { code?: string }).code;
 
@@ -129,6 +131,7 @@ describe('PgEventStore', () => {
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'api_tokens',
         'events',
+        'namespace_budgets',
         'outbox',
         'patches',
         'run_keys',

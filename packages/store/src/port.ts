@@ -1,13 +1,13 @@
 // Store ports, one per concern. An adapter implements the ports its topology needs, and a store
 // is typed as their intersection:
 //   - every topology: RunLogStore (append-only run logs, summaries, the patch/ticket index),
-//     WorkflowRegistry, WorkflowPatchStore, TokenStore, and a ContentStore;
+//     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, TokenStore, and a ContentStore;
 //   - the local topology (EventStore: memory, SQLite) adds LeaseInboxStore: which process drives
 //     a run, and the commands other processes leave it;
 //   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore and StallStore, and has
 //     no leases (a run's owner is its Kafka partition's orchestrator).
 // Each port has a shared conformance suite (`@aob/store/conformance`) every adapter runs.
-import type { AnyNewEvent, AnyRunEvent, CasRef, Content, RunStatus } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent, Budget, CasRef, Content, RunStatus } from '@aob/core';
 import type { RunKeyKind } from './run-log.js';
 
 export type { RunKeyKind } from './run-log.js';
@@ -305,8 +305,32 @@ export interface StallStore {
   quietRuns(updatedBefore: number, limit: number): Promise<string[]>;
 }
 
+/** A namespace's budget, set by an admin: every run started in the namespace is held to it too. */
+export interface NamespaceBudgetRecord {
+  namespace: string;
+  budget: Budget;
+  setBy: string;
+  /** Epoch ms. */
+  setAt: number;
+}
+
+/**
+ * Namespace budgets. A run records the budget it is held to when it starts (RunStarted), so a
+ * change here applies to runs started after it, never to a run's history.
+ */
+export interface NamespaceBudgetStore {
+  /** Sets a namespace's budget, replacing the one it had. */
+  putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void>;
+  getNamespaceBudget(namespace: string): Promise<NamespaceBudgetRecord | undefined>;
+  /** Removes a namespace's budget; false if it had none. */
+  deleteNamespaceBudget(namespace: string): Promise<boolean>;
+}
+
 /** What the application layer needs in every topology: logs, the registry, workflow patches. */
-export type ApplicationStore = RunLogStore & WorkflowRegistry & WorkflowPatchStore;
+export type ApplicationStore = RunLogStore &
+  WorkflowRegistry &
+  WorkflowPatchStore &
+  NamespaceBudgetStore;
 
 /** The local topology's store (memory, SQLite). */
 export type EventStore = ApplicationStore & TokenStore & LeaseInboxStore;

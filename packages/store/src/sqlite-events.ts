@@ -26,6 +26,7 @@ import type {
   InboxCommand,
   Lease,
   RunFilter,
+  NamespaceBudgetRecord,
   TokenRecord,
   RunSummary,
   WorkflowPatchRecord,
@@ -333,6 +334,31 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Commits what is queued, then closes the connection. */
+  async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO namespace_budgets (namespace, record) VALUES (?, ?)
+         ON CONFLICT (namespace) DO UPDATE SET record = excluded.record`,
+      )
+      .run(record.namespace, JSON.stringify(record));
+  }
+
+  async getNamespaceBudget(namespace: string): Promise<NamespaceBudgetRecord | undefined> {
+    const row = this.db
+      .prepare<[string], { record: string }>(
+        'SELECT record FROM namespace_budgets WHERE namespace = ?',
+      )
+      .get(namespace);
+    return row === undefined ? undefined : (JSON.parse(row.record) as NamespaceBudgetRecord);
+  }
+
+  async deleteNamespaceBudget(namespace: string): Promise<boolean> {
+    return (
+      this.db.prepare('DELETE FROM namespace_budgets WHERE namespace = ?').run(namespace)
+        .changes === 1
+    );
+  }
+
   async putToken(t: TokenRecord): Promise<boolean> {
     const res = this.db
       .prepare(

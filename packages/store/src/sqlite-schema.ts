@@ -142,6 +142,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_tokens_by_expiry ON api_tokens (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'namespace budgets',
+    sql: `
+      -- A namespace's budget, set by an admin (the whole record as JSON): runs started in the
+      -- namespace record it on RunStarted, so changing it never changes a run's history.
+      CREATE TABLE namespace_budgets (
+        namespace TEXT PRIMARY KEY,
+        record    TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

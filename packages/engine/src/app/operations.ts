@@ -4,7 +4,7 @@
 // the control plane authorises a principal and calls these, the HTTP and gRPC routes and the
 // CLI's backends map requests onto them. Who acts (`actor`, `by`, `author`) is an argument: the
 // local CLI passes $USER, the control plane the token's subject, never the request's claim.
-import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import type { AnyRunEvent, Budget, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
 import type { ApprovalView, RunListItem, RunView, WorkflowView } from '@aob/client';
 import type { GraphDiff, PatchView } from './patches.js';
 import type { NodeDetail } from './node-detail.js';
@@ -31,6 +31,14 @@ export interface StartRunRequest {
    * and its definition's `budget`.
    */
   budget?: unknown;
+}
+
+/** A namespace's budget, as an admin set it. */
+export interface NamespaceBudgetView {
+  namespace: string;
+  budget: Budget;
+  setBy: string;
+  setAt: number;
 }
 
 export interface WaitRequest {
@@ -103,4 +111,9 @@ export interface Operations {
   revertPatch(patchId: string, by?: string): Promise<{ patch: PatchView; revert?: PatchView }>;
   patches(opts?: { runId?: string; workflow?: string; namespace?: string }): Promise<PatchView[]>;
   patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }>;
+
+  // namespace budgets (admin): runs started in the namespace are held to it too
+  setNamespaceBudget(namespace: string, budget: unknown, by: string): Promise<NamespaceBudgetView>;
+  namespaceBudget(namespace: string): Promise<NamespaceBudgetView>;
+  clearNamespaceBudget(namespace: string): Promise<void>;
 }

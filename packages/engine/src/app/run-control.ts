@@ -19,6 +19,7 @@ import {
   ValidationError,
   assertPatchDocument,
   checkBudget,
+  tightest,
   compileCached,
   isCasRef,
   isTerminalStatus,
@@ -33,6 +34,7 @@ import type { ApplicationStore, ContentStore } from '@aob/store';
 import type { StartRunOptions } from '../orchestrator/orchestrator.js';
 import type {
   ApprovalView,
+  NamespaceBudgetView,
   Operations,
   PatchCheckResult,
   RunListItem,
@@ -200,12 +202,16 @@ export class RunControl implements Operations {
     if (opts.runId !== undefined && (await this.deps.store.getRun(runId))) {
       throw new AobError('RUN_EXISTS', `a run ${runId} exists already`);
     }
+    // The limits of the run, its definition and its namespace, the smallest of each; the policy
+    // the run's own, else its definition's, else its namespace's.
+    const namespaceBudget = await this.deps.store.getNamespaceBudget(opts.namespace ?? 'default');
+    const held = tightest(budget, ir.definition.budget, namespaceBudget?.budget);
     await this.storeDefinition(ir);
     const started = await this.deps.driver.start(ir, inputs ?? {}, {
       runId,
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-      ...(budget ? { budget } : {}),
+      ...(held ? { budget: held } : {}),
     });
     if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
     return runId;
@@ -230,6 +236,37 @@ export class RunControl implements Operations {
         { retryable: true, details: { runId } },
       );
     }
+  }
+
+  // ---- namespace budgets ------------------------------------------------------------------
+
+  /**
+   * Sets a namespace's budget (checked: every problem named, nothing stored when one is bad).
+   * Runs started after it are held to it; runs already started keep the budget they recorded.
+   */
+  async setNamespaceBudget(
+    namespace: string,
+    budget: unknown,
+    by: string,
+  ): Promise<NamespaceBudgetView> {
+    const reading = checkBudget(budget, '/budget');
+    if (!reading.budget) throw new ValidationError(reading.problems, 'budget');
+    const record = { namespace, budget: reading.budget, setBy: by, setAt: this.deps.now() };
+    await this.deps.store.putNamespaceBudget(record);
+    return record;
+  }
+
+  /** A namespace's budget; NO_BUDGET when it has none. */
+  async namespaceBudget(namespace: string): Promise<NamespaceBudgetView> {
+    const record = await this.deps.store.getNamespaceBudget(namespace);
+    if (!record) throw new AobError('NO_BUDGET', `namespace ${namespace} has no budget`);
+    return record;
+  }
+
+  /** Removes a namespace's budget; NO_BUDGET when it had none. */
+  async clearNamespaceBudget(namespace: string): Promise<void> {
+    if (!(await this.deps.store.deleteNamespaceBudget(namespace)))
+      throw new AobError('NO_BUDGET', `namespace ${namespace} has no budget`);
   }
 
   async get(runId: string): Promise<RunView> {

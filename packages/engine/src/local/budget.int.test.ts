@@ -159,4 +159,46 @@ describe('budgets in the local engine', () => {
     expect(await engine.control.list({})).toEqual([]);
     await expect(engine.control.get('r-bad')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
   });
+
+  it("holds runs to their namespace's budget as it was when they started", async () => {
+    engine = await LocalEngine.open({ home });
+    const ids = ['a', 'b', 'c', 'd'];
+    const def = {
+      name: 'chain',
+      version: '1',
+      nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
+      edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
+    };
+    const set = await engine.control.setNamespaceBudget(
+      'default',
+      { nodes: 2, tokens: 1000, onExceeded: 'cancel' },
+      'root',
+    );
+    expect(set).toMatchObject({ namespace: 'default', setBy: 'root' });
+    const capped = await engine.control.start(def, {});
+    // The run's own policy wins; the smaller node limit is the namespace's.
+    const own = await engine.control.start(def, {}, { budget: { nodes: 3, onExceeded: 'fail' } });
+    const [v1, v2] = [await engine.control.wait(capped), await engine.control.wait(own)];
+    expect(v1.status).toBe('cancelled');
+    expect(v1.budget).toEqual({ nodes: 2, tokens: 1000, onExceeded: 'cancel' });
+    expect(v2.status).toBe('failed');
+    expect(v2.budget).toEqual({ nodes: 2, tokens: 1000, onExceeded: 'fail' });
+
+    // A bad budget changes nothing; removing it frees later runs, not earlier ones.
+    await expect(
+      engine.control.setNamespaceBudget('default', { tokens: 'x', nodes: 0 }, 'root'),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      problems: [{ path: '/budget/tokens' }, { path: '/budget/nodes' }],
+    });
+    expect((await engine.control.namespaceBudget('default')).budget).toEqual(set.budget);
+    await engine.control.clearNamespaceBudget('default');
+    await expect(engine.control.namespaceBudget('default')).rejects.toMatchObject({
+      code: 'NO_BUDGET',
+    });
+    const free = await engine.control.wait(await engine.control.start(def, {}));
+    expect(free.status).toBe('completed');
+    expect(free.budget).toBeUndefined();
+    expect((await engine.control.get(capped)).budget).toEqual(v1.budget);
+  });
 });

@@ -5,6 +5,7 @@
 // `make` returns a fresh, empty store each time; the suite closes what it makes.
 import type { EventStore } from '../port.js';
 import { leaseInboxConformance } from './leases.js';
+import { namespaceBudgetConformance } from './namespace-budgets.js';
 import { runLogConformance } from './run-log.js';
 import { tokenStoreConformance } from './tokens.js';
 import { workflowPatchStoreConformance } from './workflow-patches.js';
@@ -14,6 +15,7 @@ export { attemptLedgerConformance } from './attempt-ledger.js';
 export { contentStoreConformance } from './content-store.js';
 export {
   leaseInboxConformance,
+  namespaceBudgetConformance,
   runLogConformance,
   tokenStoreConformance,
   workflowPatchStoreConformance,
@@ -26,5 +28,6 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
   workflowRegistryConformance(name, make);
   workflowPatchStoreConformance(name, make);
   tokenStoreConformance(name, make);
+  namespaceBudgetConformance(name, make);
   leaseInboxConformance(name, make);
 }
