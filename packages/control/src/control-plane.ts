@@ -10,6 +10,7 @@ import type { ApplicationStore, TokenStore } from '@aob/store';
 import type {
   GraphDiff,
   NodeDetail,
+  NamespaceBudgetView,
   PatchView,
   RunControl,
   RunListItem,
@@ -408,6 +409,25 @@ export class ControlPlane {
       this.now(),
     );
     return { token, ...view };
+  }
+
+  // ---- namespace budgets: always the caller's own namespace ------------------------------
+
+  async getNamespaceBudget(p: Principal): Promise<NamespaceBudgetView> {
+    this.authorize(p, 'getNamespaceBudget');
+    return this.deps.control.namespaceBudget(p.namespace);
+  }
+
+  async setNamespaceBudget(p: Principal, budget: unknown): Promise<NamespaceBudgetView> {
+    this.authorize(p, 'setNamespaceBudget');
+    return this.deps.control.setNamespaceBudget(p.namespace, budget, p.subject);
+  }
+
+  async clearNamespaceBudget(p: Principal): Promise<NamespaceBudgetView> {
+    this.authorize(p, 'clearNamespaceBudget');
+    const was = await this.deps.control.namespaceBudget(p.namespace);
+    await this.deps.control.clearNamespaceBudget(p.namespace);
+    return was;
   }
 
   async listTokens(p: Principal, page: PageRequest): Promise<Page<TokenView>> {

@@ -47,6 +47,9 @@ export const OPERATIONS = {
   createToken: { min: 'admin', agent: false, job: false },
   listTokens: { min: 'admin', agent: false, job: false },
   revokeToken: { min: 'admin', agent: false, job: false },
+  getNamespaceBudget: { min: 'viewer', agent: false, job: false },
+  setNamespaceBudget: { min: 'admin', agent: false, job: false },
+  clearNamespaceBudget: { min: 'admin', agent: false, job: false },
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -52,6 +52,9 @@ const GENERATED: Record<string, GenFile> = {
 const NOT_API = new Set(['aob.v1.Validator']);
 /** Operations REST serves and gRPC does not: token management, and the canvas's node inspection. */
 const REST_ONLY = new Set<Operation>([
+  'getNamespaceBudget',
+  'setNamespaceBudget',
+  'clearNamespaceBudget',
   'createToken',
   'listTokens',
   'revokeToken',

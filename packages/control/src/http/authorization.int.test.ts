@@ -61,6 +61,9 @@ const REQUESTS: Record<Operation, () => Request> = {
   createToken: () => ({ path: '/v1/tokens', body: { subject: 'made', role: 'viewer' } }),
   listTokens: () => ({ path: '/v1/tokens' }),
   revokeToken: () => ({ path: `/v1/tokens/${ids.spareToken}` }),
+  getNamespaceBudget: () => ({ path: '/v1/budget' }),
+  setNamespaceBudget: () => ({ path: '/v1/budget', body: { tokens: 1_000_000_000 } }),
+  clearNamespaceBudget: () => ({ path: '/v1/budget' }),
 };
 
 /** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */

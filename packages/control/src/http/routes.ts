@@ -147,6 +147,11 @@ export const HANDLERS: Record<string, Handler> = {
     ok(await plane.listTokens(principal, page(query))),
   revokeToken: async (plane, { principal, params }) =>
     ok(await plane.revokeToken(principal, params.tokenId!)),
+  getNamespaceBudget: async (plane, { principal }) => ok(await plane.getNamespaceBudget(principal)),
+  setNamespaceBudget: async (plane, { principal, body }) =>
+    ok(await plane.setNamespaceBudget(principal, body)),
+  clearNamespaceBudget: async (plane, { principal }) =>
+    ok(await plane.clearNamespaceBudget(principal)),
 };
 
 /** The SSE operations: served by the fanout's TimelineStreams, not by a handler here. */
