@@ -127,4 +127,44 @@ describe('aob run start --budget', () => {
     expect(json<unknown[]>(await aob(['run', 'list', '--json'], env))).toEqual([]);
     expect(fake.calls).toBe(0);
   });
+
+  it('aob budget set / show / clear: the namespace budget holds runs started while it is set', async () => {
+    const bad = await aob(['budget', 'set', 'nodes=0,wall=soon', '--json'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('/budget/nodes');
+    expect(bad.stdout).toContain('/budget/wall');
+    expect((await aob(['budget', 'show', '--json'], env)).code).toBe(2);
+
+    const set = await aob(['budget', 'set', 'tokens=60,onExceeded=cancel'], env);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('budget:    tokens=60 · onExceeded=cancel');
+    const shown = json<{ namespace: string; budget: unknown }>(
+      await aob(['budget', 'show', '--json'], env),
+    );
+    expect(shown).toMatchObject({
+      namespace: 'default',
+      budget: { tokens: 60, onExceeded: 'cancel' },
+    });
+
+    const questions = JSON.stringify(['a', 'b', 'c']);
+    const r = await aob(
+      ['run', 'start', workflow, '--input', `questions=${questions}`, '--json'],
+      env,
+    );
+    expect(r.code).toBe(1);
+    expect(json<RunJson>(r)).toMatchObject({
+      status: 'cancelled',
+      budget: { tokens: 60, onExceeded: 'cancel' },
+      budgetExceeded: { limit: 'tokens', budget: 60, used: 100 },
+    });
+    expect(fake.calls).toBe(2);
+
+    expect((await aob(['budget', 'clear'], env)).code).toBe(0);
+    const free = await aob(
+      ['run', 'start', workflow, '--input', `questions=${questions}`, '--json'],
+      env,
+    );
+    expect(free.code, free.stderr).toBe(0);
+    expect(fake.calls).toBe(5);
+  });
 });

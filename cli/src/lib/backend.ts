@@ -8,6 +8,7 @@ import type {
   ApprovalView,
   Decision,
   GraphDiff,
+  NamespaceBudgetView,
   NodeDelta,
   NodeDetail,
   PatchView,
@@ -73,6 +74,12 @@ export interface Backend {
   /** The log after `afterSeq`, then live events (and deltas) until the run is over. */
   follow(runId: string, opts: { afterSeq: number; deltas: boolean }): AsyncIterable<FeedItem>;
   cancel(runId: string, reason?: string, by?: string): Promise<void>;
+  /** The budget of the namespace (locally `default`; on a server the token's); NO_BUDGET if none. */
+  namespaceBudget(): Promise<NamespaceBudgetView>;
+  /** Sets it (on a server: admin); runs started after it are held to it. */
+  setNamespaceBudget(budget: Budget): Promise<NamespaceBudgetView>;
+  /** Removes it, returning what it was; NO_BUDGET if none. */
+  clearNamespaceBudget(): Promise<NamespaceBudgetView>;
   replay(runId: string, fromNode: string, mode: 'freeze' | 'live'): Promise<string>;
   /** Drives a run whose process died (local only: a cluster resumes its runs itself). */
   resume(runId: string): Promise<void>;

@@ -7,6 +7,9 @@ import type { LocalEngine, RunView } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
 import { badInput } from './errors.js';
 
+/** Local runs all belong to the default namespace (ARCHITECTURE §9). */
+const LOCAL_NAMESPACE = 'default';
+
 /** How often `follow` looks at the store for events of runs driven by other processes. */
 const POLL_MS = 200;
 
@@ -103,6 +106,20 @@ export class LocalBackend implements Backend {
 
   replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
     return this.engine.control.replay(runId, fromNode, mode);
+  }
+
+  namespaceBudget() {
+    return this.engine.control.namespaceBudget(LOCAL_NAMESPACE);
+  }
+
+  setNamespaceBudget(budget: Budget) {
+    return this.engine.control.setNamespaceBudget(LOCAL_NAMESPACE, budget, this.defaultActor());
+  }
+
+  async clearNamespaceBudget() {
+    const was = await this.engine.control.namespaceBudget(LOCAL_NAMESPACE);
+    await this.engine.control.clearNamespaceBudget(LOCAL_NAMESPACE);
+    return was;
   }
 
   resume(runId: string) {

@@ -214,6 +214,18 @@ export class RemoteBackend implements Backend {
     );
   }
 
+  namespaceBudget() {
+    return this.call('read the namespace budget', () => this.client.getNamespaceBudget());
+  }
+
+  setNamespaceBudget(budget: Budget) {
+    return this.call('set the namespace budget', () => this.client.setNamespaceBudget(budget));
+  }
+
+  clearNamespaceBudget() {
+    return this.call('remove the namespace budget', () => this.client.clearNamespaceBudget());
+  }
+
   async replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
     const r = await this.call(`replay run ${runId}`, () =>
       this.client.replayRun(runId, { fromNode, mode }),

@@ -1,6 +1,6 @@
 // Text rendering for people: event lines, run summaries, problem lists, tables. Pure functions.
 import type { AnyRunEvent, ErrorData, Problem } from '@aob/core';
-import type { ApprovalView, RunView } from '@aob/engine';
+import type { ApprovalView, NamespaceBudgetView, RunView } from '@aob/engine';
 
 /** One problem per line: `path: message [CODE]`. */
 export function formatProblem(p: Problem): string {
@@ -225,6 +225,23 @@ export function formatBudgetUsage(
   if (x)
     lines.push(`exceeded: ${x.limit} (${x.used} over ${x.budget}; ${budget.onExceeded ?? 'fail'})`);
   return lines;
+}
+
+/** `namespace: acme` / `budget: tokens=1000 · nodes=40 · onExceeded=cancel` / `set: by at`. */
+export function formatNamespaceBudget(v: NamespaceBudgetView): string[] {
+  const b = v.budget;
+  const limits = [
+    b.tokens !== undefined ? `tokens=${b.tokens}` : '',
+    b.costUsd !== undefined ? `cost=$${b.costUsd}` : '',
+    b.wallMs !== undefined ? `wall=${formatDuration(b.wallMs)}` : '',
+    b.nodes !== undefined ? `nodes=${b.nodes}` : '',
+    `onExceeded=${b.onExceeded ?? 'fail'}`,
+  ].filter(Boolean);
+  return [
+    `namespace: ${v.namespace}`,
+    `budget:    ${limits.join(' · ')}`,
+    `set:       by ${v.setBy} at ${new Date(v.setAt).toISOString()}`,
+  ];
 }
 
 export function formatApprovers(t: Pick<ApprovalView, 'approvers' | 'quorum'>): string {

@@ -7,6 +7,7 @@ import type {
   ApprovalView,
   GraphDiff,
   NodeDelta,
+  NamespaceBudgetView,
   NodeDetail,
   PatchView,
   Principal,
@@ -277,6 +278,20 @@ export class AobHttpClient {
     return this.request('DELETE', `v1/tokens/${seg(tokenId)}`);
   }
 
+  // ---- the namespace's budget (set and removed by an admin) ------------------------------
+
+  getNamespaceBudget(): Promise<NamespaceBudgetView> {
+    return this.request('GET', 'v1/budget');
+  }
+
+  setNamespaceBudget(budget: Budget): Promise<NamespaceBudgetView> {
+    return this.request('PUT', 'v1/budget', { body: budget });
+  }
+
+  clearNamespaceBudget(): Promise<NamespaceBudgetView> {
+    return this.request('DELETE', 'v1/budget');
+  }
+
   // ---- plumbing --------------------------------------------------------------------------
 
   /** Every item of a paged route, following nextCursor; stops after `max` items. */
@@ -307,7 +322,7 @@ export class AobHttpClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     opts: { query?: Query; body?: unknown; timeoutMs?: number } = {},
   ): Promise<T> {

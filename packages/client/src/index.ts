@@ -32,6 +32,7 @@ export type {
   AttemptView,
   GraphDiff,
   NodeDelta,
+  NamespaceBudgetView,
   NodeDetail,
   NodeView,
   PatchView,

@@ -45,6 +45,14 @@ export interface RunView {
   budgetExceeded?: BudgetBreach;
 }
 
+/** A namespace's budget, as an admin set it: every run started in the namespace is held to it too. */
+export interface NamespaceBudgetView {
+  namespace: string;
+  budget: Budget;
+  setBy: string;
+  setAt: number;
+}
+
 export interface RunListItem {
   runId: string;
   workflow: string;

@@ -4,14 +4,21 @@
 // the control plane authorises a principal and calls these, the HTTP and gRPC routes and the
 // CLI's backends map requests onto them. Who acts (`actor`, `by`, `author`) is an argument: the
 // local CLI passes $USER, the control plane the token's subject, never the request's claim.
-import type { AnyRunEvent, Budget, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
-import type { ApprovalView, RunListItem, RunView, WorkflowView } from '@aob/client';
+import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import type {
+  ApprovalView,
+  NamespaceBudgetView,
+  RunListItem,
+  RunView,
+  WorkflowView,
+} from '@aob/client';
 import type { GraphDiff, PatchView } from './patches.js';
 import type { NodeDetail } from './node-detail.js';
 
 // The views a run shows to people and programs are the API's: defined once, in @aob/client.
 export type {
   ApprovalView,
+  NamespaceBudgetView,
   NodeDelta,
   NodeView,
   RunListItem,
@@ -31,14 +38,6 @@ export interface StartRunRequest {
    * and its definition's `budget`.
    */
   budget?: unknown;
-}
-
-/** A namespace's budget, as an admin set it. */
-export interface NamespaceBudgetView {
-  namespace: string;
-  budget: Budget;
-  setBy: string;
-  setAt: number;
 }
 
 export interface WaitRequest {
