@@ -96,6 +96,54 @@ describe('budgets in the local engine', () => {
     );
   });
 
+  it.each(['openai-agents', 'langgraph'] as const)(
+    'a token budget halts agents run one after another (%s): no model call after BudgetExceeded',
+    async (framework) => {
+      engine = await LocalEngine.open({
+        home,
+        llm: { baseUrl: fake.baseURL, models: { fast: 'gpt-4o-mini' } },
+      });
+      // Each agent turn: one tool call (get_graph), then its answer; 40 tokens a model call.
+      let n = 0;
+      fake.script(
+        ...Array.from({ length: 8 }, () => [
+          {
+            toolCalls: [{ name: 'get_graph', arguments: {} }],
+            usage: { promptTokens: 30, completionTokens: 10 },
+          },
+          { content: `done ${++n}`, usage: { promptTokens: 30, completionTokens: 10 } },
+        ]).flat(),
+      );
+      const def = {
+        name: 'agent-loop',
+        version: '1',
+        nodes: [
+          {
+            id: 'agents',
+            type: 'map',
+            with: {
+              items: '{% inputs.tasks %}',
+              concurrency: 1,
+              body: { type: 'agent', with: { framework, model: 'fast', prompt: '{% item %}' } },
+            },
+          },
+        ],
+      };
+      const runId = await engine.control.start(
+        def,
+        { tasks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] },
+        { budget: { tokens: 200 } },
+      );
+      const view = await engine.control.wait(runId, { timeoutMs: 30_000 });
+      expect(view.status).toBe('failed');
+      // 80 tokens an agent: the third crosses 200, and no fourth agent calls the model.
+      expect(view.budgetExceeded).toEqual({ limit: 'tokens', budget: 200, used: 240 });
+      expect(fake.calls).toBe(6);
+      expect(view.usage).toMatchObject({ tokens: 240, nodes: 3, unpriced: 3 });
+      expect(afterExceeded(await engine.control.events(runId))).toEqual(['RunFailed']);
+    },
+  );
+
   it('a wall-time budget ends a run that waits past it', async () => {
     engine = await LocalEngine.open({ home });
     const def = {
