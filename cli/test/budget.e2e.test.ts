@@ -2,12 +2,10 @@
 // talking to the OpenAI-compatible fake. A token budget halts repeated llm calls (exit 1, the
 // limit named in `run get`, both human and --json); a bad --budget is refused naming every
 // problem (exit 2) and stores no run.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
 import type { OpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
-import { aob, json, tempHome } from './helpers.js';
+import { aob, example, json, tempHome } from './helpers.js';
 
 interface RunJson {
   runId: string;
@@ -22,7 +20,8 @@ let home: string;
 let cleanup: () => void;
 let fake: OpenAIFake;
 let env: Record<string, string>;
-let workflow: string;
+/** Asks the model once per question, one at a time; its own budget: 20000 tokens, 10 minutes. */
+const workflow = example('budget', 'workflow.json');
 beforeEach(async () => {
   ({ home, cleanup } = tempHome());
   fake = await startOpenAIFake({
@@ -34,25 +33,6 @@ beforeEach(async () => {
     AOB_LLM_MODELS: '{"fast":"gpt-4o-mini"}',
     AOB_LLM_PRICES: '{"fast":{"input":0.15,"output":0.6}}',
   };
-  workflow = join(home, 'ask-each.json');
-  writeFileSync(
-    workflow,
-    JSON.stringify({
-      name: 'ask-each',
-      version: '1',
-      nodes: [
-        {
-          id: 'ask',
-          type: 'map',
-          with: {
-            items: '{% inputs.questions %}',
-            concurrency: 1,
-            body: { type: 'llm', with: { model: 'fast', prompt: '{% item %}' } },
-          },
-        },
-      ],
-    }),
-  );
 });
 afterEach(async () => {
   await fake.close();
@@ -154,7 +134,7 @@ describe('aob run start --budget', () => {
     expect(r.code).toBe(1);
     expect(json<RunJson>(r)).toMatchObject({
       status: 'cancelled',
-      budget: { tokens: 60, onExceeded: 'cancel' },
+      budget: { tokens: 60, wallMs: 600_000, onExceeded: 'cancel' },
       budgetExceeded: { limit: 'tokens', budget: 60, used: 100 },
     });
     expect(fake.calls).toBe(2);

@@ -1,7 +1,7 @@
 // Budgets in the local engine, with the real OpenAI client talking to the OpenAI-compatible fake:
 // repeated llm calls halted by a token budget, a wall-time and a node budget, and a bad budget
 // refused whole with nothing stored.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,21 +31,18 @@ function afterExceeded(events: readonly AnyRunEvent[]): string[] {
   return events.slice(i + 1).map((e) => e.type);
 }
 
-/** Asks the model once per item, one item at a time: repeated llm calls. */
-const askEach = {
-  name: 'ask-each',
+/** examples/budget: asks the model once per question, one at a time (repeated llm calls). */
+const askEach = JSON.parse(
+  readFileSync(new URL('../../../../examples/budget/workflow.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
+/** Four transforms in a row: four executions. */
+const ids = ['a', 'b', 'c', 'd'];
+const chain = {
+  name: 'chain',
   version: '1',
-  nodes: [
-    {
-      id: 'ask',
-      type: 'map',
-      with: {
-        items: '{% inputs.questions %}',
-        concurrency: 1,
-        body: { type: 'llm', with: { model: 'fast', prompt: '{% item %}' } },
-      },
-    },
-  ],
+  nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
+  edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
 };
 
 describe('budgets in the local engine', () => {
@@ -80,7 +77,8 @@ describe('budgets in the local engine', () => {
     });
     // 3 × (30 × 0.15 + 20 × 0.6) / 1e6 dollars.
     expect(view.usage.costUsd).toBeCloseTo(3 * 16.5e-6, 12);
-    expect(view.budget).toEqual({ tokens: 120 });
+    // The tighter of the run's budget and the example's own (tokens 20000, wall 10 min).
+    expect(view.budget).toEqual({ tokens: 120, wallMs: 600_000 });
     expect(view.budgetExceeded).toEqual({ limit: 'tokens', budget: 120, used: 150 });
     const events = await engine.control.events(runId);
     expect(afterExceeded(events)).toEqual(['RunFailed']);
@@ -170,13 +168,7 @@ describe('budgets in the local engine', () => {
 
   it('a node budget stops the execution past it', async () => {
     engine = await LocalEngine.open({ home });
-    const ids = ['a', 'b', 'c', 'd'];
-    const def = {
-      name: 'chain',
-      version: '1',
-      nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
-      edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
-    };
+    const def = chain;
     const runId = await engine.control.start(def, {}, { budget: { nodes: 2 } });
     const view = await engine.control.wait(runId, { timeoutMs: 10_000 });
     expect(view.status).toBe('failed');
@@ -210,13 +202,7 @@ describe('budgets in the local engine', () => {
 
   it("holds runs to their namespace's budget as it was when they started", async () => {
     engine = await LocalEngine.open({ home });
-    const ids = ['a', 'b', 'c', 'd'];
-    const def = {
-      name: 'chain',
-      version: '1',
-      nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
-      edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
-    };
+    const def = chain;
     const set = await engine.control.setNamespaceBudget(
       'default',
       { nodes: 2, tokens: 1000, onExceeded: 'cancel' },
