@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHarness } from './test-support.js';
 import { startApiHarness } from './test-support.js';
+import { transformChain } from '../../../engine/src/testing/transform-chain.js';
 
 let api: ApiHarness;
 let admin: string;
@@ -18,13 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const ids = ['a', 'b', 'c', 'd'];
-const chain = {
-  name: 'chain',
-  version: '1',
-  nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
-  edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
-};
+/** Four transforms in a row: four executions. */
+const chain = transformChain(4);
 
 async function runTo(body: Record<string, unknown>, token = operator) {
   const started = await api.call('POST', '/v1/runs', {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
 import { LocalEngine } from './local-engine.js';
 import { startOpenAIFake } from '../testing/openai-fake.js';
+import { transformChain } from '../testing/transform-chain.js';
 import type { OpenAIFake } from '../testing/openai-fake.js';
 
 let home: string;
@@ -37,13 +38,7 @@ const askEach = JSON.parse(
 ) as Record<string, unknown>;
 
 /** Four transforms in a row: four executions. */
-const ids = ['a', 'b', 'c', 'd'];
-const chain = {
-  name: 'chain',
-  version: '1',
-  nodes: ids.map((id) => ({ id, type: 'transform', with: { value: id } })),
-  edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
-};
+const chain = transformChain(4);
 
 describe('budgets in the local engine', () => {
   it('a token budget halts repeated llm calls: BudgetExceeded, then RunFailed, no further call', async () => {
