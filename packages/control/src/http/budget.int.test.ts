@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHarness } from './test-support.js';
 import { startApiHarness } from './test-support.js';
-import { transformChain } from '../../../engine/src/testing/transform-chain.js';
 
 let api: ApiHarness;
 let admin: string;
@@ -20,7 +19,16 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 /** Four transforms in a row: four executions. */
-const chain = transformChain(4);
+const chain = {
+  name: 'chain',
+  version: '1',
+  nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'transform', with: { value: id } })),
+  edges: [
+    { from: 'a', to: 'b' },
+    { from: 'b', to: 'c' },
+    { from: 'c', to: 'd' },
+  ],
+};
 
 async function runTo(body: Record<string, unknown>, token = operator) {
   const started = await api.call('POST', '/v1/runs', {
