@@ -7,6 +7,7 @@ import fastJsonPatch from 'fast-json-patch';
 import type { PatchView, RunListItem } from '@aob/client';
 import type { Session } from '../session.js';
 import { Link } from '../router.js';
+import { FindingList } from '../views/FindingList.js';
 import type { EditorDefinition } from './definition.js';
 
 /** The operations from `base` to `edited`, leaving the workflow's name and version alone. */
@@ -99,13 +100,7 @@ export function ProposePanel(props: {
             Patch <Link href={`/patches/${verdict.patchId}`}>{verdict.patchId}</Link>:{' '}
             <strong>{verdict.status}</strong>
           </p>
-          <ul>
-            {[...verdict.violations, ...(verdict.reasons ?? [])].map((p, i) => (
-              <li key={i}>
-                <code>{p.code}</code> at <code>{p.path || '/'}</code>: {p.message}
-              </li>
-            ))}
-          </ul>
+          <FindingList patch={verdict} />
         </div>
       ) : null}
     </div>

@@ -13,6 +13,7 @@ import { RunGraph } from '../graph/RunGraph.js';
 import { diffGraph } from '../graph/diff-graph.js';
 import type { Definition } from '../graph/diff-graph.js';
 import { Link } from '../router.js';
+import { FindingList } from './FindingList.js';
 import { DecisionButtons } from './DecisionButtons.js';
 import { STATUS_ICON, formatTime } from '../status.js';
 
@@ -183,13 +184,7 @@ export function PatchPage(props: {
           {[...patch.violations, ...(patch.reasons ?? [])].length > 0 ? (
             <div className="card">
               <h2>{patch.violations.length > 0 ? 'Violations' : 'Why a person must decide'}</h2>
-              <ul>
-                {[...patch.violations, ...(patch.reasons ?? [])].map((p, i) => (
-                  <li key={i}>
-                    <code>{p.code}</code> at <code>{p.path || '/'}</code>: {p.message}
-                  </li>
-                ))}
-              </ul>
+              <FindingList patch={patch} />
             </div>
           ) : null}
           <div className="card">
