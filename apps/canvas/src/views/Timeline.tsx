@@ -203,21 +203,22 @@ export function Timeline({ events, now }: { events: readonly AnyRunEvent[]; now:
         className="timeline-zoom"
         style={{ display: 'flex', gap: '0.8rem', alignItems: 'center', flexWrap: 'wrap' }}
       >
-        <label style={{ display: 'inline-flex', alignItems: 'center', gap: '0.4rem' }}>
-          Window from
-          <input
-            type="range"
-            min={0}
-            max={Math.round(scale.width)}
-            step={step}
-            value={Math.round(from)}
-            aria-valuetext={since(from)}
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              setZoom({ from: Math.min(v, to - step), to });
-            }}
-          />
-        </label>
+        <WindowSlider
+          label="Window from"
+          max={scale.width}
+          step={step}
+          value={from}
+          valueText={since(from)}
+          onChange={(v) => setZoom({ from: Math.min(v, to - step), to })}
+        />
+        <WindowSlider
+          label="Window to"
+          max={scale.width}
+          step={step}
+          value={to}
+          valueText={since(to)}
+          onChange={(v) => setZoom({ from, to: Math.max(v, from + step) })}
+        />
         <label style={{ display: 'inline-flex', alignItems: 'center', gap: '0.4rem' }}>
           Window to
           <input
@@ -301,5 +302,30 @@ export function Timeline({ events, now }: { events: readonly AnyRunEvent[]; now:
         ) : null}
       </div>
     </section>
+  );
+}
+
+/** One end of the timeline's window: a slider over the axis, its value said as time since start. */
+function WindowSlider(props: {
+  label: string;
+  max: number;
+  step: number;
+  value: number;
+  valueText: string;
+  onChange: (value: number) => void;
+}) {
+  return (
+    <label style={{ display: 'inline-flex', alignItems: 'center', gap: '0.4rem' }}>
+      {props.label}
+      <input
+        type="range"
+        min={0}
+        max={Math.round(props.max)}
+        step={props.step}
+        value={Math.round(props.value)}
+        aria-valuetext={props.valueText}
+        onChange={(e) => props.onChange(Number(e.target.value))}
+      />
+    </label>
   );
 }
