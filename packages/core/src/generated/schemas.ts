@@ -554,6 +554,12 @@ export const workflowSchema = {
           then: { $ref: '#/$defs/expression' },
         },
         schema: { type: 'object', description: 'A JSON Schema the final output must satisfy.' },
+        runsOn: {
+          type: 'string',
+          pattern: '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$',
+          description:
+            "Runs the agent on a runner outside the cluster (`aob agent-runner --labels`) that carries this label, instead of on a cluster runner. Its job waits in the API's runner queue until such a runner claims it.",
+        },
       },
     },
     codeConfig: {

@@ -420,6 +420,10 @@ export interface AgentConfig {
   schema?: {
     [k: string]: unknown;
   };
+  /**
+   * Runs the agent on a runner outside the cluster (`aob agent-runner --labels`) that carries this label, instead of on a cluster runner. Its job waits in the API's runner queue until such a runner claims it.
+   */
+  runsOn?: string;
 }
 /**
  * A JavaScript or Python snippet in a child process (see the sandbox README for what it does and does not stop).

@@ -34,6 +34,9 @@ const KNOWN = new Set([
   'tools',
   'maxTurns',
   'schema',
+  // Where the job runs (a runner outside the cluster with this label): the orchestrator's
+  // concern, not the agent's (orchestrator/job-route.ts).
+  'runsOn',
 ]);
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
