@@ -11,6 +11,9 @@ import type {
   OutboxMessage,
   OutboxRecord,
   RunFilter,
+  RunnerJobEntry,
+  RunnerJobStore,
+  RunnerLease,
   TimerRecord,
   NamespaceBudgetRecord,
   TokenRecord,
@@ -28,6 +31,15 @@ import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
 import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import { quietRuns } from './pg-stalls.js';
+import {
+  claimRunnerJob,
+  enqueueRunnerJobs,
+  finishRunnerJob,
+  purgeRunnerJobs,
+  releaseRunnerLease,
+  renewRunnerLease,
+  runnerLease,
+} from './pg-runner-jobs.js';
 import { sql } from './pg-statements.js';
 import type { OutboxRow } from './pg-statements.js';
 import { eventFromRow, patchFromRow, runFromRow, tokenFromRow, workflowFromRow } from './rows.js';
@@ -255,7 +267,44 @@ export class PgEventStore implements ClusterStore {
     return quietRuns(this.pool, updatedBefore, limit);
   }
 
-  /** Commits what is queued, then ends the pool. */
+  enqueueRunnerJobs(
+    jobs: readonly RunnerJobEntry[],
+    now: number,
+  ): Promise<{ key: string; outcome: unknown }[]> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return enqueueRunnerJobs(this.pool, jobs, now);
+  }
+
+  claimRunnerJob(opts: Parameters<RunnerJobStore['claimRunnerJob']>[0]) {
+    if (this.closed) return Promise.reject(storeClosed());
+    return claimRunnerJob(this.pool, opts);
+  }
+
+  runnerLease(leaseId: string): Promise<RunnerLease | undefined> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return runnerLease(this.pool, leaseId);
+  }
+
+  renewRunnerLease(leaseId: string, now: number, leaseMs: number): Promise<number | undefined> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return renewRunnerLease(this.pool, leaseId, now, leaseMs);
+  }
+
+  finishRunnerJob(leaseId: string, outcome: unknown, now: number): Promise<boolean> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return finishRunnerJob(this.pool, leaseId, outcome, now);
+  }
+
+  releaseRunnerLease(leaseId: string): Promise<boolean> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return releaseRunnerLease(this.pool, leaseId);
+  }
+
+  purgeRunnerJobs(finishedBefore: number): Promise<number> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return purgeRunnerJobs(this.pool, finishedBefore);
+  }
+
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
     await this.query(sql.putNamespaceBudget([record.namespace, JSON.stringify(record)]));
   }

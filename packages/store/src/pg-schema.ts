@@ -260,6 +260,36 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'the runner queue (runners outside the cluster)',
+    sql: `
+      -- Jobs of nodes routed to runners outside the cluster (with.runsOn), one row per attempt,
+      -- taken through the API (RunnerJobStore; pg-runner-jobs.ts). A claim is a lease
+      -- (lease_id, lease_until: engine clock); one that runs out makes the row claimable again.
+      -- A finished row keeps its outcome, sent again if the attempt's job is queued again.
+      CREATE TABLE runner_jobs (
+        job_key     text PRIMARY KEY,
+        run_id      text NOT NULL,
+        namespace   text NOT NULL,
+        label       text NOT NULL,
+        priority    smallint NOT NULL,
+        job         json NOT NULL,
+        lease_id    text UNIQUE,
+        leased_by   text,
+        lease_until bigint,
+        deliveries  integer NOT NULL DEFAULT 0,
+        outcome     json,
+        enqueued_at bigint NOT NULL,
+        finished_at bigint,
+        -- Queue order, the tie-break within a priority.
+        ord         bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX runner_jobs_claimable ON runner_jobs (namespace, label, priority, ord)
+        WHERE finished_at IS NULL;
+      CREATE INDEX runner_jobs_finished ON runner_jobs (finished_at) WHERE finished_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -135,6 +135,7 @@ describe('PgEventStore', () => {
         'outbox',
         'patches',
         'run_keys',
+        'runner_jobs',
         'runs',
         'schema_migrations',
         'timers',

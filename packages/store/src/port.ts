@@ -4,7 +4,8 @@
 //     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, TokenStore, and a ContentStore;
 //   - the local topology (EventStore: memory, SQLite) adds LeaseInboxStore: which process drives
 //     a run, and the commands other processes leave it;
-//   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore and StallStore, and has
+//   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore, StallStore and
+//     RunnerJobStore (the queue of runners outside the cluster), and has
 //     no leases (a run's owner is its Kafka partition's orchestrator).
 // Each port has a shared conformance suite (`@aob/store/conformance`) every adapter runs.
 import type { AnyNewEvent, AnyRunEvent, Budget, CasRef, Content, RunStatus } from '@aob/core';
@@ -305,6 +306,82 @@ export interface StallStore {
   quietRuns(updatedBefore: number, limit: number): Promise<string[]>;
 }
 
+/** A job for a runner outside the cluster, as it is queued (RunnerJobStore). */
+export interface RunnerJobEntry {
+  /** One per attempt: `runId/nodeId/iteration/attempt` (runner-job keys are the engine's). */
+  key: string;
+  runId: string;
+  /** The runner label the job asks for (`with.runsOn`). */
+  label: string;
+  /** 0 first (high), then 1, 2. */
+  priority: number;
+  /** The node job, JSON-serialisable. */
+  job: unknown;
+}
+
+/** A runner's hold on one queued job, until `expiresAt` unless renewed. */
+export interface RunnerLease {
+  leaseId: string;
+  key: string;
+  runId: string;
+  /** The namespace of the job's run: only a runner of that namespace may claim it. */
+  namespace: string;
+  label: string;
+  job: unknown;
+  /** Epoch ms, engine clock. */
+  expiresAt: number;
+  /** Claims of this job so far, this one included (more than 1: redelivered). */
+  deliveries: number;
+}
+
+/**
+ * Cluster only. The runner queue (ARCHITECTURE §7): jobs of nodes routed to runners outside the
+ * cluster, which take them through the API. A claim is a lease; a runner renews it while it
+ * works, and a lease that runs out makes the job claimable again (the redelivery). A job
+ * finishes once, under the lease current then: whatever a runner whose lease was taken over says
+ * afterwards is refused.
+ */
+export interface RunnerJobStore {
+  /**
+   * Queues jobs (their runs' namespaces are read from the runs). A job queued already (same key)
+   * is left as it is; for those that finished, their recorded outcomes are returned (a lost
+   * result is sent again, as the attempt ledger does for cluster runners).
+   */
+  enqueueRunnerJobs(
+    jobs: readonly RunnerJobEntry[],
+    now: number,
+  ): Promise<{ key: string; outcome: unknown }[]>;
+  /**
+   * Leases the first claimable job (unfinished, no live lease) of the namespace with one of the
+   * labels, by priority then age, to `owner` under `leaseId` until `now + leaseMs`. Concurrent
+   * claimers get different jobs.
+   */
+  claimRunnerJob(opts: {
+    namespace: string;
+    labels: readonly string[];
+    owner: string;
+    leaseId: string;
+    now: number;
+    leaseMs: number;
+  }): Promise<RunnerLease | undefined>;
+  /**
+   * The lease's job, while the lease is the job's current one and the job is unfinished (a lease
+   * that ran out still counts until another runner claims the job).
+   */
+  runnerLease(leaseId: string): Promise<RunnerLease | undefined>;
+  /** Extends a current lease to `now + leaseMs`; its new expiry, or undefined if it is not current. */
+  renewRunnerLease(leaseId: string, now: number, leaseMs: number): Promise<number | undefined>;
+  /** Finishes the job with its outcome if `leaseId` is current; false otherwise (nothing changed). */
+  finishRunnerJob(leaseId: string, outcome: unknown, now: number): Promise<boolean>;
+  /** Gives a current lease up: the job is claimable at once. False if it was not current. */
+  releaseRunnerLease(leaseId: string): Promise<boolean>;
+  /**
+   * Deletes jobs finished before `finishedBefore` and unfinished jobs of runs that are over
+   * (no runner will be wanted for them); returns how many.
+   */
+  purgeRunnerJobs(finishedBefore: number): Promise<number>;
+}
+
 /** A namespace's budget, set by an admin: every run started in the namespace is held to it too. */
 export interface NamespaceBudgetRecord {
   namespace: string;
@@ -340,7 +417,8 @@ export type ClusterStore = ApplicationStore &
   TokenStore &
   OutboxStore &
   TimerStore &
-  StallStore & { close(): Promise<void> };
+  StallStore &
+  RunnerJobStore & { close(): Promise<void> };
 
 export interface ContentStore {
   /**
