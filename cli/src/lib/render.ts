@@ -70,6 +70,14 @@ export function eventDetail(e: AnyRunEvent): string {
       return `ticket ${e.data.ticketId} ${e.data.decision} by ${e.data.by}${e.data.timedOut ? ' (timed out)' : ''}${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'ApprovalReassigned':
       return `ticket ${e.data.ticketId} to ${e.data.approvers.join(', ')} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
+    case 'QuestionAsked': {
+      const d = e.data;
+      const choices = d.choices ? ` [${d.choices.map((c) => JSON.stringify(c)).join(' | ')}]` : '';
+      const who = d.askees.join(', ') || 'anyone';
+      return `${d.questionId} for ${who}${d.resume ? ' (agent suspended)' : ''}: ${JSON.stringify(d.question)}${choices}`;
+    }
+    case 'QuestionAnswered':
+      return `${e.data.questionId} by ${e.data.by}${e.data.timedOut ? ' (timed out)' : ''}: ${formatGlimpse(e.data.answer, 80)}`;
     case 'PatchProposed':
       return e.data.patchId;
     case 'PatchHeld':
@@ -85,7 +93,7 @@ export function eventDetail(e: AnyRunEvent): string {
     case 'ChildRunStarted':
       return `${e.data.childRunId} (${e.data.workflow})`;
     case 'RunWaiting':
-      return `on ${e.data.tickets.join(', ')}`;
+      return `on ${[...e.data.tickets, ...(e.data.questions ?? [])].join(', ')}`;
     case 'BudgetExceeded':
       return `${e.data.limit} ${e.data.used} over ${e.data.budget} (${e.data.onExceeded})`;
     case 'RunCompleted':

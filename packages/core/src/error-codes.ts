@@ -131,6 +131,8 @@ export const ERROR_CODES = {
   CHILD_FAILED: internal,
   CHILD_CANCELLED: { kind: 'cancelled', retryable: false },
   APPROVAL_TIMEOUT: timeout,
+  /** A question (an ask node's, or an agent's) was not answered in time. */
+  QUESTION_TIMEOUT: timeout,
   /** A replayed node that failed in the original run, its error not recorded. */
   RECORDED_FAILURE: internal,
   /** The run crossed a limit of its budget (tokens, cost, wall time or node executions). */
@@ -199,6 +201,13 @@ export const ERROR_CODES = {
    * its timeout and the grace): another attempt is published with a fresh one.
    */
   JOB_TOKEN_EXPIRED: timeout,
+  /**
+   * A runner outside the cluster spoke under a lease that is no longer its job's (it ran out and
+   * another runner claimed the job, was given up, or the job finished): what it says is refused.
+   */
+  LEASE_LOST: state,
+  /** This server keeps no runner queue (`aob dev`): runners outside the cluster need a cluster. */
+  RUNNER_QUEUE_UNAVAILABLE: { kind: 'unavailable', retryable: false },
   BAD_ARGUMENTS: invalid,
   TOOL_FAILED: internal,
   SEARCH_NOT_CONFIGURED: invalid,

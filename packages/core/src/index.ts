@@ -55,7 +55,7 @@ export type {
   RunStatus,
 } from './run/events.js';
 export { DELTA_RETENTION, jobTopic, Topic } from './run/messages.js';
-export type { NodeJob, NodeResult } from './run/messages.js';
+export type { AgentQuestion, NodeJob, NodeResult } from './run/messages.js';
 export { FINISHED, IN_FLIGHT, initialState, isRunOver } from './run/state.js';
 export type {
   AttemptState,
@@ -63,11 +63,12 @@ export type {
   NodeState,
   NodeStatus,
   PatchState,
+  QuestionState,
   RunState,
   TicketState,
 } from './run/state.js';
 export type { Blob, Command, DecideEnv, Decision, Trigger } from './run/commands.js';
-export { evolve, fold } from './run/evolve.js';
+export { evolve, fold, questionUnit } from './run/evolve.js';
 export { BUDGET_LIMITS, emptyUsage, tightest } from './run/budget.js';
 export type {
   Budget,

@@ -34,6 +34,8 @@ type GenByName = {
   ApprovalEscalated: GenEvent.ApprovalEscalatedData;
   ApprovalDecided: GenEvent.ApprovalDecidedData;
   ApprovalReassigned: GenEvent.ApprovalReassignedData;
+  QuestionAsked: GenEvent.QuestionAskedData;
+  QuestionAnswered: GenEvent.QuestionAnsweredData;
   PatchProposed: GenEvent.PatchProposedData;
   PatchHeld: GenEvent.PatchHeldData;
   PatchRejected: GenEvent.PatchRejectedData;

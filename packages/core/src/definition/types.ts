@@ -12,6 +12,7 @@ export const NodeType = {
   join: 'join',
   subworkflow: 'subworkflow',
   approval: 'approval',
+  ask: 'ask',
   timer: 'timer',
   code: 'code',
   fs: 'fs',
@@ -82,7 +83,7 @@ export type MapBody = Omit<NodeDefinition, 'id' | 'type'> & { type: MapBodyType 
 export interface EdgeDefinition {
   from: string;
   to: string;
-  /** Outcome port: success (default), failure, or approval's approved | rejected | timeout. */
+  /** Outcome port: success (default), failure; approval's approved | rejected | timeout; ask's timeout. */
   on?: string;
   /** A JSONata guard in {% %}. */
   when?: string;
@@ -114,5 +115,6 @@ export type {
   JoinConfig,
   SubworkflowConfig,
   ApprovalConfig,
+  AskConfig,
   TimerConfig,
 } from '../generated/workflow.js';

@@ -19,10 +19,13 @@ export const DEFAULT_MAX_NODES = 200;
 export const PORTS = {
   all: ['success', 'failure'],
   approval: ['approved', 'rejected', 'timeout'],
+  ask: ['timeout'],
 } as const;
 
 export function portsOf(type: string | undefined): readonly string[] {
-  return type === 'approval' ? [...PORTS.all, ...PORTS.approval] : PORTS.all;
+  if (type === 'approval') return [...PORTS.all, ...PORTS.approval];
+  if (type === 'ask') return [...PORTS.all, ...PORTS.ask];
+  return PORTS.all;
 }
 
 const list = (xs: readonly string[]): string => xs.join(', ');

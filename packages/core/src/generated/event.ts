@@ -19,6 +19,8 @@ export type EventType =
   | 'ApprovalEscalated'
   | 'ApprovalDecided'
   | 'ApprovalReassigned'
+  | 'QuestionAsked'
+  | 'QuestionAnswered'
   | 'PatchProposed'
   | 'PatchHeld'
   | 'PatchRejected'
@@ -327,6 +329,67 @@ export interface TimerFiredData {
   timerId: string;
 }
 /**
+ * A question to people: by an ask node (no `resume`), or by an agent that suspended to ask (`resume`: its saved state, from which its job goes on once answered).
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "questionAskedData".
+ */
+export interface QuestionAskedData {
+  questionId: string;
+  nodeId: NodeId;
+  attempt: number;
+  iteration?: number;
+  question: string;
+  choices?: (string | number | boolean)[];
+  /**
+   * A JSON Schema the answer must be valid against.
+   */
+  schema?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Who may answer (the approvers' forms); empty: anyone who may decide approvals in the run's namespace.
+   */
+  askees: string[];
+  dueAt?: number;
+  timerId?: string;
+  resume?: CasRef1;
+  usage?: NodeUsage1;
+}
+/**
+ * A reference to a value in the content-addressed store: sha256 of its RFC 8785 canonical JSON.
+ */
+export interface CasRef1 {
+  $cas: `sha256:${string}`;
+  size: number;
+}
+/**
+ * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.
+ */
+export interface NodeUsage1 {
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number;
+}
+/**
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "questionAnsweredData".
+ */
+export interface QuestionAnsweredData {
+  questionId: string;
+  nodeId: NodeId;
+  iteration?: number;
+  /**
+   * Any JSON value: one of the choices, or valid against the schema.
+   */
+  answer: unknown;
+  by: string;
+  /**
+   * No one answered in time: the ask node's `default` was recorded.
+   */
+  timedOut?: true;
+}
+/**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
  * via the `definition` "approvalRequestedData".
  */
@@ -464,6 +527,10 @@ export interface ChildRunStartedData {
  */
 export interface RunWaitingData {
   tickets: string[];
+  /**
+   * The open questions the run waits on.
+   */
+  questions?: string[];
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

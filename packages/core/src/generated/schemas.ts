@@ -93,6 +93,7 @@ export const workflowSchema = {
         'join',
         'subworkflow',
         'approval',
+        'ask',
         'timer',
         'code',
         'fs',
@@ -252,6 +253,14 @@ export const workflowSchema = {
             type: 'object',
             required: ['with'],
             properties: { with: { $ref: '#/$defs/approvalConfig' } },
+          },
+        },
+        {
+          if: { type: 'object', required: ['type'], properties: { type: { const: 'ask' } } },
+          then: {
+            type: 'object',
+            required: ['with'],
+            properties: { with: { $ref: '#/$defs/askConfig' } },
           },
         },
         {
@@ -429,6 +438,53 @@ export const workflowSchema = {
       },
       then: { type: 'object', required: ['escalateTo'], properties: { escalateTo: true } },
     },
+    askConfig: {
+      title: 'AskConfig',
+      description:
+        'A question to a person; the node\'s output is {"answer", "by"}. The answer must be one of `choices` (when given) and valid against `schema` (when given).',
+      type: 'object',
+      required: ['question'],
+      additionalProperties: false,
+      properties: {
+        question: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'What the askees are asked, or an expression that yields it (evaluated when the node starts).',
+        },
+        choices: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: ['string', 'number', 'boolean'] },
+          description: 'The answers allowed; absent: any answer (valid against `schema`).',
+        },
+        schema: { type: 'object', description: 'A JSON Schema the answer must be valid against.' },
+        askees: {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'string', minLength: 1 },
+          description:
+            "Who may answer, in the forms approvers take (a subject, role:<role>, group:<name>); absent: anyone who may decide approvals in the run's namespace.",
+        },
+        timeoutMs: { $ref: '#/$defs/msOrExpression' },
+        onTimeout: {
+          enum: ['fail', 'default'],
+          default: 'fail',
+          description:
+            'When no answer came in time: fail the node (QUESTION_TIMEOUT), or answer `default` for the askees (ports success and timeout fire).',
+        },
+        default: {
+          description: 'The answer recorded when the question times out with onTimeout: default.',
+        },
+      },
+      if: {
+        type: 'object',
+        required: ['onTimeout'],
+        properties: { onTimeout: { const: 'default' } },
+      },
+      then: { type: 'object', required: ['default'], properties: { default: true } },
+    },
     timerConfig: {
       title: 'TimerConfig',
       description: 'Exactly one of `durationMs` and `until`.',
@@ -456,7 +512,7 @@ export const workflowSchema = {
           minLength: 1,
           default: 'success',
           description:
-            "Outcome port: success (default), failure, or approval's approved | rejected | timeout.",
+            "Outcome port: success (default), failure; approval's approved | rejected | timeout; ask's timeout.",
         },
         when: { $ref: '#/$defs/expression', description: 'A JSONata guard.' },
       },
@@ -559,6 +615,26 @@ export const workflowSchema = {
           pattern: '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$',
           description:
             "Runs the agent on a runner outside the cluster (`aob agent-runner --labels`) that carries this label, instead of on a cluster runner. Its job waits in the API's runner queue until such a runner claims it.",
+        },
+        ask: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            'Gives the agent the ask_user tool: a question to a person suspends the agent durably until it is answered.',
+          properties: {
+            askees: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'string', minLength: 1 },
+              description:
+                "Who may answer, in the forms approvers take; absent: anyone who may decide approvals in the run's namespace.",
+            },
+            timeoutMs: {
+              $ref: '#/$defs/msOrExpression',
+              description:
+                'How long a question may wait; then the node fails with QUESTION_TIMEOUT.',
+            },
+          },
         },
       },
     },
@@ -710,6 +786,18 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/timerFiredData' } } },
     },
     {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'QuestionAsked' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/questionAskedData' } } },
+    },
+    {
+      if: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { const: 'QuestionAnswered' } },
+      },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/questionAnsweredData' } } },
+    },
+    {
       if: {
         type: 'object',
         required: ['type'],
@@ -809,6 +897,8 @@ export const eventSchema = {
         'ApprovalEscalated',
         'ApprovalDecided',
         'ApprovalReassigned',
+        'QuestionAsked',
+        'QuestionAnswered',
         'PatchProposed',
         'PatchHeld',
         'PatchRejected',
@@ -1085,6 +1175,53 @@ export const eventSchema = {
       additionalProperties: false,
       properties: { timerId: { type: 'string', minLength: 1 } },
     },
+    questionAskedData: {
+      title: 'QuestionAskedData',
+      description:
+        'A question to people: by an ask node (no `resume`), or by an agent that suspended to ask (`resume`: its saved state, from which its job goes on once answered).',
+      type: 'object',
+      required: ['questionId', 'nodeId', 'attempt', 'question', 'askees'],
+      additionalProperties: false,
+      properties: {
+        questionId: { type: 'string', minLength: 1 },
+        nodeId: { $ref: '#/$defs/nodeId' },
+        attempt: { type: 'integer', minimum: 1 },
+        iteration: { type: 'integer', minimum: 0 },
+        question: { type: 'string' },
+        choices: { type: 'array', items: { type: ['string', 'number', 'boolean'] } },
+        schema: { type: 'object', description: 'A JSON Schema the answer must be valid against.' },
+        askees: {
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            "Who may answer (the approvers' forms); empty: anyone who may decide approvals in the run's namespace.",
+        },
+        dueAt: { type: 'integer', minimum: 0 },
+        timerId: { type: 'string', minLength: 1 },
+        resume: {
+          $ref: '#/$defs/casRef',
+          description: "The suspended agent's state in the content store.",
+        },
+        usage: { $ref: '#/$defs/nodeUsage', description: 'What the agent spent before it asked.' },
+      },
+    },
+    questionAnsweredData: {
+      title: 'QuestionAnsweredData',
+      type: 'object',
+      required: ['questionId', 'nodeId', 'answer', 'by'],
+      additionalProperties: false,
+      properties: {
+        questionId: { type: 'string', minLength: 1 },
+        nodeId: { $ref: '#/$defs/nodeId' },
+        iteration: { type: 'integer', minimum: 0 },
+        answer: { description: 'Any JSON value: one of the choices, or valid against the schema.' },
+        by: { type: 'string' },
+        timedOut: {
+          const: true,
+          description: "No one answered in time: the ask node's `default` was recorded.",
+        },
+      },
+    },
     approvalRequestedData: {
       title: 'ApprovalRequestedData',
       type: 'object',
@@ -1241,7 +1378,14 @@ export const eventSchema = {
       type: 'object',
       required: ['tickets'],
       additionalProperties: false,
-      properties: { tickets: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        tickets: { type: 'array', items: { type: 'string' } },
+        questions: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'The open questions the run waits on.',
+        },
+      },
     },
     budgetExceededData: {
       title: 'BudgetExceededData',

@@ -23,6 +23,7 @@ export type NodeType =
   | 'join'
   | 'subworkflow'
   | 'approval'
+  | 'ask'
   | 'timer'
   | 'code'
   | 'fs'
@@ -223,7 +224,7 @@ export interface EdgeDefinition {
   from: string;
   to: string;
   /**
-   * Outcome port: success (default), failure, or approval's approved | rejected | timeout.
+   * Outcome port: success (default), failure; approval's approved | rejected | timeout; ask's timeout.
    */
   on?: string;
   /**
@@ -346,6 +347,45 @@ export interface ApprovalConfig {
   defaultDecision?: 'approve' | 'reject';
 }
 /**
+ * A question to a person; the node's output is {"answer", "by"}. The answer must be one of `choices` (when given) and valid against `schema` (when given).
+ *
+ * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
+ * via the `definition` "askConfig".
+ */
+export interface AskConfig {
+  /**
+   * What the askees are asked, or an expression that yields it (evaluated when the node starts).
+   */
+  question: string;
+  /**
+   * The answers allowed; absent: any answer (valid against `schema`).
+   *
+   * @minItems 1
+   */
+  choices?: (string | number | boolean)[];
+  /**
+   * A JSON Schema the answer must be valid against.
+   */
+  schema?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Who may answer, in the forms approvers take (a subject, role:<role>, group:<name>); absent: anyone who may decide approvals in the run's namespace.
+   *
+   * @minItems 1
+   */
+  askees?: string[];
+  timeoutMs?: MsOrExpression;
+  /**
+   * When no answer came in time: fail the node (QUESTION_TIMEOUT), or answer `default` for the askees (ports success and timeout fire).
+   */
+  onTimeout?: 'fail' | 'default';
+  /**
+   * The answer recorded when the question times out with onTimeout: default.
+   */
+  default?: unknown;
+}
+/**
  * Exactly one of `durationMs` and `until`.
  *
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
@@ -424,6 +464,21 @@ export interface AgentConfig {
    * Runs the agent on a runner outside the cluster (`aob agent-runner --labels`) that carries this label, instead of on a cluster runner. Its job waits in the API's runner queue until such a runner claims it.
    */
   runsOn?: string;
+  /**
+   * Gives the agent the ask_user tool: a question to a person suspends the agent durably until it is answered.
+   */
+  ask?: {
+    /**
+     * Who may answer, in the forms approvers take; absent: anyone who may decide approvals in the run's namespace.
+     *
+     * @minItems 1
+     */
+    askees?: string[];
+    /**
+     * Milliseconds, or an expression that yields them.
+     */
+    timeoutMs?: number | string;
+  };
 }
 /**
  * A JavaScript or Python snippet in a child process (see the sandbox README for what it does and does not stop).

@@ -11,6 +11,7 @@ import { FINISHED, isRunOver } from './state.js';
 import { descendantsOf } from './graph.js';
 import { failRun, notifyParent } from './ending.js';
 import { mayExecute } from './budget-check.js';
+import { askFromNode } from './questions.js';
 import type { NodeUsage } from './budget.js';
 
 /**
@@ -157,6 +158,10 @@ function start(d: Decider, n: IRNode): void {
       }
       return;
     }
+    case 'ask':
+      d.emit('NodeScheduled', scheduled);
+      askFromNode(d, n, config);
+      return;
     case 'subworkflow': {
       d.emit('NodeScheduled', scheduled);
       const childRunId = d.env.newId('run');
@@ -263,6 +268,48 @@ export function finishMap(d: Decider, n: IRNode): void {
     outputs.push(it?.output ? d.resolve(it.output) : null);
   }
   succeedNode(d, n, d.blob(outputs), st.attempt || 1, ['success']);
+}
+
+/**
+ * A node's (or map item's) `with` block evaluated against the run as it is now: deterministic,
+ * so re-evaluating it gives the config the attempt was scheduled with.
+ */
+export function configOf(d: Decider, n: IRNode, iteration?: number): Record<string, unknown> {
+  const body = iteration === undefined ? n : n.map!.body;
+  let ctx = d.context();
+  if (iteration !== undefined) {
+    const items = d.resolve(d.state.nodes[n.id]!.input!) as unknown[];
+    ctx = { ...ctx, item: items[iteration], index: iteration };
+  }
+  const config = (body.with.isStatic ? body.with.source : body.with.evaluate(ctx)) as
+    Record<string, unknown> | undefined;
+  return config ?? {};
+}
+
+/**
+ * Rebuilds the job for an attempt in flight from the recorded input. An agent's attempt that was
+ * answered goes on from the state it saved when it asked (`resume`).
+ */
+export function rebuildJob(
+  d: Decider,
+  n: IRNode,
+  iteration: number | undefined,
+  attempt: number,
+): NodeJob {
+  const s = d.state.nodes[n.id]!;
+  const unit = iteration === undefined ? s : s.map!.iterations[iteration]!;
+  const input = d.resolve(unit.input!);
+  const job = jobFor(d, n, attempt, iteration, configOf(d, n, iteration), input, unit.input!);
+  const q = unit.question;
+  if (q?.resume && q.answered) {
+    job.resume = {
+      questionId: q.questionId,
+      state: q.resume,
+      answer: q.answered.answer,
+      by: q.answered.by,
+    };
+  }
+  return job;
 }
 
 export function jobFor(
@@ -384,6 +431,7 @@ function settle(d: Decider, rescanned: boolean): void {
   let allFinished = true;
   let busy = false;
   const tickets: string[] = [];
+  const questions: string[] = [];
   for (const n of ir.nodes) {
     const s: NodeState | undefined = state.nodes[n.id];
     if (!s || !FINISHED.has(s.status)) allFinished = false;
@@ -391,6 +439,7 @@ function settle(d: Decider, rescanned: boolean): void {
     if (s.status === 'scheduled' || s.status === 'running' || s.status === 'retrying') busy = true;
     else if (s.status === 'waiting') {
       if (s.ticket && !s.ticket.decided) tickets.push(s.ticket.ticketId);
+      else if (s.question && !s.question.answered) questions.push(s.question.questionId);
       else busy = true;
     }
   }
@@ -407,8 +456,11 @@ function settle(d: Decider, rescanned: boolean): void {
     notifyParent(d, 'completed', ref);
     return;
   }
-  if (!busy && tickets.length > 0 && state.status !== 'waiting') d.emit('RunWaiting', { tickets });
-  if (!busy && tickets.length === 0 && !allFinished) {
+  const onPeople = tickets.length + questions.length > 0;
+  if (!busy && onPeople && state.status !== 'waiting') {
+    d.emit('RunWaiting', { tickets, ...(questions.length > 0 ? { questions } : {}) });
+  }
+  if (!busy && !onPeople && !allFinished) {
     // A node may have become ready outside the touched set (e.g. after the graph changed).
     if (!rescanned) {
       advance(d, 'all', true);

@@ -1,7 +1,7 @@
 import type { CasRef, Content, ContentHasher } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
-import type { NodeJob } from './messages.js';
+import type { AgentQuestion, NodeJob } from './messages.js';
 import type { IR } from '../ir/types.js';
 import type { Budget, NodeUsage } from './budget.js';
 
@@ -57,6 +57,18 @@ export type Trigger =
       usage?: NodeUsage;
     }
   | { type: 'nodeFailed'; nodeId: string; attempt: number; iteration?: number; error: ErrorData }
+  /** An agent asked a person: its attempt waits, its state saved, until the question is answered. */
+  | {
+      type: 'nodeSuspended';
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      question: AgentQuestion;
+      state: CasRef;
+      usage?: NodeUsage;
+      /** The question the suspended job had resumed from (its `resume.questionId`), if any. */
+      resumedFrom?: string;
+    }
   | {
       type: 'nodeLog';
       nodeId: string;
@@ -73,6 +85,12 @@ export type Trigger =
       by: string;
       reason?: string;
     }
+  /**
+   * Someone answers an open question. The shell checks who may answer and the answer against the
+   * question's schema; decide ignores an answer to a question that is not open, or one not among
+   * its choices.
+   */
+  | { type: 'answer'; questionId: string; answer: unknown; by: string }
   /**
    * An admin replaces the approvers of an open ticket. Approvals given before stop counting
    * toward the quorum; a decided ticket, or one whose node no longer waits, ignores it.
@@ -111,7 +129,7 @@ export interface DecideEnv {
   now: number;
   /** A number in [0, 1) drawn by the shell (jitter); its effect is recorded in the log. */
   random(): number;
-  newId(kind: 'timer' | 'ticket' | 'run' | 'patch'): string;
+  newId(kind: 'timer' | 'ticket' | 'run' | 'patch' | 'question'): string;
   /** Reads a content-addressed value (outputs, inputs). Must know every ref in the state. */
   resolve(ref: CasRef): unknown;
   /** Hashes content; must agree with the core's `contentOf` (a native sha256, say). */

@@ -7,10 +7,12 @@ import {
   advance,
   failNodeForGood,
   finishMap,
-  jobFor,
+  rebuildJob,
   startIteration,
   succeedNode,
 } from './advance.js';
+import { answerByDefault, answerQuestion, suspendForQuestion } from './questions.js';
+import type { ErrorData } from '../errors.js';
 import { cancelRun, inFlightWork } from './ending.js';
 import { mayExecute, overspent, wallTimeUp } from './budget-check.js';
 import { tightest } from './budget.js';
@@ -108,54 +110,15 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       const unit = unitOf(d, trigger.nodeId, trigger.iteration);
       if (!n || !unit || unit.attempt !== trigger.attempt) break;
       if (unit.status !== 'scheduled' && unit.status !== 'running') break;
-      const policy = trigger.iteration === undefined ? n.retry : n.map!.body.retry;
-      const iter = trigger.iteration !== undefined ? { iteration: trigger.iteration } : {};
-      if (trigger.error.retryable && trigger.attempt < policy.maxAttempts) {
-        d.emit('NodeFailed', {
-          nodeId: n.id,
-          attempt: trigger.attempt,
-          ...iter,
-          error: trigger.error,
-          final: false,
-        });
-        const delayMs = retryDelayMs(policy, trigger.attempt, env.random());
-        const timerId = env.newId('timer');
-        const dueAt = env.now + delayMs;
-        d.emit('NodeRetryScheduled', {
-          nodeId: n.id,
-          ...iter,
-          attempt: trigger.attempt + 1,
-          delayMs,
-          dueAt,
-          timerId,
-        });
-        d.command({ type: 'scheduleTimer', timerId, dueAt });
-        break;
-      }
-      if (trigger.iteration !== undefined) {
-        d.emit('NodeFailed', {
-          nodeId: n.id,
-          attempt: trigger.attempt,
-          ...iter,
-          error: trigger.error,
-          final: true,
-        });
-        const work = inFlightWork(d);
-        const error = {
-          code: 'MAP_ITERATION_FAILED',
-          message: `item ${trigger.iteration} of ${n.id} failed: ${trigger.error.message}`,
-          retryable: false,
-          details: { index: trigger.iteration, error: trigger.error },
-        };
-        failNodeForGood(d, n, error, state.nodes[n.id]!.attempt || 1);
-        if (work.jobs.includes(n.id))
-          d.command({ type: 'abortJobs', runId: state.runId, nodeIds: [n.id] });
-      } else {
-        failNodeForGood(d, n, trigger.error, trigger.attempt);
-      }
-      advance(d, [n.index]);
+      failAttempt(d, n, trigger.iteration, trigger.attempt, trigger.error);
       break;
     }
+    case 'nodeSuspended':
+      suspendForQuestion(d, trigger);
+      break;
+    case 'answer':
+      answerQuestion(d, trigger.questionId, trigger.answer, trigger.by);
+      break;
     case 'timerFired':
       onTimer(d, trigger.timerId);
       break;
@@ -255,6 +218,54 @@ function unitOf(d: Decider, nodeId: string, iteration: number | undefined) {
   return n.map?.iterations[iteration];
 }
 
+/**
+ * The attempt failed: a retry when the error is retryable and attempts are left; otherwise the
+ * node (or its map item, which fails the map) fails for good.
+ */
+function failAttempt(
+  d: Decider,
+  n: IRNode,
+  iteration: number | undefined,
+  attempt: number,
+  error: ErrorData,
+): void {
+  const { state, env } = d;
+  const policy = iteration === undefined ? n.retry : n.map!.body.retry;
+  const iter = iteration !== undefined ? { iteration } : {};
+  if (error.retryable && attempt < policy.maxAttempts) {
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: false });
+    const delayMs = retryDelayMs(policy, attempt, env.random());
+    const timerId = env.newId('timer');
+    const dueAt = env.now + delayMs;
+    d.emit('NodeRetryScheduled', {
+      nodeId: n.id,
+      ...iter,
+      attempt: attempt + 1,
+      delayMs,
+      dueAt,
+      timerId,
+    });
+    d.command({ type: 'scheduleTimer', timerId, dueAt });
+    return;
+  }
+  if (iteration !== undefined) {
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: true });
+    const work = inFlightWork(d);
+    const mapError = {
+      code: 'MAP_ITERATION_FAILED',
+      message: `item ${iteration} of ${n.id} failed: ${error.message}`,
+      retryable: false,
+      details: { index: iteration, error },
+    };
+    failNodeForGood(d, n, mapError, state.nodes[n.id]!.attempt || 1);
+    if (work.jobs.includes(n.id))
+      d.command({ type: 'abortJobs', runId: state.runId, nodeIds: [n.id] });
+  } else {
+    failNodeForGood(d, n, error, attempt);
+  }
+  advance(d, [n.index]);
+}
+
 /** The node of a ticket that can still be decided: undecided, its node waiting on it. */
 function openTicket(
   d: Decider,
@@ -312,6 +323,18 @@ function onTimer(d: Decider, timerId: string): void {
     advance(d, [n.index]);
     return;
   }
+  if (timer.kind === 'question') {
+    const unit = timer.iteration === undefined ? s : s.map?.iterations[timer.iteration];
+    if (!unit?.question || unit.question.answered || unit.status !== 'waiting') return;
+    if (answerByDefault(d, n, unit.question)) return;
+    failAttempt(d, n, timer.iteration, unit.attempt, {
+      code: 'QUESTION_TIMEOUT',
+      message: `${n.id}: question ${unit.question.questionId} was not answered in time`,
+      retryable: false,
+      details: { questionId: unit.question.questionId },
+    });
+    return;
+  }
   // An approval's timeout.
   const ticket = s.ticket!;
   const cfg = (n.with.isStatic ? n.with.source : n.with.evaluate(d.context())) as Record<
@@ -366,24 +389,6 @@ function onTimer(d: Decider, timerId: string): void {
     'timeout',
   );
   finishApproval(d, n, true);
-}
-
-/** Rebuilds the job for an attempt from the recorded input (config is re-evaluated: deterministic). */
-function rebuildJob(d: Decider, n: IRNode, iteration: number | undefined, attempt: number) {
-  const s = d.state.nodes[n.id]!;
-  const unit = iteration === undefined ? s : s.map!.iterations[iteration]!;
-  const input = d.resolve(unit.input!);
-  const body = iteration === undefined ? n : n.map!.body;
-  let ctx = d.context();
-  if (iteration !== undefined) {
-    const items = d.resolve(s.input!) as unknown[];
-    ctx = { ...ctx, item: items[iteration], index: iteration };
-  }
-  const config = (body.with.isStatic ? body.with.source : body.with.evaluate(ctx)) as Record<
-    string,
-    unknown
-  >;
-  return jobFor(d, n, attempt, iteration, config ?? {}, input, unit.input!);
 }
 
 /**

@@ -19,6 +19,8 @@ export const EventType = {
   ApprovalEscalated: 'ApprovalEscalated',
   ApprovalDecided: 'ApprovalDecided',
   ApprovalReassigned: 'ApprovalReassigned',
+  QuestionAsked: 'QuestionAsked',
+  QuestionAnswered: 'QuestionAnswered',
   PatchProposed: 'PatchProposed',
   PatchHeld: 'PatchHeld',
   PatchRejected: 'PatchRejected',
@@ -155,6 +157,36 @@ export interface EventData {
    * new approvers decide afresh (see evolve).
    */
   ApprovalReassigned: { ticketId: string; approvers: string[]; by: string; reason?: string };
+  /**
+   * A question to people: by an `ask` node, or by an agent that suspended its attempt to ask
+   * (`resume`: the agent's saved state, from which the same attempt goes on once answered).
+   */
+  QuestionAsked: {
+    questionId: string;
+    nodeId: string;
+    attempt: number;
+    iteration?: number;
+    question: string;
+    choices?: (string | number | boolean)[];
+    /** A JSON Schema the answer must be valid against (checked by the shell: the core has no validator). */
+    schema?: Record<string, unknown>;
+    /** Who may answer, in the approvers' forms; empty: whoever may decide approvals in the namespace. */
+    askees: string[];
+    dueAt?: number;
+    timerId?: string;
+    resume?: CasRef;
+    /** What the agent spent before it asked (the resumed attempt reports only what follows). */
+    usage?: NodeUsage;
+  };
+  /** The answer, by the identity that gave it; or the ask node's `default` when it timed out. */
+  QuestionAnswered: {
+    questionId: string;
+    nodeId: string;
+    iteration?: number;
+    answer: unknown;
+    by: string;
+    timedOut?: true;
+  };
   PatchProposed: { patchId: string; patch: unknown };
   /** Valid, but the workflow's patch policy wants a person to approve or reject it. */
   PatchHeld: {
@@ -183,7 +215,8 @@ export interface EventData {
   };
   PatchReverted: { patchId: string; irHash: string };
   ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };
-  RunWaiting: { tickets: string[] };
+  /** The run waits on people: open approval tickets and questions. */
+  RunWaiting: { tickets: string[]; questions?: string[] };
   /**
    * A limit of the run's budget was crossed (`used` against `budget`). Appended before the run
    * ends by its policy: RunFailed (BUDGET_EXCEEDED) or RunCancelled follows in the same append.
@@ -244,6 +277,7 @@ export function statusAfter(type: EventType): RunStatus | undefined {
     case 'RunCancelled':
       return 'cancelled';
     case 'ApprovalDecided':
+    case 'QuestionAnswered':
     case 'NodeScheduled':
     case 'TimerFired':
       return 'running';

@@ -46,6 +46,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       unit.inputHash = d.inputHash;
       unit.since = event.at;
       delete unit.error;
+      delete unit.question;
       if (unit.retryTimer) {
         delete state.timers[unit.retryTimer.timerId];
         delete unit.retryTimer;
@@ -209,6 +210,49 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       n.ticket.approvals = [];
       break;
     }
+    case 'QuestionAsked': {
+      const d = event.data;
+      const unit = attemptUnit(state, d.nodeId, d.iteration);
+      if (unit.question?.timer) delete state.timers[unit.question.timer.timerId];
+      unit.status = 'waiting';
+      unit.question = {
+        questionId: d.questionId,
+        question: d.question,
+        ...(d.choices ? { choices: [...d.choices] } : {}),
+        ...(d.schema ? { schema: d.schema } : {}),
+        askees: [...d.askees],
+        ...(d.timerId && d.dueAt !== undefined
+          ? { timer: { timerId: d.timerId, dueAt: d.dueAt } }
+          : {}),
+        ...(d.resume ? { resume: d.resume } : {}),
+      };
+      if (d.timerId && d.dueAt !== undefined) {
+        state.timers[d.timerId] = {
+          nodeId: d.nodeId,
+          dueAt: d.dueAt,
+          kind: 'question',
+          ...(d.iteration !== undefined ? { iteration: d.iteration } : {}),
+        };
+      }
+      if (d.usage) addUsage(state.usage, d.usage);
+      break;
+    }
+    case 'QuestionAnswered': {
+      const d = event.data;
+      const unit = questionUnit(state, d.questionId)?.unit;
+      const q = unit?.question;
+      if (!unit || !q || q.answered) break;
+      q.answered = { answer: d.answer, by: d.by, ...(d.timedOut ? { timedOut: true } : {}) };
+      if (q.timer) delete state.timers[q.timer.timerId];
+      delete q.timer;
+      // An agent's attempt goes on from its saved state: its job is out again.
+      if (q.resume) {
+        unit.status = 'scheduled';
+        unit.since = event.at;
+      }
+      if (state.status === 'waiting') state.status = 'running';
+      break;
+    }
     case 'ChildRunStarted': {
       const n = node(state, event.data.nodeId);
       n.status = 'waiting';
@@ -341,9 +385,25 @@ function clearNodeTimers(state: RunState, n: NodeState): void {
   if (n.timer) delete state.timers[n.timer.timerId];
   if (n.ticket?.timer) delete state.timers[n.ticket.timer.timerId];
   if (n.retryTimer) delete state.timers[n.retryTimer.timerId];
+  if (n.question?.timer) delete state.timers[n.question.timer.timerId];
   delete n.timer;
   delete n.retryTimer;
   if (n.ticket) delete n.ticket.timer;
+  if (n.question) delete n.question.timer;
+}
+
+/** The node (or map item) that asked a question, wherever it is in the run. */
+export function questionUnit(
+  state: RunState,
+  questionId: string,
+): { nodeId: string; iteration?: number; unit: AttemptState } | undefined {
+  for (const [nodeId, n] of Object.entries(state.nodes)) {
+    if (n.question?.questionId === questionId) return { nodeId, unit: n };
+    for (const [i, it] of Object.entries(n.map?.iterations ?? {})) {
+      if (it.question?.questionId === questionId) return { nodeId, iteration: Number(i), unit: it };
+    }
+  }
+  return undefined;
 }
 
 function nodeByTicket(state: RunState, ticketId: string): NodeState | undefined {

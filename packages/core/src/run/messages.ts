@@ -53,6 +53,18 @@ export interface NodeJob {
    * the outbox; absent locally, where an agent reaches its run in process.
    */
   jobToken?: { token: string; expiresAt: number };
+  /**
+   * An agent attempt going on after its question was answered: it starts from the state it saved
+   * when it asked, with the answer as the ask_user tool's result, and repeats no earlier model call.
+   */
+  resume?: { questionId: string; state: CasRef; answer: unknown; by: string };
+}
+
+/** What an agent asks a person (the ask_user tool's arguments). */
+export interface AgentQuestion {
+  question: string;
+  choices?: (string | number | boolean)[];
+  schema?: Record<string, unknown>;
 }
 
 /** What a runner reports for one attempt. */
@@ -75,6 +87,20 @@ export type NodeResult =
       iteration?: number;
       kind: 'failed';
       error: ErrorData;
+    }
+  | {
+      runId: string;
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      /** The agent asked a person: `state` (in the content store) is where it goes on from. */
+      kind: 'suspended';
+      question: AgentQuestion;
+      state: CasRef;
+      /** What the agent spent before it asked (since it resumed, when it did). */
+      usage?: NodeUsage;
+      /** The job's `resume.questionId`: the question this attempt had gone on from, if any. */
+      resumedFrom?: string;
     }
   | {
       runId: string;

@@ -25,6 +25,8 @@ export interface AttemptState {
   error?: ErrorData;
   /** The retry timer pending, when status is 'retrying'. */
   retryTimer?: { timerId: string; dueAt: number };
+  /** The latest question the attempt asked (an ask node's, or its agent's), answered or not. */
+  question?: QuestionState;
   /**
    * When the current attempt last showed progress (scheduled, started, or sent again): while it
    * is in flight, its deadline runs from here.
@@ -48,6 +50,18 @@ export interface TicketState {
   timer?: { timerId: string; dueAt: number };
   /** Set once: by the approval that reached the quorum, a rejection, or the timeout. */
   decided?: { decision: 'approved' | 'rejected'; by: string; reason?: string };
+}
+
+export interface QuestionState {
+  questionId: string;
+  question: string;
+  choices?: (string | number | boolean)[];
+  schema?: Record<string, unknown>;
+  askees: string[];
+  timer?: { timerId: string; dueAt: number };
+  /** An agent's saved state: its attempt goes on from here once answered. */
+  resume?: CasRef;
+  answered?: { answer: unknown; by: string; timedOut?: true };
 }
 
 export interface MapState {
@@ -125,7 +139,7 @@ export interface RunState {
       nodeId: string;
       iteration?: number;
       dueAt: number;
-      kind: 'timer' | 'approval' | 'retry' | 'budget';
+      kind: 'timer' | 'approval' | 'question' | 'retry' | 'budget';
     }
   >;
   /** The limits the run is held to (from RunStarted); absent: none. */

@@ -46,7 +46,7 @@ export interface OrchestratorDeps {
   bus: Bus;
   now: () => number;
   random: () => number;
-  newId: (kind: 'timer' | 'ticket' | 'run' | 'patch') => string;
+  newId: (kind: 'timer' | 'ticket' | 'run' | 'patch' | 'question') => string;
   /** The IR a run pins, by hash (the definition is stored in the content store under it). */
   loadIr: (irHash: string) => Promise<IR>;
   /** A registered workflow for a subworkflow node (`name` or `name@version`). */

@@ -21,6 +21,17 @@ export function triggerOf(r: ResultMessage): Trigger {
       };
     case 'failed':
       return { type: 'nodeFailed', nodeId: r.nodeId, attempt: r.attempt, error: r.error, ...iter };
+    case 'suspended':
+      return {
+        type: 'nodeSuspended',
+        nodeId: r.nodeId,
+        attempt: r.attempt,
+        question: r.question,
+        state: r.state,
+        ...(r.usage !== undefined ? { usage: r.usage } : {}),
+        ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
+        ...iter,
+      };
     case 'log':
       return {
         type: 'nodeLog',
