@@ -39,6 +39,8 @@ export type {
   Principal,
   Role,
   RunListItem,
+  RunnerClaim,
+  RunnerReport,
   RunView,
   TokenView,
   WorkflowView,

@@ -1,10 +1,38 @@
 // The API's view types: what the REST API answers and the CLI's `--json` prints. The engine
 // and the control plane build these shapes; clients (the CLI's server mode, the canvas, MCP)
 // read them. Types only: importing this module loads nothing.
-import type { Budget, BudgetBreach, ErrorData, Problem, RunStatus, RunUsage } from '@aob/core';
+import type {
+  Budget,
+  BudgetBreach,
+  ErrorData,
+  NodeJob,
+  NodeResult,
+  Problem,
+  RunStatus,
+  RunUsage,
+} from '@aob/core';
 
-/** A role a token carries (viewer < operator < approver < admin; agent apart). */
-export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent';
+/**
+ * A role a token carries (viewer < operator < approver < admin; agent and runner apart: a
+ * runner outside the cluster takes agent jobs and nothing else).
+ */
+export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | 'agent' | 'runner';
+
+/** A job a runner outside the cluster claimed (schemas/agent-job.schema.json). */
+export interface RunnerClaim {
+  lease: { leaseId: string; expiresAt: number; deliveries: number };
+  job: NodeJob;
+}
+
+type WithoutAttempt<T> = T extends unknown
+  ? Omit<T, 'runId' | 'nodeId' | 'attempt' | 'iteration'>
+  : never;
+
+/**
+ * What a runner outside the cluster reports under its lease (schemas/agent-result.schema.json):
+ * a NodeResult without the attempt's names, which the lease gives.
+ */
+export type RunnerReport = WithoutAttempt<NodeResult>;
 
 /** Partial output of a running node (an llm node's token deltas): shown live, never persisted. */
 export interface NodeDelta {
