@@ -2,7 +2,7 @@
 // Error answers become AobApiError (status, code, detail, every problem); no answer at all
 // becomes AobUnreachableError. The SSE timelines are async iterables that survive a dropped
 // connection (see sse.ts).
-import type { AnyRunEvent, Budget, Problem, RunStatus } from '@aob/core';
+import type { AnyRunEvent, Budget, CasRef, Problem, RunStatus } from '@aob/core';
 import type {
   ApprovalView,
   GraphDiff,
@@ -13,6 +13,8 @@ import type {
   Principal,
   Role,
   RunListItem,
+  RunnerClaim,
+  RunnerReport,
   RunView,
   TokenView,
   WorkflowView,
@@ -292,6 +294,54 @@ export class AobHttpClient {
     return this.request('DELETE', 'v1/budget');
   }
 
+  // ---- runners outside the cluster (a `runner` token) -------------------------------------
+
+  /**
+   * Leases a job with one of `labels` (at once, or as soon as one comes within `waitMs`);
+   * undefined when none came.
+   */
+  async claimRunnerJob(
+    req: { labels: string[]; waitMs?: number; leaseMs?: number },
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<RunnerClaim | undefined> {
+    const claim = await this.request<Partial<RunnerClaim>>('POST', 'v1/runner/claim', {
+      body: req,
+      timeoutMs: (req.waitMs ?? 0) + this.timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return claim.lease && claim.job ? (claim as RunnerClaim) : undefined;
+  }
+
+  /** Keeps a lease alive; its new expiry. LEASE_LOST once another runner has the job. */
+  heartbeatRunnerLease(leaseId: string, leaseMs?: number): Promise<{ expiresAt: number }> {
+    return this.request('POST', `v1/runner/leases/${seg(leaseId)}/heartbeat`, {
+      body: leaseMs !== undefined ? { leaseMs } : {},
+    });
+  }
+
+  /** Stores a value a result will refer to (an output, a transcript); its reference. */
+  async putRunnerContent(leaseId: string, value: unknown): Promise<CasRef> {
+    const { ref } = await this.request<{ ref: CasRef }>(
+      'POST',
+      `v1/runner/leases/${seg(leaseId)}/content`,
+      { body: { value } },
+    );
+    return ref;
+  }
+
+  /** Reports on the leased attempt: progress, or its end (accepted once). */
+  reportRunnerResult(
+    leaseId: string,
+    report: RunnerReport,
+  ): Promise<{ accepted: true; final: boolean }> {
+    return this.request('POST', `v1/runner/leases/${seg(leaseId)}/results`, { body: report });
+  }
+
+  /** Gives a lease up: another runner may claim the job at once. */
+  releaseRunnerLease(leaseId: string): Promise<{ released: true }> {
+    return this.request('POST', `v1/runner/leases/${seg(leaseId)}/release`, { body: {} });
+  }
+
   // ---- plumbing --------------------------------------------------------------------------
 
   /** Every item of a paged route, following nextCursor; stops after `max` items. */
@@ -324,12 +374,14 @@ export class AobHttpClient {
   private async request<T>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    opts: { query?: Query; body?: unknown; timeoutMs?: number } = {},
+    opts: { query?: Query; body?: unknown; timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     const url = this.url(path, opts.query);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders() };
-    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    const init: RequestInit = { method, headers, signal };
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(opts.body);

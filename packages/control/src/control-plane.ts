@@ -14,6 +14,8 @@ import type {
   PatchView,
   RunControl,
   RunListItem,
+  RunnerClaim,
+  RunnerDesk,
   RunView,
   WorkflowView,
 } from '@aob/engine';
@@ -21,6 +23,7 @@ import type { Operation, Principal, TokenView } from './auth/index.js';
 import { authorize, issueToken, tokenView } from './auth/index.js';
 import type { Page, PageRequest } from './paging.js';
 import { pageOf, pageWindow } from './paging.js';
+import { checkRunnerReport } from './runner-reports.js';
 
 /** The approvals side (services/hitl's ApprovalDesk), behind the same authorisation. */
 export interface ApprovalsPort {
@@ -46,6 +49,11 @@ export interface ControlPlaneDeps {
   control: RunControl;
   store: ApplicationStore & TokenStore;
   approvals: ApprovalsPort;
+  /**
+   * The runner queue, for runners outside the cluster (`runner` tokens). Absent (`aob dev`):
+   * its operations answer RUNNER_QUEUE_UNAVAILABLE.
+   */
+  runners?: Pick<RunnerDesk, 'claim' | 'heartbeat' | 'putContent' | 'report' | 'release'>;
   now?: () => number;
 }
 
@@ -428,6 +436,63 @@ export class ControlPlane {
     const was = await this.deps.control.namespaceBudget(p.namespace);
     await this.deps.control.clearNamespaceBudget(p.namespace);
     return was;
+  }
+
+  // ---- runners outside the cluster: a runner token, its namespace's jobs ------------------
+
+  /** A job with one of the labels, leased to the runner; `{}` when none came within the wait. */
+  async claimRunnerJob(
+    p: Principal,
+    body: { labels: string[]; waitMs?: number; leaseMs?: number },
+    signal?: AbortSignal,
+  ): Promise<RunnerClaim | Record<string, never>> {
+    this.authorize(p, 'claimRunnerJob');
+    return (await this.runners().claim(p, body, signal)) ?? {};
+  }
+
+  async heartbeatRunnerLease(
+    p: Principal,
+    leaseId: string,
+    body: { leaseMs?: number },
+  ): Promise<{ expiresAt: number }> {
+    this.authorize(p, 'heartbeatRunnerLease');
+    return this.runners().heartbeat(p, leaseId, body.leaseMs);
+  }
+
+  async putRunnerContent(
+    p: Principal,
+    leaseId: string,
+    body: { value?: unknown },
+  ): Promise<{ ref: unknown }> {
+    this.authorize(p, 'putRunnerContent');
+    return { ref: await this.runners().putContent(p, leaseId, body.value ?? null) };
+  }
+
+  /** The runner's report, checked against schemas/agent-result.schema.json, then forwarded. */
+  async reportRunnerResult(
+    p: Principal,
+    leaseId: string,
+    body: unknown,
+  ): Promise<{ accepted: true; final: boolean }> {
+    this.authorize(p, 'reportRunnerResult');
+    const report = checkRunnerReport(body);
+    return this.runners().report(p, leaseId, report);
+  }
+
+  async releaseRunnerLease(p: Principal, leaseId: string): Promise<{ released: true }> {
+    this.authorize(p, 'releaseRunnerLease');
+    return this.runners().release(p, leaseId);
+  }
+
+  private runners(): NonNullable<ControlPlaneDeps['runners']> {
+    const desk = this.deps.runners;
+    if (!desk) {
+      throw new AobError(
+        'RUNNER_QUEUE_UNAVAILABLE',
+        'this server keeps no runner queue: runners outside the cluster (aob agent-runner) take jobs from a cluster API (aob server --services api on PostgreSQL)',
+      );
+    }
+    return desk;
   }
 
   async listTokens(p: Principal, page: PageRequest): Promise<Page<TokenView>> {

@@ -207,7 +207,7 @@ export const ERROR_CODES = {
    */
   LEASE_LOST: state,
   /** This server keeps no runner queue (`aob dev`): runners outside the cluster need a cluster. */
-  RUNNER_QUEUE_UNAVAILABLE: { kind: 'unavailable', retryable: false },
+  RUNNER_QUEUE_UNAVAILABLE: state,
   BAD_ARGUMENTS: invalid,
   TOOL_FAILED: internal,
   SEARCH_NOT_CONFIGURED: invalid,

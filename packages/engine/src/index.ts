@@ -120,6 +120,15 @@ export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';
 export { OutboxRelay } from './cluster/outbox-relay.js';
 export { DEFAULT_JOB_TOKEN_GRACE_MS, JobTokenMinter } from './cluster/job-tokens.js';
+export {
+  DEFAULT_RUNNER_LEASE_MS,
+  MAX_CLAIM_WAIT_MS,
+  PROGRESS_KINDS,
+  RUNNER_LEASE_BOUNDS,
+  RunnerDesk,
+} from './cluster/runner-desk.js';
+export type { RunnerClaim, RunnerDeskOptions, RunnerIdentity } from './cluster/runner-desk.js';
+export { RUNNER_JOB_OUTBOX_TOPIC, jobOutboxTopic, runsOnOf } from './orchestrator/job-route.js';
 export type { JobTokenMinterOptions } from './cluster/job-tokens.js';
 export { apiAgentHost } from './runner/api-agent-host.js';
 export { DeltaPublisher } from './runner/delta-publisher.js';

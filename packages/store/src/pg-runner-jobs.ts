@@ -149,7 +149,7 @@ export async function finishRunnerJob(
   const res = await pool.query({
     name: 'aob_finish_runner_job',
     text: FINISH,
-    values: [leaseId, JSON.stringify(outcome), now],
+    values: [leaseId, outcome === undefined ? null : JSON.stringify(outcome), now],
   });
   return res.rowCount === 1;
 }

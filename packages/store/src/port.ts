@@ -371,7 +371,10 @@ export interface RunnerJobStore {
   runnerLease(leaseId: string): Promise<RunnerLease | undefined>;
   /** Extends a current lease to `now + leaseMs`; its new expiry, or undefined if it is not current. */
   renewRunnerLease(leaseId: string, now: number, leaseMs: number): Promise<number | undefined>;
-  /** Finishes the job with its outcome if `leaseId` is current; false otherwise (nothing changed). */
+  /**
+   * Finishes the job with its outcome if `leaseId` is current; false otherwise (nothing changed).
+   * An undefined outcome: finished with nothing to send again (its run was over).
+   */
   finishRunnerJob(leaseId: string, outcome: unknown, now: number): Promise<boolean>;
   /** Gives a current lease up: the job is claimable at once. False if it was not current. */
   releaseRunnerLease(leaseId: string): Promise<boolean>;

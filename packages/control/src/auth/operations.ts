@@ -3,7 +3,7 @@
 // authorisation-matrix tests walk this table for every role and for own and other namespaces.
 import { AobError } from '@aob/core';
 import type { Principal, Role } from './roles.js';
-import { atLeast } from './roles.js';
+import { RANKED, atLeast } from './roles.js';
 
 export interface OperationRule {
   /** The lowest ranked role allowed. */
@@ -16,10 +16,16 @@ export interface OperationRule {
    * one; the control plane then refuses every other run as unknown.
    */
   job: boolean;
+  /**
+   * Whether a `runner` token (a runner outside the cluster) may call it. Only the runner queue's
+   * operations are open to one, and those to it alone (their `min` is `runner`, which no ranked
+   * role reaches).
+   */
+  runner?: true;
 }
 
 export const OPERATIONS = {
-  whoami: { min: 'viewer', agent: true, job: true },
+  whoami: { min: 'viewer', agent: true, job: true, runner: true },
   validateWorkflow: { min: 'viewer', agent: true, job: false },
   registerWorkflow: { min: 'operator', agent: false, job: false },
   listWorkflows: { min: 'viewer', agent: true, job: false },
@@ -50,13 +56,20 @@ export const OPERATIONS = {
   getNamespaceBudget: { min: 'viewer', agent: false, job: false },
   setNamespaceBudget: { min: 'admin', agent: false, job: false },
   clearNamespaceBudget: { min: 'admin', agent: false, job: false },
+  claimRunnerJob: { min: 'runner', agent: false, job: false, runner: true },
+  heartbeatRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
+  putRunnerContent: { min: 'runner', agent: false, job: false, runner: true },
+  reportRunnerResult: { min: 'runner', agent: false, job: false, runner: true },
+  releaseRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;
 
 export function allowed(role: Role, op: Operation): boolean {
   const rule: OperationRule = OPERATIONS[op];
-  return role === 'agent' ? rule.agent : atLeast(role, rule.min);
+  if (role === 'agent') return rule.agent;
+  if (role === 'runner') return rule.runner === true;
+  return atLeast(role, rule.min);
 }
 
 /** Throws FORBIDDEN (naming what the operation needs) unless the principal may call `op`. */
@@ -69,7 +82,11 @@ export function authorize(principal: Principal, op: Operation): void {
     );
   }
   if (allowed(principal.role, op)) return;
-  const needs = rule.agent ? `${rule.min} or above, or agent` : `${rule.min} or above`;
+  const needs = !RANKED.includes(rule.min)
+    ? rule.min
+    : rule.agent
+      ? `${rule.min} or above, or agent`
+      : `${rule.min} or above`;
   throw new AobError(
     'FORBIDDEN',
     `${op} needs the role ${needs}; ${principal.subject} is ${principal.role}`,

@@ -1,5 +1,6 @@
 // Roles (ARCHITECTURE §9): viewer < operator < approver < admin, each including the ones below it, and
-// `agent` beside them — an AI agent's identity, which may read and propose patches, never decide.
+// beside them `agent` — an AI agent's identity, which may read and propose patches, never decide —
+// and `runner` — a runner outside the cluster, which takes agent jobs and reports on them only.
 import type { Principal, Role } from '@aob/client';
 
 export type { Principal, Role };
@@ -10,16 +11,20 @@ export const ROLES = [
   'approver',
   'admin',
   'agent',
+  'runner',
 ] as const satisfies readonly Role[];
 
-/** The ranked roles, lowest first. `agent` is not ranked: it is allowed operation by operation. */
+/**
+ * The ranked roles, lowest first. `agent` and `runner` are not ranked: each is allowed operation
+ * by operation.
+ */
 export const RANKED: readonly Role[] = ['viewer', 'operator', 'approver', 'admin'];
 
 export function isRole(v: unknown): v is Role {
   return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 }
 
-/** Whether `role` is `min` or above it (an agent is above nothing). */
+/** Whether `role` is `min` or above it (an agent or a runner is above nothing). */
 export function atLeast(role: Role, min: Role): boolean {
   const have = RANKED.indexOf(role);
   const need = RANKED.indexOf(min);

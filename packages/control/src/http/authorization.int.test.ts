@@ -64,6 +64,16 @@ const REQUESTS: Record<Operation, () => Request> = {
   getNamespaceBudget: () => ({ path: '/v1/budget' }),
   setNamespaceBudget: () => ({ path: '/v1/budget', body: { tokens: 1_000_000_000 } }),
   clearNamespaceBudget: () => ({ path: '/v1/budget' }),
+  // The local harness keeps no runner queue: a runner token gets 409 RUNNER_QUEUE_UNAVAILABLE
+  // (runner-queue.int.test.ts in the engine serves them on PostgreSQL).
+  claimRunnerJob: () => ({ path: '/v1/runner/claim', body: { labels: ['edge'] } }),
+  heartbeatRunnerLease: () => ({ path: '/v1/runner/leases/lse_none/heartbeat', body: {} }),
+  putRunnerContent: () => ({ path: '/v1/runner/leases/lse_none/content', body: { value: 1 } }),
+  reportRunnerResult: () => ({
+    path: '/v1/runner/leases/lse_none/results',
+    body: { kind: 'started' },
+  }),
+  releaseRunnerLease: () => ({ path: '/v1/runner/leases/lse_none/release', body: {} }),
 };
 
 /** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */

@@ -10,6 +10,8 @@ export interface RouteInput {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
+  /** Aborts when the caller goes away before the answer (a long poll stops waiting). */
+  signal?: AbortSignal;
 }
 
 export interface RouteOutput {
@@ -152,6 +154,22 @@ export const HANDLERS: Record<string, Handler> = {
     ok(await plane.setNamespaceBudget(principal, body)),
   clearNamespaceBudget: async (plane, { principal }) =>
     ok(await plane.clearNamespaceBudget(principal)),
+  claimRunnerJob: async (plane, { principal, body, signal }) =>
+    ok(
+      await plane.claimRunnerJob(
+        principal,
+        body as { labels: string[]; waitMs?: number; leaseMs?: number },
+        signal,
+      ),
+    ),
+  heartbeatRunnerLease: async (plane, { principal, params, body }) =>
+    ok(await plane.heartbeatRunnerLease(principal, params.leaseId!, obj(body))),
+  putRunnerContent: async (plane, { principal, params, body }) =>
+    ok(await plane.putRunnerContent(principal, params.leaseId!, obj(body))),
+  reportRunnerResult: async (plane, { principal, params, body }) =>
+    ok(await plane.reportRunnerResult(principal, params.leaseId!, body)),
+  releaseRunnerLease: async (plane, { principal, params }) =>
+    ok(await plane.releaseRunnerLease(principal, params.leaseId!)),
 };
 
 /** The SSE operations: served by the fanout's TimelineStreams, not by a handler here. */

@@ -157,11 +157,17 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           });
           return;
         }
+        // The caller leaving before the answer aborts what waits for it (a long poll).
+        const gone = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        });
         const out = await handler!(opts.plane, {
           principal,
           params: req.params as Record<string, string>,
           query: req.query as Record<string, unknown>,
           body: req.body,
+          signal: gone.signal,
         });
         const mismatch = responses?.(route, out.status, out.body);
         if (mismatch) {

@@ -46,12 +46,21 @@ export class JobTokenMinter {
     if (job.type !== NodeType.agent) return row.value;
     const run = await this.opts.store.getRun(job.runId);
     if (!run) throw new AobError('RUN_NOT_FOUND', `no run ${job.runId} for its agent job`);
+    return this.seal(job, run.namespace);
+  };
+
+  /**
+   * The agent job with a fresh job token for its run, of namespace `namespace`; the token's hash
+   * is stored first. The API seals the jobs it hands to runners outside the cluster this way
+   * (runner-desk.ts), as each is claimed.
+   */
+  async seal(job: NodeJob, namespace: string): Promise<NodeJob> {
     const now = this.opts.now();
     const expiresAt = now + job.timeoutMs + this.graceMs;
     const { token } = await storeNewToken(this.opts.store, {
       subject: agentAuthor(job.nodeId),
       role: 'agent',
-      namespace: run.namespace,
+      namespace,
       groups: [],
       createdAt: now,
       createdBy: this.opts.instance,
@@ -60,7 +69,7 @@ export class JobTokenMinter {
     });
     const sealed: NodeJob = { ...job, jobToken: { token, expiresAt } };
     return sealed;
-  };
+  }
 
   /** Deletes the job tokens that expired; returns how many. */
   purge(): Promise<number> {

@@ -59,8 +59,14 @@ export interface OrchestratorServiceDeps {
   jobTokenGraceMs?: number;
 }
 
-/** How often expired job tokens are deleted. */
+/** How often expired job tokens (and old runner-queue jobs) are deleted. */
 const JOB_TOKEN_PURGE_MS = 60_000;
+
+/**
+ * How long the runner queue keeps a finished job: its result is published again if the stall
+ * sweep sends the attempt again meanwhile (its first publish was lost).
+ */
+const RUNNER_JOB_KEEP_MS = 3_600_000;
 
 /**
  * How long rows a decision committed stay reserved for its own publish before the sweep may take
@@ -95,6 +101,9 @@ export class OrchestratorService {
     this.relay = new OutboxRelay({
       outbox: deps.events,
       timers: deps.events,
+      // Jobs for runners outside the cluster wait in the runner queue (runner-desk.ts).
+      runnerJobs: deps.events,
+      now,
       bus: deps.bus,
       owner: deps.instance,
       ...(deps.relayLeaseMs !== undefined ? { leaseMs: deps.relayLeaseMs } : {}),
@@ -162,9 +171,13 @@ export class OrchestratorService {
       Math.max(1_000, idleMs / 2),
     );
     this.evictor.unref();
-    // Every orchestrator deletes expired job tokens (a delete twice over deletes nothing more).
+    // Every orchestrator deletes expired job tokens (a delete twice over deletes nothing more),
+    // and the runner queue's finished jobs and those of runs that are over.
     this.purger = setInterval(() => {
       this.jobTokens.purge().catch((err: unknown) => this.deps.onError?.(err));
+      this.deps.events
+        .purgeRunnerJobs((this.deps.now ?? Date.now)() - RUNNER_JOB_KEEP_MS)
+        .catch((err: unknown) => this.deps.onError?.(err));
     }, JOB_TOKEN_PURGE_MS);
     this.purger.unref();
     this.started = true;

@@ -5,13 +5,29 @@
 // them, so a row is never lost; a crash between publish and mark publishes it again, which
 // consumers tolerate (a job runs at most once more; a duplicate result or event changes nothing).
 import type { Bus } from '@aob/bus';
-import type { OutboxMessage, OutboxRecord, OutboxStore, TimerStore } from '@aob/store';
+import type { NodeJob } from '@aob/core';
+import { Topic } from '@aob/core';
+import type {
+  OutboxMessage,
+  OutboxRecord,
+  OutboxStore,
+  RunnerJobStore,
+  TimerStore,
+} from '@aob/store';
 import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
 import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
+import { RUNNER_JOB_OUTBOX_TOPIC, runnerJobEntry } from '../orchestrator/job-route.js';
 
 export interface OutboxRelayOptions {
   outbox: OutboxStore;
   timers: TimerStore;
+  /**
+   * Where jobs for runners outside the cluster are queued (job-route.ts). A row of one with no
+   * queue given stays unsent.
+   */
+  runnerJobs?: Pick<RunnerJobStore, 'enqueueRunnerJobs'>;
+  /** The clock of the runner queue's rows. Default Date.now. */
+  now?: () => number;
   bus: Bus;
   /** Names this relay's claims (several relays share one outbox). */
   owner: string;
@@ -125,7 +141,11 @@ export class OutboxRelay {
     rows: readonly Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'>[],
   ): Promise<void> {
     const timers = rows.filter((r) => r.topic === TIMER_OUTBOX_TOPIC);
-    const messages = rows.filter((r) => r.topic !== TIMER_OUTBOX_TOPIC);
+    const queued = rows.filter((r) => r.topic === RUNNER_JOB_OUTBOX_TOPIC);
+    const messages = rows.filter(
+      (r) => r.topic !== TIMER_OUTBOX_TOPIC && r.topic !== RUNNER_JOB_OUTBOX_TOPIC,
+    );
+    if (queued.length > 0) await this.enqueue(queued.map((r) => r.value as NodeJob));
     if (timers.length > 0) {
       await this.opts.timers.scheduleTimers(
         timers.map((r) => {
@@ -153,5 +173,27 @@ export class OutboxRelay {
       ),
     );
     this.stats.published += messages.length;
+  }
+
+  /**
+   * Queues jobs for runners outside the cluster. A job queued again (the same attempt re-dispatched
+   * by the stall sweep, or a row published twice) whose attempt finished has its recorded result
+   * published again: the result may have been lost on its way.
+   */
+  private async enqueue(jobs: readonly NodeJob[]): Promise<void> {
+    const queue = this.opts.runnerJobs;
+    if (!queue) {
+      throw new Error(
+        `outbox relay: ${jobs.length} job(s) for runners outside the cluster, and no runner queue`,
+      );
+    }
+    const finished = await queue.enqueueRunnerJobs(
+      jobs.map(runnerJobEntry),
+      (this.opts.now ?? Date.now)(),
+    );
+    const runOf = new Map(jobs.map((j) => [runnerJobEntry(j).key, j.runId]));
+    await Promise.all(
+      finished.map((f) => this.opts.bus.publish(Topic.results, runOf.get(f.key)!, f.outcome)),
+    );
   }
 }

@@ -35,6 +35,7 @@ import type {
   WorkflowRegistry,
 } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
+import { jobOutboxTopic } from './job-route.js';
 import type { PatchValidator } from './patch-validator.js';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
@@ -96,7 +97,8 @@ function toOutbox(
   const local: Command[] = [];
   for (const c of commands) {
     if (c.type === 'dispatch') {
-      messages.push({ topic: jobTopic(c.job.priority), key: runId, value: c.job });
+      // Its priority's job topic, or the runner queue for a runner outside the cluster.
+      messages.push({ topic: jobOutboxTopic(c.job), key: runId, value: c.job });
     } else if (c.type === 'scheduleTimer') {
       messages.push(timerRow(runId, c.timerId, c.dueAt));
     } else if (c.type !== 'cancelTimer') {

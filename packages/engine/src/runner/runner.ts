@@ -1,13 +1,11 @@
 import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
-import { AobError, serverLimits, Topic, toErrorData } from '@aob/core';
+import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
-import { nativeContentOf } from '@aob/store';
-import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions } from '../executors/types.js';
+import { executeJob } from './execute-job.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
-import { usageOf } from './usage.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -293,45 +291,21 @@ export class Runner {
     memo: { store: ResultMemo; key: string } | undefined,
   ): Promise<ResultMessage> {
     try {
-      const output = await runExecutor(
-        job,
-        {
-          runId: job.runId,
-          nodeId: job.nodeId,
-          attempt: job.attempt,
-          ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
-          idempotencyKey: job.idempotencyKey,
-          signal: ctl.signal,
-          log: this.logger(job),
-          options: this.deps.options,
-          content: this.deps.content,
-          ...(this.deps.onDelta
-            ? { stream: (delta: string) => this.deps.onDelta!(job, delta) }
-            : {}),
-        },
-        executorFor(job.type),
+      const out = await executeJob(job, {
+        options: this.deps.options,
+        content: this.deps.content,
         ctl,
-      );
-      const content = nativeContentOf(output);
-      const { ref, bytes } = content;
-      const maxBytes = serverLimits().maxOutputBytes;
-      if (bytes.length > maxBytes) {
-        throw new AobError(
-          'OUTPUT_TOO_LARGE',
-          `node ${job.nodeId}: its output takes ${bytes.length} bytes; the limit is ${maxBytes} (AOB_LIMIT_OUTPUT_BYTES)`,
-          { retryable: false },
-        );
-      }
-      await this.deps.content.put(output, content);
-      if (memo) await this.memoStore(job, memo, ref);
+        log: this.logger(job),
+        ...(this.deps.onDelta ? { stream: (delta: string) => this.deps.onDelta!(job, delta) } : {}),
+      });
+      if (memo) await this.memoStore(job, memo, out.ref);
       // A memo hit (above) spent nothing this time, so only an execution reports usage.
-      const usage = usageOf(job, output, this.deps.options.llm?.prices);
       return {
         ...base,
         kind: 'succeeded',
-        output: ref,
-        ...(usage ? { usage } : {}),
-        ...(bytes.length <= INLINE_VALUE_LIMIT ? { value: output } : {}),
+        output: out.ref,
+        ...(out.usage ? { usage: out.usage } : {}),
+        ...(out.bytes <= INLINE_VALUE_LIMIT ? { value: out.value } : {}),
       };
     } catch (err) {
       return { ...base, kind: 'failed', error: toErrorData(err) };

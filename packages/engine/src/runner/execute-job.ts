@@ -1,0 +1,63 @@
+// One attempt of a node job, as every runner executes it — a cluster runner (runner.ts) and a
+// runner outside the cluster (outside-runner.ts) alike: the executor under the job's timeout, the
+// output bounded by the server's limit and written to the content store, the tokens it spent
+// priced by the runner's settings. A thrown error is the attempt's failure.
+import type { CasRef, NodeJob, NodeUsage } from '@aob/core';
+import { AobError, serverLimits } from '@aob/core';
+import type { ContentStore } from '@aob/store';
+import { nativeContentOf } from '@aob/store';
+import { executorFor, runExecutor } from '../executors/registry.js';
+import type { ExecutorOptions, NodeLogger } from '../executors/types.js';
+import { usageOf } from './usage.js';
+
+export interface JobContext {
+  options: ExecutorOptions;
+  /** Where the output (and what executors store, e.g. an agent's transcript) goes. */
+  content: ContentStore;
+  /** Aborts the attempt (a cancellation, a stopping runner); the job's timeout is armed on it. */
+  ctl: AbortController;
+  log: NodeLogger;
+  /** An executor's partial output (token deltas), for live display only. */
+  stream?: (delta: string) => void;
+}
+
+export interface JobOutput {
+  value: unknown;
+  ref: CasRef;
+  /** The output's canonical JSON size. */
+  bytes: number;
+  usage?: NodeUsage;
+}
+
+export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
+  const value = await runExecutor(
+    job,
+    {
+      runId: job.runId,
+      nodeId: job.nodeId,
+      attempt: job.attempt,
+      ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
+      idempotencyKey: job.idempotencyKey,
+      signal: ctx.ctl.signal,
+      log: ctx.log,
+      options: ctx.options,
+      content: ctx.content,
+      ...(ctx.stream ? { stream: ctx.stream } : {}),
+    },
+    executorFor(job.type),
+    ctx.ctl,
+  );
+  const content = nativeContentOf(value);
+  const { ref, bytes } = content;
+  const maxBytes = serverLimits().maxOutputBytes;
+  if (bytes.length > maxBytes) {
+    throw new AobError(
+      'OUTPUT_TOO_LARGE',
+      `node ${job.nodeId}: its output takes ${bytes.length} bytes; the limit is ${maxBytes} (AOB_LIMIT_OUTPUT_BYTES)`,
+      { retryable: false },
+    );
+  }
+  await ctx.content.put(value, content);
+  const usage = usageOf(job, value, ctx.options.llm?.prices);
+  return { value, ref, bytes: bytes.length, ...(usage ? { usage } : {}) };
+}
