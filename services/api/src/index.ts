@@ -1,12 +1,13 @@
 // The API's composition root (ARCHITECTURE §7): REST + SSE for people and the canvas (AOB_API_PORT) and
 // gRPC for SDKs (AOB_GRPC_PORT), over
-// the control plane on PostgreSQL, the content store and run commands on the bus. The timelines
+// the control plane on PostgreSQL, the content store and run commands on the bus, and the runner
+// queue of runners outside the cluster (cluster/runner-desk.ts). The timelines
 // it serves come from a fanout hub in this process (its own consumer group, like a fanout
 // replica), so `aob logs stream` needs nothing else. Any number of replicas can run: they hold no
 // state of their own.
 import { canvasRoot } from '@aob/canvas';
 import type { Adapters, Component, ServiceConfig } from '@aob/engine';
-import { clusterRunControl } from '@aob/engine';
+import { JobTokenMinter, RunnerDesk, clusterRunControl } from '@aob/engine';
 import {
   ApprovalDesk,
   ControlPlane,
@@ -30,7 +31,26 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     // (no orchestrator has taken its command yet, e.g. while they restart).
     startWaitMs: START_WAIT_MS,
   });
-  const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
+  // Runners outside the cluster take their jobs here (a `runner` token): the queue is in
+  // PostgreSQL, their results go on the bus, and each claimed agent job gets a job token minted
+  // here as an orchestrator mints one for a job it publishes.
+  const runners = new RunnerDesk({
+    store,
+    content: adapters.content,
+    bus: adapters.bus,
+    tokens: new JobTokenMinter({
+      store,
+      now: Date.now,
+      instance: config.instance,
+      graceMs: config.jobTokenGraceMs,
+    }),
+  });
+  const plane = new ControlPlane({
+    control,
+    store,
+    approvals: new ApprovalDesk({ control }),
+    runners,
+  });
   const fanout = await startBusFanout({
     store,
     bus: adapters.bus,
