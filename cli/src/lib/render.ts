@@ -92,10 +92,17 @@ export function eventDetail(e: AnyRunEvent): string {
       return `${e.data.patchId} -> ${e.data.irHash}`;
     case 'ChildRunStarted':
       return `${e.data.childRunId} (${e.data.workflow})`;
-    case 'RunWaiting':
-      return `on ${[...e.data.tickets, ...(e.data.questions ?? [])].join(', ')}`;
+    case 'RunWaiting': {
+      const on = [...e.data.tickets, ...(e.data.questions ?? [])];
+      if (e.data.budget) on.push('a raise of its budget (aob budget raise)');
+      return `on ${on.join(', ')}`;
+    }
     case 'BudgetExceeded':
       return `${e.data.limit} ${e.data.used} over ${e.data.budget} (${e.data.onExceeded})`;
+    case 'BudgetRaised': {
+      const limits = Object.entries(e.data.budget).map(([k, v]) => `${k}=${String(v)}`);
+      return `to ${limits.join(', ')} by ${e.data.by}${e.data.reason ? `: ${e.data.reason}` : ''}`;
+    }
     case 'RunCompleted':
       return '';
     case 'RunFailed':

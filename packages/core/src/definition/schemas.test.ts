@@ -44,6 +44,7 @@ type GenByName = {
   ChildRunStarted: GenEvent.ChildRunStartedData;
   RunWaiting: GenEvent.RunWaitingData;
   BudgetExceeded: GenEvent.BudgetExceededData;
+  BudgetRaised: GenEvent.BudgetRaisedData;
   RunCompleted: GenEvent.RunCompletedData;
   RunFailed: GenEvent.RunFailedData;
   RunCancelled: GenEvent.RunCancelledData;

@@ -29,6 +29,7 @@ export type EventType =
   | 'ChildRunStarted'
   | 'RunWaiting'
   | 'BudgetExceeded'
+  | 'BudgetRaised'
   | 'RunCompleted'
   | 'RunFailed'
   | 'RunCancelled';
@@ -156,7 +157,7 @@ export interface RunStartedData {
   };
 }
 /**
- * Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
+ * Limits a run is held to. Crossing one appends BudgetExceeded and ends or pauses the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
  *
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
  * via the `definition` "budget".
@@ -179,9 +180,9 @@ export interface Budget {
    */
   nodes?: number;
   /**
-   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.
+   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted. `pause`: the run waits (nothing new is scheduled; work in flight finishes) until someone raises the limit (BudgetRaised) or cancels it.
    */
-  onExceeded?: 'fail' | 'cancel';
+  onExceeded?: 'fail' | 'cancel' | 'pause';
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -531,6 +532,10 @@ export interface RunWaitingData {
    * The open questions the run waits on.
    */
   questions?: string[];
+  /**
+   * The run crossed its budget and is paused until the limit is raised.
+   */
+  budget?: true;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -540,7 +545,50 @@ export interface BudgetExceededData {
   limit: 'tokens' | 'costUsd' | 'wallMs' | 'nodes';
   budget: number;
   used: number;
-  onExceeded: 'fail' | 'cancel';
+  onExceeded: 'fail' | 'cancel' | 'pause';
+}
+/**
+ * Someone changed the limits of a running run (a paused one goes on when they are no longer crossed).
+ *
+ * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
+ * via the `definition` "budgetRaisedData".
+ */
+export interface BudgetRaisedData {
+  budget: Budget1;
+  by: string;
+  reason?: string;
+  /**
+   * The timer that ends the new wall-time budget.
+   */
+  budgetTimer?: {
+    timerId: string;
+    dueAt: number;
+  };
+}
+/**
+ * Limits a run is held to. Crossing one appends BudgetExceeded and ends or pauses the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
+ */
+export interface Budget1 {
+  /**
+   * Prompt plus completion tokens of every llm and agent node. Crossed when more are used.
+   */
+  tokens?: number;
+  /**
+   * US dollars, priced by the runners' AOB_LLM_PRICES (per model alias, per million tokens) as tokens are reported. Crossed when more is spent.
+   */
+  costUsd?: number;
+  /**
+   * Milliseconds from the run's start.
+   */
+  wallMs?: number;
+  /**
+   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled.
+   */
+  nodes?: number;
+  /**
+   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted. `pause`: the run waits (nothing new is scheduled; work in flight finishes) until someone raises the limit (BudgetRaised) or cancels it.
+   */
+  onExceeded?: 'fail' | 'cancel' | 'pause';
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema

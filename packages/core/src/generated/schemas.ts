@@ -154,7 +154,7 @@ export const workflowSchema = {
     budget: {
       title: 'Budget',
       description:
-        "Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
+        "Limits a run is held to. Crossing one appends BudgetExceeded and ends or pauses the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -178,10 +178,10 @@ export const workflowSchema = {
             'Node executions: every attempt of every node and map item. The execution past this many is not scheduled.',
         },
         onExceeded: {
-          enum: ['fail', 'cancel'],
+          enum: ['fail', 'cancel', 'pause'],
           default: 'fail',
           description:
-            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.',
+            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted. `pause`: the run waits (nothing new is scheduled; work in flight finishes) until someone raises the limit (BudgetRaised) or cancels it.',
         },
       },
     },
@@ -866,6 +866,10 @@ export const eventSchema = {
       then: { type: 'object', properties: { data: { $ref: '#/$defs/budgetExceededData' } } },
     },
     {
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'BudgetRaised' } } },
+      then: { type: 'object', properties: { data: { $ref: '#/$defs/budgetRaisedData' } } },
+    },
+    {
       if: { type: 'object', required: ['type'], properties: { type: { const: 'RunCompleted' } } },
       then: { type: 'object', properties: { data: { $ref: '#/$defs/runCompletedData' } } },
     },
@@ -907,6 +911,7 @@ export const eventSchema = {
         'ChildRunStarted',
         'RunWaiting',
         'BudgetExceeded',
+        'BudgetRaised',
         'RunCompleted',
         'RunFailed',
         'RunCancelled',
@@ -1385,6 +1390,10 @@ export const eventSchema = {
           items: { type: 'string' },
           description: 'The open questions the run waits on.',
         },
+        budget: {
+          const: true,
+          description: 'The run crossed its budget and is paused until the limit is raised.',
+        },
       },
     },
     budgetExceededData: {
@@ -1396,7 +1405,30 @@ export const eventSchema = {
         limit: { enum: ['tokens', 'costUsd', 'wallMs', 'nodes'] },
         budget: { type: 'number', minimum: 0 },
         used: { type: 'number', minimum: 0 },
-        onExceeded: { enum: ['fail', 'cancel'] },
+        onExceeded: { enum: ['fail', 'cancel', 'pause'] },
+      },
+    },
+    budgetRaisedData: {
+      title: 'BudgetRaisedData',
+      description:
+        'Someone changed the limits of a running run (a paused one goes on when they are no longer crossed).',
+      type: 'object',
+      required: ['budget', 'by'],
+      additionalProperties: false,
+      properties: {
+        budget: { $ref: '#/$defs/budget', description: "The run's limits from now on." },
+        by: { type: 'string' },
+        reason: { type: 'string' },
+        budgetTimer: {
+          type: 'object',
+          description: 'The timer that ends the new wall-time budget.',
+          required: ['timerId', 'dueAt'],
+          additionalProperties: false,
+          properties: {
+            timerId: { type: 'string', minLength: 1 },
+            dueAt: { type: 'integer', minimum: 0 },
+          },
+        },
       },
     },
     runCompletedData: {
@@ -1423,7 +1455,7 @@ export const eventSchema = {
     budget: {
       title: 'Budget',
       description:
-        "Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
+        "Limits a run is held to. Crossing one appends BudgetExceeded and ends or pauses the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.",
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -1447,10 +1479,10 @@ export const eventSchema = {
             'Node executions: every attempt of every node and map item. The execution past this many is not scheduled.',
         },
         onExceeded: {
-          enum: ['fail', 'cancel'],
+          enum: ['fail', 'cancel', 'pause'],
           default: 'fail',
           description:
-            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.',
+            '`fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted. `pause`: the run waits (nothing new is scheduled; work in flight finishes) until someone raises the limit (BudgetRaised) or cancels it.',
         },
       },
     },

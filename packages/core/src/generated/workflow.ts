@@ -170,7 +170,7 @@ export interface WorkflowPatchPolicy {
   agentTypes?: NodeType[];
 }
 /**
- * Limits a run is held to. Crossing one appends BudgetExceeded and ends the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
+ * Limits a run is held to. Crossing one appends BudgetExceeded and ends or pauses the run by `onExceeded`. An absent limit does not apply; a run is held to the smallest of each limit in its definition, its `--budget` and its namespace's budget.
  *
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
  * via the `definition` "budget".
@@ -193,9 +193,9 @@ export interface Budget {
    */
   nodes?: number;
   /**
-   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted.
+   * `fail`: the run fails with BUDGET_EXCEEDED. `cancel`: the run is cancelled. Either way work in flight is aborted. `pause`: the run waits (nothing new is scheduled; work in flight finishes) until someone raises the limit (BudgetRaised) or cancels it.
    */
-  onExceeded?: 'fail' | 'cancel';
+  onExceeded?: 'fail' | 'cancel' | 'pause';
 }
 /**
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema

@@ -10,7 +10,7 @@ import type { NodeState } from './state.js';
 import { FINISHED, isRunOver } from './state.js';
 import { descendantsOf } from './graph.js';
 import { failRun, notifyParent } from './ending.js';
-import { mayExecute } from './budget-check.js';
+import { budgetPaused, mayExecute } from './budget-check.js';
 import { askFromNode } from './questions.js';
 import type { NodeUsage } from './budget.js';
 
@@ -426,7 +426,8 @@ export function failNodeForGood(
 
 /** Completion (exactly once: only while the run is not over) and waiting on people. */
 function settle(d: Decider, rescanned: boolean): void {
-  if (isRunOver(d.state)) return;
+  // A run paused by its budget said so when it paused; it moves again when the limit is raised.
+  if (isRunOver(d.state) || budgetPaused(d.state)) return;
   const { ir, state } = d;
   let allFinished = true;
   let busy = false;

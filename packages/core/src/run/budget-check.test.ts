@@ -233,3 +233,130 @@ describe('no budget', () => {
     expect(started.type === 'RunStarted' && 'budget' in started.data).toBe(false);
   });
 });
+
+describe('a budget whose policy is pause', () => {
+  it('holds the run once a result crosses it; raising the limit lets it go on', () => {
+    const sim = new Sim(chain(['a', 'b', 'c']), 'r', { handlers }).start(
+      {},
+      { budget: { tokens: 100, onExceeded: 'pause' } },
+    );
+    succeed(sim, { promptTokens: 90, completionTokens: 20 });
+    expect(after(sim)).toEqual(['RunWaiting']);
+    expect(sim.log.at(-1)!.data).toEqual({ tickets: [], budget: true });
+    expect(sim.state.status).toBe('waiting');
+    expect(sim.jobs).toEqual([]);
+
+    // A change that still leaves the run over its limit pauses it again.
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 105 }, by: 'ops' });
+    expect(types(sim).slice(-3)).toEqual(['BudgetRaised', 'BudgetExceeded', 'RunWaiting']);
+    expect(sim.jobs).toEqual([]);
+
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 1000 }, by: 'ops', reason: 'worth it' });
+    expect(sim.log.filter((e) => e.type === 'BudgetRaised').at(-1)).toMatchObject({
+      actor: 'ops',
+      data: { budget: { tokens: 1000, onExceeded: 'pause' }, by: 'ops', reason: 'worth it' },
+    });
+    expect(sim.state.status).toBe('running');
+    expect(sim.jobs.map((j) => j.nodeId)).toEqual(['b']);
+    sim.runToRest();
+    expect(sim.state.status).toBe('completed');
+    invariants(sim);
+  });
+
+  it('lets work in flight finish while paused, and schedules what waited when raised', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [task('a'), task('b'), task('a2'), task('b2')],
+      edges: [
+        { from: 'a', to: 'a2' },
+        { from: 'b', to: 'b2' },
+      ],
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start(
+      {},
+      { budget: { tokens: 10, onExceeded: 'pause' } },
+    );
+    succeed(sim, { promptTokens: 20, completionTokens: 0 });
+    expect(sim.state.status).toBe('waiting');
+    succeed(sim); // b was in flight: recorded, b2 not scheduled
+    expect(sim.state.nodes.b?.status).toBe('succeeded');
+    expect(sim.jobs).toEqual([]);
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 50 }, by: 'ops' });
+    expect(sim.jobs.map((j) => j.nodeId).sort()).toEqual(['a2', 'b2']);
+    sim.runToRest();
+    expect(sim.state.status).toBe('completed');
+    invariants(sim);
+  });
+
+  it('pauses at a node limit and at the wall-time limit; a new wall time gets its own timer', () => {
+    const nodes = new Sim(chain(['a', 'b', 'c']), 'r', { handlers }).start(
+      {},
+      { budget: { nodes: 2, onExceeded: 'pause' } },
+    );
+    nodes.runToRest();
+    expect(nodes.state.status).toBe('waiting');
+    expect(nodes.state.nodes.c?.status ?? 'pending').toBe('pending');
+    nodes.apply({ type: 'raiseBudget', budget: { nodes: 3 }, by: 'ops' });
+    nodes.runToRest();
+    expect(nodes.state.status).toBe('completed');
+    invariants(nodes);
+
+    const wall = new Sim(chain(['a', 'b']), 'r', { handlers }).start(
+      {},
+      { budget: { wallMs: 1000, onExceeded: 'pause' } },
+    );
+    const started = wall.now;
+    wall.fireNextTimer();
+    expect(wall.state.budgetExceeded).toMatchObject({ limit: 'wallMs' });
+    expect(wall.state.status).toBe('waiting');
+    succeed(wall); // a finishes; b is held
+    expect(wall.jobs).toEqual([]);
+    wall.apply({ type: 'raiseBudget', budget: { wallMs: 60_000 }, by: 'ops' });
+    const raised = wall.log.filter((e) => e.type === 'BudgetRaised').at(-1)!;
+    expect(raised.data).toMatchObject({ budgetTimer: { dueAt: started + 60_000 } });
+    expect(wall.jobs.map((j) => j.nodeId)).toEqual(['b']);
+    wall.runToRest();
+    expect(wall.state.status).toBe('completed');
+    invariants(wall);
+  });
+
+  it('a retry whose timer fired while paused is scheduled when the budget is raised', () => {
+    let calls = 0;
+    const flaky = () => {
+      calls += 1;
+      if (calls === 1) throw new SimError('FLAKY', 'try again');
+      return 'ok';
+    };
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [
+        { id: 'spend', type: 'task', with: { handler: 'echo' } },
+        {
+          id: 'flaky',
+          type: 'task',
+          with: { handler: 'flaky' },
+          retry: { maxAttempts: 3, initialMs: 10, maxMs: 10, multiplier: 1, jitter: 0 },
+        },
+      ],
+      edges: [],
+    });
+    const sim = new Sim(ir, 'r', { handlers: { echo: handlers.echo, flaky } }).start(
+      {},
+      { budget: { tokens: 1, onExceeded: 'pause' } },
+    );
+    const spendJob = sim.jobs.findIndex((j) => j.nodeId === 'spend');
+    sim.jobs.push(...sim.jobs.splice(spendJob, 1)); // flaky runs first and fails
+    sim.step();
+    succeed(sim, { promptTokens: 5, completionTokens: 0 }); // spend crosses the budget
+    expect(sim.state.status).toBe('waiting');
+    sim.fireNextTimer(); // the retry's timer: held
+    expect(sim.jobs).toEqual([]);
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 100 }, by: 'ops' });
+    expect(sim.jobs.map((j) => [j.nodeId, j.attempt])).toEqual([['flaky', 2]]);
+    sim.runToRest();
+    expect(sim.state.status).toBe('completed');
+    invariants(sim);
+  });
+});

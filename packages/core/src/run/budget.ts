@@ -2,8 +2,11 @@
 // limit has been crossed. Pure arithmetic over values the log records (RunStarted's budget,
 // NodeSucceeded's usage, NodeScheduled's count), so the fold and every reader agree.
 
-/** What happens when a limit is crossed: the run fails with BUDGET_EXCEEDED, or is cancelled. */
-export type BudgetPolicy = 'fail' | 'cancel';
+/**
+ * What happens when a limit is crossed: the run fails with BUDGET_EXCEEDED, is cancelled, or
+ * pauses until someone raises the limit.
+ */
+export type BudgetPolicy = 'fail' | 'cancel' | 'pause';
 
 /** The limits; an absent limit does not apply. */
 export interface Budget {

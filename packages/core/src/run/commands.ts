@@ -92,6 +92,11 @@ export type Trigger =
    */
   | { type: 'answer'; questionId: string; answer: unknown; by: string }
   /**
+   * Someone changes the limits of a running run (the given ones replace the run's; the others
+   * stay). The shell checks who may; a run paused by its budget goes on if no limit is crossed.
+   */
+  | { type: 'raiseBudget'; budget: Budget; by: string; reason?: string }
+  /**
    * An admin replaces the approvers of an open ticket. Approvals given before stop counting
    * toward the quorum; a decided ticket, or one whose node no longer waits, ignores it.
    */

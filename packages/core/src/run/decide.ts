@@ -2,7 +2,7 @@ import type { IR, IRNode } from '../ir/types.js';
 import type { DecideEnv, Decision, Trigger } from './commands.js';
 import { Decider } from './decider.js';
 import type { AttemptState, RunState } from './state.js';
-import { isRunOver } from './state.js';
+import { FINISHED, isRunOver } from './state.js';
 import {
   advance,
   failNodeForGood,
@@ -14,7 +14,7 @@ import {
 import { answerByDefault, answerQuestion, suspendForQuestion } from './questions.js';
 import type { ErrorData } from '../errors.js';
 import { cancelRun, inFlightWork } from './ending.js';
-import { mayExecute, overspent, wallTimeUp } from './budget-check.js';
+import { budgetPaused, mayExecute, overspent, raiseBudget, wallTimeUp } from './budget-check.js';
 import { tightest } from './budget.js';
 import { retryDelayMs } from './backoff.js';
 import { proposePatch, reviewPatch, revertPatch } from './patches.js';
@@ -119,6 +119,12 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
     case 'answer':
       answerQuestion(d, trigger.questionId, trigger.answer, trigger.by);
       break;
+    case 'raiseBudget': {
+      const wasPaused = budgetPaused(state);
+      raiseBudget(d, trigger.budget, trigger.by, trigger.reason);
+      if (wasPaused && !budgetPaused(state)) resumeHeldWork(d);
+      break;
+    }
     case 'timerFired':
       onTimer(d, trigger.timerId);
       break;
@@ -421,6 +427,54 @@ function redrive(d: Decider, graceMs: number): void {
       d.command({ type: 'dispatch', job: rebuildJob(d, n, iteration, unit.attempt) });
     }
   }
+}
+
+/**
+ * A run paused by its budget goes on: what its pause held is scheduled now — retries whose timer
+ * fired meanwhile, map items not started, maps whose items all finished, and ready nodes.
+ */
+function resumeHeldWork(d: Decider): void {
+  for (const n of d.ir.nodes) {
+    const s = d.state.nodes[n.id];
+    if (!s) continue;
+    const units: [number | undefined, AttemptState][] = s.map
+      ? Object.entries(s.map.iterations).map(([i, it]) => [Number(i), it])
+      : [[undefined, s]];
+    for (const [iteration, unit] of units) {
+      if (
+        unit.status !== 'retrying' ||
+        (unit.retryTimer && d.state.timers[unit.retryTimer.timerId])
+      )
+        continue;
+      if (!mayExecute(d)) return;
+      const body = iteration === undefined ? n : n.map!.body;
+      const attempt = unit.attempt + 1;
+      d.emit('NodeScheduled', {
+        nodeId: n.id,
+        ...(iteration !== undefined ? { iteration } : {}),
+        attempt,
+        input: unit.input!,
+        inputHash: unit.inputHash!,
+        priority: body.priority,
+      });
+      d.command({ type: 'dispatch', job: rebuildJob(d, n, iteration, attempt) });
+    }
+    const map = s.map;
+    if (map && s.status === 'waiting') {
+      const inFlight = Object.values(map.iterations).filter(
+        (it) => !FINISHED.has(it.status),
+      ).length;
+      for (let k = inFlight; k < n.map!.concurrency && map.next < map.total; k++) {
+        if (!mayExecute(d)) return;
+        startIteration(d, n, map.next);
+      }
+      if (map.done === map.total) {
+        finishMap(d, n);
+        advance(d, [n.index]);
+      }
+    }
+  }
+  advance(d, 'all');
 }
 
 /**

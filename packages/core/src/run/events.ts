@@ -29,6 +29,7 @@ export const EventType = {
   ChildRunStarted: 'ChildRunStarted',
   RunWaiting: 'RunWaiting',
   BudgetExceeded: 'BudgetExceeded',
+  BudgetRaised: 'BudgetRaised',
   RunCompleted: 'RunCompleted',
   RunFailed: 'RunFailed',
   RunCancelled: 'RunCancelled',
@@ -216,12 +217,24 @@ export interface EventData {
   PatchReverted: { patchId: string; irHash: string };
   ChildRunStarted: { nodeId: string; childRunId: string; workflow: string };
   /** The run waits on people: open approval tickets and questions. */
-  RunWaiting: { tickets: string[]; questions?: string[] };
+  RunWaiting: { tickets: string[]; questions?: string[]; budget?: true };
   /**
    * A limit of the run's budget was crossed (`used` against `budget`). Appended before the run
-   * ends by its policy: RunFailed (BUDGET_EXCEEDED) or RunCancelled follows in the same append.
+   * ends by its policy — RunFailed (BUDGET_EXCEEDED) or RunCancelled follows in the same append —
+   * or, with `pause`, before RunWaiting (budget): nothing is scheduled until BudgetRaised.
    */
   BudgetExceeded: { limit: BudgetLimit; budget: number; used: number; onExceeded: BudgetPolicy };
+  /**
+   * Someone changed a running run's limits: `budget` holds from now on. A run paused by its
+   * budget goes on once no limit is crossed any more (else it is exceeded, and paused, again).
+   */
+  BudgetRaised: {
+    budget: Budget;
+    by: string;
+    reason?: string;
+    /** The timer that ends the new wall-time budget. */
+    budgetTimer?: { timerId: string; dueAt: number };
+  };
   RunCompleted: { output: CasRef };
   RunFailed: { error: ErrorData; nodeId?: string };
   RunCancelled: { reason?: string; by?: string };
@@ -278,6 +291,7 @@ export function statusAfter(type: EventType): RunStatus | undefined {
       return 'cancelled';
     case 'ApprovalDecided':
     case 'QuestionAnswered':
+    case 'BudgetRaised':
     case 'NodeScheduled':
     case 'TimerFired':
       return 'running';

@@ -267,6 +267,21 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       state.budgetExceeded = { limit, budget, used };
       break;
     }
+    case 'BudgetRaised': {
+      const d = event.data;
+      state.budget = { ...d.budget };
+      delete state.budgetExceeded;
+      // A new wall-time budget replaces the old one's timer; an unchanged one keeps it.
+      if (d.budgetTimer) {
+        for (const [id, t] of Object.entries(state.timers)) {
+          if (t.kind === 'budget') delete state.timers[id];
+        }
+        const { timerId, dueAt } = d.budgetTimer;
+        state.timers[timerId] = { nodeId: '', dueAt, kind: 'budget' };
+      }
+      if (state.status === 'waiting') state.status = 'running';
+      break;
+    }
     case 'RunCompleted':
       state.output = event.data.output;
       endRun(state, 'completed', event.at);
