@@ -11,6 +11,7 @@ import type {
   NodeDetail,
   PatchView,
   Principal,
+  QuestionView,
   Role,
   RunListItem,
   RunnerClaim,
@@ -232,6 +233,33 @@ export class AobHttpClient {
     body: { approvers: string[]; reason?: string },
   ): Promise<ApprovalView> {
     return this.request('POST', `v1/approvals/${seg(ticketId)}/reassign`, { body });
+  }
+
+  // ---- questions -------------------------------------------------------------------------
+
+  /**
+   * Questions of the token's namespace: open ones (or `status: 'all'`), of one run (`run`), or
+   * only those the caller may answer (`mine`).
+   */
+  questions(
+    q: { status?: 'open' | 'all'; run?: string; mine?: boolean } & PageQuery = {},
+  ): Promise<Page<QuestionView>> {
+    return this.request('GET', 'v1/questions', { query: { ...q } });
+  }
+
+  /** One question of the namespace, open or not. */
+  question(questionId: string): Promise<QuestionView> {
+    return this.request('GET', `v1/questions/${seg(questionId)}`);
+  }
+
+  /**
+   * Answers an open question as the token's subject (any JSON; one of its choices, valid against
+   * its schema). Resolves with the question once the answer is in the run's log.
+   */
+  answer(questionId: string, answer: unknown): Promise<QuestionView> {
+    return this.request('POST', `v1/questions/${seg(questionId)}/answer`, {
+      body: { answer },
+    });
   }
 
   // ---- patches ---------------------------------------------------------------------------

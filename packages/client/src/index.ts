@@ -37,6 +37,8 @@ export type {
   NodeView,
   PatchView,
   Principal,
+  QuestionChoice,
+  QuestionView,
   Role,
   RunListItem,
   RunnerClaim,

@@ -109,6 +109,39 @@ export interface ApprovalView {
   reason?: string;
 }
 
+/** A JSON value a question offers as an answer. */
+export type QuestionChoice = string | number | boolean;
+
+/**
+ * A question put to people: by an `ask` node, or by an agent that suspended its attempt to ask
+ * (`kind`). Open until someone it names answers it, its timeout closes it, or the run ends.
+ */
+export interface QuestionView {
+  questionId: string;
+  runId: string;
+  nodeId: string;
+  /** The map item that asked, inside a map. */
+  iteration?: number;
+  attempt: number;
+  kind: 'ask' | 'agent';
+  /** `closed`: no answer came and it is no longer open (timed out, the node or the run ended). */
+  status: 'open' | 'answered' | 'closed';
+  question: string;
+  /** The answers allowed; absent: any answer (valid against `schema`). */
+  choices?: QuestionChoice[];
+  /** A JSON Schema the answer must be valid against. */
+  schema?: Record<string, unknown>;
+  /** Who may answer, in the approvers' forms; empty: whoever may decide approvals in the namespace. */
+  askees: string[];
+  askedAt: number;
+  /** When the open question times out. */
+  dueAt?: number;
+  /** Once answered: the answer, who gave it (`timeout` for a default) and when. */
+  answered?: { answer: unknown; by: string; at: number; timedOut?: boolean };
+  /** On a server: whether the caller may answer it now. */
+  eligible?: boolean;
+}
+
 export interface WorkflowView {
   name: string;
   version: string;

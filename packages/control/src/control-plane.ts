@@ -12,6 +12,7 @@ import type {
   NodeDetail,
   NamespaceBudgetView,
   PatchView,
+  QuestionView,
   RunControl,
   RunListItem,
   RunnerClaim,
@@ -24,6 +25,7 @@ import { authorize, issueToken, tokenView } from './auth/index.js';
 import type { Page, PageRequest } from './paging.js';
 import { pageOf, pageWindow } from './paging.js';
 import { checkRunnerReport } from './runner-reports.js';
+import { QuestionDesk } from './hitl/questions.js';
 
 /** The approvals side (services/hitl's ApprovalDesk), behind the same authorisation. */
 export interface ApprovalsPort {
@@ -49,6 +51,8 @@ export interface ControlPlaneDeps {
   control: RunControl;
   store: ApplicationStore & TokenStore;
   approvals: ApprovalsPort;
+  /** The question desk; default one over `control` (its answers wait 10 s to land). */
+  questions?: QuestionDesk;
   /**
    * The runner queue, for runners outside the cluster (`runner` tokens). Absent (`aob dev`):
    * its operations answer RUNNER_QUEUE_UNAVAILABLE.
@@ -78,9 +82,11 @@ export const MAX_WAIT_MS = 60_000;
 
 export class ControlPlane {
   private readonly now: () => number;
+  private readonly questions: QuestionDesk;
 
   constructor(private readonly deps: ControlPlaneDeps) {
     this.now = deps.now ?? Date.now;
+    this.questions = deps.questions ?? new QuestionDesk({ control: deps.control });
   }
 
   /** Checks the principal may call `op`: every entry point calls this first. */
@@ -292,6 +298,38 @@ export class ControlPlane {
   ): Promise<unknown> {
     this.authorize(p, 'reassignApproval');
     return this.deps.approvals.reassign(p, ticketId, body.approvers, body.reason);
+  }
+
+  // ---- questions to people (the desk checks askees, the engine the answer) ---------------
+
+  async listQuestions(
+    p: Principal,
+    opts: PageRequest & { status?: 'open' | 'all'; runId?: string; mine?: boolean },
+  ): Promise<Page<QuestionView>> {
+    this.authorize(p, 'listQuestions');
+    const { offset, limit } = pageWindow(opts);
+    const { items } = await this.questions.list(p, {
+      status: opts.status ?? 'open',
+      ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+      ...(opts.mine ? { mine: true } : {}),
+      offset,
+      limit: limit + 1,
+    });
+    return pageOf(items, offset, limit);
+  }
+
+  async getQuestion(p: Principal, questionId: string): Promise<QuestionView> {
+    this.authorize(p, 'getQuestion');
+    return this.questions.get(p, questionId);
+  }
+
+  async answerQuestion(
+    p: Principal,
+    questionId: string,
+    body: { answer?: unknown },
+  ): Promise<QuestionView> {
+    this.authorize(p, 'answerQuestion');
+    return this.questions.answer(p, questionId, body.answer);
   }
 
   // ---- patches --------------------------------------------------------------------------

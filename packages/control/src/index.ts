@@ -120,7 +120,7 @@ export { createApiServer } from './http/server.js';
 export type { ApiServerOptions } from './http/server.js';
 export { openApiDocument, apiRoutes } from './http/openapi.js';
 export { problemOf, statusOf } from './http/problem.js';
-// Human approvals: tickets, eligibility, quorum, reassignment (services/hitl).
+// Human approvals: tickets, eligibility, quorum, reassignment (services/hitl); questions to people.
 export {
   ApprovalDesk,
   approvalsService,
@@ -129,11 +129,14 @@ export {
   MAX_APPROVERS,
   MAX_REASON_LENGTH,
   parseApprover,
+  QuestionDesk,
 } from './hitl/index.js';
 export type {
   ApprovalDeskOptions,
   ApprovalsServiceOptions,
   ApproverEntry,
   ListOptions,
+  QuestionDeskOptions,
+  QuestionListOptions,
   TicketView,
 } from './hitl/index.js';

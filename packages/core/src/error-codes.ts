@@ -104,6 +104,12 @@ export const ERROR_CODES = {
   TICKET_DECIDED: state,
   ALREADY_APPROVED: state,
   DECISION_PENDING: pending,
+  /** No question with this id (or not in the caller's namespace). */
+  QUESTION_NOT_FOUND: notFound,
+  /** The question takes no answer now: answered, timed out, or its node or run is over. */
+  QUESTION_CLOSED: state,
+  /** An answer that is not one of the question's choices or not valid against its schema. */
+  BAD_ANSWER: invalid,
   PATCH_NOT_FOUND: notFound,
   PATCH_EXISTS: exists,
   PATCH_NOT_HELD: state,

@@ -115,6 +115,8 @@ export {
 export type { ResultMemo, RedisMemoClient, RedisResultMemoOptions } from './runner/memo.js';
 export { TimerWheel } from './orchestrator/timers.js';
 export { runView, approvalsOf } from './app/views.js';
+export { answerProblems, badAnswer, closedBecause, questionsOf } from './app/questions.js';
+export type { QuestionChoice, QuestionView } from './app/questions.js';
 export type { PatchView, GraphDiff } from './app/patches.js';
 export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';

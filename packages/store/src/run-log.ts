@@ -62,17 +62,18 @@ export function statusAfterAll(events: readonly AnyNewEvent[]): RunStatus | unde
 }
 
 /** What a run's id can be found by, across runs (see RunLogStore.findRun). */
-export type RunKeyKind = 'patch' | 'ticket';
+export type RunKeyKind = 'patch' | 'ticket' | 'question';
 
-/** The index key of a patch or ticket id: one table holds both kinds. */
+/** The index key of a patch, ticket or question id: one table holds every kind. */
 export function runKey(kind: RunKeyKind, id: string): string {
   return `${kind}:${id}`;
 }
 
 /**
  * The index keys these events create: a run patch (by its first event, PatchProposed, or a
- * PatchRejected that stands alone), an approval ticket (ApprovalRequested). Written in the same
- * transaction as the events, so an id is findable exactly when its run's log shows it.
+ * PatchRejected that stands alone), an approval ticket (ApprovalRequested), a question to people
+ * (QuestionAsked). Written in the same transaction as the events, so an id is findable exactly
+ * when its run's log shows it.
  */
 export function runKeysOf(events: readonly AnyNewEvent[]): string[] {
   const keys: string[] = [];
@@ -81,6 +82,8 @@ export function runKeysOf(events: readonly AnyNewEvent[]): string[] {
       keys.push(runKey('patch', e.data.patchId));
     } else if (e.type === 'ApprovalRequested') {
       keys.push(runKey('ticket', e.data.ticketId));
+    } else if (e.type === 'QuestionAsked') {
+      keys.push(runKey('question', e.data.questionId));
     }
   }
   return keys;

@@ -46,6 +46,12 @@ const REQUESTS: Record<Operation, () => Request> = {
     path: `/v1/approvals/${ids.ticket2}/reassign`,
     body: { approvers: ['role:approver'] },
   }),
+  listQuestions: () => ({ path: '/v1/questions' }),
+  getQuestion: () => ({ path: `/v1/questions/${ids.question}` }),
+  answerQuestion: () => ({
+    path: `/v1/questions/${ids.question}/answer`,
+    body: { answer: 'yes' },
+  }),
   proposePatch: () => ({
     path: '/v1/patches',
     body: { target: ids.run, ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 3 }] },
@@ -88,6 +94,8 @@ const ACME_RESOURCE = new Set<Operation>([
   'replayRun',
   'decideApproval',
   'reassignApproval',
+  'getQuestion',
+  'answerQuestion',
   'proposePatch',
   'checkPatch',
   'getPatch',
@@ -96,7 +104,13 @@ const ACME_RESOURCE = new Set<Operation>([
   'revokeToken',
 ]);
 /** Lists whose items must not include anything of `acme` when called from another namespace. */
-const LISTS = new Set<Operation>(['listRuns', 'listApprovals', 'listPatches', 'listTokens']);
+const LISTS = new Set<Operation>([
+  'listRuns',
+  'listApprovals',
+  'listQuestions',
+  'listPatches',
+  'listTokens',
+]);
 
 beforeAll(async () => {
   api = await startApiHarness();
@@ -155,6 +169,22 @@ beforeAll(async () => {
       },
     })
   ).body.patchId;
+  // A question for any approver of acme (no askees): the first allowed role answers it, the next
+  // finds it closed (409), another namespace does not find it (404).
+  const asking = {
+    name: 'm-ask',
+    version: '1',
+    nodes: [{ id: 'ask', type: 'ask', with: { question: 'Go on?', choices: ['yes', 'no'] } }],
+    edges: [],
+  };
+  await api.call('POST', '/v1/workflows', { token: operator, body: { definition: asking } });
+  const askRun = (
+    await api.call('POST', '/v1/runs', { token: operator, body: { workflow: 'm-ask' } })
+  ).body.runId as string;
+  await settle(askRun);
+  ids.question = (
+    await api.call('GET', `/v1/questions?run=${askRun}`, { token: operator })
+  ).body.items[0].questionId;
   ids.spareToken = (
     await api.call('POST', '/v1/tokens', {
       token: admin,

@@ -113,6 +113,19 @@ export const HANDLERS: Record<string, Handler> = {
         body as { approvers: string[]; reason?: string },
       ),
     ),
+  listQuestions: async (plane, { principal, query }) =>
+    ok(
+      await plane.listQuestions(principal, {
+        ...page(query),
+        ...(query.status === 'all' || query.status === 'open' ? { status: query.status } : {}),
+        ...(str(query.run) !== undefined ? { runId: str(query.run)! } : {}),
+        ...(query.mine === true ? { mine: true } : {}),
+      }),
+    ),
+  getQuestion: async (plane, { principal, params }) =>
+    ok(await plane.getQuestion(principal, params.questionId!)),
+  answerQuestion: async (plane, { principal, params, body }) =>
+    ok(await plane.answerQuestion(principal, params.questionId!, obj(body))),
   proposePatch: async (plane, { principal, body }) =>
     created(await plane.proposePatch(principal, body as PatchBody)),
   checkPatch: async (plane, { principal, body }) =>

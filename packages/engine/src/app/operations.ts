@@ -8,6 +8,7 @@ import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/c
 import type {
   ApprovalView,
   NamespaceBudgetView,
+  QuestionView,
   RunListItem,
   RunView,
   WorkflowView,
@@ -21,6 +22,7 @@ export type {
   NamespaceBudgetView,
   NodeDelta,
   NodeView,
+  QuestionView,
   RunListItem,
   RunView,
   WorkflowView,
@@ -98,6 +100,17 @@ export interface Operations {
     by: string,
     reason?: string,
   ): Promise<{ runId: string; drivenHere: boolean }>;
+
+  // questions to people (ask nodes, agents' ask_user)
+  questions(opts?: { all?: boolean; namespace?: string; runId?: string }): Promise<QuestionView[]>;
+  question(questionId: string, namespace?: string): Promise<QuestionView & { namespace: string }>;
+  /** Checks the question is open and the answer one of its choices, valid against its schema. */
+  answer(
+    questionId: string,
+    answer: unknown,
+    by: string,
+    namespace?: string,
+  ): Promise<{ runId: string; drivenHere: boolean; question: QuestionView }>;
 
   // patches
   proposePatch(

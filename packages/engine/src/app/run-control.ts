@@ -44,6 +44,8 @@ import type {
   WorkflowView,
 } from './operations.js';
 import { approvalsOf, runView } from './views.js';
+import type { QuestionView } from './questions.js';
+import { answerProblems, badAnswer, closedBecause, questionsOf } from './questions.js';
 import type { GraphDiff, PatchView } from './patches.js';
 import { diffDefinitions } from '@aob/client';
 import { patchesOf } from './patches.js';
@@ -424,6 +426,98 @@ export class RunControl implements Operations {
       ...(reason !== undefined ? { reason } : {}),
     });
     return { runId: ticket.runId, drivenHere };
+  }
+
+  // ---- questions ------------------------------------------------------------------------
+
+  /**
+   * Questions of live runs (open ones), or of every run (`all`): of one namespace, or one run
+   * (RUN_NOT_FOUND when it is none, or another namespace's). In the order they were asked.
+   */
+  async questions(
+    opts: { all?: boolean; namespace?: string; runId?: string } = {},
+  ): Promise<QuestionView[]> {
+    let runIds: string[];
+    if (opts.runId !== undefined) {
+      const summary = await this.deps.store.getRun(opts.runId);
+      if (!summary || (opts.namespace !== undefined && summary.namespace !== opts.namespace)) {
+        throw new AobError('RUN_NOT_FOUND', `no run ${opts.runId}`);
+      }
+      runIds = [opts.runId];
+    } else {
+      const statuses: RunStatus[] | undefined = opts.all ? undefined : ['waiting', 'running'];
+      const runs = await this.deps.store.listRuns({
+        ...(statuses ? { status: statuses } : {}),
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+      });
+      // Oldest run first, so questions list in the order they were asked.
+      runIds = runs.map((r) => r.runId).reverse();
+    }
+    const out: QuestionView[] = [];
+    for (const runId of runIds) {
+      const events = await this.deps.store.read(runId);
+      for (const q of questionsOf(fold(events, runId), events)) {
+        if (opts.all || q.status === 'open') out.push(q);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One question, whatever its status, with its run's namespace; QUESTION_NOT_FOUND if none (or
+   * if it is another namespace's). Found through the store's question → run index: one log read.
+   */
+  async question(
+    questionId: string,
+    namespace?: string,
+  ): Promise<QuestionView & { namespace: string }> {
+    return (await this.findQuestion(questionId, namespace)).question;
+  }
+
+  /**
+   * Answers an open question as `by`: QUESTION_NOT_FOUND, QUESTION_CLOSED when it takes no answer
+   * now, BAD_ANSWER naming every problem when the answer is not one of its choices or not valid
+   * against its schema — nothing is handed to the run then. Who may answer is the caller's to
+   * check (the control plane's question desk); locally, whoever may write the store may.
+   */
+  async answer(
+    questionId: string,
+    answer: unknown,
+    by: string,
+    namespace?: string,
+  ): Promise<{ runId: string; drivenHere: boolean; question: QuestionView }> {
+    const { question, state } = await this.findQuestion(questionId, namespace);
+    if (question.status !== 'open') {
+      throw new AobError('QUESTION_CLOSED', closedBecause(question, state));
+    }
+    const problems = answerProblems(question, answer);
+    if (problems.length > 0) throw badAnswer(questionId, problems);
+    const drivenHere = await this.deps.driver.deliver(question.runId, {
+      type: 'answer',
+      questionId,
+      answer,
+      by,
+    });
+    const { namespace: _ns, ...view } = question;
+    return { runId: question.runId, drivenHere, question: view };
+  }
+
+  private async findQuestion(
+    questionId: string,
+    namespace?: string,
+  ): Promise<{ question: QuestionView & { namespace: string }; state: RunState }> {
+    const runId = await this.deps.store.findRun('question', questionId);
+    const summary = runId === undefined ? undefined : await this.deps.store.getRun(runId);
+    if (summary && (namespace === undefined || summary.namespace === namespace)) {
+      const events = await this.deps.store.read(summary.runId);
+      const state = fold(events, summary.runId);
+      const found = questionsOf(state, events).find((q) => q.questionId === questionId);
+      if (found) return { question: { ...found, namespace: summary.namespace }, state };
+    }
+    throw new AobError(
+      'QUESTION_NOT_FOUND',
+      `no question ${questionId}${namespace !== undefined ? ' in this namespace' : ''} (list them with: aob questions list)`,
+    );
   }
 
   /**

@@ -300,17 +300,24 @@ export function runLogConformance(name: string, make: () => Promise<RunLogStore>
         at,
         data: { ticketId, nodeId: 'gate', approvers: ['user:ann'], quorum: 1 },
       });
+      const asked = (at: number, questionId: string): AnyNewEvent => ({
+        type: 'QuestionAsked',
+        at,
+        data: { questionId, nodeId: 'ask', attempt: 1, question: 'Which?', askees: [] },
+      });
 
-      it('finds the run of a patch or a ticket from the append that introduced it', async () => {
+      it('finds the run of a patch, a ticket or a question from the append that introduced it', async () => {
         const s = await open();
         await s.append('r1', IR, 0, [started(1), requested(2, 'tkt_1')]);
         await s.append('r2', IR, 0, [started(3)]);
-        await s.append('r2', IR, 1, [proposed(4, 'pch_1')]);
+        await s.append('r2', IR, 1, [proposed(4, 'pch_1'), asked(4, 'qst_1')]);
         expect(await s.findRun('ticket', 'tkt_1')).toBe('r1');
         expect(await s.findRun('patch', 'pch_1')).toBe('r2');
+        expect(await s.findRun('question', 'qst_1')).toBe('r2');
         // Kinds are apart, and an unknown id is no run.
         expect(await s.findRun('patch', 'tkt_1')).toBeUndefined();
         expect(await s.findRun('ticket', 'tkt_2')).toBeUndefined();
+        expect(await s.findRun('ticket', 'qst_1')).toBeUndefined();
       });
 
       it('writes no key for an append that conflicts', async () => {
