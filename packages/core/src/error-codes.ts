@@ -203,6 +203,11 @@ export const ERROR_CODES = {
   AGENT_BAD_OUTPUT: internal,
   AGENT_MAX_TURNS: internal,
   /**
+   * A resumed agent job's saved state (`job.resume.state`, written when it asked) is not the
+   * state of an agent on the node's framework: the node's definition changed framework since.
+   */
+  AGENT_STATE_UNREADABLE: internal,
+  /**
    * An agent job's job token expired before a runner took the job (it waited in its topic past
    * its timeout and the grace): another attempt is published with a fresh one.
    */

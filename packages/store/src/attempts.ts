@@ -13,6 +13,12 @@ export interface AttemptKey {
   nodeId: string;
   iteration?: number;
   attempt: number;
+  /**
+   * The question an attempt's job goes on from (`job.resume.questionId`): an agent's attempt that
+   * asked runs once more per answer, each run its own ledger entry, so a resumed job is never
+   * answered with the `suspended` outcome recorded before the question was answered.
+   */
+  resume?: string;
 }
 
 /** What `claim` found. */
@@ -41,13 +47,16 @@ export interface AttemptLedger {
   close(): Promise<void>;
 }
 
-/** The key's path segments: ids are encoded, so any id is one segment. */
+/**
+ * The key's path segments: ids are encoded, so any id is one segment. A resumed run of an attempt
+ * is `<attempt>~<questionId>`, beside the attempt's own segment rather than under it (no prefix
+ * listing of one reaches the other).
+ */
 export function attemptPath(key: AttemptKey): string {
   const item = key.iteration === undefined ? '-' : String(key.iteration);
-  return [
-    encodeURIComponent(key.runId),
-    encodeURIComponent(key.nodeId),
-    item,
-    String(key.attempt),
-  ].join('/');
+  const attempt =
+    key.resume === undefined
+      ? String(key.attempt)
+      : `${key.attempt}~${encodeURIComponent(key.resume)}`;
+  return [encodeURIComponent(key.runId), encodeURIComponent(key.nodeId), item, attempt].join('/');
 }

@@ -11,6 +11,7 @@ import { llmExecutor } from './llm.js';
 import { searchExecutor } from './search.js';
 import { taskExecutor } from './task.js';
 import { transformExecutor } from './transform.js';
+import { isNodeSuspension } from './suspension.js';
 import type { Executor, ExecutorContext } from './types.js';
 
 /**
@@ -74,6 +75,8 @@ export async function runExecutor(
       signal,
     );
   } catch (err) {
+    // Not a failure: the attempt waits for a person (reported as `suspended`, executors/suspension.ts).
+    if (isNodeSuspension(err)) throw err;
     const secrets = secretsOf(ctx.options);
     if (err instanceof AobError) throw redactError(err, secrets);
     const data = toErrorData(err, 'EXECUTOR_ERROR');

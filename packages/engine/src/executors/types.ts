@@ -115,8 +115,11 @@ export interface ExecutorContext extends HandlerContext {
    * display only: nothing passed here is persisted. Optional; a throwing callback is ignored.
    */
   stream?: (delta: string) => void;
-  /** The content store, for what an executor keeps beside its output (an agent's transcript). */
-  content?: { put(value: unknown): Promise<CasRef> };
+  /**
+   * The content store, for what an executor keeps beside its output (an agent's transcript) and
+   * reads back (a suspended agent's saved state).
+   */
+  content?: { put(value: unknown): Promise<CasRef>; get?(ref: CasRef): Promise<unknown> };
 }
 
 /** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */

@@ -6,6 +6,7 @@ import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
+import { attemptKeyOf, suspendedResultOf } from './suspended.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -203,10 +204,11 @@ export class Runner {
       attempt: job.attempt,
       ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
     };
+    const ledgerKey = attemptKeyOf(job);
     const stopHeartbeat = this.heartbeat(msg, job);
     let stopRenewing = () => undefined as void;
     try {
-      const claim = await this.claim(job, base, owner);
+      const claim = await this.claim(job, ledgerKey, owner);
       if (claim === undefined) return; // stopping while another runner held it: left unacked
       if (claim.kind === 'finished') {
         // Ran before (its result may not have reached the orchestrator): say it again.
@@ -214,7 +216,7 @@ export class Runner {
         await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
         return;
       }
-      stopRenewing = this.renewClaim(job, base, owner);
+      stopRenewing = this.renewClaim(job, ledgerKey, owner);
       await this.publish(job.runId, { ...base, kind: 'started' });
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
@@ -224,14 +226,14 @@ export class Runner {
       if (ctl.signal.aborted && this.stopping) {
         // Left unacked for the next owner, which may take the attempt at once.
         stopRenewing();
-        await this.deps.attempts?.ledger.release(base, owner);
+        await this.deps.attempts?.ledger.release(ledgerKey, owner);
         return;
       }
       // The outcome is durable before anyone can see the result: whoever gets this job again
       // finds it, whatever happens from here on.
       const { value: _inline, ...outcome } = result;
       stopRenewing();
-      await this.deps.attempts?.ledger.finish(base, owner, outcome);
+      await this.deps.attempts?.ledger.finish(ledgerKey, owner, outcome);
       await this.publish(job.runId, result);
       await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
     } finally {
@@ -308,6 +310,9 @@ export class Runner {
         ...(out.bytes <= INLINE_VALUE_LIMIT ? { value: out.value } : {}),
       };
     } catch (err) {
+      // An agent that asked a person: not a failure, the attempt waits for the answer.
+      const suspended = suspendedResultOf(err, job, base, this.deps.options.llm?.prices);
+      if (suspended) return suspended;
       return { ...base, kind: 'failed', error: toErrorData(err) };
     }
   }

@@ -1,4 +1,5 @@
 import { AobError } from '@aob/core';
+import type { AgentQuestion } from '@aob/core';
 import type { LlmOptions } from '../types.js';
 import type { AgentConfig } from './config.js';
 import type { AgentTool } from './tools.js';
@@ -31,6 +32,12 @@ export interface AgentRunInput {
   signal: AbortSignal;
   /** Text of the final answer as it arrives; best effort (an adapter may send it whole). */
   onDelta?: (delta: string) => void;
+  /**
+   * Going on after the agent asked (config.ask): `state` is what the adapter returned as
+   * `asked.state` when it stopped, `answer` the ask_user call's result. The adapter restores the
+   * framework's own saved run from it and makes none of the model calls made before.
+   */
+  resume?: { state: string; answer: unknown };
 }
 
 export interface AgentRunResult {
@@ -39,16 +46,25 @@ export interface AgentRunResult {
   /** With a schema: set by the executor once the final output is valid against it. */
   parsed?: unknown;
   transcript: TranscriptEntry[];
-  /** Summed over the model calls; null when the endpoint reported none. */
+  /**
+   * Summed over the model calls of this run of the adapter (since it resumed, when it did); null
+   * when the endpoint reported none.
+   */
   usage: AgentUsage | null;
-  /** Model calls made. */
+  /** Model calls made by the attempt, those before any question it resumed from included. */
   turns: number;
+  /**
+   * Set when the agent called ask_user: the run stopped (finalOutput is empty, the transcript is
+   * the conversation so far) and `state` — the framework's serialised run, opaque to the
+   * executor — is what to go on from once the question is answered (`AgentRunInput.resume`).
+   */
+  asked?: { question: AgentQuestion; state: string };
 }
 
 /** One agent framework behind the engine's agent node. */
 export interface AgentAdapter {
   /**
-   * Runs the agent to its final answer. Throws AobError 'AGENT_MAX_TURNS' when it needs more than
+   * Runs the agent to its final answer, or until it asks a person (`asked`). Throws AobError 'AGENT_MAX_TURNS' when it needs more than
    * `config.maxTurns` model calls; client errors are thrown as they are (the executor classifies
    * them). Never retries.
    */

@@ -20,7 +20,16 @@ describe('parseAgentConfig', () => {
       prompt: 'p',
       tools: [],
       maxTurns: 10,
+      ask: false,
     });
+  });
+
+  it('gives ask_user with with.ask, which must be an object', () => {
+    const config = { framework: 'langgraph', model: 'm', prompt: 'p' };
+    expect(parseAgentConfig({ ...config, ask: { askees: ['ann'] } }, 'n').ask).toBe(true);
+    expect(() => parseAgentConfig({ ...config, ask: true }, 'n')).toThrow(
+      /with\.ask must be an object/,
+    );
   });
 
   it('keeps what it is given', () => {

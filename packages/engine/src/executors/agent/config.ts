@@ -24,6 +24,11 @@ export interface AgentConfig {
   maxTurns: number;
   /** With `with.schema`: the final output must be JSON valid against it. */
   schema?: { schema: Record<string, unknown>; validate: OutputValidator };
+  /**
+   * With `with.ask`: the agent has the ask_user tool, whose call suspends the attempt until a
+   * person answers (who may answer and for how long is the core's business, not the agent's).
+   */
+  ask: boolean;
 }
 
 const KNOWN = new Set([
@@ -34,6 +39,7 @@ const KNOWN = new Set([
   'tools',
   'maxTurns',
   'schema',
+  'ask',
   // Where the job runs (a runner outside the cluster with this label): the orchestrator's
   // concern, not the agent's (orchestrator/job-route.ts).
   'runsOn',
@@ -47,7 +53,7 @@ const bad = (nodeId: string, message: string, details?: unknown): AobError =>
   new AobError('BAD_CONFIG', `agent node ${nodeId}: ${message}`, { retryable: false, details });
 
 /**
- * Checks `with { framework, model, instructions?, prompt, tools?, maxTurns?, schema? }`. Every
+ * Checks `with { framework, model, instructions?, prompt, tools?, maxTurns?, schema?, ask? }`. Every
  * problem is named at once. As for `llm`, the endpoint and key never come from here.
  */
 export function parseAgentConfig(config: Record<string, unknown>, nodeId: string): AgentConfig {
@@ -65,7 +71,7 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
   const unknown = Object.keys(config).filter((k) => !KNOWN.has(k));
   if (unknown.length) problems.push(`unknown key(s) ${unknown.join(', ')}`);
 
-  const { framework, model, instructions, prompt, tools, maxTurns, schema } = config;
+  const { framework, model, instructions, prompt, tools, maxTurns, schema, ask } = config;
   if (!oneOf(AGENT_FRAMEWORKS, framework)) {
     problems.push(`with.framework must be one of ${AGENT_FRAMEWORKS.join(', ')}`);
   }
@@ -113,6 +119,9 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
       }
     }
   }
+  if (ask !== undefined && !isRecord(ask)) {
+    problems.push('with.ask must be an object ({ askees?, timeoutMs? })');
+  }
   if (problems.length > 0) throw bad(nodeId, problems.join('; '), { problems });
 
   const parsed: AgentConfig = {
@@ -121,6 +130,7 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
     prompt: prompt as string,
     tools: grants,
     maxTurns: (maxTurns as number | undefined) ?? AGENT_DEFAULT_MAX_TURNS,
+    ask: ask !== undefined,
   };
   if (instructions !== undefined) parsed.instructions = instructions as string;
   if (validate) parsed.schema = { schema: schema as Record<string, unknown>, validate };

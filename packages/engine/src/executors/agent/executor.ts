@@ -7,7 +7,25 @@ import type { AgentAdapter, AgentRunResult, AgentUsage, TranscriptEntry } from '
 import { parseAgentConfig } from './config.js';
 import type { AgentConfig, AgentFramework } from './config.js';
 import { buildAgentTools } from './tools.js';
-import type { PatchRecord } from './tools.js';
+import type { PatchRecord, ToolMemory } from './tools.js';
+import { NodeSuspension } from '../suspension.js';
+import type { ExecutorContext } from '../types.js';
+import type { NodeJob } from '@aob/core';
+
+/**
+ * What a suspended agent attempt leaves in the content store (the `state` of its `suspended`
+ * result and of its QuestionAsked event): the framework's own serialised run — the OpenAI Agents
+ * SDK's RunState, LangGraph's checkpoints — and what the aob tools remember. A resumed job
+ * restores both and goes on from the ask_user call.
+ */
+export interface SavedAgentState {
+  kind: 'aob.agent-state';
+  version: 1;
+  framework: AgentFramework;
+  /** The adapter's `asked.state`, opaque here. */
+  adapter: string;
+  tools: ToolMemory;
+}
 
 /**
  * The adapters, loaded on first use: the two frameworks take about 0.6 s to import, which every
@@ -44,7 +62,14 @@ export interface AgentOutput {
  * model's replies streams to `ctx.stream` as it arrives (every turn's, not only the final one's).
  * The client never retries: the engine does, by the node's policy.
  *
- * Errors: 'BAD_CONFIG', 'AGENT_NOT_CONFIGURED', 'LLM_NOT_CONFIGURED', 'AGENT_MAX_TURNS',
+ * With `with.ask` the agent also has ask_user: a call stops the attempt — its state saved in the
+ * content store (SavedAgentState), a NodeSuspension thrown for the runner to report as
+ * `suspended` — and the job sent again with `job.resume` once answered goes on from that state
+ * with the answer as the call's result, repeating no model call. `usage` is what this job spent
+ * (since it resumed, when it did: the tokens before are on the QuestionAsked events); `turns`
+ * and `patches` count the whole attempt.
+ *
+ * Errors: 'BAD_CONFIG', 'AGENT_NOT_CONFIGURED', 'AGENT_STATE_UNREADABLE', 'LLM_NOT_CONFIGURED', 'AGENT_MAX_TURNS',
  * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED' — non-retryable; 'LLM_UNAVAILABLE' — retryable;
  * 'CANCELLED' / 'TIMEOUT' when `ctx.signal` aborts.
  */
@@ -60,7 +85,8 @@ export const agentExecutor: Executor = async (job, ctx) => {
     );
   }
   const llm = requireLlm(ctx.options, job.nodeId, 'agent');
-  const toolSet = buildAgentTools(job, ctx, hostFor(job), config.tools);
+  const saved = job.resume ? await savedState(job, ctx, config) : undefined;
+  const toolSet = buildAgentTools(job, ctx, hostFor(job), config.tools, saved?.tools);
 
   let result: AgentRunResult;
   try {
@@ -72,10 +98,31 @@ export const agentExecutor: Executor = async (job, ctx) => {
       llm,
       signal: ctx.signal,
       onDelta: (delta) => emit(ctx, delta),
+      ...(saved && job.resume
+        ? { resume: { state: saved.adapter, answer: job.resume.answer } }
+        : {}),
     });
   } catch (err) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     throw classify(err, job.nodeId, 'agent');
+  }
+
+  if (result.asked) {
+    // The attempt stops here and waits for the answer; the runner reports it `suspended`.
+    if (!ctx.content) throw noContentStore(job.nodeId);
+    const state: SavedAgentState = {
+      kind: 'aob.agent-state',
+      version: 1,
+      framework: config.framework,
+      adapter: result.asked.state,
+      tools: toolSet.snapshot(),
+    };
+    throw new NodeSuspension({
+      question: result.asked.question,
+      state: await ctx.content.put(state),
+      usage: result.usage,
+      model: config.model,
+    });
   }
 
   const output: AgentOutput = {
@@ -90,6 +137,40 @@ export const agentExecutor: Executor = async (job, ctx) => {
   if (config.schema) output.parsed = parseFinal(result.finalOutput, config, job.nodeId);
   return output;
 };
+
+/** The state a resumed job goes on from, as the job that asked saved it. */
+async function savedState(
+  job: NodeJob,
+  ctx: ExecutorContext,
+  config: AgentConfig,
+): Promise<SavedAgentState> {
+  if (!ctx.content?.get) throw noContentStore(job.nodeId);
+  const value = (await ctx.content.get(job.resume!.state)) as Partial<SavedAgentState> | null;
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    value.kind !== 'aob.agent-state' ||
+    value.version !== 1 ||
+    typeof value.adapter !== 'string' ||
+    value.framework !== config.framework
+  ) {
+    throw new AobError(
+      'AGENT_STATE_UNREADABLE',
+      `agent node ${job.nodeId}: the state saved when it asked (${job.resume!.state.$cas}) is not the state of a ${config.framework} agent`,
+      { retryable: false },
+    );
+  }
+  return value as SavedAgentState;
+}
+
+/** An agent that may ask keeps its state in the content store; a runner without one cannot. */
+function noContentStore(nodeId: string): AobError {
+  return new AobError(
+    'AGENT_NOT_CONFIGURED',
+    `agent node ${nodeId}: with.ask needs a content store to keep the agent's state in while it waits for an answer`,
+    { retryable: false },
+  );
+}
 
 function parseFinal(text: string, config: AgentConfig, nodeId: string): unknown {
   let parsed: unknown;

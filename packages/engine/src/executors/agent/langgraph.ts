@@ -2,12 +2,16 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/
 import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import {
+  Command,
   END,
   GraphRecursionError,
+  interrupt,
+  MemorySaver,
   MessagesAnnotation,
   START,
   StateGraph,
 } from '@langchain/langgraph';
+import type { AgentQuestion } from '@aob/core';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAICompletions } from '@langchain/openai';
 import { modelId, openAIClient } from '../llm.js';
@@ -20,70 +24,159 @@ import {
   UsageMeter,
 } from './adapter.js';
 import type { AgentAdapter, AgentRunInput, AgentRunResult } from './adapter.js';
+import { askUserTool, isAskError, questionOf } from './ask.js';
 import type { AgentTool } from './tools.js';
+
+/** The one conversation a checkpointer of this adapter holds. */
+const THREAD = { configurable: { thread_id: 'agent' } };
 
 /**
  * The agent node on LangGraph: a two-node StateGraph (model ⇄ tools) over the messages state,
  * the model streamed from the configured endpoint's Chat Completions API, without retries. The
- * model node counts its calls and stops at `maxTurns`, so both adapters mean the same by a
- * turn; the recursion limit is a backstop.
+ * model node counts the model's replies in the conversation and stops at `maxTurns`, so both
+ * adapters mean the same by a turn; the recursion limit is a backstop. With `with.ask` the graph
+ * runs under a checkpointer and ask_user calls interrupt(); the checkpoints are returned as the
+ * saved state, and resumed with `Command({ resume: answer })` the graph goes on from the tool
+ * call without calling the model for any step it had already checkpointed.
  */
 export const langGraphAdapter: AgentAdapter = {
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     const { config, llm, signal } = input;
     const tools = input.tools.map((t) => lcTool(t, signal));
+    if (config.ask) tools.push(askTool());
     const format = responseFormat(config);
     const model = chatModel(llm, config.model).bindTools(
       tools,
       format ? { response_format: format } : {},
     );
 
-    let turns = 0;
+    // Only the calls made here: those restored from a checkpoint were reported by the job that
+    // asked. Turns count every model reply in the conversation, restored ones included.
+    const usage = new UsageMeter();
     const graph = new StateGraph(MessagesAnnotation)
       .addNode('model', async (state) => {
+        const turns = state.messages.filter((m) => AIMessage.isInstance(m)).length;
         if (turns >= config.maxTurns) throw maxTurnsError(input.nodeId, config.maxTurns);
-        turns++;
         let reply: AIMessageChunk | undefined;
         for await (const chunk of await model.stream(state.messages, { signal })) {
           if (chunk.text !== '') input.onDelta?.(chunk.text);
           reply = reply === undefined ? chunk : reply.concat(chunk);
         }
+        const u = reply?.usage_metadata;
+        if (u) usage.add(u.input_tokens, u.output_tokens, u.total_tokens);
         return { messages: reply === undefined ? [] : [reply] };
       })
       .addNode('tools', new ToolNode(tools))
       .addEdge(START, 'model')
       .addConditionalEdges('model', toolsCondition, ['tools', END])
-      .addEdge('tools', 'model')
-      .compile();
+      .addEdge('tools', 'model');
+
+    // Without ask_user nothing is kept; with it, every step is checkpointed so an interrupt()
+    // leaves a run that can go on, and the checkpoints are what the adapter saves.
+    const saver = config.ask ? new MemorySaver() : undefined;
+    if (saver && input.resume) restoreSaver(saver, input.resume.state);
+    const compiled = graph.compile(saver ? { checkpointer: saver } : {});
+    const options = {
+      signal,
+      recursionLimit: 2 * config.maxTurns + 1,
+      ...(saver ? THREAD : {}),
+    };
 
     const messages: BaseMessage[] = [];
     if (config.instructions !== undefined) messages.push(new SystemMessage(config.instructions));
     messages.push(new HumanMessage(config.prompt));
     let state: typeof MessagesAnnotation.State;
     try {
-      state = await graph.invoke({ messages }, { signal, recursionLimit: 2 * config.maxTurns + 1 });
+      state = input.resume
+        ? await compiled.invoke(new Command({ resume: input.resume.answer }), options)
+        : await compiled.invoke({ messages }, options);
     } catch (err) {
       if (err instanceof GraphRecursionError) throw maxTurnsError(input.nodeId, config.maxTurns);
       throw err;
     }
 
+    let asked: AgentRunResult['asked'];
+    if (saver) {
+      const snapshot = await compiled.getState(THREAD);
+      const pending = snapshot.tasks.flatMap((t) => t.interrupts ?? []);
+      const question = pending.map((i) => i.value as AgentQuestion | undefined).find(Boolean);
+      if (question) {
+        state = snapshot.values as typeof MessagesAnnotation.State;
+        asked = { question, state: dumpSaver(saver) };
+      }
+    }
+
     const transcript = new TranscriptBuilder(config);
-    const usage = new UsageMeter();
     let finalOutput = '';
+    let turns = 0;
     for (const m of state.messages) {
       if (AIMessage.isInstance(m)) {
+        turns++;
         finalOutput = m.text;
         transcript.message('assistant', m.text);
         for (const call of m.tool_calls ?? []) transcript.call(call.id ?? '', call.name, call.args);
-        const u = m.usage_metadata;
-        if (u) usage.add(u.input_tokens, u.output_tokens, u.total_tokens);
       } else if (ToolMessage.isInstance(m)) {
         transcript.result(m.tool_call_id, m.text);
       }
     }
-    return { finalOutput, transcript: transcript.entries, usage: usage.usage, turns };
+    const done = { transcript: transcript.entries, usage: usage.usage, turns };
+    return asked ? { finalOutput: '', ...done, asked } : { finalOutput, ...done };
   },
 };
+
+/**
+ * ask_user as a LangChain tool that calls LangGraph's interrupt(): the first time it stops the
+ * graph (the checkpointer keeps the run, the tool call pending); run again with
+ * `Command({ resume: answer })` from those checkpoints, interrupt() returns the answer, which the
+ * tool answers. A malformed call answers the problem instead, so the model can ask properly.
+ */
+function askTool() {
+  return tool(
+    (args: unknown) => {
+      const q = questionOf(args);
+      return toolText(isAskError(q) ? q : (interrupt(q) as unknown));
+    },
+    {
+      name: askUserTool.name,
+      description: askUserTool.description,
+      schema: askUserTool.parameters,
+      verboseParsingErrors: true,
+    },
+  );
+}
+
+/**
+ * The checkpointer's contents as text: MemorySaver's own maps, its byte arrays (LangGraph's
+ * serialised checkpoints and writes) base64-encoded. Restored into an empty MemorySaver it is
+ * the same conversation at the same step, interrupted at the same tool call.
+ */
+function dumpSaver(saver: MemorySaver): string {
+  return JSON.stringify({ storage: saver.storage, writes: saver.writes }, (_k, v: unknown) =>
+    v instanceof Uint8Array ? { $b64: Buffer.from(v).toString('base64') } : v,
+  );
+}
+
+function restoreSaver(saver: MemorySaver, text: string): void {
+  const bytes = (v: unknown): unknown =>
+    v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string'
+      ? new Uint8Array(Buffer.from((v as { $b64: string }).$b64, 'base64'))
+      : v;
+  const saved = JSON.parse(text, (_k, v: unknown) => bytes(v)) as {
+    storage: MemorySaver['storage'];
+    writes: MemorySaver['writes'];
+  };
+  // JSON has no undefined: an absent parent checkpoint id (or task path) came back as null.
+  for (const thread of Object.values(saved.storage)) {
+    for (const ns of Object.values(thread)) {
+      for (const entry of Object.values(ns)) if (entry[2] === null) entry[2] = undefined;
+    }
+  }
+  for (const writes of Object.values(saved.writes)) {
+    for (const w of Object.values(writes)) if (w[3] === null) w.length = 3;
+  }
+  saver.storage = saved.storage;
+  saver.writes = saved.writes;
+}
 
 function chatModel(llm: LlmOptions, name: string): ChatOpenAICompletions {
   const chat = new ChatOpenAICompletions({

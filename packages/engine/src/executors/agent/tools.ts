@@ -36,6 +36,15 @@ export interface AgentToolSet {
   tools: AgentTool[];
   /** The proposals of this attempt, in order, with how the run decided them. */
   patches(): PatchRecord[];
+  /** What the tools remember between calls, for an agent that suspends (and `restored` later). */
+  snapshot(): ToolMemory;
+}
+
+/** The tools' memory of an attempt: the graph the agent last read, its proposals, tool calls made. */
+export interface ToolMemory {
+  irHash?: string;
+  patches: PatchRecord[];
+  calls: number;
 }
 
 /** The author of an agent's proposals: `agent:<nodeId>`. */
@@ -66,10 +75,12 @@ export function buildAgentTools(
   ctx: ExecutorContext,
   host: AgentHost,
   grants: readonly AgentToolGrant[],
+  /** The memory of the same attempt before it suspended, when it resumes. */
+  restored?: ToolMemory,
 ): AgentToolSet {
-  let irHash: string | undefined;
-  const patches: PatchRecord[] = [];
-  let calls = 0;
+  let irHash: string | undefined = restored?.irHash;
+  const patches: PatchRecord[] = [...(restored?.patches ?? [])];
+  let calls = restored?.calls ?? 0;
 
   const graphTools: AgentTool[] = [
     {
@@ -240,7 +251,11 @@ export function buildAgentTools(
   };
 
   const tools = [...graphTools, ...grants.map((g) => granted[g])].map(reportingErrors);
-  return { tools, patches: () => [...patches] };
+  return {
+    tools,
+    patches: () => [...patches],
+    snapshot: () => ({ ...(irHash === undefined ? {} : { irHash }), patches: [...patches], calls }),
+  };
 }
 
 /** A failed tool call is an answer the model can act on, not the node's failure. */
