@@ -72,11 +72,13 @@ export async function until<T>(
 }
 
 /**
- * The agent-patch example's scripted OpenAI-compatible server, on a free port: the model the
- * real agent clients talk to in these tests. Its base URL ends in `/v1`.
+ * An example's scripted OpenAI-compatible server (the agent-patch planner by default), on a free
+ * port: the model the real agent clients talk to in these tests. Its base URL ends in `/v1`.
  */
-export async function startScriptedLlm(): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [example('agent-patch/scripted-llm.mjs'), '--port', '0'], {
+export async function startScriptedLlm(
+  script = 'agent-patch/scripted-llm.mjs',
+): Promise<{ baseUrl: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [example(script), '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const baseUrl = await new Promise<string>((resolve, reject) => {
