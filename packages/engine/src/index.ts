@@ -133,6 +133,8 @@ export type { RunnerClaim, RunnerDeskOptions, RunnerIdentity } from './cluster/r
 export { RUNNER_JOB_OUTBOX_TOPIC, jobOutboxTopic, runsOnOf } from './orchestrator/job-route.js';
 export type { JobTokenMinterOptions } from './cluster/job-tokens.js';
 export { apiAgentHost } from './runner/api-agent-host.js';
+export { OutsideRunner } from './runner/outside-runner.js';
+export type { JobRef, OutsideRunnerEvent, OutsideRunnerOptions } from './runner/outside-runner.js';
 export { DeltaPublisher } from './runner/delta-publisher.js';
 export type { DeltaPublisherOptions } from './runner/delta-publisher.js';
 export type { ApiAgentHostOptions } from './runner/api-agent-host.js';
