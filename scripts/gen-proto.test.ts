@@ -44,6 +44,7 @@ describe('gen-proto', () => {
       'Approvals',
       'Identity',
       'Patches',
+      'Questions',
       'Runs',
       'Timelines',
       'Validator',

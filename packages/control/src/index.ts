@@ -79,6 +79,7 @@ export {
   Identity,
   methodPath,
   Patches,
+  Questions,
   register,
   RpcError,
   Runs,

@@ -1,5 +1,5 @@
-// The gRPC API (proto/aob/v1) over the control plane: Runs, Patches, Approvals, Workflows,
-// Identity and — given the fanout hub — Timelines. Every call authenticates from its
+// The gRPC API (proto/aob/v1) over the control plane: Runs, Patches, Approvals, Questions,
+// Workflows, Identity and — given the fanout hub — Timelines. Every call authenticates from its
 // `authorization: Bearer <token>` metadata and hands the principal to the same ControlPlane
 // method the REST route calls, so both surfaces authorise alike; failures become statuses by
 // the aob error code (errors.ts), with every problem of a bad request in the trailers.
@@ -13,6 +13,7 @@ import type { TicketView } from '../hitl/desk.js';
 import { ApprovalDecision, Approvals } from '../generated/aob/v1/approvals_pb.js';
 import { Identity } from '../generated/aob/v1/identity_pb.js';
 import { PatchStatus, Patches, ReviewDecision } from '../generated/aob/v1/patches_pb.js';
+import { Questions } from '../generated/aob/v1/questions_pb.js';
 import { ReplayMode, Runs } from '../generated/aob/v1/runs_pb.js';
 import { Timelines } from '../generated/aob/v1/timelines_pb.js';
 import { Workflows } from '../generated/aob/v1/workflows_pb.js';
@@ -23,6 +24,7 @@ import {
   patchMessage,
   principalMessage,
   problemMessages,
+  questionMessage,
   runEventMessage,
   runListItemMessage,
   runStatusName,
@@ -327,6 +329,33 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
             },
           );
           return { approval: approvalMessage(ticket as TicketView) };
+        },
+      },
+      aobErrorMapper,
+    ),
+    register(
+      Questions,
+      {
+        list: async (req, ctx) => {
+          const got = await cp.listQuestions(await who(ctx, 'listQuestions'), {
+            ...page(req),
+            status: req.all ? 'all' : 'open',
+            ...(req.runId !== undefined ? { runId: req.runId } : {}),
+            ...(req.mine ? { mine: true } : {}),
+          });
+          return { items: got.items.map(questionMessage), ...next(got.nextCursor) };
+        },
+        get: async (req, ctx) => ({
+          question: questionMessage(
+            await cp.getQuestion(await who(ctx, 'getQuestion'), req.questionId),
+          ),
+        }),
+        answer: async (req, ctx) => {
+          const p = await who(ctx, 'answerQuestion');
+          const answer = parseJsonField('answer_json', req.answerJson);
+          return {
+            question: questionMessage(await cp.answerQuestion(p, req.questionId, { answer })),
+          };
         },
       },
       aobErrorMapper,

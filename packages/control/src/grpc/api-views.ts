@@ -9,6 +9,7 @@ import type {
   ApprovalView,
   GraphDiff as GraphDiffView,
   PatchView,
+  QuestionView,
   RunListItem as RunListItemView,
   RunView as RunViewData,
   WorkflowView,
@@ -23,6 +24,8 @@ import type { PrincipalSchema } from '../generated/aob/v1/identity_pb.js';
 import { Role } from '../generated/aob/v1/identity_pb.js';
 import type { GraphDiffSchema, PatchSchema } from '../generated/aob/v1/patches_pb.js';
 import { PatchScope, PatchStatus } from '../generated/aob/v1/patches_pb.js';
+import type { QuestionSchema } from '../generated/aob/v1/questions_pb.js';
+import { QuestionKind, QuestionStatus } from '../generated/aob/v1/questions_pb.js';
 import type { RunListItemSchema, RunViewSchema } from '../generated/aob/v1/runs_pb.js';
 import type { WorkflowSchema } from '../generated/aob/v1/workflows_pb.js';
 import { jsonField } from './json-fields.js';
@@ -202,6 +205,35 @@ export function approvalMessage(
     escalated: v.escalated ?? false,
     ...(v.decidedBy !== undefined ? { decidedBy: v.decidedBy } : {}),
     ...(v.reason !== undefined ? { reason: v.reason } : {}),
+    eligible: v.eligible ?? false,
+  };
+}
+
+export function questionMessage(v: QuestionView): Msg<typeof QuestionSchema> {
+  return {
+    questionId: v.questionId,
+    runId: v.runId,
+    nodeId: v.nodeId,
+    ...(v.iteration !== undefined ? { iteration: v.iteration } : {}),
+    attempt: v.attempt,
+    kind: toEnum(QuestionKind, v.kind),
+    status: toEnum(QuestionStatus, v.status),
+    question: v.question,
+    choicesJson: (v.choices ?? []).map((c, i) => jsonField(`choices_json[${i}]`, c)),
+    ...(v.schema !== undefined ? { schemaJson: jsonField('schema_json', v.schema) } : {}),
+    askees: v.askees,
+    askedAt: int64(v.askedAt),
+    ...(v.dueAt !== undefined ? { dueAt: int64(v.dueAt) } : {}),
+    ...(v.answered
+      ? {
+          answered: {
+            answerJson: jsonField('answer_json', v.answered.answer),
+            by: v.answered.by,
+            at: int64(v.answered.at),
+            timedOut: v.answered.timedOut ?? false,
+          },
+        }
+      : {}),
     eligible: v.eligible ?? false,
   };
 }

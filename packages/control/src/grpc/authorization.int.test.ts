@@ -26,6 +26,7 @@ import {
 import { RunStatus, file_aob_v1_common } from '../generated/aob/v1/common_pb.js';
 import { Identity, file_aob_v1_identity } from '../generated/aob/v1/identity_pb.js';
 import { Patches, ReviewDecision, file_aob_v1_patches } from '../generated/aob/v1/patches_pb.js';
+import { Questions, file_aob_v1_questions } from '../generated/aob/v1/questions_pb.js';
 import { Runs, file_aob_v1_runs } from '../generated/aob/v1/runs_pb.js';
 import { Timelines, file_aob_v1_timelines } from '../generated/aob/v1/timelines_pb.js';
 import { file_aob_v1_validator } from '../generated/aob/v1/validator_pb.js';
@@ -43,6 +44,7 @@ const GENERATED: Record<string, GenFile> = {
   'common_pb.ts': file_aob_v1_common,
   'identity_pb.ts': file_aob_v1_identity,
   'patches_pb.ts': file_aob_v1_patches,
+  'questions_pb.ts': file_aob_v1_questions,
   'runs_pb.ts': file_aob_v1_runs,
   'timelines_pb.ts': file_aob_v1_timelines,
   'validator_pb.ts': file_aob_v1_validator,
@@ -55,6 +57,7 @@ const REST_ONLY = new Set<Operation>([
   'getNamespaceBudget',
   'setNamespaceBudget',
   'clearNamespaceBudget',
+  'raiseRunBudget',
   'createToken',
   'listTokens',
   'revokeToken',
@@ -118,6 +121,12 @@ const MATRIX: Case[] = [
     ticketId: ids.ticket2!,
     approvers: ['role:approver'],
   })),
+  rpc(Questions, 'list', 'listQuestions', () => ({ all: true })),
+  rpc(Questions, 'get', 'getQuestion', () => ({ questionId: ids.question! })),
+  rpc(Questions, 'answer', 'answerQuestion', () => ({
+    questionId: ids.question!,
+    answerJson: json('yes'),
+  })),
   rpc(Patches, 'propose', 'proposePatch', () => ({
     target: ids.run!,
     body: { case: 'opsJson' as const, value: replaceB },
@@ -145,6 +154,8 @@ const ACME_RESOURCE = new Set<Operation>([
   'replayRun',
   'decideApproval',
   'reassignApproval',
+  'getQuestion',
+  'answerQuestion',
   'proposePatch',
   'checkPatch',
   'getPatch',
@@ -152,7 +163,13 @@ const ACME_RESOURCE = new Set<Operation>([
   'revertPatch',
 ]);
 /** Feeds whose items must not include anything of `acme` when called from another namespace. */
-const LISTS = new Set<Operation>(['listRuns', 'listApprovals', 'listPatches', 'followNamespace']);
+const LISTS = new Set<Operation>([
+  'listRuns',
+  'listApprovals',
+  'listQuestions',
+  'listPatches',
+  'followNamespace',
+]);
 /** What an allowed caller may meet in its own namespace besides OK: the resource's state. */
 const STATE = new Set<status>([status.FAILED_PRECONDITION]);
 /** How long a Follow is read for its first item before the (still open) stream is cancelled. */
@@ -253,6 +270,7 @@ beforeAll(async () => {
   const workflows = createClient(Workflows, `127.0.0.1:${server.port}`);
   const approvals = createClient(Approvals, `127.0.0.1:${server.port}`);
   const patches = createClient(Patches, `127.0.0.1:${server.port}`);
+  const questions = createClient(Questions, `127.0.0.1:${server.port}`);
   try {
     const operator = { metadata: bearer(await token('operator', 'acme')) };
     await workflows.register({ definitionJson: json(gatedWorkflow('m-base')) }, operator);
@@ -311,11 +329,24 @@ beforeAll(async () => {
         operator,
       )
     ).patch!.patchId;
+    // A question for any approver of acme: the first allowed role answers it, the next finds it
+    // closed (FAILED_PRECONDITION), another namespace does not find it.
+    const asking = {
+      name: 'm-ask',
+      version: '1',
+      nodes: [{ id: 'ask', type: 'ask', with: { question: 'Go on?', choices: ['yes', 'no'] } }],
+      edges: [],
+    };
+    await workflows.register({ definitionJson: json(asking) }, operator);
+    const askRun = (await runs.start({ source: { case: 'workflow', value: 'm-ask' } }, operator))
+      .runId;
+    await settle(askRun);
+    ids.question = (await questions.list({ runId: askRun }, operator)).items[0]!.questionId;
   } finally {
-    for (const c of [runs, workflows, approvals, patches]) c.close();
+    for (const c of [runs, workflows, approvals, patches, questions]) c.close();
   }
   expect(Object.keys(ids).sort()).toEqual(
-    ['cancel', 'done', 'held', 'patch', 'run', 'ticket', 'ticket2'].sort(),
+    ['cancel', 'done', 'held', 'patch', 'question', 'run', 'ticket', 'ticket2'].sort(),
   );
   expect(Object.values(ids).every((v) => typeof v === 'string' && v !== '')).toBe(true);
 }, 60_000);
@@ -333,7 +364,7 @@ describe('gRPC authorisation matrix', () => {
       Object.keys(GENERATED).sort(),
     );
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      ['Approvals', 'Identity', 'Patches', 'Runs', 'Timelines', 'Workflows'].map(
+      ['Approvals', 'Identity', 'Patches', 'Questions', 'Runs', 'Timelines', 'Workflows'].map(
         (n) => `aob.v1.${n}`,
       ),
     );

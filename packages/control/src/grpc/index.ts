@@ -41,6 +41,7 @@ export { Validator } from '../generated/aob/v1/validator_pb.js';
 export { Approvals } from '../generated/aob/v1/approvals_pb.js';
 export { Identity } from '../generated/aob/v1/identity_pb.js';
 export { Patches } from '../generated/aob/v1/patches_pb.js';
+export { Questions } from '../generated/aob/v1/questions_pb.js';
 export { Runs } from '../generated/aob/v1/runs_pb.js';
 export { Timelines } from '../generated/aob/v1/timelines_pb.js';
 export { Workflows } from '../generated/aob/v1/workflows_pb.js';
