@@ -24,6 +24,7 @@ import { createClient } from '../grpc/client.js';
 import { serveGrpc } from '../grpc/server.js';
 import { ApprovalDesk } from './desk.js';
 import { approvalsService } from './grpc.js';
+import { QuestionDesk } from './questions.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const tag = randomBytes(5).toString('hex');
@@ -216,6 +217,48 @@ it('decisions and a reassignment made at the desk travel as run commands; the or
     ],
     ['ApprovalDecided', 'lee', { ticketId, decision: 'approved', by: 'lee', reason: 'fine' }],
     ['ApprovalDecided', 'mae', { ticketId, decision: 'approved', by: 'mae', reason: 'ship' }],
+  ]);
+}, 120_000);
+
+it('an answer to an ask node travels as a run command; the orchestrator records it and the node succeeds', async () => {
+  const questions = new QuestionDesk({ control: client.control, answerWaitMs: 30_000 });
+  const asking = {
+    name: 'hitl-cluster-ask',
+    version: '1',
+    nodes: [
+      {
+        id: 'pick',
+        type: 'ask',
+        with: { question: 'Which region?', choices: ['eu', 'us'], askees: ['group:ops'] },
+      },
+    ],
+    edges: [],
+    output: '{% nodes.pick.output %}',
+  } as WorkflowDefinition;
+  const runId = await client.start(asking, {}, { namespace: 'acme' });
+  expect((await client.wait(runId, { untilSettled: true, timeoutMs: 30_000 })).status).toBe(
+    'waiting',
+  );
+  const [q] = (await questions.list(who('olly', 'approver', ['ops']), { status: 'open', runId }))
+    .items;
+  expect(q).toMatchObject({ nodeId: 'pick', status: 'open', eligible: true });
+  await expect(questions.answer(who('bob', 'approver'), q!.questionId, 'eu')).rejects.toMatchObject(
+    { code: 'FORBIDDEN' },
+  );
+  await expect(
+    questions.answer(who('olly', 'approver', ['ops']), q!.questionId, 'asia'),
+  ).rejects.toMatchObject({ code: 'BAD_ANSWER' });
+  const answered = await questions.answer(who('olly', 'approver', ['ops']), q!.questionId, 'eu');
+  expect(answered).toMatchObject({ status: 'answered', answered: { answer: 'eu', by: 'olly' } });
+  const view = await client.wait(runId, { timeoutMs: 30_000 });
+  expect(view).toMatchObject({ status: 'completed', output: { answer: 'eu', by: 'olly' } });
+  const commands = published
+    .filter((m) => m.topic === Topic.commands && m.key === runId)
+    .map((m) => m.value as RunCommand);
+  // Only the accepted answer was sent: the refused ones never left the desk.
+  expect(commands.map((c) => (c.type === 'trigger' ? c.trigger : c.type))).toEqual([
+    'start',
+    { type: 'answer', questionId: q!.questionId, answer: 'eu', by: 'olly' },
   ]);
 }, 120_000);
 
