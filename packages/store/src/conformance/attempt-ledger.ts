@@ -59,6 +59,22 @@ export function attemptLedgerConformance(
       expect(await l.claim(k, 'r1', 10_000)).toEqual({ kind: 'finished', outcome });
     });
 
+    it('keys a resumed run of an attempt apart from the attempt and from other resumes', async () => {
+      const l = await open();
+      const k = key();
+      await l.claim(k, 'r1', 10_000);
+      const suspended = { kind: 'suspended', state: { $cas: 'sha256:01', size: 1 } };
+      await l.finish(k, 'r1', suspended);
+      // The job sent again once answered: same attempt, its own entry.
+      const resumed = { ...k, resume: 'qst_1/ä' };
+      expect(await l.claim(resumed, 'r2', 10_000)).toEqual({ kind: 'claimed' });
+      expect(await l.claim({ ...k, resume: 'qst_2' }, 'r3', 10_000)).toEqual({ kind: 'claimed' });
+      const done = { kind: 'succeeded', output: { $cas: 'sha256:02', size: 1 } };
+      await l.finish(resumed, 'r2', done);
+      expect(await l.claim(k, 'r4', 10_000)).toEqual({ kind: 'finished', outcome: suspended });
+      expect(await l.claim(resumed, 'r4', 10_000)).toEqual({ kind: 'finished', outcome: done });
+    });
+
     it('lets a claim lapse when its owner stops renewing it, and renewals keep it', async () => {
       const l = await open();
       const k = key();
