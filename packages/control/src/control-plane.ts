@@ -26,6 +26,10 @@ import type { Page, PageRequest } from './paging.js';
 import { pageOf, pageWindow } from './paging.js';
 import { checkRunnerReport } from './runner-reports.js';
 import { QuestionDesk } from './hitl/questions.js';
+import { pollUntil } from '@aob/engine';
+
+/** How long a raise of a run's budget waits for the run's owner to apply it. */
+const RAISE_WAIT_MS = 10_000;
 
 /** The approvals side (services/hitl's ApprovalDesk), behind the same authorisation. */
 export interface ApprovalsPort {
@@ -231,6 +235,31 @@ export class ControlPlane {
     this.authorize(p, 'cancelRun');
     await this.ownRun(p, runId);
     await this.deps.control.cancel(runId, reason, p.subject);
+    return this.deps.control.get(runId);
+  }
+
+  /**
+   * Raises limits of a live run's budget (a run paused by its budget goes on once none is
+   * crossed) and returns the run once the raise is in its log.
+   */
+  async raiseRunBudget(p: Principal, runId: string, body: unknown): Promise<RunView> {
+    this.authorize(p, 'raiseRunBudget');
+    await this.ownRun(p, runId);
+    const before = (await this.deps.control.events(runId)).length;
+    await this.deps.control.raiseRunBudget(runId, body, p.subject);
+    const landed = await pollUntil(
+      async () => {
+        const events = await this.deps.control.events(runId, before + 1);
+        return events.some((e) => e.type === 'BudgetRaised') ? true : undefined;
+      },
+      { timeoutMs: RAISE_WAIT_MS, everyMs: 100 },
+    );
+    if (!landed) {
+      throw new AobError(
+        'DECISION_PENDING',
+        `the raise of run ${runId}'s budget is sent but the run's owner has not applied it within ${RAISE_WAIT_MS} ms; get the run to see whether it landed`,
+      );
+    }
     return this.deps.control.get(runId);
   }
 

@@ -59,6 +59,7 @@ export const OPERATIONS = {
   getNamespaceBudget: { min: 'viewer', agent: false, job: false },
   setNamespaceBudget: { min: 'admin', agent: false, job: false },
   clearNamespaceBudget: { min: 'admin', agent: false, job: false },
+  raiseRunBudget: { min: 'approver', agent: false, job: false },
   claimRunnerJob: { min: 'runner', agent: false, job: false, runner: true },
   heartbeatRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
   putRunnerContent: { min: 'runner', agent: false, job: false, runner: true },

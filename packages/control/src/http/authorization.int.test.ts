@@ -70,6 +70,10 @@ const REQUESTS: Record<Operation, () => Request> = {
   getNamespaceBudget: () => ({ path: '/v1/budget' }),
   setNamespaceBudget: () => ({ path: '/v1/budget', body: { tokens: 1_000_000_000 } }),
   clearNamespaceBudget: () => ({ path: '/v1/budget' }),
+  raiseRunBudget: () => ({
+    path: `/v1/runs/${ids.run}/budget`,
+    body: { budget: { tokens: 1_000_000 }, reason: 'the matrix' },
+  }),
   // The local harness keeps no runner queue: a runner token gets 409 RUNNER_QUEUE_UNAVAILABLE
   // (runner-queue.int.test.ts in the engine serves them on PostgreSQL).
   claimRunnerJob: () => ({ path: '/v1/runner/claim', body: { labels: ['edge'] } }),
@@ -91,6 +95,7 @@ const ACME_RESOURCE = new Set<Operation>([
   'waitRun',
   'followTimeline',
   'cancelRun',
+  'raiseRunBudget',
   'replayRun',
   'decideApproval',
   'reassignApproval',

@@ -102,4 +102,60 @@ describe('budgets over REST', () => {
       (await api.call('PUT', '/v1/budget', { token: operator, body: { nodes: 5 } })).status,
     ).toBe(403);
   });
+
+  it('a run paused by its budget waits until an approver raises the limit, then goes on', async () => {
+    const started = await api.call('POST', '/v1/runs', {
+      token: operator,
+      body: { definition: chain, budget: { nodes: 2, onExceeded: 'pause' } },
+    });
+    const runId = started.body.runId as string;
+    const paused = await api.call(
+      'GET',
+      `/v1/runs/${runId}/wait?untilSettled=true&timeoutMs=10000`,
+      {
+        token: operator,
+      },
+    );
+    expect(paused.body, JSON.stringify(paused.body)).toMatchObject({
+      status: 'waiting',
+      budgetExceeded: { limit: 'nodes', budget: 2, used: 3 },
+    });
+    const path = `/v1/runs/${runId}/budget`;
+
+    // Who may: an approver; not an operator. What: a raise, every problem named.
+    const denied = await api.call('PUT', path, { token: operator, body: { budget: { nodes: 9 } } });
+    expect(denied.status).toBe(403);
+    const approver = await api.token('approver');
+    const bad = await api.call('PUT', path, {
+      token: approver,
+      body: { budget: { nodes: 1, tokens: -5, colour: 'red' } },
+    });
+    expect(bad.status).toBe(400);
+    const said = JSON.stringify(bad.body);
+    for (const where of ['/budget/nodes', '/budget/tokens', '/budget/colour'])
+      expect(said).toContain(where);
+    expect((await api.call('GET', `/v1/runs/${runId}`, { token: operator })).body.status).toBe(
+      'waiting',
+    );
+
+    const raised = await api.call('PUT', path, {
+      token: approver,
+      body: { budget: { nodes: 10 }, reason: 'the last two steps are worth it' },
+    });
+    expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+    expect(raised.body.budget).toMatchObject({ nodes: 10, onExceeded: 'pause' });
+    const done = await api.call('GET', `/v1/runs/${runId}/wait?timeoutMs=10000`, {
+      token: operator,
+    });
+    expect(done.body).toMatchObject({ status: 'completed', usage: { nodes: 4 } });
+    const events = (await api.call('GET', `/v1/runs/${runId}/events`, { token: operator })).body;
+    const raise = (events.items ?? events).find((e: { type: string }) => e.type === 'BudgetRaised');
+    expect(raise).toMatchObject({
+      data: { by: expect.any(String), reason: 'the last two steps are worth it' },
+    });
+
+    const over = await api.call('PUT', path, { token: approver, body: { budget: { nodes: 20 } } });
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('RUN_OVER');
+  });
 });

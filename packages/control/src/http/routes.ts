@@ -82,6 +82,8 @@ export const HANDLERS: Record<string, Handler> = {
     ),
   cancelRun: async (plane, { principal, params, body }) =>
     ok(await plane.cancelRun(principal, params.runId!, str(obj(body).reason))),
+  raiseRunBudget: async (plane, { principal, params, body }) =>
+    ok(await plane.raiseRunBudget(principal, params.runId!, body)),
   replayRun: async (plane, { principal, params, body }) =>
     created(
       await plane.replayRun(

@@ -4,7 +4,7 @@
 import type { Problem } from '../errors.js';
 import type { Budget, BudgetPolicy } from './budget.js';
 
-const POLICIES: readonly BudgetPolicy[] = ['fail', 'cancel'];
+const POLICIES: readonly BudgetPolicy[] = ['fail', 'cancel', 'pause'];
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** `--budget` keys and the Budget fields they set. */
@@ -21,7 +21,7 @@ export type BudgetReading =
   { budget: Budget; problems: [] } | { budget?: undefined; problems: Problem[] };
 
 /**
- * `tokens=N,cost=D,wall=10m,nodes=N,onExceeded=fail|cancel`: tokens and nodes whole numbers, cost
+ * `tokens=N,cost=D,wall=10m,nodes=N,onExceeded=fail|cancel|pause`: tokens and nodes whole numbers, cost
  * in US dollars, wall a duration in ms, s, m or h. Problems' paths are `<path>/<key>`.
  */
 export function parseBudgetSpec(text: string, path = '/budget'): BudgetReading {

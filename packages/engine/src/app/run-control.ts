@@ -16,6 +16,7 @@ import type {
 } from '@aob/core';
 import {
   AobError,
+  BUDGET_LIMITS,
   ValidationError,
   assertPatchDocument,
   checkBudget,
@@ -269,6 +270,62 @@ export class RunControl implements Operations {
   async clearNamespaceBudget(namespace: string): Promise<void> {
     if (!(await this.deps.store.deleteNamespaceBudget(namespace)))
       throw new AobError('NO_BUDGET', `namespace ${namespace} has no budget`);
+  }
+
+  /**
+   * Raises limits of a live run's budget (`body`: `{ budget: {tokens?, costUsd?, wallMs?, nodes?,
+   * onExceeded?}, reason? }`): each limit given must be above the run's (a run paused by its
+   * budget goes on once none is crossed). Every problem is named (BAD_BUDGET) and nothing is
+   * delivered when one is bad; RUN_OVER for a run that ended. Resolves once handed over.
+   */
+  async raiseRunBudget(
+    runId: string,
+    body: unknown,
+    by: string,
+  ): Promise<{ runId: string; drivenHere: boolean }> {
+    const b = (body ?? {}) as { budget?: unknown; reason?: unknown };
+    const reading = checkBudget(b.budget, '/budget');
+    const problems = [...reading.problems];
+    if (b.reason !== undefined && typeof b.reason !== 'string')
+      problems.push({ code: 'BAD_BUDGET', path: '/reason', message: 'must be a string' });
+    const events = await this.deps.store.read(runId);
+    if (events.length === 0) throw new AobError('RUN_NOT_FOUND', `no run ${runId}`);
+    const state = fold(events, runId);
+    if (isOver(state.status))
+      throw new AobError('RUN_OVER', `run ${runId} is already ${state.status}`);
+    const given = reading.budget ?? {};
+    const limits = BUDGET_LIMITS.filter((k) => given[k] !== undefined);
+    if (reading.budget && limits.length === 0) {
+      problems.push({
+        code: 'BAD_BUDGET',
+        path: '/budget',
+        message: `names no limit to raise (${BUDGET_LIMITS.join(', ')})`,
+      });
+    }
+    // Checked on every number given, so a raise too small is named beside other problems.
+    const raw = (typeof b.budget === 'object' && b.budget !== null ? b.budget : {}) as Record<
+      string,
+      unknown
+    >;
+    for (const k of BUDGET_LIMITS) {
+      const now = state.budget?.[k];
+      const asked = raw[k];
+      if (typeof asked === 'number' && now !== undefined && asked <= now) {
+        problems.push({
+          code: 'BAD_BUDGET',
+          path: `/budget/${k}`,
+          message: `must be more than the run's ${k} limit of ${now} (a raise), not ${asked}`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new ValidationError(problems, 'budget raise');
+    const drivenHere = await this.deps.driver.deliver(runId, {
+      type: 'raiseBudget',
+      budget: given,
+      by,
+      ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+    });
+    return { runId, drivenHere };
   }
 
   async get(runId: string): Promise<RunView> {
