@@ -90,11 +90,13 @@ export default class AgentRunner extends AobCommand<typeof AgentRunner> {
       },
       onEvent: (e) => void this.say(e),
     });
+    // Listening with `on`, not `once`: an agent framework exits the process on a signal nobody
+    // else listens to any more (the openai-agents tracing provider), which would skip the stop.
     const stop = () => {
       void runner.stop();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     runner.start();
     await this.say({
       type: 'ready',
@@ -104,6 +106,8 @@ export default class AgentRunner extends AobCommand<typeof AgentRunner> {
       concurrency: this.flags.concurrency,
     });
     await runner.done;
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await this.say({ type: 'stopped' });
     return ExitCode.Ok;
   }
