@@ -198,6 +198,17 @@ export class AobHttpClient {
     return this.request('POST', `v1/runs/${seg(runId)}/cancel`, { body });
   }
 
+  /**
+   * Raises limits of a live run's budget (each above the run's); a run paused by its budget goes
+   * on once none is crossed. Resolves with the run once the raise is in its log.
+   */
+  raiseRunBudget(
+    runId: string,
+    body: { budget: Record<string, unknown>; reason?: string },
+  ): Promise<RunView> {
+    return this.request('PUT', `v1/runs/${seg(runId)}/budget`, { body });
+  }
+
   replayRun(
     runId: string,
     body: { fromNode: string; mode: 'freeze' | 'live' },
