@@ -23,6 +23,8 @@ import type { ResultMessage } from '../../runner/runner.js';
 const FRAMEWORKS: AgentFramework[] = ['openai-agents', 'langgraph'];
 const silent = { info() {}, warn() {}, error() {} };
 
+/** get_node_output calls made (a tool with an effect the test can count). */
+let reads = 0;
 const host: AgentHost = {
   graph: async () => ({
     runId: 'run-1',
@@ -30,7 +32,10 @@ const host: AgentHost = {
     definition: { name: 'w', version: '1', nodes: [], edges: [] },
     nodes: {},
   }),
-  nodeOutput: async () => ({ ticket: 42 }),
+  nodeOutput: async () => {
+    reads++;
+    return { ticket: 42 };
+  },
   proposePatch: async () => ({ patchId: 'p1', status: 'rejected', violations: [] }),
 };
 
@@ -56,6 +61,7 @@ let content: MemoryContentStore;
 beforeEach(async () => {
   fake = await startOpenAIFake();
   content = new MemoryContentStore();
+  reads = 0;
 });
 afterEach(async () => {
   await fake.close();
@@ -214,6 +220,35 @@ describe.each(FRAMEWORKS)('an agent that asks on %s', (framework) => {
       .map((m) => JSON.parse(String(m['content'])));
     expect(tools).toEqual([{ city: 'Paris' }, 'eight']);
     expect(out.turns).toBe(3);
+  });
+
+  it('runs a tool called in the same turn as ask_user once, not again on resume', async () => {
+    fake.script(
+      {
+        toolCalls: [
+          { id: 'o1', name: 'get_node_output', arguments: { nodeId: 'a' } },
+          { id: 'q1', name: 'ask_user', arguments: { question: 'Go on?' } },
+        ],
+      },
+      { content: 'Done.' },
+    );
+    const job = agentJob(framework);
+    const s = suspension(await run(job));
+    expect(s.question.question).toBe('Go on?');
+    const out = output(await run(resumed(job, s, 'qst_1', 'yes')));
+    expect(out.output).toBe('Done.');
+    expect(fake.calls).toBe(2);
+    expect(reads).toBe(1);
+    const tools = messagesOf(1)
+      .filter((m) => m['role'] === 'tool')
+      .map((m) => [m['tool_call_id'], JSON.parse(String(m['content']))]);
+    expect(tools).toEqual(
+      expect.arrayContaining([
+        ['o1', { ticket: 42 }],
+        ['q1', 'yes'],
+      ]),
+    );
+    expect(tools).toHaveLength(2);
   });
 
   it('answers a malformed ask_user call with the problem instead of stopping', async () => {

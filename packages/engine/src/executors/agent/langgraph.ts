@@ -24,7 +24,7 @@ import {
   UsageMeter,
 } from './adapter.js';
 import type { AgentAdapter, AgentRunInput, AgentRunResult } from './adapter.js';
-import { askUserTool, isAskError, questionOf } from './ask.js';
+import { ASK_USER, askUserTool, isAskError, questionOf } from './ask.js';
 import type { AgentTool } from './tools.js';
 
 /** The one conversation a checkpointer of this adapter holds. */
@@ -35,20 +35,21 @@ const THREAD = { configurable: { thread_id: 'agent' } };
  * the model streamed from the configured endpoint's Chat Completions API, without retries. The
  * model node counts the model's replies in the conversation and stops at `maxTurns`, so both
  * adapters mean the same by a turn; the recursion limit is a backstop. With `with.ask` the graph
- * runs under a checkpointer and ask_user calls interrupt(); the checkpoints are returned as the
- * saved state, and resumed with `Command({ resume: answer })` the graph goes on from the tool
- * call without calling the model for any step it had already checkpointed.
+ * runs under a checkpointer and its `ask` step (after the other tool calls of the same reply)
+ * calls interrupt() per ask_user call; the checkpoints are returned as the saved state, and
+ * resumed with `Command({ resume: answer })` the graph goes on from that step, calling neither
+ * the model nor any tool for a step it had already checkpointed.
  */
 export const langGraphAdapter: AgentAdapter = {
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     const { config, llm, signal } = input;
     const tools = input.tools.map((t) => lcTool(t, signal));
-    if (config.ask) tools.push(askTool());
     const format = responseFormat(config);
     const model = chatModel(llm, config.model).bindTools(
-      tools,
+      config.ask ? [...tools, askUserSchema()] : tools,
       format ? { response_format: format } : {},
     );
+    const toolNode = new ToolNode(tools);
 
     // Only the calls made here: those restored from a checkpoint were reported by the job that
     // asked. Turns count every model reply in the conversation, restored ones included.
@@ -66,10 +67,31 @@ export const langGraphAdapter: AgentAdapter = {
         if (u) usage.add(u.input_tokens, u.output_tokens, u.total_tokens);
         return { messages: reply === undefined ? [] : [reply] };
       })
-      .addNode('tools', new ToolNode(tools))
+      // The model's other tool calls run in a step of their own before ask_user's, so resuming
+      // (which runs the interrupted step again) never runs them twice.
+      .addNode('tools', async (state, runConfig) => {
+        const calls = lastReply(state.messages)?.tool_calls ?? [];
+        const others = calls.filter((c) => c.name !== ASK_USER);
+        if (others.length === 0) return { messages: [] };
+        const request = new AIMessage({ content: '', tool_calls: others });
+        return (await toolNode.invoke({ messages: [request] }, runConfig)) as {
+          messages: BaseMessage[];
+        };
+      })
+      .addNode('ask', (state) => ({
+        messages: (lastReply(state.messages)?.tool_calls ?? [])
+          .filter((c) => c.name === ASK_USER)
+          .map((c) => new ToolMessage({ tool_call_id: c.id ?? '', content: askUser(c.args) })),
+      }))
       .addEdge(START, 'model')
       .addConditionalEdges('model', toolsCondition, ['tools', END])
-      .addEdge('tools', 'model');
+      .addConditionalEdges(
+        'tools',
+        (state) =>
+          lastReply(state.messages)?.tool_calls?.some((c) => c.name === ASK_USER) ? 'ask' : 'model',
+        ['ask', 'model'],
+      )
+      .addEdge('ask', 'model');
 
     // Without ask_user nothing is kept; with it, every step is checkpointed so an interrupt()
     // leaves a run that can go on, and the checkpoints are what the adapter saves.
@@ -78,7 +100,8 @@ export const langGraphAdapter: AgentAdapter = {
     const compiled = graph.compile(saver ? { checkpointer: saver } : {});
     const options = {
       signal,
-      recursionLimit: 2 * config.maxTurns + 1,
+      // model, tools and ask: at most three steps a turn.
+      recursionLimit: 3 * config.maxTurns + 1,
       ...(saver ? THREAD : {}),
     };
 
@@ -124,25 +147,36 @@ export const langGraphAdapter: AgentAdapter = {
   },
 };
 
+/** The model's latest reply: the one whose tool calls are being answered. */
+function lastReply(messages: readonly BaseMessage[]): AIMessage | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (AIMessage.isInstance(m)) return m;
+  }
+  return undefined;
+}
+
 /**
- * ask_user as a LangChain tool that calls LangGraph's interrupt(): the first time it stops the
- * graph (the checkpointer keeps the run, the tool call pending); run again with
- * `Command({ resume: answer })` from those checkpoints, interrupt() returns the answer, which the
- * tool answers. A malformed call answers the problem instead, so the model can ask properly.
+ * One ask_user call, in the graph's `ask` step: LangGraph's interrupt() stops the graph the first
+ * time (the checkpointer keeps the run, the call unanswered); run again with
+ * `Command({ resume: answer })` from those checkpoints, interrupt() returns the answer, which is
+ * the call's result. A malformed call answers the problem instead, so the model can ask properly.
  */
-function askTool() {
-  return tool(
-    (args: unknown) => {
-      const q = questionOf(args);
-      return toolText(isAskError(q) ? q : (interrupt(q) as unknown));
-    },
-    {
+function askUser(args: unknown): string {
+  const q = questionOf(args);
+  return toolText(isAskError(q) ? q : (interrupt(q) as unknown));
+}
+
+/** ask_user as the model is offered it; the `ask` step answers its calls, never a ToolNode. */
+function askUserSchema() {
+  return {
+    type: 'function' as const,
+    function: {
       name: askUserTool.name,
       description: askUserTool.description,
-      schema: askUserTool.parameters,
-      verboseParsingErrors: true,
+      parameters: askUserTool.parameters,
     },
-  );
+  };
 }
 
 /**
