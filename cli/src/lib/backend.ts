@@ -12,6 +12,7 @@ import type {
   NodeDelta,
   NodeDetail,
   PatchView,
+  QuestionView,
   RunListItem,
   RunView,
   WorkflowView,
@@ -93,6 +94,22 @@ export interface Backend {
     opts: { by?: string; reason?: string },
   ): Promise<{ runId: string; drivenHere: boolean; by: string }>;
   reassign(ticketId: string, approvers: string[], reason?: string): Promise<ApprovalView>;
+
+  /**
+   * Questions to people: open ones (or `all`), of one run, or only those the caller may answer
+   * (`mine`: on a server, the token's; locally every open question, as local mode is one user's).
+   */
+  questions(opts: { all?: boolean; runId?: string; mine?: boolean }): Promise<QuestionView[]>;
+  question(questionId: string): Promise<QuestionView>;
+  /**
+   * Answers an open question (`by`: $USER locally; a server takes it from the token).
+   * `drivenHere`: this process carries the run on (local only).
+   */
+  answer(
+    questionId: string,
+    answer: unknown,
+    opts?: { by?: string },
+  ): Promise<{ runId: string; drivenHere: boolean; by: string; question: QuestionView }>;
 
   proposePatch(
     target: string,

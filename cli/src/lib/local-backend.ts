@@ -151,6 +151,25 @@ export class LocalBackend implements Backend {
     return { ...r, by };
   }
 
+  questions(opts: { all?: boolean; runId?: string; mine?: boolean }) {
+    // Local mode is one user's: every open question is theirs to answer (`mine` changes nothing).
+    return this.engine.control.questions({
+      ...(opts.all ? { all: true } : {}),
+      ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+    });
+  }
+
+  async question(questionId: string) {
+    const { namespace: _namespace, ...q } = await this.engine.control.question(questionId);
+    return q;
+  }
+
+  async answer(questionId: string, answer: unknown, opts: { by?: string } = {}) {
+    const by = opts.by ?? this.defaultActor();
+    const r = await this.engine.control.answer(questionId, answer, by);
+    return { ...r, by };
+  }
+
   async reassign(): Promise<never> {
     throw badInput(
       'SERVER_ONLY',

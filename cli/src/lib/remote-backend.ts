@@ -4,7 +4,7 @@
 import type { AnyRunEvent, Budget, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
 import type { AobHttpClient, Page, WhoAmI } from '@aob/client';
-import type { ApprovalView, PatchView, RunView } from '@aob/engine';
+import type { ApprovalView, PatchView, QuestionView, RunView } from '@aob/engine';
 import { pollUntil } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
 import { isWorkflowFile, runIsOver } from './backend.js';
@@ -335,6 +335,31 @@ export class RemoteBackend implements Backend {
         ...(reason !== undefined ? { reason } : {}),
       }),
     );
+  }
+
+  // ---- questions -------------------------------------------------------------------------
+
+  questions(opts: { all?: boolean; runId?: string; mine?: boolean }): Promise<QuestionView[]> {
+    return this.pages('list questions', (cursor) =>
+      this.client.questions({
+        status: opts.all ? 'all' : 'open',
+        ...(opts.runId !== undefined ? { run: opts.runId } : {}),
+        ...(opts.mine ? { mine: true } : {}),
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
+  }
+
+  question(questionId: string): Promise<QuestionView> {
+    return this.call(`get question ${questionId}`, () => this.client.question(questionId));
+  }
+
+  async answer(questionId: string, answer: unknown) {
+    const question = await this.call(`answer question ${questionId}`, () =>
+      this.client.answer(questionId, answer),
+    );
+    const by = question.answered?.by ?? (await this.actor());
+    return { runId: question.runId, drivenHere: false, by, question };
   }
 
   // ---- patches ---------------------------------------------------------------------------

@@ -154,7 +154,7 @@ export function formatFinalLine(view: RunView, now: number): string {
     case 'cancelled':
       return `✖ run ${view.runId} cancelled after ${took}`;
     case 'waiting':
-      return `… run ${view.runId} waiting on ${(view.waitingOn ?? []).join(', ') || 'an approval'} (${took} so far)`;
+      return `… run ${view.runId} waiting on ${(view.waitingOn ?? []).join(', ') || 'a person (a question: aob questions list)'} (${took} so far)`;
     case 'running':
       return `… run ${view.runId} still running (${took} so far)`;
   }
@@ -165,9 +165,14 @@ export function nextStepHints(view: RunView): string[] {
   if (view.status === 'waiting' && view.waitingOn && view.waitingOn.length > 0) {
     return view.waitingOn.map((t) => `  decide with: aob approve ${t} approve|reject`);
   }
-  if (view.status === 'running' || view.status === 'waiting') {
-    return [`  follow with: aob logs stream ${view.runId}`];
+  // Waiting on people without an open ticket: on questions (ask nodes, agents' ask_user).
+  if (view.status === 'waiting') {
+    return [
+      `  see its questions: aob questions list --run ${view.runId}`,
+      '  answer with: aob answer <questionId> <answer>',
+    ];
   }
+  if (view.status === 'running') return [`  follow with: aob logs stream ${view.runId}`];
   return [];
 }
 

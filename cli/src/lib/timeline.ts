@@ -80,6 +80,9 @@ export class Timeline {
     if (e.type === 'ApprovalRequested') this.ticketNodes.set(e.data.ticketId, e.data.nodeId);
     if (e.type === 'RunWaiting' && e.runId === this.rootRunId) {
       for (const t of e.data.tickets) this.promptFor(e.runId, t, prefix);
+      for (const q of e.data.questions ?? []) {
+        this.writeLine(`${prefix}            answer with: aob answer ${q} <answer>`);
+      }
     }
   }
 
