@@ -5,7 +5,7 @@
 // out is claimable again — that is the redelivery — and its old lease id stops counting the
 // moment another claim replaces it, so a runner that was taken over can neither renew nor finish.
 import type { Pool } from 'pg';
-import type { RunnerJobEntry, RunnerLease } from './port.js';
+import type { RunnerJobEntry, RunnerJobStore, RunnerLease } from './port.js';
 
 interface LeaseRow {
   job_key: string;
@@ -100,14 +100,7 @@ export async function enqueueRunnerJobs(
 
 export async function claimRunnerJob(
   pool: Pool,
-  opts: {
-    namespace: string;
-    labels: readonly string[];
-    owner: string;
-    leaseId: string;
-    now: number;
-    leaseMs: number;
-  },
+  opts: Parameters<RunnerJobStore['claimRunnerJob']>[0],
 ): Promise<RunnerLease | undefined> {
   const { rows } = await pool.query<LeaseRow>({
     name: 'aob_claim_runner_job',
