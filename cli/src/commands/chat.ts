@@ -3,7 +3,7 @@ import { Args } from '@oclif/core';
 import type { NodeDelta, RunView } from '@aob/engine';
 import { AobCommand } from '../lib/base.js';
 import { ChatSession } from '../lib/chat-session.js';
-import type { ChatBackend, ChatView, OpenQuestion, ReadLine } from '../lib/chat-session.js';
+import type { ChatView, OpenQuestion, ReadLine } from '../lib/chat-session.js';
 import { problemsOf } from '../lib/errors.js';
 import { toErrorJson } from '../lib/json.js';
 import { LiveText } from '../lib/live-text.js';
@@ -52,12 +52,7 @@ examples/chat/workflow.json is a chat workflow to start from.`;
     };
 
     const view = this.jsonMode ? jsonView() : terminalView();
-    const session = new ChatSession(
-      backend as unknown as ChatBackend,
-      this.args.workflow,
-      view,
-      readLine,
-    );
+    const session = new ChatSession(backend, this.args.workflow, view, readLine);
     if (!this.jsonMode) {
       process.stdout.write(
         `chat with ${this.args.workflow} (${backend.mode === 'server' ? 'on the server' : 'local'}); Ctrl-D or /exit to end\n`,

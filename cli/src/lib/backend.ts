@@ -81,6 +81,15 @@ export interface Backend {
   setNamespaceBudget(budget: Budget): Promise<NamespaceBudgetView>;
   /** Removes it, returning what it was; NO_BUDGET if none. */
   clearNamespaceBudget(): Promise<NamespaceBudgetView>;
+  /**
+   * Raises limits of a live run's budget (each above the run's; a paused run goes on once none
+   * is crossed). `drivenHere`: this process carries the run on (local only).
+   */
+  raiseRunBudget(
+    runId: string,
+    budget: Budget,
+    opts: { reason?: string },
+  ): Promise<{ runId: string; drivenHere: boolean }>;
   replay(runId: string, fromNode: string, mode: 'freeze' | 'live'): Promise<string>;
   /** Drives a run whose process died (local only: a cluster resumes its runs itself). */
   resume(runId: string): Promise<void>;

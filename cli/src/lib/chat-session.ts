@@ -27,9 +27,7 @@ export interface OpenQuestion {
 }
 
 /** What the session needs from a backend: start, wait, watch, answer. */
-export type ChatBackend = Pick<Backend, 'start' | 'wait' | 'events' | 'observe'> & {
-  answer(questionId: string, answer: unknown): Promise<unknown>;
-};
+export type ChatBackend = Pick<Backend, 'start' | 'wait' | 'events' | 'observe' | 'answer'>;
 
 /** Where a session shows what happens (the terminal, or JSON lines). */
 export interface ChatView {

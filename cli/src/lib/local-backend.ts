@@ -104,6 +104,14 @@ export class LocalBackend implements Backend {
     return this.engine.control.cancel(runId, reason, by ?? this.defaultActor());
   }
 
+  raiseRunBudget(runId: string, budget: Budget, opts: { reason?: string }) {
+    return this.engine.control.raiseRunBudget(
+      runId,
+      { budget, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) },
+      this.defaultActor(),
+    );
+  }
+
   replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
     return this.engine.control.replay(runId, fromNode, mode);
   }

@@ -226,6 +226,16 @@ export class RemoteBackend implements Backend {
     return this.call('remove the namespace budget', () => this.client.clearNamespaceBudget());
   }
 
+  async raiseRunBudget(runId: string, budget: Budget, opts: { reason?: string }) {
+    await this.call(`raise run ${runId}'s budget`, () =>
+      this.client.raiseRunBudget(runId, {
+        budget: { ...budget },
+        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+      }),
+    );
+    return { runId, drivenHere: false };
+  }
+
   async replay(runId: string, fromNode: string, mode: 'freeze' | 'live') {
     const r = await this.call(`replay run ${runId}`, () =>
       this.client.replayRun(runId, { fromNode, mode }),

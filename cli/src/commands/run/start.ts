@@ -34,7 +34,7 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
     }),
     budget: Flags.string({
       description:
-        "Limits for this run: tokens=N,cost=D (US dollars),wall=10m (ms, s, m or h),nodes=N (executions), and onExceeded=fail|cancel. The run is held to these and its definition's budget, the smaller of each.",
+        "Limits for this run: tokens=N,cost=D (US dollars),wall=10m (ms, s, m or h),nodes=N (executions), and onExceeded=fail|cancel|pause. The run is held to these and its definition's budget, the smaller of each.",
     }),
     ...waitFlags,
     store: Flags.option({
