@@ -5,7 +5,7 @@ import { AobCommand } from '../lib/base.js';
 import { ChatSession } from '../lib/chat-session.js';
 import type { ChatView, OpenQuestion, ReadLine } from '../lib/chat-session.js';
 import { problemsOf } from '../lib/errors.js';
-import { toErrorJson } from '../lib/json.js';
+import { firstLine, toErrorJson } from '../lib/json.js';
 import { LiveText } from '../lib/live-text.js';
 import { outJsonLine } from '../lib/output.js';
 import { formatError, formatProblem } from '../lib/render.js';
@@ -149,7 +149,7 @@ function jsonView(): ChatView {
 function describe(error: unknown): string {
   const { code, message } = codeAndMessage(error);
   const problems = (problemsOf(error) ?? []).map((p) => `\n  ${formatProblem(p)}`);
-  return `${code}: ${message}${problems.join('')}`;
+  return `${code}: ${firstLine(message)}${problems.join('')}`;
 }
 
 function codeAndMessage(error: unknown): { code: string; message: string } {
