@@ -2,8 +2,8 @@
 // and S3 with the api, the orchestrator and two runners as `aob server` processes, one run holds
 // an agent on each framework (openai-agents, langgraph) that reads its run (get_graph) and then
 // asks a person (ask_user). Once both questions are open, both runner processes are kill -9ed;
-// the questions are answered through the REST API (POST /v1/questions/{id}/answer, with an
-// approver's token — `aob answer` is not in the CLI yet); a new runner process takes the resumed
+// the questions are answered through the CLI (`aob answer` against the api, with an approver's
+// token); a new runner process takes the resumed
 // jobs and finishes the run. The model is the repo's OpenAI-compatible fake, in this process so
 // it outlives the runners; its call log shows every model call made before a question exactly
 // once — none was made again after the crash — and one call after each answer. The counts are
@@ -99,6 +99,7 @@ let orchestrator: ServiceProcess | undefined;
 const runners: ServiceProcess[] = [];
 let runnerEnv: Record<string, string>;
 let ann: AobHttpClient;
+let annEnv: Record<string, string>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aob-ask-crash-'));
@@ -139,6 +140,7 @@ beforeAll(async () => {
   const admin = new AobHttpClient({ baseUrl: apiUrl, token: json<{ token: string }>(root).token });
   const token = (await admin.createToken({ subject: 'ann', role: 'approver' })).token;
   ann = new AobHttpClient({ baseUrl: apiUrl, token });
+  annEnv = { AOB_SERVER: apiUrl, AOB_TOKEN: token, NO_COLOR: '1' };
 }, 180_000);
 
 afterAll(async () => {
@@ -176,7 +178,10 @@ describe('an agent that asks, on the cluster, when every runner is killed', () =
     const answers: Record<string, string> = { oa: '4', lg: '6' };
     for (const q of open as QuestionView[]) {
       expect(q).toMatchObject({ kind: 'agent', status: 'open', askees: ['ann'], attempt: 1 });
-      const answered = await ann.answer(q.questionId, answers[q.nodeId]);
+      const r = await aob(['answer', q.questionId, answers[q.nodeId]!, '--json'], annEnv);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.stringify(json(r))).toContain(`"answer":"${answers[q.nodeId]}"`);
+      const answered = await ann.question(q.questionId);
       expect(answered.answered).toMatchObject({ answer: answers[q.nodeId], by: 'ann' });
     }
     // Nothing can call the model now: no runner is alive.
@@ -197,7 +202,7 @@ describe('an agent that asks, on the cluster, when every runner is killed', () =
       FRAMEWORKS.map((f) => [f, llm!.requests.filter((r) => agentOf(r) === f).length]),
     );
     process.stdout.write(
-      `[ask-crash] runners killed: 2 (SIGKILL), answered through REST, finished by a new runner; ` +
+      `[ask-crash] runners killed: 2 (SIGKILL), answered with aob answer, finished by a new runner; ` +
         `model calls before the questions: ${before}, after: ${after}, repeated: ${repeated} ` +
         `(per agent: ${JSON.stringify(perAgent)})\n`,
     );
