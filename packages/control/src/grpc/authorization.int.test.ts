@@ -63,6 +63,12 @@ const REST_ONLY = new Set<Operation>([
   'revokeToken',
   'getRunNode',
   'getRunContent',
+  // Runners outside the cluster speak REST (the runner queue's routes).
+  'claimRunnerJob',
+  'heartbeatRunnerLease',
+  'putRunnerContent',
+  'reportRunnerResult',
+  'releaseRunnerLease',
 ]);
 
 /** The API's services, from the generated descriptors: a new rpc without a matrix entry fails. */
