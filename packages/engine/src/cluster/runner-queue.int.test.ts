@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CasRef } from '@aob/core';
 import type { KafkaBus } from '@aob/bus';
 import type { PgEventStore, S3ContentStore } from '@aob/store';
 import { hashToken } from '@aob/store';
@@ -173,7 +174,8 @@ describe('the runner queue', () => {
       (e) => (e.data as { nodeId?: string }).nodeId === 'research' && e.type.startsWith('Node'),
     );
     expect(research.map((e) => e.type)).toEqual(['NodeScheduled', 'NodeStarted', 'NodeSucceeded']);
-    expect(await content.get(research[2]!.data.output as never)).toEqual({ output: 'from B' });
+    const succeeded = research[2]!.data as { output: CasRef };
+    expect(await content.get(succeeded.output)).toEqual({ output: 'from B' });
   });
 
   it('gives a released lease to the next runner at once, and drops jobs of runs that are over', async () => {
