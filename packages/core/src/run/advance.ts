@@ -11,7 +11,7 @@ import { FINISHED, isRunOver } from './state.js';
 import { descendantsOf } from './graph.js';
 import { failRun, notifyParent } from './ending.js';
 import { budgetPaused, mayExecute } from './budget-check.js';
-import { askFromNode } from './questions.js';
+import { askFromNode } from './ask.js';
 import type { NodeUsage } from './budget.js';
 
 /**
@@ -158,10 +158,12 @@ function start(d: Decider, n: IRNode): void {
       }
       return;
     }
-    case 'ask':
+    case 'ask': {
       d.emit('NodeScheduled', scheduled);
-      askFromNode(d, n, config);
+      const problem = askFromNode(d, n, config);
+      if (problem) failNodeForGood(d, n, problem, 1);
       return;
+    }
     case 'subworkflow': {
       d.emit('NodeScheduled', scheduled);
       const childRunId = d.env.newId('run');

@@ -13,7 +13,7 @@ describe('parseBudgetSpec', () => {
 
   it('names every problem and returns no budget', () => {
     const r = parseBudgetSpec(
-      'tokens=lots,cost=-1,wall=10,nodes=0,colour=red,tokens=3,onExceeded=pause',
+      'tokens=lots,cost=-1,wall=10,nodes=0,colour=red,tokens=3,onExceeded=halt',
     );
     expect('budget' in r).toBe(false);
     expect(r.problems.map((p) => p.path).sort()).toEqual([

@@ -7,41 +7,16 @@
 // Who may answer and the answer's schema are the shell's to check (the core has no directory and
 // no JSON Schema validator); the core refuses answers to questions that are not open and answers
 // outside a question's `choices`.
-import type { CasRef } from '../content/ref.js';
-import type { NodeUsage } from './budget.js';
-import type { Command, Trigger } from './commands.js';
+import type { Trigger } from './commands.js';
 import type { Decider } from './decider.js';
 import type { IRNode } from '../ir/types.js';
 import type { AttemptState, QuestionState } from './state.js';
-import { advance, configOf, failNodeForGood, rebuildJob, succeedNode } from './advance.js';
+import { advance, configOf, rebuildJob, succeedNode } from './advance.js';
+import { ask, askeesOf, choicesOf, schemaOf } from './ask.js';
 import { questionUnit } from './evolve.js';
 import { overspent } from './budget-check.js';
 
 type Choice = string | number | boolean;
-
-/** An ask node starts: its question, evaluated when it started, is put to its askees. */
-export function askFromNode(d: Decider, n: IRNode, config: Record<string, unknown>): void {
-  if (typeof config.question !== 'string' || config.question === '') {
-    failNodeForGood(
-      d,
-      n,
-      {
-        code: 'BAD_CONFIG',
-        message: `ask node ${n.id}: with.question must be a non-empty string, got ${JSON.stringify(config.question) ?? 'nothing'}`,
-        retryable: false,
-      },
-      1,
-    );
-    return;
-  }
-  ask(d, n, undefined, 1, {
-    question: config.question,
-    choices: choicesOf(config.choices),
-    schema: schemaOf(config.schema),
-    askees: askeesOf(config.askees),
-    timeoutMs: config.timeoutMs,
-  });
-}
 
 /** An agent's attempt asked a person: it waits, its state saved, until the question is answered. */
 export function suspendForQuestion(
@@ -139,60 +114,4 @@ export function openQuestion(
     unit: found.unit,
     question,
   };
-}
-
-function ask(
-  d: Decider,
-  n: IRNode,
-  iteration: number | undefined,
-  attempt: number,
-  q: {
-    question: string;
-    choices: Choice[] | undefined;
-    schema: Record<string, unknown> | undefined;
-    askees: string[];
-    timeoutMs: unknown;
-  },
-  agent?: { resume: CasRef; usage?: NodeUsage },
-): void {
-  const questionId = d.env.newId('question');
-  const timeoutMs = typeof q.timeoutMs === 'number' && q.timeoutMs > 0 ? q.timeoutMs : undefined;
-  const timer =
-    timeoutMs !== undefined
-      ? { timerId: d.env.newId('timer'), dueAt: d.env.now + timeoutMs }
-      : undefined;
-  d.emit('QuestionAsked', {
-    questionId,
-    nodeId: n.id,
-    attempt,
-    ...(iteration !== undefined ? { iteration } : {}),
-    question: q.question,
-    ...(q.choices ? { choices: q.choices } : {}),
-    ...(q.schema ? { schema: q.schema } : {}),
-    askees: q.askees,
-    ...(timer ?? {}),
-    ...(agent ? { resume: agent.resume } : {}),
-    ...(agent?.usage ? { usage: agent.usage } : {}),
-  });
-  if (timer) d.command({ type: 'scheduleTimer', ...timer } satisfies Command);
-}
-
-function choicesOf(value: unknown): Choice[] | undefined {
-  if (!Array.isArray(value) || value.length === 0) return undefined;
-  const choices = value.filter(
-    (c): c is Choice => typeof c === 'string' || typeof c === 'number' || typeof c === 'boolean',
-  );
-  return choices.length > 0 ? choices : undefined;
-}
-
-function schemaOf(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function askeesOf(value: unknown): string[] {
-  return Array.isArray(value)
-    ? value.filter((a): a is string => typeof a === 'string' && a !== '')
-    : [];
 }
