@@ -311,6 +311,62 @@ describe('the canvas on aob dev', () => {
     await page.close();
   }, 60_000);
 
+  it('answers a question in the browser: a choice button, a refused JSON answer shown verbatim, then a good one', async () => {
+    const { runId } = await api.startRun({
+      definition: JSON.parse(readFileSync(example('ask/workflow.json'), 'utf8')),
+      inputs: { restaurant: 'Noma' },
+    });
+    await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 });
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    await page.goto(canvasUrl);
+    await page.waitForURL(/\/runs$/);
+    await page.getByRole('link', { name: 'Approvals & questions' }).click();
+    await page.waitForURL(/\/approvals$/);
+    const guests = page.locator('article.question', { hasText: 'How many guests for Noma?' });
+    await guests.waitFor();
+    expect(await guests.textContent()).toContain(runId);
+    await shot(page, 'questions-inbox');
+    // The choices are buttons; one press answers (the number 4, not the text "4").
+    await guests.getByRole('button', { name: '4', exact: true }).click();
+    await guests.waitFor({ state: 'detached', timeout: 10_000 });
+
+    // The next question arrives live; its answer is JSON against a schema.
+    const details = page.locator('article.question', { hasText: 'anything the kitchen' });
+    await details.waitFor({ timeout: 10_000 });
+    const box = details.getByLabel('Answer (JSON)');
+    await box.fill('{"time": "7pm", "smoking": true}');
+    await details.getByRole('button', { name: 'Answer', exact: true }).click();
+    const refusal = details.getByRole('alert');
+    await refusal.waitFor();
+    const said = (await refusal.textContent()) ?? '';
+    expect(said).toContain('is refused: 2 problems');
+    expect(said).toContain('/answer: must not have the property "smoking"');
+    expect(said).toContain('/answer/time: must match pattern');
+    await shot(page, 'question-refused');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect((await api.getRun(runId)).status).toBe('waiting');
+
+    // Ctrl+Enter in the JSON editor answers.
+    await box.fill('{"time": "19:30", "notes": "one vegan"}');
+    await box.press('Control+Enter');
+    await details.waitFor({ state: 'detached', timeout: 10_000 });
+    const view = await api.waitRun(runId, { timeoutMs: 20_000 });
+    expect(view).toMatchObject({
+      status: 'completed',
+      output: { guests: 4, time: '19:30', notes: 'one vegan' },
+    });
+
+    // The run page's node panel shows the question and its answer.
+    await page.goto(`${url}/runs/${runId}`);
+    await page.locator('[data-node-id="guests"][data-status="succeeded"]').click();
+    const asked = page.getByLabel('node guests').getByLabel('questions');
+    await asked.waitFor();
+    expect(await asked.textContent()).toContain('How many guests for Noma?');
+    expect(await asked.getByLabel('answer').textContent()).toMatch(/answered by \S+: 4$/);
+    await shot(page, 'question-node-panel');
+    await page.close();
+  }, 60_000);
+
   it('shows a patch an agent proposed as a diff, approves it in the browser, and replays a node', async () => {
     const { runId, patch: proposed } = await heldAuditPatch(api, url);
     expect(proposed.status).toBe('held');

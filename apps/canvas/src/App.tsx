@@ -63,7 +63,7 @@ export function App() {
           Runs
         </Link>
         <Link href="/approvals" aria-current={path === '/approvals' ? 'page' : undefined}>
-          Approvals
+          Approvals &amp; questions
         </Link>
         <Link href="/workflows" aria-current={path.startsWith('/workflows') ? 'page' : undefined}>
           Workflows

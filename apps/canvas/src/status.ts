@@ -16,6 +16,8 @@ export const STATUS_ICON: Record<string, string> = {
   held: '‖',
   applied: '✓',
   reverted: '↶',
+  answered: '✓',
+  closed: '⊘',
 };
 
 export function statusClass(status: string): string {

@@ -3,7 +3,7 @@
 // transcript and the patches it proposed, its resolved input and output; and "Replay from here".
 import { useEffect, useState } from 'react';
 import type { AnyRunEvent } from '@aob/core';
-import type { NodeDetail, PatchView } from '@aob/client';
+import type { NodeDetail, PatchView, QuestionView } from '@aob/client';
 import type { Session } from '../session.js';
 import { Link } from '../router.js';
 import { STATUS_ICON, formatDuration, formatTime } from '../status.js';
@@ -59,9 +59,11 @@ export function NodePanel(props: {
   logs: readonly Extract<AnyRunEvent, { type: 'NodeLog' }>[];
   /** Patches this node proposed (an agent's, authored `agent:<nodeId>`). */
   patches: readonly PatchView[];
+  /** The questions the node asked (an ask node's, an agent's ask_user), answered or not. */
+  questions?: readonly QuestionView[];
   replay: (mode: 'freeze' | 'live') => Promise<void>;
 }) {
-  const { session, detail, liveText, logs, patches, replay } = props;
+  const { session, detail, liveText, logs, patches, replay, questions = [] } = props;
   const [mode, setMode] = useState<'freeze' | 'live'>('freeze');
   const usage = usageOf(detail.output);
   const transcript = useTranscript(session, detail);
@@ -175,6 +177,42 @@ export function NodePanel(props: {
                 </li>
               ),
             )}
+          </ol>
+        </>
+      ) : null}
+      {questions.length > 0 ? (
+        <>
+          <h3>{questions.length === 1 ? 'Question' : 'Questions'} it asked</h3>
+          <ol className="node-questions" aria-label="questions">
+            {questions.map((q) => (
+              <li key={q.questionId} data-question-id={q.questionId}>
+                <p>
+                  {q.iteration !== undefined ? `item ${q.iteration}: ` : ''}
+                  <q>{q.question}</q>{' '}
+                  <span className={`status status-${q.status}`}>
+                    {STATUS_ICON[q.status] ?? '•'} {q.status}
+                  </span>
+                </p>
+                {q.choices ? (
+                  <p className="muted">
+                    choices: {q.choices.map((c) => JSON.stringify(c)).join(' | ')}
+                  </p>
+                ) : null}
+                {q.answered ? (
+                  <p aria-label="answer">
+                    answered by {q.answered.by}
+                    {q.answered.timedOut ? ' (timed out: the default)' : ''}:{' '}
+                    <code>{JSON.stringify(q.answered.answer)}</code>
+                  </p>
+                ) : q.status === 'open' ? (
+                  <p className="muted">
+                    waiting for {q.askees.length > 0 ? q.askees.join(', ') : 'any approver'}
+                  </p>
+                ) : (
+                  <p className="muted">closed without an answer</p>
+                )}
+              </li>
+            ))}
           </ol>
         </>
       ) : null}

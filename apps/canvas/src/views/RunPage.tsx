@@ -1,7 +1,14 @@
 // One run: its graph (live), the node panel, its open approvals, and its event history.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AnyRunEvent } from '@aob/core';
-import type { ApprovalView, NodeDetail, PatchView, RunView, TimelineMessage } from '@aob/client';
+import type {
+  ApprovalView,
+  NodeDetail,
+  PatchView,
+  QuestionView,
+  RunView,
+  TimelineMessage,
+} from '@aob/client';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
 import { readRunLog, useFeed, useRereader } from '../feed.js';
@@ -15,6 +22,7 @@ import { Banner } from './Banner.js';
 import { History } from './History.js';
 import { Timeline } from './Timeline.js';
 import { NodePanel } from './NodePanel.js';
+import { QuestionCard } from './QuestionCard.js';
 
 interface Definition {
   nodes: { id: string; type: string }[];
@@ -31,6 +39,8 @@ export function RunPage(props: {
   const [events, setEvents] = useState<AnyRunEvent[]>([]);
   const [definition, setDefinition] = useState<Definition>();
   const [tickets, setTickets] = useState<ApprovalView[]>([]);
+  /** Every question of the run (open ones are shown as cards, all of them in the node panel). */
+  const [questions, setQuestions] = useState<QuestionView[]>([]);
   const [patches, setPatches] = useState<PatchView[]>([]);
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<NodeDetail>();
@@ -44,8 +54,14 @@ export function RunPage(props: {
     setRun(await session.client.getRun(runId));
   }, [session, runId]);
   const readApprovals = useCallback(async () => {
-    const open = await session.client.listApprovals({ status: 'open' });
+    const [open, asked] = await Promise.all([
+      session.client.listApprovals({ status: 'open' }),
+      session.client.all((cursor) =>
+        session.client.questions({ status: 'all', run: runId, ...(cursor ? { cursor } : {}) }),
+      ),
+    ]);
     setTickets(open.items.filter((t) => t.runId === runId));
+    setQuestions(asked);
   }, [session, runId]);
   const readPatches = useCallback(async () => {
     setPatches((await session.client.listPatches({ run: runId })).items);
@@ -195,6 +211,10 @@ export function RunPage(props: {
     await session.client.decideApproval(ticketId, { decision, ...(reason ? { reason } : {}) });
     await refresh();
   };
+  const answer = async (questionId: string, value: unknown) => {
+    await session.client.answer(questionId, value);
+    await refresh();
+  };
   const cancel = async () => {
     try {
       await session.client.cancelRun(runId, { reason: 'cancelled from the canvas' });
@@ -250,6 +270,11 @@ export function RunPage(props: {
           {tickets.map((t) => (
             <ApprovalCard key={t.ticketId} ticket={t} decide={decide} />
           ))}
+          {questions
+            .filter((q) => q.status === 'open')
+            .map((q) => (
+              <QuestionCard key={q.questionId} question={q} answer={answer} />
+            ))}
           {selected && detail && detail.nodeId === selected ? (
             <NodePanel
               session={session}
@@ -260,6 +285,7 @@ export function RunPage(props: {
                   e.type === 'NodeLog' && e.data.nodeId === detail.nodeId,
               )}
               patches={patches.filter((p) => p.author === `agent:${detail.nodeId}`)}
+              questions={questions.filter((q) => q.nodeId === detail.nodeId)}
               replay={async (mode) => {
                 try {
                   const { runId: child } = await session.client.replayRun(runId, {
