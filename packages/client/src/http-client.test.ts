@@ -134,6 +134,26 @@ describe('AobHttpClient errors', () => {
     expect((err as Error).message).toContain('<html>nope</html>');
   });
 
+  it('lists, gets and answers questions: filters in the query, the answer as any JSON', async () => {
+    const base = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url.startsWith('/v1/questions?') ? '{"items":[]}' : '{"questionId":"q/1"}');
+    });
+    const client = new AobHttpClient({ baseUrl: base, token: 'aob_secret' });
+    await client.questions({ run: 'run_1', mine: true, status: 'all', limit: 2 });
+    await client.question('q/1');
+    await client.answer('q/1', { seats: 4 });
+    await client.answer('q/1', null);
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /v1/questions?run=run_1&mine=true&status=all&limit=2',
+      'GET /v1/questions/q%2F1',
+      'POST /v1/questions/q%2F1/answer',
+      'POST /v1/questions/q%2F1/answer',
+    ]);
+    expect(JSON.parse(seen[2]!.body)).toEqual({ answer: { seats: 4 } });
+    expect(JSON.parse(seen[3]!.body)).toEqual({ answer: null });
+  });
+
   it('keeps the server’s code and fills a problem with missing fields', async () => {
     const base = await serve((_req, res) =>
       problem(res, 409, {
