@@ -262,4 +262,66 @@ describe('aob agent-runner', () => {
       type: 'stopped',
     });
   }, 180_000);
+
+  it('an agent that asks suspends on one outside runner and goes on, answered, on the next', async () => {
+    const asker = startAgentRunner('asker');
+    await waitFor('asker ready', () => asker.lines.find((l) => l.type === 'ready'));
+    const before = llm!.calls;
+    llm!.script(
+      {
+        toolCalls: [
+          { name: 'ask_user', arguments: { question: 'Which pond?', choices: ['mill', 'park'] } },
+        ],
+      },
+      {
+        content: 'Ducks of the mill pond eat bread.',
+        usage: { promptTokens: 9, completionTokens: 6 },
+      },
+    );
+    const asking = {
+      ...workflow,
+      name: 'outside-asker',
+      nodes: [{ ...workflow.nodes[0]!, with: { ...workflow.nodes[0]!.with, ask: {} } }],
+    };
+    const { runId } = await operator.startRun({ definition: asking });
+    const suspended = await waitFor('the suspension', () =>
+      asker.lines.find((l) => l.type === 'finished' && l.outcome === 'suspended'),
+    );
+    expect(suspended).toMatchObject({ job: { runId, nodeId: 'research', attempt: 1 } });
+    // The runner that asked is gone when the answer comes: the next one resumes the attempt.
+    asker.child.kill('SIGKILL');
+    await asker.exited;
+    const next = startAgentRunner('next');
+    await waitFor('next ready', () => next.lines.find((l) => l.type === 'ready'));
+
+    const open = (await admin.questions({ run: runId })).items;
+    expect(open).toMatchObject([{ nodeId: 'research', question: 'Which pond?', status: 'open' }]);
+    const answered = await aob(['answer', open[0]!.questionId, 'mill', '--json'], {
+      AOB_SERVER: apiUrl,
+      AOB_TOKEN: (await admin.createToken({ subject: 'ann', role: 'approver' })).token,
+    });
+    expect(answered.code, answered.stderr).toBe(0);
+
+    let view: RunView;
+    for (;;) {
+      view = await operator.waitRun(runId, { timeoutMs: 30_000 });
+      if (view.status !== 'running' && view.status !== 'waiting') break;
+    }
+    expect(view.status, JSON.stringify(view.error)).toBe('completed');
+    expect(view.output).toBe('Ducks of the mill pond eat bread.');
+    // One model call before the question, one after: none made again.
+    expect(llm!.calls - before).toBe(2);
+    const types = (await operator.runEvents(runId)).items
+      .filter((e) => (e.data as { nodeId?: string }).nodeId === 'research')
+      .map((e) => e.type);
+    expect(types).toEqual([
+      'NodeScheduled',
+      'NodeStarted',
+      'QuestionAsked',
+      'QuestionAnswered',
+      'NodeStarted',
+      'NodeSucceeded',
+    ]);
+    expect(next.lines.find((l) => l.type === 'finished')).toMatchObject({ outcome: 'succeeded' });
+  }, 180_000);
 });

@@ -111,12 +111,15 @@ export function runRefs(state: RunState): Map<string, CasRef> {
   }
   add(state.inputs);
   add(state.output);
+  // A suspended agent's saved state too: the runner that resumes it reads it with its job token.
   for (const n of Object.values(state.nodes)) {
     add(n.input);
     add(n.output);
+    add(n.question?.resume);
     for (const i of Object.values(n.map?.iterations ?? {})) {
       add(i.input);
       add(i.output);
+      add(i.question?.resume);
     }
   }
   return refs;

@@ -24,12 +24,15 @@ export function jobOutboxTopic(job: NodeJob): string {
 
 const PRIORITY_ORDER = { high: 0, medium: 1, low: 2 } as const;
 
-/** The runner-queue entry of a job that asks for a label: one per attempt of a node (or item). */
+/**
+ * The runner-queue entry of a job that asks for a label: one per attempt of a node (or item), and
+ * one per answer an agent's attempt goes on from (a resumed job is the same attempt, run again).
+ */
 export function runnerJobEntry(job: NodeJob): RunnerJobEntry {
   const label = runsOnOf(job);
   if (label === undefined) throw new TypeError(`job ${job.runId}/${job.nodeId} has no runsOn`);
   return {
-    key: `${job.runId}/${job.nodeId}/${job.iteration ?? ''}/${job.attempt}`,
+    key: `${job.runId}/${job.nodeId}/${job.iteration ?? ''}/${job.attempt}${job.resume ? `~${job.resume.questionId}` : ''}`,
     runId: job.runId,
     label,
     priority: PRIORITY_ORDER[job.priority],

@@ -11,6 +11,7 @@ import type { AobHttpClient, RunnerClaim, RunnerReport } from '@aob/client';
 import type { ContentStore } from '@aob/store';
 import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
+import { suspensionReportOf } from './suspended.js';
 
 export interface OutsideRunnerOptions {
   /** The API, with a `runner` token. */
@@ -147,7 +148,11 @@ export class OutsideRunner {
         });
         report = { kind: 'succeeded', output: out.ref, ...(out.usage ? { usage: out.usage } : {}) };
       } catch (err) {
-        report = { kind: 'failed', error: toErrorData(err) };
+        // An agent that asked a person (its saved state uploaded): the attempt waits.
+        report = suspensionReportOf(err, job, this.opts.options.llm?.prices) ?? {
+          kind: 'failed',
+          error: toErrorData(err),
+        };
       }
       if (lost !== undefined) {
         this.emit({ type: 'lost', job: ref, reason: lost });

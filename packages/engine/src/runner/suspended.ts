@@ -10,17 +10,31 @@ import { usageOf } from './usage.js';
 
 type Base = { runId: string; nodeId: string; attempt: number; iteration?: number };
 
+type Suspended = Extract<NodeResult, { kind: 'suspended' }>;
+
 /** The `suspended` result of a job whose executor threw a NodeSuspension; undefined otherwise. */
 export function suspendedResultOf(
   err: unknown,
   job: NodeJob,
   base: Base,
   prices: Readonly<Record<string, ModelPrice>> | undefined,
-): Extract<NodeResult, { kind: 'suspended' }> | undefined {
+): Suspended | undefined {
+  const said = suspensionReportOf(err, job, prices);
+  return said && { ...base, ...said };
+}
+
+/**
+ * What a suspended attempt says, without naming the attempt: a runner outside the cluster reports
+ * this much under its lease, which names the attempt.
+ */
+export function suspensionReportOf(
+  err: unknown,
+  job: NodeJob,
+  prices: Readonly<Record<string, ModelPrice>> | undefined,
+): Omit<Suspended, keyof Base> | undefined {
   if (!isNodeSuspension(err)) return undefined;
   const usage = usageOf(job, { usage: err.usage, model: err.model }, prices);
   return {
-    ...base,
     kind: 'suspended',
     question: err.question,
     state: err.state,
