@@ -68,6 +68,10 @@ describe('aob questions and aob answer, locally', () => {
       choices: ['yes', 'no'],
       askees: ['user:ann'],
     });
+    // The run says what it waits on, in --json and to a person.
+    expect(json<{ questions?: string[] }>(started).questions).toEqual([q!.questionId]);
+    const human = await aob(['run', 'get', runId], env);
+    expect(human.stdout).toContain(`waiting:  ${q!.questionId}`);
     const table = await aob(['questions', 'list', '--run', runId], env);
     expect(table.stdout).toMatch(/QUESTION\s+RUN\s+NODE\s+ASKS\s+CHOICES\s+ASKEES\s+DUE/);
     expect(table.stdout).toContain(`${q!.questionId}  ${runId}  ask   Ship it?  "yes" | "no"`);
@@ -94,9 +98,9 @@ describe('aob questions and aob answer, locally', () => {
     });
     const got = await aob(['run', 'get', runId, '--json'], env);
     expect(json(got)).toMatchObject({ status: 'completed', output: { answer: 'yes', by: 'ann' } });
-    const human = await aob(['logs', 'stream', runId, '--no-follow'], env);
-    expect(human.stdout).toContain(`${q!.questionId} for user:ann: "Ship it?" ["yes" | "no"]`);
-    expect(human.stdout).toContain(`${q!.questionId} by ann: "yes"`);
+    const log = await aob(['logs', 'stream', runId, '--no-follow'], env);
+    expect(log.stdout).toContain(`${q!.questionId} for user:ann: "Ship it?" ["yes" | "no"]`);
+    expect(log.stdout).toContain(`${q!.questionId} by ann: "yes"`);
 
     const again = await aob(['answer', q!.questionId, 'no', '--json'], env);
     expect(again.code).toBe(2);

@@ -13,6 +13,8 @@ export interface RunJson {
   replayOf?: string;
   fromNode?: string;
   waitingOn?: string[];
+  /** Open questions the run waits on (answer them: aob answer <questionId> <answer>). */
+  questions?: string[];
   /** What the run has spent; `wallMs`: until it ended, or until now. */
   usage: RunUsage & { wallMs: number };
   budget?: Budget;
@@ -35,6 +37,8 @@ export function toRunJson(view: RunView, now = Date.now()): RunJson {
     ...(view.fromNode !== undefined && { fromNode: view.fromNode }),
     ...(view.waitingOn !== undefined &&
       view.waitingOn.length > 0 && { waitingOn: [...view.waitingOn] }),
+    ...(view.questions !== undefined &&
+      view.questions.length > 0 && { questions: [...view.questions] }),
     usage: { ...view.usage, wallMs: (view.endedAt ?? now) - view.startedAt },
     ...(view.budget !== undefined && { budget: { ...view.budget } }),
     ...(view.budgetExceeded !== undefined && { budgetExceeded: { ...view.budgetExceeded } }),

@@ -138,8 +138,8 @@ export function formatRunSummary(view: RunView): string[] {
   if (view.replayOf) lines.push(`replay: of ${view.replayOf} from ${view.fromNode ?? '?'}`);
   if (view.output !== undefined) lines.push(`output: ${formatValue(view.output)}`);
   if (view.error) lines.push(`error:  ${formatError(view.error)}`);
-  if (view.waitingOn && view.waitingOn.length > 0)
-    lines.push(`waiting on: ${view.waitingOn.join(', ')}`);
+  const waiting = [...(view.waitingOn ?? []), ...(view.questions ?? [])];
+  if (waiting.length > 0) lines.push(`waiting on: ${waiting.join(', ')}`);
   return lines;
 }
 
@@ -154,7 +154,7 @@ export function formatFinalLine(view: RunView, now: number): string {
     case 'cancelled':
       return `✖ run ${view.runId} cancelled after ${took}`;
     case 'waiting':
-      return `… run ${view.runId} waiting on ${(view.waitingOn ?? []).join(', ') || 'a person (a question: aob questions list)'} (${took} so far)`;
+      return `… run ${view.runId} waiting on ${[...(view.waitingOn ?? []), ...(view.questions ?? [])].join(', ') || 'a person'} (${took} so far)`;
     case 'running':
       return `… run ${view.runId} still running (${took} so far)`;
   }
@@ -162,17 +162,19 @@ export function formatFinalLine(view: RunView, now: number): string {
 
 /** Hints printed to stderr, on a TTY, when a command returns before the run is over. */
 export function nextStepHints(view: RunView): string[] {
-  if (view.status === 'waiting' && view.waitingOn && view.waitingOn.length > 0) {
-    return view.waitingOn.map((t) => `  decide with: aob approve ${t} approve|reject`);
-  }
-  // Waiting on people without an open ticket: on questions (ask nodes, agents' ask_user).
-  if (view.status === 'waiting') {
+  const tickets = view.waitingOn ?? [];
+  const questions = view.questions ?? [];
+  if (view.status === 'waiting' && tickets.length + questions.length > 0) {
     return [
-      `  see its questions: aob questions list --run ${view.runId}`,
-      '  answer with: aob answer <questionId> <answer>',
+      ...tickets.map((t) => `  decide with: aob approve ${t} approve|reject`),
+      ...questions.map(
+        (q) => `  answer with: aob answer ${q} <answer> (see it: aob questions list)`,
+      ),
     ];
   }
-  if (view.status === 'running') return [`  follow with: aob logs stream ${view.runId}`];
+  if (view.status === 'running' || view.status === 'waiting') {
+    return [`  follow with: aob logs stream ${view.runId}`];
+  }
   return [];
 }
 
@@ -193,8 +195,8 @@ export function formatRunDetails(view: RunView, now: number): string[] {
   }
   if (view.parentRunId) lines.push(`parent:   ${view.parentRunId}`);
   if (view.replayOf) lines.push(`replay:   of ${view.replayOf} from ${view.fromNode ?? '?'}`);
-  if (view.waitingOn && view.waitingOn.length > 0)
-    lines.push(`waiting:  ${view.waitingOn.join(', ')}`);
+  const waiting = [...(view.waitingOn ?? []), ...(view.questions ?? [])];
+  if (waiting.length > 0) lines.push(`waiting:  ${waiting.join(', ')}`);
   if (view.output !== undefined) lines.push(`output:   ${formatValue(view.output)}`);
   if (view.error) lines.push(`error:    ${formatError(view.error)}`);
   lines.push(...formatBudgetUsage(view, now));

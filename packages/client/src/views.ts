@@ -65,6 +65,8 @@ export interface RunView {
   fromNode?: string;
   /** Approval tickets still open. */
   waitingOn?: string[];
+  /** Questions to people still open (ask nodes, agents' ask_user): answer them by id. */
+  questions?: string[];
   /** What the run has spent, summed from its log (wall time: `endedAt` or now, less `startedAt`). */
   usage: RunUsage;
   /** The limits the run is held to, when it has any. */

@@ -98,6 +98,7 @@ export function runViewMessage(v: RunViewData, namespace: string): Msg<typeof Ru
     ...(v.replayOf !== undefined ? { replayOf: v.replayOf } : {}),
     ...(v.fromNode !== undefined ? { fromNode: v.fromNode } : {}),
     waitingOn: v.waitingOn ?? [],
+    questions: v.questions ?? [],
     namespace,
     irHash: v.irHash,
     usage: {

@@ -82,7 +82,10 @@ async function ask(): Promise<{ runId: string; questionId: string }> {
   });
   expect(waited.body.status).toBe('waiting');
   const listed = await api.call('GET', `/v1/questions?run=${runId}`, { token: operator });
-  return { runId, questionId: listed.body.items[0].questionId };
+  const questionId = listed.body.items[0].questionId as string;
+  // The run names the question it waits on.
+  expect(waited.body.questions).toEqual([questionId]);
+  return { runId, questionId };
 }
 
 const events = async (runId: string): Promise<Body[]> =>

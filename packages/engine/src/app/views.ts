@@ -45,7 +45,24 @@ export function runView(state: RunState, output: unknown, nodeIds: readonly stri
     .filter((a) => a.status === 'open')
     .map((a) => a.ticketId);
   if (waitingOn.length > 0) view.waitingOn = waitingOn;
+  const questions = openQuestionIds(state);
+  if (questions.length > 0) view.questions = questions;
   return view;
+}
+
+/** The questions the run waits on: unanswered, their node (or map item) waiting, the run live. */
+function openQuestionIds(state: RunState): string[] {
+  if (state.status !== 'running' && state.status !== 'waiting') return [];
+  const out: string[] = [];
+  for (const n of Object.values(state.nodes)) {
+    const units = [n, ...Object.values(n.map?.iterations ?? {})];
+    for (const u of units) {
+      if (u.question && !u.question.answered && u.status === 'waiting') {
+        out.push(u.question.questionId);
+      }
+    }
+  }
+  return out;
 }
 
 export function approvalsOf(state: RunState): ApprovalView[] {

@@ -77,6 +77,7 @@ describe.each(['memory', 'sqlite'] as const)(
         choices: [2, 4, 8],
         askees: [],
       });
+      expect(waiting.questions).toEqual([q!.questionId]);
       expect(await engine.control.question(q!.questionId)).toMatchObject({
         questionId: q!.questionId,
         namespace: 'default',
@@ -101,6 +102,7 @@ describe.each(['memory', 'sqlite'] as const)(
         output: { size: { answer: 4, by: 'ann' }, cost: 40 },
       });
       expect(await engine.control.questions()).toEqual([]);
+      expect(done.questions).toBeUndefined();
       expect(await engine.control.questions({ all: true })).toMatchObject([
         { questionId: q!.questionId, status: 'answered', answered: { answer: 4, by: 'ann' } },
       ]);
