@@ -7,6 +7,7 @@ import type { AgentAdapter, AgentRunResult, AgentUsage, TranscriptEntry } from '
 import { parseAgentConfig } from './config.js';
 import type { AgentConfig, AgentFramework } from './config.js';
 import { buildAgentTools } from './tools.js';
+import { withoutNewProcessListeners } from './quiet-tracing.js';
 import type { PatchRecord, ToolMemory } from './tools.js';
 import { NodeSuspension } from '../suspension.js';
 import type { ExecutorContext } from '../types.js';
@@ -32,7 +33,10 @@ export interface SavedAgentState {
  * `aob` command and every runner start would pay otherwise.
  */
 export const AGENT_ADAPTERS: Readonly<Record<AgentFramework, () => Promise<AgentAdapter>>> = {
-  'openai-agents': async () => (await import('./openai-agents.js')).openAIAgentsAdapter,
+  'openai-agents': () =>
+    withoutNewProcessListeners(
+      async () => (await import('./openai-agents.js')).openAIAgentsAdapter,
+    ),
   langgraph: async () => (await import('./langgraph.js')).langGraphAdapter,
 };
 

@@ -4,6 +4,7 @@ import {
   OpenAIChatCompletionsModel,
   Runner,
   RunState,
+  getGlobalTraceProvider,
   setTracingDisabled,
   tool,
 } from '@openai/agents';
@@ -35,8 +36,11 @@ interface SavedRun {
 /** The SDK types a non-strict JSON Schema narrowly; ours are plain JSON Schema objects. */
 type NonStrictSchema = Extract<JsonSchemaDefinition['schema'], { additionalProperties: true }>;
 
-// Traces would be exported to api.openai.com; the engine records runs in its own event log.
+// Traces would be exported to api.openai.com; the engine records runs in its own event log. The
+// provider is created now, while the module loads, so that its process listeners are among those
+// the loader takes off (quiet-tracing.ts).
 setTracingDisabled(true);
+getGlobalTraceProvider();
 
 /**
  * The agent node on the OpenAI Agents SDK, speaking Chat Completions to the configured endpoint
