@@ -425,6 +425,54 @@ describe('the canvas on aob dev', () => {
     await page.close();
   }, 60_000);
 
+  it('shows a run paused by its budget against its limits, and raises a limit to let it go on', async () => {
+    const chain = {
+      name: 'budget-chain',
+      version: '1',
+      nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'transform', with: { value: id } })),
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'd' },
+      ],
+    };
+    const { runId } = await api.startRun({
+      definition: chain,
+      budget: { nodes: 2, tokens: 5000, onExceeded: 'pause' },
+    });
+    expect((await api.waitRun(runId, { untilSettled: true, timeoutMs: 20_000 })).status).toBe(
+      'waiting',
+    );
+    const page = await browser.newPage({ viewport: { width: 1300, height: 850 } });
+    await page.goto(`${url}/runs/${runId}#token=${adminToken}`);
+    const card = page.getByRole('article', { name: 'budget' });
+    await card.waitFor();
+    const nodes = card.locator('[data-limit="nodes"]').first();
+    expect(await card.locator('dd').first().textContent()).toContain('0 of 5,000');
+    expect(await page.locator('.budget-line.over').count()).toBe(1);
+    expect(await nodes.textContent()).toBeTruthy();
+    expect(await card.textContent()).toContain('crossed (3 asked for)');
+    await shot(page, 'budget-paused');
+
+    // The crossed limit is the one offered; a raise that is no raise is refused verbatim.
+    const form = card.locator('form');
+    expect(await form.getByRole('combobox').inputValue()).toBe('nodes');
+    await form.getByRole('spinbutton').fill('2');
+    await form.getByRole('button', { name: 'Raise' }).click();
+    await form.getByRole('alert').waitFor();
+    expect(await form.getByRole('alert').textContent()).toContain(
+      "must be more than the run's nodes limit of 2",
+    );
+    await form.getByRole('spinbutton').fill('10');
+    await form.getByLabel('reason').fill('the last two are cheap');
+    await form.getByRole('button', { name: 'Raise' }).click();
+    await page.locator('[data-run-status="completed"]').waitFor();
+    await shot(page, 'budget-raised');
+    const raised = (await api.runEvents(runId)).items.find((e) => e.type === 'BudgetRaised');
+    expect(raised?.data).toMatchObject({ budget: { nodes: 10 }, reason: 'the last two are cheap' });
+    await page.close();
+  }, 60_000);
+
   it('brings the login back, with the reason, for a token the server refuses', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/runs#token=aob_not-a-real-token`);

@@ -6,20 +6,11 @@ import { useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { QuestionView } from '@aob/client';
 import { answerFromText } from '../answer-text.js';
+import { refusalText } from '../refusal.js';
 import { Link } from '../router.js';
 import { STATUS_ICON, formatTime } from '../status.js';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) ?? '—';
-
-/** The server's refusal as it said it: its detail, then each problem it named. */
-function refusalText(err: unknown): string {
-  const e = err as { detail?: string; errors?: { path: string; message: string }[] };
-  if (e.detail === undefined) return String(err);
-  const problems = (e.errors ?? []).map((p) => `${p.path || '/'}: ${p.message}`);
-  // The detail of a BAD_ANSWER already lists its problems, one a line.
-  const extra = problems.filter((p) => !e.detail!.includes(p));
-  return [e.detail, ...extra].join('\n');
-}
 
 export function QuestionCard(props: {
   question: QuestionView;

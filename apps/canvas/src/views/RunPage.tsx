@@ -16,6 +16,7 @@ import { RunFolder, nodeDurations } from '../durations.js';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import { Link, navigate } from '../router.js';
+import { BudgetCard } from './BudgetCard.js';
 import { STATUS_ICON, formatDuration, formatTime } from '../status.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
@@ -215,6 +216,10 @@ export function RunPage(props: {
     await session.client.answer(questionId, value);
     await refresh();
   };
+  const raiseBudget = async (budget: Record<string, number>, reason: string) => {
+    await session.client.raiseRunBudget(runId, { budget, ...(reason ? { reason } : {}) });
+    await refresh();
+  };
   const cancel = async () => {
     try {
       await session.client.cancelRun(runId, { reason: 'cancelled from the canvas' });
@@ -275,6 +280,7 @@ export function RunPage(props: {
             .map((q) => (
               <QuestionCard key={q.questionId} question={q} answer={answer} />
             ))}
+          {run ? <BudgetCard run={run} now={now} raise={raiseBudget} /> : null}
           {selected && detail && detail.nodeId === selected ? (
             <NodePanel
               session={session}

@@ -219,21 +219,6 @@ export function Timeline({ events, now }: { events: readonly AnyRunEvent[]; now:
           valueText={since(to)}
           onChange={(v) => setZoom({ from, to: Math.max(v, from + step) })}
         />
-        <label style={{ display: 'inline-flex', alignItems: 'center', gap: '0.4rem' }}>
-          Window to
-          <input
-            type="range"
-            min={0}
-            max={Math.round(scale.width)}
-            step={step}
-            value={Math.round(to)}
-            aria-valuetext={since(to)}
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              setZoom({ from, to: Math.max(v, from + step) });
-            }}
-          />
-        </label>
         <span className="timeline-window">
           {since(from)} – {since(to)}
         </span>
