@@ -73,6 +73,7 @@ export { BUDGET_LIMITS, emptyUsage, tightest } from './run/budget.js';
 export type {
   Budget,
   BudgetBreach,
+  BudgetLeft,
   BudgetLimit,
   BudgetPolicy,
   NodeUsage,

@@ -176,7 +176,7 @@ export interface Budget {
    */
   wallMs?: number;
   /**
-   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled.
+   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled. A child run inherits what its parent has left, which may be 0.
    */
   nodes?: number;
   /**
@@ -233,7 +233,7 @@ export interface NodeSucceededData {
   usage?: NodeUsage;
 }
 /**
- * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.
+ * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's; on a subworkflow node, everything its child run spent.
  *
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
  * via the `definition` "nodeUsage".
@@ -242,6 +242,14 @@ export interface NodeUsage {
   promptTokens: number;
   completionTokens: number;
   costUsd?: number;
+  /**
+   * A child run's node executions (a subworkflow node's usage): they count toward its parent's.
+   */
+  nodes?: number;
+  /**
+   * A child run's attempts whose tokens had no price (a subworkflow node's usage).
+   */
+  unpriced?: number;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -262,6 +270,23 @@ export interface NodeFailedData {
   handled?: boolean;
   route?: string[];
   reused?: 'recorded';
+  usage?: NodeUsage1;
+}
+/**
+ * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's; on a subworkflow node, everything its child run spent.
+ */
+export interface NodeUsage1 {
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number;
+  /**
+   * A child run's node executions (a subworkflow node's usage): they count toward its parent's.
+   */
+  nodes?: number;
+  /**
+   * A child run's attempts whose tokens had no price (a subworkflow node's usage).
+   */
+  unpriced?: number;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -355,7 +380,7 @@ export interface QuestionAskedData {
   dueAt?: number;
   timerId?: string;
   resume?: CasRef1;
-  usage?: NodeUsage1;
+  usage?: NodeUsage2;
 }
 /**
  * A reference to a value in the content-addressed store: sha256 of its RFC 8785 canonical JSON.
@@ -365,12 +390,20 @@ export interface CasRef1 {
   size: number;
 }
 /**
- * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.
+ * Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's; on a subworkflow node, everything its child run spent.
  */
-export interface NodeUsage1 {
+export interface NodeUsage2 {
   promptTokens: number;
   completionTokens: number;
   costUsd?: number;
+  /**
+   * A child run's node executions (a subworkflow node's usage): they count toward its parent's.
+   */
+  nodes?: number;
+  /**
+   * A child run's attempts whose tokens had no price (a subworkflow node's usage).
+   */
+  unpriced?: number;
 }
 /**
  * This interface was referenced by `RunEventEnvelope`'s JSON-Schema
@@ -582,7 +615,7 @@ export interface Budget1 {
    */
   wallMs?: number;
   /**
-   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled.
+   * Node executions: every attempt of every node and map item. The execution past this many is not scheduled. A child run inherits what its parent has left, which may be 0.
    */
   nodes?: number;
   /**

@@ -1102,6 +1102,11 @@ export const eventSchema = {
         handled: { type: 'boolean', description: 'A final failure caught by a `failure` edge.' },
         route: { type: 'array', items: { type: 'string' } },
         reused: { enum: ['recorded'] },
+        usage: {
+          $ref: '#/$defs/nodeUsage',
+          description:
+            'Tokens (and their price) the attempt spent before it failed; on a subworkflow node, what its child run spent.',
+        },
       },
     },
     nodeRetryScheduledData: {
@@ -1474,9 +1479,9 @@ export const eventSchema = {
         wallMs: { type: 'integer', minimum: 1, description: "Milliseconds from the run's start." },
         nodes: {
           type: 'integer',
-          minimum: 1,
+          minimum: 0,
           description:
-            'Node executions: every attempt of every node and map item. The execution past this many is not scheduled.',
+            'Node executions: every attempt of every node and map item. The execution past this many is not scheduled. A child run inherits what its parent has left, which may be 0.',
         },
         onExceeded: {
           enum: ['fail', 'cancel', 'pause'],
@@ -1489,7 +1494,7 @@ export const eventSchema = {
     nodeUsage: {
       title: 'NodeUsage',
       description:
-        "Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's.",
+        "Tokens an attempt reported spending, and their price in US dollars when the runner knows the model's; on a subworkflow node, everything its child run spent.",
       type: 'object',
       required: ['promptTokens', 'completionTokens'],
       additionalProperties: false,
@@ -1497,6 +1502,18 @@ export const eventSchema = {
         promptTokens: { type: 'integer', minimum: 0 },
         completionTokens: { type: 'integer', minimum: 0 },
         costUsd: { type: 'number', minimum: 0 },
+        nodes: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            "A child run's node executions (a subworkflow node's usage): they count toward its parent's.",
+        },
+        unpriced: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            "A child run's attempts whose tokens had no price (a subworkflow node's usage).",
+        },
       },
     },
   },

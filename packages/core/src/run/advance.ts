@@ -13,6 +13,7 @@ import { failRun, notifyParent } from './ending.js';
 import { budgetPaused, mayExecute } from './budget-check.js';
 import { askFromNode } from './ask.js';
 import type { NodeUsage } from './budget.js';
+import { budgetLeft, inheritedBudget } from './budget.js';
 
 /**
  * Moves the run forward after its state changed: schedules every node that became ready, skips
@@ -169,12 +170,15 @@ function start(d: Decider, n: IRNode): void {
       const childRunId = d.env.newId('run');
       const workflow = String(config.workflow);
       d.emit('ChildRunStarted', { nodeId: n.id, childRunId, workflow });
+      // The child is held to what this run has left, by this run's policy (and its own budget).
+      const budget = inheritedBudget(d.state.budget, d.state.usage, d.state.startedAt, d.env.now);
       d.command({
         type: 'startChild',
         childRunId,
         workflow,
         inputs: config.inputs !== undefined ? config.inputs : input,
         parent: { runId: d.state.runId, nodeId: n.id },
+        ...(budget ? { budget } : {}),
       });
       return;
     }
@@ -338,8 +342,16 @@ export function jobFor(
     idempotencyKey: `${d.state.runId}:${n.id}${iteration === undefined ? '' : `[${iteration}]`}`,
   };
   if (iteration !== undefined) job.iteration = iteration;
+  // What may spend is told what the run has left, so its runner can stop it there.
+  const left = SPENDING_TYPES.has(body.type)
+    ? budgetLeft(d.state.budget, d.state.usage)
+    : undefined;
+  if (left) job.budgetLeft = left;
   return job;
 }
+
+/** Node types whose attempts spend tokens (and report them as `usage`). */
+const SPENDING_TYPES: ReadonlySet<string> = new Set(['llm', 'agent']);
 
 /** Targets of the outgoing edges taken for the given outcome ports. */
 export function routeFrom(d: Decider, n: IRNode, ports: readonly string[]): string[] {
@@ -392,6 +404,7 @@ export function failNodeForGood(
   error: ErrorData,
   attempt: number,
   reused?: 'recorded',
+  usage?: NodeUsage,
 ): void {
   const hasFailureEdge = (d.ir.out[n.index] ?? []).some((e) => d.ir.edges[e]!.on === 'failure');
   d.emit('NodeFailed', {
@@ -402,6 +415,7 @@ export function failNodeForGood(
     handled: false,
     route: [],
     ...(reused ? { reused } : {}),
+    ...(usage ? { usage } : {}),
   });
   let route: string[] = [];
   if (hasFailureEdge) {

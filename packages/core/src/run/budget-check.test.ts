@@ -360,3 +360,348 @@ describe('a budget whose policy is pause', () => {
     invariants(sim);
   });
 });
+
+/** An llm node: its jobs carry what the run has left (nothing runs it in the Sim). */
+const llm = (id: string, more: object = {}) => ({
+  id,
+  type: 'llm' as const,
+  with: { model: 'fast', prompt: 'go on' },
+  ...more,
+});
+const stopped = (usage: NodeUsage) => ({
+  error: {
+    code: 'BUDGET_EXCEEDED',
+    message: 'stopped at what the run had left',
+    retryable: false,
+  },
+  usage,
+});
+
+describe('a failed attempt spends too', () => {
+  it('records its usage on NodeFailed; crossing the budget ends the run, with no retry', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [llm('a', { retry: { maxAttempts: 5, initialMs: 1 } }), llm('b')],
+      edges: [{ from: 'a', to: 'b' }],
+      budget: { tokens: 100 },
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start();
+    const job = sim.jobs.shift()!;
+    expect(job.budgetLeft).toEqual({ tokens: 100 });
+    sim.apply({
+      type: 'nodeFailed',
+      nodeId: 'a',
+      attempt: 1,
+      error: { code: 'LLM_UNAVAILABLE', message: 'try again', retryable: true },
+      usage: { promptTokens: 90, completionTokens: 30 },
+    });
+    expect(types(sim).slice(-3)).toEqual(['NodeFailed', 'BudgetExceeded', 'RunFailed']);
+    expect(sim.log.at(-3)!.data).toMatchObject({
+      final: true,
+      usage: { promptTokens: 90, completionTokens: 30 },
+    });
+    expect(sim.log.at(-2)!.data).toEqual({
+      limit: 'tokens',
+      budget: 100,
+      used: 120,
+      onExceeded: 'fail',
+    });
+    expect(types(sim)).not.toContain('NodeRetryScheduled');
+    expect(sim.state.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(sim.state.usage).toMatchObject({ tokens: 120, unpriced: 1 });
+    expect(sim.jobs).toEqual([]);
+    expect(sim.timers.size).toBe(0);
+    invariants(sim);
+  });
+
+  it('within budget: counted, and the node goes on by its retry policy', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [llm('a', { retry: { maxAttempts: 2, initialMs: 1 } })],
+      budget: { tokens: 100 },
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start();
+    sim.jobs.shift();
+    sim.apply({
+      type: 'nodeFailed',
+      nodeId: 'a',
+      attempt: 1,
+      error: { code: 'LLM_BAD_OUTPUT', message: 'not JSON', retryable: true },
+      usage: { promptTokens: 20, completionTokens: 10, costUsd: 0.001 },
+    });
+    expect(types(sim).slice(-2)).toEqual(['NodeFailed', 'NodeRetryScheduled']);
+    expect(sim.state.usage).toMatchObject({ tokens: 30, costUsd: 0.001 });
+    sim.fireNextTimer();
+    // The retry is told what is left after the failed attempt.
+    expect(sim.jobs.map((j) => [j.attempt, j.budgetLeft])).toEqual([[2, { tokens: 70 }]]);
+    succeed(sim, { promptTokens: 20, completionTokens: 10 });
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.usage.tokens).toBe(60);
+    invariants(sim);
+  });
+
+  it('an attempt its runner stopped at the budget ends the run by its budget, cancel included', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [llm('a'), task('b')],
+      budget: { tokens: 50, costUsd: 1, onExceeded: 'cancel' },
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start();
+    expect(sim.jobs.map((j) => [j.nodeId, j.budgetLeft])).toEqual([
+      ['a', { tokens: 50, costUsd: 1 }],
+      ['b', undefined],
+    ]);
+    sim.jobs.shift();
+    sim.apply({
+      type: 'nodeFailed',
+      nodeId: 'a',
+      attempt: 1,
+      ...stopped({ promptTokens: 40, completionTokens: 20, costUsd: 0.2 }),
+    });
+    expect(after(sim)).toEqual(['RunCancelled']);
+    expect(sim.commands).toContainEqual({ type: 'abortJobs', runId: 'r', nodeIds: ['b'] });
+    expect(sim.state.nodes.a!.status).toBe('failed');
+    invariants(sim);
+  });
+
+  it('under pause the stopped attempt is held, and tried again once the limit is raised', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [llm('a'), task('b')],
+      edges: [{ from: 'a', to: 'b' }],
+      budget: { tokens: 100, onExceeded: 'pause' },
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start();
+    sim.jobs.shift();
+    sim.apply({
+      type: 'nodeFailed',
+      nodeId: 'a',
+      attempt: 1,
+      ...stopped({ promptTokens: 100, completionTokens: 20 }),
+    });
+    expect(types(sim).slice(-3)).toEqual(['NodeFailed', 'BudgetExceeded', 'RunWaiting']);
+    expect(sim.log.at(-3)!.data).toMatchObject({ final: false });
+    expect(sim.state.nodes.a!.status).toBe('retrying');
+    expect(sim.state.status).toBe('waiting');
+    expect(sim.jobs).toEqual([]);
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 1000 }, by: 'ops' });
+    // A new attempt (the node's policy allows one only): told what is left now.
+    expect(sim.jobs.map((j) => [j.nodeId, j.attempt, j.budgetLeft])).toEqual([
+      ['a', 2, { tokens: 880 }],
+    ]);
+    succeed(sim, { promptTokens: 10, completionTokens: 10 });
+    sim.runToRest();
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.usage.tokens).toBe(140);
+    invariants(sim);
+  });
+
+  it('a stop its run no longer confirms (the limit was raised meanwhile) is retried', () => {
+    const ir = compile({
+      name: 't',
+      version: '1',
+      nodes: [llm('a', { retry: { maxAttempts: 2, initialMs: 1 } })],
+      budget: { tokens: 100 },
+    });
+    const sim = new Sim(ir, 'r', { handlers }).start();
+    sim.jobs.shift();
+    sim.apply({ type: 'raiseBudget', budget: { tokens: 500 }, by: 'ops' });
+    sim.apply({
+      type: 'nodeFailed',
+      nodeId: 'a',
+      attempt: 1,
+      ...stopped({ promptTokens: 100, completionTokens: 20 }),
+    });
+    expect(types(sim).slice(-2)).toEqual(['NodeFailed', 'NodeRetryScheduled']);
+    sim.fireNextTimer();
+    expect(sim.jobs.map((j) => j.budgetLeft)).toEqual([{ tokens: 380 }]);
+    invariants(sim);
+  });
+});
+
+describe('a child run and its parent budget', () => {
+  const parent = (budget: object, onChild: object = {}) =>
+    compile({
+      name: 'p',
+      version: '1',
+      nodes: [
+        llm('a'),
+        { id: 'sub', type: 'subworkflow', with: { workflow: 'child@1' }, ...onChild },
+        task('after'),
+      ],
+      edges: [
+        { from: 'a', to: 'sub' },
+        { from: 'sub', to: 'after' },
+      ],
+      budget,
+    });
+  const startChild = (sim: Sim) =>
+    sim.commands.find((c) => c.type === 'startChild') as Extract<
+      (typeof sim.commands)[number],
+      { type: 'startChild' }
+    >;
+
+  it('is started with what its parent has left, by its parent policy', () => {
+    const sim = new Sim(parent({ tokens: 100, costUsd: 1, nodes: 10, wallMs: 60_000 }), 'p', {
+      handlers,
+    }).start();
+    sim.now += 1_000;
+    succeed(sim, { promptTokens: 20, completionTokens: 10, costUsd: 0.25 });
+    expect(startChild(sim).budget).toEqual({
+      tokens: 70,
+      costUsd: 0.75,
+      nodes: 8, // a and sub were executions of the parent
+      wallMs: 59_000,
+      onExceeded: 'fail',
+    });
+  });
+
+  it('a parent without a budget passes none', () => {
+    const sim = new Sim(parent({}), 'p', { handlers }).start();
+    succeed(sim);
+    expect(startChild(sim)).not.toHaveProperty('budget');
+  });
+
+  it('the child is held to the tightest of that and its own budget, by its parent policy', () => {
+    const child = compile({
+      name: 'child',
+      version: '1',
+      nodes: [llm('x')],
+      budget: { tokens: 50, wallMs: 1_000_000, onExceeded: 'pause' },
+    });
+    const sim = new Sim(child, 'c', { handlers }).start(
+      {},
+      {
+        parent: { runId: 'p', nodeId: 'sub' },
+        budget: { tokens: 70, nodes: 8, wallMs: 59_000, onExceeded: 'cancel' },
+      },
+    );
+    expect(sim.state.budget).toEqual({
+      tokens: 50,
+      nodes: 8,
+      wallMs: 59_000,
+      onExceeded: 'cancel',
+    });
+    expect(sim.jobs[0]!.budgetLeft).toEqual({ tokens: 50 });
+  });
+
+  it('a child reports what it spent, and the limit it ended by, to its parent', () => {
+    const child = compile({ name: 'child', version: '1', nodes: [llm('x'), llm('y')] });
+    const sim = new Sim(child, 'c', { handlers }).start(
+      {},
+      { parent: { runId: 'p', nodeId: 'sub' }, budget: { tokens: 70, onExceeded: 'fail' } },
+    );
+    succeed(sim, { promptTokens: 30, completionTokens: 10, costUsd: 0.5 });
+    succeed(sim, { promptTokens: 30, completionTokens: 10 });
+    expect(sim.commands.at(-1)).toMatchObject({
+      type: 'notifyParent',
+      parent: { runId: 'p', nodeId: 'sub' },
+      childRunId: 'c',
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED' },
+      usage: {
+        promptTokens: 60,
+        completionTokens: 20,
+        costUsd: 0.5,
+        nodes: 2,
+        unpriced: 1,
+      },
+      budgetExceeded: { limit: 'tokens', budget: 70, used: 80 },
+    });
+  });
+
+  it("the child's usage counts toward the parent: crossing it ends the parent by its budget", () => {
+    const sim = new Sim(parent({ tokens: 100 }, { retry: { maxAttempts: 3 } }), 'p', {
+      handlers,
+    }).start();
+    succeed(sim, { promptTokens: 20, completionTokens: 10 });
+    const { childRunId } = startChild(sim);
+    sim.apply({
+      type: 'childFinished',
+      childRunId,
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED', message: 'the run crossed its budget', retryable: false },
+      usage: { promptTokens: 60, completionTokens: 20, costUsd: 0, nodes: 2, unpriced: 2 },
+      budgetExceeded: { limit: 'tokens', budget: 70, used: 80 },
+    });
+    expect(types(sim).slice(-3)).toEqual(['NodeFailed', 'BudgetExceeded', 'RunFailed']);
+    expect(sim.log.at(-3)!.data).toMatchObject({
+      nodeId: 'sub',
+      final: true,
+      error: { code: 'CHILD_FAILED' },
+      usage: { promptTokens: 60, completionTokens: 20, nodes: 2 },
+    });
+    expect(sim.log.at(-2)!.data).toMatchObject({ limit: 'tokens', budget: 100, used: 110 });
+    expect(sim.state.usage).toMatchObject({ tokens: 110, nodes: 4, unpriced: 3 });
+    expect(sim.state.nodes.after).toBeUndefined();
+    invariants(sim);
+  });
+
+  it("a completed child's usage is recorded on the node's success and summed", () => {
+    const sim = new Sim(parent({ tokens: 1000, nodes: 10 }), 'p', { handlers }).start();
+    succeed(sim, { promptTokens: 20, completionTokens: 10 });
+    const { childRunId } = startChild(sim);
+    sim.apply({
+      type: 'childFinished',
+      childRunId,
+      status: 'completed',
+      output: sim.put('done'),
+      usage: { promptTokens: 60, completionTokens: 20, costUsd: 0.1, nodes: 3 },
+    });
+    expect(
+      sim.log.find((e) => e.type === 'NodeSucceeded' && e.data.nodeId === 'sub')!.data,
+    ).toMatchObject({ usage: { promptTokens: 60, nodes: 3 } });
+    sim.runToRest();
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.usage).toMatchObject({ tokens: 110, costUsd: 0.1, nodes: 6 });
+    invariants(sim);
+  });
+
+  it('a child that used up the node executions it inherited ends its parent by the node limit', () => {
+    const sim = new Sim(parent({ nodes: 5 }), 'p', { handlers }).start();
+    succeed(sim);
+    const { childRunId, budget } = startChild(sim);
+    expect(budget).toEqual({ nodes: 3, onExceeded: 'fail' });
+    sim.apply({
+      type: 'childFinished',
+      childRunId,
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED', message: 'the run crossed its budget', retryable: false },
+      usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, nodes: 3 },
+      budgetExceeded: { limit: 'nodes', budget: 3, used: 4 },
+    });
+    expect(types(sim).slice(-2)).toEqual(['BudgetExceeded', 'RunFailed']);
+    expect(sim.log.at(-2)!.data).toMatchObject({ limit: 'nodes', budget: 5, used: 6 });
+    invariants(sim);
+  });
+
+  it("a child that crossed a tighter limit of its own fails only its node (the parent's failure edge)", () => {
+    const ir = compile({
+      name: 'p',
+      version: '1',
+      nodes: [{ id: 'sub', type: 'subworkflow', with: { workflow: 'child@1' } }, task('fallback')],
+      edges: [{ from: 'sub', to: 'fallback', on: 'failure' }],
+      budget: { tokens: 1000 },
+    });
+    const sim = new Sim(ir, 'p', { handlers }).start();
+    const { childRunId } = startChild(sim);
+    sim.apply({
+      type: 'childFinished',
+      childRunId,
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED', message: 'the run crossed its budget', retryable: false },
+      usage: { promptTokens: 40, completionTokens: 20, costUsd: 0, nodes: 1 },
+      budgetExceeded: { limit: 'tokens', budget: 50, used: 60 },
+    });
+    sim.runToRest();
+    expect(types(sim)).not.toContain('BudgetExceeded');
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.nodes.fallback!.status).toBe('succeeded');
+    expect(sim.state.usage.tokens).toBe(60);
+    invariants(sim);
+  });
+});

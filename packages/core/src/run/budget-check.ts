@@ -5,7 +5,7 @@
 // holds it: work in flight finishes and is recorded, nothing new is scheduled, and the run waits
 // until someone raises the limit (BudgetRaised) or cancels it.
 import type { Decider } from './decider.js';
-import type { BudgetBreach } from './budget.js';
+import type { BudgetBreach, RunUsage } from './budget.js';
 import { executionBreach, spendingBreach } from './budget.js';
 import { cancelRun, failRun } from './ending.js';
 import { isRunOver } from './state.js';
@@ -47,7 +47,29 @@ export function wallTimeUp(d: Decider): void {
   exceedBudget(d, { limit: 'wallMs', budget: wallMs, used: d.env.now - d.state.startedAt });
 }
 
-function exceedBudget(d: Decider, breach: BudgetBreach): void {
+/**
+ * A child run ended by its budget (`child`, the limit it crossed): whether its parent — whose
+ * usage already holds the child's — is over the same limit, which the child inherited from it.
+ * Spending by the usage; node executions when the parent has none left (the child wanted one
+ * more); wall time when the parent's has run out. Pure: nothing is emitted.
+ */
+export function inheritedBreach(
+  state: RunState,
+  usage: RunUsage,
+  child: BudgetBreach | undefined,
+  now: number,
+): BudgetBreach | undefined {
+  const spent = spendingBreach(state.budget, usage);
+  if (spent || !child) return spent;
+  if (child.limit === 'nodes') return executionBreach(state.budget, usage);
+  const wallMs = state.budget?.wallMs;
+  if (child.limit === 'wallMs' && wallMs !== undefined && now >= state.startedAt + wallMs)
+    return { limit: 'wallMs', budget: wallMs, used: now - state.startedAt };
+  return undefined;
+}
+
+/** Appends BudgetExceeded for `breach` and ends (or pauses) the run by its policy. */
+export function exceedBudget(d: Decider, breach: BudgetBreach): void {
   const onExceeded = d.state.budget?.onExceeded ?? 'fail';
   d.emit('BudgetExceeded', { ...breach, onExceeded });
   const message = `the run crossed its budget of ${breach.budget} ${LIMIT_NAMES[breach.limit]} (${breach.used} used)`;

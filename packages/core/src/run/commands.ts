@@ -3,7 +3,7 @@ import type { ErrorData } from '../errors.js';
 import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
 import type { AgentQuestion, NodeJob } from './messages.js';
 import type { IR } from '../ir/types.js';
-import type { Budget, NodeUsage } from './budget.js';
+import type { Budget, BudgetBreach, NodeUsage } from './budget.js';
 
 /** What the shell must do after it has durably appended a decision's events. */
 export type Command =
@@ -16,6 +16,11 @@ export type Command =
       workflow: string;
       inputs: unknown;
       parent: { runId: string; nodeId: string };
+      /**
+       * What the parent has left of its budget, with its policy (`inheritedBudget`): the start
+       * trigger's `budget`, so the child is held to the tightest of it and its own definition's.
+       */
+      budget?: Budget;
     }
   | { type: 'watchChild'; childRunId: string }
   | { type: 'cancelChild'; childRunId: string }
@@ -27,6 +32,10 @@ export type Command =
       status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>;
       output?: CasRef;
       error?: ErrorData;
+      /** Everything the child spent (`childUsage`): the parent records it on its node. */
+      usage?: NodeUsage;
+      /** The limit the child ended by, when its budget ended it. */
+      budgetExceeded?: BudgetBreach;
     };
 
 /** What happened, from outside the run, that the run must react to. */
@@ -56,7 +65,15 @@ export type Trigger =
       /** What the attempt reported spending (llm and agent nodes), recorded on NodeSucceeded. */
       usage?: NodeUsage;
     }
-  | { type: 'nodeFailed'; nodeId: string; attempt: number; iteration?: number; error: ErrorData }
+  | {
+      type: 'nodeFailed';
+      nodeId: string;
+      attempt: number;
+      iteration?: number;
+      error: ErrorData;
+      /** What the attempt spent before it failed, recorded on NodeFailed. */
+      usage?: NodeUsage;
+    }
   /** An agent asked a person: its attempt waits, its state saved, until the question is answered. */
   | {
       type: 'nodeSuspended';
@@ -107,6 +124,13 @@ export type Trigger =
       status: 'completed' | 'failed' | 'cancelled';
       output?: CasRef;
       error?: ErrorData;
+      /**
+       * Everything the child run spent (its tokens, dollars and node executions), recorded on the
+       * subworkflow node's NodeSucceeded / NodeFailed so its parent's budget counts it.
+       */
+      usage?: NodeUsage;
+      /** The limit of its budget the child ended by, if it did: its parent checks its own. */
+      budgetExceeded?: BudgetBreach;
     }
   | { type: 'cancel'; reason?: string; by?: string }
   /** After a restart: re-issue the commands for work that is in flight according to the log. */

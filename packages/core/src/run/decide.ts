@@ -14,8 +14,17 @@ import {
 import { answerByDefault, answerQuestion, suspendForQuestion } from './questions.js';
 import type { ErrorData } from '../errors.js';
 import { cancelRun, inFlightWork } from './ending.js';
-import { budgetPaused, mayExecute, overspent, raiseBudget, wallTimeUp } from './budget-check.js';
-import { tightest } from './budget.js';
+import {
+  budgetPaused,
+  exceedBudget,
+  inheritedBreach,
+  mayExecute,
+  overspent,
+  raiseBudget,
+  wallTimeUp,
+} from './budget-check.js';
+import { spendingBreach, tightest, withUsage } from './budget.js';
+import type { NodeUsage } from './budget.js';
 import { retryDelayMs } from './backoff.js';
 import { proposePatch, reviewPatch, revertPatch } from './patches.js';
 
@@ -110,7 +119,7 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       const unit = unitOf(d, trigger.nodeId, trigger.iteration);
       if (!n || !unit || unit.attempt !== trigger.attempt) break;
       if (unit.status !== 'scheduled' && unit.status !== 'running') break;
-      failAttempt(d, n, trigger.iteration, trigger.attempt, trigger.error);
+      failAttempt(d, n, trigger.iteration, trigger.attempt, trigger.error, trigger.usage);
       break;
     }
     case 'nodeSuspended':
@@ -171,27 +180,7 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
       for (const n of ir.nodes) {
         const s = state.nodes[n.id];
         if (s?.childRunId !== trigger.childRunId || s.status !== 'waiting') continue;
-        if (trigger.status === 'completed' && trigger.output) {
-          succeedNode(d, n, trigger.output, s.attempt || 1, ['success']);
-        } else {
-          const error = trigger.error ?? {
-            code: 'CHILD_CANCELLED',
-            message: `child run ${trigger.childRunId} was cancelled`,
-            retryable: false,
-          };
-          failNodeForGood(
-            d,
-            n,
-            {
-              code: 'CHILD_FAILED',
-              message: `child run ${trigger.childRunId} ${trigger.status}: ${error.message}`,
-              retryable: false,
-              details: { childRunId: trigger.childRunId, error },
-            },
-            s.attempt || 1,
-          );
-        }
-        advance(d, [n.index]);
+        childFinished(d, n, trigger, s.attempt || 1);
       }
       break;
     }
@@ -227,6 +216,15 @@ function unitOf(d: Decider, nodeId: string, iteration: number | undefined) {
 /**
  * The attempt failed: a retry when the error is retryable and attempts are left; otherwise the
  * node (or its map item, which fails the map) fails for good.
+ *
+ * What it spent (`usage`) is recorded on its NodeFailed and checked first: when it takes the run
+ * past a spending limit the run ends by its budget (BudgetExceeded, then RunFailed or
+ * RunCancelled) and the node is neither retried nor routed. Under `pause` the node's own policy
+ * applies and nothing new is scheduled until the limit is raised — except for an attempt its
+ * runner stopped at the run's budget (BUDGET_EXCEEDED), which is not the node's failure: it is
+ * held, and tried again (as a new attempt, whatever its retry policy) once the limit is raised.
+ * Such a stop the run's budget no longer confirms (the limit was raised while it ran) is retried
+ * by the node's policy as a retryable error.
  */
 function failAttempt(
   d: Decider,
@@ -234,12 +232,29 @@ function failAttempt(
   iteration: number | undefined,
   attempt: number,
   error: ErrorData,
+  usage?: NodeUsage,
 ): void {
   const { state, env } = d;
   const policy = iteration === undefined ? n.retry : n.map!.body.retry;
   const iter = iteration !== undefined ? { iteration } : {};
-  if (error.retryable && attempt < policy.maxAttempts) {
-    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: false });
+  const spent = usage ? { usage } : {};
+  const crossed =
+    usage !== undefined &&
+    spendingBreach(state.budget, withUsage(state.usage, usage)) !== undefined;
+  const budgetStop = error.code === 'BUDGET_EXCEEDED';
+  const pause = state.budget?.onExceeded === 'pause';
+  if (crossed && !pause) {
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: true, ...spent });
+    overspent(d);
+    return;
+  }
+  if (budgetStop && (crossed || budgetPaused(state))) {
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: false, ...spent });
+    overspent(d);
+    return;
+  }
+  if ((error.retryable || budgetStop) && attempt < policy.maxAttempts) {
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: false, ...spent });
     const delayMs = retryDelayMs(policy, attempt, env.random());
     const timerId = env.newId('timer');
     const dueAt = env.now + delayMs;
@@ -252,10 +267,11 @@ function failAttempt(
       timerId,
     });
     d.command({ type: 'scheduleTimer', timerId, dueAt });
+    overspent(d); // under pause: the retry is held
     return;
   }
   if (iteration !== undefined) {
-    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: true });
+    d.emit('NodeFailed', { nodeId: n.id, attempt, ...iter, error, final: true, ...spent });
     const work = inFlightWork(d);
     const mapError = {
       code: 'MAP_ITERATION_FAILED',
@@ -267,9 +283,60 @@ function failAttempt(
     if (work.jobs.includes(n.id))
       d.command({ type: 'abortJobs', runId: state.runId, nodeIds: [n.id] });
   } else {
-    failNodeForGood(d, n, error, attempt);
+    failNodeForGood(d, n, error, attempt, undefined, usage);
   }
-  advance(d, [n.index]);
+  if (!overspent(d)) advance(d, [n.index]);
+}
+
+/**
+ * A subworkflow node's child run ended: the node succeeds with its output or fails
+ * (CHILD_FAILED), recording what the child spent. When that puts this run over a limit the child
+ * inherited from it (or the child ended by one this run has crossed too), this run ends by its
+ * budget instead of by the node's failure; under `pause` it waits as for any crossing.
+ */
+function childFinished(
+  d: Decider,
+  n: IRNode,
+  trigger: Extract<Trigger, { type: 'childFinished' }>,
+  attempt: number,
+): void {
+  const { usage } = trigger;
+  if (trigger.status === 'completed' && trigger.output) {
+    succeedNode(d, n, trigger.output, attempt, ['success'], undefined, usage);
+    if (!overspent(d)) advance(d, [n.index]);
+    return;
+  }
+  const childError = trigger.error ?? {
+    code: 'CHILD_CANCELLED',
+    message: `child run ${trigger.childRunId} was cancelled`,
+    retryable: false,
+  };
+  const error: ErrorData = {
+    code: 'CHILD_FAILED',
+    message: `child run ${trigger.childRunId} ${trigger.status}: ${childError.message}`,
+    retryable: false,
+    details: { childRunId: trigger.childRunId, error: childError },
+  };
+  const { state } = d;
+  const breach = inheritedBreach(
+    state,
+    withUsage(state.usage, usage),
+    trigger.budgetExceeded,
+    d.env.now,
+  );
+  if (breach && state.budget?.onExceeded !== 'pause') {
+    d.emit('NodeFailed', {
+      nodeId: n.id,
+      attempt,
+      error,
+      final: true,
+      ...(usage ? { usage } : {}),
+    });
+    exceedBudget(d, breach);
+    return;
+  }
+  failNodeForGood(d, n, error, attempt, undefined, usage);
+  if (!overspent(d)) advance(d, [n.index]);
 }
 
 /** The node of a ticket that can still be decided: undecided, its node waiting on it. */

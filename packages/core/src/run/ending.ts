@@ -5,6 +5,7 @@ import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { Decider } from './decider.js';
 import { isRunOver } from './state.js';
+import { childUsage } from './budget.js';
 
 export function failRun(d: Decider, error: ErrorData, nodeId?: string): void {
   if (isRunOver(d.state)) return;
@@ -68,6 +69,7 @@ export function notifyParent(
 ): void {
   const parent = d.state.parent;
   if (!parent) return;
+  const exceeded = d.state.budgetExceeded;
   d.command({
     type: 'notifyParent',
     parent,
@@ -75,5 +77,8 @@ export function notifyParent(
     status,
     ...(output ? { output } : {}),
     ...(error ? { error } : {}),
+    // What the child spent counts toward its parent's budget (recorded on the parent's node).
+    usage: childUsage(d.state.usage),
+    ...(exceeded ? { budgetExceeded: { ...exceeded } } : {}),
   });
 }

@@ -92,7 +92,10 @@ export interface EventData {
     route?: string[];
     /** Set when the output was not computed but reused from an earlier run. */
     reused?: 'recorded' | 'frozen';
-    /** Tokens (and their price) the attempt reported spending: llm and agent nodes. */
+    /**
+     * Tokens (and their price) the attempt reported spending: llm and agent nodes; on a
+     * subworkflow node, what its child run spent (node executions included).
+     */
     usage?: NodeUsage;
   };
   NodeFailed: {
@@ -106,6 +109,11 @@ export interface EventData {
     handled?: boolean;
     route?: string[];
     reused?: 'recorded';
+    /**
+     * Tokens (and their price) the attempt spent before it failed; on a subworkflow node, what
+     * its child run spent.
+     */
+    usage?: NodeUsage;
   };
   NodeRetryScheduled: {
     nodeId: string;

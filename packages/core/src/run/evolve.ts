@@ -99,10 +99,13 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
     }
     case 'NodeFailed': {
       const d = event.data;
+      if (d.usage) addUsage(state.usage, d.usage);
       const unit = attemptUnit(state, d.nodeId, d.iteration);
       unit.attempt = d.attempt;
       unit.error = d.error;
-      unit.status = d.final ? 'failed' : unit.status;
+      // Not final: another attempt follows — after its retry timer (NodeRetryScheduled, next), or,
+      // for an attempt stopped by a paused run's budget, once the limit is raised.
+      unit.status = d.final ? 'failed' : 'retrying';
       if (d.iteration === undefined && d.final) {
         const n = unit as NodeState;
         n.route = d.route ?? [];

@@ -1,7 +1,7 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
 import type { NodeType, Priority } from '../definition/types.js';
-import type { NodeUsage } from './budget.js';
+import type { BudgetLeft, NodeUsage } from './budget.js';
 
 /** Bus topics (Kafka names; other adapters use them as stream keys), keyed by runId. */
 export const Topic = {
@@ -58,6 +58,13 @@ export interface NodeJob {
    * when it asked, with the answer as the ask_user tool's result, and repeats no earlier model call.
    */
   resume?: { questionId: string; state: CasRef; answer: unknown; by: string };
+  /**
+   * An llm or agent job of a run held to a token or dollar limit: what the run had left of each
+   * when the job was sent. The runner stops the attempt once it has spent more (an agent after
+   * the model call that crosses it, an llm node's reply cut there) and fails it with
+   * BUDGET_EXCEEDED, reporting what it spent; the run's own check then ends or pauses it.
+   */
+  budgetLeft?: BudgetLeft;
 }
 
 /** What an agent asks a person (the ask_user tool's arguments). */
@@ -87,6 +94,8 @@ export type NodeResult =
       iteration?: number;
       kind: 'failed';
       error: ErrorData;
+      /** Tokens the attempt spent before it failed (llm and agent nodes), priced by the runner. */
+      usage?: NodeUsage;
     }
   | {
       runId: string;
