@@ -2,12 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { answerFromText } from '../lib/chat-session.js';
 import { DrivingCommand } from '../lib/driving.js';
 import { badInput } from '../lib/errors.js';
-import { ExitCode, exitCodeForStatus } from '../lib/exit-codes.js';
 import { readTextFile } from '../lib/files.js';
 import { engineFlags } from '../lib/flags.js';
-import { toRunJson } from '../lib/json.js';
-import { err, out, outJson } from '../lib/output.js';
-import { formatFinalLine, formatGlimpse, nextStepHints } from '../lib/render.js';
+import { formatGlimpse } from '../lib/render.js';
 
 export default class Answer extends DrivingCommand<typeof Answer> {
   static override summary = 'Answer a question a run put to people (an ask node, an agent).';
@@ -68,33 +65,7 @@ Locally, when no live process drives the run, this command drives it until it is
     });
     const head = `question ${args.questionId} answered by ${by}: ${formatGlimpse(answer, 120)}`;
     const outcome = { questionId: args.questionId, answer, by, runId, drivenHere };
-    if (!drivenHere) {
-      if (this.jsonMode) await outJson(outcome);
-      else
-        await out(
-          backend.mode === 'server'
-            ? `${head}; run ${runId} continues on the server (follow it: aob logs stream ${runId})`
-            : `${head}; run ${runId} continues in the process that drives it`,
-        );
-      return ExitCode.Ok;
-    }
-
-    if (this.live) await out(head);
-    this.trackRun(backend, runId);
-    const view = await backend.wait(runId, { untilSettled: true });
-    await this.settleTimeline(view);
-    if (this.jsonMode) {
-      await outJson({ ...outcome, status: view.status, run: toRunJson(view) });
-    } else {
-      await out(
-        this.live ? formatFinalLine(view, Date.now()) : [head, formatFinalLine(view, Date.now())],
-      );
-      if (this.live) {
-        const hints = nextStepHints(view);
-        if (hints.length > 0) await err(hints);
-      }
-    }
-    return exitCodeForStatus(view.status);
+    return this.carryOn(backend, { runId, drivenHere }, head, outcome);
   }
 }
 

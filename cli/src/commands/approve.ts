@@ -1,10 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DrivingCommand } from '../lib/driving.js';
-import { ExitCode, exitCodeForStatus } from '../lib/exit-codes.js';
 import { engineFlags } from '../lib/flags.js';
-import { toRunJson } from '../lib/json.js';
-import { err, out, outJson } from '../lib/output.js';
-import { formatFinalLine, nextStepHints } from '../lib/render.js';
 
 export default class Approve extends DrivingCommand<typeof Approve> {
   static override summary = 'Decide an approval ticket.';
@@ -44,40 +40,11 @@ export default class Approve extends DrivingCommand<typeof Approve> {
       ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
     });
     const head = `ticket ${args.ticketId} ${decision} by ${by}`;
-    if (!drivenHere) {
-      // Another live process (or the cluster) drives the run; it picks the decision up.
-      if (this.jsonMode) await outJson({ ...this.decisionJson(decision, by), runId, drivenHere });
-      else
-        await out(
-          backend.mode === 'server'
-            ? `${head}; run ${runId} continues on the server (follow it: aob logs stream ${runId})`
-            : `${head}; run ${runId} continues in the process that drives it`,
-        );
-      return ExitCode.Ok;
-    }
-
-    if (this.live) await out(head);
-    this.trackRun(backend, runId);
-    const view = await backend.wait(runId, { untilSettled: true });
-    await this.settleTimeline(view);
-    if (this.jsonMode) {
-      await outJson({
-        ...this.decisionJson(decision, by),
-        runId,
-        drivenHere,
-        status: view.status,
-        run: toRunJson(view),
-      });
-    } else {
-      await out(
-        this.live ? formatFinalLine(view, Date.now()) : [head, formatFinalLine(view, Date.now())],
-      );
-      if (this.live) {
-        const hints = nextStepHints(view);
-        if (hints.length > 0) await err(hints);
-      }
-    }
-    return exitCodeForStatus(view.status);
+    return this.carryOn(backend, { runId, drivenHere }, head, {
+      ...this.decisionJson(decision, by),
+      runId,
+      drivenHere,
+    });
   }
 
   private decisionJson(decision: string, by: string): Record<string, unknown> {

@@ -6,7 +6,7 @@ import type { Command } from '@oclif/core';
 import type { RunView } from '@aob/engine';
 import type { Backend, Observer } from './backend.js';
 import { AobCommand } from './base.js';
-import { exitCodeForStatus } from './exit-codes.js';
+import { ExitCode, exitCodeForStatus } from './exit-codes.js';
 import { toRunJson } from './json.js';
 import { err, out, outJson, stdoutIsTty } from './output.js';
 import { formatFinalLine, formatRunSummary, formatValue, nextStepHints } from './render.js';
@@ -93,6 +93,48 @@ export abstract class DrivingCommand<T extends typeof Command> extends AobComman
     // The timeline already said how to decide each ticket when the run began to wait.
     const hints = view.status === 'waiting' ? [] : nextStepHints(view);
     if (hints.length > 0) await err(hints);
+  }
+
+  /**
+   * After a decision that lets a run go on (an approval, an answer, a raised budget): says so,
+   * and when this process drives the run (`drivenHere`, local only) carries it on until it is
+   * over or waits on a person again, reporting it as run start does. `outcome` is the --json
+   * document; the run's status and view are added to it when the run was carried on here.
+   */
+  protected async carryOn(
+    backend: Backend,
+    decided: { runId: string; drivenHere: boolean },
+    head: string,
+    outcome: Record<string, unknown>,
+  ): Promise<number> {
+    const { runId, drivenHere } = decided;
+    if (!drivenHere) {
+      // Another live process (or the cluster) drives the run; it picks the decision up.
+      if (this.jsonMode) await outJson(outcome);
+      else
+        await out(
+          backend.mode === 'server'
+            ? `${head}; run ${runId} continues on the server (follow it: aob logs stream ${runId})`
+            : `${head}; run ${runId} continues in the process that drives it`,
+        );
+      return ExitCode.Ok;
+    }
+    if (this.live) await out(head);
+    this.trackRun(backend, runId);
+    const view = await backend.wait(runId, { untilSettled: true });
+    await this.settleTimeline(view);
+    if (this.jsonMode) {
+      await outJson({ ...outcome, status: view.status, run: toRunJson(view) });
+    } else {
+      await out(
+        this.live ? formatFinalLine(view, Date.now()) : [head, formatFinalLine(view, Date.now())],
+      );
+      if (this.live) {
+        const hints = nextStepHints(view);
+        if (hints.length > 0) await err(hints);
+      }
+    }
+    return exitCodeForStatus(view.status);
   }
 
   protected override async shutdown(): Promise<void> {

@@ -1,12 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { parseBudgetSpec } from '@aob/core';
 import { DrivingCommand } from '../../lib/driving.js';
-import { badInput } from '../../lib/errors.js';
-import { ExitCode, exitCodeForStatus } from '../../lib/exit-codes.js';
+import { budgetArg } from '../../lib/budget-arg.js';
 import { engineFlags } from '../../lib/flags.js';
-import { toRunJson } from '../../lib/json.js';
-import { out, outJson } from '../../lib/output.js';
-import { formatFinalLine, formatRunSummary } from '../../lib/render.js';
 
 export default class BudgetRaise extends DrivingCommand<typeof BudgetRaise> {
   static override summary = "Raise limits of a live run's budget; a run paused by it goes on.";
@@ -33,41 +28,20 @@ Locally, when no live process drives the run, this command drives it until it is
 
   protected async perform(): Promise<number> {
     const { args, flags } = this;
-    const reading = parseBudgetSpec(args.budget);
-    if (!reading.budget) {
-      const n = reading.problems.length;
-      throw badInput(
-        'BAD_BUDGET',
-        `invalid budget: ${n} problem${n === 1 ? '' : 's'}`,
-        reading.problems,
-      );
-    }
+    const budget = budgetArg(args.budget);
     const backend = await this.backend({
       handlers: flags.handlers,
       allowPrivateNetwork: flags['allow-private-network'],
     });
     this.attachTimeline(backend);
-    const { runId, drivenHere } = await backend.raiseRunBudget(args.runId, reading.budget, {
+    const { runId, drivenHere } = await backend.raiseRunBudget(args.runId, budget, {
       ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
     });
-    if (!drivenHere) {
-      const view = await backend.get(runId);
-      if (this.jsonMode)
-        await outJson({ raised: reading.budget, drivenHere, run: toRunJson(view) });
-      else
-        await out([
-          `run ${runId}: budget raised (${args.budget})`,
-          backend.mode === 'server'
-            ? `it goes on on the server (follow it: aob logs stream ${runId})`
-            : 'it goes on in the process that drives it',
-        ]);
-      return ExitCode.Ok;
-    }
-    this.trackRun(backend, runId);
-    const view = await backend.wait(runId, { untilSettled: true });
-    await this.settleTimeline(view);
-    if (this.jsonMode) await outJson({ raised: reading.budget, drivenHere, run: toRunJson(view) });
-    else await out(this.live ? formatFinalLine(view, Date.now()) : formatRunSummary(view));
-    return exitCodeForStatus(view.status);
+    const head = `run ${runId}: budget raised (${args.budget})`;
+    return this.carryOn(backend, { runId, drivenHere }, head, {
+      runId,
+      raised: budget,
+      drivenHere,
+    });
   }
 }

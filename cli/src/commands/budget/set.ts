@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
-import { parseBudgetSpec } from '@aob/core';
 import { AobCommand } from '../../lib/base.js';
-import { badInput } from '../../lib/errors.js';
+import { budgetArg } from '../../lib/budget-arg.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { out, outJson } from '../../lib/output.js';
 import { formatNamespaceBudget } from '../../lib/render.js';
@@ -20,16 +19,8 @@ export default class BudgetSet extends AobCommand<typeof BudgetSet> {
   };
 
   protected async perform(): Promise<number> {
-    const reading = parseBudgetSpec(this.args.budget);
-    if (!reading.budget) {
-      const n = reading.problems.length;
-      throw badInput(
-        'BAD_BUDGET',
-        `invalid budget: ${n} problem${n === 1 ? '' : 's'}`,
-        reading.problems,
-      );
-    }
-    const view = await (await this.backend()).setNamespaceBudget(reading.budget);
+    const budget = budgetArg(this.args.budget);
+    const view = await (await this.backend()).setNamespaceBudget(budget);
     if (this.jsonMode) await outJson(view);
     else await out(formatNamespaceBudget(view));
     return ExitCode.Ok;

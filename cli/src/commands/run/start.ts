@@ -4,7 +4,7 @@ import { badInput } from '../../lib/errors.js';
 import { readTextFile } from '../../lib/files.js';
 import { engineFlags, waitFlags } from '../../lib/flags.js';
 import { buildInputs } from '../../lib/inputs.js';
-import { parseBudgetSpec } from '@aob/core';
+import { budgetArg } from '../../lib/budget-arg.js';
 
 export default class RunStart extends DrivingCommand<typeof RunStart> {
   static override summary = 'Start a run of a workflow and wait until it ends.';
@@ -60,15 +60,7 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
         problems,
       );
     }
-    const reading = flags.budget === undefined ? undefined : parseBudgetSpec(flags.budget);
-    if (reading && reading.problems.length > 0) {
-      const n = reading.problems.length;
-      throw badInput(
-        'BAD_BUDGET',
-        `invalid --budget: ${n} problem${n === 1 ? '' : 's'}`,
-        reading.problems,
-      );
-    }
+    const budget = flags.budget === undefined ? undefined : budgetArg(flags.budget, '--budget');
 
     const backend = await this.backend({
       store: flags.store,
@@ -76,11 +68,7 @@ Environment: AOB_HOME is where runs are stored (default ./.aob); AOB_HANDLERS na
       allowPrivateNetwork: flags['allow-private-network'],
     });
     this.attachTimeline(backend);
-    const runId = await backend.start(
-      args.workflow,
-      inputs,
-      reading?.budget ? { budget: reading.budget } : {},
-    );
+    const runId = await backend.start(args.workflow, inputs, budget ? { budget } : {});
     this.trackRun(backend, runId);
     return this.waitAndReport(backend, runId, { detach: flags.detach, timeoutMs: flags.timeout });
   }
