@@ -69,7 +69,7 @@ export type {
 } from './run/state.js';
 export type { Blob, Command, DecideEnv, Decision, Trigger } from './run/commands.js';
 export { evolve, fold, questionUnit } from './run/evolve.js';
-export { BUDGET_LIMITS, emptyUsage, tightest } from './run/budget.js';
+export { BUDGET_LIMITS, childUsage, emptyUsage, tightest } from './run/budget.js';
 export type {
   Budget,
   BudgetBreach,

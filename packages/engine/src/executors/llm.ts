@@ -50,6 +50,16 @@ export const llmExecutor: Executor = async (job, ctx) => {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     throw classify(err, job.nodeId);
   }
+  // Spent whatever follows: a refusal or a bad output fails the attempt, and its tokens count.
+  // (One call is the whole attempt: the run's budget is checked on its result, so an llm node,
+  // like an agent, spends at most the one model call that crosses what its run had left.)
+  if (result.usage) {
+    ctx.spend?.({
+      promptTokens: result.usage.promptTokens,
+      completionTokens: result.usage.completionTokens,
+      model: result.model,
+    });
+  }
 
   if (result.content === '' && result.refusal !== '') {
     throw new AobError(

@@ -120,6 +120,13 @@ export interface ExecutorContext extends HandlerContext {
    * reads back (a suspended agent's saved state).
    */
   content?: { put(value: unknown): Promise<CasRef>; get?(ref: CasRef): Promise<unknown> };
+  /**
+   * Tells the runner what one model call spent, as soon as it is known (llm and agent nodes):
+   * the runner sums the attempt's tokens — reported with its result even when it fails — and
+   * answers true once the attempt has spent more than its run had left when the job was sent
+   * (`job.budgetLeft`), when the executor stops it with BUDGET_EXCEEDED. Optional.
+   */
+  spend?: (call: { promptTokens: number; completionTokens: number; model?: string }) => boolean;
 }
 
 /** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */

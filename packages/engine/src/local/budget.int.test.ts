@@ -137,6 +137,112 @@ describe('budgets in the local engine', () => {
     },
   );
 
+  it.each(['openai-agents', 'langgraph'] as const)(
+    'a token budget stops a looping agent mid-attempt (%s): BudgetExceeded, nothing after RunFailed',
+    async (framework) => {
+      engine = await LocalEngine.open({
+        home,
+        llm: { baseUrl: fake.baseURL, models: { fast: 'gpt-4o-mini' } },
+      });
+      // An agent that calls a tool forever: 100 tokens a model call.
+      fake.script(
+        ...Array.from({ length: 20 }, () => ({
+          toolCalls: [{ name: 'get_graph', arguments: {} }],
+          usage: { promptTokens: 80, completionTokens: 20 },
+        })),
+      );
+      const def = JSON.parse(
+        readFileSync(
+          new URL('../../../../examples/budget/agent-loop.json', import.meta.url),
+          'utf8',
+        ),
+      ) as { nodes: { with: Record<string, unknown> }[] };
+      def.nodes[0]!.with.framework = framework;
+      const runId = await engine.control.start(
+        def,
+        { task: 'Find out.' },
+        { budget: { tokens: 250 } },
+      );
+      const view = await engine.control.wait(runId, { timeoutMs: 30_000 });
+      expect(view.status).toBe('failed');
+      expect(view.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+      // 100, 200, 300: the third call crosses 250 and the agent stops there (maxTurns is 20).
+      expect(fake.calls).toBe(3);
+      expect(view.budgetExceeded).toEqual({ limit: 'tokens', budget: 250, used: 300 });
+      expect(view.usage).toMatchObject({ tokens: 300, nodes: 1 });
+      const events = await engine.control.events(runId);
+      const failed = events.find((e) => e.type === 'NodeFailed');
+      expect(failed?.data).toMatchObject({
+        nodeId: 'research',
+        final: true,
+        error: { code: 'BUDGET_EXCEEDED', retryable: false },
+        usage: { promptTokens: 240, completionTokens: 60 },
+      });
+      expect(afterExceeded(events)).toEqual(['RunFailed']);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fake.calls).toBe(3);
+    },
+  );
+
+  it("a child run is held to what its parent has left, and its parent's usage includes the child's", async () => {
+    engine = await LocalEngine.open({ home, llm: { baseUrl: fake.baseURL } });
+    fake.script(
+      ...Array.from({ length: 6 }, (_, i) => ({
+        content: `answer ${i}`,
+        usage: { promptTokens: 30, completionTokens: 20 },
+      })),
+    );
+    const llm = (id: string) => ({ id, type: 'llm', with: { model: 'fast', prompt: id } });
+    await engine.control.registerWorkflow({
+      name: 'child',
+      version: '1',
+      budget: { tokens: 10_000, onExceeded: 'pause' },
+      nodes: [llm('x'), llm('y'), llm('z')],
+      edges: [
+        { from: 'x', to: 'y' },
+        { from: 'y', to: 'z' },
+      ],
+    });
+    const parent = {
+      name: 'parent',
+      version: '1',
+      nodes: [
+        llm('a'),
+        { id: 'sub', type: 'subworkflow', with: { workflow: 'child@1' } },
+        { id: 'after', type: 'transform', with: { value: 1 } },
+      ],
+      edges: [
+        { from: 'a', to: 'sub' },
+        { from: 'sub', to: 'after' },
+      ],
+    };
+    const runId = await engine.control.start(parent, {}, { budget: { tokens: 120 } });
+    const view = await engine.control.wait(runId, { timeoutMs: 20_000 });
+    const events = await engine.control.events(runId);
+    const started = events.find((e) => e.type === 'ChildRunStarted');
+    const childRunId = started?.type === 'ChildRunStarted' ? started.data.childRunId : '';
+    const child = await engine.control.wait(childRunId, { timeoutMs: 10_000 });
+
+    // a spent 50: the child got 70, by its parent's policy (not its own pause); x and y spent
+    // 100, crossing it, and z never ran.
+    expect(fake.calls).toBe(3);
+    expect(child.status).toBe('failed');
+    expect(child.budget).toEqual({ tokens: 70, onExceeded: 'fail' });
+    expect(child.budgetExceeded).toEqual({ limit: 'tokens', budget: 70, used: 100 });
+    expect(afterExceeded(await engine.control.events(childRunId))).toEqual(['RunFailed']);
+
+    expect(view.status).toBe('failed');
+    expect(view.budgetExceeded).toEqual({ limit: 'tokens', budget: 120, used: 150 });
+    expect(view.usage).toMatchObject({ tokens: 150, nodes: 4 });
+    const subFailed = events.find((e) => e.type === 'NodeFailed' && e.data.nodeId === 'sub');
+    expect(subFailed?.data).toMatchObject({
+      error: { code: 'CHILD_FAILED' },
+      usage: { promptTokens: 60, completionTokens: 40, nodes: 2 },
+    });
+    expect(afterExceeded(events)).toEqual(['RunFailed']);
+    expect(view.nodes.after?.status ?? 'pending').toBe('pending');
+  });
+
   it('a wall-time budget ends a run that waits past it', async () => {
     engine = await LocalEngine.open({ home });
     const def = {

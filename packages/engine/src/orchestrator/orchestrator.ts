@@ -16,6 +16,7 @@ import type {
 import {
   AobError,
   Topic,
+  childUsage,
   decide,
   fold,
   initialState,
@@ -492,7 +493,14 @@ export class Orchestrator {
         case 'startChild':
           // A child run belongs to its parent's namespace.
           void this.background(
-            this.startChild(c.childRunId, c.workflow, c.inputs, c.parent, slot.state.namespace),
+            this.startChild(
+              c.childRunId,
+              c.workflow,
+              c.inputs,
+              c.parent,
+              slot.state.namespace,
+              c.budget,
+            ),
           );
           break;
         case 'watchChild':
@@ -511,6 +519,8 @@ export class Orchestrator {
               status: c.status,
               ...(c.output ? { output: c.output } : {}),
               ...(c.error ? { error: c.error } : {}),
+              ...(c.usage ? { usage: c.usage } : {}),
+              ...(c.budgetExceeded ? { budgetExceeded: c.budgetExceeded } : {}),
             }),
           );
           break;
@@ -550,6 +560,8 @@ export class Orchestrator {
     inputs: unknown,
     parent: { runId: string; nodeId: string },
     namespace: string,
+    /** What the parent has left of its budget, by its policy: the child is held to it too. */
+    budget: Budget | undefined,
   ): Promise<void> {
     let ir: IR;
     try {
@@ -580,7 +592,12 @@ export class Orchestrator {
       return;
     }
     if (await this.deps.events.getRun(childRunId)) return; // started before a crash
-    await this.start(ir, inputs, { runId: childRunId, parent, namespace });
+    await this.start(ir, inputs, {
+      runId: childRunId,
+      parent,
+      namespace,
+      ...(budget ? { budget } : {}),
+    });
   }
 
   private async watchChild(parentRunId: string, childRunId: string): Promise<void> {
@@ -594,6 +611,8 @@ export class Orchestrator {
         status: child.status,
         ...(state.output ? { output: state.output } : {}),
         ...(state.error ? { error: state.error } : {}),
+        usage: childUsage(state.usage),
+        ...(state.budgetExceeded ? { budgetExceeded: { ...state.budgetExceeded } } : {}),
       });
       return;
     }

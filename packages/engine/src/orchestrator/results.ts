@@ -20,7 +20,14 @@ export function triggerOf(r: ResultMessage): Trigger {
         ...iter,
       };
     case 'failed':
-      return { type: 'nodeFailed', nodeId: r.nodeId, attempt: r.attempt, error: r.error, ...iter };
+      return {
+        type: 'nodeFailed',
+        nodeId: r.nodeId,
+        attempt: r.attempt,
+        error: r.error,
+        ...(r.usage !== undefined ? { usage: r.usage } : {}),
+        ...iter,
+      };
     case 'suspended':
       return {
         type: 'nodeSuspended',

@@ -8,7 +8,7 @@ import type { ContentStore } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
 import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions, NodeLogger } from '../executors/types.js';
-import { usageOf } from './usage.js';
+import { AttemptSpending, usageOf } from './usage.js';
 
 export interface JobContext {
   options: ExecutorOptions;
@@ -19,6 +19,11 @@ export interface JobContext {
   log: NodeLogger;
   /** An executor's partial output (token deltas), for live display only. */
   stream?: (delta: string) => void;
+  /**
+   * Where the attempt's model calls are summed as they are made (`ExecutorContext.spend`): the
+   * caller reads `usage` from it when the attempt fails. One is made when none is given.
+   */
+  spending?: AttemptSpending;
 }
 
 export interface JobOutput {
@@ -30,6 +35,7 @@ export interface JobOutput {
 }
 
 export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
+  const spending = ctx.spending ?? new AttemptSpending(job, ctx.options.llm?.prices);
   const value = await runExecutor(
     job,
     {
@@ -43,6 +49,7 @@ export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutp
       options: ctx.options,
       content: ctx.content,
       ...(ctx.stream ? { stream: ctx.stream } : {}),
+      spend: (call) => spending.add(call),
     },
     executorFor(job.type),
     ctx.ctl,

@@ -11,6 +11,7 @@ import type { AobHttpClient, RunnerClaim, RunnerReport } from '@aob/client';
 import type { ContentStore } from '@aob/store';
 import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
+import { AttemptSpending } from './usage.js';
 import { suspensionReportOf } from './suspended.js';
 
 export interface OutsideRunnerOptions {
@@ -139,19 +140,23 @@ export class OutsideRunner {
       const client = this.opts.client;
       await client.reportRunnerResult(leaseId, { kind: 'started' });
       let report: RunnerReport;
+      const spending = new AttemptSpending(job, this.opts.options.llm?.prices);
       try {
         const out = await executeJob(job, {
           options: this.opts.options,
           content: this.contentOf(leaseId, job),
           ctl,
+          spending,
           log: this.logger(leaseId),
         });
         report = { kind: 'succeeded', output: out.ref, ...(out.usage ? { usage: out.usage } : {}) };
       } catch (err) {
         // An agent that asked a person (its saved state uploaded): the attempt waits.
+        const usage = spending.usage;
         report = suspensionReportOf(err, job, this.opts.options.llm?.prices) ?? {
           kind: 'failed',
           error: toErrorData(err),
+          ...(usage ? { usage } : {}),
         };
       }
       if (lost !== undefined) {

@@ -9,6 +9,7 @@ import { MemoryResultMemo, memoKey } from './memo.js';
 import type { ResultMessage, RunnerDeps } from './runner.js';
 import { Runner } from './runner.js';
 import { nodeJob } from '../testing/node-job.js';
+import { startOpenAIFake } from '../testing/openai-fake.js';
 
 let seq = 0;
 function job(over: Partial<NodeJob> = {}): NodeJob {
@@ -267,5 +268,49 @@ describe('Runner logs', () => {
     expect(logs).toEqual([
       expect.objectContaining({ kind: 'log', iteration: 2, message: 'item c' }),
     ]);
+  });
+});
+
+describe('Runner usage of a failed attempt', () => {
+  it('reports the tokens an llm attempt spent before it failed, priced', async () => {
+    const fake = await startOpenAIFake({
+      replies: [
+        { content: 'not JSON at all', usage: { promptTokens: 1000, completionTokens: 500 } },
+      ],
+    });
+    try {
+      const h = await harness({
+        deps: {
+          options: {
+            handlers: {},
+            allowPrivateNetwork: false,
+            llm: { baseUrl: fake.baseURL, prices: { fast: { input: 1, output: 2 } } },
+          },
+        },
+      });
+      const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+      const r = await h.run(
+        job({ type: 'llm', config: { model: 'fast', prompt: 'x', schema }, input: null }),
+      );
+      expect(r).toMatchObject({
+        kind: 'failed',
+        error: { code: 'LLM_BAD_OUTPUT' },
+        // 1000 × $1 + 500 × $2 per million tokens
+        usage: { promptTokens: 1000, completionTokens: 500, costUsd: 0.002 },
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('reports none for an attempt that spent nothing', async () => {
+    const h = await harness({
+      handler: () => {
+        throw Object.assign(new Error('no'), { code: 'NOPE', retryable: false });
+      },
+    });
+    const r = await h.run(job());
+    expect(r).toMatchObject({ kind: 'failed', error: { code: 'NOPE' } });
+    expect(r).not.toHaveProperty('usage');
   });
 });

@@ -4,6 +4,7 @@ import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
 import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
+import { AttemptSpending } from './usage.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
 import { attemptKeyOf, suspendedResultOf } from './suspended.js';
@@ -292,11 +293,13 @@ export class Runner {
     base: ResultBase,
     memo: { store: ResultMemo; key: string } | undefined,
   ): Promise<ResultMessage> {
+    const spending = new AttemptSpending(job, this.deps.options.llm?.prices);
     try {
       const out = await executeJob(job, {
         options: this.deps.options,
         content: this.deps.content,
         ctl,
+        spending,
         log: this.logger(job),
         ...(this.deps.onDelta ? { stream: (delta: string) => this.deps.onDelta!(job, delta) } : {}),
       });
@@ -313,7 +316,9 @@ export class Runner {
       // An agent that asked a person: not a failure, the attempt waits for the answer.
       const suspended = suspendedResultOf(err, job, base, this.deps.options.llm?.prices);
       if (suspended) return suspended;
-      return { ...base, kind: 'failed', error: toErrorData(err) };
+      // What it spent before it failed counts toward its run's budget too.
+      const usage = spending.usage;
+      return { ...base, kind: 'failed', error: toErrorData(err), ...(usage ? { usage } : {}) };
     }
   }
 

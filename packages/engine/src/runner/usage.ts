@@ -46,3 +46,56 @@ function priceOf(
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
+
+/** One model call's tokens, as an llm or agent executor reports it (`ExecutorContext.spend`). */
+export interface ModelCallUsage {
+  promptTokens: number;
+  completionTokens: number;
+  /** The model the provider says answered (prices fall back to it after the node's alias). */
+  model?: string;
+}
+
+/**
+ * What one llm or agent attempt spends, call by call. The executor reports each model call's
+ * tokens as soon as they are known (`ExecutorContext.spend`); the runner reports the sum with a
+ * failed result (priced as `usageOf` prices a finished attempt's), and `add` answers whether the
+ * attempt has now spent more than its run had left when the job was sent (`job.budgetLeft`):
+ * the executor then stops it with BUDGET_EXCEEDED.
+ */
+export class AttemptSpending {
+  private promptTokens = 0;
+  private completionTokens = 0;
+  private calls = 0;
+  private model: string | undefined;
+
+  constructor(
+    private readonly job: Pick<NodeJob, 'type' | 'config' | 'budgetLeft'>,
+    private readonly prices: Readonly<Record<string, ModelPrice>> | undefined,
+  ) {}
+
+  /** Records one model call; true when the attempt is now over what its run had left. */
+  add(call: ModelCallUsage): boolean {
+    if (isCount(call.promptTokens)) this.promptTokens += call.promptTokens;
+    if (isCount(call.completionTokens)) this.completionTokens += call.completionTokens;
+    if (call.model !== undefined) this.model = call.model;
+    this.calls += 1;
+    return this.over();
+  }
+
+  /** What the attempt spent so far, priced; undefined before any model call reported tokens. */
+  get usage(): NodeUsage | undefined {
+    if (this.calls === 0) return undefined;
+    const usage = { promptTokens: this.promptTokens, completionTokens: this.completionTokens };
+    return usageOf(this.job, { usage, model: this.model }, this.prices);
+  }
+
+  /** Whether the attempt has spent more tokens, or dollars, than its run had left. */
+  over(): boolean {
+    const left = this.job.budgetLeft;
+    if (!left || this.calls === 0) return false;
+    if (left.tokens !== undefined && this.promptTokens + this.completionTokens > left.tokens)
+      return true;
+    const cost = this.usage?.costUsd;
+    return left.costUsd !== undefined && cost !== undefined && cost > left.costUsd;
+  }
+}

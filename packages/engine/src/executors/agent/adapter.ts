@@ -38,6 +38,29 @@ export interface AgentRunInput {
    * framework's own saved run from it and makes none of the model calls made before.
    */
   resume?: { state: string; answer: unknown };
+  /**
+   * Called as soon as each model call's reply is complete, with the tokens it reported (0 when
+   * the endpoint reported none) and whether it is a final answer (it asks for no tool). The
+   * executor counts it toward the run's budget and, once the attempt has spent more than its run
+   * had left, aborts `signal`: the adapter then stops before anything else of that turn — no
+   * tool runs, no further model call.
+   */
+  onModelCall?: (call: ModelCall) => void;
+}
+
+/** What one model call of an agent spent (`AgentRunInput.onModelCall`). */
+export interface ModelCall {
+  promptTokens: number;
+  completionTokens: number;
+  /** The reply asks for no tool: it is the agent's final answer. */
+  final: boolean;
+}
+
+/** Stops the adapter's run when `signal` was aborted (by `onModelCall`'s caller, say). */
+export function stopIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) {
+    throw signal.reason instanceof Error ? signal.reason : new Error('the agent was stopped');
+  }
 }
 
 export interface AgentRunResult {

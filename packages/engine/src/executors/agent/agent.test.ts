@@ -8,10 +8,11 @@ import { MemoryContentStore } from '@aob/store';
 import { startOpenAIFake } from '../../testing/openai-fake.js';
 import type { FakeReply, OpenAIFake } from '../../testing/openai-fake.js';
 import { executorFor, runExecutor } from '../registry.js';
-import type { AgentHost, ExecutorContext, GraphView, PatchOutcome } from '../types.js';
+import type { AgentHost, ExecutorContext, GraphView, ModelPrice, PatchOutcome } from '../types.js';
 import type { TranscriptEntry } from './adapter.js';
 import type { AgentFramework } from './config.js';
 import { agentExecutor } from './executor.js';
+import { AttemptSpending } from '../../runner/usage.js';
 import type { AgentOutput } from './executor.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -297,6 +298,65 @@ describe.each(FRAMEWORKS)('agent node on %s', (framework) => {
     const err = await rejection(run({ maxTurns: 2 }));
     expect(err).toMatchObject({ code: 'AGENT_MAX_TURNS', retryable: false });
     expect(fake.calls).toBe(2);
+  });
+
+  describe('held to what its run has left (job.budgetLeft)', () => {
+    // A model that calls a tool forever, 100 tokens a call.
+    const loop: FakeReply = {
+      toolCalls: [{ name: 'get_graph', arguments: {} }],
+      usage: { promptTokens: 80, completionTokens: 20 },
+    };
+    const budgeted = (budgetLeft: NodeJob['budgetLeft'], prices?: Record<string, ModelPrice>) => {
+      const j: NodeJob = {
+        ...job({ framework, model: 'gpt-test', prompt: 'Loop.', maxTurns: 10 }),
+        budgetLeft,
+      };
+      const spending = new AttemptSpending(j, prices);
+      let graphReads = 0;
+      const read = host.graph.bind(host);
+      host.graph = () => {
+        graphReads += 1;
+        return read();
+      };
+      const c: ExecutorContext = { ...ctx(), spend: (call) => spending.add(call) };
+      return { run: () => runExecutor(j, c), spending, graphReads: () => graphReads };
+    };
+
+    it('is stopped after the model call that crosses it, before that call’s tools', async () => {
+      fake.script(...Array.from({ length: 10 }, () => loop));
+      const b = budgeted({ tokens: 250 });
+      const err = await rejection(b.run());
+      expect(err).toMatchObject({ code: 'BUDGET_EXCEEDED', retryable: false });
+      expect(err.message).toContain('stopped after 3 model call(s)');
+      // 100, 200, 300 > 250: the third call crossed it, and nothing ran after it.
+      expect(fake.calls).toBe(3);
+      expect(b.graphReads()).toBe(2);
+      expect(b.spending.usage).toEqual({ promptTokens: 240, completionTokens: 60 });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fake.calls).toBe(3);
+    });
+
+    it('by dollars too, priced as the runner prices them', async () => {
+      fake.script(...Array.from({ length: 10 }, () => loop));
+      // $1000 per million tokens: $0.10 a call.
+      const prices = { 'gpt-test': { input: 1000, output: 1000 } };
+      const b = budgeted({ costUsd: 0.15 }, prices);
+      const err = await rejection(b.run());
+      expect(err).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+      expect(fake.calls).toBe(2);
+      expect(b.spending.usage).toMatchObject({ costUsd: 0.2 });
+    });
+
+    it('keeps a final answer that crosses it (the run’s own check sees the tokens)', async () => {
+      fake.script(loop, { content: 'done', usage: { promptTokens: 90, completionTokens: 10 } });
+      const b = budgeted({ tokens: 150 });
+      const out = (await b.run()) as AgentOutput;
+      expect(out).toMatchObject({
+        output: 'done',
+        usage: { promptTokens: 170, completionTokens: 30 },
+      });
+      expect(fake.calls).toBe(2);
+    });
   });
 
   it('offers the graph tools, and node-type tools only when granted', async () => {

@@ -3,7 +3,13 @@ import type { CasRef } from '@aob/core';
 import { abortError, throwIfAborted } from '../abort.js';
 import { classify, emit, requireLlm } from '../llm.js';
 import type { Executor } from '../types.js';
-import type { AgentAdapter, AgentRunResult, AgentUsage, TranscriptEntry } from './adapter.js';
+import type {
+  AgentAdapter,
+  AgentRunResult,
+  AgentUsage,
+  ModelCall,
+  TranscriptEntry,
+} from './adapter.js';
 import { parseAgentConfig } from './config.js';
 import type { AgentConfig, AgentFramework } from './config.js';
 import { buildAgentTools } from './tools.js';
@@ -73,9 +79,13 @@ export interface AgentOutput {
  * (since it resumed, when it did: the tokens before are on the QuestionAsked events); `turns`
  * and `patches` count the whole attempt.
  *
+ * Every model call's tokens go to `ctx.spend` as the call ends; once the attempt has spent more
+ * than its run had left (`job.budgetLeft`) the agent is stopped after that call (unless it was
+ * the final answer) and the attempt fails with BUDGET_EXCEEDED — the runner reports what it spent.
+ *
  * Errors: 'BAD_CONFIG', 'AGENT_NOT_CONFIGURED', 'AGENT_STATE_UNREADABLE', 'LLM_NOT_CONFIGURED', 'AGENT_MAX_TURNS',
- * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED' — non-retryable; 'LLM_UNAVAILABLE' — retryable;
- * 'CANCELLED' / 'TIMEOUT' when `ctx.signal` aborts.
+ * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED', 'BUDGET_EXCEEDED' — non-retryable; 'LLM_UNAVAILABLE' —
+ * retryable; 'CANCELLED' / 'TIMEOUT' when `ctx.signal` aborts.
  */
 export const agentExecutor: Executor = async (job, ctx) => {
   throwIfAborted(ctx.signal);
@@ -92,6 +102,22 @@ export const agentExecutor: Executor = async (job, ctx) => {
   const saved = job.resume ? await savedState(job, ctx, config) : undefined;
   const toolSet = buildAgentTools(job, ctx, hostFor(job), config.tools, saved?.tools);
 
+  // The run's budget: every model call is counted as it ends (ctx.spend); once the attempt has
+  // spent more than its run had left, the agent is stopped there — its tools and its next model
+  // call aborted — unless that call was its final answer (then it has nothing more to spend).
+  const budget = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, budget.signal]);
+  let calls = 0;
+  const onModelCall = (call: ModelCall): void => {
+    calls += 1;
+    const over = ctx.spend?.({
+      promptTokens: call.promptTokens,
+      completionTokens: call.completionTokens,
+    });
+    if (over === true && !call.final && !budget.signal.aborted)
+      budget.abort(budgetStop(job, calls));
+  };
+
   let result: AgentRunResult;
   try {
     const adapter = await AGENT_ADAPTERS[config.framework]();
@@ -100,16 +126,18 @@ export const agentExecutor: Executor = async (job, ctx) => {
       config,
       tools: toolSet.tools,
       llm,
-      signal: ctx.signal,
+      signal,
       onDelta: (delta) => emit(ctx, delta),
+      onModelCall,
       ...(saved && job.resume
         ? { resume: { state: saved.adapter, answer: job.resume.answer } }
         : {}),
     });
   } catch (err) {
-    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    if (signal.aborted) throw abortError(signal);
     throw classify(err, job.nodeId, 'agent');
   }
+  if (signal.aborted) throw abortError(signal);
 
   if (result.asked) {
     // The attempt stops here and waits for the answer; the runner reports it `suspended`.
@@ -141,6 +169,24 @@ export const agentExecutor: Executor = async (job, ctx) => {
   if (config.schema) output.parsed = parseFinal(result.finalOutput, config, job.nodeId);
   return output;
 };
+
+/**
+ * The attempt spent more than its run had left when the job was sent (`job.budgetLeft`): it stops
+ * after the model call that crossed it. Not retryable — the same again would cross it again; the
+ * run's budget policy decides what follows (with `pause`, another attempt once it is raised).
+ */
+function budgetStop(job: NodeJob, calls: number): AobError {
+  const left = job.budgetLeft ?? {};
+  const limits = [
+    ...(left.tokens !== undefined ? [`${left.tokens} tokens`] : []),
+    ...(left.costUsd !== undefined ? [`$${left.costUsd}`] : []),
+  ].join(', ');
+  return new AobError(
+    'BUDGET_EXCEEDED',
+    `agent node ${job.nodeId}: stopped after ${calls} model call(s): the attempt spent more than its run had left (${limits})`,
+    { retryable: false, details: { budgetLeft: left, modelCalls: calls } },
+  );
+}
 
 /** The state a resumed job goes on from, as the job that asked saved it. */
 async function savedState(

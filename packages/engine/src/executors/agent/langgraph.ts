@@ -19,6 +19,7 @@ import type { LlmOptions } from '../types.js';
 import {
   maxTurnsError,
   responseFormat,
+  stopIfAborted,
   toolText,
   TranscriptBuilder,
   UsageMeter,
@@ -65,6 +66,14 @@ export const langGraphAdapter: AgentAdapter = {
         }
         const u = reply?.usage_metadata;
         if (u) usage.add(u.input_tokens, u.output_tokens, u.total_tokens);
+        // Told as soon as the reply is complete: over the budget, the graph stops here, before
+        // the reply's tools run.
+        input.onModelCall?.({
+          promptTokens: u?.input_tokens ?? 0,
+          completionTokens: u?.output_tokens ?? 0,
+          final: (reply?.tool_calls ?? []).length === 0,
+        });
+        stopIfAborted(signal);
         return { messages: reply === undefined ? [] : [reply] };
       })
       // The model's other tool calls run in a step of their own before ask_user's, so resuming

@@ -8,12 +8,18 @@ import {
   setTracingDisabled,
   tool,
 } from '@openai/agents';
-import type { AgentInputItem, JsonSchemaDefinition, RunToolApprovalItem } from '@openai/agents';
+import type {
+  AgentInputItem,
+  JsonSchemaDefinition,
+  Model,
+  RunToolApprovalItem,
+} from '@openai/agents';
 import type { AgentQuestion } from '@aob/core';
 import { modelId, openAIClient } from '../llm.js';
 import {
   maxTurnsError,
   responseFormat,
+  stopIfAborted,
   toolText,
   TranscriptBuilder,
   UsageMeter,
@@ -58,7 +64,10 @@ export const openAIAgentsAdapter: AgentAdapter = {
     const agent = new Agent({
       name: 'aob-agent',
       instructions: config.instructions ?? '',
-      model: new OpenAIChatCompletionsModel(openAIClient(llm), modelId(llm, config.model)),
+      model: metered(
+        new OpenAIChatCompletionsModel(openAIClient(llm), modelId(llm, config.model)),
+        input,
+      ),
       tools,
       // Sent as is rather than as an outputType: the SDK would judge the final output itself;
       // the executor does, the same way for every adapter.
@@ -125,6 +134,31 @@ export const openAIAgentsAdapter: AgentAdapter = {
     return { finalOutput, ...done };
   },
 };
+
+/**
+ * The model, telling `input.onModelCall` what each call spent as soon as its reply is complete —
+ * inside the SDK's own loop, before it runs the reply's tools or calls the model again — and
+ * stopping the run there when that aborted `input.signal` (the error ends the SDK's run).
+ */
+function metered(model: Model, input: AgentRunInput): Model {
+  return {
+    getResponse: (request) => model.getResponse(request),
+    async *getStreamedResponse(request) {
+      for await (const event of model.getStreamedResponse(request)) {
+        if (event.type === 'response_done') {
+          const { usage, output } = event.response;
+          input.onModelCall?.({
+            promptTokens: usage.inputTokens,
+            completionTokens: usage.outputTokens,
+            final: !output.some((item) => item.type === 'function_call'),
+          });
+          stopIfAborted(input.signal);
+        }
+        yield event;
+      }
+    },
+  };
+}
 
 /**
  * ask_user as an SDK tool that needs approval: a well-formed call interrupts the run (the SDK
