@@ -1,7 +1,7 @@
 // `aob run start --budget` as a user runs it: the real binary, its local engine, the OpenAI client
 // talking to the OpenAI-compatible fake. A token budget halts repeated llm calls (exit 1, the
-// limit named in `run get`, both human and --json); a bad --budget is refused naming every
-// problem (exit 2) and stores no run.
+// limit named in `run get`, both human and --json), and a looping agent mid-attempt; a bad
+// --budget is refused naming every problem (exit 2) and stores no run.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
 import type { OpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
@@ -80,6 +80,46 @@ describe('aob run start --budget', () => {
     const lines = log.stdout.trim().split('\n');
     const at = lines.findIndex((l) => l.includes('BudgetExceeded'));
     expect(lines.slice(at + 1).map((l) => l.trim().split(/ +/)[2])).toEqual(['RunFailed']);
+  });
+
+  it('halts a looping agent with BudgetExceeded in the log; nothing after RunFailed', async () => {
+    // The agent calls a tool forever: 100 tokens a model call, up to its maxTurns of 20.
+    fake.script(
+      ...Array.from({ length: 20 }, () => ({
+        toolCalls: [{ name: 'get_graph', arguments: {} }],
+        usage: { promptTokens: 80, completionTokens: 20 },
+      })),
+    );
+    const r = await aob(
+      [
+        'run',
+        'start',
+        example('budget', 'agent-loop.json'),
+        '--input',
+        'task=Find out.',
+        '--budget',
+        'tokens=250',
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const run = json<RunJson>(r);
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('BUDGET_EXCEEDED');
+    // 100, 200, 300: stopped after the third call, far short of maxTurns.
+    expect(fake.calls).toBe(3);
+    expect(run.usage).toMatchObject({ tokens: 300, nodes: 1 });
+    expect(run.budgetExceeded).toEqual({ limit: 'tokens', budget: 250, used: 300 });
+
+    const log = await aob(['logs', 'stream', run.runId, '--no-follow'], env);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(/NodeFailed .*BUDGET_EXCEEDED.* 240\+60 tokens \(final\)/);
+    expect(log.stdout).toMatch(/BudgetExceeded +tokens 300 over 250 \(fail\)/);
+    const lines = log.stdout.trim().split('\n');
+    const at = lines.findIndex((l) => l.includes('BudgetExceeded'));
+    expect(lines.slice(at + 1).map((l) => l.trim().split(/ +/)[2])).toEqual(['RunFailed']);
+    expect(fake.calls).toBe(3);
   });
 
   it('refuses a bad --budget naming every problem, and starts nothing', async () => {

@@ -52,6 +52,19 @@ describe('formatEventLine', () => {
       },
     };
     expect(formatEventLine(failed, 1_000)).toContain('#1 HTTP_STATUS: 503 (will retry)');
+    const spent: AnyRunEvent = {
+      ...failed,
+      data: {
+        nodeId: 'agent',
+        attempt: 1,
+        error: { code: 'BUDGET_EXCEEDED', message: 'stopped', retryable: false },
+        final: true,
+        usage: { promptTokens: 240, completionTokens: 60 },
+      },
+    };
+    expect(formatEventLine(spent, 1_000)).toContain(
+      '#1 BUDGET_EXCEEDED: stopped 240+60 tokens (final)',
+    );
     const done: AnyRunEvent = {
       ...env,
       seq: 9,

@@ -48,7 +48,11 @@ export function eventDetail(e: AnyRunEvent): string {
     case 'NodeFailed': {
       const tags = [e.data.final ? 'final' : 'will retry'];
       if (e.data.handled) tags.push('handled');
-      return `#${e.data.attempt} ${formatError(e.data.error)} (${tags.join(', ')})`;
+      // What the attempt spent before it failed (a subworkflow node's: its child run's).
+      const spent = e.data.usage
+        ? ` ${e.data.usage.promptTokens}+${e.data.usage.completionTokens} tokens`
+        : '';
+      return `#${e.data.attempt} ${formatError(e.data.error)}${spent} (${tags.join(', ')})`;
     }
     case 'NodeRetryScheduled':
       return `#${e.data.attempt} in ${formatDuration(e.data.delayMs)}`;
