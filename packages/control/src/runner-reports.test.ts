@@ -23,6 +23,12 @@ describe('runner reports', () => {
       { kind: 'log', level: 'warn', message: 'slow model' },
       { kind: 'succeeded', output: ref, usage: { promptTokens: 3, completionTokens: 4 } },
       { kind: 'failed', error: { code: 'AGENT_MAX_TURNS', message: 'too many', retryable: false } },
+      // Stopped at what its run had left: the tokens it spent count toward the run's budget.
+      {
+        kind: 'failed',
+        error: { code: 'BUDGET_EXCEEDED', message: 'stopped', retryable: false },
+        usage: { promptTokens: 240, completionTokens: 60, costUsd: 0.01 },
+      },
     ]) {
       expect(checkRunnerReport(body)).toBe(body);
     }
