@@ -114,7 +114,7 @@ describe('aob run start --budget', () => {
 
     const log = await aob(['logs', 'stream', run.runId, '--no-follow'], env);
     expect(log.code, log.stderr).toBe(0);
-    expect(log.stdout).toMatch(/NodeFailed .*BUDGET_EXCEEDED.* 240\+60 tokens \(final\)/);
+    expect(log.stdout).toMatch(/NodeFailed .*BUDGET_EXCEEDED.* · 240\+60 tokens \(final\)/);
     expect(log.stdout).toMatch(/BudgetExceeded +tokens 300 over 250 \(fail\)/);
     const lines = log.stdout.trim().split('\n');
     const at = lines.findIndex((l) => l.includes('BudgetExceeded'));

@@ -63,7 +63,7 @@ describe('formatEventLine', () => {
       },
     };
     expect(formatEventLine(spent, 1_000)).toContain(
-      '#1 BUDGET_EXCEEDED: stopped 240+60 tokens (final)',
+      '#1 BUDGET_EXCEEDED: stopped · 240+60 tokens (final)',
     );
     const done: AnyRunEvent = {
       ...env,

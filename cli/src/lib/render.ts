@@ -50,7 +50,7 @@ export function eventDetail(e: AnyRunEvent): string {
       if (e.data.handled) tags.push('handled');
       // What the attempt spent before it failed (a subworkflow node's: its child run's).
       const spent = e.data.usage
-        ? ` ${e.data.usage.promptTokens}+${e.data.usage.completionTokens} tokens`
+        ? ` · ${e.data.usage.promptTokens}+${e.data.usage.completionTokens} tokens`
         : '';
       return `#${e.data.attempt} ${formatError(e.data.error)}${spent} (${tags.join(', ')})`;
     }
