@@ -284,6 +284,14 @@ describe('aob agent-runner', () => {
       nodes: [{ ...workflow.nodes[0]!, with: { ...workflow.nodes[0]!.with, ask: {} } }],
     };
     const { runId } = await operator.startRun({ definition: asking });
+    // The run's timeline, as the canvas and `aob logs stream` follow it: the text the outside
+    // runner's agent writes reaches it through the API.
+    const streamed: string[] = [];
+    const followed = (async () => {
+      for await (const m of operator.runTimeline(runId, { after: 0 })) {
+        if (m.kind === 'delta' && m.delta.nodeId === 'research') streamed.push(m.delta.delta);
+      }
+    })();
     const suspended = await waitFor('the suspension', () =>
       asker.lines.find((l) => l.type === 'finished' && l.outcome === 'suspended'),
     );
@@ -309,6 +317,9 @@ describe('aob agent-runner', () => {
     }
     expect(view.status, JSON.stringify(view.error)).toBe('completed');
     expect(view.output).toBe('Ducks of the mill pond eat bread.');
+    await followed;
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(streamed.join('')).toBe('Ducks of the mill pond eat bread.');
     // One model call before the question, one after: none made again.
     expect(llm!.calls - before).toBe(2);
     const types = (await operator.runEvents(runId)).items

@@ -376,6 +376,11 @@ export class AobHttpClient {
     return this.request('POST', `v1/runner/leases/${seg(leaseId)}/results`, { body: report });
   }
 
+  /** Token deltas of the leased attempt, for live display (never the event log). */
+  reportRunnerDeltas(leaseId: string, deltas: string[]): Promise<{ accepted: number }> {
+    return this.request('POST', `v1/runner/leases/${seg(leaseId)}/deltas`, { body: { deltas } });
+  }
+
   /** Gives a lease up: another runner may claim the job at once. */
   releaseRunnerLease(leaseId: string): Promise<{ released: true }> {
     return this.request('POST', `v1/runner/leases/${seg(leaseId)}/release`, { body: {} });

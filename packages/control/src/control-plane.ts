@@ -61,7 +61,10 @@ export interface ControlPlaneDeps {
    * The runner queue, for runners outside the cluster (`runner` tokens). Absent (`aob dev`):
    * its operations answer RUNNER_QUEUE_UNAVAILABLE.
    */
-  runners?: Pick<RunnerDesk, 'claim' | 'heartbeat' | 'putContent' | 'report' | 'release'>;
+  runners?: Pick<
+    RunnerDesk,
+    'claim' | 'heartbeat' | 'putContent' | 'report' | 'deltas' | 'release'
+  >;
   now?: () => number;
 }
 
@@ -544,6 +547,16 @@ export class ControlPlane {
     this.authorize(p, 'reportRunnerResult');
     const report = checkRunnerReport(body);
     return this.runners().report(p, leaseId, report);
+  }
+
+  /** Token deltas of the leased attempt (checked against openapi.json), for live display. */
+  async reportRunnerDeltas(
+    p: Principal,
+    leaseId: string,
+    body: { deltas?: string[] },
+  ): Promise<{ accepted: number }> {
+    this.authorize(p, 'reportRunnerDeltas');
+    return this.runners().deltas(p, leaseId, body.deltas ?? []);
   }
 
   async releaseRunnerLease(p: Principal, leaseId: string): Promise<{ released: true }> {

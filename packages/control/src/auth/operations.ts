@@ -64,6 +64,7 @@ export const OPERATIONS = {
   heartbeatRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
   putRunnerContent: { min: 'runner', agent: false, job: false, runner: true },
   reportRunnerResult: { min: 'runner', agent: false, job: false, runner: true },
+  reportRunnerDeltas: { min: 'runner', agent: false, job: false, runner: true },
   releaseRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
 } as const satisfies Record<string, OperationRule>;
 

@@ -68,6 +68,7 @@ const REST_ONLY = new Set<Operation>([
   'heartbeatRunnerLease',
   'putRunnerContent',
   'reportRunnerResult',
+  'reportRunnerDeltas',
   'releaseRunnerLease',
 ]);
 

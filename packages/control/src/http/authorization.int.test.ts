@@ -83,6 +83,10 @@ const REQUESTS: Record<Operation, () => Request> = {
     path: '/v1/runner/leases/lse_none/results',
     body: { kind: 'started' },
   }),
+  reportRunnerDeltas: () => ({
+    path: '/v1/runner/leases/lse_none/deltas',
+    body: { deltas: ['Hello'] },
+  }),
   releaseRunnerLease: () => ({ path: '/v1/runner/leases/lse_none/release', body: {} }),
 };
 

@@ -183,6 +183,14 @@ export const HANDLERS: Record<string, Handler> = {
     ok(await plane.putRunnerContent(principal, params.leaseId!, obj(body))),
   reportRunnerResult: async (plane, { principal, params, body }) =>
     ok(await plane.reportRunnerResult(principal, params.leaseId!, body)),
+  reportRunnerDeltas: async (plane, { principal, params, body }) =>
+    ok(
+      await plane.reportRunnerDeltas(
+        principal,
+        params.leaseId!,
+        obj(body) as { deltas?: string[] },
+      ),
+    ),
   releaseRunnerLease: async (plane, { principal, params }) =>
     ok(await plane.releaseRunnerLease(principal, params.leaseId!)),
 };

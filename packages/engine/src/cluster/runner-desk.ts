@@ -149,6 +149,32 @@ export class RunnerDesk {
     return { accepted: true, final: true };
   }
 
+  /**
+   * Token deltas of the leased attempt, for live display: published on `aob.node.deltas` as a
+   * cluster runner publishes them (never the event log). LEASE_LOST from a runner taken over.
+   */
+  async deltas(
+    who: RunnerIdentity,
+    leaseId: string,
+    texts: readonly string[],
+  ): Promise<{ accepted: number }> {
+    const lease = await this.current(who, leaseId);
+    const job = lease.job as NodeJob;
+    const at = this.now();
+    await Promise.all(
+      texts.map((delta) =>
+        this.opts.bus.publish(Topic.deltas, job.runId, {
+          runId: job.runId,
+          nodeId: job.nodeId,
+          attempt: job.attempt,
+          delta,
+          at,
+        }),
+      ),
+    );
+    return { accepted: texts.length };
+  }
+
   /** Gives a lease up: the job is claimable by another runner at once. */
   async release(who: RunnerIdentity, leaseId: string): Promise<{ released: true }> {
     await this.current(who, leaseId);

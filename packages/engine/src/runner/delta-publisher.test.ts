@@ -93,4 +93,24 @@ describe('DeltaPublisher', () => {
     expect(slow.published.map((p) => p.value.at)).toEqual([1]);
     expect(deltas.counters).toEqual({ published: 1, dropped: 1, failed: 0 });
   });
+
+  it('sends batches through `send` (a runner outside the cluster posts them to the API)', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const deltas = new DeltaPublisher({
+      send: async (batch) => {
+        batches.push(batch.map((d) => d.at));
+        if (batches.length === 1) await gate;
+      },
+    });
+    deltas.push(delta(1));
+    deltas.push(delta(2));
+    deltas.push(delta(3));
+    release();
+    await deltas.idle();
+    // The first went alone; the two pushed while it was in flight went together, in order.
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(() => new DeltaPublisher({})).toThrow(/exactly one of bus and send/);
+  });
 });

@@ -1,5 +1,6 @@
-// Token deltas from a cluster runner to whoever shows timelines (ARCHITECTURE §7): published on
-// `aob.node.deltas`, a topic kept only briefly, never the event log. A runner never waits for
+// Token deltas from a runner to whoever shows timelines (ARCHITECTURE §7): published on
+// `aob.node.deltas` (a topic kept only briefly, never the event log) — by a cluster runner on the
+// bus, by a runner outside the cluster through the API, which publishes them there. A runner never waits for
 // them: `push` only queues; one publish at a time drains the queue; a queue past its bound drops
 // its oldest deltas — a live view wants the newest text, and the whole output is recorded when
 // the node finishes. So a slow bus (or a slow reader behind it) costs display, never a job.
@@ -11,7 +12,9 @@ import type { Bus } from '@aob/bus';
 export const DEFAULT_DELTA_CAPACITY = 1_024;
 
 export interface DeltaPublisherOptions {
-  bus: Pick<Bus, 'publish'>;
+  /** Where deltas go: the bus (`aob.node.deltas`), or `send` (a batch at a time: an HTTP post). */
+  bus?: Pick<Bus, 'publish'>;
+  send?: (batch: NodeDelta[]) => Promise<void>;
   /** Deltas held at most; past it the oldest go. Default DEFAULT_DELTA_CAPACITY. */
   capacity?: number;
   /** A publish that failed (its deltas are gone; the next ones are tried). */
@@ -23,11 +26,22 @@ export class DeltaPublisher {
   private sending: Promise<void> | undefined;
   private closed = false;
   private readonly capacity: number;
+  private readonly send: (batch: NodeDelta[]) => Promise<void>;
   /** Published, dropped for room, lost with a failed publish (diagnostics, tests). */
   readonly counters = { published: 0, dropped: 0, failed: 0 };
 
   constructor(private readonly opts: DeltaPublisherOptions) {
     this.capacity = opts.capacity ?? DEFAULT_DELTA_CAPACITY;
+    const bus = opts.bus;
+    if ((bus === undefined) === (opts.send === undefined)) {
+      throw new TypeError('DeltaPublisher: give exactly one of bus and send');
+    }
+    // In call order: every adapter keeps it, so a run's deltas arrive in order.
+    this.send =
+      opts.send ??
+      (async (batch) => {
+        await Promise.all(batch.map((d) => bus!.publish(Topic.deltas, d.runId, d)));
+      });
     if (!Number.isInteger(this.capacity) || this.capacity < 1) {
       throw new RangeError(
         `DeltaPublisher: capacity must be an integer >= 1, got ${this.capacity}`,
@@ -69,8 +83,7 @@ export class DeltaPublisher {
       const batch = this.queue;
       this.queue = [];
       try {
-        // In call order: every adapter keeps it, so a run's deltas arrive in order.
-        await Promise.all(batch.map((d) => this.opts.bus.publish(Topic.deltas, d.runId, d)));
+        await this.send(batch);
         this.counters.published += batch.length;
       } catch (err) {
         this.counters.failed += batch.length;

@@ -13,6 +13,10 @@ import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
 import { AttemptSpending } from './usage.js';
 import { suspensionReportOf } from './suspended.js';
+import { DeltaPublisher } from './delta-publisher.js';
+
+/** How long a finished job waits for its last token deltas to be posted. */
+const DELTA_FLUSH_MS = 1_000;
 
 export interface OutsideRunnerOptions {
   /** The API, with a `runner` token. */
@@ -139,6 +143,16 @@ export class OutsideRunner {
     try {
       const client = this.opts.client;
       await client.reportRunnerResult(leaseId, { kind: 'started' });
+      // The model's text as it streams, posted to the API in batches for the run's timelines;
+      // never waited for by the job (a slow API drops the oldest, as on a cluster runner).
+      const deltas = new DeltaPublisher({
+        send: async (batch) => {
+          await client.reportRunnerDeltas(
+            leaseId,
+            batch.map((d) => d.delta),
+          );
+        },
+      });
       let report: RunnerReport;
       const spending = new AttemptSpending(job, this.opts.options.llm?.prices);
       try {
@@ -148,6 +162,14 @@ export class OutsideRunner {
           ctl,
           spending,
           log: this.logger(leaseId),
+          stream: (delta) =>
+            deltas.push({
+              runId: job.runId,
+              nodeId: job.nodeId,
+              attempt: job.attempt,
+              delta,
+              at: Date.now(),
+            }),
         });
         report = { kind: 'succeeded', output: out.ref, ...(out.usage ? { usage: out.usage } : {}) };
       } catch (err) {
@@ -159,6 +181,9 @@ export class OutsideRunner {
           ...(usage ? { usage } : {}),
         };
       }
+      // The text shown before the result that ends it (bounded: display must not hold a job).
+      await Promise.race([deltas.idle(), new Promise((r) => setTimeout(r, DELTA_FLUSH_MS))]);
+      await deltas.close();
       if (lost !== undefined) {
         this.emit({ type: 'lost', job: ref, reason: lost });
         return;
