@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { bin, example, repo, start, startScriptedLlm, tempHome, until } from './helpers.js';
-import type { Running } from './helpers.js';
+import { bin, example, repo, startDev, startScriptedLlm, tempHome, until } from './helpers.js';
+import type { Dev } from './helpers.js';
 
 /** A process on a pty: what it printed so far (with when), and a way to type into it. */
 class Terminal {
@@ -103,25 +103,10 @@ describe('aob chat in a terminal', () => {
 
   it('against a server (aob dev): JSON lines for a program, the question answered by the token, the history carried', async () => {
     const server = tempHome();
-    let dev: Running | undefined;
+    let dev: Dev | undefined;
     try {
-      dev = start(['dev', '--port', '0', '--json'], {
-        AOB_HOME: server.home,
-        AOB_LLM_BASE_URL: llm.baseUrl,
-      });
-      let printed = '';
-      dev.child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
-      const { url, token } = await until(
-        'aob dev to print its URL',
-        async () => {
-          try {
-            return JSON.parse(printed) as { url: string; token: string };
-          } catch {
-            return undefined;
-          }
-        },
-        30_000,
-      );
+      dev = await startDev({ AOB_HOME: server.home, AOB_LLM_BASE_URL: llm.baseUrl });
+      const { url, token } = dev;
       const chat = spawn(process.execPath, [bin, 'chat', example('chat/workflow.json'), '--json'], {
         cwd: repo,
         env: {
@@ -167,8 +152,7 @@ describe('aob chat in a terminal', () => {
         'You asked me: "book a table".',
       ]);
     } finally {
-      dev?.child.kill('SIGKILL');
-      await dev?.done;
+      await dev?.stop();
       server.cleanup();
     }
   });

@@ -92,3 +92,39 @@ export async function startScriptedLlm(
   });
   return { baseUrl, child };
 }
+
+/** A running `aob dev --port 0 --json`: its URL and the admin token it printed. */
+export interface Dev {
+  running: Running;
+  url: string;
+  token: string;
+  /** Kills it (SIGKILL) if it still runs, and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts `aob dev` on a free port with `env` (AOB_HOME at least) and waits for its URL. */
+export async function startDev(env: Record<string, string>): Promise<Dev> {
+  const running = start(['dev', '--port', '0', '--json'], env);
+  let stdout = '';
+  running.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const printed = await until(
+    'aob dev to print its URL',
+    async () => {
+      try {
+        return JSON.parse(stdout) as { url: string; token: string };
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+  );
+  return {
+    running,
+    url: printed.url,
+    token: printed.token,
+    stop: async () => {
+      if (running.child.exitCode === null) running.child.kill('SIGKILL');
+      await running.done;
+    },
+  };
+}

@@ -9,8 +9,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './helpers.js';
-import { aob, bin, example, json, repo, start, tempHome, until } from './helpers.js';
+import type { Dev } from './helpers.js';
+import { aob, bin, example, json, repo, startDev, tempHome, until } from './helpers.js';
 
 interface QuestionJson {
   questionId: string;
@@ -230,39 +230,23 @@ const ASK_ANN = {
 describe('aob mcp against aob dev', () => {
   let home: string;
   let cleanup: () => void;
-  let dev: Running;
+  let dev: Dev;
   let as: (token: string) => Record<string, string>;
   let root: string;
 
   beforeAll(async () => {
     ({ home, cleanup } = tempHome());
-    dev = start(['dev', '--port', '0', '--json'], { AOB_HOME: home });
-    let stdout = '';
-    dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const first = await until(
-      'aob dev to print its URL',
-      async () => {
-        try {
-          return JSON.parse(stdout) as { url: string; token: string };
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-    );
-    root = first.token;
+    dev = await startDev({ AOB_HOME: home });
+    root = dev.token;
     as = (token) => ({
       AOB_HOME: join(home, 'must-stay-unused'),
-      AOB_SERVER: first.url,
+      AOB_SERVER: dev.url,
       AOB_TOKEN: token,
     });
   }, 60_000);
 
   afterAll(async () => {
-    if (dev && dev.child.exitCode === null) {
-      dev.child.kill('SIGKILL');
-      await dev.done;
-    }
+    await dev?.stop();
     cleanup();
   });
 

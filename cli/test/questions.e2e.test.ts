@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from './helpers.js';
-import { aob, example, json, start, tempHome, until } from './helpers.js';
+import type { Dev } from './helpers.js';
+import { aob, example, json, startDev, tempHome, until } from './helpers.js';
 
 interface QuestionJson {
   questionId: string;
@@ -149,39 +149,23 @@ describe('aob questions and aob answer, locally', () => {
 describe('aob questions and aob answer against aob dev', () => {
   let home: string;
   let cleanup: () => void;
-  let dev: Running;
+  let dev: Dev;
   let as: (token: string) => Record<string, string>;
   let root: string;
 
   beforeAll(async () => {
     ({ home, cleanup } = tempHome());
-    dev = start(['dev', '--port', '0', '--json'], { AOB_HOME: home });
-    let stdout = '';
-    dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const first = await until(
-      'aob dev to print its URL',
-      async () => {
-        try {
-          return JSON.parse(stdout) as { url: string; token: string };
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-    );
-    root = first.token;
+    dev = await startDev({ AOB_HOME: home });
+    root = dev.token;
     as = (token) => ({
       AOB_HOME: join(home, 'must-stay-unused'),
-      AOB_SERVER: first.url,
+      AOB_SERVER: dev.url,
       AOB_TOKEN: token,
     });
   }, 60_000);
 
   afterAll(async () => {
-    if (dev && dev.child.exitCode === null) {
-      dev.child.kill('SIGKILL');
-      await dev.done;
-    }
+    await dev?.stop();
     cleanup();
   });
 
