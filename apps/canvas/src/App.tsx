@@ -26,7 +26,7 @@ export function App() {
     try {
       const me = await client.whoami();
       storeToken(token);
-      setAuth({ state: 'in', session: { client, me } });
+      setAuth({ state: 'in', session: { client, me, token } });
     } catch (err) {
       forgetToken();
       setAuth({ state: 'out', reason: refusal(err) });

@@ -1,6 +1,6 @@
-// Live updates: a timeline (SSE through @aob/client, resuming with Last-Event-ID after a drop)
-// whose messages are handed to the view in batches, one per animation frame, so a burst of
-// events costs one render. The connection state drives the banner. Also what a live view reads
+// Live updates: a feed (a run's or the namespace's timeline, a draft's feed: SSE through
+// @aob/client, resuming with Last-Event-ID after a drop) whose messages are handed to the view in
+// batches, one per animation frame, so a burst of events costs one render. The connection state drives the banner. Also what a live view reads
 // besides the feed: a run's log up to now (readRunLog), and a summary read again after events
 // without ever falling behind them (Rereader).
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -9,14 +9,11 @@ import type { AnyRunEvent } from '@aob/core';
 
 export type Connection = { state: 'live' } | { state: 'reconnecting'; reason: string };
 
-export function useFeed(
+export function useFeed<M = TimelineMessage>(
   open:
-    | ((
-        signal: AbortSignal,
-        onReconnect: (reason: string) => void,
-      ) => AsyncIterable<TimelineMessage>)
+    | ((signal: AbortSignal, onReconnect: (reason: string) => void) => AsyncIterable<M>)
     | undefined,
-  onBatch: (batch: TimelineMessage[]) => void,
+  onBatch: (batch: M[]) => void,
   onFailure: (err: unknown) => void,
 ): Connection {
   const [connection, setConnection] = useState<Connection>({ state: 'live' });
@@ -28,7 +25,7 @@ export function useFeed(
   useEffect(() => {
     if (!open) return;
     const abort = new AbortController();
-    let queue: TimelineMessage[] = [];
+    let queue: M[] = [];
     let frame = 0;
     const flush = () => {
       frame = 0;

@@ -35,6 +35,8 @@ export function clientFor(token: string): AobHttpClient {
 export interface Session {
   client: AobHttpClient;
   me: WhoAmI;
+  /** The bearer token `client` sends, for the feeds it has no method for (drafts/api.ts). */
+  token: string;
 }
 
 /** Why a token was refused, in words a person can act on. */

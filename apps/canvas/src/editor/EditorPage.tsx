@@ -4,36 +4,18 @@
 // step. The validator runs as you edit (the server's, the one that decides at registration) and
 // its findings sit on the node or edge they concern. Save registers a new version; "Propose to
 // run" sends the change to a live run as a patch. Loaded on demand: the first page stays small.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
 import { Link, navigate } from '../router.js';
-import { RunGraph } from '../graph/RunGraph.js';
-import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import type { EditorDefinition } from './definition.js';
-import {
-  addNode,
-  connect,
-  disconnect,
-  freshId,
-  nextVersion,
-  removeNode,
-  updateEdge,
-  updateNode,
-} from './definition.js';
+import { nextVersion } from './definition.js';
 import { useHistory } from './history.js';
 import { placeProblems } from './problems.js';
 import type { PlacedProblems } from './problems.js';
-import { initialWith } from './schema-form.js';
-import { Palette } from './Palette.js';
-import { NodeInspector } from './NodeInspector.js';
-import { EdgeInspector } from './EdgeInspector.js';
-import { WorkflowInspector } from './WorkflowInspector.js';
-import { JsonPanel } from './JsonPanel.js';
 import { ProposePanel } from './ProposePanel.js';
-
-type Selection = { kind: 'node'; id: string } | { kind: 'edge'; index: number } | undefined;
-type Side = 'inspect' | 'json' | 'propose';
+import { EditorWorkspace, useUndoKeys } from './EditorWorkspace.js';
+import type { Selection, Side } from './EditorWorkspace.js';
 
 const EMPTY: EditorDefinition = { name: '', version: '1', nodes: [], edges: [] };
 /** How long typing may pause before the validator is asked. */
@@ -108,29 +90,6 @@ export default function EditorPage(props: {
     };
   }, [session, def, loading, fail]);
 
-  const change = history.change;
-  const onAdd = useCallback(
-    (type: string) => {
-      const id = freshId(def, type);
-      const after = selection?.kind === 'node' ? selection.id : undefined;
-      change((d) => addNode(d, { id, type, with: initialWith(type) }, after));
-      setSelection({ kind: 'node', id });
-      setSide('inspect');
-    },
-    [def, selection, change],
-  );
-  const onRemoveNode = useCallback(
-    (id: string) => {
-      change((d) => removeNode(d, id));
-      setSelection(undefined);
-    },
-    [change],
-  );
-  const onConnect = useCallback(
-    (from: string, to: string, on = 'success') => change((d) => connect(d, { from, to, on })),
-    [change],
-  );
-
   const save = async () => {
     setError(undefined);
     try {
@@ -144,57 +103,10 @@ export default function EditorPage(props: {
     }
   };
 
-  // Ctrl/Cmd+Z undoes and Ctrl/Cmd+Shift+Z (or Ctrl+Y) redoes, wherever the focus is on the
-  // page, except in a field, where the keys undo typing.
-  const { undo, redo } = history;
-  useEffect(() => {
-    const onKeyDown = (e: globalThis.KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
-      if (!(e.ctrlKey || e.metaKey)) return;
-      const key = e.key.toLowerCase();
-      if (key === 'z' && !e.shiftKey) undo();
-      else if ((key === 'z' && e.shiftKey) || key === 'y') redo();
-      else return;
-      e.preventDefault();
-    };
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
-  }, [undo, redo]);
-
-  const graph = useMemo(() => {
-    const placed = problems ?? placeProblems(def, []);
-    const nodes: GraphNode[] = def.nodes.map((n) => {
-      const found = placed.nodes.get(n.id) ?? [];
-      const codes = [...new Set(found.map((p) => p.split(':')[0]))];
-      return {
-        id: n.id,
-        type: n.type,
-        status: 'pending',
-        attempts: 0,
-        problems: found,
-        caption:
-          problems === undefined
-            ? '… checking'
-            : codes.length
-              ? `⚠ ${codes.join(', ')}`
-              : '✓ valid',
-      };
-    });
-    const edges: GraphEdge[] = def.edges.map((e, i) => ({
-      from: e.from,
-      to: e.to,
-      ...(e.on ? { on: e.on } : {}),
-      ...(e.when ? { when: e.when } : {}),
-      problems: placed.edges.get(i) ?? [],
-    }));
-    return { nodes, edges };
-  }, [def, problems]);
+  // Ctrl/Cmd+Z undoes and Ctrl/Cmd+Shift+Z (or Ctrl+Y) redoes, outside a field.
+  useUndoKeys(history.undo, history.redo);
 
   if (loading) return <p className="empty">Loading…</p>;
-  const selectedNode =
-    selection?.kind === 'node' ? def.nodes.find((n) => n.id === selection.id) : undefined;
-  const selectedEdge = selection?.kind === 'edge' ? def.edges[selection.index] : undefined;
   const count = problems?.count ?? 0;
   const title = workflow ? `${workflow.name}@${workflow.version}` : 'New workflow';
   return (
@@ -272,81 +184,22 @@ export default function EditorPage(props: {
           {error}
         </p>
       ) : null}
-      <div className="editor-body">
-        <Palette onAdd={onAdd} />
-        <div className="run-graph">
-          {def.nodes.length === 0 ? (
-            <p className="empty">An empty workflow: add a node from the palette.</p>
-          ) : (
-            <RunGraph
-              nodes={graph.nodes}
-              edges={graph.edges}
-              {...(selection?.kind === 'node' ? { selected: selection.id } : {})}
-              onOpen={(id) => {
-                setSelection({ kind: 'node', id });
-                setSide('inspect');
-              }}
-              editing={{
-                ...(selection?.kind === 'edge' ? { selectedEdge: selection.index } : {}),
-                onConnect: (from, to) => onConnect(from, to),
-                onEdgeOpen: (index) => {
-                  setSelection({ kind: 'edge', index });
-                  setSide('inspect');
-                },
-                onRemove: onRemoveNode,
-              }}
-            />
-          )}
-        </div>
-        <aside className="run-side">
-          {side === 'json' ? (
-            <JsonPanel
-              def={def}
-              onImport={(next) => {
-                change(() => next);
-                setSelection(undefined);
-              }}
-            />
-          ) : side === 'propose' && base ? (
-            <ProposePanel session={session} base={base} edited={def} onError={fail} />
-          ) : selectedNode ? (
-            <NodeInspector
-              key={selectedNode.id}
-              def={def}
-              node={selectedNode}
-              problems={problems?.nodes.get(selectedNode.id) ?? []}
-              onChange={(next) => {
-                change((d) => updateNode(d, selectedNode.id, next));
-                if (next.id !== selectedNode.id) setSelection({ kind: 'node', id: next.id });
-              }}
-              onRemove={() => onRemoveNode(selectedNode.id)}
-              onConnect={(to, on) => onConnect(selectedNode.id, to, on)}
-              onSelectEdge={(index) => setSelection({ kind: 'edge', index })}
-            />
-          ) : selectedEdge && selection?.kind === 'edge' ? (
-            <EdgeInspector
-              edge={selectedEdge}
-              problems={problems?.edges.get(selection.index) ?? []}
-              onChange={(c) => change((d) => updateEdge(d, selection.index, c))}
-              onRemove={() => {
-                change((d) => disconnect(d, selection.index));
-                setSelection(undefined);
-              }}
-            />
-          ) : (
-            <WorkflowInspector
-              def={def}
-              problems={problems?.workflow ?? []}
-              onChange={(next) => change(() => next)}
-            />
-          )}
-          {selection ? (
-            <button type="button" className="link" onClick={() => setSelection(undefined)}>
-              ← the workflow
-            </button>
-          ) : null}
-        </aside>
-      </div>
+      <EditorWorkspace
+        def={def}
+        change={history.change}
+        problems={problems}
+        selection={selection}
+        setSelection={setSelection}
+        side={side}
+        setSide={setSide}
+        {...(base
+          ? {
+              proposePanel: (
+                <ProposePanel session={session} base={base} edited={def} onError={fail} />
+              ),
+            }
+          : {})}
+      />
     </section>
   );
 }

@@ -1,7 +1,8 @@
 // "Propose to run": the editor's changes, as a JSON Patch from the version that was opened to
 // what is on the canvas, sent to a live run of that version. The run's patch policy and the
 // validator decide (applied, held for a person, or rejected); the verdict is shown with a link
-// to the patch's page.
+// to the patch's page. A draft proposes itself the same way (its commit as a patch), through
+// ProposeForm with its own sending.
 import { useEffect, useState } from 'react';
 import fastJsonPatch from 'fast-json-patch';
 import type { PatchView, RunListItem } from '@aob/client';
@@ -22,11 +23,40 @@ export function ProposePanel(props: {
   onError: (err: unknown) => void;
 }) {
   const { session, base, edited, onError } = props;
+  const ops = patchOps(base, edited);
   const ref = `${base.name}@${base.version}`;
+  return (
+    <ProposeForm
+      session={session}
+      workflow={ref}
+      what={`${ops.length} operation${ops.length === 1 ? '' : 's'} from ${ref} to the canvas.`}
+      canSend={ops.length > 0}
+      send={(runId, rationale) =>
+        session.client.proposePatch({ target: runId, ops, ...(rationale ? { rationale } : {}) })
+      }
+      onError={onError}
+    />
+  );
+}
+
+/** Picks a live run of `workflow` and sends it a patch with a rationale; shows the verdict. */
+export function ProposeForm(props: {
+  session: Session;
+  /** The `name@version` whose running or waiting runs may take the patch. */
+  workflow: string;
+  /** What would be sent, in words. */
+  what: string;
+  canSend: boolean;
+  /** Sends; the patch as the server has it, when it says. */
+  send: (runId: string, rationale: string) => Promise<PatchView | undefined>;
+  onError: (err: unknown) => void;
+}) {
+  const { session, workflow: ref, what, canSend, send: sendTo, onError } = props;
   const [runs, setRuns] = useState<RunListItem[]>();
   const [runId, setRunId] = useState('');
   const [rationale, setRationale] = useState('');
   const [verdict, setVerdict] = useState<PatchView>();
+  const [sentTo, setSentTo] = useState<string>();
   const [sending, setSending] = useState(false);
   useEffect(() => {
     session.client
@@ -38,17 +68,11 @@ export function ProposePanel(props: {
       })
       .catch(onError);
   }, [session, ref, onError]);
-  const ops = patchOps(base, edited);
   const send = async () => {
     setSending(true);
     try {
-      setVerdict(
-        await session.client.proposePatch({
-          target: runId,
-          ops,
-          ...(rationale ? { rationale } : {}),
-        }),
-      );
+      setVerdict(await sendTo(runId, rationale));
+      setSentTo(runId);
     } catch (err) {
       onError(err);
     } finally {
@@ -58,9 +82,7 @@ export function ProposePanel(props: {
   return (
     <div className="card propose-panel">
       <h2>Propose to a live run of {ref}</h2>
-      <p className="muted">
-        {ops.length} operation{ops.length === 1 ? '' : 's'} from {ref} to the canvas.
-      </p>
+      <p className="muted">{what}</p>
       {runs === undefined ? (
         <p className="empty">Finding live runs…</p>
       ) : runs.length === 0 ? (
@@ -87,7 +109,7 @@ export function ProposePanel(props: {
           </div>
           <button
             type="button"
-            disabled={!runId || ops.length === 0 || sending}
+            disabled={!runId || !canSend || sending}
             onClick={() => void send()}
           >
             Send patch
@@ -102,6 +124,10 @@ export function ProposePanel(props: {
           </p>
           <FindingList patch={verdict} />
         </div>
+      ) : sentTo ? (
+        <p className="verdict" role="status">
+          Sent to <Link href={`/runs/${sentTo}`}>{sentTo}</Link>.
+        </p>
       ) : null}
     </div>
   );

@@ -31,6 +31,8 @@ export function WorkflowInspector(props: {
   def: EditorDefinition;
   problems: string[];
   onChange: (next: EditorDefinition) => void;
+  /** Which keys undo here. */
+  hint?: string;
 }) {
   const { def, problems, onChange } = props;
   return (
@@ -58,8 +60,8 @@ export function WorkflowInspector(props: {
         />
       ))}
       <p className="muted">
-        Select a node or an edge to edit it; add nodes from the palette. Ctrl+Z undoes, Ctrl+Shift+Z
-        redoes.
+        Select a node or an edge to edit it; add nodes from the palette.{' '}
+        {props.hint ?? 'Ctrl+Z undoes, Ctrl+Shift+Z redoes.'}
       </p>
     </div>
   );

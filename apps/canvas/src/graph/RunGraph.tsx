@@ -2,7 +2,9 @@
 // (colour, icon and word), attempts and duration; edges the run took drawn strong, the others
 // dimmed, failure edges dashed red. Nodes are focusable and open their panel on Enter or click.
 // The editor draws with it too: then handles connect nodes, edges can be selected, and the
-// validator's findings sit on the node or edge they concern.
+// validator's findings sit on the node or edge they concern. On a draft, a node someone else just
+// changed flashes and carries their name, and the nodes someone points at are outlined and
+// brought into view.
 import { useEffect, useMemo } from 'react';
 import { Handle, Position, ReactFlow, Background, Controls, useReactFlow } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
@@ -28,6 +30,12 @@ export type GraphNode = {
   childRunId?: string;
   /** Shown instead of the status (the editor's "valid" or finding codes). */
   caption?: string;
+  /** Who just changed it, on a draft ("added by claude (agent)"). */
+  badge?: string;
+  /** When that change was seen: a new value flashes the node again. */
+  flash?: number;
+  /** Someone pointed at it (a draft's focus). */
+  focused?: boolean;
 };
 
 export interface GraphEdge {
@@ -55,13 +63,13 @@ type AobNodeData = GraphNode & {
 function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
   return (
     <div
-      className={`graph-node status-${data.status}${data.selected ? ' selected' : ''}${data.diff ? ` diff-${data.diff}` : ''}${data.problems?.length ? ' has-problems' : ''}`}
+      className={`graph-node status-${data.status}${data.selected ? ' selected' : ''}${data.diff ? ` diff-${data.diff}` : ''}${data.problems?.length ? ' has-problems' : ''}${data.focused ? ' focused' : ''}${data.badge ? ' marked' : ''}`}
       data-node-id={data.id}
       data-status={data.status}
       {...(data.diff ? { 'data-diff': data.diff } : {})}
       role="button"
       tabIndex={0}
-      aria-label={`${data.id}, ${data.type}, ${data.diff ?? data.status}${data.problems?.length ? `, ${data.problems.length} problems` : ''}`}
+      aria-label={`${data.id}, ${data.type}, ${data.diff ?? data.status}${data.problems?.length ? `, ${data.problems.length} problems` : ''}${data.badge ? `, ${data.badge}` : ''}`}
       title={data.problems?.join('\n')}
       style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
       onClick={() => data.onOpen(data.id)}
@@ -79,6 +87,10 @@ function AobNode({ data }: NodeProps<Node<AobNodeData>>) {
       }}
     >
       <Handle type="target" position={Position.Left} isConnectable={data.connectable} />
+      {data.flash !== undefined ? (
+        <span key={data.flash} className="graph-node-flash" aria-hidden="true" />
+      ) : null}
+      {data.badge ? <span className="graph-node-badge">{data.badge}</span> : null}
       <div className="graph-node-title">
         <span className="graph-node-id">{data.id}</span>
         <span className="graph-node-type">{data.type}</span>
@@ -135,6 +147,8 @@ export function RunGraph(props: {
   nodes: GraphNode[];
   edges: GraphEdge[];
   selected?: string;
+  /** Nodes to bring into view; each new `key` does it again. */
+  fitTo?: { nodes: string[]; key: number };
   onOpen: (id: string) => void;
   /** The editor's hooks: dragging from a node's right handle to another connects them. */
   editing?: {
@@ -144,7 +158,7 @@ export function RunGraph(props: {
     onRemove: (id: string) => void;
   };
 }) {
-  const { nodes, edges, selected, onOpen, editing } = props;
+  const { nodes, edges, selected, fitTo, onOpen, editing } = props;
   // Layout depends on the shape only, not on statuses: a live update never moves a node.
   const shapeKey = JSON.stringify([
     nodes.map((n) => n.id),
@@ -231,6 +245,7 @@ export function RunGraph(props: {
         <Background />
         <Controls showInteractive={false} />
         {editing ? <FitOnChange shape={shapeKey} /> : null}
+        {fitTo ? <FitToNodes nodes={fitTo.nodes} fitKey={fitTo.key} /> : null}
       </ReactFlow>
     </div>
   );
@@ -244,6 +259,29 @@ function FitOnChange(props: { shape: string }) {
     const frame = requestAnimationFrame(() => void flow.fitView({ duration: 150, maxZoom: 1 }));
     return () => cancelAnimationFrame(frame);
   }, [flow, props.shape]);
+  return null;
+}
+
+/** Brings `nodes` into view (a draft's focus), once per `fitKey`. */
+function FitToNodes(props: { nodes: string[]; fitKey: number }) {
+  const flow = useReactFlow();
+  const { nodes, fitKey } = props;
+  useEffect(() => {
+    // After FitOnChange's fit of the same frame, and after new nodes are measured.
+    const frame = requestAnimationFrame(() =>
+      requestAnimationFrame(
+        () =>
+          void flow.fitView({
+            nodes: nodes.map((id) => ({ id })),
+            duration: 300,
+            maxZoom: 1,
+            padding: 0.6,
+          }),
+      ),
+    );
+    return () => cancelAnimationFrame(frame);
+    // One fit per request: the key says when there is a new one.
+  }, [flow, fitKey]);
   return null;
 }
 
