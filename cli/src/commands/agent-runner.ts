@@ -84,6 +84,7 @@ export default class AgentRunner extends AobCommand<typeof AgentRunner> {
         allowPrivateNetwork: process.env.AOB_ALLOW_PRIVATE_NETWORK === 'true',
         ...(settings.llm ? { llm: settings.llm } : {}),
         ...(settings.search ? { search: settings.search } : {}),
+        ...(settings.mcp ? { mcp: settings.mcp } : {}),
         ...(settings.workspaceRoot ? { workspaceRoot: settings.workspaceRoot } : {}),
         // The agent's tools reach its run through this API with the job token of its claim.
         agentHost: apiAgentHost({ apiUrl: choice.url }),

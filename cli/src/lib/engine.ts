@@ -21,6 +21,7 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
   if (settings.handlersFile !== undefined) opts.handlersFile = settings.handlersFile;
   if (settings.llm) opts.llm = settings.llm;
   if (settings.search) opts.search = settings.search;
+  if (settings.mcp) opts.mcp = settings.mcp;
   if (settings.workspaceRoot !== undefined) opts.workspaceRoot = settings.workspaceRoot;
   try {
     return await LocalEngine.open(opts);

@@ -1,6 +1,6 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
-import type { LlmOptions, SearchConfig } from '@aob/engine';
+import type { LlmOptions, McpServerSettings, SearchConfig } from '@aob/engine';
 import { executorSettingsFromEnv } from '@aob/engine';
 import type { Problem, ServerLimits } from '@aob/core';
 import { badInput } from './errors.js';
@@ -14,6 +14,8 @@ export interface EngineSettings {
   llm?: LlmOptions;
   /** AOB_SEARCH_URL: a SearXNG instance with its JSON format enabled. */
   search?: SearchConfig;
+  /** AOB_MCP_SERVERS: the MCP servers agent nodes may name in `with.mcp`. */
+  mcp?: Record<string, McpServerSettings>;
   /** AOB_WORKSPACE: the one directory fs nodes may touch. */
   workspaceRoot?: string;
   /** AOB_LIMIT_*: the ceilings on definitions and expressions (the README's security section). */

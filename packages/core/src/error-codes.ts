@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   RUN_LEASED: pending,
   RUN_SETTINGS_MISMATCH: state,
   NODE_NOT_FOUND: notFound,
+  EDGE_NOT_FOUND: notFound,
   UNKNOWN_NODE: invalid,
   NODE_NOT_FINISHED: state,
   /** A content reference the run does not hold. */
@@ -200,6 +201,10 @@ export const ERROR_CODES = {
   LLM_REFUSED: internal,
   LLM_BAD_OUTPUT: internal,
   AGENT_NOT_CONFIGURED: invalid,
+  /** An agent's `with.mcp` names an MCP server the runner's settings (AOB_MCP_SERVERS) lack. */
+  MCP_NOT_CONFIGURED: invalid,
+  /** An MCP server an agent names cannot be reached, or did not speak MCP, as its attempt began. */
+  MCP_UNAVAILABLE: unavailable,
   AGENT_BAD_OUTPUT: internal,
   AGENT_MAX_TURNS: internal,
   /**

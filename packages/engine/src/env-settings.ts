@@ -3,7 +3,7 @@
 import type { Problem, ServerLimits } from '@aob/core';
 import { SERVER_LIMIT_VARIABLES } from '@aob/core';
 import { resolve } from 'node:path';
-import type { LlmOptions, ModelPrice, SearchConfig } from './executors/types.js';
+import type { LlmOptions, McpServerSettings, ModelPrice, SearchConfig } from './executors/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -82,11 +82,85 @@ function pricesOf(text: string): Record<string, ModelPrice> | undefined {
   return ok ? (parsed as Record<string, ModelPrice>) : undefined;
 }
 
+/**
+ * What an MCP server is called in `with.mcp` and in AOB_MCP_SERVERS: lower-case letters, digits
+ * and `-`, starting with a letter, at most 32. Its tools are offered as `<name>__<tool>`.
+ */
+export const MCP_SERVER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * AOB_MCP_SERVERS: the MCP servers agent nodes may name, as JSON
+ * `{"<name>": {"url": "https://…/mcp", "token"?: "…", "headers"?: {"<header>": "…"}}}`. A secret
+ * (the tokens): only ever from the environment. Problems are pushed onto `problems`.
+ */
+export function mcpFromEnv(
+  env: Env,
+  problems: Problem[],
+): Record<string, McpServerSettings> | undefined {
+  const text = env.AOB_MCP_SERVERS;
+  if (text === undefined || text.trim() === '') return undefined;
+  const shape =
+    'must be a JSON object mapping server names to {"url": "http(s)://…", "token"?: "…", "headers"?: {…}}, e.g. {"search":{"url":"https://tools.example.org/mcp"}}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    problems.push(envProblem('AOB_MCP_SERVERS', shape));
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(envProblem('AOB_MCP_SERVERS', shape));
+    return undefined;
+  }
+  const servers: Record<string, McpServerSettings> = {};
+  const wrong: string[] = [];
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!MCP_SERVER_NAME.test(name)) {
+      wrong.push(
+        `"${name}" is not a server name (a-z, 0-9 and -, starting with a letter, at most 32)`,
+      );
+      continue;
+    }
+    const v = (value ?? {}) as Record<string, unknown>;
+    const extra = Object.keys(v).filter((k) => !['url', 'token', 'headers'].includes(k));
+    const headersOk =
+      v.headers === undefined ||
+      (v.headers !== null &&
+        typeof v.headers === 'object' &&
+        !Array.isArray(v.headers) &&
+        Object.values(v.headers).every((h) => typeof h === 'string'));
+    if (
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      typeof v.url !== 'string' ||
+      !isHttpUrl(v.url) ||
+      (v.token !== undefined && (typeof v.token !== 'string' || v.token === '')) ||
+      !headersOk ||
+      extra.length > 0
+    ) {
+      wrong.push(`"${name}" must be {"url": "http(s)://…", "token"?: "…", "headers"?: {…}}`);
+      continue;
+    }
+    servers[name] = {
+      url: v.url,
+      ...(typeof v.token === 'string' ? { token: v.token } : {}),
+      ...(v.headers !== undefined ? { headers: { ...(v.headers as Record<string, string>) } } : {}),
+    };
+  }
+  if (wrong.length > 0) {
+    problems.push(envProblem('AOB_MCP_SERVERS', `${shape}: ${wrong.join('; ')}`));
+  }
+  return servers;
+}
+
 /** What executors need from the environment, the same in `aob` and in every service. */
 export interface ExecutorSettings {
   llm?: LlmOptions;
   /** AOB_SEARCH_URL: a SearXNG instance with its JSON format enabled. */
   search?: SearchConfig;
+  /** AOB_MCP_SERVERS: the MCP servers agent nodes may name in `with.mcp`. */
+  mcp?: Record<string, McpServerSettings>;
   /** AOB_WORKSPACE: the one directory fs nodes may touch (resolved against `cwd`). */
   workspaceRoot?: string;
   /** AOB_LIMIT_*: the ceilings on definitions and expressions. */
@@ -112,6 +186,8 @@ export function executorSettingsFromEnv(
       problems.push(envProblem('AOB_SEARCH_URL', 'must be an http(s) URL'));
     }
   }
+  const mcp = mcpFromEnv(env, problems);
+  if (mcp) settings.mcp = mcp;
   if (env.AOB_WORKSPACE) settings.workspaceRoot = resolve(cwd, env.AOB_WORKSPACE);
   return settings;
 }

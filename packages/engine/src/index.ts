@@ -65,6 +65,7 @@ export type {
   LlmOptions,
   LlmOutput,
   LlmUsage,
+  McpServerSettings,
   NodeLogger,
   PatchOutcome,
   PatchRecord,
@@ -165,5 +166,6 @@ export {
   isHttpUrl,
   limitsFromEnv,
   llmFromEnv,
+  mcpFromEnv,
 } from './env-settings.js';
 export type { ExecutorSettings } from './env-settings.js';

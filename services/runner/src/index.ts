@@ -35,6 +35,7 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
       allowPrivateNetwork: config.allowPrivateNetwork,
       ...(config.llm ? { llm: config.llm } : {}),
       ...(config.search ? { search: config.search } : {}),
+      ...(config.mcp ? { mcp: config.mcp } : {}),
       ...(config.workspaceRoot ? { workspaceRoot: config.workspaceRoot } : {}),
       // Agents reach their run through the API with their job's token (AOB_API_URL); without
       // it, agent nodes fail with AGENT_NOT_CONFIGURED.

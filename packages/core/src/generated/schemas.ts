@@ -601,6 +601,13 @@ export const workflowSchema = {
           uniqueItems: true,
           items: { enum: ['http', 'search', 'fs', 'code'] },
         },
+        mcp: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+          description:
+            "MCP servers whose tools the agent has, by their names in the runner's settings (AOB_MCP_SERVERS), never by address; each tool is offered as `<server>__<tool>`.",
+        },
         maxTurns: {
           type: ['integer', 'string'],
           minimum: 1,

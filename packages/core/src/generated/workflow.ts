@@ -453,6 +453,10 @@ export interface AgentConfig {
    */
   prompt: string;
   tools?: ('http' | 'search' | 'fs' | 'code')[];
+  /**
+   * MCP servers whose tools the agent has, by their names in the runner's settings (AOB_MCP_SERVERS), never by address; each tool is offered as `<server>__<tool>`.
+   */
+  mcp?: string[];
   maxTurns?: number | string;
   /**
    * A JSON Schema the final output must satisfy.

@@ -1,9 +1,9 @@
 // What can be known before a run starts about whether its nodes can run here at all: a `task`
 // naming a handler this process does not have, an `llm`/`agent`/`search`/`fs` node whose endpoint
-// or workspace is not configured, a `subworkflow` naming a workflow nobody registered. Found
-// after the start, each left a failed run behind; found before, the start is refused with every
-// problem named and nothing stored. Expressions (a handler or workflow chosen at run time) are
-// left to run time.
+// or workspace is not configured, an `agent` naming an MCP server the settings lack, a
+// `subworkflow` naming a workflow nobody registered. Found after the start, each left a failed
+// run behind; found before, the start is refused with every problem named and nothing stored.
+// Expressions (a handler or workflow chosen at run time) are left to run time.
 import type { Problem, WorkflowDefinition } from '@aob/core';
 import { isExpression } from '@aob/core';
 import type { WorkflowRegistry } from '@aob/store';
@@ -62,6 +62,7 @@ export function executorProblems(
             message: `${node.type} node ${id} needs an LLM endpoint: set AOB_LLM_BASE_URL (and AOB_LLM_API_KEY if it needs one)`,
           });
         }
+        if (node.type === 'agent') problems.push(...mcpProblems(node, at, id, options));
         break;
       case 'search':
         if (!options.search) {
@@ -83,6 +84,26 @@ export function executorProblems(
         break;
     }
   }
+  return problems;
+}
+
+/** MCP_NOT_CONFIGURED for every server an agent's `with.mcp` names that the settings lack. */
+function mcpProblems(node: RawNode, at: string, id: string, options: ExecutorOptions): Problem[] {
+  const names = node.with?.['mcp'];
+  if (!Array.isArray(names)) return [];
+  const configured = Object.keys(options.mcp ?? {});
+  const problems: Problem[] = [];
+  names.forEach((name: unknown, i) => {
+    if (typeof name !== 'string' || Object.hasOwn(options.mcp ?? {}, name)) return;
+    problems.push({
+      code: 'MCP_NOT_CONFIGURED',
+      path: `${at}/with/mcp/${i}`,
+      message:
+        configured.length === 0
+          ? `agent node ${id} needs MCP server "${name}", and none is configured: set AOB_MCP_SERVERS`
+          : `agent node ${id} needs MCP server "${name}", which AOB_MCP_SERVERS does not name (it names ${configured.join(', ')})`,
+    });
+  });
   return problems;
 }
 

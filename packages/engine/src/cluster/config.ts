@@ -3,7 +3,7 @@
 // at once; nothing starts on a bad configuration.
 import type { Problem, ServerLimits } from '@aob/core';
 import { AobError, NodeType, Topic } from '@aob/core';
-import type { LlmOptions, SearchConfig } from '../executors/types.js';
+import type { LlmOptions, McpServerSettings, SearchConfig } from '../executors/types.js';
 import { envProblem, executorSettingsFromEnv, isHttpUrl } from '../env-settings.js';
 import { DEFAULT_JOB_TOKEN_GRACE_MS } from './job-tokens.js';
 
@@ -84,6 +84,8 @@ export interface ServiceConfig {
   llm?: LlmOptions;
   /** AOB_SEARCH_URL, read by the same builder as the CLI's (env-settings.ts). */
   search?: SearchConfig;
+  /** AOB_MCP_SERVERS: the MCP servers agent nodes may name (env-settings.ts). */
+  mcp?: Record<string, McpServerSettings>;
   /** AOB_WORKSPACE, resolved against the working directory. */
   workspaceRoot?: string;
   /**
@@ -278,7 +280,7 @@ export function serviceConfig(
       forcePathStyle: boolean(env, 'AOB_S3_FORCE_PATH_STYLE', true, problems),
     };
   }
-  const { llm, search, workspaceRoot, limits } = executorSettingsFromEnv(
+  const { llm, search, mcp, workspaceRoot, limits } = executorSettingsFromEnv(
     env,
     process.cwd(),
     problems,
@@ -326,6 +328,7 @@ export function serviceConfig(
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
     ...(llm ? { llm } : {}),
     ...(search ? { search } : {}),
+    ...(mcp ? { mcp } : {}),
     ...(workspaceRoot ? { workspaceRoot } : {}),
     ...(apiUrl !== undefined ? { apiUrl } : {}),
     jobTokenGraceMs,

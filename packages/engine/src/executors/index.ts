@@ -7,6 +7,7 @@ export type {
   ExecutorOptions,
   HandlerContext,
   LlmOptions,
+  McpServerSettings,
   NodeLogger,
   SearchConfig,
   TaskHandler,

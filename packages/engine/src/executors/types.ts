@@ -31,6 +31,11 @@ export interface ExecutorOptions {
   /** The OpenAI-compatible endpoint of `llm` and `agent` nodes; unset means 'LLM_NOT_CONFIGURED'. */
   llm?: LlmOptions;
   /**
+   * The MCP servers `agent` nodes may name in `with.mcp`, by name (AOB_MCP_SERVERS); a name not
+   * here is 'MCP_NOT_CONFIGURED'.
+   */
+  mcp?: Readonly<Record<string, McpServerSettings>>;
+  /**
    * How an `agent` node reaches the run it belongs to (get_graph, get_node_output,
    * propose_patch); unset means 'AGENT_NOT_CONFIGURED'. The local engine answers in process
    * (local/agent-host.ts); a cluster runner through the API, with the job token the job carries
@@ -100,6 +105,19 @@ export interface LlmOptions {
 export interface ModelPrice {
   input: number;
   output: number;
+}
+
+/**
+ * An MCP server agents reach over Streamable HTTP: from the runner's configuration and secrets
+ * (AOB_MCP_SERVERS), never from a workflow definition, which names it only.
+ */
+export interface McpServerSettings {
+  /** The server's MCP endpoint, e.g. `https://tools.example.org/mcp`. */
+  url: string;
+  /** Sent as `Authorization: Bearer …` (an aob server's `/mcp` takes an aob token). */
+  token?: string;
+  /** Further headers sent with every request (an API key header, say). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface SearchConfig {

@@ -131,6 +131,7 @@ export class LocalEngine {
       allowPrivateNetwork: opts.allowPrivateNetwork ?? false,
       ...(opts.llm ? { llm: opts.llm } : {}),
       ...(opts.search ? { search: opts.search } : {}),
+      ...(opts.mcp ? { mcp: opts.mcp } : {}),
       ...(opts.workspaceRoot ? { workspaceRoot: resolvePath(opts.workspaceRoot) } : {}),
       agentHost: localAgentHost({
         store: stores.events,

@@ -1,5 +1,10 @@
 import type { AnyRunEvent } from '@aob/core';
-import type { LlmOptions, SearchConfig, TaskHandler } from '../executors/types.js';
+import type {
+  LlmOptions,
+  McpServerSettings,
+  SearchConfig,
+  TaskHandler,
+} from '../executors/types.js';
 
 export interface LocalEngineOptions {
   /** Where the durable store lives (AOB_HOME). Default `./.aob`. */
@@ -17,6 +22,8 @@ export interface LocalEngineOptions {
   llm?: LlmOptions;
   /** The web search backend of `search` nodes (and agents granted `search`). */
   search?: SearchConfig;
+  /** The MCP servers `agent` nodes may name in `with.mcp` (AOB_MCP_SERVERS). */
+  mcp?: Readonly<Record<string, McpServerSettings>>;
   /** The only directory `fs` nodes (and agents granted `fs`) may touch. */
   workspaceRoot?: string;
 }

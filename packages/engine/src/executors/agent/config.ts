@@ -1,4 +1,5 @@
 import { AobError, credentialKeys } from '@aob/core';
+import { MCP_SERVER_NAME } from '../../env-settings.js';
 import { compileOutputSchema } from '../llm-schema.js';
 import type { OutputValidator } from '../llm-schema.js';
 
@@ -20,6 +21,11 @@ export interface AgentConfig {
   /** The task, sent as the user message. */
   prompt: string;
   tools: AgentToolGrant[];
+  /**
+   * MCP servers whose tools the agent has, by their names in the runner's settings
+   * (AOB_MCP_SERVERS); each tool offered as `<server>__<tool>`.
+   */
+  mcp: string[];
   /** Model calls at most; one more is 'AGENT_MAX_TURNS'. */
   maxTurns: number;
   /** With `with.schema`: the final output must be JSON valid against it. */
@@ -37,6 +43,7 @@ const KNOWN = new Set([
   'instructions',
   'prompt',
   'tools',
+  'mcp',
   'maxTurns',
   'schema',
   'ask',
@@ -53,8 +60,9 @@ const bad = (nodeId: string, message: string, details?: unknown): AobError =>
   new AobError('BAD_CONFIG', `agent node ${nodeId}: ${message}`, { retryable: false, details });
 
 /**
- * Checks `with { framework, model, instructions?, prompt, tools?, maxTurns?, schema?, ask? }`. Every
- * problem is named at once. As for `llm`, the endpoint and key never come from here.
+ * Checks `with { framework, model, instructions?, prompt, tools?, mcp?, maxTurns?, schema?, ask? }`.
+ * Every problem is named at once. As for `llm`, the endpoint and key never come from here, nor
+ * an MCP server's address: `with.mcp` names servers of the runner's settings.
  */
 export function parseAgentConfig(config: Record<string, unknown>, nodeId: string): AgentConfig {
   const credentials = credentialKeys(config);
@@ -71,7 +79,7 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
   const unknown = Object.keys(config).filter((k) => !KNOWN.has(k));
   if (unknown.length) problems.push(`unknown key(s) ${unknown.join(', ')}`);
 
-  const { framework, model, instructions, prompt, tools, maxTurns, schema, ask } = config;
+  const { framework, model, instructions, prompt, tools, mcp, maxTurns, schema, ask } = config;
   if (!oneOf(AGENT_FRAMEWORKS, framework)) {
     problems.push(`with.framework must be one of ${AGENT_FRAMEWORKS.join(', ')}`);
   }
@@ -95,6 +103,22 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
         problems.push(`with.tools[${i}] repeats ${t}`);
       } else {
         grants.push(t);
+      }
+    });
+  }
+  const servers: string[] = [];
+  if (mcp !== undefined && !Array.isArray(mcp)) {
+    problems.push('with.mcp must be an array of MCP server names');
+  } else {
+    (mcp ?? []).forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || !MCP_SERVER_NAME.test(name)) {
+        problems.push(
+          `with.mcp[${i}] must be an MCP server name (a-z, 0-9 and -, starting with a letter, at most 32)`,
+        );
+      } else if (servers.includes(name)) {
+        problems.push(`with.mcp[${i}] repeats ${name}`);
+      } else {
+        servers.push(name);
       }
     });
   }
@@ -129,6 +153,7 @@ export function parseAgentConfig(config: Record<string, unknown>, nodeId: string
     model: model as string,
     prompt: prompt as string,
     tools: grants,
+    mcp: servers,
     maxTurns: (maxTurns as number | undefined) ?? AGENT_DEFAULT_MAX_TURNS,
     ask: ask !== undefined,
   };

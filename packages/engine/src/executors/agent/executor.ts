@@ -14,9 +14,9 @@ import { parseAgentConfig } from './config.js';
 import type { AgentConfig, AgentFramework } from './config.js';
 import { buildAgentTools } from './tools.js';
 import { withoutNewProcessListeners } from './quiet-tracing.js';
-import type { PatchRecord, ToolMemory } from './tools.js';
+import type { AgentTool, AgentToolSet, PatchRecord, ToolMemory } from './tools.js';
 import { NodeSuspension } from '../suspension.js';
-import type { ExecutorContext } from '../types.js';
+import type { ExecutorContext, LlmOptions } from '../types.js';
 import type { NodeJob } from '@aob/core';
 
 /**
@@ -64,7 +64,7 @@ export interface AgentOutput {
 
 /**
  * `agent`: `with { framework: openai-agents | langgraph, model, instructions?, prompt, tools?,
- * maxTurns = 10, schema? }` → AgentOutput.
+ * mcp?, maxTurns = 10, schema? }` → AgentOutput.
  *
  * The agent reads its run and proposes patches through `ctx.options.agentHost` (get_graph,
  * get_node_output, propose_patch, authored `agent:<nodeId>`); a rejected proposal is an answer
@@ -83,9 +83,13 @@ export interface AgentOutput {
  * than its run had left (`job.budgetLeft`) the agent is stopped after that call (unless it was
  * the final answer) and the attempt fails with BUDGET_EXCEEDED — the runner reports what it spent.
  *
+ * With `with.mcp` the tools of the MCP servers it names (from the runner's settings) are the
+ * agent's too, as `<server>__<tool>`: connected as the attempt begins, closed as it ends (mcp.ts).
+ *
  * Errors: 'BAD_CONFIG', 'AGENT_NOT_CONFIGURED', 'AGENT_STATE_UNREADABLE', 'LLM_NOT_CONFIGURED', 'AGENT_MAX_TURNS',
- * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED', 'BUDGET_EXCEEDED' — non-retryable; 'LLM_UNAVAILABLE' —
- * retryable; 'CANCELLED' / 'TIMEOUT' when `ctx.signal` aborts.
+ * 'AGENT_BAD_OUTPUT', 'LLM_REQUEST_REJECTED', 'BUDGET_EXCEEDED', 'MCP_NOT_CONFIGURED', 'SSRF' —
+ * non-retryable; 'LLM_UNAVAILABLE', 'MCP_UNAVAILABLE' — retryable; 'CANCELLED' / 'TIMEOUT' when
+ * `ctx.signal` aborts.
  */
 export const agentExecutor: Executor = async (job, ctx) => {
   throwIfAborted(ctx.signal);
@@ -101,7 +105,40 @@ export const agentExecutor: Executor = async (job, ctx) => {
   const llm = requireLlm(ctx.options, job.nodeId, 'agent');
   const saved = job.resume ? await savedState(job, ctx, config) : undefined;
   const toolSet = buildAgentTools(job, ctx, hostFor(job), config.tools, saved?.tools);
+  // The MCP servers of `with.mcp`, connected for this attempt only: closed however it ends.
+  const mcp = config.mcp.length === 0 ? undefined : await openMcp(job, ctx, config);
+  try {
+    return await attempt(job, ctx, config, llm, saved, toolSet, mcp?.tools ?? []);
+  } finally {
+    await mcp?.close();
+  }
+};
 
+/**
+ * The MCP servers' tools (the client loaded on first use, as the frameworks are). Errors:
+ * 'MCP_NOT_CONFIGURED', 'SSRF', 'MCP_UNAVAILABLE' (mcp.ts).
+ */
+async function openMcp(job: NodeJob, ctx: ExecutorContext, config: AgentConfig) {
+  const { openMcpTools } = await import('./mcp.js');
+  return openMcpTools({
+    nodeId: job.nodeId,
+    servers: config.mcp,
+    options: ctx.options,
+    signal: ctx.signal,
+    callTimeoutMs: job.timeoutMs,
+  });
+}
+
+/** The agent's run, from its first model call to its answer (or its question). */
+async function attempt(
+  job: NodeJob,
+  ctx: ExecutorContext,
+  config: AgentConfig,
+  llm: LlmOptions,
+  saved: SavedAgentState | undefined,
+  toolSet: AgentToolSet,
+  mcpTools: readonly AgentTool[],
+): Promise<AgentOutput> {
   // The run's budget: every model call is counted as it ends (ctx.spend); once the attempt has
   // spent more than its run had left, the agent is stopped there — its tools and its next model
   // call aborted — unless that call was its final answer (then it has nothing more to spend).
@@ -124,7 +161,7 @@ export const agentExecutor: Executor = async (job, ctx) => {
     result = await adapter.run({
       nodeId: job.nodeId,
       config,
-      tools: toolSet.tools,
+      tools: [...toolSet.tools, ...mcpTools],
       llm,
       signal,
       onDelta: (delta) => emit(ctx, delta),
@@ -168,7 +205,7 @@ export const agentExecutor: Executor = async (job, ctx) => {
   };
   if (config.schema) output.parsed = parseFinal(result.finalOutput, config, job.nodeId);
   return output;
-};
+}
 
 /**
  * The attempt spent more than its run had left when the job was sent (`job.budgetLeft`): it stops
