@@ -6,6 +6,7 @@
 // them; callers must not mutate an event after appending it or after reading it.
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
+  DraftStore,
   EventStore,
   InboxCommand,
   Lease,
@@ -18,6 +19,7 @@ import type {
   WorkflowRecord,
 } from './port.js';
 import { seqConflict, workflowExists } from './errors.js';
+import { MemoryDrafts } from './memory-drafts.js';
 import { runKey, runKeysOf, runStart, statusAfterAll, toEnvelope } from './run-log.js';
 import type { RunKeyKind } from './run-log.js';
 
@@ -264,6 +266,19 @@ export class MemoryEventStore implements EventStore {
       else this.inbox.set(runId, pending);
     }
   }
+
+  // ---- drafts (memory-drafts.ts) ----
+  private readonly drafts = new MemoryDrafts();
+  createDraft: DraftStore['createDraft'] = (record) => this.drafts.createDraft(record);
+  getDraft: DraftStore['getDraft'] = (draftId) => this.drafts.getDraft(draftId);
+  listDrafts: DraftStore['listDrafts'] = (namespace, page) =>
+    this.drafts.listDrafts(namespace, page);
+  appendDraftChange: DraftStore['appendDraftChange'] = (...args) =>
+    this.drafts.appendDraftChange(...args);
+  draftChanges: DraftStore['draftChanges'] = (...args) => this.drafts.draftChanges(...args);
+  setDraftFocus: DraftStore['setDraftFocus'] = (...args) => this.drafts.setDraftFocus(...args);
+  addDraftCommit: DraftStore['addDraftCommit'] = (...args) => this.drafts.addDraftCommit(...args);
+  deleteDraft: DraftStore['deleteDraft'] = (draftId) => this.drafts.deleteDraft(draftId);
 
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
     this.budgets.set(record.namespace, JSON.stringify(record));

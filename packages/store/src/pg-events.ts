@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
+  DraftStore,
   ClusterStore,
   OutboxMessage,
   OutboxRecord,
@@ -31,6 +32,7 @@ import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
 import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import { quietRuns } from './pg-stalls.js';
+import { pgDrafts } from './pg-drafts.js';
 import {
   claimRunnerJob,
   enqueueRunnerJobs,
@@ -304,6 +306,25 @@ export class PgEventStore implements ClusterStore {
     if (this.closed) return Promise.reject(storeClosed());
     return purgeRunnerJobs(this.pool, finishedBefore);
   }
+
+  // ---- drafts (pg-drafts.ts) ----
+  private draftStore: DraftStore | undefined;
+  private get drafts(): DraftStore {
+    if (this.closed) throw storeClosed();
+    return (this.draftStore ??= pgDrafts(this.pool));
+  }
+  createDraft: DraftStore['createDraft'] = async (record) => this.drafts.createDraft(record);
+  getDraft: DraftStore['getDraft'] = async (draftId) => this.drafts.getDraft(draftId);
+  listDrafts: DraftStore['listDrafts'] = async (namespace, page) =>
+    this.drafts.listDrafts(namespace, page);
+  appendDraftChange: DraftStore['appendDraftChange'] = async (...args) =>
+    this.drafts.appendDraftChange(...args);
+  draftChanges: DraftStore['draftChanges'] = async (...args) => this.drafts.draftChanges(...args);
+  setDraftFocus: DraftStore['setDraftFocus'] = async (...args) =>
+    this.drafts.setDraftFocus(...args);
+  addDraftCommit: DraftStore['addDraftCommit'] = async (...args) =>
+    this.drafts.addDraftCommit(...args);
+  deleteDraft: DraftStore['deleteDraft'] = async (draftId) => this.drafts.deleteDraft(draftId);
 
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
     await this.query(sql.putNamespaceBudget([record.namespace, JSON.stringify(record)]));

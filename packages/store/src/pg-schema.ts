@@ -290,6 +290,36 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runner_jobs_finished ON runner_jobs (finished_at) WHERE finished_at IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'drafts',
+    sql: `
+      -- Workflow definitions being edited (DraftStore; pg-drafts.ts): the definition as it is now
+      -- (json: read back exactly as written), its revision (compare-and-set on every change),
+      -- and the rest of the record; the change log is append-only, one row per change (seq = the
+      -- revision it made), deleted with its draft.
+      CREATE TABLE drafts (
+        draft_id    text PRIMARY KEY,
+        namespace   text NOT NULL,
+        revision    integer NOT NULL,
+        definition  json NOT NULL,
+        meta        json NOT NULL,
+        focus       jsonb,
+        commits     jsonb NOT NULL,
+        last_change jsonb,
+        updated_at  bigint NOT NULL,
+        -- Creation order, for lists (newest first).
+        ord         bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX drafts_by_namespace ON drafts (namespace, ord);
+      CREATE TABLE draft_changes (
+        draft_id text NOT NULL REFERENCES drafts (draft_id) ON DELETE CASCADE,
+        seq      integer NOT NULL,
+        record   json NOT NULL,
+        PRIMARY KEY (draft_id, seq)
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

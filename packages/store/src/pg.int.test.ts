@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
 import {
+  draftStoreConformance,
   runLogConformance,
   namespaceBudgetConformance,
   tokenStoreConformance,
@@ -72,7 +73,7 @@ const emptied = async (): Promise<PgEventStore> => {
   const c = new pg.Client({ connectionString: suiteUrl });
   await c.connect();
   await c.query(
-    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens, namespace_budgets RESTART IDENTITY',
+    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens, namespace_budgets, drafts, draft_changes RESTART IDENTITY',
   );
   await c.end();
   return store;
@@ -82,6 +83,7 @@ workflowRegistryConformance('PgEventStore', emptied);
 workflowPatchStoreConformance('PgEventStore', emptied);
 tokenStoreConformance('PgEventStore', emptied);
 namespaceBudgetConformance('PgEventStore', emptied);
+draftStoreConformance('PgEventStore', emptied);
 
 const codeOf = (err: unknown): string | undefined => (err as { code?: string }).code;
 
@@ -130,6 +132,8 @@ describe('PgEventStore', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'api_tokens',
+        'draft_changes',
+        'drafts',
         'events',
         'namespace_budgets',
         'outbox',

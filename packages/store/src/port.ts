@@ -1,7 +1,8 @@
 // Store ports, one per concern. An adapter implements the ports its topology needs, and a store
 // is typed as their intersection:
 //   - every topology: RunLogStore (append-only run logs, summaries, the patch/ticket index),
-//     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, TokenStore, and a ContentStore;
+//     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, DraftStore, TokenStore, and a
+//     ContentStore;
 //   - the local topology (EventStore: memory, SQLite) adds LeaseInboxStore: which process drives
 //     a run, and the commands other processes leave it;
 //   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore, StallStore and
@@ -406,11 +407,120 @@ export interface NamespaceBudgetStore {
   deleteNamespaceBudget(namespace: string): Promise<boolean>;
 }
 
+/** The registered workflow version a draft was opened from. */
+export interface DraftBase {
+  name: string;
+  version: string;
+}
+
+/** The nodes a draft's author wants the people watching it to look at. */
+export interface DraftFocus {
+  nodes: string[];
+  by: string;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** A draft committed: registered as a workflow version, or proposed to a run as a patch. */
+export interface DraftCommitRecord {
+  as: 'version' | 'patch';
+  by: string;
+  /** Epoch ms. */
+  at: number;
+  /** The draft's revision that was committed. */
+  revision: number;
+  /** `as: version`: the `name@version` registered. */
+  workflow?: string;
+  /** `as: patch`: the run, the patch proposed to it and the verdict it got. */
+  runId?: string;
+  patchId?: string;
+  status?: string;
+}
+
+/** The newest change of a draft, in short. */
+export interface DraftChangeMark {
+  seq: number;
+  by: string;
+  kind: DraftChangeKind;
+  at: number;
+}
+
+/**
+ * A workflow definition being edited (ARCHITECTURE §7, drafts), per namespace. `revision` counts
+ * its changes: 0 as opened, then the seq of its newest change.
+ */
+export interface DraftRecord {
+  draftId: string;
+  namespace: string;
+  title?: string;
+  base?: DraftBase;
+  /** The definition as it is now (JSON; may be incomplete, never structurally broken). */
+  definition: unknown;
+  revision: number;
+  focus?: DraftFocus;
+  createdBy: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms: the last change, focus or commit. */
+  updatedAt: number;
+  commits: DraftCommitRecord[];
+  lastChange?: DraftChangeMark;
+}
+
+/** `change`: JSON Patch operations an author sent; `undo`: the inverse of an earlier change. */
+export type DraftChangeKind = 'change' | 'undo';
+
+/** One entry of a draft's append-only change log. */
+export interface DraftChangeRecord {
+  /** 1, 2, …: the draft's revision once this change is applied. */
+  seq: number;
+  kind: DraftChangeKind;
+  by: string;
+  /** Epoch ms. */
+  at: number;
+  /** RFC 6902 operations, as applied. */
+  ops: unknown[];
+  /** Operations that take the definition back to what it was before this change. */
+  inverse: unknown[];
+  /** `undo`: the seq of the change it took back. */
+  undoes?: number;
+}
+
+/** Drafts and their change logs. Records read back are copies: callers never share the store's. */
+export interface DraftStore {
+  /** Stores a new draft; false (nothing written) if its id exists. */
+  createDraft(record: DraftRecord): Promise<boolean>;
+  getDraft(draftId: string): Promise<DraftRecord | undefined>;
+  /** A namespace's drafts, the most recently created first. */
+  listDrafts(namespace: string, page?: { offset?: number; limit?: number }): Promise<DraftRecord[]>;
+  /**
+   * Appends `change` (whose seq is `revision`) and sets the draft's definition, revision,
+   * `lastChange` and `updatedAt` (the change's `at`), atomically, if the draft's revision is still
+   * `expectedRevision`; false (nothing written) otherwise, or if there is no such draft.
+   */
+  appendDraftChange(
+    draftId: string,
+    change: DraftChangeRecord,
+    definition: unknown,
+    revision: number,
+    expectedRevision: number,
+  ): Promise<boolean>;
+  /** Changes with a seq above `afterSeq`, oldest first, at most `limit`. */
+  draftChanges(draftId: string, afterSeq: number, limit: number): Promise<DraftChangeRecord[]>;
+  /** Sets the draft's focus (and `updatedAt` to its `at`); false if there is no such draft. */
+  setDraftFocus(draftId: string, focus: DraftFocus): Promise<boolean>;
+  /** Appends a commit (and sets `updatedAt` to its `at`); false if there is no such draft. */
+  addDraftCommit(draftId: string, commit: DraftCommitRecord): Promise<boolean>;
+  /** Deletes a draft and its changes; false if there is no such draft. */
+  deleteDraft(draftId: string): Promise<boolean>;
+}
+
 /** What the application layer needs in every topology: logs, the registry, workflow patches. */
 export type ApplicationStore = RunLogStore &
   WorkflowRegistry &
   WorkflowPatchStore &
-  NamespaceBudgetStore;
+  NamespaceBudgetStore &
+  DraftStore;
 
 /** The local topology's store (memory, SQLite). */
 export type EventStore = ApplicationStore & TokenStore & LeaseInboxStore;

@@ -22,6 +22,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { AobError } from '@aob/core';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
+  DraftStore,
   EventStore,
   InboxCommand,
   Lease,
@@ -37,6 +38,7 @@ import { seqConflict, storeClosed, StoreErrorCode, workflowExists } from './erro
 import { prepareAppend, runKey } from './run-log.js';
 import type { PreparedAppend, RunKeyKind } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
+import { sqliteDrafts } from './sqlite-drafts.js';
 import { listRunsSql, prepareStatements } from './sqlite-statements.js';
 import type { Statements } from './sqlite-statements.js';
 import {
@@ -332,6 +334,22 @@ export class SqliteEventStore implements EventStore {
       })
       .immediate();
   }
+
+  // ---- drafts (sqlite-drafts.ts; its statements prepared on first use) ----
+  private draftStore: DraftStore | undefined;
+  private get drafts(): DraftStore {
+    return (this.draftStore ??= sqliteDrafts(this.db));
+  }
+  createDraft: DraftStore['createDraft'] = (record) => this.drafts.createDraft(record);
+  getDraft: DraftStore['getDraft'] = (draftId) => this.drafts.getDraft(draftId);
+  listDrafts: DraftStore['listDrafts'] = (namespace, page) =>
+    this.drafts.listDrafts(namespace, page);
+  appendDraftChange: DraftStore['appendDraftChange'] = (...args) =>
+    this.drafts.appendDraftChange(...args);
+  draftChanges: DraftStore['draftChanges'] = (...args) => this.drafts.draftChanges(...args);
+  setDraftFocus: DraftStore['setDraftFocus'] = (...args) => this.drafts.setDraftFocus(...args);
+  addDraftCommit: DraftStore['addDraftCommit'] = (...args) => this.drafts.addDraftCommit(...args);
+  deleteDraft: DraftStore['deleteDraft'] = (draftId) => this.drafts.deleteDraft(draftId);
 
   /** Commits what is queued, then closes the connection. */
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {

@@ -154,6 +154,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'drafts',
+    sql: `
+      -- Workflow definitions being edited (DraftStore): the definition as it is now, its revision
+      -- (compare-and-set on every change), and the rest of the record as JSON; the change log is
+      -- append-only, one row per change (seq = the revision it made), deleted with its draft.
+      CREATE TABLE drafts (
+        draft_id    TEXT PRIMARY KEY,
+        namespace   TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        definition  TEXT NOT NULL,
+        meta        TEXT NOT NULL,
+        focus       TEXT,
+        commits     TEXT NOT NULL,
+        last_change TEXT,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE INDEX drafts_by_namespace ON drafts (namespace);
+      CREATE TABLE draft_changes (
+        draft_id TEXT NOT NULL,
+        seq      INTEGER NOT NULL,
+        record   TEXT NOT NULL,
+        PRIMARY KEY (draft_id, seq)
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

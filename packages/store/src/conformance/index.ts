@@ -4,6 +4,7 @@
 //   runLogConformance('MyStore', async () => MyStore.open(freshDatabase()));
 // `make` returns a fresh, empty store each time; the suite closes what it makes.
 import type { EventStore } from '../port.js';
+import { draftStoreConformance } from './drafts.js';
 import { leaseInboxConformance } from './leases.js';
 import { namespaceBudgetConformance } from './namespace-budgets.js';
 import { runLogConformance } from './run-log.js';
@@ -14,6 +15,7 @@ import { workflowRegistryConformance } from './workflow-registry.js';
 export { attemptLedgerConformance } from './attempt-ledger.js';
 export { contentStoreConformance } from './content-store.js';
 export {
+  draftStoreConformance,
   leaseInboxConformance,
   namespaceBudgetConformance,
   runLogConformance,
@@ -29,5 +31,6 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
   workflowPatchStoreConformance(name, make);
   tokenStoreConformance(name, make);
   namespaceBudgetConformance(name, make);
+  draftStoreConformance(name, make);
   leaseInboxConformance(name, make);
 }
