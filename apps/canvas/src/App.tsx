@@ -10,9 +10,11 @@ import { ApprovalsPage } from './views/ApprovalsPage.js';
 import { PatchPage } from './views/PatchPage.js';
 import { WorkflowsPage } from './views/WorkflowsPage.js';
 import { WorkflowDiffPage } from './views/WorkflowDiffPage.js';
+import { DraftsPage } from './drafts/DraftsPage.js';
 
 // The editor (its forms, the schema, JSONata) is loaded when first opened.
 const EditorPage = lazy(() => import('./editor/EditorPage.js'));
+const DraftEditorPage = lazy(() => import('./drafts/DraftEditorPage.js'));
 
 type Auth =
   { state: 'checking' } | { state: 'out'; reason?: string } | { state: 'in'; session: Session };
@@ -54,6 +56,7 @@ export function App() {
   const patchMatch = /^\/patches\/([^/]+)$/.exec(path);
   const editMatch = /^\/workflows\/([^/]+)\/([^/]+)\/edit$/.exec(path);
   const diffMatch = /^\/workflows\/([^/]+)\/diff\/([^/]+)\/([^/]+)$/.exec(path);
+  const draftMatch = /^\/drafts\/([^/]+)$/.exec(path);
   const part = (m: RegExpExecArray, i: number) => decodeURIComponent(m[i]!);
   return (
     <div className="app">
@@ -67,6 +70,9 @@ export function App() {
         </Link>
         <Link href="/workflows" aria-current={path.startsWith('/workflows') ? 'page' : undefined}>
           Workflows
+        </Link>
+        <Link href="/drafts" aria-current={path.startsWith('/drafts') ? 'page' : undefined}>
+          Drafts
         </Link>
         <span className="who">
           {session.me.subject} · {session.me.role} · {session.me.namespace}
@@ -107,6 +113,17 @@ export function App() {
               onAuthFailure={onAuthFailure}
             />
           </Suspense>
+        ) : draftMatch ? (
+          <Suspense fallback={<p className="empty">Loading the editor…</p>}>
+            <DraftEditorPage
+              key={path}
+              session={session}
+              draftId={part(draftMatch, 1)}
+              onAuthFailure={onAuthFailure}
+            />
+          </Suspense>
+        ) : path === '/drafts' ? (
+          <DraftsPage session={session} onAuthFailure={onAuthFailure} />
         ) : diffMatch ? (
           <WorkflowDiffPage
             key={path}

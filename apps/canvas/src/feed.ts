@@ -11,8 +11,7 @@ export type Connection = { state: 'live' } | { state: 'reconnecting'; reason: st
 
 export function useFeed<M = TimelineMessage>(
   open:
-    | ((signal: AbortSignal, onReconnect: (reason: string) => void) => AsyncIterable<M>)
-    | undefined,
+    ((signal: AbortSignal, onReconnect: (reason: string) => void) => AsyncIterable<M>) | undefined,
   onBatch: (batch: M[]) => void,
   onFailure: (err: unknown) => void,
 ): Connection {

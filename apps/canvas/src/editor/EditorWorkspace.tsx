@@ -9,7 +9,15 @@ import type { ReactNode } from 'react';
 import { RunGraph } from '../graph/RunGraph.js';
 import type { GraphEdge, GraphNode } from '../graph/RunGraph.js';
 import type { EditorDefinition } from './definition.js';
-import { addNode, connect, disconnect, freshId, removeNode, updateEdge, updateNode } from './definition.js';
+import {
+  addNode,
+  connect,
+  disconnect,
+  freshId,
+  removeNode,
+  updateEdge,
+  updateNode,
+} from './definition.js';
 import { placeProblems } from './problems.js';
 import type { PlacedProblems } from './problems.js';
 import { initialWith } from './schema-form.js';

@@ -1,11 +1,14 @@
 // The registered workflows, each name with its versions (newest first): open a version in the
-// editor, compare it with the one before, or start a new workflow.
-import { useEffect, useState } from 'react';
+// editor or as a draft (edited on the server, with agents), compare it with the one before, or
+// start a new workflow.
+import { useEffect, useMemo, useState } from 'react';
 import type { WorkflowView } from '@aob/client';
 import type { Session } from '../session.js';
 import { usePageError } from '../page-error.js';
 import { Link } from '../router.js';
 import { formatTime } from '../status.js';
+import { draftApi } from '../drafts/api.js';
+import { openNewDraft } from '../drafts/DraftsPage.js';
 
 const enc = encodeURIComponent;
 
@@ -13,6 +16,7 @@ export function WorkflowsPage(props: { session: Session; onAuthFailure: (e: unkn
   const { session, onAuthFailure } = props;
   const [workflows, setWorkflows] = useState<WorkflowView[]>();
   const { error, fail } = usePageError(onAuthFailure);
+  const drafts = useMemo(() => draftApi(session), [session]);
   useEffect(() => {
     session.client
       .all((cursor) => session.client.listWorkflows({ cursor }))
@@ -64,6 +68,15 @@ export function WorkflowsPage(props: { session: Session; onAuthFailure: (e: unkn
                   <td>{formatTime(w.registeredAt)}</td>
                   <td className="actions">
                     <Link href={`/workflows/${enc(name)}/${enc(w.version)}/edit`}>Edit</Link>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() =>
+                        void openNewDraft(drafts, { from: `${name}@${w.version}` }).catch(fail)
+                      }
+                    >
+                      Open as draft
+                    </button>
                     {versions[i + 1] ? (
                       <Link
                         href={`/workflows/${enc(name)}/diff/${enc(versions[i + 1]!.version)}/${enc(w.version)}`}
