@@ -16,7 +16,7 @@ import { placeProblems } from '../editor/problems.js';
 import { ProposeForm } from '../editor/ProposePanel.js';
 import type { EditorDefinition } from '../editor/definition.js';
 import { draftApi, readCommit } from './api.js';
-import { ago, authorLabel, editable, remapSelection } from './live.js';
+import { ago, authorLabel, baseRef, editable, remapSelection } from './live.js';
 import { useDraft } from './useDraft.js';
 import type { DraftState } from './useDraft.js';
 
@@ -101,6 +101,7 @@ export default function DraftEditorPage(props: {
     );
   }
   const count = view.problems.length;
+  const base = baseRef(view.base);
   const name = view.title ?? view.draftId;
   const commitBlocked =
     count > 0
@@ -119,7 +120,7 @@ export default function DraftEditorPage(props: {
           <Link href="/drafts">Drafts</Link> / {name}
         </h1>
         <span className="muted draft-meta">
-          {view.base ? `from ${view.base} · ` : ''}revision {view.revision}
+          {base ? `from ${base} · ` : ''}revision {view.revision}
           {draft.pending > 0 ? ' · saving…' : ''}
         </span>
         <span
@@ -147,10 +148,10 @@ export default function DraftEditorPage(props: {
           </button>
           <button
             type="button"
-            disabled={!view.base}
+            disabled={!base}
             title={
-              view.base
-                ? `Send this draft to a live run of ${view.base}`
+              base
+                ? `Send this draft to a live run of ${base}`
                 : 'This draft did not start from a registered workflow: it has no runs'
             }
             aria-pressed={side === 'propose'}
@@ -218,13 +219,13 @@ export default function DraftEditorPage(props: {
         marks={draft.marks}
         {...(focusShown ? { focus: focusShown } : {})}
         hint="Ctrl+Z undoes the last change to the draft."
-        {...(view.base
+        {...(base
           ? {
               proposePanel: (
                 <ProposeForm
                   session={session}
-                  workflow={view.base}
-                  what={`The draft's changes from ${view.base}, as a patch to one of its live runs.`}
+                  workflow={base}
+                  what={`The draft's changes from ${base}, as a patch to one of its live runs.`}
                   canSend={draft.pending === 0}
                   send={async (runId, rationale) =>
                     readCommit(

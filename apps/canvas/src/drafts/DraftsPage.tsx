@@ -10,7 +10,7 @@ import { Link, navigate } from '../router.js';
 import { draftApi } from './api.js';
 import type { DraftApi } from './api.js';
 import type { DraftSummary } from './types.js';
-import { ago, authorLabel } from './live.js';
+import { ago, authorLabel, baseRef } from './live.js';
 
 const PAGE = 100;
 
@@ -90,7 +90,7 @@ export function DraftsPage(props: { session: Session; onAuthFailure: (e: unknown
                       {d.title ?? d.draftId}
                     </Link>
                   </td>
-                  <td>{d.base ?? <span className="muted">blank</span>}</td>
+                  <td>{baseRef(d.base) ?? <span className="muted">blank</span>}</td>
                   <td>{d.revision}</td>
                   <td>
                     {problems === undefined ? (

@@ -6,6 +6,7 @@ import {
   ago,
   authorLabel,
   authorSubject,
+  baseRef,
   describeChange,
   describeOps,
   draftOps,
@@ -66,6 +67,12 @@ describe('who made a change', () => {
     expect(authorLabel(undefined)).toBe('someone');
     expect(authorSubject('claude (agent)')).toBe('claude');
     expect(authorSubject({ subject: 'ann', role: 'operator' })).toBe('ann');
+  });
+
+  it('names a base as name@version', () => {
+    expect(baseRef({ name: 'orders', version: '3' })).toBe('orders@3');
+    expect(baseRef('orders@3')).toBe('orders@3');
+    expect(baseRef(undefined)).toBeUndefined();
   });
 
   it('says when in words', () => {

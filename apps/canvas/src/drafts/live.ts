@@ -5,7 +5,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { EditorDefinition, EditorEdge } from '../editor/definition.js';
 import type { Selection } from '../editor/EditorWorkspace.js';
-import type { Author, DraftView, JsonPatchOp, When } from './types.js';
+import type { Author, DraftBase, DraftView, JsonPatchOp, When } from './types.js';
 
 /** A definition as the editor needs it: a new draft's may have no nodes or edges yet. */
 export function editable(def: EditorDefinition): EditorDefinition {
@@ -17,6 +17,12 @@ export function editable(def: EditorDefinition): EditorDefinition {
 /** The JSON Patch from the draft as the server has it to the person's edit of it. */
 export function draftOps(before: EditorDefinition, after: EditorDefinition): JsonPatchOp[] {
   return fastJsonPatch.compare(before, after) as JsonPatchOp[];
+}
+
+/** A draft's base as `name@version`. */
+export function baseRef(base: DraftBase | undefined): string | undefined {
+  if (base === undefined) return undefined;
+  return typeof base === 'string' ? base : `${base.name}@${base.version}`;
 }
 
 /** "claude (agent)" for a principal with a role, its subject otherwise. */

@@ -3,11 +3,15 @@
 import type { Problem } from '@aob/core';
 import type { EditorDefinition } from '../editor/definition.js';
 
-/** Who made a change: the API names a principal by its subject (and its role, when it says). */
+/** Who made a change: the API names a principal as a string ("claude (agent)"); an object with
+ * its subject and role is read too. */
 export type Author = string | { subject: string; role?: string };
 
 /** When: the API's times are epoch milliseconds (an ISO string is read as well). */
 export type When = number | string;
+
+/** A registered version: `{name, version}` (a `name@version` string is read too). */
+export type DraftBase = { name: string; version: string } | string;
 
 export interface DraftChangeMark {
   seq: number;
@@ -36,8 +40,8 @@ export interface DraftView {
   draftId: string;
   namespace: string;
   title?: string;
-  /** The registered workflow it started from, `name@version`. */
-  base?: string;
+  /** The registered workflow it started from. */
+  base?: DraftBase;
   definition: EditorDefinition;
   revision: number;
   /** What keeps it from being registered yet (the validator's findings). */
@@ -53,7 +57,7 @@ export interface DraftView {
 export interface DraftSummary {
   draftId: string;
   title?: string;
-  base?: string;
+  base?: DraftBase;
   revision: number;
   createdBy?: Author;
   createdAt?: When;
