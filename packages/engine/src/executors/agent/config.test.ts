@@ -19,6 +19,7 @@ describe('parseAgentConfig', () => {
       model: 'm',
       prompt: 'p',
       tools: [],
+      mcp: [],
       maxTurns: 10,
       ask: false,
     });
