@@ -49,6 +49,7 @@ const CONTRACT = new Set([
   'AOB_WORKSPACE',
   'AOB_API_URL',
   'AOB_LLM_API_KEY',
+  'AOB_MCP_SERVERS',
   'AOB_RUNNER_CONCURRENCY',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_SERVICE_NAME',
@@ -61,6 +62,7 @@ const SECRET_VARS = new Set([
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AOB_LLM_API_KEY',
+  'AOB_MCP_SERVERS',
 ]);
 const SECRET_NAME = 'aob-secrets';
 /** Set per Deployment; every other variable of the contract but the credentials is in aob-config. */
@@ -125,6 +127,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   AWS_ACCESS_KEY_ID: 'key-id',
   AWS_SECRET_ACCESS_KEY: 'secret-key',
   AOB_LLM_API_KEY: 'llm-key',
+  AOB_MCP_SERVERS: '{"search":{"url":"https://search.example/mcp","token":"t"}}',
 };
 /** The topic Job runs the Kafka image, whose tools read these besides the contract's broker list. */
 const TOPIC_JOB_EXTRA_ENV = new Set(['LOG_DIR', 'TOPIC_REPLICATION_FACTOR']);

@@ -1,6 +1,6 @@
-// Secrets the runner holds (the LLM key) must never reach the log through an error: a provider
-// that echoes the request ("invalid api key sk-…") would otherwise have it stored verbatim in
-// NodeFailed and shown in every run view. Errors are scrubbed of every known secret value
+// Secrets the runner holds (the LLM key, MCP servers' tokens) must never reach the log through an
+// error: a provider that echoes the request ("invalid api key sk-…") would otherwise have it
+// stored verbatim in NodeFailed and shown in every run view. Errors are scrubbed of every known secret value
 // before they leave the executor.
 import { AobError } from '@aob/core';
 import type { ExecutorOptions } from './types.js';
@@ -10,10 +10,16 @@ export const REDACTED = '[redacted]';
 /** Shorter values are not treated as secrets: redacting them would mangle ordinary text. */
 const MIN_SECRET_LENGTH = 8;
 
-/** The secret values among the executors' settings. */
+/** The secret values among the executors' settings: the LLM key, MCP servers' tokens and headers. */
 export function secretsOf(options: ExecutorOptions): string[] {
-  const key = options.llm?.apiKey;
-  return key !== undefined && key.length >= MIN_SECRET_LENGTH ? [key] : [];
+  const values = [
+    options.llm?.apiKey,
+    ...Object.values(options.mcp ?? {}).flatMap((s) => [
+      s.token,
+      ...Object.values(s.headers ?? {}),
+    ]),
+  ];
+  return values.filter((v): v is string => v !== undefined && v.length >= MIN_SECRET_LENGTH);
 }
 
 /** `err` with every secret replaced in its message and details; the same error when none occurs. */

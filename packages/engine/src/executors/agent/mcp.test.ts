@@ -288,6 +288,29 @@ describe('MCP connections of an agent', () => {
     }
   });
 
+  it('keeps its token out of the error when a server echoes it', async () => {
+    const echo = createServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end(`refused ${req.headers.authorization ?? ''} and ${String(req.headers['x-key'])}`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = echo.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/mcp`;
+      const err = await rejection(
+        run(
+          ctx({ echo: { url, token: 'aob_secret_token', headers: { 'x-key': 'key-12345678' } } }),
+          ['echo'],
+        ),
+      );
+      expect(err).toMatchObject({ code: 'MCP_UNAVAILABLE', retryable: false });
+      expect(err.message).toContain('refused Bearer [redacted] and [redacted]');
+      expect(err.message).not.toMatch(/aob_secret_token|key-12345678/);
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
+  });
+
   it('fails the attempt with MCP_UNAVAILABLE when a server cannot be reached, before any model call', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/mcp`;
     const err = await rejection(
