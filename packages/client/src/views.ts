@@ -179,6 +179,94 @@ export interface PatchView {
   reason?: string;
 }
 
+/**
+ * A workflow definition being edited, stored per namespace (issue 16 §3): every change is a JSON
+ * Patch with its author, kept in order and undoable. `problems` are what `validateDefinition`
+ * reports that does not break the graph's structure (an incomplete node, a bad expression): a
+ * draft may have them while it is drawn, and is committed once it has none.
+ */
+export interface DraftView {
+  draftId: string;
+  namespace: string;
+  title?: string;
+  /** The registered workflow version it was opened from. */
+  base?: { name: string; version: string };
+  definition: Record<string, unknown>;
+  /** 0 as opened; then the seq of its newest change. */
+  revision: number;
+  problems: Problem[];
+  /** The nodes its author wants the people watching to look at. */
+  focus?: { nodes: string[]; by: string; at: number };
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  commits: DraftCommit[];
+  lastChange?: { seq: number; by: string; kind: DraftChangeKind; at: number };
+}
+
+/** `change`: operations an author sent; `undo`: the inverse of an earlier change (`undoes`). */
+export type DraftChangeKind = 'change' | 'undo';
+
+/** One entry of a draft's change log. */
+export interface DraftChange {
+  /** The draft's revision once this change was applied. */
+  seq: number;
+  kind: DraftChangeKind;
+  /** The principal's subject, or `subject (agent name)` when an agent named itself. */
+  by: string;
+  at: number;
+  /** RFC 6902 operations, as applied. */
+  ops: unknown[];
+  undoes?: number;
+}
+
+/** A draft committed: registered as a workflow version, or proposed to a run as a patch. */
+export interface DraftCommit {
+  as: 'version' | 'patch';
+  by: string;
+  at: number;
+  /** The draft's revision committed. */
+  revision: number;
+  /** `as: version`: the `name@version` registered. */
+  workflow?: string;
+  /** `as: patch`: the run, the patch proposed to it, and the verdict it got. */
+  runId?: string;
+  patchId?: string;
+  status?: string;
+}
+
+/** What a draft's live feed says (`event: draft`), with the draft as it is after it. */
+export interface DraftFeedEvent {
+  kind: 'changed' | 'focused' | 'committed' | 'deleted';
+  revision: number;
+  draft: DraftView;
+}
+
+/** Where a new draft starts: a registered workflow `name[@version]`, a definition, or blank. */
+export interface OpenDraftRequest {
+  from?: string;
+  definition?: unknown;
+  title?: string;
+}
+
+/** Registers the draft as a workflow version, or proposes it to a running run as a patch. */
+export type DraftCommitRequest =
+  | { as: 'version'; version?: string }
+  | { as: 'patch'; runId: string; rationale?: string };
+
+/** What a commit did: the draft (with the commit recorded) and the version or the patch. */
+export interface DraftCommitResult {
+  draft: DraftView;
+  workflow?: WorkflowView;
+  patch?: PatchView;
+}
+
+/** A page of a draft's change log, and the draft's revision (more to read while below it). */
+export interface DraftChanges {
+  changes: DraftChange[];
+  revision: number;
+}
+
 /** What an applied patch changed in the graph. */
 export interface GraphDiff {
   nodesAdded: string[];

@@ -117,6 +117,14 @@ export const ERROR_CODES = {
   PATCH_NOT_APPLIED: state,
   PATCH_NOT_NEWEST: state,
   PATCH_OTHER_WORKFLOW: invalid,
+  /** No draft with this id (or not in the caller's namespace). */
+  DRAFT_NOT_FOUND: notFound,
+  /** The draft moved past the revision a change expected (`expectRevision`): read it again. */
+  DRAFT_CONFLICT: race,
+  /** The draft has problems (each one named): it is committed once they are fixed. */
+  DRAFT_INVALID: invalid,
+  /** No change of the draft (by that author) is left to undo. */
+  NOTHING_TO_UNDO: state,
   PATCH_SET_INVALID: invalid,
   PATCH_PENDING: pending,
   PATCH_RACE: race,

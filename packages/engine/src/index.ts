@@ -142,6 +142,28 @@ export type { ApiAgentHostOptions } from './runner/api-agent-host.js';
 export { TimerPoller } from './cluster/timer-poller.js';
 export { ClusterClient, clusterRunControl } from './cluster/client.js';
 export { busDriver } from './cluster/bus-driver.js';
+export {
+  BLANK_DRAFT,
+  DRAFT_POLL_MS,
+  DraftControl,
+  MAX_DRAFT_BYTES,
+  MAX_DRAFT_CHANGES_PAGE,
+  checkDraftDefinition,
+  draftView,
+  patchOperationProblems,
+} from './app/drafts.js';
+export type {
+  DraftChange,
+  DraftChanges,
+  DraftCommitRequest,
+  DraftCommitResult,
+  DraftControlDeps,
+  DraftFeedEvent,
+  DraftListener,
+  DraftRunOperations,
+  DraftView,
+  OpenDraftRequest,
+} from './app/drafts.js';
 export { RunControl, isOver } from './app/run-control.js';
 export type { NodeDetail, AttemptView } from './app/node-detail.js';
 export type { RunDriver, RunControlDeps } from './app/run-control.js';

@@ -6,7 +6,14 @@ const processTag = randomBytes(4).toString('hex');
 let counter = 0;
 
 /** Time-ordered ids: `<prefix>_<ms base36><process tag><counter>`, so lists sort by creation. */
-const PREFIX = { run: 'run', timer: 'tmr', ticket: 'tkt', patch: 'pch', question: 'qst' } as const;
+const PREFIX = {
+  run: 'run',
+  timer: 'tmr',
+  ticket: 'tkt',
+  patch: 'pch',
+  question: 'qst',
+  draft: 'drf',
+} as const;
 
 export function newId(kind: keyof typeof PREFIX): string {
   const prefix = PREFIX[kind];

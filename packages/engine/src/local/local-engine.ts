@@ -18,6 +18,7 @@ import type { EventListener, LocalEngineOptions } from './options.js';
 import type { NodeDelta } from '../app/operations.js';
 import { newId } from '../app/ids.js';
 import { RunControl, isOver } from '../app/run-control.js';
+import { DraftControl } from '../app/drafts.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { pollUntil } from '../app/poll.js';
@@ -46,6 +47,8 @@ export class LocalEngine {
    * handlers a run needs, live output, and its lifecycle.
    */
   readonly control: RunControl;
+  /** Drafts of workflows being edited (app/drafts.ts), over this engine's store and operations. */
+  readonly drafts: DraftControl;
 
   private constructor(
     readonly store: EventStore,
@@ -88,6 +91,7 @@ export class LocalEngine {
         deliver: (runId, trigger) => this.sendOrDrive(runId, trigger),
       },
     });
+    this.drafts = new DraftControl({ store, control: this.control });
   }
 
   static async open(opts: LocalEngineOptions = {}): Promise<LocalEngine> {
@@ -261,6 +265,7 @@ export class LocalEngine {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    this.drafts.close();
     this.orchestrator.close();
     // Ask the loops to stop, then close the bus so their blocked reads return at once.
     const loops = [this.runner.stop(), this.results.stop()];
