@@ -33,7 +33,7 @@ export default function DraftEditorPage(props: {
   const { session, draftId, onAuthFailure } = props;
   const api = useMemo(() => draftApi(session), [session]);
   const { error, setError, fail } = usePageError(onAuthFailure);
-  const draft = useDraft(api, draftId, fail);
+  const draft = useDraft(api, draftId, fail, session.me.subject);
   const { view, shown } = draft;
   const [selection, setSelection] = useState<Selection>();
   const [side, setSide] = useState<Side>('inspect');
@@ -197,7 +197,20 @@ export default function DraftEditorPage(props: {
       ) : null}
       {draft.refusal ? (
         <div role="alert" className="card refused">
-          <p className="error refusal">Refused, nothing changed: {draft.refusal.text}</p>
+          <div>
+            <p className="error">
+              <strong>Refused, nothing changed:</strong> {draft.refusal.detail}
+            </p>
+            {draft.refusal.problems.length > 0 ? (
+              <ul>
+                {draft.refusal.problems.map((p, i) => (
+                  <li key={i}>
+                    <code>{p.code}</code> at <code>{p.path || '/'}</code>: {p.message}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
           <button type="button" className="link" onClick={draft.dismissRefusal}>
             dismiss
           </button>

@@ -104,12 +104,14 @@ export function DraftsPage(props: { session: Session; onAuthFailure: (e: unknown
                   <td>
                     {last ? (
                       <>
-                        {authorLabel(last.by)} <span className="muted">({last.kind})</span>{' '}
-                        {ago(last.at, now)}
+                        {authorLabel(last.by)}
+                        {last.kind === 'undo' ? ' (undo)' : ''}{' '}
+                        <span className="muted">{ago(last.at, now)}</span>
                       </>
                     ) : (
                       <>
-                        created by {authorLabel(d.createdBy)} {ago(d.createdAt, now)}
+                        opened by {authorLabel(d.createdBy)}{' '}
+                        <span className="muted">{ago(d.createdAt, now)}</span>
                       </>
                     )}
                   </td>

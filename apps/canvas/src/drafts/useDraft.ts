@@ -18,6 +18,7 @@ import type { Author, DraftFeedEvent, DraftView, When } from './types.js';
 import type { Mark } from './live.js';
 import {
   authorLabel,
+  authorSubject,
   describeChange,
   describeOps,
   draftOps,
@@ -43,7 +44,9 @@ export interface ActivityEntry {
 }
 
 export interface DraftRefusal {
-  text: string;
+  /** What the server said (its detail, or the error). */
+  detail: string;
+  /** Every problem it named. */
   problems: Problem[];
 }
 
@@ -78,7 +81,8 @@ export function useDraft(
   api: DraftApi,
   draftId: string,
   fail: (err: unknown) => void,
-  onLoaded?: (view: DraftView) => void,
+  /** The signed-in person's subject: their own commits are not announced back to them. */
+  self?: string,
 ): DraftState {
   const [view, setView] = useState<DraftView>();
   const viewRef = useRef<DraftView | undefined>(undefined);
@@ -95,8 +99,6 @@ export function useDraft(
   const nextId = useRef(0);
   const failRef = useRef(fail);
   failRef.current = fail;
-  const loadedRef = useRef(onLoaded);
-  loadedRef.current = onLoaded;
 
   /** Runs `task` after every task before it, whatever they did. */
   const enqueue = useCallback((task: () => Promise<void>) => {
@@ -179,7 +181,6 @@ export function useDraft(
     enqueue(async () => {
       const first = await api.get(draftId);
       await take(first, false);
-      loadedRef.current?.(first);
       await readActivity();
     });
   }, [api, draftId, enqueue, take, readActivity]);
@@ -203,6 +204,7 @@ export function useDraft(
           ]);
         } else if (e.kind === 'committed') {
           const c = e.draft.commits.at(-1);
+          if (c?.by !== undefined && authorSubject(c.by) === self) return;
           setNotice(
             `${authorLabel(c?.by ?? e.draft.lastChange?.by)} committed this draft${
               c?.workflow ? ` as ${c.workflow}` : c?.runId ? ` to run ${c.runId}` : ''
@@ -213,7 +215,7 @@ export function useDraft(
           setNotice('This draft was deleted: nothing more can be changed here.');
         }
       }),
-    [enqueue, take, addActivity],
+    [enqueue, take, addActivity, self],
   );
   const open = useMemo(
     () => (signal: AbortSignal, onReconnect: (reason: string) => void) =>
@@ -261,9 +263,10 @@ export function useDraft(
             }: your edit was not applied. This is the draft as it is now.`,
           );
         } else if ((err as { status?: number }).status === 400 || isCode(err, 'NOTHING_TO_UNDO')) {
+          const problems = (err as { errors?: Problem[] }).errors ?? [];
           setRefusal({
-            text: refusalText(err),
-            problems: (err as { errors?: Problem[] }).errors ?? [],
+            detail: problems.length > 0 ? String((err as Error).message) : refusalText(err),
+            problems,
           });
         } else {
           throw err;

@@ -10,7 +10,7 @@ const FIELDS: Field[] = [
     name: 'version',
     kind: 'text',
     required: true,
-    description: 'Save registers this version; a registered version never changes.',
+    description: 'Saved or committed as this version; a registered version never changes.',
   },
   { name: 'description', kind: 'text', required: false },
   {
