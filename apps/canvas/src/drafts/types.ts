@@ -1,81 +1,23 @@
-// A draft as the API shows it (issue 16: a workflow definition being edited on the server, every
-// change a JSON Patch with its author, validated as applied, undoable, with a live feed).
-import type { Problem } from '@aob/core';
+// A draft as the canvas reads it: @aob/client's views (issue 16 §3: a workflow definition being
+// edited on the server, every change a JSON Patch with its author, validated as applied,
+// undoable, with a live feed), with the definition in the editor's shape.
+import type {
+  DraftChange as ApiDraftChange,
+  DraftFeedEvent as ApiDraftFeedEvent,
+  DraftView as ApiDraftView,
+} from '@aob/client';
 import type { EditorDefinition } from '../editor/definition.js';
 
-/** Who made a change: the API names a principal as a string ("claude (agent)"); an object with
- * its subject and role is read too. */
+export type { DraftCommitRequest, DraftCommitResult } from '@aob/client';
+
+/** Who made a change: "ann", or "claude (agent)" when an agent named itself. */
 export type Author = string | { subject: string; role?: string };
 
-/** When: the API's times are epoch milliseconds (an ISO string is read as well). */
+/** When: epoch milliseconds (an ISO string is read as well). */
 export type When = number | string;
 
 /** A registered version: `{name, version}` (a `name@version` string is read too). */
 export type DraftBase = { name: string; version: string } | string;
-
-export interface DraftChangeMark {
-  seq: number;
-  by: Author;
-  kind: string;
-  at: When;
-}
-
-export interface DraftFocus {
-  nodes: string[];
-  by: Author;
-  at: When;
-}
-
-export interface DraftCommitMark {
-  as: 'version' | 'patch';
-  workflow?: string;
-  runId?: string;
-  patchId?: string;
-  by?: Author;
-  at?: When;
-  [field: string]: unknown;
-}
-
-export interface DraftView {
-  draftId: string;
-  namespace: string;
-  title?: string;
-  /** The registered workflow it started from. */
-  base?: DraftBase;
-  definition: EditorDefinition;
-  revision: number;
-  /** What keeps it from being registered yet (the validator's findings). */
-  problems: Problem[];
-  focus?: DraftFocus;
-  createdBy: Author;
-  createdAt: When;
-  updatedAt: When;
-  commits: DraftCommitMark[];
-  lastChange?: DraftChangeMark;
-}
-
-export interface DraftSummary {
-  draftId: string;
-  title?: string;
-  base?: DraftBase;
-  revision: number;
-  createdBy?: Author;
-  createdAt?: When;
-  updatedAt?: When;
-  lastChange?: DraftChangeMark;
-  /** How many problems it has (or the list). */
-  problems?: number | Problem[];
-}
-
-export interface DraftChange {
-  seq: number;
-  by: Author;
-  kind: string;
-  ops: JsonPatchOp[];
-  at: When;
-  /** The seq of the change this one undid. */
-  undoes?: number;
-}
 
 export interface JsonPatchOp {
   op: string;
@@ -84,11 +26,16 @@ export interface JsonPatchOp {
   from?: string;
 }
 
-export interface DraftFeedEvent {
-  kind: 'changed' | 'focused' | 'committed' | 'deleted';
-  revision: number;
-  draft: DraftView;
-}
+export type DraftView = Omit<ApiDraftView, 'definition'> & { definition: EditorDefinition };
 
-export type DraftCommitRequest =
-  { as: 'version' } | { as: 'patch'; runId: string; rationale?: string };
+/** A draft in the list (the list's items are drafts; only these fields are relied on). */
+export type DraftSummary = Pick<DraftView, 'draftId' | 'revision'> &
+  Partial<
+    Pick<DraftView, 'title' | 'base' | 'createdBy' | 'createdAt' | 'updatedAt' | 'lastChange'>
+  > & {
+    problems?: unknown[] | number;
+  };
+
+export type DraftChange = Omit<ApiDraftChange, 'ops'> & { ops: JsonPatchOp[] };
+
+export type DraftFeedEvent = Omit<ApiDraftFeedEvent, 'draft'> & { draft: DraftView };
