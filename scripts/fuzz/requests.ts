@@ -16,7 +16,7 @@ export interface FuzzRequest {
   auth: Auth;
   contentType?: string;
   body?: string;
-  /** The two timelines answer with a stream, read only up to its head. */
+  /** The timelines and a draft's feed answer with a stream, read only up to its head. */
   stream: boolean;
 }
 
@@ -35,7 +35,7 @@ export const openApi = JSON.parse(
   readFileSync(new URL('../../schemas/openapi.json', import.meta.url), 'utf8'),
 ) as Doc;
 
-const STREAMS = new Set(['followTimeline', 'followNamespace']);
+const STREAMS = new Set(['followTimeline', 'followNamespace', 'followDraft']);
 /** Each role's token; no header; a made-up token; a revoked one; other schemes and shapes. */
 export const ROLES = ['viewer', 'operator', 'approver', 'admin', 'agent'] as const;
 export const AUTHS = [

@@ -8,6 +8,11 @@ import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/c
 import { AobError, ValidationError } from '@aob/core';
 import type { ApplicationStore, TokenStore } from '@aob/store';
 import type {
+  DraftChanges,
+  DraftCommitRequest,
+  DraftCommitResult,
+  DraftListener,
+  DraftView,
   GraphDiff,
   NodeDetail,
   NamespaceBudgetView,
@@ -26,7 +31,7 @@ import type { Page, PageRequest } from './paging.js';
 import { pageOf, pageWindow } from './paging.js';
 import { checkRunnerReport } from './runner-reports.js';
 import { QuestionDesk } from './hitl/questions.js';
-import { pollUntil } from '@aob/engine';
+import { DraftControl, pollUntil } from '@aob/engine';
 
 /** How long a raise of a run's budget waits for the run's owner to apply it. */
 const RAISE_WAIT_MS = 10_000;
@@ -65,8 +70,45 @@ export interface ControlPlaneDeps {
     RunnerDesk,
     'claim' | 'heartbeat' | 'putContent' | 'report' | 'deltas' | 'release'
   >;
+  /**
+   * Drafts of workflows being edited (engine app/drafts.ts). Default: one over `store` and
+   * `control` (pass the process's own, e.g. `engine.drafts`, so that its watchers hear this
+   * plane's changes at once rather than at their next poll).
+   */
+  drafts?: DraftControl;
   now?: () => number;
 }
+
+/** Who a draft's change is by: an agent may name itself (`author`), as `subject (author)`. */
+export interface DraftAuthorBody {
+  author?: string;
+}
+
+export interface OpenDraftBody extends DraftAuthorBody {
+  /** A registered workflow `name[@version]` to start from. */
+  from?: string;
+  /** A definition to start from (held to the draft's structural rules). */
+  definition?: unknown;
+  title?: string;
+}
+
+export interface ChangeDraftBody extends DraftAuthorBody {
+  /** RFC 6902 operations, applied in order. */
+  ops: unknown;
+  /** Apply only if the draft is still at this revision (else DRAFT_CONFLICT). */
+  expectRevision?: number;
+}
+
+export interface UndoDraftBody extends DraftAuthorBody {
+  /** Take back the newest of the caller's own changes (same author string) only. */
+  mine?: boolean;
+}
+
+export interface FocusDraftBody extends DraftAuthorBody {
+  nodes: string[];
+}
+
+export type CommitDraftBody = DraftCommitRequest & DraftAuthorBody;
 
 export interface StartRunBody {
   workflow?: string;
@@ -90,10 +132,13 @@ export const MAX_WAIT_MS = 60_000;
 export class ControlPlane {
   private readonly now: () => number;
   private readonly questions: QuestionDesk;
+  private readonly drafts: DraftControl;
 
   constructor(private readonly deps: ControlPlaneDeps) {
     this.now = deps.now ?? Date.now;
     this.questions = deps.questions ?? new QuestionDesk({ control: deps.control });
+    this.drafts =
+      deps.drafts ?? new DraftControl({ store: deps.store, control: deps.control, now: this.now });
   }
 
   /** Checks the principal may call `op`: every entry point calls this first. */
@@ -473,6 +518,103 @@ export class ControlPlane {
     return found;
   }
 
+  // ---- drafts: workflows being edited, per namespace (another's draft is DRAFT_NOT_FOUND) ----
+
+  async openDraft(p: Principal, body: OpenDraftBody = {}): Promise<DraftView> {
+    this.authorize(p, 'openDraft');
+    return this.drafts.open(p.namespace, draftAuthor(p, body.author), {
+      ...(body.from !== undefined ? { from: body.from } : {}),
+      ...(body.definition !== undefined ? { definition: body.definition } : {}),
+      ...(body.title !== undefined ? { title: body.title } : {}),
+    });
+  }
+
+  async listDrafts(p: Principal, page: PageRequest): Promise<Page<DraftView>> {
+    this.authorize(p, 'listDrafts');
+    const { offset, limit } = pageWindow(page);
+    const items = await this.drafts.list(p.namespace, { offset, limit: limit + 1 });
+    return pageOf(items, offset, limit);
+  }
+
+  async getDraft(p: Principal, draftId: string): Promise<DraftView> {
+    this.authorize(p, 'getDraft');
+    return this.drafts.get(p.namespace, draftId);
+  }
+
+  async changeDraft(p: Principal, draftId: string, body: ChangeDraftBody): Promise<DraftView> {
+    this.authorize(p, 'changeDraft');
+    return this.drafts.change(p.namespace, draftId, {
+      ops: body.ops,
+      by: draftAuthor(p, body.author),
+      ...(body.expectRevision !== undefined ? { expectRevision: body.expectRevision } : {}),
+    });
+  }
+
+  async undoDraft(p: Principal, draftId: string, body: UndoDraftBody = {}): Promise<DraftView> {
+    this.authorize(p, 'undoDraft');
+    const by = draftAuthor(p, body.author);
+    return this.drafts.undo(p.namespace, draftId, { by, ...(body.mine ? { onlyBy: by } : {}) });
+  }
+
+  async focusDraft(p: Principal, draftId: string, body: FocusDraftBody): Promise<DraftView> {
+    this.authorize(p, 'focusDraft');
+    return this.drafts.focus(p.namespace, draftId, {
+      nodes: body.nodes,
+      by: draftAuthor(p, body.author),
+    });
+  }
+
+  async draftChanges(
+    p: Principal,
+    draftId: string,
+    opts: { after?: number; limit?: number } = {},
+  ): Promise<DraftChanges> {
+    this.authorize(p, 'draftChanges');
+    return this.drafts.changes(p.namespace, draftId, opts);
+  }
+
+  /**
+   * Registers the draft as a workflow version (which needs registerWorkflow: agents may not) or
+   * proposes it to a run of the namespace as a patch (proposePatch: agents may, the run's policy
+   * decides).
+   */
+  async commitDraft(
+    p: Principal,
+    draftId: string,
+    body: CommitDraftBody,
+  ): Promise<DraftCommitResult> {
+    this.authorize(p, 'commitDraft');
+    if (body.as === 'patch') {
+      this.authorize(p, 'proposePatch');
+      if (typeof body.runId === 'string') await this.ownRun(p, body.runId);
+    } else this.authorize(p, 'registerWorkflow');
+    const { author, ...req } = body;
+    return this.drafts.commit(p.namespace, draftId, draftAuthor(p, author), req);
+  }
+
+  async deleteDraft(p: Principal, draftId: string): Promise<DraftView> {
+    this.authorize(p, 'deleteDraft');
+    return this.drafts.delete(p.namespace, draftId);
+  }
+
+  /**
+   * Follows a draft (SSE, MCP subscriptions): `listener` hears first the draft as it is now (kind
+   * `changed`, unless `current: false`), then every change, focus and commit, and its deletion.
+   * Resolves with the unsubscribe once it listens.
+   */
+  async watchDraft(
+    p: Principal,
+    draftId: string,
+    listener: DraftListener,
+    opts: { current?: boolean } = {},
+  ): Promise<() => void> {
+    this.authorize(p, 'followDraft');
+    const draft = await this.drafts.get(p.namespace, draftId);
+    const stop = this.drafts.watch(draftId, listener, draft);
+    if (opts.current !== false) listener({ kind: 'changed', revision: draft.revision, draft });
+    return stop;
+  }
+
   // ---- tokens (an admin manages its own namespace's) ----------------------------------------
 
   async createToken(
@@ -593,6 +735,28 @@ export class ControlPlane {
     await this.deps.store.revokeToken(tokenId, at);
     return tokenView({ ...mine, revokedAt: at });
   }
+}
+
+/**
+ * The author a draft records: the principal's subject, or `subject (name)` for a caller (an MCP
+ * agent) that names itself — never the request's claim alone.
+ */
+function draftAuthor(p: Principal, name: unknown): string {
+  if (name === undefined) return p.subject;
+  if (typeof name !== 'string' || !/^[^()\u0000-\u001f\u007f]{1,64}$/u.test(name) || !name.trim()) {
+    throw new ValidationError(
+      [
+        {
+          code: 'SCHEMA',
+          path: '/author',
+          message:
+            'must be a name of 1 to 64 characters, without parentheses or control characters',
+        },
+      ],
+      'body',
+    );
+  }
+  return `${p.subject} (${name.trim()})`;
 }
 
 /** The patch as RunControl takes it: the operation array, or the whole document. */

@@ -7,7 +7,7 @@
 // state of their own.
 import { canvasRoot } from '@aob/canvas';
 import type { Adapters, Component, ServiceConfig } from '@aob/engine';
-import { JobTokenMinter, RunnerDesk, clusterRunControl } from '@aob/engine';
+import { DraftControl, JobTokenMinter, RunnerDesk, clusterRunControl } from '@aob/engine';
 import {
   ApprovalDesk,
   ControlPlane,
@@ -49,11 +49,15 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     control,
     store,
     approvals: new ApprovalDesk({ control }),
+  // Drafts of workflows being edited: this replica's feeds hear its own changes at once, and the
+  // other replicas' by reading the watched drafts every 500 ms.
+  const drafts = new DraftControl({ store, control });
     runners,
   });
   const fanout = await startBusFanout({
     store,
     bus: adapters.bus,
+    drafts,
     service: 'api',
     instance: config.instance,
   });
@@ -109,3 +113,4 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
       })()),
   };
 }
+        drafts.close();

@@ -60,6 +60,18 @@ export const OPERATIONS = {
   setNamespaceBudget: { min: 'admin', agent: false, job: false },
   clearNamespaceBudget: { min: 'admin', agent: false, job: false },
   raiseRunBudget: { min: 'approver', agent: false, job: false },
+  // Drafts: an agent reads and draws (and proposes a draft to a run as a patch: commitDraft
+  // checks proposePatch, or registerWorkflow for a version, which agents may not).
+  listDrafts: { min: 'viewer', agent: true, job: false },
+  getDraft: { min: 'viewer', agent: true, job: false },
+  draftChanges: { min: 'viewer', agent: true, job: false },
+  followDraft: { min: 'viewer', agent: true, job: false },
+  openDraft: { min: 'operator', agent: true, job: false },
+  changeDraft: { min: 'operator', agent: true, job: false },
+  undoDraft: { min: 'operator', agent: true, job: false },
+  focusDraft: { min: 'operator', agent: true, job: false },
+  deleteDraft: { min: 'operator', agent: true, job: false },
+  commitDraft: { min: 'operator', agent: true, job: false },
   claimRunnerJob: { min: 'runner', agent: false, job: false, runner: true },
   heartbeatRunnerLease: { min: 'runner', agent: false, job: false, runner: true },
   putRunnerContent: { min: 'runner', agent: false, job: false, runner: true },

@@ -70,6 +70,17 @@ const REST_ONLY = new Set<Operation>([
   'reportRunnerResult',
   'reportRunnerDeltas',
   'releaseRunnerLease',
+  // Drafts (the canvas's editor and MCP) are REST and the control plane only.
+  'openDraft',
+  'listDrafts',
+  'getDraft',
+  'deleteDraft',
+  'changeDraft',
+  'draftChanges',
+  'undoDraft',
+  'focusDraft',
+  'commitDraft',
+  'followDraft',
 ]);
 
 /** The API's services, from the generated descriptors: a new rpc without a matrix entry fails. */

@@ -88,6 +88,23 @@ const REQUESTS: Record<Operation, () => Request> = {
     body: { deltas: ['Hello'] },
   }),
   releaseRunnerLease: () => ({ path: '/v1/runner/leases/lse_none/release', body: {} }),
+  openDraft: () => ({ path: '/v1/drafts', body: { title: 'the matrix' } }),
+  listDrafts: () => ({ path: '/v1/drafts' }),
+  getDraft: () => ({ path: `/v1/drafts/${ids.draft}` }),
+  deleteDraft: () => ({ path: `/v1/drafts/${ids.spareDraft}` }),
+  changeDraft: () => ({
+    path: `/v1/drafts/${ids.draft}/changes`,
+    body: { ops: [{ op: 'replace', path: '/nodes/2/with/value', value: 4 }] },
+  }),
+  draftChanges: () => ({ path: `/v1/drafts/${ids.draft}/changes` }),
+  undoDraft: () => ({ path: `/v1/drafts/${ids.draft}/undo`, body: {} }),
+  focusDraft: () => ({ path: `/v1/drafts/${ids.draft}/focus`, body: { nodes: ['a'] } }),
+  // A patch to acme's run: agents may propose (a version, registerWorkflow, they may not).
+  commitDraft: () => ({
+    path: `/v1/drafts/${ids.draft}/commit`,
+    body: { as: 'patch', runId: ids.run },
+  }),
+  followDraft: () => ({ path: `/v1/drafts/${ids.draft}/feed` }),
 };
 
 /** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */
@@ -111,6 +128,14 @@ const ACME_RESOURCE = new Set<Operation>([
   'reviewPatch',
   'revertPatch',
   'revokeToken',
+  'getDraft',
+  'deleteDraft',
+  'changeDraft',
+  'draftChanges',
+  'undoDraft',
+  'focusDraft',
+  'commitDraft',
+  'followDraft',
 ]);
 /** Lists whose items must not include anything of `acme` when called from another namespace. */
 const LISTS = new Set<Operation>([
@@ -119,6 +144,7 @@ const LISTS = new Set<Operation>([
   'listQuestions',
   'listPatches',
   'listTokens',
+  'listDrafts',
 ]);
 
 beforeAll(async () => {
@@ -200,6 +226,11 @@ beforeAll(async () => {
       body: { subject: 'spare', role: 'viewer' },
     })
   ).body.tokenId;
+  for (const key of ['draft', 'spareDraft']) {
+    ids[key] = (
+      await api.call('POST', '/v1/drafts', { token: operator, body: { from: 'm-base' } })
+    ).body.draftId;
+  }
   expect(Object.values(ids).every((v) => typeof v === 'string')).toBe(true);
 }, 60_000);
 afterAll(() => api.close());
@@ -318,13 +349,13 @@ describe('job tokens (an agent on a cluster runner: role agent, one run, an expi
   });
 });
 
-/** One request; a timeline (SSE) is read only up to its status and headers. */
+/** One request; a timeline or a draft's feed (SSE) is read only up to its status and headers. */
 async function request(
   method: string,
   req: Request,
   token: string,
 ): Promise<{ status: number; body: Body }> {
-  if (req.path.endsWith('/timeline')) {
+  if (req.path.endsWith('/timeline') || req.path.endsWith('/feed')) {
     const controller = new AbortController();
     const res = await fetch(api.url + req.path, {
       headers: { authorization: `Bearer ${token}` },

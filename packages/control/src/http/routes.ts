@@ -2,7 +2,16 @@
 // answer out. Authentication and the role check happen before (server.ts); the namespace and
 // everything about the resource happen in the ControlPlane.
 import type { RunStatus } from '@aob/core';
-import type { ControlPlane, PatchBody, StartRunBody } from '../control-plane.js';
+import type {
+  ChangeDraftBody,
+  CommitDraftBody,
+  ControlPlane,
+  FocusDraftBody,
+  OpenDraftBody,
+  PatchBody,
+  StartRunBody,
+  UndoDraftBody,
+} from '../control-plane.js';
 import type { Principal } from '../auth/index.js';
 
 export interface RouteInput {
@@ -193,7 +202,33 @@ export const HANDLERS: Record<string, Handler> = {
     ),
   releaseRunnerLease: async (plane, { principal, params }) =>
     ok(await plane.releaseRunnerLease(principal, params.leaseId!)),
+  openDraft: async (plane, { principal, body }) =>
+    created(await plane.openDraft(principal, obj(body) as OpenDraftBody)),
+  listDrafts: async (plane, { principal, query }) =>
+    ok(await plane.listDrafts(principal, page(query))),
+  getDraft: async (plane, { principal, params }) =>
+    ok(await plane.getDraft(principal, params.draftId!)),
+  deleteDraft: async (plane, { principal, params }) =>
+    ok(await plane.deleteDraft(principal, params.draftId!)),
+  changeDraft: async (plane, { principal, params, body }) =>
+    ok(await plane.changeDraft(principal, params.draftId!, body as ChangeDraftBody)),
+  draftChanges: async (plane, { principal, params, query }) =>
+    ok(
+      await plane.draftChanges(principal, params.draftId!, {
+        ...(num(query.after) !== undefined ? { after: num(query.after)! } : {}),
+        ...(num(query.limit) !== undefined ? { limit: num(query.limit)! } : {}),
+      }),
+    ),
+  undoDraft: async (plane, { principal, params, body }) =>
+    ok(await plane.undoDraft(principal, params.draftId!, obj(body) as UndoDraftBody)),
+  focusDraft: async (plane, { principal, params, body }) =>
+    ok(await plane.focusDraft(principal, params.draftId!, body as FocusDraftBody)),
+  commitDraft: async (plane, { principal, params, body }) =>
+    ok(await plane.commitDraft(principal, params.draftId!, body as CommitDraftBody)),
 };
+
+/** A draft's live feed (SSE): served by DraftFeeds (draft-feed.ts), not by a handler here. */
+export const DRAFT_FEED_OPERATION = 'followDraft';
 
 /** The SSE operations: served by the fanout's TimelineStreams, not by a handler here. */
 export const TIMELINE_OPERATIONS = new Set(['followTimeline', 'followNamespace']);

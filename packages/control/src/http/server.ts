@@ -22,7 +22,9 @@ import { frameworkProblem, isFrameworkError } from './framework-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { problem, problemOf } from './problem.js';
 import type { ProblemBody } from './problem.js';
-import { HANDLERS, TIMELINE_OPERATIONS } from './routes.js';
+import { DRAFT_FEED_OPERATION, HANDLERS, TIMELINE_OPERATIONS } from './routes.js';
+import { DraftFeeds } from './draft-feed.js';
+import type { DraftFeedOptions } from './draft-feed.js';
 
 export interface ApiServerOptions {
   plane: ControlPlane;
@@ -34,6 +36,8 @@ export interface ApiServerOptions {
   /** Checks every response against the document (tests): a mismatch becomes a 500. */
   validateResponses?: boolean;
   /** The built canvas (apps/canvas/dist), served at / beside the API; absent: API only. */
+  /** The drafts' live feeds (GET /v1/drafts/{draftId}/feed): heartbeats, token checks. */
+  draftFeed?: DraftFeedOptions;
   canvasRoot?: string;
 }
 
@@ -68,6 +72,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     const parsed = parseJsonBody(text as string);
+  const draftFeeds = new DraftFeeds(opts.plane, opts.draftFeed);
+  app.addHook('preClose', async () => draftFeeds.close());
     if ('problem' in parsed) done(new HttpProblem(parsed.problem), undefined);
     else done(null, parsed.value);
   });
@@ -127,7 +133,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       throw new Error(`openapi.json: operation ${op} has no authorisation rule`);
     const handler = HANDLERS[op];
     const timeline = TIMELINE_OPERATIONS.has(op);
-    if (!handler && !timeline) throw new Error(`openapi.json: operation ${op} has no handler`);
+    const draftFeed = op === DRAFT_FEED_OPERATION;
+    if (!handler && !timeline && !draftFeed)
+      throw new Error(`openapi.json: operation ${op} has no handler`);
     const body = route.operation.requestBody?.content['application/json']?.schema;
     const params = parametersSchema(route.operation, 'path');
     app.route({
@@ -156,6 +164,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
             valid: async () => (await authenticate(opts.tokens, authorization)) !== undefined,
           });
           return;
+        if (draftFeed) {
+          reply.hijack();
+          const authorization = req.headers.authorization ?? '';
+          await draftFeeds.serve(
+            req.raw,
+            reply.raw,
+            principal,
+            (req.params as Record<string, string>).draftId!,
+            async () => (await authenticate(opts.tokens, authorization)) !== undefined,
+          );
+          return;
+        }
         }
         // The caller leaving before the answer aborts what waits for it (a long poll).
         const gone = new AbortController();
