@@ -135,7 +135,7 @@ export default function DraftEditorPage(props: {
             type="button"
             onClick={draft.undo}
             disabled={draft.deleted}
-            title="Undo the last change (Ctrl+Z)"
+            title="Undo your last change to the draft (Ctrl+Z)"
           >
             Undo
           </button>
@@ -231,7 +231,7 @@ export default function DraftEditorPage(props: {
         setSide={setSide}
         marks={draft.marks}
         {...(focusShown ? { focus: focusShown } : {})}
-        hint="Ctrl+Z undoes the last change to the draft."
+        hint="Ctrl+Z undoes your last change to the draft (others' stay)."
         {...(base
           ? {
               proposePanel: (

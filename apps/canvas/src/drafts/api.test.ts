@@ -125,6 +125,31 @@ describe('the drafts routes', () => {
   });
 });
 
+describe('undo and the end of a feed', () => {
+  it('undoes only the person’s own changes', async () => {
+    const seen = fakeFetch(json(200, draft(9)));
+    await draftApi(session).undo('drf_1');
+    expect(seen[0]).toMatchObject({
+      url: 'http://aob.test/v1/drafts/drf_1/undo',
+      method: 'POST',
+      body: { mine: true },
+    });
+  });
+
+  it('stops following a deleted draft', async () => {
+    const deleted = 'event: draft\ndata: {"kind":"deleted","revision":3,"draft":{}}\n\n';
+    const seen = fakeFetch(
+      new Response(deleted, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+    );
+    const kinds: string[] = [];
+    for await (const e of draftApi(session).feed('drf_1', new AbortController().signal, () => {})) {
+      kinds.push(e.kind);
+    }
+    expect(kinds).toEqual(['deleted']);
+    expect(seen).toHaveLength(1);
+  });
+});
+
 describe('a commit’s answer', () => {
   const def = { name: 'orders', version: '2' };
   it('names the version it registered, whichever shape says so', () => {

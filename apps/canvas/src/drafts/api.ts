@@ -23,6 +23,7 @@ export interface DraftApi {
   get(draftId: string): Promise<DraftView>;
   /** One change; refused with DRAFT_CONFLICT (409) when the draft is past `expectRevision`. */
   change(draftId: string, ops: JsonPatchOp[], expectRevision?: number): Promise<DraftView>;
+  /** Takes back the caller's newest change not undone yet (NOTHING_TO_UNDO when none is left). */
   undo(draftId: string): Promise<DraftView>;
   focus(draftId: string, nodes: string[]): Promise<DraftView>;
   commit(draftId: string, body: DraftCommitRequest): Promise<unknown>;
@@ -71,7 +72,7 @@ export function draftApi(session: Pick<Session, 'client' | 'token'>): DraftApi {
         ops,
         ...(expectRevision !== undefined ? { expectRevision } : {}),
       }),
-    undo: (id) => request('POST', `v1/drafts/${seg(id)}/undo`, {}),
+    undo: (id) => request('POST', `v1/drafts/${seg(id)}/undo`, { mine: true }),
     focus: (id, nodes) => request('POST', `v1/drafts/${seg(id)}/focus`, { nodes }),
     commit: (id, body) => request('POST', `v1/drafts/${seg(id)}/commit`, body),
     changes: (id, after) => request('GET', `v1/drafts/${seg(id)}/changes`, undefined, { after }),
@@ -83,7 +84,10 @@ export function draftApi(session: Pick<Session, 'client' | 'token'>): DraftApi {
       });
       for await (const e of events) {
         if (e.event !== 'draft') continue;
-        yield JSON.parse(e.data) as DraftFeedEvent;
+        const event = JSON.parse(e.data) as DraftFeedEvent;
+        yield event;
+        // Nothing follows a deletion (the feed would answer 404 if followed again).
+        if (event.kind === 'deleted') return;
       }
     },
   };

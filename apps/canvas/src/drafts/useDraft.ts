@@ -262,7 +262,9 @@ export function useDraft(
               by ? ` (${authorLabel(by)})` : ''
             }: your edit was not applied. This is the draft as it is now.`,
           );
-        } else if ((err as { status?: number }).status === 400 || isCode(err, 'NOTHING_TO_UNDO')) {
+        } else if (isCode(err, 'NOTHING_TO_UNDO')) {
+          setNotice('Nothing of yours to undo: Ctrl+Z takes back your own changes only.');
+        } else if ((err as { status?: number }).status === 400) {
           const problems = (err as { errors?: Problem[] }).errors ?? [];
           setRefusal({
             detail: problems.length > 0 ? String((err as Error).message) : refusalText(err),
