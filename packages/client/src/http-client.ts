@@ -5,10 +5,15 @@
 import type { AnyRunEvent, Budget, CasRef, Problem, RunStatus } from '@aob/core';
 import type {
   ApprovalView,
+  DraftChanges,
+  DraftCommitRequest,
+  DraftCommitResult,
+  DraftView,
   GraphDiff,
   NodeDelta,
   NamespaceBudgetView,
   NodeDetail,
+  OpenDraftRequest,
   PatchView,
   Principal,
   QuestionView,
@@ -74,6 +79,18 @@ export interface PatchRequest {
   /** …or a whole patch document. */
   patch?: unknown;
   rationale?: string;
+}
+
+/** Who a draft change is by: an agent may name itself, recorded as `subject (author)`. */
+export interface DraftAuthor {
+  author?: string;
+}
+
+export interface ChangeDraftRequest extends DraftAuthor {
+  /** RFC 6902 operations, applied in order. */
+  ops: unknown[];
+  /** Apply only if the draft is still at this revision (else DRAFT_CONFLICT, 409). */
+  expectRevision?: number;
 }
 
 /** One message of a timeline feed: a run event, a node's output delta, or another kind. */
@@ -317,6 +334,55 @@ export class AobHttpClient {
 
   revokeToken(tokenId: string): Promise<TokenInfo> {
     return this.request('DELETE', `v1/tokens/${seg(tokenId)}`);
+  }
+
+  // ---- drafts: workflows being edited (the live feed, GET v1/drafts/{id}/feed, is SSE) ---
+
+  /** A new draft: blank, `from` a registered workflow `name[@version]`, or from a definition. */
+  openDraft(req: OpenDraftRequest & DraftAuthor = {}): Promise<DraftView> {
+    return this.request('POST', 'v1/drafts', { body: req });
+  }
+
+  /** The namespace's drafts, the most recently opened first. */
+  listDrafts(page: PageQuery = {}): Promise<Page<DraftView>> {
+    return this.request('GET', 'v1/drafts', { query: { ...page } });
+  }
+
+  getDraft(draftId: string): Promise<DraftView> {
+    return this.request('GET', `v1/drafts/${seg(draftId)}`);
+  }
+
+  /** Deletes the draft and its change log; resolves with the draft as it was. */
+  deleteDraft(draftId: string): Promise<DraftView> {
+    return this.request('DELETE', `v1/drafts/${seg(draftId)}`);
+  }
+
+  /**
+   * Applies a JSON Patch: refused (400, every problem named, nothing stored) when it is no patch,
+   * does not apply or breaks the draft's structure; what is merely incomplete is in `problems`.
+   */
+  changeDraft(draftId: string, req: ChangeDraftRequest): Promise<DraftView> {
+    return this.request('POST', `v1/drafts/${seg(draftId)}/changes`, { body: req });
+  }
+
+  /** The change log after seq `after` (default 0), oldest first, with the draft's revision. */
+  draftChanges(draftId: string, q: { after?: number; limit?: number } = {}): Promise<DraftChanges> {
+    return this.request('GET', `v1/drafts/${seg(draftId)}/changes`, { query: { ...q } });
+  }
+
+  /** Undoes the newest change not undone yet (`mine`: the newest of the caller's own). */
+  undoDraft(draftId: string, req: { mine?: boolean } & DraftAuthor = {}): Promise<DraftView> {
+    return this.request('POST', `v1/drafts/${seg(draftId)}/undo`, { body: req });
+  }
+
+  /** Points the people watching the draft at some of its nodes. */
+  focusDraft(draftId: string, nodes: string[], opts: DraftAuthor = {}): Promise<DraftView> {
+    return this.request('POST', `v1/drafts/${seg(draftId)}/focus`, { body: { nodes, ...opts } });
+  }
+
+  /** Registers the draft as a version, or proposes it to a running run as a patch. */
+  commitDraft(draftId: string, req: DraftCommitRequest & DraftAuthor): Promise<DraftCommitResult> {
+    return this.request('POST', `v1/drafts/${seg(draftId)}/commit`, { body: req });
   }
 
   // ---- the namespace's budget (set and removed by an admin) ------------------------------

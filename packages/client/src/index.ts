@@ -4,7 +4,9 @@
 export { AobHttpClient } from './http-client.js';
 export type {
   AobHttpClientOptions,
+  ChangeDraftRequest,
   CreatedToken,
+  DraftAuthor,
   PatchCheck,
   Page,
   PageQuery,

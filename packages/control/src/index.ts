@@ -59,7 +59,18 @@ export type {
 } from './auth/index.js';
 // The operations behind REST and gRPC, authorised once.
 export { ControlPlane, MAX_WAIT_MS } from './control-plane.js';
-export type { ApprovalsPort, ControlPlaneDeps, PatchBody, StartRunBody } from './control-plane.js';
+export type {
+  ApprovalsPort,
+  ChangeDraftBody,
+  CommitDraftBody,
+  ControlPlaneDeps,
+  DraftAuthorBody,
+  FocusDraftBody,
+  OpenDraftBody,
+  PatchBody,
+  StartRunBody,
+  UndoDraftBody,
+} from './control-plane.js';
 export type { Page, PageRequest } from './paging.js';
 // gRPC (proto/aob/v1): the grpc-js bridge, the error mapping, the validator service and client.
 export {
@@ -119,6 +130,7 @@ export type {
 // The REST + SSE API server (fastify) whose routes come from schemas/openapi.json.
 export { createApiServer } from './http/server.js';
 export type { ApiServerOptions } from './http/server.js';
+export type { DraftFeedOptions } from './http/draft-feed.js';
 export { openApiDocument, apiRoutes } from './http/openapi.js';
 export { problemOf, statusOf } from './http/problem.js';
 // Human approvals: tickets, eligibility, quorum, reassignment (services/hitl); questions to people.

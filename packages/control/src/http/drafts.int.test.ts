@@ -3,6 +3,7 @@
 // commits as a version and as a patch, who may do what, namespaces, and the SSE feed.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AobApiError, AobHttpClient } from '@aob/client';
 import { ApprovalDesk } from '../hitl/index.js';
 import { ControlPlane } from '../control-plane.js';
 import { createApiServer } from './server.js';
@@ -330,6 +331,32 @@ describe('drafts over REST', () => {
     await until(() => feed.events.length === 5 && feed.ended());
     expect(feed.events[4]).toMatchObject({ kind: 'deleted', revision: 1 });
     feed.close();
+  });
+
+  it('is reached through @aob/client: a method per route', async () => {
+    const client = new AobHttpClient({ baseUrl: api.url, token: operator });
+    const d = await client.openDraft({ definition: gatedWorkflow('clienty'), title: 'by client' });
+    const changed = await client.changeDraft(d.draftId, {
+      ops: [{ op: 'replace', path: '/nodes/0/with/value', value: 2 }],
+      expectRevision: 0,
+      author: 'script',
+    });
+    expect(changed.lastChange).toMatchObject({ seq: 1, by: 'ada (script)' });
+    const conflict = await client
+      .changeDraft(d.draftId, { ops: [{ op: 'remove', path: '/nodes/0' }], expectRevision: 0 })
+      .catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(AobApiError);
+    expect(conflict).toMatchObject({ status: 409, code: 'DRAFT_CONFLICT' });
+    expect((await client.draftChanges(d.draftId, { after: 0 })).changes).toHaveLength(1);
+    expect((await client.focusDraft(d.draftId, ['a'])).focus?.nodes).toEqual(['a']);
+    expect((await client.undoDraft(d.draftId, { mine: true, author: 'script' })).revision).toBe(2);
+    expect((await client.getDraft(d.draftId)).definition).toEqual(gatedWorkflow('clienty'));
+    expect((await client.listDrafts({ limit: 500 })).items.map((x) => x.draftId)).toContain(
+      d.draftId,
+    );
+    const committed = await client.commitDraft(d.draftId, { as: 'version' });
+    expect(committed.workflow).toMatchObject({ name: 'clienty', version: '1' });
+    expect((await client.deleteDraft(d.draftId)).draftId).toBe(d.draftId);
   });
 
   it('hears changes another replica makes (polling), sends heartbeats, and ends when the server closes', async () => {
