@@ -111,12 +111,6 @@ export const ERROR_CODES = {
   QUESTION_CLOSED: state,
   /** An answer that is not one of the question's choices or not valid against its schema. */
   BAD_ANSWER: invalid,
-  PATCH_NOT_FOUND: notFound,
-  PATCH_EXISTS: exists,
-  PATCH_NOT_HELD: state,
-  PATCH_NOT_APPLIED: state,
-  PATCH_NOT_NEWEST: state,
-  PATCH_OTHER_WORKFLOW: invalid,
   /** No draft with this id (or not in the caller's namespace). */
   DRAFT_NOT_FOUND: notFound,
   /** The draft moved past the revision a change expected (`expectRevision`): read it again. */
@@ -125,6 +119,12 @@ export const ERROR_CODES = {
   DRAFT_INVALID: invalid,
   /** No change of the draft (by that author) is left to undo. */
   NOTHING_TO_UNDO: state,
+  PATCH_NOT_FOUND: notFound,
+  PATCH_EXISTS: exists,
+  PATCH_NOT_HELD: state,
+  PATCH_NOT_APPLIED: state,
+  PATCH_NOT_NEWEST: state,
+  PATCH_OTHER_WORKFLOW: invalid,
   PATCH_SET_INVALID: invalid,
   PATCH_PENDING: pending,
   PATCH_RACE: race,
