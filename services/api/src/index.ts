@@ -45,19 +45,19 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
       graceMs: config.jobTokenGraceMs,
     }),
   });
+  // Drafts of workflows being edited: this replica's feeds hear its own changes at once, and the
+  // other replicas' by reading the watched drafts every 500 ms.
+  const drafts = new DraftControl({ store, control });
   const plane = new ControlPlane({
     control,
     store,
     approvals: new ApprovalDesk({ control }),
-  // Drafts of workflows being edited: this replica's feeds hear its own changes at once, and the
-  // other replicas' by reading the watched drafts every 500 ms.
-  const drafts = new DraftControl({ store, control });
     runners,
+    drafts,
   });
   const fanout = await startBusFanout({
     store,
     bus: adapters.bus,
-    drafts,
     service: 'api',
     instance: config.instance,
   });
@@ -108,9 +108,9 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
       (stopped ??= (async () => {
         // Open timelines end with `event: error` (UNAVAILABLE): clients reconnect elsewhere.
         timelines.close();
+        drafts.close();
         await fanout.stop();
         await Promise.all([app.close(), grpcServer.stop()]);
       })()),
   };
 }
-        drafts.close();

@@ -33,11 +33,11 @@ export interface ApiServerOptions {
   timelines: TimelineStreams;
   /** The largest request body read (default 1 MiB); larger ones get 413. */
   maxBodyBytes?: number;
+  /** The drafts' live feeds (GET /v1/drafts/{draftId}/feed): heartbeats, token checks. */
+  draftFeed?: DraftFeedOptions;
   /** Checks every response against the document (tests): a mismatch becomes a 500. */
   validateResponses?: boolean;
   /** The built canvas (apps/canvas/dist), served at / beside the API; absent: API only. */
-  /** The drafts' live feeds (GET /v1/drafts/{draftId}/feed): heartbeats, token checks. */
-  draftFeed?: DraftFeedOptions;
   canvasRoot?: string;
 }
 
@@ -67,13 +67,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     },
   });
   const responses = opts.validateResponses ? responseValidators() : undefined;
+  const draftFeeds = new DraftFeeds(opts.plane, opts.draftFeed);
+  app.addHook('preClose', async () => draftFeeds.close());
   // Bodies are JSON only: anything else is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     const parsed = parseJsonBody(text as string);
-  const draftFeeds = new DraftFeeds(opts.plane, opts.draftFeed);
-  app.addHook('preClose', async () => draftFeeds.close());
     if ('problem' in parsed) done(new HttpProblem(parsed.problem), undefined);
     else done(null, parsed.value);
   });
@@ -155,15 +155,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       },
       handler: async (req, reply) => {
         const principal = req.principal!;
-        if (timeline) {
-          reply.hijack();
-          const runId = (req.params as Record<string, string>).runId;
-          const authorization = req.headers.authorization ?? '';
-          await opts.timelines.serve(req.raw, reply.raw, principal, runId, {
-            key: authorization,
-            valid: async () => (await authenticate(opts.tokens, authorization)) !== undefined,
-          });
-          return;
         if (draftFeed) {
           reply.hijack();
           const authorization = req.headers.authorization ?? '';
@@ -176,6 +167,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           );
           return;
         }
+        if (timeline) {
+          reply.hijack();
+          const runId = (req.params as Record<string, string>).runId;
+          const authorization = req.headers.authorization ?? '';
+          await opts.timelines.serve(req.raw, reply.raw, principal, runId, {
+            key: authorization,
+            valid: async () => (await authenticate(opts.tokens, authorization)) !== undefined,
+          });
+          return;
         }
         // The caller leaving before the answer aborts what waits for it (a long poll).
         const gone = new AbortController();
