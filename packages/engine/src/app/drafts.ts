@@ -298,6 +298,14 @@ export class DraftControl {
    * (refused, nothing stored, when it is no draft: see the header), or blank.
    */
   async open(namespace: string, by: string, req: OpenDraftRequest = {}): Promise<DraftView> {
+    const bad: Problem[] = [];
+    if (req.title !== undefined && (typeof req.title !== 'string' || req.title.length > 200)) {
+      bad.push({ code: 'SCHEMA', path: '/title', message: 'must be a string of at most 200' });
+    }
+    if (req.from !== undefined && (typeof req.from !== 'string' || req.from.length === 0)) {
+      bad.push({ code: 'SCHEMA', path: '/from', message: 'must name a registered workflow' });
+    }
+    if (bad.length > 0) throw new ValidationError(bad, 'draft');
     if (req.from !== undefined && req.definition !== undefined) {
       throw new ValidationError(
         [
