@@ -153,3 +153,6 @@ export type {
   QuestionListOptions,
   TicketView,
 } from './hitl/index.js';
+// aob's MCP server (tools over the control plane, resources, prompts) for stdio and /mcp.
+export { createMcpSession, MCP_PATH, MCP_TOOLS, registerMcpRoutes } from './mcp/index.js';
+export type { AobMcpSession, McpHttpOptions, McpSessionOptions, ToolSpec } from './mcp/index.js';

@@ -97,6 +97,12 @@ export const ERROR_CODES = {
   RUN_SETTINGS_MISMATCH: state,
   NODE_NOT_FOUND: notFound,
   EDGE_NOT_FOUND: notFound,
+  // /mcp (Streamable HTTP): an unknown or ended session, too many sessions, a request a browser
+  // page of another site sent (Origin), or one addressed to a name not this server's (Host).
+  MCP_SESSION_NOT_FOUND: notFound,
+  MCP_SESSION_LIMIT: unavailable,
+  BAD_ORIGIN: forbidden,
+  BAD_HOST: forbidden,
   UNKNOWN_NODE: invalid,
   NODE_NOT_FINISHED: state,
   /** A content reference the run does not hold. */

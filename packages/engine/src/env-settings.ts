@@ -225,3 +225,46 @@ export function limitsFromEnv(env: Env, problems: Problem[]): Partial<ServerLimi
   }
   return limits;
 }
+
+/** Who may reach a server's `/mcp` besides its own origin and the loopback names. */
+export interface McpHostRules {
+  allowedOrigins?: string[];
+  allowedHosts?: string[];
+}
+
+/**
+ * AOB_MCP_ALLOWED_ORIGINS (origins, `scheme://host[:port]`, besides the server's own) and
+ * AOB_MCP_ALLOWED_HOSTS (host names a loopback socket answers to besides localhost, 127.0.0.1 and
+ * [::1]), each comma-separated. Problems are pushed onto `problems`.
+ */
+export function mcpHostRulesFromEnv(env: Env, problems: Problem[]): McpHostRules {
+  const list = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  const origins = list('AOB_MCP_ALLOWED_ORIGINS');
+  const badOrigins = origins.filter((o) => !isHttpUrl(o) || new URL(o).origin !== o);
+  if (badOrigins.length > 0) {
+    problems.push(
+      envProblem(
+        'AOB_MCP_ALLOWED_ORIGINS',
+        `must list origins such as https://app.example.com (no path), not ${badOrigins.join(', ')}`,
+      ),
+    );
+  }
+  const hosts = list('AOB_MCP_ALLOWED_HOSTS').map((h) => h.toLowerCase());
+  const badHosts = hosts.filter((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})$/.test(h));
+  if (badHosts.length > 0) {
+    problems.push(
+      envProblem(
+        'AOB_MCP_ALLOWED_HOSTS',
+        `must list host names without ports, not ${badHosts.join(', ')}`,
+      ),
+    );
+  }
+  return {
+    ...(origins.length > 0 ? { allowedOrigins: origins } : {}),
+    ...(hosts.length > 0 ? { allowedHosts: hosts } : {}),
+  };
+}

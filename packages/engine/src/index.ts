@@ -189,5 +189,6 @@ export {
   limitsFromEnv,
   llmFromEnv,
   mcpFromEnv,
+  mcpHostRulesFromEnv,
 } from './env-settings.js';
-export type { ExecutorSettings } from './env-settings.js';
+export type { ExecutorSettings, McpHostRules } from './env-settings.js';

@@ -17,6 +17,10 @@ import {
   createApiServer,
   serveApiGrpc,
 } from '@aob/control';
+import { createRequire } from 'node:module';
+
+const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
 
 /** How long POST /v1/runs waits for RunStarted before answering 202 (pending). */
 const START_WAIT_MS = 800;
@@ -68,6 +72,8 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     tokens: store,
     timelines,
     maxBodyBytes: config.apiMaxBodyBytes,
+    // aob's MCP server on Streamable HTTP at /mcp, with the same tokens as REST.
+    mcp: { version: SERVICE_VERSION, ...config.mcpHostRules },
     // The canvas on the same origin as the API, when the image holds it built.
     ...(canvas ? { canvasRoot: canvas } : {}),
   });

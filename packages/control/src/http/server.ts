@@ -20,6 +20,9 @@ import { answerClientError } from './client-errors.js';
 import { isCanvasRoute, sendCanvasIndex, serveCanvas } from './canvas.js';
 import { frameworkProblem, isFrameworkError } from './framework-errors.js';
 import { parseJsonBody } from './json-body.js';
+import { schemaProblem } from './schema-problems.js';
+import type { McpHttpOptions } from '../mcp/http.js';
+import { registerMcpRoutes } from '../mcp/http.js';
 import { problem, problemOf } from './problem.js';
 import type { ProblemBody } from './problem.js';
 import { DRAFT_FEED_OPERATION, HANDLERS, TIMELINE_OPERATIONS } from './routes.js';
@@ -39,6 +42,8 @@ export interface ApiServerOptions {
   validateResponses?: boolean;
   /** The built canvas (apps/canvas/dist), served at / beside the API; absent: API only. */
   canvasRoot?: string;
+  /** Serves aob's MCP server on Streamable HTTP at /mcp (its version and host rules). */
+  mcp?: Omit<McpHttpOptions, 'plane' | 'tokens'>;
 }
 
 declare module 'fastify' {
@@ -112,6 +117,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       .type('application/problem+json')
       .send({ ...body, instance: req.url.slice(0, 200) });
   });
+  if (opts.mcp) {
+    const mcp = registerMcpRoutes(app, { ...opts.mcp, plane: opts.plane, tokens: opts.tokens });
+    app.addHook('onClose', async () => mcp.close());
+  }
   if (opts.canvasRoot) await serveCanvas(app, opts.canvasRoot);
   app.setNotFoundHandler((req, reply) => {
     if (opts.canvasRoot && isCanvasRoute(req)) return void sendCanvasIndex(reply);
@@ -253,11 +262,7 @@ function requestProblem(err: unknown): ProblemBody | undefined {
   };
   if (e.validation) {
     const where = e.validationContext ?? 'body';
-    const errors: Problem[] = e.validation.map((v) => ({
-      code: v.keyword.toUpperCase(),
-      path: `${where}${v.instancePath}${fieldOf(v.params)}`,
-      message: requestProblemMessage(v),
-    }));
+    const errors: Problem[] = e.validation.map((v) => schemaProblem(v, where));
     return problem(
       400,
       'VALIDATION',
@@ -266,25 +271,6 @@ function requestProblem(err: unknown): ProblemBody | undefined {
     );
   }
   return isFrameworkError(err) ? frameworkProblem(err) : undefined;
-}
-
-/** ajv's message, except that an enum names the values it allows. */
-function requestProblemMessage(v: {
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}): string {
-  const allowed = v.params.allowedValues;
-  if (v.keyword === 'enum' && Array.isArray(allowed)) {
-    return `must be one of ${allowed.map((a) => `'${String(a)}'`).join(', ')}`;
-  }
-  return v.message ?? 'is invalid';
-}
-
-/** For `required` and `additionalProperties`, ajv names the field in params, not the path. */
-function fieldOf(params: Record<string, unknown>): string {
-  const name = params.missingProperty ?? params.additionalProperty;
-  return typeof name === 'string' ? `/${name}` : '';
 }
 
 type ResponseCheck = ((route: ApiRoute, status: number, body: unknown) => Problem[] | undefined) & {

@@ -72,6 +72,7 @@ export async function startApiHarness(
     tokens: engine.store,
     timelines,
     validateResponses: true,
+    mcp: { version: '0.0.0-test', pollMs: 100 },
     ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
     ...(opts.canvasRoot !== undefined ? { canvasRoot: opts.canvasRoot } : {}),
   });

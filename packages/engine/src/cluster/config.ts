@@ -4,7 +4,13 @@
 import type { Problem, ServerLimits } from '@aob/core';
 import { AobError, NodeType, Topic } from '@aob/core';
 import type { LlmOptions, McpServerSettings, SearchConfig } from '../executors/types.js';
-import { envProblem, executorSettingsFromEnv, isHttpUrl } from '../env-settings.js';
+import type { McpHostRules } from '../env-settings.js';
+import {
+  envProblem,
+  executorSettingsFromEnv,
+  isHttpUrl,
+  mcpHostRulesFromEnv,
+} from '../env-settings.js';
 import { DEFAULT_JOB_TOKEN_GRACE_MS } from './job-tokens.js';
 
 export const SERVICE_NAMES = [
@@ -34,6 +40,8 @@ export interface ServiceConfig {
   validatorUrl?: string;
   /** AOB_API_MAX_BODY_BYTES: the largest request body the API reads (default 1 MiB). */
   apiMaxBodyBytes: number;
+  /** AOB_MCP_ALLOWED_ORIGINS, AOB_MCP_ALLOWED_HOSTS: who may reach the API's /mcp. */
+  mcpHostRules: McpHostRules;
   /** Names this process in consumer groups and claims: AOB_INSTANCE, else host:pid. */
   instance: string;
   databaseUrl?: string;
@@ -169,6 +177,7 @@ export function serviceConfig(
     64 * 1_048_576,
     problems,
   );
+  const mcpHostRules = mcpHostRulesFromEnv(env, problems);
   const validatorUrl = env.AOB_VALIDATOR_URL;
   if (validatorUrl !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(validatorUrl)) {
     problems.push(problem('AOB_VALIDATOR_URL', `must be host:port, not "${validatorUrl}"`));
@@ -320,6 +329,7 @@ export function serviceConfig(
     validatorPort,
     hitlPort,
     apiMaxBodyBytes,
+    mcpHostRules,
     ...(validatorUrl !== undefined ? { validatorUrl } : {}),
     instance: instance ?? env.AOB_INSTANCE ?? `${env.HOSTNAME ?? 'aob'}-${process.pid}`,
     ...(env.AOB_DATABASE_URL ? { databaseUrl: env.AOB_DATABASE_URL } : {}),
