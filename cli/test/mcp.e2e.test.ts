@@ -1,8 +1,10 @@
 // `aob mcp` through a real MCP client: the SDK's Client over StdioClientTransport spawning the
-// binary. Locally: the tools with their schemas and annotations, a run of examples/ask waiting on
-// a question, question_list showing it, a wrong answer refused as an isError result (BAD_ANSWER
-// and the problem), a right one answered and the run carried on by the MCP server's process. Against
-// `aob dev`: a question named for ann is refused to another token (FORBIDDEN) and answered by ann's.
+// binary. Locally: the tools with their schemas and annotations; a run started, waited on and its
+// node read; a run of examples/ask waiting on a question, question_list showing it, a wrong
+// answer refused as an isError result (BAD_ANSWER and the problem), a right one answered and the
+// run carried on by the MCP server's process; --role agent proposing but never deciding. Against
+// `aob dev` (stdio relayed to its /mcp): a question named for ann is refused to another token
+// (FORBIDDEN) and answered by ann's; a revoked token is refused at once.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -25,10 +27,11 @@ interface QuestionJson {
 /** An MCP client talking to `aob mcp` spawned with `env`; its stderr kept for failures. */
 async function connect(
   env: Record<string, string>,
+  flags: string[] = [],
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [bin, 'mcp'],
+    args: [bin, 'mcp', ...flags],
     cwd: repo,
     env: { ...(process.env as Record<string, string>), NO_COLOR: '1', ...env },
     stderr: 'pipe',
@@ -78,23 +81,55 @@ describe('aob mcp, locally', () => {
     open.push(client);
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual([
-      'question_answer',
-      'question_list',
-      'question_show',
-      'run_get',
-    ]);
+    expect(Object.keys(byName)).toEqual(
+      expect.arrayContaining([
+        'workflow_validate',
+        'workflow_register',
+        'workflow_list',
+        'workflow_show',
+        'run_start',
+        'run_get',
+        'run_list',
+        'run_wait',
+        'run_cancel',
+        'run_replay',
+        'run_events',
+        'node_output',
+        'approval_list',
+        'approval_decide',
+        'question_list',
+        'question_show',
+        'question_answer',
+        'patch_propose',
+        'patch_check',
+        'patch_list',
+        'patch_show',
+        'patch_review',
+        'patch_revert',
+        'canvas_open',
+        'canvas_get',
+        'canvas_add_node',
+        'canvas_update_node',
+        'canvas_remove_node',
+        'canvas_connect',
+        'canvas_disconnect',
+        'canvas_validate',
+        'canvas_undo',
+        'canvas_focus',
+        'canvas_commit',
+      ]),
+    );
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
       expect(t.outputSchema?.type, t.name).toBe('object');
       expect(t.description, t.name).toBeTruthy();
     }
     expect(byName.question_list!.inputSchema.properties).toHaveProperty('run');
-    expect(byName.question_list!.inputSchema.properties).toHaveProperty('all');
+    expect(byName.question_list!.inputSchema.properties).toHaveProperty('status');
     expect(byName.question_answer!.inputSchema.required).toEqual(['questionId', 'answer']);
     expect(byName.question_show!.inputSchema.required).toEqual(['questionId']);
     expect(byName.run_get!.inputSchema.required).toEqual(['runId']);
-    expect(byName.question_list!.outputSchema!.required).toEqual(['questions']);
+    expect(byName.question_list!.outputSchema!.required).toEqual(['items']);
     expect(byName.run_get!.outputSchema!.required).toEqual(
       expect.arrayContaining(['runId', 'status', 'nodes']),
     );
@@ -109,6 +144,51 @@ describe('aob mcp, locally', () => {
       destructiveHint: false,
       idempotentHint: false,
     });
+  });
+
+  it('starts a run, waits for it and reads its node, as the local user', async () => {
+    const { client } = await connect(env);
+    open.push(client);
+    const definition = {
+      name: 'greet',
+      version: '1',
+      nodes: [{ id: 'hello', type: 'transform', with: { value: "{% 'hello ' & inputs.who %}" } }],
+      output: '{% nodes.hello.output %}',
+    };
+    const started = await call(client, 'run_start', { definition, inputs: { who: 'ann' } });
+    expect(started.isError, texts(started).join('\n')).toBeFalsy();
+    const { runId } = started.structuredContent as { runId: string };
+    const waited = await call(client, 'run_wait', { runId, timeoutMs: 20_000 });
+    expect(waited.structuredContent).toMatchObject({
+      run: { runId, status: 'completed', output: 'hello ann' },
+      timedOut: false,
+    });
+    const node = await call(client, 'node_output', { runId, nodeId: 'hello' });
+    expect(node.structuredContent).toMatchObject({ status: 'succeeded', output: 'hello ann' });
+    // The run is in the store for every other command.
+    const got = json<{ status: string }>(await aob(['run', 'get', runId, '--json'], env));
+    expect(got.status).toBe('completed');
+  });
+
+  it('with --role agent, proposes but never decides', async () => {
+    const file = join(home, 'gate.json');
+    writeFileSync(file, JSON.stringify(GATE));
+    const started = await aob(['run', 'start', file, '--detach', '--json'], env);
+    expect(started.code, started.stderr).toBe(4);
+    const runId = json<{ runId: string }>(started).runId;
+    const { client } = await connect(env, ['--role', 'agent', '--by', 'claude']);
+    open.push(client);
+    const tickets = await until('the approval ticket', async () => {
+      const r = await call(client, 'approval_list', {});
+      const items = (r.structuredContent as { items: { ticketId: string; runId: string }[] }).items;
+      return items.find((t) => t.runId === runId);
+    });
+    const decided = await call(client, 'approval_decide', {
+      ticketId: tickets.ticketId,
+      decision: 'approve',
+    });
+    expect(errorOf(decided)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(errorOf(decided).message).toContain('claude is agent');
   });
 
   it('lists the question of a waiting run, refuses a wrong answer, answers it and carries the run on', async () => {
@@ -131,7 +211,7 @@ describe('aob mcp, locally', () => {
     open.push(client);
     const listed = await call(client, 'question_list', {});
     expect(listed.isError, texts(listed).join('\n')).toBeFalsy();
-    const { questions } = listed.structuredContent as { questions: QuestionJson[] };
+    const questions = (listed.structuredContent as { items: QuestionJson[] }).items;
     expect(questions).toMatchObject([
       {
         runId,
@@ -144,12 +224,12 @@ describe('aob mcp, locally', () => {
     const questionId = questions[0]!.questionId;
     expect(texts(listed)[0]).toContain(questionId);
     const ofRun = await call(client, 'question_list', { run: runId });
-    expect(ofRun.structuredContent).toEqual({ questions });
+    expect(ofRun.structuredContent).toEqual({ items: questions });
     const ofNone = await call(client, 'question_list', { run: 'run_none' });
     expect(errorOf(ofNone)).toMatchObject({ code: 'RUN_NOT_FOUND', message: 'no run run_none' });
 
     const shown = await call(client, 'question_show', { questionId });
-    expect(shown.structuredContent).toMatchObject({ question: { questionId, status: 'open' } });
+    expect(shown.structuredContent).toMatchObject({ questionId, status: 'open' });
     const unknown = await call(client, 'question_show', { questionId: 'qst_nope' });
     expect(errorOf(unknown).code).toBe('QUESTION_NOT_FOUND');
 
@@ -169,12 +249,10 @@ describe('aob mcp, locally', () => {
     expect(right.structuredContent).toMatchObject({
       questionId,
       runId,
-      answer: 4,
-      by: 'ann',
-      drivenHere: true,
-      question: { questionId, status: 'answered', answered: { answer: 4, by: 'ann' } },
+      status: 'answered',
+      answered: { answer: 4, by: 'ann' },
     });
-    expect(texts(right)[0]).toContain('goes on in this process');
+    expect(texts(right)[0]).toContain(`run ${runId} goes on`);
     const again = await call(client, 'question_answer', { questionId, answer: 4 });
     expect(errorOf(again).code).toBe('QUESTION_CLOSED');
 
@@ -212,6 +290,16 @@ describe('aob mcp, locally', () => {
     expect(errorOf(r).code).toBe('RUN_NOT_FOUND');
   });
 });
+
+const GATE = {
+  name: 'gate',
+  version: '1',
+  nodes: [
+    { id: 'a', type: 'transform', with: { value: 1 } },
+    { id: 'approve', type: 'approval', with: { approvers: ['user:ann'] } },
+  ],
+  edges: [{ from: 'a', to: 'approve' }],
+};
 
 const ASK_ANN = {
   name: 'ask-ann',
@@ -270,7 +358,7 @@ describe('aob mcp against aob dev', () => {
     const asBob = await connect(as(bob));
     open.push(asBob.client);
     const listed = await call(asBob.client, 'question_list', { run: runId });
-    const [q] = (listed.structuredContent as { questions: QuestionJson[] }).questions;
+    const [q] = (listed.structuredContent as { items: QuestionJson[] }).items;
     expect(q).toMatchObject({ runId, nodeId: 'ask', status: 'open', eligible: false });
     const refused = await call(asBob.client, 'question_answer', {
       questionId: q!.questionId,
@@ -287,11 +375,9 @@ describe('aob mcp against aob dev', () => {
     expect(answered.isError, texts(answered).join('\n')).toBeFalsy();
     expect(answered.structuredContent).toMatchObject({
       runId,
-      by: 'ann',
-      drivenHere: false,
-      question: { status: 'answered', answered: { answer: 'no', by: 'ann' } },
+      status: 'answered',
+      answered: { answer: 'no', by: 'ann' },
     });
-    expect(texts(answered)[0]).toContain('continues on the server');
     const done = await until('the run to complete', async () => {
       const r = await call(asAnn.client, 'run_get', { runId });
       const run = r.structuredContent as { status: string; output?: unknown };
@@ -299,4 +385,19 @@ describe('aob mcp against aob dev', () => {
     });
     expect(done.output).toEqual({ answer: 'no', by: 'ann' });
   }, 60_000);
+
+  it('refuses a revoked token at once, through the relay', async () => {
+    const created = await aob(
+      ['token', 'create', '--role', 'viewer', '--subject', 'temp', '--json'],
+      as(root),
+    );
+    const { token, tokenId } = json<{ token: string; tokenId: string }>(created);
+    const { client, stderr } = await connect(as(token));
+    open.push(client);
+    expect((await call(client, 'run_list', {})).isError).toBeFalsy();
+    const revoked = await aob(['token', 'revoke', tokenId, '--json'], as(root));
+    expect(revoked.code, revoked.stderr).toBe(0);
+    await expect(call(client, 'run_list', {})).rejects.toThrow(/401|UNAUTHENTICATED|Unauthorized/);
+    expect(stderr()).toContain(`relaying stdio to ${dev.url}/mcp`);
+  });
 });

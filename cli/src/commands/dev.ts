@@ -2,8 +2,6 @@ import { Flags } from '@oclif/core';
 import type { AddressInfo } from 'node:net';
 import { canvasRoot } from '@aob/canvas';
 import {
-  ApprovalDesk,
-  ControlPlane,
   Fanout,
   ListenerDeltaSource,
   ListenerLiveSource,
@@ -13,6 +11,7 @@ import {
 } from '@aob/control';
 import { AobCommand } from '../lib/base.js';
 import { openEngine } from '../lib/engine.js';
+import { localControlPlane } from '../lib/local-plane.js';
 import { unreachable } from '../lib/errors.js';
 import { engineFlags } from '../lib/flags.js';
 import { err, out, outJson } from '../lib/output.js';
@@ -47,12 +46,7 @@ export default class Dev extends AobCommand<typeof Dev> {
       allowPrivateNetwork: flags['allow-private-network'],
     });
     const engine = await openEngine(settings);
-    const control = engine.control;
-    const plane = new ControlPlane({
-      control,
-      store: engine.store,
-      approvals: new ApprovalDesk({ control }),
-    });
+    const plane = localControlPlane(engine);
     const fanout = new Fanout({
       store: engine.store,
       source: new ListenerLiveSource((listener) => engine.onEvent(listener)),
@@ -66,6 +60,7 @@ export default class Dev extends AobCommand<typeof Dev> {
       plane,
       tokens: engine.store,
       timelines,
+      mcp: { version: this.config.version, ...settings.mcpHostRules },
       ...(canvas ? { canvasRoot: canvas } : {}),
     });
     // The browser's session (issued once listening): a token for this process's life only.

@@ -102,7 +102,7 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     return names.filter((n) => this.argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`)));
   }
 
-  private refuseLocalOnlyFlags(): void {
+  protected refuseLocalOnlyFlags(): void {
     const problems = this.givenFlags(Object.keys(LOCAL_ONLY_FLAGS)).map((name) => ({
       code: 'LOCAL_ONLY_FLAG',
       path: `--${name}`,
@@ -188,6 +188,7 @@ const LOCAL_ONLY_FLAGS: Readonly<Record<string, string>> = {
   'allow-private-network':
     "runs execute on the server's runners; their network policy is the server's",
   store: 'the server keeps its own store; --store configures the local engine only',
+  role: 'the server takes the role from the token (AOB_TOKEN); drop --role',
 };
 
 function errorCode(error: Error, exitCode: number): string {

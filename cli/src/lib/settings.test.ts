@@ -9,7 +9,34 @@ describe('engineSettings', () => {
       store: 'file',
       allowPrivateNetwork: false,
       limits: {},
+      mcpHostRules: {},
     });
+  });
+
+  it('reads who may reach /mcp, naming every malformed entry', () => {
+    expect(
+      engineSettings(
+        {
+          AOB_MCP_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173',
+          AOB_MCP_ALLOWED_HOSTS: 'AOB.internal',
+        },
+        '/w',
+      ).mcpHostRules,
+    ).toEqual({
+      allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      allowedHosts: ['aob.internal'],
+    });
+    expect(() =>
+      engineSettings(
+        {
+          AOB_MCP_ALLOWED_ORIGINS: 'https://app.example.com/path,nope',
+          AOB_MCP_ALLOWED_HOSTS: 'host:80',
+        },
+        '/w',
+      ),
+    ).toThrow(
+      /AOB_MCP_ALLOWED_ORIGINS must list origins .* not https:\/\/app.example.com\/path, nope.*AOB_MCP_ALLOWED_HOSTS must list host names without ports, not host:80/,
+    );
   });
 
   it('reads the server limits, naming every malformed one', () => {

@@ -1,7 +1,7 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
-import type { LlmOptions, McpServerSettings, SearchConfig } from '@aob/engine';
-import { executorSettingsFromEnv } from '@aob/engine';
+import type { LlmOptions, McpHostRules, McpServerSettings, SearchConfig } from '@aob/engine';
+import { executorSettingsFromEnv, mcpHostRulesFromEnv } from '@aob/engine';
 import type { Problem, ServerLimits } from '@aob/core';
 import { badInput } from './errors.js';
 
@@ -20,6 +20,8 @@ export interface EngineSettings {
   workspaceRoot?: string;
   /** AOB_LIMIT_*: the ceilings on definitions and expressions (the README's security section). */
   limits: Partial<ServerLimits>;
+  /** AOB_MCP_ALLOWED_ORIGINS, AOB_MCP_ALLOWED_HOSTS: who may reach `aob dev`'s /mcp. */
+  mcpHostRules: McpHostRules;
 }
 
 export interface SettingsFlags {
@@ -39,11 +41,13 @@ export function engineSettings(
     store: flags.store ?? 'file',
     allowPrivateNetwork: flags.allowPrivateNetwork ?? false,
     limits: {},
+    mcpHostRules: {},
   };
   const handlers = flags.handlers || env.AOB_HANDLERS;
   if (handlers) settings.handlersFile = path.resolve(cwd, handlers);
   const problems: Problem[] = [];
   Object.assign(settings, executorSettingsFromEnv(env, cwd, problems));
+  settings.mcpHostRules = mcpHostRulesFromEnv(env, problems);
   if (problems.length > 0) {
     throw badInput(
       'BAD_CONFIG',

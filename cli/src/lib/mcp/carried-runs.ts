@@ -1,15 +1,16 @@
-// Runs this MCP server carries on. Locally, answering a question of a run no live process drives
-// makes this process its driver (`drivenHere`, as with `aob answer`): the engine goes on executing
-// it here while the server lives. This keeps track of them so that, when the client goes away, the
-// server waits for each to be over or to wait on a person again before it closes the engine (which
-// hands their leases back), and so that an interrupted server can name the runs left mid-way.
-import type { Backend } from '../backend.js';
+// Runs this MCP server carries on. Locally, a run a tool starts, replays, or moves on (an answer,
+// a decision) of a run no live process drives is driven by this process while it lives. This
+// keeps track of them so that, when the client goes away, the server waits for each to be over or
+// to wait on a person before it closes the engine (which hands their leases back), and so that an
+// interrupted server can name the runs left mid-way.
+import type { RunView } from '@aob/engine';
 
 export class CarriedRuns {
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly backend: Backend,
+    /** Resolves once the run is over or waits on a person. */
+    private readonly settle: (runId: string) => Promise<RunView>,
     private readonly log: (line: string) => void,
     /** Told the runs still executing here whenever that changes. */
     private readonly onChange: (pending: string[]) => void = () => undefined,
@@ -18,8 +19,7 @@ export class CarriedRuns {
   /** Follows a run driven here until it settles (over, or waiting on a person). */
   carry(runId: string): void {
     if (this.running.has(runId)) return;
-    const settled = this.backend
-      .wait(runId, { untilSettled: true })
+    const settled = this.settle(runId)
       .then(
         (view) => this.log(`run ${runId} is ${view.status}`),
         (e: unknown) => this.log(`run ${runId}: ${e instanceof Error ? e.message : String(e)}`),
