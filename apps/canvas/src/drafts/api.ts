@@ -1,8 +1,9 @@
-// The drafts routes (/v1/drafts…), as the canvas calls them: JSON with the session's bearer token,
-// refusals as @aob/client's AobApiError (code, detail, every problem), and the draft's live feed
-// followed with @aob/client's SSE reader (reconnecting with Last-Event-ID after a drop), as the
-// run timelines are.
-import { apiErrorFrom, followSse, unreachableFrom } from '@aob/client';
+// The drafts routes as the canvas uses them: @aob/client's methods (one place for each route's
+// shape), with the definition read in the editor's shape, and the draft's live feed, which the
+// client has no method for, followed with @aob/client's SSE reader and the session's token, as
+// the client follows run timelines (reconnecting after a drop; the first event of each
+// connection is the draft as it is).
+import { followSse } from '@aob/client';
 import type { Page, PatchView } from '@aob/client';
 import type { Session } from '../session.js';
 import type {
@@ -15,7 +16,6 @@ import type {
 } from './types.js';
 
 const seg = encodeURIComponent;
-const TIMEOUT_MS = 30_000;
 
 export interface DraftApi {
   list(query?: { cursor?: string; limit?: number }): Promise<Page<DraftSummary>>;
@@ -25,7 +25,6 @@ export interface DraftApi {
   change(draftId: string, ops: JsonPatchOp[], expectRevision?: number): Promise<DraftView>;
   /** Takes back the caller's newest change not undone yet (NOTHING_TO_UNDO when none is left). */
   undo(draftId: string): Promise<DraftView>;
-  focus(draftId: string, nodes: string[]): Promise<DraftView>;
   commit(draftId: string, body: DraftCommitRequest): Promise<unknown>;
   changes(draftId: string, after?: number): Promise<{ changes: DraftChange[] }>;
   /** The draft's feed: its first event is the draft as it is now. */
@@ -38,47 +37,27 @@ export interface DraftApi {
 
 export function draftApi(session: Pick<Session, 'client' | 'token'>): DraftApi {
   const { client, token } = session;
-  const auth = { authorization: `Bearer ${token}` };
-  const request = async <T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    query: Record<string, string | number | undefined> = {},
-  ): Promise<T> => {
-    const url = client.url(path, query);
-    const headers: Record<string, string> = { accept: 'application/json', ...auth };
-    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(TIMEOUT_MS) };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(url, init);
-      text = await res.text();
-    } catch (err) {
-      throw unreachableFrom(url, err, TIMEOUT_MS);
-    }
-    if (!res.ok) throw apiErrorFrom(res.status, res.statusText, text);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  };
+  const asEditor = (view: Promise<unknown>) => view as Promise<DraftView>;
   return {
-    list: (q = {}) => request('GET', 'v1/drafts', undefined, { ...q }),
-    create: (body) => request('POST', 'v1/drafts', body),
-    get: (id) => request('GET', `v1/drafts/${seg(id)}`),
+    list: (q = {}) => client.listDrafts(q) as Promise<Page<DraftSummary>>,
+    create: (body) => asEditor(client.openDraft(body)),
+    get: (id) => asEditor(client.getDraft(id)),
     change: (id, ops, expectRevision) =>
-      request('POST', `v1/drafts/${seg(id)}/changes`, {
-        ops,
-        ...(expectRevision !== undefined ? { expectRevision } : {}),
-      }),
-    undo: (id) => request('POST', `v1/drafts/${seg(id)}/undo`, { mine: true }),
-    focus: (id, nodes) => request('POST', `v1/drafts/${seg(id)}/focus`, { nodes }),
-    commit: (id, body) => request('POST', `v1/drafts/${seg(id)}/commit`, body),
-    changes: (id, after) => request('GET', `v1/drafts/${seg(id)}/changes`, undefined, { after }),
+      asEditor(
+        client.changeDraft(id, {
+          ops,
+          ...(expectRevision !== undefined ? { expectRevision } : {}),
+        }),
+      ),
+    undo: (id) => asEditor(client.undoDraft(id, { mine: true })),
+    commit: (id, body) => client.commitDraft(id, body),
+    changes: (id, after) =>
+      client.draftChanges(id, after !== undefined ? { after } : {}) as Promise<{
+        changes: DraftChange[];
+      }>,
     feed: async function* (id, signal, onReconnect) {
       const events = followSse(client.url(`v1/drafts/${seg(id)}/feed`), {
-        headers: auth,
+        headers: { authorization: `Bearer ${token}` },
         signal,
         onReconnect: (r) => onReconnect(r.reason),
       });
