@@ -71,10 +71,18 @@ async function refusal(name: string, args: Record<string, unknown>) {
   ).error;
 }
 
-/** Waits for `selector` no longer than `ms` and says how long it took. */
-async function within(page: Page, selector: string, ms: number): Promise<number> {
+/**
+ * Waits for `selector` no longer than `ms` and says how long it took (an edge's SVG group counts
+ * once it is in the page: Playwright never calls a <g> visible).
+ */
+async function within(
+  page: Page,
+  selector: string,
+  ms: number,
+  state: 'visible' | 'attached' = 'visible',
+): Promise<number> {
   const started = Date.now();
-  await page.locator(selector).first().waitFor({ timeout: ms });
+  await page.locator(selector).first().waitFor({ timeout: ms, state });
   return Date.now() - started;
 }
 
@@ -134,7 +142,7 @@ describe('a draft drawn by an agent and edited by a person', () => {
       const prev = nodes[i - 1];
       if (prev) {
         await tool('canvas_connect', { draftId, from: prev.id, to: node.id });
-        await within(page, `[data-edge="${prev.id}→${node.id}"]`, 1_000);
+        await within(page, `[data-edge="${prev.id}→${node.id}"]`, 1_000, 'attached');
       }
     }
     process.stdout.write(`[canvas-drafts] nodes on screen after ${took.join(', ')} ms\n`);
@@ -143,6 +151,7 @@ describe('a draft drawn by an agent and edited by a person', () => {
     const activity = page.getByRole('region', { name: 'Activity' });
     await activity.getByText('added report').waitFor();
     expect(await activity.textContent()).toContain('claude (agent)');
+    await page.waitForTimeout(400); // the view's fit to the new node has settled
     await shot(page, 'agent-drawing');
     expect(await accessibilityProblems(page)).toEqual([]);
 
@@ -213,8 +222,8 @@ describe('a draft drawn by an agent and edited by a person', () => {
     const firstRun = await api.waitRun(first.runId, { timeoutMs: 30_000 });
     expect(firstRun.status).toBe('completed');
 
-    // The person takes it on: version 2 in the workflow's form, then "Commit as version".
-    await page.getByRole('button', { name: '← the workflow' }).click();
+    // The person takes it on: version 2 in the workflow's form (shown since the selected node
+    // went with the undo), then "Commit as version".
     const beforeVersion = await revisionOf(page);
     const version = page.locator('#workflow-version');
     await version.fill('2');
