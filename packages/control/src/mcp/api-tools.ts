@@ -6,10 +6,21 @@ import type { ToolSpec } from './tool-spec.js';
 import { DESTROYS, READS, WRITES, WRITES_IDEMPOTENT } from './tool-spec.js';
 
 type Answer = Record<string, unknown>;
-const count = (a: Answer) => (Array.isArray(a.items) ? a.items.length : 0);
-const more = (a: Answer) =>
-  typeof a.nextCursor === 'string' ? `; more with cursor ${a.nextCursor}` : '';
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+/** The most items a list's summary names, one a line (all are in the structured content). */
+const SUMMARY_ITEMS = 20;
+
+/** A page's summary: how many, one line per item (the first few), and the next cursor. */
+function listed(noun: string, line: (item: Record<string, unknown>) => string) {
+  return (a: Answer): string => {
+    const items = (Array.isArray(a.items) ? a.items : []) as Record<string, unknown>[];
+    const next = typeof a.nextCursor === 'string' ? `\nmore: pass cursor ${a.nextCursor}` : '';
+    if (items.length === 0) return `no ${noun}${next}`;
+    const lines = items.slice(0, SUMMARY_ITEMS).map((i) => `- ${line(i)}`);
+    if (items.length > SUMMARY_ITEMS) lines.push(`- … ${items.length - SUMMARY_ITEMS} more`);
+    return `${items.length} ${noun}:\n${lines.join('\n')}${next}`;
+  };
+}
 
 export const API_TOOLS: readonly ToolSpec[] = [
   apiTool({
@@ -40,7 +51,7 @@ export const API_TOOLS: readonly ToolSpec[] = [
     description:
       'The registered workflow versions: name, version, content hash, when registered. Paged: pass nextCursor back as cursor.',
     annotations: READS,
-    summary: (a) => `${count(a)} workflow versions${more(a)}`,
+    summary: listed('workflow versions', (w) => `${str(w.name)}@${str(w.version)}`),
   }),
   apiTool({
     name: 'workflow_show',
@@ -81,7 +92,7 @@ export const API_TOOLS: readonly ToolSpec[] = [
     description:
       'The runs of the caller’s namespace, newest first, optionally of some statuses (status: comma-separated, e.g. "failed,waiting"). Paged: pass nextCursor back as cursor.',
     annotations: READS,
-    summary: (a) => `${count(a)} runs${more(a)}`,
+    summary: listed('runs', (r) => `${str(r.runId)} ${str(r.workflow)} ${str(r.status)}`),
   }),
   apiTool({
     name: 'run_cancel',
@@ -123,7 +134,10 @@ export const API_TOOLS: readonly ToolSpec[] = [
     description:
       'Approval tickets of the caller’s namespace (status "open", default, or "all"): the run and node waiting, what is asked, who may decide, when it times out.',
     annotations: READS,
-    summary: (a) => `${count(a)} approval tickets${more(a)}`,
+    summary: listed(
+      'approval tickets',
+      (t) => `${str(t.ticketId)} (${str(t.status)}) run ${str(t.runId)}, node ${str(t.nodeId)}`,
+    ),
   }),
   apiTool({
     name: 'approval_decide',
@@ -142,7 +156,11 @@ export const API_TOOLS: readonly ToolSpec[] = [
     description:
       'Questions runs put to people (ask nodes, agents’ ask_user): open ones by default (status "all" for every one), of one run (run), or only those the caller may answer (mine). Each with its choices or JSON Schema and its askees.',
     annotations: READS,
-    summary: (a) => `${count(a)} questions${more(a)}`,
+    summary: listed(
+      'questions',
+      (q) =>
+        `${str(q.questionId)} (${str(q.status)}) run ${str(q.runId)}, node ${str(q.nodeId)}: ${str(q.question)}`,
+    ),
   }),
   apiTool({
     name: 'question_show',
@@ -187,7 +205,7 @@ export const API_TOOLS: readonly ToolSpec[] = [
     description:
       'Patches proposed to a run (run) or a workflow (workflow), optionally by status (held, applied, rejected, reverted). Paged.',
     annotations: READS,
-    summary: (a) => `${count(a)} patches${more(a)}`,
+    summary: listed('patches', (p) => `${str(p.patchId)} ${str(p.status)} by ${str(p.author)}`),
   }),
   apiTool({
     name: 'patch_show',
