@@ -258,6 +258,7 @@ describe('a draft drawn by an agent and edited by a person', () => {
     expect(page.url()).not.toContain(draftId);
     await page.locator('.graph-node[data-node-id="report"]').waitFor();
     expect(await page.locator('.draft-meta').textContent()).toContain('from order-totals@2');
+    await page.waitForTimeout(400); // the view's fit has settled
     await shot(page, 'opened-as-draft');
     await page.close();
   });

@@ -16,7 +16,7 @@ import { placeProblems } from '../editor/problems.js';
 import { ProposeForm } from '../editor/ProposePanel.js';
 import type { EditorDefinition } from '../editor/definition.js';
 import { draftApi, readCommit } from './api.js';
-import { ago, authorLabel, baseRef, editable, remapSelection } from './live.js';
+import { ago, authorLabel, baseRef, draftName, editable, remapSelection } from './live.js';
 import { useDraft } from './useDraft.js';
 import type { DraftState } from './useDraft.js';
 
@@ -102,7 +102,7 @@ export default function DraftEditorPage(props: {
   }
   const count = view.problems.length;
   const base = baseRef(view.base);
-  const name = view.title ?? view.draftId;
+  const name = draftName(view);
   const commitBlocked =
     count > 0
       ? `Fix ${count} problem${count === 1 ? '' : 's'} to commit.`

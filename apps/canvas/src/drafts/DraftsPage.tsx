@@ -10,7 +10,7 @@ import { Link, navigate } from '../router.js';
 import { draftApi } from './api.js';
 import type { DraftApi } from './api.js';
 import type { DraftSummary } from './types.js';
-import { ago, authorLabel, baseRef } from './live.js';
+import { ago, authorLabel, baseRef, draftName } from './live.js';
 
 const PAGE = 100;
 
@@ -86,9 +86,7 @@ export function DraftsPage(props: { session: Session; onAuthFailure: (e: unknown
               return (
                 <tr key={d.draftId} data-draft-id={d.draftId}>
                   <td>
-                    <Link href={`/drafts/${encodeURIComponent(d.draftId)}`}>
-                      {d.title ?? d.draftId}
-                    </Link>
+                    <Link href={`/drafts/${encodeURIComponent(d.draftId)}`}>{draftName(d)}</Link>
                   </td>
                   <td>{baseRef(d.base) ?? <span className="muted">blank</span>}</td>
                   <td>{d.revision}</td>

@@ -39,7 +39,7 @@ export function draftApi(session: Pick<Session, 'client' | 'token'>): DraftApi {
   const { client, token } = session;
   const asEditor = (view: Promise<unknown>) => view as Promise<DraftView>;
   return {
-    list: (q = {}) => client.listDrafts(q) as Promise<Page<DraftSummary>>,
+    list: (q = {}) => client.listDrafts(q) as Promise<unknown> as Promise<Page<DraftSummary>>,
     create: (body) => asEditor(client.openDraft(body)),
     get: (id) => asEditor(client.getDraft(id)),
     change: (id, ops, expectRevision) =>

@@ -7,6 +7,7 @@ import {
   authorLabel,
   authorSubject,
   baseRef,
+  draftName,
   describeChange,
   describeOps,
   draftOps,
@@ -73,6 +74,12 @@ describe('who made a change', () => {
     expect(baseRef({ name: 'orders', version: '3' })).toBe('orders@3');
     expect(baseRef('orders@3')).toBe('orders@3');
     expect(baseRef(undefined)).toBeUndefined();
+  });
+
+  it('calls a draft by its title, else its workflow’s name, else its id', () => {
+    expect(draftName({ draftId: 'drf_1', title: 'Order totals' })).toBe('Order totals');
+    expect(draftName({ draftId: 'drf_1', definition: { name: 'orders' } })).toBe('orders (draft)');
+    expect(draftName({ draftId: 'drf_1', definition: { name: '' } })).toBe('drf_1');
   });
 
   it('says when in words', () => {

@@ -25,6 +25,13 @@ export function baseRef(base: DraftBase | undefined): string | undefined {
   return typeof base === 'string' ? base : `${base.name}@${base.version}`;
 }
 
+/** What a draft is called: its title, else its workflow's name, else its id. */
+export function draftName(d: { draftId: string; title?: string; definition?: { name?: unknown } }) {
+  if (d.title) return d.title;
+  const name = d.definition?.name;
+  return typeof name === 'string' && name !== '' ? `${name} (draft)` : d.draftId;
+}
+
 /** "claude (agent)" for a principal with a role, its subject otherwise. */
 export function authorLabel(by: Author | undefined): string {
   if (by === undefined) return 'someone';

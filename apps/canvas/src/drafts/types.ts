@@ -31,7 +31,10 @@ export type DraftView = Omit<ApiDraftView, 'definition'> & { definition: EditorD
 /** A draft in the list (the list's items are drafts; only these fields are relied on). */
 export type DraftSummary = Pick<DraftView, 'draftId' | 'revision'> &
   Partial<
-    Pick<DraftView, 'title' | 'base' | 'createdBy' | 'createdAt' | 'updatedAt' | 'lastChange'>
+    Pick<
+      DraftView,
+      'title' | 'base' | 'definition' | 'createdBy' | 'createdAt' | 'updatedAt' | 'lastChange'
+    >
   > & {
     problems?: unknown[] | number;
   };

@@ -6,7 +6,15 @@
 // changed flashes and carries their name, and the nodes someone points at are outlined and
 // brought into view.
 import { useEffect, useMemo } from 'react';
-import { Handle, Position, ReactFlow, Background, Controls, useReactFlow } from '@xyflow/react';
+import {
+  Handle,
+  Position,
+  ReactFlow,
+  Background,
+  Controls,
+  useNodesInitialized,
+  useReactFlow,
+} from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { STATUS_ICON, formatDuration } from '../status.js';
@@ -254,11 +262,13 @@ export function RunGraph(props: {
 /** Keeps an edited graph in view: a node added or removed moves the others. */
 function FitOnChange(props: { shape: string }) {
   const flow = useReactFlow();
+  // Also once the first nodes are measured: a fit before that leaves them in a corner.
+  const measured = useNodesInitialized();
   useEffect(() => {
     // After React Flow has measured the new nodes.
     const frame = requestAnimationFrame(() => void flow.fitView({ duration: 150, maxZoom: 1 }));
     return () => cancelAnimationFrame(frame);
-  }, [flow, props.shape]);
+  }, [flow, props.shape, measured]);
   return null;
 }
 
