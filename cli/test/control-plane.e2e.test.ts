@@ -14,6 +14,10 @@ import {
   launchPostgres,
   launchS3,
 } from './cluster-harness.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { aob, json, until } from './helpers.js';
 
 let dir: string;
@@ -254,6 +258,69 @@ describe('the control plane on PostgreSQL + Kafka + S3, through the CLI and HTTP
       status: 'rejected',
       reviewedBy: 'frank',
     });
+  }, 120_000);
+
+  it('serves MCP at /mcp: an operator starts and follows a run, an agent may not decide, an approver does', async () => {
+    const connect = async (who: string) => {
+      const client = new Client({ name: `e2e-${who}`, version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${tokens[who]!}` } },
+        }),
+      );
+      return client;
+    };
+    const olga = await connect('olga');
+    const bot = await connect('bot');
+    const frank = await connect('frank');
+    try {
+      const { tools } = await olga.listTools();
+      expect(tools.length).toBeGreaterThanOrEqual(30);
+      const started = (await olga.callTool({
+        name: 'run_start',
+        arguments: { definition: GATED, inputs: { amount: 21 } },
+      })) as CallToolResult;
+      expect(started.isError, JSON.stringify(started.content)).toBeFalsy();
+      const { runId } = started.structuredContent as { runId: string };
+      const updates: string[] = [];
+      olga.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+        updates.push(n.params.uri);
+      });
+      await olga.subscribeResource({ uri: `aob://runs/${runId}` });
+      const waiting = (await olga.callTool({
+        name: 'run_wait',
+        arguments: { runId, timeoutMs: 60_000 },
+      })) as CallToolResult;
+      expect(waiting.structuredContent).toMatchObject({ run: { status: 'waiting' } });
+      const [ticket] = (waiting.structuredContent as { run: { waitingOn: string[] } }).run
+        .waitingOn;
+      const refused = (await bot.callTool({
+        name: 'approval_decide',
+        arguments: { ticketId: ticket, decision: 'approve' },
+      })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toContain('FORBIDDEN');
+      const decided = (await frank.callTool({
+        name: 'approval_decide',
+        arguments: { ticketId: ticket, decision: 'approve', reason: 'fine' },
+      })) as CallToolResult;
+      expect(decided.isError, JSON.stringify(decided.content)).toBeFalsy();
+      const done = (await olga.callTool({
+        name: 'run_wait',
+        arguments: { runId, timeoutMs: 60_000 },
+      })) as CallToolResult;
+      expect(done.structuredContent).toMatchObject({ run: { status: 'completed', output: 42 } });
+      await until('a resources/updated notification', async () =>
+        updates.length > 0 ? true : undefined,
+      );
+      const node = (await olga.callTool({
+        name: 'node_output',
+        arguments: { runId, nodeId: 'pay' },
+      })) as CallToolResult;
+      expect(node.structuredContent).toMatchObject({ status: 'succeeded', output: 42 });
+    } finally {
+      await Promise.all([olga.close(), bot.close(), frank.close()]);
+    }
   }, 120_000);
 
   it('replays a run from a node and cancels a run', async () => {

@@ -493,6 +493,26 @@ describe('/mcp bad arguments', () => {
     expect(missing.problems!.map((p) => p.path).sort()).toEqual(['/decision', '/ticketId']);
   });
 
+  it('refuses, for every tool, an unknown argument and each missing one, by name', async () => {
+    const client = await connect(await api.token('admin', 'schema'));
+    const wrong: string[] = [];
+    for (const tool of MCP_TOOLS) {
+      const r = await call(client, tool.name, { colour: 'red' });
+      const error = errorOf(r);
+      const paths = (error.problems ?? []).map((p) => p.path).sort();
+      const required = ((tool.inputSchema.required as string[] | undefined) ?? []).map(
+        (n) => `/${n}`,
+      );
+      const expected = ['/colour', ...required].sort();
+      if (error.code !== 'VALIDATION' || JSON.stringify(paths) !== JSON.stringify(expected)) {
+        wrong.push(
+          `${tool.name}: ${error.code} ${paths.join(' ')} (expected ${expected.join(' ')})`,
+        );
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('persists nothing from 1,000 mixed bad calls', async () => {
     const admin = await api.token('admin', 'bad');
     const client = await connect(admin);
