@@ -251,8 +251,7 @@ export interface OpenDraftRequest {
 
 /** Registers the draft as a workflow version, or proposes it to a running run as a patch. */
 export type DraftCommitRequest =
-  | { as: 'version'; version?: string }
-  | { as: 'patch'; runId: string; rationale?: string };
+  { as: 'version'; version?: string } | { as: 'patch'; runId: string; rationale?: string };
 
 /** What a commit did: the draft (with the commit recorded) and the version or the patch. */
 export interface DraftCommitResult {
