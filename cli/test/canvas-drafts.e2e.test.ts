@@ -6,7 +6,8 @@
 // on screen; the agent's focus selects a node and brings it into view; the person's edit is in the
 // next read of the draft, their own cycle is refused with the problem named, and Ctrl+Z undoes on
 // the server; the agent's commit registers a version, and the person's "Commit as version"
-// another, both of which run to completion. Screenshots go to test-artifacts/canvas-drafts.
+// another, both of which run to completion. A draft opened from a version is proposed to a live
+// run of it from the editor. Screenshots go to test-artifacts/canvas-drafts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -260,6 +261,47 @@ describe('a draft drawn by an agent and edited by a person', () => {
     expect(await page.locator('.draft-meta').textContent()).toContain('from order-totals@2');
     await page.waitForTimeout(400); // the view's fit has settled
     await shot(page, 'opened-as-draft');
+    await page.close();
+  });
+
+  it('proposes a draft of a version to one of its live runs', async () => {
+    await api.registerWorkflow({
+      name: 'gated',
+      version: '1',
+      nodes: [
+        { id: 'gate', type: 'approval', with: { approvers: ['someone'], message: 'Go on?' } },
+        { id: 'after', type: 'transform', with: { value: 'done' } },
+      ],
+      edges: [{ from: 'gate', to: 'after', on: 'approved' }],
+    });
+    const { runId } = await api.startRun({ workflow: 'gated@1' });
+    await expect.poll(async () => (await api.getRun(runId)).status).toBe('waiting');
+
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${dev.url}/workflows#token=${dev.token}`);
+    await page
+      .locator('tr[data-workflow="gated@1"]')
+      .getByRole('button', { name: 'Open as draft' })
+      .click();
+    await page.locator('.graph-node[data-node-id="after"]').click();
+    await page.getByRole('button', { name: 'Add transform' }).click();
+    const value = page.locator('#node-with-value');
+    await value.fill('audited');
+    await value.press('Tab');
+    await expect
+      .poll(() => page.locator('[data-problem-count]').getAttribute('data-problem-count'))
+      .toBe('0');
+    await expect.poll(() => revisionOf(page)).toBe(2);
+
+    await page.getByRole('button', { name: 'Propose to a run' }).click();
+    await expect.poll(() => page.getByLabel('Run').inputValue()).toBe(runId);
+    await page.getByLabel('Rationale').fill('an audit step after the gate');
+    await page.getByRole('button', { name: 'Send patch' }).click();
+    const verdict = page.locator('.verdict[data-patch-status]');
+    await verdict.waitFor();
+    expect(await verdict.getAttribute('data-patch-status')).toBe('applied');
+    await shot(page, 'proposed-to-run');
+    expect(Object.keys((await api.getRun(runId)).nodes)).toContain('transform');
     await page.close();
   });
 });
