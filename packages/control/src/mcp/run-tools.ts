@@ -14,6 +14,7 @@ const WAIT_SLICE_MS = 10_000;
 const DEFAULT_WAIT_MS = 300_000;
 const MAX_WAIT_MS = 3_600_000;
 const MAX_EVENTS = 500;
+const RUN_ID = { type: 'string', minLength: 1, maxLength: 200, description: 'the run (run_…)' };
 
 export const RUN_TOOLS: readonly ToolSpec[] = [
   {
@@ -26,7 +27,7 @@ export const RUN_TOOLS: readonly ToolSpec[] = [
       additionalProperties: false,
       required: ['runId'],
       properties: {
-        runId: { type: 'string', minLength: 1, maxLength: 200, description: 'the run (run_…)' },
+        runId: RUN_ID,
         timeoutMs: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS },
         untilSettled: {
           type: 'boolean',
@@ -84,7 +85,7 @@ export const RUN_TOOLS: readonly ToolSpec[] = [
       additionalProperties: false,
       required: ['runId'],
       properties: {
-        runId: { type: 'string', minLength: 1, maxLength: 200, description: 'the run (run_…)' },
+        runId: RUN_ID,
         after: {
           type: 'integer',
           minimum: 0,
