@@ -425,6 +425,35 @@ describe('/mcp authorization', () => {
     expect(bad.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  it('speaks each 2025 revision of the protocol a client asks for', async () => {
+    const token = await api.token('viewer');
+    for (const version of ['2025-03-26', '2025-06-18']) {
+      const res = await fetch(`${api.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          ...initialize,
+          params: { ...initialize.params, protocolVersion: version },
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('mcp-session-id')).toBeTruthy();
+      const text = await res.text();
+      const data = /^data: (.*)$/m.exec(text)?.[1] ?? text;
+      const answer = JSON.parse(data) as {
+        result: { protocolVersion: string; serverInfo: { name: string } };
+      };
+      expect(answer.result).toMatchObject({
+        protocolVersion: version,
+        serverInfo: { name: 'aob' },
+      });
+    }
+  });
+
   it('refuses another site’s Origin (403 BAD_ORIGIN) and accepts its own', async () => {
     const token = await api.token('viewer');
     const evil = await post({ authorization: `Bearer ${token}`, origin: 'http://evil.example' });
