@@ -233,7 +233,8 @@ describe('a draft drawn by an agent and edited by a person', () => {
     const commit = page.getByRole('button', { name: 'Commit as version' });
     await expect.poll(() => commit.isEnabled()).toBe(true);
     await commit.click();
-    await page.getByText('Committed as').waitFor();
+    // The notice, not the version field's help ("Saved or committed as this version…").
+    await page.getByRole('status').filter({ hasText: 'Committed as order-totals@2' }).waitFor();
     await shot(page, 'person-committed');
     const second = await api.startRun({ workflow: 'order-totals@2' });
     const secondRun = await api.waitRun(second.runId, { timeoutMs: 30_000 });
