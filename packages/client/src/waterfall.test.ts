@@ -166,6 +166,9 @@ describe('a run’s waterfall from its log', () => {
       [10, 'RunWaiting', { tickets: ['t1'] }],
       [500, 'ApprovalDecided', { ticketId: 't1', decision: 'approved', by: 'ann' }],
     ]);
+    const asked = waterfallOf(events.slice(0, 4), { now: 400 })!;
+    expect(asked.status).toBe('waiting');
+    expect(shape(asked)[0]).toBe('run expense@1 waiting 0+400 open');
     const waiting = waterfallOf(events, { now: 900 })!;
     // One approval of two: the ticket is still open.
     expect(shape(waiting)).toEqual([

@@ -595,6 +595,7 @@ class Fold {
         return;
       case 'RunWaiting':
         this.status = 'waiting';
+        if (this.run) this.run.status = 'waiting';
         return;
       case 'RunCompleted':
       case 'RunFailed':
@@ -631,6 +632,7 @@ class Fold {
         e.type === 'TimerFired')
     ) {
       this.status = 'running';
+      if (this.run) this.run.status = 'running';
     }
   }
 }
