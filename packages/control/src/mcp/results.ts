@@ -56,3 +56,9 @@ export function failure(error: unknown): CallToolResult {
     ],
   };
 }
+
+/** The error code a refusal carries (its first text starts with it). */
+export function errorCodeOf(result: CallToolResult): string {
+  const first = result.content[0];
+  return first?.type === 'text' ? (first.text.split(':')[0] ?? 'INTERNAL') : 'INTERNAL';
+}

@@ -19,15 +19,18 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ControlPlane } from '../control-plane.js';
 import type { Principal } from '../auth/index.js';
 import { checkArguments } from './arguments.js';
-import { failure, success } from './results.js';
+import { errorCodeOf, failure, success } from './results.js';
 import { getPrompt, PROMPTS } from './prompts.js';
 import { listResources, readResource, RESOURCE_TEMPLATES } from './resources.js';
 import { Subscriptions } from './subscriptions.js';
 import type { ToolContext, ToolSpec } from './tool-spec.js';
 import { MCP_TOOLS } from './tools.js';
+
+const tracer = trace.getTracer('aob');
 
 export interface McpSessionOptions {
   plane: ControlPlane;
@@ -128,14 +131,40 @@ export function createMcpSession(opts: McpSessionOptions): AobMcpSession {
           .catch(() => undefined);
       },
     };
-    try {
-      // Who may call it first, as REST checks the role before the request's shape.
-      opts.plane.authorize(ctx.principal, tool.operation);
-      const args = checkArguments(tool.name, tool.inputSchema, request.params.arguments);
-      return success(await tool.run(ctx, args));
-    } catch (e) {
-      return failure(e);
-    }
+    // A caller's trace goes on into aob: `_meta.traceparent` (and `tracestate`) is the parent of
+    // the call's span, and of the run a call starts.
+    const meta = request.params._meta as Record<string, unknown> | undefined;
+    const parent = propagation.extract(context.active(), {
+      ...(typeof meta?.traceparent === 'string' ? { traceparent: meta.traceparent } : {}),
+      ...(typeof meta?.tracestate === 'string' ? { tracestate: meta.tracestate } : {}),
+    });
+    return tracer.startActiveSpan(
+      `tools/call ${tool.name}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'mcp.method.name': 'tools/call',
+          'gen_ai.tool.name': tool.name,
+          'gen_ai.operation.name': 'execute_tool',
+          ...(extra.sessionId ? { 'mcp.session.id': extra.sessionId } : {}),
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          // Who may call it first, as REST checks the role before the request's shape.
+          opts.plane.authorize(ctx.principal, tool.operation);
+          const args = checkArguments(tool.name, tool.inputSchema, request.params.arguments);
+          return success(await tool.run(ctx, args));
+        } catch (e) {
+          const result = failure(e);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorCodeOf(result) });
+          return result;
+        } finally {
+          span.end();
+        }
+      },
+    );
   });
 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
