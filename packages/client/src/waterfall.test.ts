@@ -272,7 +272,7 @@ describe('a run’s waterfall from its log', () => {
       '    child run c (child@1) completed 5+295',
     ]);
     expect(alone.children).toEqual([
-      { runId: 'c', parentRunId: 'p', nodeId: 'greet', read: false },
+      { runId: 'c', parentRunId: 'p', nodeId: 'greet', read: false, ended: true },
     ]);
 
     const nested = waterfallOf(parent, { now: 1e9, childLogs: new Map([['c', child]]) })!;
@@ -305,6 +305,9 @@ describe('a run’s waterfall from its log', () => {
       '  greet #1 running 0+100 open',
       '    child run c (child@1) running 5+95 open',
       '      hello #1 scheduled 8+92 open',
+    ]);
+    expect(wf.children).toEqual([
+      { runId: 'c', parentRunId: 'p', nodeId: 'greet', read: true, ended: false },
     ]);
   });
 

@@ -88,6 +88,8 @@ export interface WaterfallChild {
   nodeId: string;
   /** Its log was given (its rows are nested). */
   read: boolean;
+  /** Over: by its log when given, else by its node's end in the parent's log. */
+  ended: boolean;
 }
 
 export type WaterfallRunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
@@ -667,12 +669,14 @@ function rowsOf(
     const nested: WaterfallRow[] = [];
     if (d.kind === 'child' && d.childRunId) {
       const log = seen.has(d.childRunId) ? undefined : opts.childLogs?.get(d.childRunId);
-      children.push({
+      const entry: WaterfallChild = {
         runId: d.childRunId,
         parentRunId: fold.runId,
         nodeId: d.nodeId ?? '',
         read: log !== undefined && log.length > 0,
-      });
+        ended: d.end !== undefined,
+      };
+      children.push(entry);
       if (log && log.length > 0) {
         const child = new Fold();
         for (const e of log) child.push(e);
@@ -691,6 +695,7 @@ function rowsOf(
         nested.push(...inner.rows);
         status = inner.status;
         open = inner.end === undefined;
+        entry.ended = !open;
         end = inner.end ?? Math.max(now, child.lastAt);
       }
     }

@@ -1,6 +1,7 @@
 // One run: its graph (live), the node panel, its open approvals, and its event history.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AnyRunEvent } from '@aob/core';
+import { WaterfallFolder } from '@aob/client';
 import type {
   ApprovalView,
   NodeDetail,
@@ -22,6 +23,7 @@ import { ApprovalCard } from './ApprovalCard.js';
 import { Banner } from './Banner.js';
 import { History } from './History.js';
 import { Timeline } from './Timeline.js';
+import { Waterfall, useChildLogs } from './Waterfall.js';
 import { NodePanel } from './NodePanel.js';
 import { QuestionCard } from './QuestionCard.js';
 
@@ -208,6 +210,17 @@ export function RunPage(props: {
   );
   const edges: GraphEdge[] = useMemo(() => definition?.edges ?? [], [definition]);
 
+  // The waterfall (beside the graph, a tab): the rows `aob trace` prints, from the log as it grows,
+  // with child runs' rows read from their logs.
+  const [view, setView] = useState<'graph' | 'waterfall'>('graph');
+  const [waterfallFolder] = useState(() => new WaterfallFolder());
+  const [childLogs, setChildLogs] = useState<ReadonlyMap<string, AnyRunEvent[]>>(new Map());
+  const waterfall = useMemo(
+    () => waterfallFolder.of(events, { now, childLogs }),
+    [waterfallFolder, events, now, childLogs],
+  );
+  useChildLogs(session.client, waterfall, setChildLogs);
+
   const decide = async (ticketId: string, decision: 'approved' | 'rejected', reason: string) => {
     await session.client.decideApproval(ticketId, { decision, ...(reason ? { reason } : {}) });
     await refresh();
@@ -264,12 +277,43 @@ export function RunPage(props: {
         </p>
       ) : null}
       <div className="run-body">
-        <div className="run-graph">
-          {definition ? (
-            <RunGraph nodes={nodes} edges={edges} selected={selected} onOpen={setSelected} />
-          ) : (
-            <div className="graph-loading">Loading…</div>
-          )}
+        <div className="run-views">
+          <div className="run-tabs" role="tablist" aria-label="run view">
+            {(['graph', 'waterfall'] as const).map((v) => (
+              <button
+                key={v}
+                type="button"
+                role="tab"
+                id={`run-tab-${v}`}
+                aria-controls="run-view-panel"
+                aria-selected={view === v}
+                tabIndex={view === v ? 0 : -1}
+                onClick={() => setView(v)}
+                onKeyDown={(e) => {
+                  if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+                  const other = v === 'graph' ? 'waterfall' : 'graph';
+                  setView(other);
+                  document.getElementById(`run-tab-${other}`)?.focus();
+                }}
+              >
+                {v === 'graph' ? 'Graph' : 'Waterfall'}
+              </button>
+            ))}
+          </div>
+          <div
+            className="run-graph"
+            id="run-view-panel"
+            role="tabpanel"
+            aria-labelledby={`run-tab-${view}`}
+          >
+            {view === 'waterfall' ? (
+              <Waterfall waterfall={waterfall} selected={selected} onSelect={setSelected} />
+            ) : definition ? (
+              <RunGraph nodes={nodes} edges={edges} selected={selected} onOpen={setSelected} />
+            ) : (
+              <div className="graph-loading">Loading…</div>
+            )}
+          </div>
         </div>
         <aside className="run-side">
           {tickets.map((t) => (
