@@ -98,6 +98,19 @@ export function useChildLogs(
   }, [client, want, setLogs]);
 }
 
+const WAITS: ReadonlySet<string> = new Set(['retry', 'approval', 'question', 'timer']);
+
+/** A row's status in a word: a wait that ended says how (`approved`, `answered`, `fired`). */
+function word(row: WaterfallRow): string {
+  if (WAITS.has(row.kind) && row.status === 'succeeded' && row.outcome) {
+    return row.outcome.split(' ')[0]!;
+  }
+  return row.status;
+}
+
+/** Its colour: a rejection as one, else by status. */
+const statusClass = (row: WaterfallRow) => (word(row) === 'rejected' ? 'rejected' : row.status);
+
 function rowName(row: WaterfallRow): string {
   const took = row.instant
     ? 'an event'
@@ -167,9 +180,21 @@ export function Waterfall(props: {
         ) : (
           <span className="waterfall-no-trace">No trace recorded</span>
         )}
-        <span>
-          {waterfall.rows.length} rows · {formatDuration(waterfall.durationMs)}
-          {waterfall.endedAt === undefined ? ' so far' : ''}
+        <span className="waterfall-legend">
+          <span>
+            <span className="waterfall-swatch" aria-hidden="true">
+              <span className="waterfall-queued" />
+            </span>
+            queued for a worker
+          </span>
+          <span>
+            <span className="waterfall-mark wf-event" aria-hidden="true" />
+            an event
+          </span>
+          <span>
+            {waterfall.rows.length} rows · {formatDuration(waterfall.durationMs)}
+            {waterfall.endedAt === undefined ? ' so far' : ''}
+          </span>
         </span>
       </header>
       <div className="waterfall-axis" aria-hidden="true">
@@ -244,8 +269,8 @@ export function Waterfall(props: {
                 <span className="waterfall-took">
                   {row.instant ? '' : `${formatDuration(row.durationMs)}${row.open ? '+' : ''}`}
                 </span>
-                <span className={`waterfall-status status status-${row.status}`}>
-                  {row.status === 'event' ? '◆' : `${STATUS_ICON[row.status] ?? '•'} ${row.status}`}
+                <span className={`waterfall-status status status-${statusClass(row)}`}>
+                  {row.status === 'event' ? '◆' : `${STATUS_ICON[word(row)] ?? '•'} ${word(row)}`}
                 </span>
               </button>
             </li>
