@@ -76,7 +76,9 @@ describe('aob trace text', () => {
       'open:   http://localhost:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736',
     ]);
     const hint = formatTraceHeader(wf({ trace }), 'http://jaeger/').join('\n');
-    expect(hint).toContain('look it up by this id in Jaeger, Zipkin or Langfuse');
+    expect(hint).toContain(
+      'find it in the backend its spans were exported to (Jaeger, Zipkin, Langfuse)',
+    );
     expect(hint).toContain('AOB_TRACE_UI is set but has no {traceId}');
     expect(traceLink('x/{traceId}?again={traceId}', 'ab')).toBe('x/ab?again=ab');
     const running = formatTraceHeader(wf({ status: 'running', endedAt: undefined }), undefined);

@@ -64,9 +64,9 @@ export function formatTraceHeader(wf: Waterfall, traceUi: string | undefined): s
   if (link) lines.push(`open:   ${link}`);
   else {
     lines.push(
-      `        look it up by this id in Jaeger, Zipkin or Langfuse; set AOB_TRACE_UI to a URL with {traceId}`,
-      '        (e.g. http://localhost:16686/trace/{traceId}, http://localhost:9411/zipkin/traces/{traceId})',
-      `        to print a link${traceUi ? ' (AOB_TRACE_UI is set but has no {traceId})' : ''}`,
+      '        find it in the backend its spans were exported to (Jaeger, Zipkin, Langfuse); to print a',
+      '        link, set AOB_TRACE_UI to a URL with {traceId}, e.g. http://localhost:16686/trace/{traceId}',
+      `        (Jaeger) or http://localhost:9411/zipkin/traces/{traceId} (Zipkin)${traceUi ? '; AOB_TRACE_UI is set but has no {traceId}' : ''}`,
     );
   }
   return lines;
