@@ -192,3 +192,27 @@ export {
   mcpHostRulesFromEnv,
 } from './env-settings.js';
 export type { ExecutorSettings, McpHostRules } from './env-settings.js';
+export {
+  OTLP_PROTOCOLS,
+  TRACE_EXPORTERS,
+  TRACE_SAMPLERS,
+  startTracing,
+  telemetryConfig,
+  telemetryConfigOrThrow,
+} from './telemetry/setup.js';
+export type {
+  OtlpProtocol,
+  StartTracingOptions,
+  TelemetryConfig,
+  TraceExporterName,
+  TraceSamplerName,
+  Tracing,
+} from './telemetry/setup.js';
+export { currentRunContext, withRunContext } from './telemetry/run-context.js';
+export type { RunContext } from './telemetry/run-context.js';
+export {
+  TRACEPARENT,
+  TRACER_NAME,
+  formatTraceparent,
+  parseTraceparent,
+} from './telemetry/trace.js';

@@ -32,7 +32,10 @@ import {
   validatePatch,
 } from '@aob/core';
 import type { ApplicationStore, ContentStore } from '@aob/store';
+import { context } from '@opentelemetry/api';
 import type { StartRunOptions } from '../orchestrator/orchestrator.js';
+import type { RunTrace } from '../telemetry/trace.js';
+import { failSpan, parseTraceparent, startRunTrace } from '../telemetry/trace.js';
 import type {
   ApprovalView,
   NamespaceBudgetView,
@@ -210,13 +213,22 @@ export class RunControl implements Operations {
     const namespaceBudget = await this.deps.store.getNamespaceBudget(opts.namespace ?? 'default');
     const held = tightest(budget, ir.definition.budget, namespaceBudget?.budget);
     await this.storeDefinition(ir);
-    const started = await this.deps.driver.start(ir, inputs ?? {}, {
+    // The run's trace starts here (under the caller's, if it came with one): RunStarted records it.
+    const run = startRunTrace({
       runId,
-      ...(opts.actor ? { actor: opts.actor } : {}),
-      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-      ...(held ? { budget: held } : {}),
+      workflow: { name: ir.definition.name, version: ir.definition.version },
+      namespace: opts.namespace ?? 'default',
     });
-    if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
+    await traced(run, async () => {
+      const started = await this.deps.driver.start(ir, inputs ?? {}, {
+        runId,
+        ...(opts.actor ? { actor: opts.actor } : {}),
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(held ? { budget: held } : {}),
+        traceparent: run.traceparent,
+      });
+      if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
+    });
     return runId;
   }
 
@@ -620,13 +632,27 @@ export class RunControl implements Operations {
     }
     const inputs = state.inputs ? await this.deps.content.get(state.inputs) : {};
     const replayRunId = this.deps.newId('run');
-    const started = await this.deps.driver.start(ir, inputs, {
-      runId: replayRunId,
-      namespace: state.namespace,
-      ...(actor !== undefined ? { actor } : {}),
-      replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
+    // A trace of its own, linked to the original run's.
+    const original = parseTraceparent(events[0]?.traceparent);
+    const run = startRunTrace(
+      {
+        runId: replayRunId,
+        workflow: state.workflow,
+        namespace: state.namespace,
+        replayOf: runId,
+      },
+      { root: true, ...(original ? { links: [original] } : {}) },
+    );
+    await traced(run, async () => {
+      const started = await this.deps.driver.start(ir, inputs, {
+        runId: replayRunId,
+        namespace: state.namespace,
+        ...(actor !== undefined ? { actor } : {}),
+        replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
+        traceparent: run.traceparent,
+      });
+      if (!started) await this.awaitStarted(replayRunId);
     });
-    if (!started) await this.awaitStarted(replayRunId);
     return replayRunId;
   }
 
@@ -894,6 +920,20 @@ function runPatchDocument(
 
 /** The core's terminal-status check, under the name the engine's callers use. */
 export const isOver: (status: RunStatus) => boolean = isTerminalStatus;
+
+/** Starts a run inside its root span, which ends once the run has started (or failed to). */
+async function traced(run: RunTrace, start: () => Promise<void>): Promise<void> {
+  try {
+    await context.with(run.context, start);
+  } catch (err) {
+    // Handed over and not started yet is no failure: the run starts once an orchestrator takes it.
+    if ((err as AobError).code === 'RUN_PENDING') run.span.setAttribute('aob.run.pending', true);
+    else failSpan(run.span, err);
+    throw err;
+  } finally {
+    run.span.end();
+  }
+}
 
 /** What a replay may reuse: every node of the original that finished (not skipped). */
 function recordedResults(state: RunState): Record<string, RecordedResult> {

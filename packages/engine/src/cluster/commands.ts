@@ -20,6 +20,8 @@ export type RunCommand =
       replay?: ReplaySpec;
       /** Limits besides the definition's (the run's own and its namespace's, combined). */
       budget?: Budget;
+      /** The run's trace context (W3C), made where the start was asked; recorded in RunStarted. */
+      traceparent?: string;
     }
   /** Any trigger a run reacts to: approve, cancel, proposePatch, reviewPatch, timerFired, … */
   | { type: 'trigger'; runId: string; trigger: Trigger };

@@ -12,6 +12,8 @@ import {
   mcpHostRulesFromEnv,
 } from '../env-settings.js';
 import { DEFAULT_JOB_TOKEN_GRACE_MS } from './job-tokens.js';
+import type { TelemetryConfig } from '../telemetry/setup.js';
+import { telemetryConfig } from '../telemetry/setup.js';
 
 export const SERVICE_NAMES = [
   'api',
@@ -124,6 +126,8 @@ export interface ServiceConfig {
   handlersFile?: string;
   allowPrivateNetwork: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The OpenTelemetry variables (telemetry/setup.ts): tracing is started from them. */
+  telemetry: TelemetryConfig;
   /** AOB_LIMIT_*: the server's ceilings; runServer puts them in force before anything starts. */
   limits: Partial<ServerLimits>;
 }
@@ -306,6 +310,8 @@ export function serviceConfig(
   if (memoTypes.length > 0 && !env.AOB_REDIS_URL) {
     problems.push(problem('AOB_REDIS_URL', 'is required when AOB_MEMO_TYPES names node types'));
   }
+  // OTEL_TRACES_EXPORTER, OTEL_EXPORTER_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER(_ARG).
+  const telemetry = telemetryConfig(env, problems);
   const logLevel = env.AOB_LOG_LEVEL ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     problems.push(
@@ -351,6 +357,7 @@ export function serviceConfig(
     ...(env.AOB_HANDLERS ? { handlersFile: env.AOB_HANDLERS } : {}),
     allowPrivateNetwork: env.AOB_ALLOW_PRIVATE_NETWORK === 'true',
     logLevel: logLevel as ServiceConfig['logLevel'],
+    telemetry,
   };
 }
 

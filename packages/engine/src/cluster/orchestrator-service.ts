@@ -221,6 +221,7 @@ export class OrchestratorService {
       ...(command.namespace !== undefined ? { namespace: command.namespace } : {}),
       ...(command.replay !== undefined ? { replay: command.replay } : {}),
       ...(command.budget !== undefined ? { budget: command.budget } : {}),
+      ...(command.traceparent !== undefined ? { traceparent: command.traceparent } : {}),
     });
     return [];
   };

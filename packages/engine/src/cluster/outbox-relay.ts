@@ -15,6 +15,7 @@ import type {
   TimerStore,
 } from '@aob/store';
 import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
+import { TRACEPARENT, contextOf, publishTraced } from '../telemetry/trace.js';
 import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
 import { RUNNER_JOB_OUTBOX_TOPIC, runnerJobEntry } from '../orchestrator/job-route.js';
 
@@ -162,12 +163,15 @@ export class OutboxRelay {
     // All at once, in commit order: every adapter sends publishes in call order (Kafka batches
     // them into one produce request per round, ioredis pipelines them on one connection), which
     // keeps the order per run without waiting for each message before the next.
+    // A row written with its decision's trace context is published in a span under it.
     await Promise.all(
       messages.map((r, i) =>
-        this.opts.bus.publish(
+        publishTraced(
+          this.opts.bus,
           r.topic,
           r.key,
           values[i],
+          r.headers[TRACEPARENT] !== undefined ? contextOf(r.headers[TRACEPARENT]) : undefined,
           Object.keys(r.headers).length > 0 ? r.headers : undefined,
         ),
       ),

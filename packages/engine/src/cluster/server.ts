@@ -12,6 +12,8 @@ import type { AttemptLedger, ContentStore } from '@aob/store';
 import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
 import { kafkaPartitionsOf, serviceConfig } from './config.js';
+import type { Tracing } from '../telemetry/setup.js';
+import { startTracing } from '../telemetry/setup.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -142,13 +144,24 @@ export async function runServer(
   const missing = config.services.find((name) => !starters[name]);
   if (missing) throw new Error(`this build has no ${missing} service`);
   setServerLimits(config.limits);
+  // Before anything that makes spans; flushed and shut down last, once the services have stopped.
+  const tracing: Tracing = await startTracing(config.telemetry, {
+    serviceName: `aob-${config.services.join('-')}`,
+    instance: config.instance,
+  });
   const open = options.open ?? openAdapters;
   const delay = options.retryDelayMs ?? ((attempt) => Math.min(1_000 * 2 ** (attempt - 1), 10_000));
   let components: Component[] = [];
   let stopping = false;
   const ready = () =>
     !stopping && components.length === config.services.length && components.every((c) => c.ready());
-  const http = await serveHealth(config.httpPort, ready);
+  let http: Server;
+  try {
+    http = await serveHealth(config.httpPort, ready);
+  } catch (err) {
+    await tracing.shutdown();
+    throw err;
+  }
   const giveUpAt = Date.now() + config.startTimeoutMs;
   for (let attempt = 1; ; attempt++) {
     // Fresh adapters per attempt: a client whose first connection failed may not connect again.
@@ -166,7 +179,9 @@ export async function runServer(
         ready,
         stop: () => {
           stopping = true;
-          return (stopped ??= closeAll(started, adapters, http, log));
+          return (stopped ??= closeAll(started, adapters, http, log).finally(() =>
+            tracing.shutdown(),
+          ));
         },
       };
     } catch (err) {
@@ -176,6 +191,7 @@ export async function runServer(
       if (left <= 0) {
         stopping = true;
         await closeHealth(http);
+        await tracing.shutdown();
         if (attempt > 1) {
           log.error('start failed; giving up', {
             attempt,

@@ -7,6 +7,7 @@ import { toHttpOutput } from './http/response.js';
 import { allowAll, publicOnly, resolveTarget, systemResolver } from './net/guard.js';
 import type { AddressPolicy, Resolver } from './net/guard.js';
 import type { Executor } from './types.js';
+import { startHttpClientSpan } from '../telemetry/trace.js';
 
 export interface HttpExecutorOptions {
   /** Default 10 MiB (after decompression). */
@@ -53,24 +54,34 @@ export function createHttpExecutor(opts: HttpExecutorOptions = {}): Executor {
     try {
       let hop = request;
       for (let redirects = 0; ; redirects++) {
-        const target = await resolveTarget(hop.url, policy, resolve, signal);
-        const res = await send(hop, target, signal);
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (isRedirect(status, location)) {
-          discard(res);
-          if (redirects >= maxRedirects) {
-            throw new AobError(
-              'TOO_MANY_REDIRECTS',
-              `http node ${job.nodeId}: more than ${maxRedirects} redirects`,
-              { retryable: false, details: { limit: maxRedirects } },
-            );
+        // Each hop is a client span of the node's, its context in the request's headers.
+        const span = startHttpClientSpan(hop.method, hop.url, hop.headers);
+        try {
+          const target = await resolveTarget(hop.url, policy, resolve, signal);
+          const res = await send({ ...hop, headers: span.headers }, target, signal);
+          const status = res.statusCode ?? 0;
+          span.status(status);
+          const location = res.headers.location;
+          if (isRedirect(status, location)) {
+            discard(res);
+            if (redirects >= maxRedirects) {
+              throw new AobError(
+                'TOO_MANY_REDIRECTS',
+                `http node ${job.nodeId}: more than ${maxRedirects} redirects`,
+                { retryable: false, details: { limit: maxRedirects } },
+              );
+            }
+            hop = nextHop(hop, status, location);
+            continue;
           }
-          hop = nextHop(hop, status, location);
-          continue;
+          const body = await readBody(res, maxBytes, signal, hop.method, hop.url);
+          return toHttpOutput(status, res.headers, body, hop.url);
+        } catch (err) {
+          span.fail(err);
+          throw err;
+        } finally {
+          span.end();
         }
-        const body = await readBody(res, maxBytes, signal, hop.method, hop.url);
-        return toHttpOutput(status, res.headers, body, hop.url);
       }
     } finally {
       dispose();

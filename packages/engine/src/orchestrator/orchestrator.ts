@@ -36,10 +36,26 @@ import type {
   WorkflowRegistry,
 } from '@aob/store';
 import { nativeContentOf } from '@aob/store';
+import type { Context, Span, SpanContext } from '@opentelemetry/api';
+import { SpanKind, context, trace } from '@opentelemetry/api';
 import { jobOutboxTopic } from './job-route.js';
 import type { PatchValidator } from './patch-validator.js';
 import { TimerWheel } from './timers.js';
 import { refsOf } from './values.js';
+import type { RunTrace } from '../telemetry/trace.js';
+import {
+  TRACEPARENT,
+  contextOf,
+  failSpan,
+  publishTraced,
+  recordWaitSpan,
+  startDecideSpan,
+  startRunTrace,
+  traceparentOf,
+  tracer,
+} from '../telemetry/trace.js';
+import { withRunContext } from '../telemetry/run-context.js';
+import { endedWaits, mayEndWaits } from '../telemetry/waits.js';
 
 export interface OrchestratorDeps {
   /** The run logs, and the registry that resolves subworkflows. */
@@ -98,8 +114,15 @@ function toOutbox(
   const local: Command[] = [];
   for (const c of commands) {
     if (c.type === 'dispatch') {
-      // Its priority's job topic, or the runner queue for a runner outside the cluster.
-      messages.push({ topic: jobOutboxTopic(c.job), key: runId, value: c.job });
+      // Its priority's job topic, or the runner queue for a runner outside the cluster; the
+      // decision's trace context rides along for the relay's publish span.
+      const traceparent = c.job.traceparent;
+      messages.push({
+        topic: jobOutboxTopic(c.job),
+        key: runId,
+        value: c.job,
+        ...(traceparent !== undefined ? { headers: { [TRACEPARENT]: traceparent } } : {}),
+      });
     } else if (c.type === 'scheduleTimer') {
       messages.push(timerRow(runId, c.timerId, c.dueAt));
     } else if (c.type !== 'cancelTimer') {
@@ -137,6 +160,11 @@ interface RunSlot {
   busy: number;
   /** When a trigger last finished on it (the orchestrator's clock). */
   lastUsed: number;
+  /**
+   * The run's trace context as its RunStarted records it (read back from the log whenever the
+   * run is loaded): the parent of every span of its decisions.
+   */
+  trace: string | undefined;
 }
 
 export interface StartRunOptions {
@@ -148,6 +176,11 @@ export interface StartRunOptions {
   namespace?: string;
   /** Limits besides the definition's (the run's own and its namespace's, combined). */
   budget?: Budget;
+  /**
+   * The run's trace context (W3C `traceparent`), made by whoever started it (RunControl, a parent
+   * run's node); recorded in RunStarted. Absent: the run's trace starts here.
+   */
+  traceparent?: string;
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -159,6 +192,8 @@ const MAX_CONFLICT_RETRIES = 20;
  */
 export class Orchestrator {
   private readonly slots = new Map<string, Promise<RunSlot>>();
+  /** The span context of the decision each command came from (its spans' parent). */
+  private readonly causes = new WeakMap<Command, Context>();
   private readonly timers: TimerWheel;
   private closed = false;
 
@@ -168,6 +203,32 @@ export class Orchestrator {
 
   /** Starts a new run on `ir`. Inputs must already be validated. */
   async start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<void> {
+    let run: RunTrace | undefined;
+    if (opts.traceparent === undefined) {
+      run = startRunTrace({
+        runId: opts.runId,
+        workflow: { name: ir.definition.name, version: ir.definition.version },
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.parent ? { parentRunId: opts.parent.runId } : {}),
+        ...(opts.replay ? { replayOf: opts.replay.of } : {}),
+      });
+    }
+    try {
+      await this.startTraced(ir, inputs, opts, opts.traceparent ?? run!.traceparent);
+    } catch (err) {
+      if (run) failSpan(run.span, err);
+      throw err;
+    } finally {
+      run?.span.end();
+    }
+  }
+
+  private async startTraced(
+    ir: IR,
+    inputs: unknown,
+    opts: StartRunOptions,
+    traceparent: string,
+  ): Promise<void> {
     const slot: RunSlot = {
       runId: opts.runId,
       state: initialState(opts.runId),
@@ -176,6 +237,7 @@ export class Orchestrator {
       queue: Promise.resolve(),
       busy: 0,
       lastUsed: this.deps.now(),
+      trace: traceparent,
     };
     if (opts.replay)
       await this.prefetch(
@@ -207,16 +269,19 @@ export class Orchestrator {
 
   /**
    * Applies several triggers of one run, in order, as one decision: their events are appended
-   * together (one write, one seq check) and their commands carried out after that.
+   * together (one write, one seq check) and their commands carried out after that. `origins`
+   * (aligned with `triggers`): the span of the message that brought each, linked from its
+   * decision's span.
    */
   async triggerMany(
     runId: string,
     triggers: readonly Trigger[],
     values?: ReadonlyMap<string, unknown>,
+    origins?: readonly (SpanContext | undefined)[],
   ): Promise<void> {
     const slot = await this.slot(runId);
     if (values) for (const [k, v] of values) slot.values.set(k, v);
-    await this.enqueue(slot, triggers);
+    await this.enqueue(slot, triggers, origins);
   }
 
   /** Takes over a run after a restart: re-dispatches in-flight jobs, re-arms timers. */
@@ -289,6 +354,7 @@ export class Orchestrator {
       queue: Promise.resolve(),
       busy: 0,
       lastUsed: this.deps.now(),
+      trace: events[0]?.traceparent,
     };
     await this.prefetch(slot, refsOf(state));
     return slot;
@@ -297,6 +363,7 @@ export class Orchestrator {
   private async reload(slot: RunSlot): Promise<void> {
     const events = await this.deps.events.read(slot.runId);
     slot.state = fold(events, slot.runId);
+    slot.trace = events[0]?.traceparent;
     if (slot.state.irHash !== slot.ir.irHash) slot.ir = await this.deps.loadIr(slot.state.irHash);
     await this.prefetch(slot, refsOf(slot.state));
   }
@@ -310,11 +377,15 @@ export class Orchestrator {
     );
   }
 
-  private enqueue(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
+  private enqueue(
+    slot: RunSlot,
+    triggers: readonly Trigger[],
+    origins?: readonly (SpanContext | undefined)[],
+  ): Promise<void> {
     slot.busy++;
     const next = slot.queue
       .then(() =>
-        this.apply(slot, triggers).catch((err: unknown) => {
+        this.applyTraced(slot, triggers, origins).catch((err: unknown) => {
           // decide may have changed the state before the failure: the log is the truth, so the
           // next trigger for this run reloads it.
           this.slots.delete(slot.runId);
@@ -329,7 +400,42 @@ export class Orchestrator {
     return next;
   }
 
-  private async apply(slot: RunSlot, triggers: readonly Trigger[]): Promise<void> {
+  /**
+   * `apply` in a span per trigger (`aob.decide <type>`) under the run's trace context, and with the
+   * run as the current run context (currentRunContext).
+   */
+  private async applyTraced(
+    slot: RunSlot,
+    triggers: readonly Trigger[],
+    origins?: readonly (SpanContext | undefined)[],
+  ): Promise<void> {
+    const run = contextOf(slot.trace);
+    const spans = triggers.map((t, i) => startDecideSpan(run, slot.runId, t, origins?.[i]));
+    const active = spans.length === 1 ? trace.setSpan(run, spans[0]!) : run;
+    const ids = trace.getSpanContext(active);
+    try {
+      await withRunContext(
+        {
+          runId: slot.runId,
+          ...(ids ? { traceId: ids.traceId, spanId: ids.spanId } : {}),
+        },
+        () => context.with(active, () => this.apply(slot, triggers, spans, run)),
+      );
+    } catch (err) {
+      for (const s of spans) failSpan(s, err);
+      throw err;
+    } finally {
+      for (const s of spans) s.end();
+    }
+  }
+
+  private async apply(
+    slot: RunSlot,
+    triggers: readonly Trigger[],
+    spans: readonly Span[] = [],
+    run: Context = contextOf(slot.trace),
+  ): Promise<void> {
+    const recording = spans.some((s) => s.isRecording());
     const needed = triggers.flatMap((t): CasRef[] => {
       if (t.type === 'childFinished' && t.output) return [t.output];
       // A runner sends small outputs inline with the result; a larger one is read back here, as
@@ -362,13 +468,33 @@ export class Orchestrator {
       const events: AnyRunEvent[] = [];
       const commands: Command[] = [];
       const blobs: Blob[] = [];
-      for (const trigger of triggers) {
+      for (const [i, trigger] of triggers.entries()) {
         // Asked here, on the state the earlier triggers of this batch left: what decide will see.
         const verdicts = await this.verdicts(slot, trigger);
         const decisionEnv: DeciderEnv = verdicts ? { ...env, ...verdicts } : env;
         const decision = decide(slot.state, slot.ir, trigger, decisionEnv);
+        // The run's trace context is recorded with its start; the decision's goes with its jobs.
+        if (trigger.type === 'start' && slot.trace !== undefined) {
+          for (const e of decision.events) if (e.type === 'RunStarted') e.traceparent = slot.trace;
+        }
+        const span = spans[i];
+        const cause = span ? trace.setSpan(run, span) : run;
+        const traceparent = traceparentOf(cause);
+        if (span?.isRecording()) {
+          span.setAttribute(
+            'aob.decide.events',
+            decision.events.map((e) => e.type),
+          );
+        }
         events.push(...decision.events);
-        commands.push(...decision.commands);
+        for (const c of decision.commands) {
+          const traced: Command =
+            c.type === 'dispatch' && traceparent !== undefined
+              ? { ...c, job: { ...c.job, traceparent } }
+              : c;
+          this.causes.set(traced, cause);
+          commands.push(traced);
+        }
         blobs.push(...decision.blobs);
         // A patch moved the run to another IR: the next triggers are decided on it.
         if (decision.ir) slot.ir = decision.ir;
@@ -419,14 +545,36 @@ export class Orchestrator {
         } catch (err) {
           if ((err as AobError).code !== 'SEQ_CONFLICT' || tries >= MAX_CONFLICT_RETRIES) throw err;
           // Another process appended first: refold from the log and decide again.
+          for (const s of spans) s.addEvent('aob.seq_conflict', { 'aob.run.seq': before });
           await this.reload(slot);
           continue;
         }
         this.deps.onEvents?.(events);
+        if (recording && mayEndWaits(events, (id) => nodeTypeOf(slot.ir, id))) {
+          void this.traceWaits(slot.runId, run, events);
+        }
       }
       await this.execute(slot, local);
       if (isRunOver(slot.state)) this.slots.delete(slot.runId);
       return;
+    }
+  }
+
+  /**
+   * The waits these committed events ended (an approval, a question, a timer, a retry's backoff, a
+   * child run), each a span over its time, read from the log: the start of a wait may be days old
+   * and decided by another process.
+   */
+  private async traceWaits(
+    runId: string,
+    run: Context,
+    events: readonly AnyRunEvent[],
+  ): Promise<void> {
+    try {
+      const log = await this.deps.events.read(runId);
+      for (const wait of endedWaits(log, events)) recordWaitSpan(run, runId, wait);
+    } catch {
+      // Tracing never fails a run: the waits of this decision go without spans.
     }
   }
 
@@ -464,6 +612,7 @@ export class Orchestrator {
 
   private async execute(slot: RunSlot, commands: readonly Command[]): Promise<void> {
     const publishes: Promise<unknown>[] = [];
+    const run = contextOf(slot.trace);
     for (const c of commands) {
       switch (c.type) {
         case 'dispatch':
@@ -500,6 +649,7 @@ export class Orchestrator {
               c.parent,
               slot.state.namespace,
               c.budget,
+              this.causes.get(c) ?? run,
             ),
           );
           break;
@@ -546,7 +696,8 @@ export class Orchestrator {
   }
 
   private async dispatch(job: NodeJob): Promise<void> {
-    await this.deps.bus.publish(jobTopic(job.priority), job.runId, job);
+    const topic = jobTopic(job.priority);
+    await publishTraced(this.deps.bus, topic, job.runId, job, contextOf(job.traceparent));
   }
 
   private fire(runId: string, timerId: string): void {
@@ -562,6 +713,49 @@ export class Orchestrator {
     namespace: string,
     /** What the parent has left of its budget, by its policy: the child is held to it too. */
     budget: Budget | undefined,
+    /** The span context of the parent's decision that started the child. */
+    cause: Context,
+  ): Promise<void> {
+    // The subworkflow node's span in the parent's trace; the child's run is traced under it.
+    const span = tracer().startSpan(
+      `aob.node ${parent.nodeId}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'aob.run.id': parent.runId,
+          'aob.node.id': parent.nodeId,
+          'aob.node.type': 'subworkflow',
+          'aob.child_run.id': childRunId,
+        },
+      },
+      cause,
+    );
+    try {
+      await this.startChildTraced(
+        childRunId,
+        workflow,
+        inputs,
+        parent,
+        namespace,
+        budget,
+        trace.setSpan(cause, span),
+      );
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async startChildTraced(
+    childRunId: string,
+    workflow: string,
+    inputs: unknown,
+    parent: { runId: string; nodeId: string },
+    namespace: string,
+    budget: Budget | undefined,
+    node: Context,
   ): Promise<void> {
     let ir: IR;
     try {
@@ -592,12 +786,26 @@ export class Orchestrator {
       return;
     }
     if (await this.deps.events.getRun(childRunId)) return; // started before a crash
-    await this.start(ir, inputs, {
-      runId: childRunId,
-      parent,
-      namespace,
-      ...(budget ? { budget } : {}),
-    });
+    const run = startRunTrace(
+      {
+        runId: childRunId,
+        workflow: { name: ir.definition.name, version: ir.definition.version },
+        namespace,
+        parentRunId: parent.runId,
+      },
+      { parent: node },
+    );
+    try {
+      await this.start(ir, inputs, {
+        runId: childRunId,
+        parent,
+        namespace,
+        ...(budget ? { budget } : {}),
+        traceparent: run.traceparent,
+      });
+    } finally {
+      run.span.end();
+    }
   }
 
   private async watchChild(parentRunId: string, childRunId: string): Promise<void> {
@@ -627,4 +835,10 @@ export class Orchestrator {
       if (!this.closed) process.emitWarning(`aob: ${(err as Error).message}`);
     }
   }
+}
+
+/** The type of a node of the run's IR (undefined for one it does not have). */
+function nodeTypeOf(ir: IR, nodeId: string): string | undefined {
+  const i = ir.byId.get(nodeId);
+  return i === undefined ? undefined : ir.nodes[i]?.type;
 }

@@ -1,8 +1,12 @@
 import type { Trigger } from '@aob/core';
 import { Topic } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
+import type { SpanContext } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Orchestrator } from './orchestrator.js';
 import type { ResultMessage } from '../runner/runner.js';
+import type { ProcessSpan } from '../telemetry/trace.js';
+import { failSpan, startProcessSpan } from '../telemetry/trace.js';
 
 /** Turns a runner's result message into the trigger the run reacts to. */
 export function triggerOf(r: ResultMessage): Trigger {
@@ -161,24 +165,41 @@ export class ResultConsumer {
   private async handle(runId: string, msgs: readonly BusMessage[]): Promise<boolean> {
     const values = new Map<string, unknown>();
     const triggers: Trigger[] = [];
+    // A `process` span per message that carries a trace context; each trigger's decision links
+    // to the span of the message that brought it.
+    const spans: ProcessSpan[] = [];
+    const origins: (SpanContext | undefined)[] = [];
     try {
       for (const m of msgs) {
+        const consumed = startProcessSpan(this.bus, m);
+        if (consumed) spans.push(consumed);
+        const origin = consumed?.span.spanContext();
         if (m.topic === Topic.commands) {
           // Commands in order with the results around them; a start is carried out at once.
-          triggers.push(...(await this.commands!(runId, m.value)));
+          const more = await context.with(consumed?.context ?? context.active(), () =>
+            this.commands!(runId, m.value),
+          );
+          for (const t of more) {
+            triggers.push(t);
+            origins.push(origin);
+          }
           continue;
         }
         const r = m.value as ResultMessage;
         if (r.kind === 'succeeded' && 'value' in r) values.set(r.output.$cas, r.value);
         triggers.push(triggerOf(r));
+        origins.push(origin);
       }
       if (triggers.length === 0) return true;
-      await this.orchestrator.triggerMany(runId, triggers, values);
+      await this.orchestrator.triggerMany(runId, triggers, values, origins);
       return true;
     } catch (err) {
+      for (const s of spans) failSpan(s.span, err);
       this.onError(err);
       // A result for a run no store knows can never apply: dropping it loses nothing.
       return (err as { code?: unknown }).code === 'RUN_NOT_FOUND';
+    } finally {
+      for (const s of spans) s.span.end();
     }
   }
 }

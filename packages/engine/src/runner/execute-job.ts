@@ -9,6 +9,7 @@ import { nativeContentOf } from '@aob/store';
 import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions, NodeLogger } from '../executors/types.js';
 import { AttemptSpending, usageOf } from './usage.js';
+import { withNodeSpan } from '../telemetry/trace.js';
 
 export interface JobContext {
   options: ExecutorOptions;
@@ -35,6 +36,11 @@ export interface JobOutput {
 }
 
 export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
+  // The attempt's span is the active one while it runs: an executor's own spans nest under it.
+  return withNodeSpan(job, () => execute(job, ctx));
+}
+
+async function execute(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
   const spending = ctx.spending ?? new AttemptSpending(job, ctx.options.llm?.prices);
   const value = await runExecutor(
     job,

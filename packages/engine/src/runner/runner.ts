@@ -2,12 +2,14 @@ import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
 import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
+import { context } from '@opentelemetry/api';
 import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
 import { AttemptSpending } from './usage.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
 import { attemptKeyOf, suspendedResultOf } from './suspended.js';
+import { failSpan, publishTraced, startProcessSpan } from '../telemetry/trace.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -192,8 +194,25 @@ export class Runner {
     }
   }
 
+  /**
+   * One job in its `process` span (under the trace context of the message, else of the job): the
+   * attempt's span (executeJob) and the results' publish spans are its children.
+   */
   private async handle(msg: BusMessage): Promise<void> {
     const job = msg.value as NodeJob;
+    const consumed = startProcessSpan(this.deps.bus, msg, job.traceparent);
+    if (!consumed) return this.handleJob(msg, job);
+    try {
+      await context.with(consumed.context, () => this.handleJob(msg, job));
+    } catch (err) {
+      failSpan(consumed.span, err);
+      throw err;
+    } finally {
+      consumed.span.end();
+    }
+  }
+
+  private async handleJob(msg: BusMessage, job: NodeJob): Promise<void> {
     // Unique per delivery: two copies of one job in hand are two claimers, one of which waits.
     const owner = `${this.deps.consumer}#${++this.handles}`;
     const key = `${job.runId}\u0000${job.nodeId}\u0000${job.iteration ?? ''}\u0000${owner}`;
@@ -382,7 +401,9 @@ export class Runner {
   }
 
   private async publish(runId: string, result: ResultMessage): Promise<void> {
-    await this.deps.bus.publish(Topic.results, runId, result);
+    // Log lines go without a span of their own (a chatty handler would bury the attempt's).
+    if (result.kind === 'log') await this.deps.bus.publish(Topic.results, runId, result);
+    else await publishTraced(this.deps.bus, Topic.results, runId, result, context.active());
   }
 
   private logger(job: NodeJob) {
