@@ -215,9 +215,10 @@ export function RunPage(props: {
   const [view, setView] = useState<'graph' | 'waterfall'>('graph');
   const [waterfallFolder] = useState(() => new WaterfallFolder());
   const [childLogs, setChildLogs] = useState<ReadonlyMap<string, AnyRunEvent[]>>(new Map());
+  // Only while the tab is shown (the folder catches up on the events it missed when it opens).
   const waterfall = useMemo(
-    () => waterfallFolder.of(events, { now, childLogs }),
-    [waterfallFolder, events, now, childLogs],
+    () => (view === 'waterfall' ? waterfallFolder.of(events, { now, childLogs }) : undefined),
+    [view, waterfallFolder, events, now, childLogs],
   );
   useChildLogs(session.client, waterfall, setChildLogs);
 
