@@ -4,6 +4,7 @@ import { AobHttpClient } from '@aob/client';
 import type { OutsideRunnerEvent } from '@aob/engine';
 import { OutsideRunner, apiAgentHost, loadHandlers } from '@aob/engine';
 import { AobCommand } from '../lib/base.js';
+import { startCliTracing, stopCliTracing } from '../lib/engine.js';
 import { badInput } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { out, outJsonLine } from '../lib/output.js';
@@ -65,6 +66,8 @@ export default class AgentRunner extends AobCommand<typeof AgentRunner> {
     }
     const settings = engineSettings(process.env, process.cwd());
     setServerLimits(settings.limits);
+    // Its attempts join their runs' traces (each job carries its run's trace context).
+    await startCliTracing('aob-agent-runner');
     const client = new AobHttpClient({ baseUrl: choice.url, token: choice.token });
     const me = await client.whoami();
     if (me.role !== 'runner') {
@@ -109,6 +112,7 @@ export default class AgentRunner extends AobCommand<typeof AgentRunner> {
     await runner.done;
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await stopCliTracing();
     await this.say({ type: 'stopped' });
     return ExitCode.Ok;
   }

@@ -10,7 +10,7 @@ import {
   issueToken,
 } from '@aob/control';
 import { AobCommand } from '../lib/base.js';
-import { openEngine } from '../lib/engine.js';
+import { openEngine, stopCliTracing } from '../lib/engine.js';
 import { localControlPlane } from '../lib/local-plane.js';
 import { unreachable } from '../lib/errors.js';
 import { engineFlags } from '../lib/flags.js';
@@ -77,6 +77,7 @@ export default class Dev extends AobCommand<typeof Dev> {
           await engine.store.revokeToken(browserSession.tokenId, Date.now());
         }
         await engine.close();
+        await stopCliTracing();
       })());
     try {
       await app.listen({ port: flags.port, host: flags.host });

@@ -7,7 +7,7 @@ import type { Interfaces } from '@oclif/core';
 import { AobHttpClient } from '@aob/client';
 import type { Backend, BackendChoice } from './backend.js';
 import { chooseBackend } from './backend.js';
-import { openEngine } from './engine.js';
+import { openEngine, stopCliTracing } from './engine.js';
 import { badInput, problemsOf } from './errors.js';
 import { LocalBackend } from './local-backend.js';
 import { RemoteBackend } from './remote-backend.js';
@@ -128,7 +128,12 @@ export abstract class AobCommand<T extends typeof Command> extends Command {
     this.closing ??= (async () => {
       process.off('SIGINT', this.onSignal);
       process.off('SIGTERM', this.onSignal);
-      await backend.close();
+      try {
+        await backend.close();
+      } finally {
+        // The run's last spans are exported before the process exits.
+        await stopCliTracing();
+      }
     })();
     await this.closing;
   }

@@ -2,8 +2,8 @@
 // the user's input that is wrong (a handlers module that is missing or does not load: exit 2).
 import { existsSync } from 'node:fs';
 import { setServerLimits } from '@aob/core';
-import { LocalEngine } from '@aob/engine';
-import type { LocalEngineOptions } from '@aob/engine';
+import { LocalEngine, startTracing } from '@aob/engine';
+import type { LocalEngineOptions, Tracing } from '@aob/engine';
 import { badInput, unreachable } from './errors.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import type { EngineSettings } from './settings.js';
@@ -13,6 +13,8 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
     throw badInput('HANDLERS_NOT_FOUND', `handlers module not found: ${settings.handlersFile}`);
   }
   setServerLimits(settings.limits);
+  // Local runs are traced from the OTEL_* variables too (nothing starts without an exporter).
+  await startCliTracing();
   const opts: LocalEngineOptions = {
     home: settings.home,
     store: settings.store,
@@ -32,4 +34,29 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
     const message = e instanceof Error ? e.message : String(e);
     throw unreachable('STORE_UNAVAILABLE', `cannot open the store at ${settings.home}: ${message}`);
   }
+}
+
+let tracing: Promise<Tracing> | undefined;
+
+/**
+ * Starts tracing for this process from the OpenTelemetry variables (once; `aob` is the service
+ * name unless OTEL_SERVICE_NAME says otherwise). A bad variable is bad input (BAD_CONFIG, exit 2).
+ */
+export async function startCliTracing(serviceName = 'aob'): Promise<Tracing> {
+  tracing ??= startTracing(process.env, { serviceName });
+  try {
+    return await tracing;
+  } catch (err) {
+    tracing = undefined;
+    const e = err as { code?: string; message: string; details?: { problems?: [] } };
+    if (e.code === 'BAD_CONFIG') throw badInput('BAD_CONFIG', e.message, e.details?.problems);
+    throw err;
+  }
+}
+
+/** Exports the spans not exported yet and stops tracing (as the command ends). */
+export async function stopCliTracing(): Promise<void> {
+  const started = tracing;
+  tracing = undefined;
+  await (await started?.catch(() => undefined))?.shutdown();
 }
