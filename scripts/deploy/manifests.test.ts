@@ -53,8 +53,12 @@ const CONTRACT = new Set([
   'AOB_LLM_API_KEY',
   'AOB_MCP_SERVERS',
   'AOB_RUNNER_CONCURRENCY',
+  'OTEL_TRACES_EXPORTER',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_SERVICE_NAME',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
   'AOB_LOG_LEVEL',
 ]);
 /** Variables carrying credentials: only ever from the Secret `aob-secrets`, never a literal. */
@@ -78,6 +82,8 @@ const ENV_READERS = [
   'packages/engine/src/env-settings.ts',
   // The table of the AOB_LIMIT_* names, read through env-settings.ts's limitsFromEnv.
   'packages/core/src/limits.ts',
+  // The OTEL_* variables, read through config.ts's telemetryConfig.
+  'packages/engine/src/telemetry/setup.ts',
   ...SERVICE_NAMES.map((s) => `services/${s}/src/index.ts`),
 ];
 /**
@@ -86,7 +92,7 @@ const ENV_READERS = [
  */
 const UNDOCUMENTED_READS = new Set(['HOSTNAME', 'AOB_FAULT_KILL_AFTER_COMMITS']);
 /** Documented as accepted and not yet used (deploy/README.md, "What the services provide"). */
-const DOCUMENTED_UNUSED = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME']);
+const DOCUMENTED_UNUSED = new Set<string>();
 /** The services `aob server` runs (packages/engine/src/cluster/config.ts). */
 const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
 /** Health on every process; then the ports each service listens on, by container port name. */
