@@ -16,7 +16,9 @@
 // machine's; the benchmark makes a fresh database and drops it.
 //
 //   node bench/cluster.mjs [--runs 1000] [--rounds 5] [--warmup 1] [--chain-runs 50]
-//                          [--partitions 4] [--concurrency 256] [--json]
+//                          [--partitions 4] [--concurrency 256] [--tracing] [--json]
+//
+// --tracing starts tracing from the OTEL_* variables first (bench/tracing.mjs compares).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -34,6 +36,7 @@ import {
   report,
   spread,
   summarise,
+  traceIf,
 } from './lib/harness.mjs';
 import { ensureServices } from './lib/services.mjs';
 
@@ -46,8 +49,10 @@ const opts = parseArgs(process.argv.slice(2), {
   chainRuns: 50,
   partitions: 4,
   concurrency: 256,
+  tracing: false,
   json: false,
 });
+const tracing = await traceIf(opts.tracing);
 
 const services = await ensureServices();
 const tag = randomBytes(4).toString('hex');
@@ -102,6 +107,7 @@ try {
   const hops = await measureHops();
   const result = {
     benchmark: 'cluster',
+    tracing: opts.tracing,
     runs: opts.runs,
     partitions: opts.partitions,
     rounds: throughput.rounds,
@@ -129,6 +135,7 @@ try {
   await content.close();
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   services.stop();
+  await tracing.shutdown();
 }
 
 async function measureThroughput() {

@@ -14,7 +14,9 @@
 //
 //   node bench/concurrent-runs.mjs [--store file|memory] [--runs 1000] [--length 3]
 //                                  [--rounds 7] [--warmup 3] [--chunk 0] [--concurrency N]
-//                                  [--dir PARENT] [--json]
+//                                  [--dir PARENT] [--tracing] [--json]
+//
+// --tracing starts tracing from the OTEL_* variables first (bench/tracing.mjs compares).
 import { performance } from 'node:perf_hooks';
 import {
   chain,
@@ -26,6 +28,7 @@ import {
   progress,
   report,
   spread,
+  traceIf,
 } from './lib/harness.mjs';
 
 const TARGETS = { file: 10_000, memory: 100_000 };
@@ -39,10 +42,12 @@ const opts = parseArgs(process.argv.slice(2), {
   chunk: 0,
   concurrency: 0,
   dir: '',
+  tracing: false,
   json: false,
 });
 if (!(opts.store in TARGETS)) throw new Error(`--store must be file or memory, got ${opts.store}`);
 
+const tracing = await traceIf(opts.tracing);
 const definition = chain(opts.length);
 const { engine, home, close } = await openEngine({
   store: opts.store,
@@ -122,6 +127,7 @@ try {
     benchmark: 'concurrent-runs',
     row: opts.store === 'file' ? 2 : 3,
     store: opts.store,
+    tracing: opts.tracing,
     runs: opts.runs,
     chainLength: opts.length,
     rounds,
@@ -142,4 +148,5 @@ try {
   ]);
 } finally {
   await close();
+  await tracing.shutdown();
 }

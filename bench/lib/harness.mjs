@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEngine } from '@aob/engine';
+import { LocalEngine, startTracing } from '@aob/engine';
 
 /** A chain of `length` no-op tasks: n1 -> n2 -> ... -> n<length>. */
 export function chain(length) {
@@ -23,6 +23,17 @@ export const handlers = Object.freeze({ noop: async () => null });
  * Opens a LocalEngine on a fresh home under the OS temp directory (or `parent` when given); the
  * returned close() also deletes the home.
  */
+/**
+ * With `on`, starts tracing from the OTEL_* variables as a composition root does (the engine's
+ * startTracing); the handle's shutdown exports what is left. Off: nothing is started.
+ */
+export async function traceIf(on) {
+  if (!on) return { shutdown: async () => undefined };
+  const tracing = await startTracing(process.env, { serviceName: 'aob-bench' });
+  if (!tracing.enabled) throw new Error('--tracing: set OTEL_TRACES_EXPORTER (e.g. otlp)');
+  return tracing;
+}
+
 export async function openEngine({ store, concurrency, parent }) {
   const home = mkdtempSync(join(parent ?? tmpdir(), 'aob-bench-'));
   const engine = await LocalEngine.open({
