@@ -25,6 +25,8 @@ import { bin, repo } from './helpers.js';
 
 export { launchKafka } from '../../scripts/services/kafka/launcher.js';
 export type { RunningKafka } from '../../scripts/services/kafka/launcher.js';
+export { launchZipkin } from '../../scripts/services/zipkin/launcher.js';
+export type { RunningZipkin } from '../../scripts/services/zipkin/launcher.js';
 
 /** Ports free at this moment (held open together so they differ, then released). */
 export async function freePorts(n: number): Promise<number[]> {
