@@ -69,6 +69,32 @@ it('continues the caller’s trace from _meta.traceparent', async () => {
   expect(spans[1]!.status).toMatchObject({ code: 2, message: 'RUN_NOT_FOUND' });
 });
 
+it('puts a run an outside agent starts in the agent’s trace', async () => {
+  const operator = new Client({ name: 'traced-operator', version: '1.0.0' });
+  await operator.connect(
+    new StreamableHTTPClientTransport(new URL(`${api.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await api.token('operator')}` } },
+    }),
+  );
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const started = await operator.callTool({
+    name: 'run_start',
+    arguments: {
+      definition: {
+        name: 'traced',
+        version: '1',
+        nodes: [{ id: 'a', type: 'transform', with: { value: 1 } }],
+      },
+    },
+    _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+  });
+  const { runId } = started.structuredContent as { runId: string };
+  const events = await api.engine.control.events(runId);
+  expect(events[0]!.type).toBe('RunStarted');
+  expect(events[0]!.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+  await operator.close();
+});
+
 it('starts a trace of its own when the caller sends none', async () => {
   exporter.reset();
   await client.callTool({ name: 'run_list', arguments: {} });
