@@ -14,10 +14,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AobHttpClient } from '@aob/client';
 import type { ClusterBackends, RunningZipkin } from './cluster-harness.js';
-import { ServiceProcess, clusterBackends, freePorts, launchZipkin } from './cluster-harness.js';
+import {
+  ServiceProcess,
+  clusterBackends,
+  freePorts,
+  launchZipkin,
+  sleep,
+} from './cluster-harness.js';
 import { startOpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
 import type { OpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
-import { aob, json, sleep } from './helpers.js';
+import { aob, json } from './helpers.js';
 
 /** A span as Zipkin's API v2 returns it. */
 interface ZipkinSpan {
