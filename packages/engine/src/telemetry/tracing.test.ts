@@ -8,11 +8,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
+import { AobError } from '@aob/core';
 import { LocalEngine } from '../local/local-engine.js';
 import type { Tracing } from './setup.js';
 import { startTracing, telemetryConfig, telemetryConfigOrThrow } from './setup.js';
@@ -299,6 +300,58 @@ describe('tracing on the local engine', () => {
     expect(replayRoot.spanContext().traceId).not.toBe(parentTrace.traceId);
     expect(replayRoot.attributes['aob.run.replay_of']).toBe(runId);
     expect(replayRoot.links.map((l) => l.context.traceId)).toEqual([parentTrace.traceId]);
+  });
+
+  it('a retry backoff and a timer node are wait spans; a failed attempt carries its error code', async () => {
+    const tracing = await traced();
+    let calls = 0;
+    const engine = await open({
+      home: newHome(),
+      store: 'memory',
+      handlers: {
+        flaky: async () => {
+          calls++;
+          if (calls === 1) throw new AobError('FLAKY', 'the first try fails', { retryable: true });
+          return calls;
+        },
+      },
+    });
+    const runId = await engine.control.start(
+      {
+        name: 'waits',
+        version: '1',
+        defaults: { retry: { maxAttempts: 2, initialMs: 30, multiplier: 1, maxMs: 30 } },
+        nodes: [
+          { id: 'flaky', type: 'task', with: { handler: 'flaky' } },
+          { id: 'pause', type: 'timer', with: { durationMs: 40 } },
+        ],
+        edges: [{ from: 'flaky', to: 'pause' }],
+      },
+      {},
+    );
+    expect((await engine.control.wait(runId)).status).toBe('completed');
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    const attempts = spans.filter((s) => s.name === 'aob.node flaky');
+    expect(
+      attempts.map((s) => [s.attributes['aob.node.attempt'], s.attributes['aob.node.outcome']]),
+    ).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
+    expect(attempts[0]!.attributes).toMatchObject({
+      'aob.error.code': 'FLAKY',
+      'error.type': 'FLAKY',
+    });
+    expect(attempts[0]!.status.code).toBe(SpanStatusCode.ERROR);
+    const retry = spans.find((s) => s.name === 'aob.wait retry')!;
+    expect(retry.attributes).toMatchObject({ 'aob.node.id': 'flaky', 'aob.node.attempt': 2 });
+    const timer = spans.find((s) => s.name === 'aob.wait timer')!;
+    expect(timer.attributes).toMatchObject({ 'aob.node.id': 'pause' });
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    expect(ms(timer.endTime) - ms(timer.startTime)).toBeGreaterThanOrEqual(35);
+    const traceIds = new Set(spans.map((s) => s.spanContext().traceId));
+    expect(traceIds.size).toBe(1);
   });
 
   it('the run context (run, node, trace ids) is current inside an attempt', async () => {
