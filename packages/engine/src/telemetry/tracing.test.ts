@@ -13,7 +13,6 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRunEvent } from '@aob/core';
-import { AobError } from '@aob/core';
 import { LocalEngine } from '../local/local-engine.js';
 import type { Tracing } from './setup.js';
 import { startTracing, telemetryConfig, telemetryConfigOrThrow } from './setup.js';
@@ -311,7 +310,7 @@ describe('tracing on the local engine', () => {
       handlers: {
         flaky: async () => {
           calls++;
-          if (calls === 1) throw new AobError('FLAKY', 'the first try fails', { retryable: true });
+          if (calls === 1) throw Object.assign(new Error('the first try fails'), { code: 'FLAKY' });
           return calls;
         },
       },
