@@ -409,6 +409,66 @@ async function childOf(engine: LocalEngine, runId: string): Promise<string> {
   return (e as { data: { childRunId: string } }).data.childRunId;
 }
 
+describe('exporters from the variables', () => {
+  it.each(['http/json', 'http/protobuf'])(
+    'otlp over %s posts the spans to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces',
+    async (protocol) => {
+      const posts: { path: string; type: string; body: Buffer }[] = [];
+      const collector = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          posts.push({
+            path: req.url ?? '',
+            type: String(req.headers['content-type']),
+            body: Buffer.concat(chunks),
+          });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
+      });
+      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+      try {
+        tracing = await startTracing(
+          {
+            OTEL_TRACES_EXPORTER: 'otlp',
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+            OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+            OTEL_SERVICE_NAME: 'aob-otlp-test',
+          },
+          { serviceName: 'unused' },
+        );
+        trace.getTracer('probe').startSpan('probe span').end();
+        await tracing.flush();
+        expect(posts.map((p) => p.path)).toEqual(['/v1/traces']);
+        const body = posts[0]!.body;
+        if (protocol === 'http/json') {
+          expect(posts[0]!.type).toContain('application/json');
+          const doc = JSON.parse(body.toString('utf8')) as {
+            resourceSpans: {
+              resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+              scopeSpans: { spans: { name: string }[] }[];
+            }[];
+          };
+          const [rs] = doc.resourceSpans;
+          expect(rs!.scopeSpans[0]!.spans.map((x) => x.name)).toEqual(['probe span']);
+          expect(rs!.resource.attributes).toContainEqual({
+            key: 'service.name',
+            value: { stringValue: 'aob-otlp-test' },
+          });
+        } else {
+          expect(posts[0]!.type).toContain('application/x-protobuf');
+          expect(body.includes(Buffer.from('probe span'))).toBe(true);
+          expect(body.includes(Buffer.from('aob-otlp-test'))).toBe(true);
+        }
+      } finally {
+        await tracing?.shutdown();
+        tracing = undefined;
+        await new Promise((r) => collector.close(r));
+      }
+    },
+  );
+});
+
 describe('the OpenTelemetry variables', () => {
   it('are read with their defaults', () => {
     const problems: never[] = [];
