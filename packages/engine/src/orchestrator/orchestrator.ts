@@ -46,6 +46,7 @@ import type { RunTrace } from '../telemetry/trace.js';
 import {
   TRACEPARENT,
   contextOf,
+  derivedTraceparent,
   failSpan,
   publishTraced,
   recordWaitSpan,
@@ -162,9 +163,10 @@ interface RunSlot {
   lastUsed: number;
   /**
    * The run's trace context as its RunStarted records it (read back from the log whenever the
-   * run is loaded): the parent of every span of its decisions.
+   * run is loaded; derived from the run id for a run started before runs were traced): the
+   * parent of every span of its decisions.
    */
-  trace: string | undefined;
+  trace: string;
 }
 
 export interface StartRunOptions {
@@ -354,7 +356,7 @@ export class Orchestrator {
       queue: Promise.resolve(),
       busy: 0,
       lastUsed: this.deps.now(),
-      trace: events[0]?.traceparent,
+      trace: events[0]?.traceparent ?? derivedTraceparent(runId),
     };
     await this.prefetch(slot, refsOf(state));
     return slot;
@@ -363,7 +365,7 @@ export class Orchestrator {
   private async reload(slot: RunSlot): Promise<void> {
     const events = await this.deps.events.read(slot.runId);
     slot.state = fold(events, slot.runId);
-    slot.trace = events[0]?.traceparent;
+    slot.trace = events[0]?.traceparent ?? derivedTraceparent(slot.runId);
     if (slot.state.irHash !== slot.ir.irHash) slot.ir = await this.deps.loadIr(slot.state.irHash);
     await this.prefetch(slot, refsOf(slot.state));
   }
@@ -474,7 +476,7 @@ export class Orchestrator {
         const decisionEnv: DeciderEnv = verdicts ? { ...env, ...verdicts } : env;
         const decision = decide(slot.state, slot.ir, trigger, decisionEnv);
         // The run's trace context is recorded with its start; the decision's goes with its jobs.
-        if (trigger.type === 'start' && slot.trace !== undefined) {
+        if (trigger.type === 'start') {
           for (const e of decision.events) if (e.type === 'RunStarted') e.traceparent = slot.trace;
         }
         const span = spans[i];

@@ -6,7 +6,7 @@
 // One trace per run: the run's trace context is made when it starts and recorded in RunStarted's
 // `traceparent`; every later span of the run takes its parent from there (read back from the log,
 // never held across a wait), from a message's `traceparent` header, or from a job's.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -56,6 +56,15 @@ export function formatTraceparent(sc: SpanContext | undefined): string | undefin
   if (!sc || !trace.isSpanContextValid(sc)) return undefined;
   const flags = sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00';
   return `00-${sc.traceId}-${sc.spanId}-${flags}`;
+}
+
+/**
+ * The trace context of a run whose RunStarted records none (started before runs were traced):
+ * one derived from its id, so that its later spans still make one trace.
+ */
+export function derivedTraceparent(runId: string): string {
+  const h = createHash('sha256').update(`aob.run:${runId}`).digest('hex');
+  return `00-${h.slice(0, 32)}-${h.slice(32, 48)}-01`;
 }
 
 /** A context whose parent is the `traceparent` given (the root context if it is none). */
