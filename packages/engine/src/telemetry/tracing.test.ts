@@ -301,6 +301,35 @@ describe('tracing on the local engine', () => {
     expect(replayRoot.links.map((l) => l.context.traceId)).toEqual([parentTrace.traceId]);
   });
 
+  it('a question to people is a wait span, from the question to its answer', async () => {
+    const tracing = await traced();
+    const engine = await open({ home: newHome(), store: 'memory' });
+    const runId = await engine.control.start(
+      {
+        name: 'asking',
+        version: '1',
+        nodes: [{ id: 'size', type: 'ask', with: { question: 'How many?', choices: [2, 4] } }],
+        output: '{% nodes.size.output.answer %}',
+      },
+      {},
+    );
+    await engine.control.wait(runId, { untilSettled: true });
+    const [question] = await engine.control.questions({ runId });
+    await engine.control.answer(question!.questionId, 4, 'ada');
+    expect((await engine.control.wait(runId)).output).toBe(4);
+    await tracing.flush();
+    const wait = exporter.getFinishedSpans().find((s) => s.name === 'aob.wait question')!;
+    expect(wait.attributes).toMatchObject({
+      'aob.run.id': runId,
+      'aob.node.id': 'size',
+      'aob.question.id': question!.questionId,
+      'aob.question.answered_by': 'ada',
+      'aob.wait.timed_out': false,
+    });
+    const traceId = parseTraceparent((await runStarted(engine, runId)).traceparent)!.traceId;
+    expect(wait.spanContext().traceId).toBe(traceId);
+  });
+
   it('a retry backoff and a timer node are wait spans; a failed attempt carries its error code', async () => {
     const tracing = await traced();
     let calls = 0;
