@@ -208,7 +208,7 @@ export type {
   TraceSamplerName,
   Tracing,
 } from './telemetry/setup.js';
-export { currentRunContext, withRunContext } from './telemetry/run-context.js';
+export { currentRunContext, enableRunContext, withRunContext } from './telemetry/run-context.js';
 export type { RunContext } from './telemetry/run-context.js';
 export {
   TRACEPARENT,

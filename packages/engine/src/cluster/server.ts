@@ -14,6 +14,7 @@ import type { ServiceConfig, ServiceName } from './config.js';
 import { kafkaPartitionsOf, serviceConfig } from './config.js';
 import type { Tracing } from '../telemetry/setup.js';
 import { startTracing } from '../telemetry/setup.js';
+import { enableRunContext } from '../telemetry/run-context.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -144,6 +145,8 @@ export async function runServer(
   const missing = config.services.find((name) => !starters[name]);
   if (missing) throw new Error(`this build has no ${missing} service`);
   setServerLimits(config.limits);
+  // The services' log lines and metrics read which run (and node) they are about.
+  enableRunContext();
   // Before anything that makes spans; flushed and shut down last, once the services have stopped.
   const tracing: Tracing = await startTracing(config.telemetry, {
     serviceName: `aob-${config.services.join('-')}`,

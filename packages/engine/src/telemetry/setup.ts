@@ -18,6 +18,7 @@ import type {
 } from '@opentelemetry/sdk-trace-base';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { envProblem, isHttpUrl } from '../env-settings.js';
+import { enableRunContext } from './run-context.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -295,6 +296,8 @@ export async function startTracing(
       })()),
   };
   current = handle;
+  // A traced process's spans know the run context too (its attempt's ids when not sampled).
+  enableRunContext();
   return handle;
 }
 
