@@ -30,7 +30,7 @@ import type { QueuedOutbox } from './pg-batch.js';
 import { GroupCommit } from './pg-group-commit.js';
 import type { GroupCommitStats } from './pg-group-commit.js';
 import { migratePg } from './pg-schema.js';
-import { claimDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
+import { claimDueTimers, countDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import { quietRuns } from './pg-stalls.js';
 import { pgDrafts } from './pg-drafts.js';
 import {
@@ -244,6 +244,11 @@ export class PgEventStore implements ClusterStore {
     await this.query(sql.markSent([ids]));
   }
 
+  async countUnsentOutbox(): Promise<number> {
+    const { rows } = await this.query<{ n: string }>(sql.countUnsentOutbox([]));
+    return Number(rows[0]?.n ?? 0);
+  }
+
   scheduleTimers(timers: readonly TimerRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(storeClosed());
     return scheduleTimers(this.pool, timers);
@@ -262,6 +267,11 @@ export class PgEventStore implements ClusterStore {
   markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void> {
     if (this.closed) return Promise.reject(storeClosed());
     return markTimersFired(this.pool, timerIds, firedAt);
+  }
+
+  countDueTimers(now: number): Promise<number> {
+    if (this.closed) return Promise.reject(storeClosed());
+    return countDueTimers(this.pool, now);
   }
 
   quietRuns(updatedBefore: number, limit: number): Promise<string[]> {

@@ -211,6 +211,11 @@ export const sql = {
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
      WHERE claimed_by = $1 AND sent_at IS NULL`,
   ),
+  /** Unsent rows (the partial index outbox_unsent holds exactly them). */
+  countUnsentOutbox: named(
+    'count_unsent_outbox',
+    'SELECT count(*)::bigint AS n FROM outbox WHERE sent_at IS NULL',
+  ),
   markSent: named(
     'mark_sent',
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL

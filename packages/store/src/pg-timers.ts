@@ -25,6 +25,9 @@ const CLAIM = `UPDATE timers t SET claimed_by = $3, claimed_until = $1::bigint +
   WHERE t.timer_id = c.timer_id
   RETURNING t.timer_id, t.run_id, t.node_id, t.purpose, t.due_at`;
 
+// The partial index timers_pending_due holds exactly the unfired timers, by due time.
+const COUNT_DUE = `SELECT count(*)::bigint AS n FROM timers WHERE fired_at IS NULL AND due_at <= $1`;
+
 const FIRED = `UPDATE timers SET fired_at = $2, claimed_until = NULL
   WHERE timer_id = ANY($1::text[]) AND fired_at IS NULL`;
 
@@ -76,4 +79,13 @@ export async function markTimersFired(
 ): Promise<void> {
   if (timerIds.length === 0) return;
   await pool.query({ name: 'aob_timers_fired', text: FIRED, values: [timerIds, firedAt] });
+}
+
+export async function countDueTimers(pool: Pool, now: number): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>({
+    name: 'aob_count_due_timers',
+    text: COUNT_DUE,
+    values: [now],
+  });
+  return Number(rows[0]?.n ?? 0);
 }

@@ -269,6 +269,8 @@ export interface OutboxStore {
   markSent(ids: readonly number[]): Promise<void>;
   /** Marks the unsent rows committed under a claim token as published. */
   markSentByClaim(token: string): Promise<void>;
+  /** How many rows are not marked sent yet, claimed or not (the backlog metric). */
+  countUnsentOutbox(): Promise<number>;
 }
 
 export interface TimerRecord {
@@ -299,6 +301,8 @@ export interface TimerStore {
   ): Promise<TimerRecord[]>;
   /** Marks timers fired; they are never claimed again. */
   markTimersFired(timerIds: readonly string[], firedAt: number): Promise<void>;
+  /** How many unfired timers are due at `now`, claimed or not (the timers-due metric). */
+  countDueTimers(now: number): Promise<number>;
 }
 
 /** Cluster only. Runs that may be stuck, for the stall sweep to nudge. */
