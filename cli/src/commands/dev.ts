@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { canvasRoot } from '@aob/canvas';
+import { startMetrics } from '@aob/engine';
 import {
   Fanout,
   ListenerDeltaSource,
@@ -21,7 +23,7 @@ import { ensureAdminToken } from '../lib/tokens.js';
 export default class Dev extends AobCommand<typeof Dev> {
   static override summary =
     'Serve the canvas and the API (REST and SSE timelines) on the local store, in one process.';
-  static override description = `Prints a URL that opens the canvas signed in (the token is in the URL's fragment, which no server sees; it is revoked when aob dev stops). For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
+  static override description = `Prints a URL that opens the canvas signed in (the token is in the URL's fragment, which no server sees; it is revoked when aob dev stops). For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). GET /metrics answers the engine's metrics as Prometheus text without a token, to clients on loopback only (403 from anywhere else). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 9090 --handlers ./handlers.mjs',
@@ -45,7 +47,15 @@ export default class Dev extends AobCommand<typeof Dev> {
       handlers: flags.handlers,
       allowPrivateNetwork: flags['allow-private-network'],
     });
-    const engine = await openEngine(settings);
+    // Metrics on (GET /metrics below): the only CLI command that installs a MeterProvider.
+    const metrics = await startMetrics({ serviceName: 'aob-dev' });
+    let engine;
+    try {
+      engine = await openEngine(settings);
+    } catch (e) {
+      await metrics.shutdown();
+      throw e;
+    }
     const plane = localControlPlane(engine);
     const fanout = new Fanout({
       store: engine.store,
@@ -63,6 +73,22 @@ export default class Dev extends AobCommand<typeof Dev> {
       mcp: { version: this.config.version, ...settings.mcpHostRules },
       ...(canvas ? { canvasRoot: canvas } : {}),
     });
+    // Prometheus text, unauthenticated — so to this machine's clients only: aob dev listens on
+    // loopback unless --host says otherwise, and then /metrics still answers loopback alone.
+    app.get('/metrics', (req, reply) => {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        void reply.code(403).type('application/problem+json').send({
+          type: 'about:blank',
+          title: 'Forbidden',
+          status: 403,
+          detail: 'aob dev serves /metrics to clients on loopback only',
+          code: 'FORBIDDEN',
+        });
+        return;
+      }
+      reply.hijack();
+      metrics.handler(req.raw, reply.raw);
+    });
     // The browser's session (issued once listening): a token for this process's life only.
     const browserSession: { tokenId?: string } = {};
 
@@ -78,6 +104,7 @@ export default class Dev extends AobCommand<typeof Dev> {
         }
         await engine.close();
         await stopCliTracing();
+        await metrics.shutdown();
       })());
     try {
       await app.listen({ port: flags.port, host: flags.host });
@@ -138,4 +165,12 @@ export default class Dev extends AobCommand<typeof Dev> {
       process.on('SIGTERM', onSignal);
     });
   }
+}
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
 }

@@ -12,7 +12,7 @@ import { badInput } from '../lib/errors.js';
 
 export default class Server extends AobCommand<typeof Server> {
   static override summary = 'Run services of the cluster topology in this process.';
-  static override description = `Runs any subset of the services (api, orchestrator, runner, fanout, hitl, validator) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz and /readyz on AOB_HTTP_PORT (default 8080), logs JSON lines on stderr, and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
+  static override description = `Runs any subset of the services (api, orchestrator, runner, fanout, hitl, validator) on PostgreSQL, Kafka (or Redis Streams) and S3, configured by the environment (deploy/README.md lists every variable). Serves GET /healthz, /readyz and /metrics (Prometheus text) on AOB_HTTP_PORT (default 8080), logs JSON lines on stdout (AOB_LOG_LEVEL), and on SIGTERM or SIGINT stops taking work, finishes or releases what it holds, and exits 0.`;
   static override examples = [
     'AOB_DATABASE_URL=postgres://… AOB_KAFKA_BROKERS=127.0.0.1:9092 AOB_S3_BUCKET=aob <%= config.bin %> <%= command.id %> --services orchestrator,runner',
   ];

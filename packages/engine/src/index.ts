@@ -216,3 +216,9 @@ export {
   formatTraceparent,
   parseTraceparent,
 } from './telemetry/trace.js';
+export { METER_NAME, PUBLISHED_AT, aobMetrics, recordSseClients } from './telemetry/metrics.js';
+export type { AobInstruments } from './telemetry/metrics.js';
+export { startMetrics } from './telemetry/metrics-setup.js';
+export type { Metrics, StartMetricsOptions } from './telemetry/metrics-setup.js';
+export { LOG_LEVELS, createLogger, runLogFields, serviceLogger } from './telemetry/log.js';
+export type { LogLevel, Logger, LoggerOptions } from './telemetry/log.js';

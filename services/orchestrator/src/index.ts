@@ -3,7 +3,7 @@
 // work: Kafka assigns each the runs of its partitions, the outbox and timers are claimed with
 // SKIP LOCKED, and a decision made twice is refused by the log's seq guard.
 import type { Component, ServiceConfig, Adapters } from '@aob/engine';
-import { OrchestratorService } from '@aob/engine';
+import { OrchestratorService, serviceLogger } from '@aob/engine';
 import { GrpcPatchValidator } from '@aob/control';
 
 export async function startOrchestrator(
@@ -37,7 +37,10 @@ export async function startOrchestrator(
         }
       : {}),
     onError: (err) =>
-      process.emitWarning(`orchestrator: ${err instanceof Error ? err.message : String(err)}`),
+      serviceLogger().warn(
+        { error: err instanceof Error ? err.message : String(err) },
+        'orchestrator error',
+      ),
   });
   await service.start();
   return {

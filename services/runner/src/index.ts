@@ -5,7 +5,14 @@
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Adapters, Component, ServiceConfig, TaskHandler } from '@aob/engine';
-import { DeltaPublisher, RedisResultMemo, Runner, apiAgentHost, loadHandlers } from '@aob/engine';
+import {
+  DeltaPublisher,
+  RedisResultMemo,
+  Runner,
+  apiAgentHost,
+  loadHandlers,
+  serviceLogger,
+} from '@aob/engine';
 
 export async function startRunner(config: ServiceConfig, adapters: Adapters): Promise<Component> {
   const handlers: Record<string, TaskHandler> = config.handlersFile
@@ -19,11 +26,13 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
       : undefined;
   // Token deltas of llm and agent nodes go to the timelines on `aob.node.deltas`, never waited
   // for: a slow bus drops the oldest (delta-publisher.ts).
+  const log = serviceLogger();
   const deltas = new DeltaPublisher({
     bus: adapters.bus,
     onError: (err) =>
-      process.emitWarning(
-        `runner: token deltas not published: ${err instanceof Error ? err.message : String(err)}`,
+      log.warn(
+        { error: err instanceof Error ? err.message : String(err) },
+        'runner: token deltas not published',
       ),
   });
   const runner = new Runner({
@@ -49,6 +58,20 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
         delta,
         at: Date.now(),
       }),
+    // Side work that failed without failing its job (a heartbeat, a memo read or write).
+    onError: (err, { job, what }) =>
+      log.warn(
+        {
+          runId: job.runId,
+          nodeId: job.nodeId,
+          attempt: job.attempt,
+          what,
+          error: err instanceof Error ? err.message : String(err),
+        },
+        `runner: ${what} failed`,
+      ),
+    // Task handlers' ctx.log lines go to the service log too (with the run's and trace's ids).
+    log,
     concurrency: config.runnerConcurrency,
     consumer: config.instance,
     ...(adapters.attempts ? { attempts: { ledger: adapters.attempts } } : {}),

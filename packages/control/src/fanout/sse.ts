@@ -11,6 +11,7 @@
 // one is backed up they wait in a small ring that keeps the newest (Connection.sendDelta).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyRunEvent } from '@aob/core';
+import { recordSseClients } from '@aob/engine';
 import type { Fanout } from './hub.js';
 import type { TimelineItem, TimelinePrincipal, TimelineTarget } from './types.js';
 import { TimelineErrorCode } from './types.js';
@@ -333,6 +334,8 @@ export class TimelineStreams {
   readonly cutGraceMs: number;
   readonly retryMs: number;
   private readonly connections = new Set<Connection>();
+  /** The open streams counted in `aob_sse_clients`, with their feed. */
+  private readonly counted = new Map<Connection, string>();
   private dirty = new Set<Connection>();
   private flushing = false;
   private readonly heartbeat: NodeJS.Timeout;
@@ -450,6 +453,10 @@ export class TimelineStreams {
       return;
     }
     this.counters.opened++;
+    // Counted before it opens: a stream that ends at once is uncounted by forget.
+    const feed = namespaceFeed ? 'namespace' : 'run';
+    this.counted.set(conn, feed);
+    recordSseClients(1, feed);
     conn.open();
   }
 
@@ -475,6 +482,11 @@ export class TimelineStreams {
   forget(c: Connection): void {
     this.connections.delete(c);
     this.dirty.delete(c);
+    const feed = this.counted.get(c);
+    if (feed !== undefined) {
+      this.counted.delete(c);
+      recordSseClients(-1, feed);
+    }
   }
 }
 

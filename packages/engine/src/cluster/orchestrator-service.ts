@@ -19,6 +19,7 @@ import { OutboxRelay } from './outbox-relay.js';
 import { TimerPoller } from './timer-poller.js';
 import { StallSweeper } from './stall-sweeper.js';
 import type { StallSweeperOptions } from './stall-sweeper.js';
+import { observeStore } from '../telemetry/metrics.js';
 
 export interface OrchestratorServiceDeps {
   events: ClusterStore;
@@ -87,6 +88,7 @@ export class OrchestratorService {
   private purger: NodeJS.Timeout | undefined;
   private claims = 0;
   private stopping = false;
+  private unobserve: () => void = () => undefined;
 
   constructor(private readonly deps: OrchestratorServiceDeps) {
     this.loadIr = irLoader(deps.content);
@@ -159,6 +161,14 @@ export class OrchestratorService {
   }
 
   async start(): Promise<void> {
+    // The outbox backlog and timers due gauges, read from the store at each scrape.
+    this.unobserve = observeStore(
+      {
+        outboxBacklog: () => this.deps.events.countUnsentOutbox(),
+        dueTimers: (now) => this.deps.events.countDueTimers(now),
+      },
+      this.deps.now ?? Date.now,
+    );
     this.relay.start();
     this.poller.start();
     this.sweeper.start();
@@ -195,6 +205,7 @@ export class OrchestratorService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.unobserve();
     if (this.evictor) clearInterval(this.evictor);
     if (this.purger) clearInterval(this.purger);
     await this.consumer.stop();

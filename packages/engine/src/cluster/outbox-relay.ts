@@ -16,6 +16,7 @@ import type {
 } from '@aob/store';
 import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
 import { TRACEPARENT, contextOf, publishTraced } from '../telemetry/trace.js';
+import { publishedAtHeader } from '../telemetry/metrics.js';
 import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
 import { RUNNER_JOB_OUTBOX_TOPIC, runnerJobEntry } from '../orchestrator/job-route.js';
 
@@ -164,17 +165,20 @@ export class OutboxRelay {
     // them into one produce request per round, ioredis pipelines them on one connection), which
     // keeps the order per run without waiting for each message before the next.
     // A row written with its decision's trace context is published in a span under it.
+    // With metrics on, jobs carry their publish time (the runners' queue lag).
+    const published = publishedAtHeader();
     await Promise.all(
-      messages.map((r, i) =>
-        publishTraced(
+      messages.map((r, i) => {
+        const headers = published ? { ...r.headers, ...published } : r.headers;
+        return publishTraced(
           this.opts.bus,
           r.topic,
           r.key,
           values[i],
           r.headers[TRACEPARENT] !== undefined ? contextOf(r.headers[TRACEPARENT]) : undefined,
-          Object.keys(r.headers).length > 0 ? r.headers : undefined,
-        ),
-      ),
+          Object.keys(headers).length > 0 ? headers : undefined,
+        );
+      }),
     );
     this.stats.published += messages.length;
   }

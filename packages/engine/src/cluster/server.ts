@@ -1,6 +1,6 @@
 // Runs services in one process (ARCHITECTURE §7: `aob server --services orchestrator,runner`): builds the
-// shared adapters from the configuration, starts each service's component, serves /healthz and
-// /readyz, and shuts down gracefully on SIGTERM or SIGINT (readiness goes 503 first, then the
+// shared adapters from the configuration, starts each service's component, serves /healthz,
+// /readyz and /metrics (Prometheus text), logs JSON lines on stdout (pino), and shuts down gracefully on SIGTERM or SIGINT (readiness goes 503 first, then the
 // components stop taking work and finish or release what they hold, then the adapters close).
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -15,6 +15,9 @@ import { kafkaPartitionsOf, serviceConfig } from './config.js';
 import type { Tracing } from '../telemetry/setup.js';
 import { startTracing } from '../telemetry/setup.js';
 import { enableRunContext } from '../telemetry/run-context.js';
+import type { Metrics } from '../telemetry/metrics-setup.js';
+import { startMetrics } from '../telemetry/metrics-setup.js';
+import { serviceLogger } from '../telemetry/log.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -45,17 +48,15 @@ export interface Log {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** One JSON line per entry on stderr (what a container's log collector reads). */
+/**
+ * One JSON line per entry on stdout (what a container's log collector reads), through the
+ * process's pino logger (telemetry/log.ts: `level`, `time`, `message`, the fields, and the run's
+ * and trace's ids when written inside a run).
+ */
 export const jsonLog: Log = {
-  info: (message, fields) => line('info', message, fields),
-  error: (message, fields) => line('error', message, fields),
+  info: (message, fields) => serviceLogger().info(fields ?? {}, message),
+  error: (message, fields) => serviceLogger().error(fields ?? {}, message),
 };
-
-function line(level: string, message: string, fields?: Record<string, unknown>): void {
-  process.stderr.write(
-    `${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`,
-  );
-}
 
 export interface RunningServer {
   /** The health port actually bound (AOB_HTTP_PORT=0 picks a free one). */
@@ -130,7 +131,7 @@ export interface RunServerOptions {
 }
 
 /**
- * Starts the services of `config` and serves /healthz and /readyz meanwhile. A start that fails
+ * Starts the services of `config` and serves /healthz, /readyz and /metrics meanwhile. A start that fails
  * (Kafka, PostgreSQL or S3 not answering yet, a port still held) is undone and tried again on
  * fresh adapters, one log line per failed attempt, until `config.startTimeoutMs` has passed since
  * the first; then the last error is thrown. /readyz answers 503 until every service has started.
@@ -145,6 +146,7 @@ export async function runServer(
   const missing = config.services.find((name) => !starters[name]);
   if (missing) throw new Error(`this build has no ${missing} service`);
   setServerLimits(config.limits);
+  serviceLogger().level = config.logLevel;
   // The services' log lines and metrics read which run (and node) they are about.
   enableRunContext();
   // Before anything that makes spans; flushed and shut down last, once the services have stopped.
@@ -152,6 +154,18 @@ export async function runServer(
     serviceName: `aob-${config.services.join('-')}`,
     instance: config.instance,
   });
+  // Always (GET /metrics on the health port); before the services make their instruments.
+  const metrics = await startMetrics({
+    serviceName: config.telemetry.serviceName ?? `aob-${config.services.join('-')}`,
+    instance: config.instance,
+  }).catch((err: unknown) => {
+    log.error('metrics not served', { error: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  });
+  const telemetryDown = async () => {
+    await metrics?.shutdown();
+    await tracing.shutdown();
+  };
   const open = options.open ?? openAdapters;
   const delay = options.retryDelayMs ?? ((attempt) => Math.min(1_000 * 2 ** (attempt - 1), 10_000));
   let components: Component[] = [];
@@ -160,9 +174,9 @@ export async function runServer(
     !stopping && components.length === config.services.length && components.every((c) => c.ready());
   let http: Server;
   try {
-    http = await serveHealth(config.httpPort, ready);
+    http = await serveHealth(config.httpPort, ready, metrics);
   } catch (err) {
-    await tracing.shutdown();
+    await telemetryDown();
     throw err;
   }
   const giveUpAt = Date.now() + config.startTimeoutMs;
@@ -182,9 +196,7 @@ export async function runServer(
         ready,
         stop: () => {
           stopping = true;
-          return (stopped ??= closeAll(started, adapters, http, log).finally(() =>
-            tracing.shutdown(),
-          ));
+          return (stopped ??= closeAll(started, adapters, http, log).finally(telemetryDown));
         },
       };
     } catch (err) {
@@ -194,7 +206,7 @@ export async function runServer(
       if (left <= 0) {
         stopping = true;
         await closeHealth(http);
-        await tracing.shutdown();
+        await telemetryDown();
         if (attempt > 1) {
           log.error('start failed; giving up', {
             attempt,
@@ -258,10 +270,21 @@ function closeHealth(http: Server): Promise<void> {
   return new Promise<void>((resolve) => http.close(() => resolve()));
 }
 
-async function serveHealth(port: number, ready: () => boolean): Promise<Server> {
+async function serveHealth(
+  port: number,
+  ready: () => boolean,
+  metrics: Metrics | undefined,
+): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') {
+    if (req.method === 'GET' && path === '/metrics') {
+      // Prometheus text (telemetry/metrics.ts lists the series); unauthenticated, as the probes.
+      if (metrics) metrics.handler(req, res);
+      else
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"status":"metrics not served"}');
+    } else if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
     } else if (req.method === 'GET' && path === '/readyz') {
       const ok = ready();

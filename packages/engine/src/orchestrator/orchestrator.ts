@@ -57,6 +57,7 @@ import {
 } from '../telemetry/trace.js';
 import { withRunContext } from '../telemetry/run-context.js';
 import { endedWaits, mayEndWaits } from '../telemetry/waits.js';
+import { publishedAtHeader, recordDecision } from '../telemetry/metrics.js';
 
 export interface OrchestratorDeps {
   /** The run logs, and the registry that resolves subworkflows. */
@@ -281,9 +282,11 @@ export class Orchestrator {
     values?: ReadonlyMap<string, unknown>,
     origins?: readonly (SpanContext | undefined)[],
   ): Promise<void> {
+    // Received now: a decision's latency counts loading the run and waiting behind its queue.
+    const receivedAt = performance.now();
     const slot = await this.slot(runId);
     if (values) for (const [k, v] of values) slot.values.set(k, v);
-    await this.enqueue(slot, triggers, origins);
+    await this.enqueue(slot, triggers, origins, receivedAt);
   }
 
   /** Takes over a run after a restart: re-dispatches in-flight jobs, re-arms timers. */
@@ -383,11 +386,12 @@ export class Orchestrator {
     slot: RunSlot,
     triggers: readonly Trigger[],
     origins?: readonly (SpanContext | undefined)[],
+    receivedAt = performance.now(),
   ): Promise<void> {
     slot.busy++;
     const next = slot.queue
       .then(() =>
-        this.applyTraced(slot, triggers, origins).catch((err: unknown) => {
+        this.applyTraced(slot, triggers, origins, receivedAt).catch((err: unknown) => {
           // decide may have changed the state before the failure: the log is the truth, so the
           // next trigger for this run reloads it.
           this.slots.delete(slot.runId);
@@ -409,7 +413,8 @@ export class Orchestrator {
   private async applyTraced(
     slot: RunSlot,
     triggers: readonly Trigger[],
-    origins?: readonly (SpanContext | undefined)[],
+    origins: readonly (SpanContext | undefined)[] | undefined,
+    receivedAt: number,
   ): Promise<void> {
     const run = contextOf(slot.trace);
     const spans = triggers.map((t, i) => startDecideSpan(run, slot.runId, t, origins?.[i]));
@@ -421,7 +426,7 @@ export class Orchestrator {
           runId: slot.runId,
           ...(ids ? { traceId: ids.traceId, spanId: ids.spanId } : {}),
         },
-        () => context.with(active, () => this.apply(slot, triggers, spans, run)),
+        () => context.with(active, () => this.apply(slot, triggers, spans, run, receivedAt)),
       );
     } catch (err) {
       for (const s of spans) failSpan(s, err);
@@ -436,6 +441,7 @@ export class Orchestrator {
     triggers: readonly Trigger[],
     spans: readonly Span[] = [],
     run: Context = contextOf(slot.trace),
+    receivedAt = performance.now(),
   ): Promise<void> {
     const recording = spans.some((s) => s.isRecording());
     const needed = triggers.flatMap((t): CasRef[] => {
@@ -552,6 +558,7 @@ export class Orchestrator {
           continue;
         }
         this.deps.onEvents?.(events);
+        recordDecision(slot.ir.definition.name, triggers, events, receivedAt);
         if (recording && mayEndWaits(events, (id) => nodeTypeOf(slot.ir, id))) {
           void this.traceWaits(slot.runId, run, events);
         }
@@ -699,7 +706,14 @@ export class Orchestrator {
 
   private async dispatch(job: NodeJob): Promise<void> {
     const topic = jobTopic(job.priority);
-    await publishTraced(this.deps.bus, topic, job.runId, job, contextOf(job.traceparent));
+    await publishTraced(
+      this.deps.bus,
+      topic,
+      job.runId,
+      job,
+      contextOf(job.traceparent),
+      publishedAtHeader(),
+    );
   }
 
   private fire(runId: string, timerId: string): void {

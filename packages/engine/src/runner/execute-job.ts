@@ -10,6 +10,8 @@ import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions, NodeLogger } from '../executors/types.js';
 import { AttemptSpending, usageOf } from './usage.js';
 import { withNodeSpan } from '../telemetry/trace.js';
+import { recordAttempt } from '../telemetry/metrics.js';
+import { isNodeSuspension } from '../executors/suspension.js';
 
 export interface JobContext {
   options: ExecutorOptions;
@@ -36,12 +38,36 @@ export interface JobOutput {
 }
 
 export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
-  // The attempt's span is the active one while it runs: an executor's own spans nest under it.
-  return withNodeSpan(job, () => execute(job, ctx));
+  const spending = ctx.spending ?? new AttemptSpending(job, ctx.options.llm?.prices);
+  const startedAt = performance.now();
+  try {
+    // The attempt's span is the active one while it runs: an executor's own spans nest under it.
+    const out = await withNodeSpan(job, () => execute(job, ctx, spending));
+    recordAttempt(
+      job,
+      'succeeded',
+      startedAt,
+      out.usage,
+      (out.value as { model?: unknown })?.model,
+    );
+    return out;
+  } catch (err) {
+    // Its duration, and what it spent before it failed or asked a person (reported with it too).
+    const outcome = isNodeSuspension(err)
+      ? 'suspended'
+      : (err as { code?: unknown }).code === 'CANCELLED'
+        ? 'cancelled'
+        : 'failed';
+    recordAttempt(job, outcome, startedAt, spending.usage, undefined);
+    throw err;
+  }
 }
 
-async function execute(job: NodeJob, ctx: JobContext): Promise<JobOutput> {
-  const spending = ctx.spending ?? new AttemptSpending(job, ctx.options.llm?.prices);
+async function execute(
+  job: NodeJob,
+  ctx: JobContext,
+  spending: AttemptSpending,
+): Promise<JobOutput> {
   const value = await runExecutor(
     job,
     {

@@ -10,6 +10,7 @@ import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
 import { attemptKeyOf, suspendedResultOf } from './suspended.js';
 import { failSpan, publishTraced, startProcessSpan } from '../telemetry/trace.js';
+import { recordQueueLag } from '../telemetry/metrics.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -65,6 +66,12 @@ export interface RunnerDeps {
    * aborted by a stop is left unacknowledged, its claim released, so the next owner runs it.
    */
   stopGraceMs?: number;
+  /**
+   * A service's log (telemetry/log.ts): each line an attempt logs (a task handler's `ctx.log`) is
+   * written there too, at its level, besides its NodeLog event — inside the attempt, so with its
+   * run, node and trace ids. Absent (the local engine: stdout is the CLI's), only the events.
+   */
+  log?: Record<'info' | 'warn' | 'error', (fields: object, message: string) => void>;
 }
 
 /** Side work of a job whose failure does not fail the job. */
@@ -200,6 +207,7 @@ export class Runner {
    */
   private async handle(msg: BusMessage): Promise<void> {
     const job = msg.value as NodeJob;
+    recordQueueLag(job.priority, msg.headers);
     const consumed = startProcessSpan(this.deps.bus, msg, job.traceparent);
     if (!consumed) return this.handleJob(msg, job);
     try {
@@ -407,7 +415,8 @@ export class Runner {
   }
 
   private logger(job: NodeJob) {
-    const log = (level: string) => (message: string) => {
+    const log = (level: 'info' | 'warn' | 'error') => (message: string) => {
+      this.deps.log?.[level]({ nodeLog: true }, message);
       void this.publish(job.runId, {
         runId: job.runId,
         nodeId: job.nodeId,
