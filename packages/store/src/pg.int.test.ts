@@ -317,6 +317,31 @@ describe('PgEventStore', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('counts the unfired timers due at a time, claimed or not (the timers-due gauge)', async () => {
+    const s = await open(url);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('TRUNCATE timers');
+    await c.end();
+    await s.scheduleTimers(
+      [500, 1000, 1000, 2000].map((dueAt, i) => ({
+        timerId: `due-${i}`,
+        runId: `r-${i}`,
+        purpose: 'timer',
+        dueAt,
+      })),
+    );
+    expect(await s.countDueTimers(499)).toBe(0);
+    expect(await s.countDueTimers(1000)).toBe(3);
+    // Claimed is still due (its claimer may have died); fired is not.
+    expect(await s.claimDueTimers(1000, 2, 'poller', 60_000)).toHaveLength(2);
+    expect(await s.countDueTimers(1000)).toBe(3);
+    await s.markTimersFired(['due-0', 'due-1'], 1001);
+    expect(await s.countDueTimers(1500)).toBe(1);
+    expect(await s.countDueTimers(5000)).toBe(2);
+    await s.close();
+  });
+
   describe('outbox', () => {
     const outboxRows = async (runKey: string) => {
       const c = new pg.Client({ connectionString: url });
@@ -433,6 +458,29 @@ describe('PgEventStore', () => {
       await s.markSent([first?.id as number]);
       await new Promise((r) => setTimeout(r, 50));
       expect(await s.claimOutbox(10, { owner: 'third', leaseMs: 1 })).toEqual([]);
+      await s.close();
+    });
+    it('counts the rows not marked sent, claimed or not (the backlog gauge)', async () => {
+      const s = await open(url);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('TRUNCATE outbox');
+      await c.end();
+      expect(await s.countUnsentOutbox()).toBe(0);
+      const rows = (run: string) => [1, 2].map((n) => ({ topic: 't', key: run, value: n }));
+      await s.appendWithOutbox('backlog-1', 'ir', 0, [started(1)], rows('backlog-1'));
+      await s.appendWithOutbox('backlog-2', 'ir', 0, [started(1)], rows('backlog-2'), {
+        token: 'w:1',
+        leaseMs: 60_000,
+      });
+      expect(await s.countUnsentOutbox()).toBe(4);
+      const claimed = await s.claimOutbox(10, { owner: 'relay' });
+      expect(claimed).toHaveLength(2);
+      expect(await s.countUnsentOutbox()).toBe(4);
+      await s.markSent(claimed.map((r) => r.id));
+      expect(await s.countUnsentOutbox()).toBe(2);
+      await s.markSentByClaim('w:1');
+      expect(await s.countUnsentOutbox()).toBe(0);
       await s.close();
     });
   });
