@@ -247,6 +247,8 @@ export class ServiceProcess {
   private readonly children: ChildProcess[] = [];
   private log: WriteStream;
   private starts = 0;
+  /** The health port of the current process (/healthz, /readyz, /metrics). */
+  httpPort = 0;
 
   constructor(
     readonly services: string,
@@ -259,6 +261,7 @@ export class ServiceProcess {
   /** Starts `aob server --services …` on a free health port; resolves once /readyz is 200. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const [port] = await freePorts(1);
+    this.httpPort = port!;
     this.starts++;
     const child = spawn(process.execPath, [bin, 'server', '--services', this.services], {
       cwd: repo,

@@ -2,7 +2,7 @@
 // AOB_SERVER + AOB_TOKEN, and plain HTTP. One `aob server --services api,orchestrator,runner`
 // process on a private PostgreSQL, Kafka and S3 server; the first admin token is made straight in
 // PostgreSQL (`aob token create --database-url`), every other token through the API.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { aob, json, until } from './helpers.js';
+import {
+  histogramOf,
+  parsePrometheusText,
+  valueOf,
+} from '../../packages/engine/src/testing/prometheus-text.js';
 
 let dir: string;
 let kafka: RunningKafka | undefined;
@@ -451,5 +456,93 @@ describe('the control plane on PostgreSQL + Kafka + S3, through the CLI and HTTP
       if (status === 400) expect(r.body.errors.length, name).toBeGreaterThan(0);
     }
     expect(await count()).toBe(before);
+  }, 120_000);
+
+  it('serves /metrics on the health port (the runs, attempts, decisions, SSE clients of the process) and logs pino JSON lines', async () => {
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${server!.httpPort}/metrics`);
+      expect(res.status).toBe(200);
+      return parsePrometheusText(await res.text());
+    };
+    writeFileSync(join(dir, 'metered.json'), JSON.stringify({ ...GATED, name: 'metered' }));
+    const reg = await aob(
+      ['workflow', 'register', join(dir, 'metered.json'), '--json'],
+      as('olga'),
+    );
+    expect(reg.code, reg.stderr).toBe(0);
+    const started = await aob(
+      ['run', 'start', 'metered', '--input', 'amount=2', '--detach', '--json'],
+      as('olga'),
+    );
+    const runId = json<{ runId: string }>(started).runId;
+    await until(
+      'the run waiting',
+      async () =>
+        (await http('GET', `/v1/runs/${runId}`, tokens.vera)).body?.status === 'waiting'
+          ? true
+          : undefined,
+      30_000,
+    );
+    // A client follows the run's timeline (SSE) while the scrape is taken.
+    const stream = new AbortController();
+    const res = await fetch(`${url}/v1/runs/${runId}/timeline?follow=true`, {
+      headers: { authorization: `Bearer ${tokens.vera}` },
+      signal: stream.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const open = await scrape();
+    expect(valueOf(open, 'aob_sse_clients', { feed: 'run' })).toBe(1);
+    expect(valueOf(open, 'aob_runs_started_total', { workflow: 'metered' })).toBe(1);
+    stream.abort();
+    await reader.cancel().catch(() => undefined);
+
+    const cancelled = await aob(['run', 'cancel', runId, '--json'], as('olga'));
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    const m = await until(
+      'the cancelled run and the closed stream in /metrics',
+      async () => {
+        const now = await scrape();
+        return valueOf(now, 'aob_runs_ended_total', {
+          workflow: 'metered',
+          status: 'cancelled',
+        }) === 1 && valueOf(now, 'aob_sse_clients', { feed: 'run' }) === 0
+          ? now
+          : undefined;
+      },
+      30_000,
+    );
+    // The check node ran on the runner: a transform attempt, a job on the medium topic (Kafka).
+    expect(
+      histogramOf(m, 'aob_node_attempt_duration_seconds', {
+        type: 'transform',
+        outcome: 'succeeded',
+      })?.count,
+    ).toBeGreaterThanOrEqual(1);
+    expect(histogramOf(m, 'aob_queue_lag_seconds', { priority: 'medium' })?.count).toBeGreaterThan(
+      0,
+    );
+    expect(
+      histogramOf(m, 'aob_decision_latency_seconds', { trigger: 'start' })?.count,
+    ).toBeGreaterThan(0);
+    expect(valueOf(m, 'aob_outbox_backlog')).toBeGreaterThanOrEqual(0);
+    expect(valueOf(m, 'aob_timers_due')).toBeGreaterThanOrEqual(0);
+    expect(m.get('target_info')?.samples[0]?.labels.service_name).toBe(
+      'aob-api-orchestrator-runner',
+    );
+
+    // The process's log: pino JSON lines (level, ISO time, message, fields) on stdout.
+    const lines = readFileSync(server!.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.message === 'service started').map((l) => l.service)).toEqual(
+      expect.arrayContaining(['api', 'orchestrator', 'runner']),
+    );
+    expect(lines.find((l) => l.message === 'service started')).toMatchObject({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
   }, 120_000);
 });
