@@ -59,6 +59,7 @@ const CONTRACT = new Set([
   'OTEL_SERVICE_NAME',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
   'AOB_LOG_LEVEL',
 ]);
 /** Variables carrying credentials: only ever from the Secret `aob-secrets`, never a literal. */

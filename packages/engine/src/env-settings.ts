@@ -9,9 +9,20 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The LLM endpoint of llm and agent nodes: AOB_LLM_BASE_URL, AOB_LLM_API_KEY (a secret: only ever
- * from the environment), AOB_LLM_MODELS (aliases as JSON). Problems are pushed onto `problems`.
+ * from the environment), AOB_LLM_MODELS (aliases as JSON); and whether their spans carry the
+ * messages, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (`true` or `false`, default
+ * false). Problems are pushed onto `problems`.
  */
 export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefined {
+  const capture = captureContentOf(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT);
+  if (capture === undefined) {
+    problems.push(
+      envProblem(
+        'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+        `must be true or false, not "${env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT}"`,
+      ),
+    );
+  }
   const baseUrl = env.AOB_LLM_BASE_URL;
   if (!baseUrl) {
     if (env.AOB_LLM_API_KEY || env.AOB_LLM_MODELS || env.AOB_LLM_PRICES) {
@@ -26,6 +37,7 @@ export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefine
   }
   if (!isHttpUrl(baseUrl)) problems.push(envProblem('AOB_LLM_BASE_URL', 'must be an http(s) URL'));
   const llm: LlmOptions = { baseUrl };
+  if (capture === true) llm.captureContent = true;
   if (env.AOB_LLM_API_KEY) llm.apiKey = env.AOB_LLM_API_KEY;
   if (env.AOB_LLM_MODELS) {
     let models: unknown;
@@ -62,6 +74,12 @@ export function llmFromEnv(env: Env, problems: Problem[]): LlmOptions | undefine
     }
   }
   return llm;
+}
+
+/** `true` / `false` (any case; unset or empty: false); undefined for anything else. */
+function captureContentOf(raw: string | undefined): boolean | undefined {
+  const v = (raw ?? '').trim().toLowerCase();
+  return v === '' || v === 'false' ? false : v === 'true' ? true : undefined;
 }
 
 /** AOB_LLM_PRICES: `{model: {input, output}}`, dollars per million tokens, each ≥ 0. */

@@ -1,5 +1,15 @@
 import { AobError } from '@aob/core';
+import { context, trace } from '@opentelemetry/api';
 import OpenAI from 'openai';
+import {
+  chatCompletionMessages,
+  failGenAiSpan,
+  outputMessage,
+  serverOf,
+  setChatContent,
+  setChatResult,
+  startChatSpan,
+} from '../telemetry/genai.js';
 import { abortError, throwIfAborted } from './abort.js';
 import { parseLlmConfig } from './llm-config.js';
 import type { LlmConfig } from './llm-config.js';
@@ -44,12 +54,40 @@ export const llmExecutor: Executor = async (job, ctx) => {
   const llm = requireLlm(ctx.options, job.nodeId);
 
   let result: Streamed;
+  // The model call's span, `chat <model>`, under the attempt's (GenAI semantic conventions).
+  const model = modelId(llm, config.model);
+  const span = startChatSpan({
+    model,
+    server: serverOf(llm.baseUrl),
+    temperature: config.temperature,
+    maxTokens: config.maxTokens,
+    stream: true,
+    outputType: config.schema ? 'json' : 'text',
+  });
+  const capture = llm.captureContent === true && span.isRecording();
+  if (capture) setChatContent(span, chatCompletionMessages(config.messages), undefined);
   try {
-    result = await complete(llm, config, ctx);
+    result = await context.with(trace.setSpan(context.active(), span), () =>
+      complete(llm, config, ctx),
+    );
   } catch (err) {
-    if (ctx.signal.aborted) throw abortError(ctx.signal);
-    throw classify(err, job.nodeId);
+    const failure = ctx.signal.aborted ? abortError(ctx.signal) : classify(err, job.nodeId);
+    failGenAiSpan(span, failure);
+    span.end();
+    throw failure;
   }
+  setChatResult(span, {
+    responseModel: result.model,
+    responseId: result.id,
+    ...(result.finishReason !== null ? { finishReasons: [result.finishReason] } : {}),
+    inputTokens: result.usage?.promptTokens,
+    outputTokens: result.usage?.completionTokens,
+  });
+  if (capture) {
+    const text = result.content !== '' ? result.content : result.refusal;
+    setChatContent(span, undefined, [outputMessage(text, [], result.finishReason ?? undefined)]);
+  }
+  span.end();
   // Spent whatever follows: a refusal or a bad output fails the attempt, and its tokens count.
   // (One call is the whole attempt: the run's budget is checked on its result, so an llm node,
   // like an agent, spends at most the one model call that crosses what its run had left.)
@@ -85,6 +123,8 @@ interface Streamed {
   content: string;
   refusal: string;
   model: string;
+  /** The completion's id, as the provider gave it. */
+  id?: string;
   usage: LlmUsage | null;
   finishReason: string | null;
 }
@@ -116,6 +156,7 @@ async function complete(
   const out: Streamed = { content: '', refusal: '', model, usage: null, finishReason: null };
   for await (const chunk of stream) {
     if (chunk.model) out.model = chunk.model;
+    if (chunk.id && out.id === undefined) out.id = chunk.id;
     if (chunk.usage) {
       out.usage = {
         promptTokens: chunk.usage.prompt_tokens,

@@ -99,6 +99,12 @@ export interface LlmOptions {
    * alias or a provider's model id); what the runner charges a run's budget for reported usage.
    */
   prices?: Readonly<Record<string, ModelPrice>>;
+  /**
+   * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true: the spans of llm and agent nodes
+   * carry the prompts, the completions, and the agents' tool arguments and results. Off by
+   * default: a trace backend holds them as they are, secrets and personal data included.
+   */
+  captureContent?: boolean;
 }
 
 /** US dollars per million input (prompt) and output (completion) tokens. */

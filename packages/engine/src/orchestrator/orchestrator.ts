@@ -57,6 +57,7 @@ import {
 } from '../telemetry/trace.js';
 import { withRunContext } from '../telemetry/run-context.js';
 import { endedWaits, mayEndWaits } from '../telemetry/waits.js';
+import { addPatchSpanEvents } from '../telemetry/genai.js';
 import { publishedAtHeader, recordDecision } from '../telemetry/metrics.js';
 
 export interface OrchestratorDeps {
@@ -476,6 +477,8 @@ export class Orchestrator {
       const events: AnyRunEvent[] = [];
       const commands: Command[] = [];
       const blobs: Blob[] = [];
+      /** Each trigger's span and its events: patch proposals and verdicts become span events. */
+      const decided: [Span | undefined, readonly AnyRunEvent[]][] = [];
       for (const [i, trigger] of triggers.entries()) {
         // Asked here, on the state the earlier triggers of this batch left: what decide will see.
         const verdicts = await this.verdicts(slot, trigger);
@@ -486,6 +489,7 @@ export class Orchestrator {
           for (const e of decision.events) if (e.type === 'RunStarted') e.traceparent = slot.trace;
         }
         const span = spans[i];
+        decided.push([span, decision.events]);
         const cause = span ? trace.setSpan(run, span) : run;
         const traceparent = traceparentOf(cause);
         if (span?.isRecording()) {
@@ -558,6 +562,10 @@ export class Orchestrator {
           continue;
         }
         this.deps.onEvents?.(events);
+        if (recording) {
+          const author = (id: string) => slot.state.patches.find((p) => p.patchId === id)?.author;
+          for (const [span, appended] of decided) addPatchSpanEvents(span, appended, author);
+        }
         recordDecision(slot.ir.definition.name, triggers, events, receivedAt);
         if (recording && mayEndWaits(events, (id) => nodeTypeOf(slot.ir, id))) {
           void this.traceWaits(slot.runId, run, events);

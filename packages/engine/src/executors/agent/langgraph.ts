@@ -14,6 +14,8 @@ import {
 import type { AgentQuestion } from '@aob/core';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAICompletions } from '@langchain/openai';
+import { context, trace } from '@opentelemetry/api';
+import { failGenAiSpan, recordingSpan, serverOf, startAgentSpan } from '../../telemetry/genai.js';
 import { modelId, openAIClient } from '../llm.js';
 import type { LlmOptions } from '../types.js';
 import {
@@ -27,6 +29,7 @@ import {
 import type { AgentAdapter, AgentRunInput, AgentRunResult } from './adapter.js';
 import { ASK_USER, askUserTool, isAskError, questionOf } from './ask.js';
 import type { AgentTool } from './tools.js';
+import { OtelCallbackHandler } from './tracing-langgraph.js';
 
 /** The one conversation a checkpointer of this adapter holds. */
 const THREAD = { configurable: { thread_id: 'agent' } };
@@ -40,11 +43,18 @@ const THREAD = { configurable: { thread_id: 'agent' } };
  * calls interrupt() per ask_user call; the checkpoints are returned as the saved state, and
  * resumed with `Command({ resume: answer })` the graph goes on from that step, calling neither
  * the model nor any tool for a step it had already checkpointed.
+ *
+ * Traced when the span it runs under records: an `invoke_agent <nodeId>` span around the graph's
+ * run, and the model and tool calls under it (a callback handler, tracing-langgraph.ts).
  */
-export const langGraphAdapter: AgentAdapter = {
-  async run(input: AgentRunInput): Promise<AgentRunResult> {
+export const langGraphAdapter = {
+  /** `handler`: the run's tracing, when traced (see `traced`). */
+  async run(input: AgentRunInput, handler?: OtelCallbackHandler): Promise<AgentRunResult> {
+    if (handler === undefined && recordingSpan()) {
+      return traced(input, (h) => langGraphAdapter.run(input, h));
+    }
     const { config, llm, signal } = input;
-    const tools = input.tools.map((t) => lcTool(t, signal));
+    const tools = input.tools.map((t) => lcTool(t, signal, handler));
     const format = responseFormat(config);
     const model = chatModel(llm, config.model).bindTools(
       config.ask ? [...tools, askUserSchema()] : tools,
@@ -112,6 +122,7 @@ export const langGraphAdapter: AgentAdapter = {
       // model, tools and ask: at most three steps a turn.
       recursionLimit: 3 * config.maxTurns + 1,
       ...(saver ? THREAD : {}),
+      ...(handler ? { callbacks: [handler] } : {}),
     };
 
     const messages: BaseMessage[] = [];
@@ -154,7 +165,35 @@ export const langGraphAdapter: AgentAdapter = {
     const done = { transcript: transcript.entries, usage: usage.usage, turns };
     return asked ? { finalOutput: '', ...done, asked } : { finalOutput, ...done };
   },
-};
+} satisfies AgentAdapter;
+
+/**
+ * The graph's run in an `invoke_agent <nodeId>` span, with a callback handler that makes the
+ * spans of its model and tool calls under it.
+ */
+async function traced(
+  input: AgentRunInput,
+  run: (handler: OtelCallbackHandler) => Promise<AgentRunResult>,
+): Promise<AgentRunResult> {
+  const model = modelId(input.llm, input.config.model);
+  const server = serverOf(input.llm.baseUrl);
+  const span = startAgentSpan({ name: input.nodeId, model, server, framework: 'langgraph' });
+  const ctx = trace.setSpan(context.active(), span);
+  const handler = new OtelCallbackHandler(ctx, {
+    model,
+    server,
+    capture: input.llm.captureContent === true,
+  });
+  try {
+    return await context.with(ctx, () => run(handler));
+  } catch (err) {
+    failGenAiSpan(span, err);
+    throw err;
+  } finally {
+    handler.close();
+    span.end();
+  }
+}
 
 /** The model's latest reply: the one whose tool calls are being answered. */
 function lastReply(messages: readonly BaseMessage[]): AIMessage | undefined {
@@ -236,8 +275,13 @@ function chatModel(llm: LlmOptions, name: string): ChatOpenAICompletions {
   return chat;
 }
 
-function lcTool(t: AgentTool, signal: AbortSignal) {
-  return tool(async (args: unknown) => toolText(await t.run(args, signal)), {
+function lcTool(t: AgentTool, signal: AbortSignal, handler?: OtelCallbackHandler) {
+  // Traced, the tool runs inside its `execute_tool` span: the spans it makes nest under it.
+  const run = (args: unknown, config: unknown) =>
+    handler
+      ? context.with(handler.contextOf(config), () => t.run(args, signal))
+      : t.run(args, signal);
+  return tool(async (args: unknown, config: unknown) => toolText(await run(args, config)), {
     name: t.name,
     description: t.description,
     schema: t.parameters,

@@ -4,6 +4,7 @@ import { codeExecutor } from '../code.js';
 import { fsExecutor } from '../fs.js';
 import { httpExecutor } from '../http.js';
 import { searchExecutor } from '../search.js';
+import { addPatchEvent } from '../../telemetry/genai.js';
 import type { AgentHost, Executor, ExecutorContext, PatchOutcome } from '../types.js';
 import type { AgentToolGrant } from './config.js';
 
@@ -135,13 +136,24 @@ export function buildAgentTools(
         if (rationale !== undefined && typeof rationale !== 'string') {
           throw badArguments('rationale must be a string');
         }
+        const proposedAt = Date.now();
+        const author = agentAuthor(job.nodeId);
         const outcome = await host.proposePatch({
           ops,
-          author: agentAuthor(job.nodeId),
+          author,
           ...(rationale === undefined ? {} : { rationale }),
           ...(irHash === undefined ? {} : { baseIrHash: irHash }),
         });
         patches.push({ patchId: outcome.patchId, status: outcome.status });
+        // On the active span (the call's `execute_tool`): the proposal, then the run's verdict.
+        const { patchId } = outcome;
+        addPatchEvent('proposed', { patchId, author }, undefined, proposedAt);
+        addPatchEvent(outcome.status, {
+          patchId,
+          author,
+          ...(outcome.status === 'rejected' ? { violations: outcome.violations.length } : {}),
+          ...(outcome.status === 'applied' ? { irHash: outcome.irHash } : {}),
+        });
         if (outcome.status === 'applied' && outcome.irHash !== undefined) irHash = outcome.irHash;
         return outcome;
       },
