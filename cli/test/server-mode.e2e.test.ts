@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from './helpers.js';
 import { aob, example, json, start, tempHome, until } from './helpers.js';
+import {
+  histogramOf,
+  parsePrometheusText,
+  valueOf,
+} from '../../packages/engine/src/testing/prometheus-text.js';
 
 interface ErrorJson {
   error: {
@@ -507,6 +512,42 @@ describe('server mode against aob dev', () => {
 
     const noWorkflow = await aob(['run', 'start', 'no-such-workflow', '--json'], as(root));
     expect(noWorkflow.code).toBe(2);
+  });
+
+  it('serves /metrics without a token to a loopback client: the runs and attempts of this process', async () => {
+    const file = join(home, 'metered.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'metered-dev',
+        version: '1',
+        nodes: [{ id: 'double', type: 'transform', with: { value: '{% inputs.n * 2 %}' } }],
+        output: '{% nodes.double.output %}',
+      }),
+    );
+    const run = await aob(['run', 'start', file, '--input', 'n=21', '--json'], as(root));
+    expect(run.code, run.stderr).toBe(0);
+    expect(json<RunJson>(run)).toMatchObject({ status: 'completed', output: 42 });
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const m = parsePrometheusText(await res.text());
+    expect(m.get('target_info')?.samples[0]?.labels.service_name).toBe('aob-dev');
+    expect(valueOf(m, 'aob_runs_started_total', { workflow: 'metered-dev' })).toBe(1);
+    expect(
+      valueOf(m, 'aob_runs_ended_total', { workflow: 'metered-dev', status: 'completed' }),
+    ).toBe(1);
+    expect(
+      histogramOf(m, 'aob_node_attempt_duration_seconds', {
+        type: 'transform',
+        outcome: 'succeeded',
+      })?.count,
+    ).toBeGreaterThanOrEqual(1);
+    expect(histogramOf(m, 'aob_queue_lag_seconds', { priority: 'medium' })?.count).toBeGreaterThan(
+      0,
+    );
+    // The local topology has no outbox or durable timers: those gauges are the cluster's.
+    expect(m.has('aob_outbox_backlog')).toBe(false);
   });
 
   it('stops on SIGINT with exit 0; the CLI then says the server is unreachable (exit 3)', async () => {

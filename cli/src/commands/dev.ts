@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
 import { canvasRoot } from '@aob/canvas';
 import { startMetrics } from '@aob/engine';
 import {
@@ -72,22 +71,8 @@ export default class Dev extends AobCommand<typeof Dev> {
       timelines,
       mcp: { version: this.config.version, ...settings.mcpHostRules },
       ...(canvas ? { canvasRoot: canvas } : {}),
-    });
-    // Prometheus text, unauthenticated — so to this machine's clients only: aob dev listens on
-    // loopback unless --host says otherwise, and then /metrics still answers loopback alone.
-    app.get('/metrics', (req, reply) => {
-      if (!isLoopback(req.socket.remoteAddress)) {
-        void reply.code(403).type('application/problem+json').send({
-          type: 'about:blank',
-          title: 'Forbidden',
-          status: 403,
-          detail: 'aob dev serves /metrics to clients on loopback only',
-          code: 'FORBIDDEN',
-        });
-        return;
-      }
-      reply.hijack();
-      metrics.handler(req.raw, reply.raw);
+      // Prometheus text without a token, to this machine's clients only (loopback; 403 to others).
+      metrics: metrics.handler,
     });
     // The browser's session (issued once listening): a token for this process's life only.
     const browserSession: { tokenId?: string } = {};
@@ -165,12 +150,4 @@ export default class Dev extends AobCommand<typeof Dev> {
       process.on('SIGTERM', onSignal);
     });
   }
-}
-
-/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
-function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return address === '::1';
 }

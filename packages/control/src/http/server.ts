@@ -3,6 +3,8 @@
 // operationId picks the handler and the authorisation rule. Order of checks, so that nothing
 // leaks to those who may not see it: token (401) → role (403) → request shape (400) → namespace
 // and resource (404/409, in the ControlPlane). Nothing is persisted from a request that fails.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -44,6 +46,12 @@ export interface ApiServerOptions {
   canvasRoot?: string;
   /** Serves aob's MCP server on Streamable HTTP at /mcp (its version and host rules). */
   mcp?: Omit<McpHttpOptions, 'plane' | 'tokens'>;
+  /**
+   * Serves GET /metrics with this handler (`aob dev`: the process's Prometheus text), without a
+   * token — so to loopback clients only, 403 to any other. The cluster's services serve their
+   * metrics on their health port instead, never on the API's.
+   */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 declare module 'fastify' {
@@ -120,6 +128,20 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   if (opts.mcp) {
     const mcp = registerMcpRoutes(app, { ...opts.mcp, plane: opts.plane, tokens: opts.tokens });
     app.addHook('onClose', async () => mcp.close());
+  }
+  if (opts.metrics) {
+    const metrics = opts.metrics;
+    app.get('/metrics', (req, reply) => {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        void reply
+          .code(403)
+          .type('application/problem+json')
+          .send(problem(403, 'FORBIDDEN', 'GET /metrics is served to clients on loopback only'));
+        return;
+      }
+      reply.hijack();
+      metrics(req.raw, reply.raw);
+    });
   }
   if (opts.canvasRoot) await serveCanvas(app, opts.canvasRoot);
   app.setNotFoundHandler((req, reply) => {
@@ -311,4 +333,12 @@ function responseValidators(): ResponseCheck {
     return v(body) ? undefined : toProblems(v);
   };
   return check;
+}
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
 }
