@@ -186,7 +186,7 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
 }
 interface PodTemplate {
-  metadata?: { labels?: Labels };
+  metadata?: { labels?: Labels; annotations?: Record<string, unknown> };
   spec?: PodSpec;
 }
 interface K8sDoc {
@@ -556,6 +556,12 @@ function checkDeployments(l: Loaded): string[] {
     if (pod?.securityContext?.runAsNonRoot !== true) p.push(`${where}: runAsNonRoot must be true`);
     if (!((pod?.terminationGracePeriodSeconds ?? 30) >= 30))
       p.push(`${where}: terminationGracePeriodSeconds too short for a graceful drain`);
+    // Every process serves /metrics on its health port: its pods say so to Prometheus.
+    const scrape = d.spec?.template?.metadata?.annotations ?? {};
+    const wanted = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(httpPort) };
+    for (const [k, v] of Object.entries({ ...wanted, 'prometheus.io/path': '/metrics' })) {
+      if (scrape[k] !== v) p.push(`${where}: pod annotation ${k} must be "${v}"`);
+    }
     const containers = containersOf(d);
     if (containers.length === 0) p.push(`${where}: no containers`);
     for (const c of containers) {
@@ -1370,6 +1376,15 @@ describe('the checks catch broken manifests', () => {
         (doc(l, 'PodDisruptionBudget', 'aob-runner').spec!.selector!.matchLabels = { app: 'x' }),
       checkDisruptionBudgets,
       /PodDisruptionBudget\/aob-runner: selector matches 0/,
+    ],
+    [
+      'a Deployment whose pods Prometheus would scrape on another port',
+      (l) =>
+        (doc(l, 'Deployment', 'aob-runner').spec!.template!.metadata!.annotations![
+          'prometheus.io/port'
+        ] = '9464'),
+      checkDeployments,
+      /aob-runner: pod annotation prometheus.io\/port must be "8080"/,
     ],
     [
       'a Job that restarts Always',
