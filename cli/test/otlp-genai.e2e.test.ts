@@ -37,6 +37,9 @@ afterEach(async () => {
   cleanup();
 });
 
+/** A Langfuse project's `public key:secret key`, base64-encoded. */
+const LANGFUSE_AUTH = Buffer.from('pk-lf-test:sk-lf-test').toString('base64');
+
 const agent = (id: string, framework: string) => ({
   id,
   type: 'agent',
@@ -85,6 +88,8 @@ describe.each([
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
       OTEL_SERVICE_NAME: 'aob-e2e-genai',
+      // As Langfuse's OTLP endpoint wants it (README, "LLM and agent spans").
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Basic ${LANGFUSE_AUTH}`,
       ...(capture ? { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' } : {}),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -96,6 +101,9 @@ describe.each([
     );
     expect(receiver.rejected).toEqual([]);
     expect(receiver.exports.map((e) => e.protocol)).toEqual(receiver.exports.map(() => protocol));
+    for (const e of receiver.exports) {
+      expect(e.headers.authorization).toBe(`Basic ${LANGFUSE_AUTH}`);
+    }
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
     expect(new Set(spans.map((s) => s.resource['service.name']))).toEqual(
       new Set(['aob-e2e-genai']),

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -56,6 +56,8 @@ export interface ReceivedExport {
   protocol: 'http/protobuf' | 'http/json';
   contentType: string;
   path: string;
+  /** The request's headers (OTEL_EXPORTER_OTLP_HEADERS's among them). */
+  headers: IncomingHttpHeaders;
   spans: ReceivedSpan[];
 }
 
@@ -251,6 +253,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         protocol: protobuf ? 'http/protobuf' : 'http/json',
         contentType,
         path,
+        headers: req.headers,
         spans,
       });
     } catch (err) {
