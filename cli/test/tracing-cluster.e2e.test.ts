@@ -152,14 +152,20 @@ afterAll(async () => {
 }, 120_000);
 
 /** Zipkin's spans of a trace once every one of `names` is there (spans arrive in batches). */
-async function traceFromZipkin(traceId: string, names: readonly string[]): Promise<ZipkinSpan[]> {
+async function traceFromZipkin(
+  traceId: string,
+  names: readonly string[],
+  /** Spans arrive in batches from each process: wait until at least this many decisions are in. */
+  decisions: number,
+): Promise<ZipkinSpan[]> {
   const deadline = Date.now() + 30_000;
   let spans: ZipkinSpan[] = [];
   for (;;) {
     const res = await fetch(`${zipkin!.url}/api/v2/trace/${traceId}`);
     if (res.status === 200) spans = (await res.json()) as ZipkinSpan[];
     const have = new Set(spans.map((s) => s.name));
-    if (names.every((n) => have.has(n))) return spans;
+    const decided = spans.filter((s) => s.name?.startsWith('aob.decide ')).length;
+    if (names.every((n) => have.has(n)) && decided >= decisions) return spans;
     if (Date.now() > deadline) {
       throw new Error(
         `Zipkin's trace ${traceId} lacks ${names.filter((n) => !have.has(n)).join(', ')}; it has:\n${render(spans)}`,
@@ -213,16 +219,20 @@ describe('a run through api → orchestrator → runner processes', () => {
     const [, traceId, rootId] = m!;
 
     // Zipkin lower-cases span names.
-    const spans = await traceFromZipkin(traceId!, [
-      'aob.run traced',
-      'aob.decide start',
-      'publish aob.node.jobs.medium',
-      'process aob.node.jobs.medium',
-      'aob.node fetch',
-      'get',
-      'aob.node summarize',
-      'aob.decide nodesucceeded',
-    ]);
+    const spans = await traceFromZipkin(
+      traceId!,
+      [
+        'aob.run traced',
+        'aob.decide start',
+        'publish aob.node.jobs.medium',
+        'process aob.node.jobs.medium',
+        'aob.node fetch',
+        'get',
+        'aob.node summarize',
+        'aob.decide nodesucceeded',
+      ],
+      5,
+    );
     process.stdout.write(`\nZipkin's trace ${traceId} of run ${runId}:\n${render(spans)}\n\n`);
     expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
     const byId = new Map(spans.map((s) => [s.id, s]));
