@@ -345,7 +345,7 @@ function samplerOf(s: TelemetryConfig['sampler'], base: typeof TraceBase): Sampl
 
 /**
  * `console`: one JSON line per span on stderr — stdout is the CLI's output (`--json` documents),
- * and the services log JSON lines on stderr already.
+ * and the services' log lines (telemetry/log.ts).
  */
 class StderrSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
