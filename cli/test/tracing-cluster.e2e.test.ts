@@ -165,10 +165,17 @@ async function traceFromZipkin(
     if (res.status === 200) spans = (await res.json()) as ZipkinSpan[];
     const have = new Set(spans.map((s) => s.name));
     const decided = spans.filter((s) => s.name?.startsWith('aob.decide ')).length;
-    if (names.every((n) => have.has(n)) && decided >= decisions) return spans;
+    const results = spans.filter((s) => s.name === 'process aob.node.results').length;
+    // Each process exports in its own batches, so a child can be in Zipkin before its parent:
+    // wait for a closed tree (every parent present), not only for one span of each name.
+    const ids = new Set(spans.map((s) => s.id));
+    const closed = spans.every((s) => !s.parentId || ids.has(s.parentId));
+    if (names.every((n) => have.has(n)) && decided >= decisions && results >= 4 && closed) {
+      return spans;
+    }
     if (Date.now() > deadline) {
       throw new Error(
-        `Zipkin's trace ${traceId} lacks ${names.filter((n) => !have.has(n)).join(', ')}; it has:\n${render(spans)}`,
+        `Zipkin's trace ${traceId} lacks ${names.filter((n) => !have.has(n)).join(', ') || 'nothing by name'} (decisions ${decided}, results processed ${results}, every parent present: ${closed}); it has:\n${render(spans)}`,
       );
     }
     await sleep(250);
