@@ -26,6 +26,10 @@ export type {
   RunnerJobStore,
   RunnerLease,
   RunSummary,
+  ScheduleOverlap,
+  ScheduleRecord,
+  ScheduleSpec,
+  ScheduleStore,
   StallStore,
   TimerRecord,
   TimerStore,
@@ -38,6 +42,7 @@ export type {
   WorkflowRegistry,
 } from './port.js';
 export { StoreErrorCode } from './errors.js';
+export { scheduleDueAt } from './schedule-due.js';
 export { MemoryEventStore } from './memory-events.js';
 export { MemoryContentStore } from './memory-content.js';
 export { SqliteEventStore } from './sqlite-events.js';

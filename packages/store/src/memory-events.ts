@@ -7,6 +7,7 @@
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   DraftStore,
+  ScheduleStore,
   EventStore,
   InboxCommand,
   Lease,
@@ -20,6 +21,7 @@ import type {
 } from './port.js';
 import { seqConflict, workflowExists } from './errors.js';
 import { MemoryDrafts } from './memory-drafts.js';
+import { MemorySchedules } from './memory-schedules.js';
 import { runKey, runKeysOf, runStart, statusAfterAll, toEnvelope } from './run-log.js';
 import type { RunKeyKind } from './run-log.js';
 
@@ -279,6 +281,18 @@ export class MemoryEventStore implements EventStore {
   setDraftFocus: DraftStore['setDraftFocus'] = (...args) => this.drafts.setDraftFocus(...args);
   addDraftCommit: DraftStore['addDraftCommit'] = (...args) => this.drafts.addDraftCommit(...args);
   deleteDraft: DraftStore['deleteDraft'] = (draftId) => this.drafts.deleteDraft(draftId);
+
+  // ---- schedules (memory-schedules.ts) ----
+  private readonly schedules = new MemorySchedules();
+  createSchedule: ScheduleStore['createSchedule'] = (r) => this.schedules.createSchedule(r);
+  getSchedule: ScheduleStore['getSchedule'] = (id) => this.schedules.getSchedule(id);
+  listSchedules: ScheduleStore['listSchedules'] = (namespace, page) =>
+    this.schedules.listSchedules(namespace, page);
+  updateSchedule: ScheduleStore['updateSchedule'] = (r, expected) =>
+    this.schedules.updateSchedule(r, expected);
+  deleteSchedule: ScheduleStore['deleteSchedule'] = (id) => this.schedules.deleteSchedule(id);
+  claimDueSchedules: ScheduleStore['claimDueSchedules'] = (...args) =>
+    this.schedules.claimDueSchedules(...args);
 
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
     this.budgets.set(record.namespace, JSON.stringify(record));

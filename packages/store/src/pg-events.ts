@@ -8,6 +8,7 @@ import type { Pool, PoolConfig } from 'pg';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   DraftStore,
+  ScheduleStore,
   ClusterStore,
   OutboxMessage,
   OutboxRecord,
@@ -33,6 +34,7 @@ import { migratePg } from './pg-schema.js';
 import { claimDueTimers, countDueTimers, markTimersFired, scheduleTimers } from './pg-timers.js';
 import { quietRuns } from './pg-stalls.js';
 import { pgDrafts } from './pg-drafts.js';
+import { pgSchedules } from './pg-schedules.js';
 import {
   claimRunnerJob,
   enqueueRunnerJobs,
@@ -335,6 +337,22 @@ export class PgEventStore implements ClusterStore {
   addDraftCommit: DraftStore['addDraftCommit'] = async (...args) =>
     this.drafts.addDraftCommit(...args);
   deleteDraft: DraftStore['deleteDraft'] = async (draftId) => this.drafts.deleteDraft(draftId);
+
+  // ---- schedules (pg-schedules.ts) ----
+  private scheduleStore: ScheduleStore | undefined;
+  private get schedules(): ScheduleStore {
+    if (this.closed) throw storeClosed();
+    return (this.scheduleStore ??= pgSchedules(this.pool));
+  }
+  createSchedule: ScheduleStore['createSchedule'] = async (r) => this.schedules.createSchedule(r);
+  getSchedule: ScheduleStore['getSchedule'] = async (id) => this.schedules.getSchedule(id);
+  listSchedules: ScheduleStore['listSchedules'] = async (namespace, page) =>
+    this.schedules.listSchedules(namespace, page);
+  updateSchedule: ScheduleStore['updateSchedule'] = async (r, expected) =>
+    this.schedules.updateSchedule(r, expected);
+  deleteSchedule: ScheduleStore['deleteSchedule'] = async (id) => this.schedules.deleteSchedule(id);
+  claimDueSchedules: ScheduleStore['claimDueSchedules'] = async (...args) =>
+    this.schedules.claimDueSchedules(...args);
 
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
     await this.query(sql.putNamespaceBudget([record.namespace, JSON.stringify(record)]));

@@ -320,6 +320,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'schedules',
+    sql: `
+      -- Schedules (ScheduleStore; pg-schedules.ts): the record, its revision (compare-and-set on
+      -- every write), when a scheduler must look at it next (due_at, NULL while paused or over;
+      -- schedule-due.ts) and which orchestrator holds it until when (claims: FOR UPDATE SKIP
+      -- LOCKED, so replicas share the work).
+      CREATE TABLE schedules (
+        schedule_id text PRIMARY KEY,
+        namespace   text NOT NULL,
+        revision    integer NOT NULL,
+        due_at      bigint,
+        claim_owner text,
+        claim_until bigint,
+        record      json NOT NULL,
+        -- Creation order, for lists (newest first).
+        ord         bigint GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX schedules_by_namespace ON schedules (namespace, ord);
+      CREATE INDEX schedules_due ON schedules (due_at) WHERE due_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

@@ -9,6 +9,7 @@ import {
   draftStoreConformance,
   runLogConformance,
   namespaceBudgetConformance,
+  scheduleStoreConformance,
   tokenStoreConformance,
   workflowPatchStoreConformance,
   workflowRegistryConformance,
@@ -73,7 +74,7 @@ const emptied = async (): Promise<PgEventStore> => {
   const c = new pg.Client({ connectionString: suiteUrl });
   await c.connect();
   await c.query(
-    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens, namespace_budgets, drafts, draft_changes RESTART IDENTITY',
+    'TRUNCATE runs, events, workflows, outbox, patches, run_keys, timers, api_tokens, namespace_budgets, drafts, draft_changes, schedules RESTART IDENTITY',
   );
   await c.end();
   return store;
@@ -84,6 +85,7 @@ workflowPatchStoreConformance('PgEventStore', emptied);
 tokenStoreConformance('PgEventStore', emptied);
 namespaceBudgetConformance('PgEventStore', emptied);
 draftStoreConformance('PgEventStore', emptied);
+scheduleStoreConformance('PgEventStore', emptied);
 
 const codeOf = (err: unknown): string | undefined => (err as { code?: string }).code;
 
@@ -141,6 +143,7 @@ describe('PgEventStore', () => {
         'run_keys',
         'runner_jobs',
         'runs',
+        'schedules',
         'schema_migrations',
         'timers',
         'workflows',

@@ -1,8 +1,8 @@
 // Store ports, one per concern. An adapter implements the ports its topology needs, and a store
 // is typed as their intersection:
 //   - every topology: RunLogStore (append-only run logs, summaries, the patch/ticket index),
-//     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, DraftStore, TokenStore, and a
-//     ContentStore;
+//     WorkflowRegistry, WorkflowPatchStore, NamespaceBudgetStore, DraftStore, ScheduleStore,
+//     TokenStore, and a ContentStore;
 //   - the local topology (EventStore: memory, SQLite) adds LeaseInboxStore: which process drives
 //     a run, and the commands other processes leave it;
 //   - the cluster (ClusterStore: PostgreSQL) adds OutboxStore, TimerStore, StallStore and
@@ -519,12 +519,103 @@ export interface DraftStore {
   deleteDraft(draftId: string): Promise<boolean>;
 }
 
+/** What a schedule does when a tick comes while the run of an earlier tick is still going. */
+export type ScheduleOverlap = 'skip' | 'buffer_one' | 'allow' | 'cancel_previous';
+
+/**
+ * When a schedule ticks (exactly one of `cron`, `everyMs`, `at`), as checked by the engine
+ * (`packages/engine/src/schedules/spec.ts`). Times are epoch ms.
+ */
+export interface ScheduleSpec {
+  /** A cron expression (croner: 5, 6 or 7 fields), read in `timezone` (default UTC). */
+  cron?: string;
+  timezone?: string;
+  /** A fixed interval: ticks at `startAt` (or the epoch) plus whole multiples of it. */
+  everyMs?: number;
+  /** A list of times, ascending, no repeats. */
+  at?: number[];
+  /** Each tick's run starts up to this long after the tick (the same delay for a tick, always). */
+  jitterMs?: number;
+  /** No tick before this time (inclusive). */
+  startAt?: number;
+  /** No tick at or after this time (exclusive). */
+  endAt?: number;
+}
+
+/**
+ * A schedule (ARCHITECTURE §7, schedules): starts runs of a registered workflow at its ticks.
+ * `revision` guards every write (compare-and-set), so a scheduler and a person pausing it, or two
+ * schedulers, never overwrite each other's state.
+ */
+export interface ScheduleRecord {
+  scheduleId: string;
+  namespace: string;
+  /** `name` (its newest version at each tick) or a pinned `name@version`. */
+  workflow: string;
+  inputs: unknown;
+  spec: ScheduleSpec;
+  overlap: ScheduleOverlap;
+  /** Ticks missed while no scheduler ran are started when they are at most this old. */
+  catchupWindowMs: number;
+  paused: boolean;
+  /** Why it was paused (or resumed), as the person said. */
+  note?: string;
+  /** The next tick not yet taken care of (epoch ms); absent once no tick is left. */
+  nextTickAt?: number;
+  /** When `nextTickAt`'s run is due: the tick plus its jitter. */
+  nextDueAt?: number;
+  /** A tick held back by `buffer_one` until the run before it ends. */
+  bufferedTickAt?: number;
+  /** The newest tick whose run was started, and that run. */
+  lastTickAt?: number;
+  lastRunId?: string;
+  /** Ticks started, skipped by the overlap policy, and missed (older than the catch-up window). */
+  counts: { started: number; skipped: number; missed: number };
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  revision: number;
+}
+
+/** Schedules and their state. Records read back are copies. */
+export interface ScheduleStore {
+  /** Stores a new schedule; false (nothing written) if its id exists. */
+  createSchedule(record: ScheduleRecord): Promise<boolean>;
+  getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined>;
+  /** A namespace's schedules, the most recently created first. */
+  listSchedules(
+    namespace: string,
+    page?: { offset?: number; limit?: number },
+  ): Promise<ScheduleRecord[]>;
+  /**
+   * Replaces the schedule with `record` (whose `revision` must be `expectedRevision + 1`) if its
+   * stored revision is still `expectedRevision`; false (nothing written) otherwise, or if there
+   * is no such schedule. Releases any scheduler's claim on it.
+   */
+  updateSchedule(record: ScheduleRecord, expectedRevision: number): Promise<boolean>;
+  /** Deletes a schedule; false if there is no such schedule. */
+  deleteSchedule(scheduleId: string): Promise<boolean>;
+  /**
+   * Claims up to `limit` schedules due at `now` (`scheduleDueAt` ≤ now), earliest first, whose
+   * claim is free, expired or `owner`'s own, for `owner` until `now + leaseMs`. Concurrent
+   * claimers get disjoint schedules. A claim only spares work: correctness rests on the
+   * revision and on deterministic run ids.
+   */
+  claimDueSchedules(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ScheduleRecord[]>;
+}
+
 /** What the application layer needs in every topology: logs, the registry, workflow patches. */
 export type ApplicationStore = RunLogStore &
   WorkflowRegistry &
   WorkflowPatchStore &
   NamespaceBudgetStore &
-  DraftStore;
+  DraftStore &
+  ScheduleStore;
 
 /** The local topology's store (memory, SQLite). */
 export type EventStore = ApplicationStore & TokenStore & LeaseInboxStore;

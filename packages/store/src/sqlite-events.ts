@@ -23,6 +23,7 @@ import { AobError } from '@aob/core';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   DraftStore,
+  ScheduleStore,
   EventStore,
   InboxCommand,
   Lease,
@@ -39,6 +40,7 @@ import { prepareAppend, runKey } from './run-log.js';
 import type { PreparedAppend, RunKeyKind } from './run-log.js';
 import { migrate } from './sqlite-schema.js';
 import { sqliteDrafts } from './sqlite-drafts.js';
+import { sqliteSchedules } from './sqlite-schedules.js';
 import { listRunsSql, prepareStatements } from './sqlite-statements.js';
 import type { Statements } from './sqlite-statements.js';
 import {
@@ -350,6 +352,21 @@ export class SqliteEventStore implements EventStore {
   setDraftFocus: DraftStore['setDraftFocus'] = (...args) => this.drafts.setDraftFocus(...args);
   addDraftCommit: DraftStore['addDraftCommit'] = (...args) => this.drafts.addDraftCommit(...args);
   deleteDraft: DraftStore['deleteDraft'] = (draftId) => this.drafts.deleteDraft(draftId);
+
+  // ---- schedules (sqlite-schedules.ts; its statements prepared on first use) ----
+  private scheduleStore: ScheduleStore | undefined;
+  private get schedules(): ScheduleStore {
+    return (this.scheduleStore ??= sqliteSchedules(this.db));
+  }
+  createSchedule: ScheduleStore['createSchedule'] = (r) => this.schedules.createSchedule(r);
+  getSchedule: ScheduleStore['getSchedule'] = (id) => this.schedules.getSchedule(id);
+  listSchedules: ScheduleStore['listSchedules'] = (namespace, page) =>
+    this.schedules.listSchedules(namespace, page);
+  updateSchedule: ScheduleStore['updateSchedule'] = (r, expected) =>
+    this.schedules.updateSchedule(r, expected);
+  deleteSchedule: ScheduleStore['deleteSchedule'] = (id) => this.schedules.deleteSchedule(id);
+  claimDueSchedules: ScheduleStore['claimDueSchedules'] = (...args) =>
+    this.schedules.claimDueSchedules(...args);
 
   /** Commits what is queued, then closes the connection. */
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {

@@ -181,6 +181,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'schedules',
+    sql: `
+      -- Schedules (ScheduleStore; sqlite-schedules.ts): the record as JSON, its revision
+      -- (compare-and-set on every write), when a scheduler must look at it next (due_at, NULL
+      -- while paused or over; schedule-due.ts) and which scheduler holds it until when.
+      CREATE TABLE schedules (
+        schedule_id TEXT PRIMARY KEY,
+        namespace   TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        due_at      INTEGER,
+        claim_owner TEXT,
+        claim_until INTEGER,
+        record      TEXT NOT NULL
+      );
+      CREATE INDEX schedules_by_namespace ON schedules (namespace);
+      CREATE INDEX schedules_due ON schedules (due_at) WHERE due_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

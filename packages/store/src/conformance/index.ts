@@ -8,6 +8,7 @@ import { draftStoreConformance } from './drafts.js';
 import { leaseInboxConformance } from './leases.js';
 import { namespaceBudgetConformance } from './namespace-budgets.js';
 import { runLogConformance } from './run-log.js';
+import { scheduleStoreConformance } from './schedules.js';
 import { tokenStoreConformance } from './tokens.js';
 import { workflowPatchStoreConformance } from './workflow-patches.js';
 import { workflowRegistryConformance } from './workflow-registry.js';
@@ -19,6 +20,7 @@ export {
   leaseInboxConformance,
   namespaceBudgetConformance,
   runLogConformance,
+  scheduleStoreConformance,
   tokenStoreConformance,
   workflowPatchStoreConformance,
   workflowRegistryConformance,
@@ -32,5 +34,6 @@ export function eventStoreConformance(name: string, make: () => Promise<EventSto
   tokenStoreConformance(name, make);
   namespaceBudgetConformance(name, make);
   draftStoreConformance(name, make);
+  scheduleStoreConformance(name, make);
   leaseInboxConformance(name, make);
 }
