@@ -15,13 +15,15 @@
 // packages are listed. Resting RSS: `aob run start` of a workflow that waits on a 20 s timer
 // (memory store), read from /proc once the process has used no CPU for 300 ms, then killed.
 //
-//   node bench/cli-startup.mjs [--runs 20] [--warmup 2] [--top 12] [--json]
+//   node bench/cli-startup.mjs [--runs 20] [--warmup 2] [--top 12] [--baseline DIR] [--json]
 //
-// `aob` is cli/bin/run.js as built (`npm run build` first).
+// `aob` is cli/bin/run.js as built (`npm run build` first). --baseline DIR adds the same cases for
+// another built checkout's CLI (DIR/cli/bin/run.js, e.g. the commit before a change), run in the
+// same interleaved rounds, so a before/after comparison sees the same load.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fmt, parseArgs, progress, report, summarise } from './lib/harness.mjs';
@@ -32,7 +34,13 @@ const AOB = join(REPO, 'cli', 'bin', 'run.js');
 const COUNTER = join(BENCH, 'lib', 'count-modules.mjs');
 const TARGET = { versionMs: 200, runStartMs: 300, restingRssMiB: 60 };
 
-const opts = parseArgs(process.argv.slice(2), { runs: 20, warmup: 2, top: 12, json: false });
+const opts = parseArgs(process.argv.slice(2), {
+  runs: 20,
+  warmup: 2,
+  top: 12,
+  baseline: '',
+  json: false,
+});
 
 const work = mkdtempSync(join(tmpdir(), 'aob-startup-'));
 const oneNode = join(work, 'one.json');
@@ -58,21 +66,41 @@ writeFileSync(
 const env = { ...process.env, AOB_HOME: join(work, 'home') };
 for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
 
+/** The timed cases of one CLI binary; `tag` tells a baseline's apart. */
+function cliCases(aob, tag) {
+  const suffix = tag ? ` [${tag}]` : '';
+  const idSuffix = tag ? `:${tag}` : '';
+  return [
+    {
+      id: `version${idSuffix}`,
+      label: `aob --version${suffix}`,
+      argv: [aob, '--version'],
+      target: TARGET.versionMs,
+    },
+    {
+      id: `runStartMemory${idSuffix}`,
+      label: `aob run start (1 node, memory)${suffix}`,
+      argv: [aob, 'run', 'start', oneNode, '--store', 'memory'],
+      target: TARGET.runStartMs,
+    },
+    {
+      id: `runStartFile${idSuffix}`,
+      label: `aob run start (1 node, file)${suffix}`,
+      argv: [aob, 'run', 'start', oneNode],
+      target: TARGET.runStartMs,
+    },
+  ];
+}
+
+const baselineAob = opts.baseline ? join(opts.baseline, 'cli', 'bin', 'run.js') : undefined;
 const CASES = [
   { id: 'node', label: 'node -e 0 (floor)', argv: ['-e', '0'] },
-  { id: 'version', label: 'aob --version', argv: [AOB, '--version'], target: TARGET.versionMs },
-  {
-    id: 'runStartMemory',
-    label: 'aob run start (1 node, memory)',
-    argv: [AOB, 'run', 'start', oneNode, '--store', 'memory'],
-    target: TARGET.runStartMs,
-  },
-  {
-    id: 'runStartFile',
-    label: 'aob run start (1 node, file)',
-    argv: [AOB, 'run', 'start', oneNode],
-    target: TARGET.runStartMs,
-  },
+  ...cliCases(AOB),
+  ...(baselineAob ? cliCases(baselineAob, 'baseline') : []),
+];
+const RSS_CLIS = [
+  { tag: '', aob: AOB },
+  ...(baselineAob ? [{ tag: 'baseline', aob: baselineAob }] : []),
 ];
 
 /** Runs `node …argv` to its end; resolves with the wall time in ms. A non-zero exit is an error. */
@@ -112,9 +140,9 @@ function ownerOf(file) {
     const parts = file.slice(at + marker.length).split(sep);
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
-  const inRepo = relative(REPO, file);
-  if (!inRepo.startsWith('..')) return inRepo.split(sep).slice(0, 2).join('/');
-  return 'other';
+  // This checkout's or a baseline's workspaces alike.
+  const workspace = /(?:^|\/)((?:packages|services|apps)\/[^/]+|cli|schemas)\//.exec(file);
+  return workspace ? workspace[1] : 'other';
 }
 
 function byOwner(files, top) {
@@ -144,8 +172,8 @@ function statusKiB(pid, field) {
  * Starts `aob run start` of the waiting workflow, waits until it has used no CPU for 300 ms (it
  * waits on its timer), reads its RSS and peak RSS, and kills it.
  */
-async function restingRss() {
-  const child = spawn(process.execPath, [AOB, 'run', 'start', waiting, '--store', 'memory'], {
+async function restingRss(aob) {
+  const child = spawn(process.execPath, [aob, 'run', 'start', waiting, '--store', 'memory'], {
     env,
     stdio: 'ignore',
   });
@@ -187,9 +215,13 @@ try {
     const loaded = await filesLoaded(c.argv);
     files[c.id] = { total: loaded.length, top: byOwner(loaded, opts.top) };
   }
-  const rests = [];
-  for (let i = 0; i < 3; i++) rests.push(await restingRss());
-  const rest = rests.sort((a, b) => a.rssMiB - b.rssMiB)[1];
+  const rests = {};
+  for (const { tag, aob } of RSS_CLIS) {
+    const samples = [];
+    for (let i = 0; i < 3; i++) samples.push(await restingRss(aob));
+    samples.sort((a, b) => a.rssMiB - b.rssMiB);
+    rests[tag || 'current'] = { ...samples[1], samples, target: TARGET.restingRssMiB };
+  }
 
   const cases = CASES.map((c) => ({
     id: c.id,
@@ -204,18 +236,21 @@ try {
     runs: opts.runs,
     cases,
     filesByOwner: Object.fromEntries(CASES.map((c) => [c.id, files[c.id].top])),
-    restingRss: { ...rest, samples: rests, target: TARGET.restingRssMiB },
+    restingRss: rests,
   };
   const lines = [
     `CLI start-up, ${opts.runs} rounds (node ${process.version}); wall ms from spawn to exit`,
     '',
-    'case                              p50      p90      min   files  target',
+    `${'case'.padEnd(44)}   p50      p90      min   files  target`,
     ...cases.map(
       (c) =>
-        `${c.label.padEnd(32)} ${fmt(c.wallMs.p50, 0).padStart(5)}    ${fmt(c.wallMs.p90, 0).padStart(5)}    ${fmt(c.wallMs.min, 0).padStart(5)}  ${String(c.filesLoaded).padStart(6)}  ${c.target ? `≤ ${c.target}` : ''}`,
+        `${c.label.padEnd(44)} ${fmt(c.wallMs.p50, 0).padStart(5)}    ${fmt(c.wallMs.p90, 0).padStart(5)}    ${fmt(c.wallMs.min, 0).padStart(5)}  ${String(c.filesLoaded).padStart(6)}  ${c.target ? `≤ ${c.target}` : ''}`,
     ),
     '',
-    `resting RSS (aob run start waiting on a timer, memory store): ${fmt(rest.rssMiB, 1)} MiB (peak ${fmt(rest.peakMiB, 1)} MiB; target ≤ ${TARGET.restingRssMiB} MiB)`,
+    ...Object.entries(rests).map(
+      ([tag, rest]) =>
+        `resting RSS [${tag}] (aob run start waiting on a timer, memory store; median of 3): ${fmt(rest.rssMiB, 1)} MiB (peak ${fmt(rest.peakMiB, 1)} MiB; target ≤ ${TARGET.restingRssMiB} MiB)`,
+    ),
     '',
     ...CASES.filter((c) => c.id !== 'node').flatMap((c) => [
       `files loaded by ${c.label}, most first:`,
