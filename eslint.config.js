@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/.aob/**',
       '**/generated/**',
       'bench/results/**',
+      // AssemblyScript, compiled by asc (packages/optimizer/scripts/build-passes.mjs), not tsc.
+      'packages/optimizer/passes/**',
     ],
   },
   {

@@ -11,6 +11,7 @@ const alias = {
   '@aob/store': src('./packages/store/src/index.ts'),
   '@aob/engine': src('./packages/engine/src/index.ts'),
   '@aob/control': src('./packages/control/src/index.ts'),
+  '@aob/optimizer': src('./packages/optimizer/src/index.ts'),
   '@aob/service-orchestrator': src('./services/orchestrator/src/index.ts'),
   '@aob/service-runner': src('./services/runner/src/index.ts'),
   '@aob/service-api': src('./services/api/src/index.ts'),

@@ -134,6 +134,21 @@ export const ERROR_CODES = {
   PATCH_SET_INVALID: invalid,
   PATCH_PENDING: pending,
   PATCH_RACE: race,
+  // ---- the optimizer's passes (packages/optimizer): a refused or stopped pass changes nothing ----
+  /** A pass module that is not WebAssembly, or lacks the ABI's exports (alloc, optimize). */
+  OPTIMIZER_BAD_MODULE: invalid,
+  /** A pass module that imports anything but what the ABI gives (env.abort, env.memory). */
+  OPTIMIZER_FORBIDDEN_IMPORT: forbidden,
+  /** A pass module whose memory is over the limit, declared or grown to. */
+  OPTIMIZER_MEMORY_LIMIT: tooLarge,
+  /** A pass still running at the time limit (its worker is terminated). */
+  OPTIMIZER_TIMEOUT: { kind: 'timeout', retryable: false },
+  /** A pass that trapped or aborted. */
+  OPTIMIZER_TRAP: internal,
+  /** A pass whose answer is not JSON, or not a list of { patch, rationale }. */
+  OPTIMIZER_BAD_OUTPUT: internal,
+  /** A pass name that is neither built in nor a file AOB_OPTIMIZER_PASSES names. */
+  OPTIMIZER_UNKNOWN_PASS: notFound,
   /** A patch decision recorded without the validator's verdict. */
   VERDICT_MISSING: internal,
   VALIDATOR_UNAVAILABLE: unavailable,

@@ -1,0 +1,11 @@
+export { ABI_IMPORTS, ABI_VERSION, DEFAULT_LIMITS, PAGE_BYTES, checkModule } from './abi.js';
+export type { CheckedModule, PassLimits } from './abi.js';
+export { irView } from './ir-view.js';
+export type { IrView } from './ir-view.js';
+export { BUILTIN_PASSES, availablePasses, choosePasses, loadPass, passName } from './passes.js';
+export type { PassSource } from './passes.js';
+export { parseProposals } from './proposals.js';
+export type { PassProposal } from './proposals.js';
+export { callPass } from './sandbox.js';
+export { MAX_ROUNDS, optimize } from './optimize.js';
+export type { OptimizeInput, OptimizeReport, PassReport, ProposalReport } from './optimize.js';
