@@ -9,8 +9,8 @@
 // Members are sorted by id and partition p goes to member p mod n, among the members that read
 // the topic. Topics read together must have the same partition count for the rule to keep a run
 // in one place; the deployment creates them so.
-import kafkajs from 'kafkajs';
 import type { PartitionAssigner } from 'kafkajs';
+import { kafkajs } from './client-libraries.js';
 
 export const CO_PARTITION_ASSIGNER = 'AobCoPartitionAssigner';
 
@@ -18,7 +18,7 @@ export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   name: CO_PARTITION_ASSIGNER,
   version: 0,
   async assign({ members, topics }) {
-    const { MemberMetadata, MemberAssignment } = kafkajs.AssignerProtocol;
+    const { MemberMetadata, MemberAssignment } = kafkajs().AssignerProtocol;
     const readers = new Map<string, string[]>();
     for (const m of members) {
       for (const topic of MemberMetadata.decode(m.memberMetadata)?.topics ?? []) {
@@ -54,7 +54,7 @@ export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   protocol({ topics }) {
     return {
       name: CO_PARTITION_ASSIGNER,
-      metadata: kafkajs.AssignerProtocol.MemberMetadata.encode({
+      metadata: kafkajs().AssignerProtocol.MemberMetadata.encode({
         version: 0,
         topics,
         userData: Buffer.alloc(0),

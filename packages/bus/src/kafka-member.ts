@@ -7,8 +7,8 @@
 // the idle timeout to whichever consumer of this process reads next). Across processes, Kafka's
 // semantics hold: a partition's unacknowledged messages stay with the process that owns it, and
 // come back from the committed offset to the next owner after a rebalance or restart.
-import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { kafkajs } from './client-libraries.js';
 import { coPartitionAssigner } from './kafka-assigner.js';
 import { decodeMessage } from './kafka-codec.js';
 import { Committer } from './kafka-commit.js';
@@ -207,7 +207,7 @@ export class GroupMember {
     const consumer = kafka.consumer({
       groupId,
       // Ours first; round-robin too, so members of an older build still agree on a protocol.
-      partitionAssigners: [coPartitionAssigner, kafkajs.PartitionAssigners.roundRobin],
+      partitionAssigners: [coPartitionAssigner, kafkajs().PartitionAssigners.roundRobin],
       sessionTimeout: this.config.sessionTimeout,
       heartbeatInterval: this.config.heartbeatInterval,
       rebalanceTimeout: this.config.rebalanceTimeout,

@@ -3,8 +3,8 @@
 // picked here with kafkajs's default (Java-compatible murmur2) partitioner, so each publish learns
 // its offset: messages of one partition in one request get consecutive offsets, in call order.
 // One request at a time keeps publish order per key, as the idempotent producer requires.
-import kafkajs from 'kafkajs';
 import type { Message, PartitionMetadata, Producer } from 'kafkajs';
+import { kafkajs } from './client-libraries.js';
 
 interface Item {
   topic: string;
@@ -43,7 +43,7 @@ function staleProducer(err: unknown): boolean {
 export class Publisher {
   private queue: Item[] = [];
   private draining = false;
-  private readonly partitioner = kafkajs.Partitioners.DefaultPartitioner();
+  private readonly partitioner = kafkajs().Partitioners.DefaultPartitioner();
   private readonly metadata = new Map<number, PartitionMetadata[]>();
 
   constructor(

@@ -22,8 +22,8 @@
 //   read the message (another process) does nothing.
 // - Kafka keeps no record of a group that has nothing committed and no members, so a group is
 //   known to a bus once `ensureGroup` ran on it, or once Kafka has offsets or members for it.
-import kafkajs from 'kafkajs';
 import type { Admin, Kafka, logLevel as LogLevel, Producer } from 'kafkajs';
+import { kafkajs } from './client-libraries.js';
 import { DEFAULT_READ_COUNT, DEFAULT_REDELIVER_AFTER_MS } from './defaults.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { Fairness, readerKey } from './fairness.js';
@@ -175,7 +175,7 @@ export class KafkaBus implements Bus {
     return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
     });
   }
 
@@ -371,9 +371,9 @@ function buildClient(opts: KafkaBusOptions): Kafka {
   // The adapter reads no environment: the composition root passes AOB_KAFKA_BROKERS as `brokers`.
   const brokers = opts.brokers;
   if (!brokers || brokers.length === 0) throw new Error('KafkaBus needs brokers: pass `brokers`');
-  return new kafkajs.Kafka({
+  return new (kafkajs().Kafka)({
     clientId: opts.clientId ?? 'aob',
     brokers: [...brokers],
-    logLevel: opts.logLevel ?? kafkajs.logLevel.WARN,
+    logLevel: opts.logLevel ?? kafkajs().logLevel.WARN,
   });
 }

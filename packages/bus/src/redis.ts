@@ -1,7 +1,8 @@
 // The Redis Streams adapter (ioredis, Redis >= 7). A topic is the stream `${prefix}${topic}`.
 // New messages come from XREADGROUP `>`, idle pending ones from XAUTOCLAIM; delivery counts
 // live in Redis (the pending-entries list), so they survive restarts of every consumer.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ioredis } from './client-libraries.js';
 import { DEFAULT_READ_COUNT, DEFAULT_REDELIVER_AFTER_MS } from './defaults.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { Fairness, readerKey } from './fairness.js';
@@ -53,7 +54,7 @@ export class RedisStreamsBus implements Bus {
 
   constructor(opts: RedisStreamsBusOptions = {}) {
     this.ownsClient = opts.redis === undefined;
-    this.redis = opts.redis ?? new Redis(opts.url ?? DEFAULT_URL);
+    this.redis = opts.redis ?? new (ioredis().Redis)(opts.url ?? DEFAULT_URL);
     this.prefix = opts.prefix ?? 'aob:';
     this.maxLength = opts.maxLength;
     this.redeliverAfterMs = opts.redeliverAfterMs ?? DEFAULT_REDELIVER_AFTER_MS;
