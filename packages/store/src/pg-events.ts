@@ -3,8 +3,8 @@
 // seq check and its own outcome. Summaries move by the rules of run-log.ts, as in the other
 // adapters. It is also the transactional outbox: a decision's events and the messages they imply
 // commit in one transaction. It has no leases or inbox (local-topology ports).
-import pg from 'pg';
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolConfig, QueryResult } from 'pg';
+import { pgLibrary } from './client-libraries.js';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import type {
   DraftStore,
@@ -70,7 +70,7 @@ const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export class PgEventStore implements ClusterStore {
   /** Connects, brings the schema up to date (safe with concurrent starters), and returns the store. */
   static async open(options: PgEventStoreOptions = {}): Promise<PgEventStore> {
-    const pool = new pg.Pool({
+    const pool = new (pgLibrary().Pool)({
       ...options.pool,
       connectionString: options.connectionString ?? DEFAULT_URL,
       max: options.poolSize ?? 10,
@@ -419,7 +419,7 @@ export class PgEventStore implements ClusterStore {
     name: string;
     text: string;
     values: unknown[];
-  }): Promise<pg.QueryResult<R>> {
+  }): Promise<QueryResult<R>> {
     if (this.closed) return Promise.reject(storeClosed());
     return this.pool.query<R>(config);
   }

@@ -18,13 +18,8 @@
 //
 // Ledger objects are small and never read again once their run is over: a bucket lifecycle rule
 // on the `attempts/` prefix (expire after some days) keeps them from accumulating.
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './client-libraries.js';
 import type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
 import { attemptPath } from './attempts.js';
 import type { S3ClientOptions } from './s3-client.js';
@@ -141,7 +136,7 @@ export class S3AttemptLedger implements AttemptLedger {
   private async put(objectKey: string, text: string): Promise<void> {
     const body = new TextEncoder().encode(text);
     await this.client.send(
-      new PutObjectCommand({
+      new (s3Sdk().PutObjectCommand)({
         Bucket: this.bucket,
         Key: objectKey,
         Body: body,
@@ -155,7 +150,7 @@ export class S3AttemptLedger implements AttemptLedger {
   private async read(objectKey: string): Promise<unknown> {
     try {
       const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }),
+        new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: objectKey }),
       );
       return JSON.parse((await object.Body?.transformToString()) ?? 'null') as unknown;
     } catch (err) {
@@ -169,7 +164,7 @@ export class S3AttemptLedger implements AttemptLedger {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({
+        new (s3Sdk().ListObjectsV2Command)({
           Bucket: this.bucket,
           Prefix: base,
           ...(token !== undefined ? { ContinuationToken: token } : {}),
@@ -182,7 +177,9 @@ export class S3AttemptLedger implements AttemptLedger {
   }
 
   private async remove(objectKey: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+    await this.client.send(
+      new (s3Sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: objectKey }),
+    );
   }
 
   private assertOpen(): void {

@@ -1,5 +1,6 @@
 // The S3 client the cluster's S3 adapters (content store, attempt ledger) build from options.
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './client-libraries.js';
 
 export interface S3ClientOptions {
   /** The S3 endpoint, e.g. `http://127.0.0.1:9000`; omitted, the AWS endpoint of the region. */
@@ -16,7 +17,7 @@ export interface S3ClientOptions {
 }
 
 export function makeS3Client(options: S3ClientOptions): S3Client {
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
     region: options.region ?? 'us-east-1',
     forcePathStyle: options.forcePathStyle ?? true,

@@ -7,8 +7,8 @@
 // `get` re-hashes what it downloads, so an altered object is reported (CONTENT_CORRUPT) rather
 // than returned.
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './client-libraries.js';
 import { AobError, casKey } from '@aob/core';
 import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
@@ -74,7 +74,7 @@ export class S3ContentStore implements ContentStore {
     let bytes: Uint8Array;
     try {
       const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }),
       );
       bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (err) {
@@ -99,7 +99,7 @@ export class S3ContentStore implements ContentStore {
     if (this.cache.has(key)) return true;
     await this.writing.get(key)?.catch(() => undefined);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
       if (isMissingObject(err)) return false;
@@ -118,7 +118,7 @@ export class S3ContentStore implements ContentStore {
 
   private async upload(key: string, bytes: Uint8Array): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({
+      new (s3Sdk().PutObjectCommand)({
         Bucket: this.bucket,
         Key: key,
         Body: bytes,

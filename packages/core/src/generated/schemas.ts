@@ -1016,6 +1016,18 @@ export const eventSchema = {
           },
         },
         replay: { $ref: '#/$defs/replaySpec' },
+        schedule: {
+          type: 'object',
+          description:
+            'The schedule tick that started the run (its id is derived from the schedule and the tick).',
+          required: ['scheduleId', 'tick', 'reason'],
+          additionalProperties: false,
+          properties: {
+            scheduleId: { type: 'string', minLength: 1 },
+            tick: { type: 'integer', minimum: 0 },
+            reason: { enum: ['tick', 'trigger', 'backfill'] },
+          },
+        },
         namespace: {
           type: 'string',
           pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',

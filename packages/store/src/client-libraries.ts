@@ -1,0 +1,18 @@
+// The client libraries of the cluster's adapters, required when an adapter first needs one rather
+// than when @aob/store is imported: a local process imports this package for its SQLite and
+// in-memory stores and never loads pg or the S3 SDK. Both are CommonJS as Node resolves them (pg's
+// ESM entry wraps its CommonJS build; the S3 SDK's package has no ESM entry for Node), so
+// `require` returns the same module object an `import` would; Node caches it after the first call.
+import { createRequire } from 'node:module';
+import type * as Pg from 'pg';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+
+const require = createRequire(import.meta.url);
+
+export function pgLibrary(): typeof Pg {
+  return require('pg') as typeof Pg;
+}
+
+export function s3Sdk(): typeof S3Sdk {
+  return require('@aws-sdk/client-s3') as typeof S3Sdk;
+}
