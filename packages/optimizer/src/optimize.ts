@@ -8,12 +8,13 @@
 // sees the current definition and its proposals are judged in order; the first that applies
 // becomes the current definition and the pass runs again (its other proposals were written
 // against a definition that no longer is); a round in which none applies — or MAX_ROUNDS — ends
-// the pass. A pass that fails (refused, trapped, stopped, bad answer) is reported with its error
+// the pass, and so does a proposal that leaves the definition as it was. A pass that fails (refused, trapped, stopped, bad answer) is reported with its error
 // code and changes nothing; the passes after it still run.
 import type { Problem, RunState, WorkflowDefinition } from '@aob/core';
 import {
   AobError,
   compileCached,
+  irHashOf,
   judgePatch,
   proposalPolicy,
   validatePatch,
@@ -100,6 +101,8 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
             applied,
             input.run,
           );
+          // A patch that leaves the definition as it was is no proposal: the pass has converged.
+          if (judged.after && irHashOf(judged.after) === ir.irHash) break;
           proposals.push({ ...judged, round: report.rounds });
           if (judged.status === 'applied') {
             next = judged.after;

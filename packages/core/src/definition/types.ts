@@ -75,10 +75,12 @@ export interface NodeDefinition {
   timeoutMs?: number;
   priority?: Priority;
   description?: string;
+  /** Marked pure for result memoisation (the optimizer's memoize pass); recorded, not yet honoured. */
+  memo?: boolean;
 }
 
 /** A map body: a node without an id, run once per item. */
-export type MapBody = Omit<NodeDefinition, 'id' | 'type'> & { type: MapBodyType };
+export type MapBody = Omit<NodeDefinition, 'id' | 'type' | 'memo'> & { type: MapBodyType };
 
 export interface EdgeDefinition {
   from: string;

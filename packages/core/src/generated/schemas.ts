@@ -199,6 +199,11 @@ export const workflowSchema = {
         timeoutMs: { $ref: '#/$defs/timeoutMs' },
         priority: { $ref: '#/$defs/priority' },
         description: { type: 'string' },
+        memo: {
+          type: 'boolean',
+          description:
+            "Marks the node pure: its output depends only on its input and settings, so a stored output for an identical input could be reused (the optimizer's memoize pass sets it). Recorded with the definition; the engine does not reuse outputs yet.",
+        },
       },
       allOf: [{ $ref: '#/$defs/typedWith' }],
     },

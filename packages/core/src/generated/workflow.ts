@@ -215,6 +215,10 @@ export interface NodeDefinition {
   timeoutMs?: TimeoutMs;
   priority?: Priority;
   description?: string;
+  /**
+   * Marks the node pure: its output depends only on its input and settings, so a stored output for an identical input could be reused (the optimizer's memoize pass sets it). Recorded with the definition; the engine does not reuse outputs yet.
+   */
+  memo?: boolean;
 }
 /**
  * This interface was referenced by `WorkflowDefinition`'s JSON-Schema
