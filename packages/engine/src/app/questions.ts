@@ -14,8 +14,8 @@ import {
   serverLimits,
 } from '@aob/core';
 import type { QuestionView } from '@aob/client';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { ajv2020 } from '../lazy-libraries.js';
 
 export type { QuestionChoice, QuestionView } from '@aob/client';
 
@@ -150,7 +150,7 @@ function validatorOf(schema: Record<string, unknown>): ValidateFunction | string
   const hit = compiled.get(key);
   if (hit !== undefined) return hit;
   // Not strict: a question's schema may carry keywords ajv does not know (descriptions, titles).
-  ajv ??= new Ajv2020({
+  ajv ??= new (ajv2020().Ajv2020)({
     allErrors: true,
     strict: false,
     validateFormats: false,

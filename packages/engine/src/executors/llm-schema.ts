@@ -1,6 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { AobError } from '@aob/core';
+import { ajv2020 } from '../lazy-libraries.js';
 
 /** JSON Schema validation for structured llm output, with ajv 8 (draft 2020-12). */
 type Validate = ValidateFunction;
@@ -9,7 +9,7 @@ let ajv: Ajv2020 | undefined;
 
 function loadAjv(): Ajv2020 {
   // Not strict: provider schemas carry keywords ajv does not know (descriptions, formats).
-  ajv ??= new Ajv2020({
+  ajv ??= new (ajv2020().Ajv2020)({
     allErrors: true,
     strict: false,
     validateFormats: false,

@@ -1,6 +1,7 @@
 import { AobError } from '@aob/core';
 import { context, trace } from '@opentelemetry/api';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadOpenAI, openAIIfLoaded } from '../lazy-libraries.js';
 import {
   chatCompletionMessages,
   failGenAiSpan,
@@ -134,7 +135,7 @@ async function complete(
   config: LlmConfig,
   ctx: ExecutorContext,
 ): Promise<Streamed> {
-  const client = openAIClient(llm);
+  const client = await openAIClient(llm);
   const model = modelId(llm, config.model);
   const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
     model,
@@ -194,8 +195,10 @@ export function requireLlm(options: ExecutorOptions, nodeId: string, kind = 'llm
  * The OpenAI client for `llm`: the endpoint and key passed explicitly, so nothing is read from
  * OPENAI_* environment variables, and no retries (the engine retries, by the node's policy).
  * The client insists on a key; without one configured the Authorization header is dropped.
+ * The openai package is imported here, by the first node that needs a client.
  */
-export function openAIClient(llm: LlmOptions): OpenAI {
+export async function openAIClient(llm: LlmOptions): Promise<OpenAI> {
+  const { default: OpenAI } = await loadOpenAI();
   return new OpenAI({
     baseURL: llm.baseUrl,
     apiKey: llm.apiKey ?? 'no-key',
@@ -254,6 +257,9 @@ function parseOutput(
  */
 export function classify(err: unknown, nodeId: string, kind = 'llm'): AobError {
   if (err instanceof AobError) return err;
+  // Not loaded: nothing has made a client, so err is none of its errors.
+  const OpenAI = openAIIfLoaded()?.default;
+  if (OpenAI === undefined) return unavailable(err, nodeId, kind);
   if (err instanceof OpenAI.APIConnectionError) {
     return new AobError(
       'LLM_UNAVAILABLE',
@@ -279,6 +285,10 @@ export function classify(err: unknown, nodeId: string, kind = 'llm'): AobError {
           { retryable: false, details },
         );
   }
+  return unavailable(err, nodeId, kind);
+}
+
+function unavailable(err: unknown, nodeId: string, kind: string): AobError {
   return new AobError(
     'LLM_UNAVAILABLE',
     `${kind} node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`,

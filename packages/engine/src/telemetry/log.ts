@@ -3,9 +3,10 @@
 // (a task handler's `ctx.log` lines are written here too by a service's runner) — carries the
 // run's `runId` and, in an attempt, `nodeId` and `attempt` (currentRunContext), and every line
 // written under an active span its `traceId` and `spanId`: a log line leads to its run's trace.
-import pino from 'pino';
+import type pino from 'pino';
 import { trace } from '@opentelemetry/api';
 import { currentRunContext } from './run-context.js';
+import { pinoLibrary } from '../lazy-libraries.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -49,6 +50,7 @@ export interface LoggerOptions {
  * `message`, the line's fields — plus the run's and trace's ids (runLogFields).
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const pino = pinoLibrary();
   return pino(
     {
       level: options.level ?? 'info',

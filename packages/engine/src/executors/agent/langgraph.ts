@@ -56,7 +56,7 @@ export const langGraphAdapter = {
     const { config, llm, signal } = input;
     const tools = input.tools.map((t) => lcTool(t, signal, handler));
     const format = responseFormat(config);
-    const model = chatModel(llm, config.model).bindTools(
+    const model = (await chatModel(llm, config.model)).bindTools(
       config.ask ? [...tools, askUserSchema()] : tools,
       format ? { response_format: format } : {},
     );
@@ -260,7 +260,7 @@ function restoreSaver(saver: MemorySaver, text: string): void {
   saver.writes = saved.writes;
 }
 
-function chatModel(llm: LlmOptions, name: string): ChatOpenAICompletions {
+async function chatModel(llm: LlmOptions, name: string): Promise<ChatOpenAICompletions> {
   const chat = new ChatOpenAICompletions({
     model: modelId(llm, name),
     apiKey: llm.apiKey ?? 'no-key',
@@ -271,7 +271,7 @@ function chatModel(llm: LlmOptions, name: string): ChatOpenAICompletions {
   });
   // The same client as `llm` nodes: nothing read from OPENAI_* environment variables, no
   // retries, no Authorization header without a key.
-  chat.client = openAIClient(llm);
+  chat.client = await openAIClient(llm);
   return chat;
 }
 

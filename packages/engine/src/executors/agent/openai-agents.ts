@@ -89,7 +89,7 @@ export const openAIAgentsAdapter: AgentAdapter = {
     const agent = new Agent({
       name: AGENT_NAME,
       instructions: config.instructions ?? '',
-      model: metered(new OpenAIChatCompletionsModel(openAIClient(llm), model), input, scope),
+      model: metered(new OpenAIChatCompletionsModel(await openAIClient(llm), model), input, scope),
       tools,
       // Sent as is rather than as an outputType: the SDK would judge the final output itself;
       // the executor does, the same way for every adapter.
