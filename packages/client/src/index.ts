@@ -44,6 +44,8 @@ export type { SseEvent, SseFollowOptions } from './sse.js';
 export type {
   ApprovalView,
   AttemptView,
+  BackfillRequest,
+  CreateScheduleRequest,
   DraftChange,
   DraftChangeKind,
   DraftChanges,
@@ -67,6 +69,9 @@ export type {
   RunnerClaim,
   RunnerReport,
   RunView,
+  ScheduledRunView,
+  ScheduleOverlap,
+  ScheduleView,
   TokenView,
   WorkflowView,
 } from './views.js';

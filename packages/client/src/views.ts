@@ -63,6 +63,8 @@ export interface RunView {
   parentRunId?: string;
   replayOf?: string;
   fromNode?: string;
+  /** The schedule tick that started the run (`reason`: tick, trigger or backfill). */
+  schedule?: { scheduleId: string; tick: number; reason: 'tick' | 'trigger' | 'backfill' };
   /** Approval tickets still open. */
   waitingOn?: string[];
   /** Questions to people still open (ask nodes, agents' ask_user): answer them by id. */
@@ -335,4 +337,90 @@ export interface Principal {
   runId?: string;
   /** When the token stops working (epoch ms); absent: when it is revoked. */
   expiresAt?: number;
+}
+
+/** What a schedule does when a tick comes while the run of an earlier tick is still going. */
+export type ScheduleOverlap = 'skip' | 'buffer_one' | 'allow' | 'cancel_previous';
+
+/**
+ * A schedule to create (`POST /v1/schedules`, `aob schedule create`): exactly one of `cron`,
+ * `every`, `at`. Durations are text such as `30s`, `5m`, `1h30m`, `2d`; times ISO 8601 with a
+ * zone (`2025-03-30T02:30:00+02:00`, `…Z`).
+ */
+export interface CreateScheduleRequest {
+  /** A registered workflow: `name` (its newest version at each tick) or `name@version`. */
+  workflow: string;
+  /** The inputs every run gets, checked against the workflow's inputs when it is pinned. */
+  inputs?: unknown;
+  /** A cron expression (5, 6 or 7 fields: seconds and years optional), read in `timezone`. */
+  cron?: string;
+  /** An IANA time zone for `cron` (default UTC). */
+  timezone?: string;
+  /** A fixed interval, aligned on the epoch (or on `start`). */
+  every?: string;
+  /** A list of times. */
+  at?: string[];
+  /** Each tick's run starts up to this long after the tick (a delay fixed per tick). */
+  jitter?: string;
+  /** No tick before this time. */
+  start?: string;
+  /** No tick at or after this time. */
+  end?: string;
+  /** Default `skip`. */
+  overlap?: ScheduleOverlap;
+  /** Ticks missed while no scheduler ran are started when at most this old. Default `1h`. */
+  catchupWindow?: string;
+  /** Create it paused. */
+  paused?: boolean;
+  note?: string;
+}
+
+/** A schedule, as the API and `aob schedule show --json` give it. Times are epoch ms. */
+export interface ScheduleView {
+  scheduleId: string;
+  namespace: string;
+  workflow: string;
+  inputs: unknown;
+  cron?: string;
+  timezone?: string;
+  everyMs?: number;
+  at?: number[];
+  jitterMs?: number;
+  startAt?: number;
+  endAt?: number;
+  overlap: ScheduleOverlap;
+  catchupWindowMs: number;
+  paused: boolean;
+  note?: string;
+  /** The next tick, and when its run is due (the tick plus its jitter); absent once none is left. */
+  nextTickAt?: number;
+  nextRunAt?: number;
+  /** A tick held back by `buffer_one` until the run before it ends. */
+  bufferedTickAt?: number;
+  /** The newest tick whose run was started, and that run. */
+  lastTickAt?: number;
+  lastRunId?: string;
+  /**
+   * Ticks started, skipped by the overlap policy, missed (older than the catch-up window), failed
+   * (the run could not start: the workflow or its inputs no longer fit; see `lastError`).
+   */
+  counts: { started: number; skipped: number; missed: number; failed: number };
+  lastError?: { tick: number; at: number; code: string; message: string };
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A run a trigger or a backfill started (or found started: the tick's run id exists already). */
+export interface ScheduledRunView {
+  runId: string;
+  tick: number;
+  /** false: the tick's run had been started before (its id is derived from the tick). */
+  started: boolean;
+}
+
+/** `POST /v1/schedules/{id}/backfill`: the ticks in [from, to), at most 1 000. */
+export interface BackfillRequest {
+  from: string;
+  to: string;
 }

@@ -125,6 +125,12 @@ export const ERROR_CODES = {
   DRAFT_INVALID: invalid,
   /** No change of the draft (by that author) is left to undo. */
   NOTHING_TO_UNDO: state,
+  /** No schedule with this id (or not in the caller's namespace). */
+  SCHEDULE_NOT_FOUND: notFound,
+  /** A schedule id taken already (ids are drawn at random: never expected). */
+  SCHEDULE_EXISTS: exists,
+  /** The schedule kept changing under a write (schedulers advance it): send it again. */
+  SCHEDULE_CONFLICT: race,
   PATCH_NOT_FOUND: notFound,
   PATCH_EXISTS: exists,
   PATCH_NOT_HELD: state,

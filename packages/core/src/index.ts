@@ -51,6 +51,7 @@ export type {
   NewEvent,
   RecordedResult,
   ReplaySpec,
+  ScheduledBy,
   RunEvent,
   RunStatus,
 } from './run/events.js';

@@ -164,6 +164,23 @@ export type {
   DraftView,
   OpenDraftRequest,
 } from './app/drafts.js';
+export {
+  MAX_BACKFILL_TICKS,
+  ScheduleControl,
+  viewOfSchedule,
+} from './schedules/schedule-control.js';
+export type {
+  CreateScheduleRequest,
+  ScheduleControlDeps,
+  ScheduledRunView,
+  ScheduleRunOperations,
+  ScheduleView,
+  TickStart,
+} from './schedules/schedule-control.js';
+export { MAX_TICKS_PER_PASS, Scheduler } from './schedules/scheduler.js';
+export type { SchedulerOptions } from './schedules/scheduler.js';
+export { jitterOf, nextTick, scheduledRunId, ticksBetween } from './schedules/ticks.js';
+export { formatDuration, parseDuration } from './schedules/durations.js';
 export { RunControl, isOver } from './app/run-control.js';
 export type { NodeDetail, AttemptView } from './app/node-detail.js';
 export type { RunDriver, RunControlDeps } from './app/run-control.js';

@@ -569,8 +569,13 @@ export interface ScheduleRecord {
   /** The newest tick whose run was started, and that run. */
   lastTickAt?: number;
   lastRunId?: string;
-  /** Ticks started, skipped by the overlap policy, and missed (older than the catch-up window). */
-  counts: { started: number; skipped: number; missed: number };
+  /**
+   * Ticks started, skipped by the overlap policy, missed (older than the catch-up window), and
+   * failed (their run could not start: the workflow or its inputs no longer fit).
+   */
+  counts: { started: number; skipped: number; missed: number; failed: number };
+  /** Why the newest failed tick could not start. */
+  lastError?: { tick: number; at: number; code: string; message: string };
   createdBy: string;
   createdAt: number;
   updatedAt: number;

@@ -144,6 +144,14 @@ export interface RunStartedData {
   };
   replay?: ReplaySpec;
   /**
+   * The schedule tick that started the run (its id is derived from the schedule and the tick).
+   */
+  schedule?: {
+    scheduleId: string;
+    tick: number;
+    reason: 'tick' | 'trigger' | 'backfill';
+  };
+  /**
    * The tenant the run belongs to (ARCHITECTURE §9). Absent: `default`.
    */
   namespace?: string;

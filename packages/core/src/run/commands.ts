@@ -1,6 +1,6 @@
 import type { CasRef, Content, ContentHasher } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
-import type { AnyRunEvent, ReplaySpec, RunStatus } from './events.js';
+import type { AnyRunEvent, ReplaySpec, RunStatus, ScheduledBy } from './events.js';
 import type { AgentQuestion, NodeJob } from './messages.js';
 import type { IR } from '../ir/types.js';
 import type { Budget, BudgetBreach, NodeUsage } from './budget.js';
@@ -46,6 +46,8 @@ export type Trigger =
       inputs: unknown;
       parent?: { runId: string; nodeId: string };
       replay?: ReplaySpec;
+      /** The schedule tick that started the run (recorded in RunStarted). */
+      schedule?: ScheduledBy;
       actor?: string;
       /** The tenant of the run (ARCHITECTURE §9); absent: `default`. A child run inherits its parent's. */
       namespace?: string;

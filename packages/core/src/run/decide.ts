@@ -55,6 +55,7 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
         inputs: d.blob(trigger.inputs ?? {}),
         ...(trigger.parent ? { parent: trigger.parent } : {}),
         ...(trigger.replay ? { replay: trigger.replay } : {}),
+        ...(trigger.schedule ? { schedule: { ...trigger.schedule } } : {}),
         ...(trigger.namespace !== undefined ? { namespace: trigger.namespace } : {}),
         ...(budget ? { budget } : {}),
         ...(budgetTimer ? { budgetTimer } : {}),

@@ -54,12 +54,26 @@ export interface ReplaySpec {
   recorded: Record<string, RecordedResult>;
 }
 
+/**
+ * The schedule tick a run was started for (ARCHITECTURE §7, schedules): its run id is derived
+ * from the schedule and the tick, so a tick starts at most one run. `reason`: the schedule's own
+ * tick (on time or caught up), `trigger` (started by hand, at that moment) or `backfill`.
+ */
+export interface ScheduledBy {
+  scheduleId: string;
+  /** The tick's nominal time (epoch ms), before any jitter. */
+  tick: number;
+  reason: 'tick' | 'trigger' | 'backfill';
+}
+
 export interface EventData {
   RunStarted: {
     workflow: { name: string; version: string };
     inputs: CasRef;
     parent?: { runId: string; nodeId: string };
     replay?: ReplaySpec;
+    /** The schedule tick that started the run. */
+    schedule?: ScheduledBy;
     /** The tenant the run belongs to (ARCHITECTURE §9); absent: `default`. */
     namespace?: string;
     /**

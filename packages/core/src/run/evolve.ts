@@ -28,6 +28,7 @@ export function evolve(state: RunState, event: AnyRunEvent): RunState {
       state.status = 'running';
       if (d.parent) state.parent = { ...d.parent };
       if (d.replay) state.replay = d.replay;
+      if (d.schedule) state.schedule = { ...d.schedule };
       if (d.budget) state.budget = { ...d.budget };
       if (d.budgetTimer) {
         const { timerId, dueAt } = d.budgetTimer;

@@ -1,6 +1,6 @@
 import type { CasRef } from '../content/ref.js';
 import type { ErrorData } from '../errors.js';
-import type { ReplaySpec, RunStatus } from './events.js';
+import type { ReplaySpec, RunStatus, ScheduledBy } from './events.js';
 import { isTerminalStatus } from './events.js';
 import type { Budget, BudgetBreach, RunUsage } from './budget.js';
 import { emptyUsage } from './budget.js';
@@ -124,6 +124,8 @@ export interface RunState {
   inputs?: CasRef;
   parent?: { runId: string; nodeId: string };
   replay?: ReplaySpec;
+  /** The schedule tick that started the run. */
+  schedule?: ScheduledBy;
   startedAt: number;
   endedAt?: number;
   nodes: Record<string, NodeState>;

@@ -13,6 +13,7 @@ const PREFIX = {
   patch: 'pch',
   question: 'qst',
   draft: 'drf',
+  schedule: 'sch',
 } as const;
 
 export function newId(kind: keyof typeof PREFIX): string {

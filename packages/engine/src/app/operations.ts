@@ -4,7 +4,7 @@
 // the control plane authorises a principal and calls these, the HTTP and gRPC routes and the
 // CLI's backends map requests onto them. Who acts (`actor`, `by`, `author`) is an argument: the
 // local CLI passes $USER, the control plane the token's subject, never the request's claim.
-import type { AnyRunEvent, Problem, RunStatus, WorkflowDefinition } from '@aob/core';
+import type { AnyRunEvent, Problem, RunStatus, ScheduledBy, WorkflowDefinition } from '@aob/core';
 import type {
   ApprovalView,
   NamespaceBudgetView,
@@ -40,6 +40,8 @@ export interface StartRunRequest {
    * and its definition's `budget`.
    */
   budget?: unknown;
+  /** The schedule tick this run is started for (recorded in RunStarted). */
+  schedule?: ScheduledBy;
 }
 
 export interface WaitRequest {

@@ -224,6 +224,7 @@ export class RunControl implements Operations {
         runId,
         ...(opts.actor ? { actor: opts.actor } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
         ...(held ? { budget: held } : {}),
         traceparent: run.traceparent,
       });

@@ -37,6 +37,7 @@ export function runView(state: RunState, output: unknown, nodeIds: readonly stri
   if (state.error) view.error = state.error;
   if (state.endedAt !== undefined) view.endedAt = state.endedAt;
   if (state.parent) view.parentRunId = state.parent.runId;
+  if (state.schedule) view.schedule = { ...state.schedule };
   if (state.replay) {
     view.replayOf = state.replay.of;
     view.fromNode = state.replay.fromNode;

@@ -18,6 +18,7 @@ export function busDriver(bus: Bus): RunDriver {
         ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+        ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
         ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
         ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
       };

@@ -1,7 +1,7 @@
 // Run commands on `aob.run.commands` (ARCHITECTURE §5): every write to a run — starting it, approving,
 // cancelling, patching, a timer firing — travels keyed by the run id, so it lands on the
 // partition, and the orchestrator, that owns the run.
-import type { Budget, ReplaySpec, Trigger } from '@aob/core';
+import type { Budget, ReplaySpec, ScheduledBy, Trigger } from '@aob/core';
 
 export type RunCommand =
   /**
@@ -18,6 +18,8 @@ export type RunCommand =
       namespace?: string;
       /** A replay of an earlier run (`aob replay`): what it may reuse, from which node. */
       replay?: ReplaySpec;
+      /** The schedule tick that started the run (recorded in RunStarted). */
+      schedule?: ScheduledBy;
       /** Limits besides the definition's (the run's own and its namespace's, combined). */
       budget?: Budget;
       /** The run's trace context (W3C), made where the start was asked; recorded in RunStarted. */

@@ -231,6 +231,7 @@ export class OrchestratorService {
       ...(command.actor !== undefined ? { actor: command.actor } : {}),
       ...(command.namespace !== undefined ? { namespace: command.namespace } : {}),
       ...(command.replay !== undefined ? { replay: command.replay } : {}),
+      ...(command.schedule !== undefined ? { schedule: command.schedule } : {}),
       ...(command.budget !== undefined ? { budget: command.budget } : {}),
       ...(command.traceparent !== undefined ? { traceparent: command.traceparent } : {}),
     });

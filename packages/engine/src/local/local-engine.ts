@@ -19,6 +19,8 @@ import type { NodeDelta } from '../app/operations.js';
 import { newId } from '../app/ids.js';
 import { RunControl, isOver } from '../app/run-control.js';
 import { DraftControl } from '../app/drafts.js';
+import { ScheduleControl } from '../schedules/schedule-control.js';
+import { Scheduler } from '../schedules/scheduler.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { pollUntil } from '../app/poll.js';
@@ -49,6 +51,10 @@ export class LocalEngine {
   readonly control: RunControl;
   /** Drafts of workflows being edited (app/drafts.ts), over this engine's store and operations. */
   readonly drafts: DraftControl;
+  /** Schedules (schedules/schedule-control.ts), over this engine's store and operations. */
+  readonly schedules: ScheduleControl;
+  /** The scheduler this process runs, once `startScheduler` is called (aob dev, aob scheduler). */
+  private scheduler: Scheduler | undefined;
 
   private constructor(
     readonly store: EventStore,
@@ -92,6 +98,7 @@ export class LocalEngine {
       },
     });
     this.drafts = new DraftControl({ store, control: this.control });
+    this.schedules = new ScheduleControl({ store, control: this.control });
   }
 
   static async open(opts: LocalEngineOptions = {}): Promise<LocalEngine> {
@@ -265,6 +272,7 @@ export class LocalEngine {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    await this.scheduler?.stop();
     this.drafts.close();
     this.orchestrator.close();
     // Ask the loops to stop, then close the bus so their blocked reads return at once.
@@ -274,6 +282,25 @@ export class LocalEngine {
     await Promise.all(loops);
     await this.store.close();
     await this.content.close();
+  }
+
+  /**
+   * Runs the scheduler in this process: it starts the runs of due schedule ticks of this store
+   * (any number of processes may run one: a tick's run id is the tick's), and this process
+   * drives the runs it starts. Stopped by `close`.
+   */
+  startScheduler(opts: { pollMs?: number; onError?: (err: unknown) => void } = {}): Scheduler {
+    this.scheduler ??= new Scheduler({
+      store: this.store,
+      schedules: this.schedules,
+      cancel: (runId, reason, by) => this.control.cancel(runId, reason, by),
+      owner: this.owner,
+      ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+      onError:
+        opts.onError ?? ((err) => process.emitWarning(`aob scheduler: ${(err as Error).message}`)),
+    });
+    this.scheduler.start();
+    return this.scheduler;
   }
 
   // ---- internals ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import type {
   NodeJob,
   PatchVerdict,
   ReplaySpec,
+  ScheduledBy,
   RunState,
   Trigger,
 } from '@aob/core';
@@ -175,6 +176,8 @@ export interface StartRunOptions {
   runId: string;
   parent?: { runId: string; nodeId: string };
   replay?: ReplaySpec;
+  /** The schedule tick that started the run (recorded in RunStarted). */
+  schedule?: ScheduledBy;
   actor?: string;
   /** The run's tenant (ARCHITECTURE §9); absent: `default`. */
   namespace?: string;
@@ -255,6 +258,7 @@ export class Orchestrator {
       inputs,
       ...(opts.parent ? { parent: opts.parent } : {}),
       ...(opts.replay ? { replay: opts.replay } : {}),
+      ...(opts.schedule ? { schedule: opts.schedule } : {}),
       ...(opts.actor ? { actor: opts.actor } : {}),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
       ...(opts.budget !== undefined ? { budget: opts.budget } : {}),

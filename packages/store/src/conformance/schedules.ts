@@ -24,7 +24,7 @@ export function scheduleStoreConformance(
       paused: false,
       nextTickAt: nextDueAt - 10,
       nextDueAt,
-      counts: { started: 0, skipped: 0, missed: 0 },
+      counts: { started: 0, skipped: 0, missed: 0, failed: 0 },
       createdBy: 'ada',
       createdAt: 100,
       updatedAt: 100,
