@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { AddressInfo } from 'node:net';
 import { canvasRoot } from '@aob/canvas';
-import { startMetrics } from '@aob/engine';
+import { enableRunContext, startMetrics } from '@aob/engine';
 import {
   Fanout,
   ListenerDeltaSource,
@@ -48,6 +48,8 @@ export default class Dev extends AobCommand<typeof Dev> {
     });
     // Metrics on (GET /metrics below): the only CLI command that installs a MeterProvider.
     const metrics = await startMetrics({ serviceName: 'aob-dev' });
+    // A server: its log lines carry the run context, its HTTP and MCP spans hold across awaits.
+    enableRunContext();
     let engine;
     try {
       engine = await openEngine(settings);

@@ -6,6 +6,7 @@ import { Flags } from '@oclif/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Principal, Role } from '@aob/control';
 import { createMcpSession, MCP_TOOLS, RANKED } from '@aob/control';
+import { enableRunContext } from '@aob/engine';
 import { AobCommand } from '../lib/base.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { engineFlags } from '../lib/flags.js';
@@ -60,6 +61,8 @@ Nothing but the protocol is written to stdout; logs go to stderr.`;
       await proxyToServer({ url: choice.url, token: choice.token, log });
       return ExitCode.Ok;
     }
+    // The MCP server's spans continue callers' traces (`_meta.traceparent`) across awaits.
+    enableRunContext();
     const backend = (await this.backend({
       handlers: this.flags.handlers,
       allowPrivateNetwork: this.flags['allow-private-network'],

@@ -55,7 +55,7 @@ export function createHttpExecutor(opts: HttpExecutorOptions = {}): Executor {
       let hop = request;
       for (let redirects = 0; ; redirects++) {
         // Each hop is a client span of the node's, its context in the request's headers.
-        const span = startHttpClientSpan(hop.method, hop.url, hop.headers);
+        const span = startHttpClientSpan(hop.method, hop.url, hop.headers, ctx.trace);
         try {
           const target = await resolveTarget(hop.url, policy, resolve, signal);
           const res = await send({ ...hop, headers: span.headers }, target, signal);

@@ -1,5 +1,4 @@
 import { AobError } from '@aob/core';
-import { context, trace } from '@opentelemetry/api';
 import type OpenAI from 'openai';
 import { loadOpenAI, openAIIfLoaded } from '../lazy-libraries.js';
 import {
@@ -57,20 +56,21 @@ export const llmExecutor: Executor = async (job, ctx) => {
   let result: Streamed;
   // The model call's span, `chat <model>`, under the attempt's (GenAI semantic conventions).
   const model = modelId(llm, config.model);
-  const span = startChatSpan({
-    model,
-    server: serverOf(llm.baseUrl),
-    temperature: config.temperature,
-    maxTokens: config.maxTokens,
-    stream: true,
-    outputType: config.schema ? 'json' : 'text',
-  });
+  const span = startChatSpan(
+    {
+      model,
+      server: serverOf(llm.baseUrl),
+      temperature: config.temperature,
+      maxTokens: config.maxTokens,
+      stream: true,
+      outputType: config.schema ? 'json' : 'text',
+    },
+    ctx.trace,
+  );
   const capture = llm.captureContent === true && span.isRecording();
   if (capture) setChatContent(span, chatCompletionMessages(config.messages), undefined);
   try {
-    result = await context.with(trace.setSpan(context.active(), span), () =>
-      complete(llm, config, ctx),
-    );
+    result = await complete(llm, config, ctx);
   } catch (err) {
     const failure = ctx.signal.aborted ? abortError(ctx.signal) : classify(err, job.nodeId);
     failGenAiSpan(span, failure);

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { CasRef, NodeJob, Problem, WorkflowDefinition } from '@aob/core';
 
 export interface NodeLogger {
@@ -151,6 +152,12 @@ export interface ExecutorContext extends HandlerContext {
    * (`job.budgetLeft`), when the executor stops it with BUDGET_EXCEEDED. Optional.
    */
   spend?: (call: { promptTokens: number; completionTokens: number; model?: string }) => boolean;
+  /**
+   * The attempt's trace context (its `aob.node` span): the parent of the spans an executor makes
+   * (an http call's, a model call's). Given explicitly because the active context holds across
+   * awaits only where the process keeps it so (telemetry/context-manager.ts). Optional.
+   */
+  trace?: Context;
 }
 
 /** Executes one attempt of a node job; returns its output or throws (an error with code/retryable). */

@@ -9,7 +9,8 @@ import { nativeContentOf } from '@aob/store';
 import { executorFor, runExecutor } from '../executors/registry.js';
 import type { ExecutorOptions, NodeLogger } from '../executors/types.js';
 import { AttemptSpending, usageOf } from './usage.js';
-import { withNodeSpan } from '../telemetry/trace.js';
+import type { Context } from '@opentelemetry/api';
+import { contextOf, withNodeSpan } from '../telemetry/trace.js';
 import { recordAttempt } from '../telemetry/metrics.js';
 import { isNodeSuspension } from '../executors/suspension.js';
 
@@ -27,6 +28,8 @@ export interface JobContext {
    * caller reads `usage` from it when the attempt fails. One is made when none is given.
    */
   spending?: AttemptSpending;
+  /** The trace context the job came in (the runner's `process` span); else the job's own. */
+  trace?: Context;
 }
 
 export interface JobOutput {
@@ -41,8 +44,12 @@ export async function executeJob(job: NodeJob, ctx: JobContext): Promise<JobOutp
   const spending = ctx.spending ?? new AttemptSpending(job, ctx.options.llm?.prices);
   const startedAt = performance.now();
   try {
-    // The attempt's span is the active one while it runs: an executor's own spans nest under it.
-    const out = await withNodeSpan(job, () => execute(job, ctx, spending));
+    // The attempt's span is the parent of an executor's own spans.
+    const out = await withNodeSpan(
+      job,
+      (attempt) => execute(job, ctx, spending, attempt),
+      ctx.trace ?? contextOf(job.traceparent),
+    );
     recordAttempt(
       job,
       'succeeded',
@@ -67,6 +74,7 @@ async function execute(
   job: NodeJob,
   ctx: JobContext,
   spending: AttemptSpending,
+  attempt: Context,
 ): Promise<JobOutput> {
   const value = await runExecutor(
     job,
@@ -82,6 +90,7 @@ async function execute(
       content: ctx.content,
       ...(ctx.stream ? { stream: ctx.stream } : {}),
       spend: (call) => spending.add(call),
+      trace: attempt,
     },
     executorFor(job.type),
     ctx.ctl,

@@ -2,7 +2,8 @@ import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
 import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
-import { context } from '@opentelemetry/api';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { ExecutorOptions } from '../executors/types.js';
 import { executeJob } from './execute-job.js';
 import { AttemptSpending } from './usage.js';
@@ -209,9 +210,9 @@ export class Runner {
     const job = msg.value as NodeJob;
     recordQueueLag(job.priority, msg.headers);
     const consumed = startProcessSpan(this.deps.bus, msg, job.traceparent);
-    if (!consumed) return this.handleJob(msg, job);
+    if (!consumed) return this.handleJob(msg, job, ROOT_CONTEXT);
     try {
-      await context.with(consumed.context, () => this.handleJob(msg, job));
+      await this.handleJob(msg, job, consumed.context);
     } catch (err) {
       failSpan(consumed.span, err);
       throw err;
@@ -220,7 +221,8 @@ export class Runner {
     }
   }
 
-  private async handleJob(msg: BusMessage, job: NodeJob): Promise<void> {
+  /** `cause`: the trace context the job came in, the parent of the attempt's and results' spans. */
+  private async handleJob(msg: BusMessage, job: NodeJob, cause: Context): Promise<void> {
     // Unique per delivery: two copies of one job in hand are two claimers, one of which waits.
     const owner = `${this.deps.consumer}#${++this.handles}`;
     const key = `${job.runId}\u0000${job.nodeId}\u0000${job.iteration ?? ''}\u0000${owner}`;
@@ -240,17 +242,17 @@ export class Runner {
       if (claim === undefined) return; // stopping while another runner held it: left unacked
       if (claim.kind === 'finished') {
         // Ran before (its result may not have reached the orchestrator): say it again.
-        await this.publish(job.runId, claim.outcome as ResultMessage);
+        await this.publish(job.runId, claim.outcome as ResultMessage, cause);
         await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
         return;
       }
       stopRenewing = this.renewClaim(job, ledgerKey, owner);
-      await this.publish(job.runId, { ...base, kind: 'started' });
+      await this.publish(job.runId, { ...base, kind: 'started' }, cause);
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
       const result: ResultMessage = hit
         ? { ...base, kind: 'succeeded', output: hit }
-        : await this.execute(job, ctl, base, memo);
+        : await this.execute(job, ctl, base, memo, cause);
       if (ctl.signal.aborted && this.stopping) {
         // Left unacked for the next owner, which may take the attempt at once.
         stopRenewing();
@@ -262,7 +264,7 @@ export class Runner {
       const { value: _inline, ...outcome } = result;
       stopRenewing();
       await this.deps.attempts?.ledger.finish(ledgerKey, owner, outcome);
-      await this.publish(job.runId, result);
+      await this.publish(job.runId, result, cause);
       await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
     } finally {
       stopRenewing();
@@ -319,6 +321,7 @@ export class Runner {
     ctl: AbortController,
     base: ResultBase,
     memo: { store: ResultMemo; key: string } | undefined,
+    cause: Context,
   ): Promise<ResultMessage> {
     const spending = new AttemptSpending(job, this.deps.options.llm?.prices);
     try {
@@ -328,6 +331,7 @@ export class Runner {
         ctl,
         spending,
         log: this.logger(job),
+        trace: cause,
         ...(this.deps.onDelta ? { stream: (delta: string) => this.deps.onDelta!(job, delta) } : {}),
       });
       if (memo) await this.memoStore(job, memo, out.ref);
@@ -408,10 +412,11 @@ export class Runner {
     }
   }
 
-  private async publish(runId: string, result: ResultMessage): Promise<void> {
+  /** A result, in a publish span under `cause` (the job's trace context) when it has one. */
+  private async publish(runId: string, result: ResultMessage, cause?: Context): Promise<void> {
     // Log lines go without a span of their own (a chatty handler would bury the attempt's).
     if (result.kind === 'log') await this.deps.bus.publish(Topic.results, runId, result);
-    else await publishTraced(this.deps.bus, Topic.results, runId, result, context.active());
+    else await publishTraced(this.deps.bus, Topic.results, runId, result, cause);
   }
 
   private logger(job: NodeJob) {

@@ -3,6 +3,7 @@
 // line or a metric inside them. Plain AsyncLocalStorage, so it holds with tracing off too.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace } from '@opentelemetry/api';
+import { keepContextAcrossAwaits } from './context-manager.js';
 
 export interface RunContext {
   runId: string;
@@ -22,13 +23,17 @@ const storage = new AsyncLocalStorage<RunContext>();
 /**
  * Whether the run context is kept. AsyncLocalStorage costs every promise of the process a hook
  * (measured: a fifth of a local engine's throughput), so it is on only where something reads it:
- * the services (their log lines and metrics) and any process that traces (enableRunContext).
+ * the services and `aob dev` (their log lines and metrics).
  */
 let kept = false;
 
-/** Keeps the run context from now on (a service, a traced process); there is no turning it off. */
+/**
+ * Keeps the run context from now on (a service, `aob dev`), and the active trace context across
+ * awaits with it; there is no turning it off.
+ */
 export function enableRunContext(): void {
   kept = true;
+  keepContextAcrossAwaits();
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
 } from '@opentelemetry/sdk-trace-base';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { envProblem, isHttpUrl } from '../env-settings.js';
-import { enableRunContext } from './run-context.js';
+import { newContextManager } from './context-manager.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -262,6 +262,8 @@ export async function startTracing(
     spanProcessors: processors,
     sampler: samplerOf(config.sampler, base),
     instrumentations: [],
+    // aob's own: synchronous until the process keeps contexts across awaits (context-manager.ts).
+    contextManager: newContextManager(),
     // Traces only: metrics and logs are not started from their own variables here.
     metricReaders: [],
     logRecordProcessors: [],
@@ -296,8 +298,6 @@ export async function startTracing(
       })()),
   };
   current = handle;
-  // A traced process's spans know the run context too (its attempt's ids when not sampled).
-  enableRunContext();
   return handle;
 }
 

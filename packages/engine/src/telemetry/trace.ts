@@ -199,6 +199,16 @@ export function messagingSystem(bus: Bus): string {
   return 'aob';
 }
 
+/**
+ * Whether a bus is the engine's own in-process one. A hop on it is a function call in one
+ * process, not messaging: it gets no publish or process span (about two thirds of a local run's
+ * spans, and most of what tracing cost the local engine); the message still carries its
+ * `traceparent`, so the work it starts stays in the trace under the span that sent it.
+ */
+function inProcess(bus: Bus): boolean {
+  return bus instanceof MemoryBus;
+}
+
 function messagingAttributes(
   bus: Bus,
   topic: string,
@@ -230,6 +240,9 @@ export async function publishTraced(
   headers?: Headers,
 ): Promise<string> {
   if (!hasSpan(parent)) return bus.publish(topic, key, value, headers);
+  if (inProcess(bus)) {
+    return bus.publish(topic, key, value, { ...headers, [TRACEPARENT]: traceparentOf(parent)! });
+  }
   const span = tracer().startSpan(
     `publish ${topic}`,
     { kind: SpanKind.PRODUCER, attributes: messagingAttributes(bus, topic, 'publish', key) },
@@ -247,6 +260,7 @@ export async function publishTraced(
 }
 
 export interface ProcessSpan {
+  /** On the in-process bus, the sender's span as a non-recording one (no span is made). */
   span: Span;
   /** A context with the process span active. */
   context: Context;
@@ -264,6 +278,9 @@ export function startProcessSpan(
 ): ProcessSpan | undefined {
   const parent = contextOf(msg.headers?.[TRACEPARENT] ?? fallback);
   if (!hasSpan(parent)) return undefined;
+  if (inProcess(bus)) {
+    return { span: trace.wrapSpanContext(trace.getSpanContext(parent)!), context: parent };
+  }
   const span = tracer().startSpan(
     `process ${msg.topic}`,
     {
@@ -284,14 +301,17 @@ export function startProcessSpan(
 
 /**
  * Runs one node attempt in its span `aob.node <nodeId>` (run, node, type, attempt; its outcome and
- * error code when it ends), the ACTIVE span while `fn` runs, so that spans made inside (an http
- * call's, an LLM's, an agent's) nest under it; and with the attempt as the current run context
- * (currentRunContext). Its parent is the active span (the runner's `process` span), else the job's
- * `traceparent`.
+ * error code when it ends). `fn` gets the attempt's context, the parent of the spans made inside
+ * (an http call's, an LLM's, an agent's); it is also the active context while `fn` runs, though
+ * across awaits only where contexts are kept (context-manager.ts). The attempt is the current run
+ * context (currentRunContext). Its parent is `parent` (the runner's `process` span, or the span
+ * that sent the job on the in-process bus), else the job's `traceparent`.
  */
-export async function withNodeSpan<T>(job: NodeJob, fn: () => Promise<T>): Promise<T> {
-  const active = context.active();
-  const parent = hasSpan(active) ? active : contextOf(job.traceparent);
+export async function withNodeSpan<T>(
+  job: NodeJob,
+  fn: (attempt: Context) => Promise<T>,
+  parent: Context = contextOf(job.traceparent),
+): Promise<T> {
   const attributes: Attributes = {
     'aob.run.id': job.runId,
     'aob.node.id': job.nodeId,
@@ -321,7 +341,7 @@ export async function withNodeSpan<T>(job: NodeJob, fn: () => Promise<T>): Promi
     () =>
       context.with(ctx, async () => {
         try {
-          const out = await fn();
+          const out = await fn(ctx);
           span.setAttribute('aob.node.outcome', 'succeeded');
           return out;
         } catch (err) {
@@ -363,27 +383,32 @@ function safeUrl(url: URL): string {
 }
 
 /**
- * A client span for one HTTP request (`GET`, `POST`, …) in the active context (the node's span),
- * and the request's headers with its context injected by the configured propagators (W3C
- * `traceparent`), so the server called joins the run's trace.
+ * A client span for one HTTP request (`GET`, `POST`, …) under `parent` (the node attempt's
+ * context), and the request's headers with its context injected by the configured propagators
+ * (W3C `traceparent`), so the server called joins the run's trace.
  */
 export function startHttpClientSpan(
   method: string,
   url: URL,
   headers: Record<string, string>,
+  parent: Context = context.active(),
 ): HttpClientSpan {
   const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const span = tracer().startSpan(method, {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'http.request.method': method,
-      'url.full': safeUrl(url),
-      'server.address': url.hostname,
-      'server.port': port,
+  const span = tracer().startSpan(
+    method,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'url.full': safeUrl(url),
+        'server.address': url.hostname,
+        'server.port': port,
+      },
     },
-  });
+    parent,
+  );
   const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  propagation.inject(trace.setSpan(parent, span), carrier);
   const own = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
   const injected = Object.fromEntries(
     Object.entries(carrier).filter(([k]) => !own.has(k.toLowerCase())),

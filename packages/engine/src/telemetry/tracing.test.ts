@@ -1,6 +1,6 @@
 // One trace per run on the local engine (ARCHITECTURE §10), with the SDK set up as a composition
 // root sets it up (startTracing) and an in-memory exporter: the run's spans — its start, the
-// decisions, the job's publish and process, the node attempts, the http node's client call (whose
+// decisions, the node attempts (in-process hops make no spans), the http node's client call (whose
 // `traceparent` the server called receives) — form one trace under the context RunStarted records;
 // a run resumed by another engine after a wait keeps its trace; with no exporter nothing starts.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import type { AnyRunEvent } from '@aob/core';
 import { LocalEngine } from '../local/local-engine.js';
 import type { Tracing } from './setup.js';
 import { startTracing, telemetryConfig, telemetryConfigOrThrow } from './setup.js';
-import { currentRunContext } from './run-context.js';
+import { currentRunContext, enableRunContext } from './run-context.js';
 import { parseTraceparent } from './trace.js';
 
 /** A fresh exporter per test: shutting the SDK down stops the one it had. */
@@ -108,7 +108,7 @@ const HTTP_THEN_TRANSFORM = {
 };
 
 describe('tracing on the local engine', () => {
-  it('a run with an http node and a transform node is one trace: run → decisions → publish → process → node → http', async () => {
+  it('a run with an http node and a transform node is one trace: run → decision → node attempt → http', async () => {
     const tracing = await traced();
     expect(tracing.enabled).toBe(true);
     const engine = await open({ home: newHome(), store: 'memory' });
@@ -150,8 +150,11 @@ describe('tracing on the local engine', () => {
       expect.arrayContaining(['RunStarted', 'NodeScheduled']),
     );
 
-    // The job: published in the start decision's span, processed under the publish, the attempt
-    // under the process span, the http call under the attempt.
+    // The job: dispatched by the start decision, its attempt directly under that decision (a hop
+    // on the in-process bus is a function call: no publish or process span), the http call under
+    // the attempt.
+    expect(named('publish aob.node.jobs.medium')).toEqual([]);
+    expect(named('process aob.node.jobs.medium')).toEqual([]);
     const fetch = one('aob.node fetch');
     expect(fetch.attributes).toMatchObject({
       'aob.run.id': runId,
@@ -160,19 +163,7 @@ describe('tracing on the local engine', () => {
       'aob.node.attempt': 1,
       'aob.node.outcome': 'succeeded',
     });
-    const processed = parentOf(fetch)!;
-    expect(processed.name).toBe('process aob.node.jobs.medium');
-    expect(processed.kind).toBe(SpanKind.CONSUMER);
-    expect(processed.attributes).toMatchObject({
-      'messaging.system': 'aob_memory',
-      'messaging.destination.name': 'aob.node.jobs.medium',
-      'messaging.operation.type': 'process',
-    });
-    const published = parentOf(processed)!;
-    expect(published.name).toBe('publish aob.node.jobs.medium');
-    expect(published.kind).toBe(SpanKind.PRODUCER);
-    expect(published.attributes['messaging.operation.type']).toBe('send');
-    expect(parentOf(published)).toBe(start);
+    expect(parentOf(fetch)).toBe(start);
 
     const get = one('GET');
     expect(get.kind).toBe(SpanKind.CLIENT);
@@ -190,18 +181,16 @@ describe('tracing on the local engine', () => {
       'aob.node.type': 'transform',
       'aob.node.outcome': 'succeeded',
     });
-    // Results go back to the orchestrator in spans under the attempt's process span, and each
-    // result's decision links to the message that brought it.
-    const results = named('process aob.node.results');
-    expect(results.length).toBeGreaterThanOrEqual(4);
+    // Results come back over the in-process bus with no span either; each result's decision
+    // links to the span that sent the job (the decision that dispatched it).
+    expect(named('publish aob.node.results')).toEqual([]);
+    expect(named('process aob.node.results')).toEqual([]);
     const succeeded = mine.find(
       (s) => s.name === 'aob.decide nodeSucceeded' && s.attributes['aob.node.id'] === 'fetch',
     )!;
-    expect(succeeded.links.map((l) => l.context.spanId)).toHaveLength(1);
-    const linked = results.find(
-      (r) => r.spanContext().spanId === succeeded.links[0]!.context.spanId,
-    )!;
-    expect(parentOf(parentOf(linked)!)).toBe(processed);
+    expect(succeeded.links.map((l) => l.context.spanId)).toEqual([start.spanContext().spanId]);
+    // Spans per run on the local engine: the run, its decisions, the attempts, the http call.
+    expect(mine.length).toBe(1 + decisions.length + 2 + 1);
   });
 
   it('a run that waits on an approval and is resumed by another engine keeps its trace; the wait is a span', async () => {
@@ -382,8 +371,9 @@ describe('tracing on the local engine', () => {
     expect(traceIds.size).toBe(1);
   });
 
-  it('the run context (run, node, trace ids) is current inside an attempt', async () => {
+  it('the run context (run, node, trace ids) is current inside an attempt where it is kept (services, aob dev)', async () => {
     const tracing = await traced();
+    enableRunContext();
     let seen: ReturnType<typeof currentRunContext>;
     const engine = await open({
       home: newHome(),

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { AobError } from '@aob/core';
 import type { CasRef } from '@aob/core';
 import { abortError, throwIfAborted } from '../abort.js';
@@ -16,6 +17,7 @@ import { buildAgentTools } from './tools.js';
 import { withoutNewProcessListeners } from './quiet-tracing.js';
 import type { AgentTool, AgentToolSet, PatchRecord, ToolMemory } from './tools.js';
 import { NodeSuspension } from '../suspension.js';
+import { keepContextAcrossAwaits } from '../../telemetry/context-manager.js';
 import type { ExecutorContext, LlmOptions } from '../types.js';
 import type { NodeJob } from '@aob/core';
 
@@ -91,7 +93,15 @@ export interface AgentOutput {
  * non-retryable; 'LLM_UNAVAILABLE', 'MCP_UNAVAILABLE' — retryable; 'CANCELLED' / 'TIMEOUT' when
  * `ctx.signal` aborts.
  */
-export const agentExecutor: Executor = async (job, ctx) => {
+export const agentExecutor: Executor = (job, ctx) => {
+  // An agent framework reads the active context deep inside its own code (its model and tool
+  // calls nest under the attempt's span that way), so from the first agent on, this process keeps
+  // contexts across awaits; the attempt's context is the active one while the agent runs.
+  keepContextAcrossAwaits();
+  return context.with(ctx.trace ?? context.active(), () => runAgent(job, ctx));
+};
+
+const runAgent: Executor = async (job, ctx) => {
   throwIfAborted(ctx.signal);
   const config = parseAgentConfig(job.config, job.nodeId);
   const hostFor = ctx.options.agentHost;

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { AobError, NodeType, toErrorData } from '@aob/core';
 import type { NodeJob } from '@aob/core';
 import { codeExecutor } from '../code.js';
@@ -181,7 +182,8 @@ export function buildAgentTools(
         input: (inputKey === undefined ? undefined : pick(args, [inputKey])[inputKey]) ?? null,
         idempotencyKey: `${job.idempotencyKey}:tool:${n}`,
       };
-      return executor(derived, { ...ctx, nodeId: derived.nodeId, signal });
+      // Under the tool call's span, active while the agent framework runs it.
+      return executor(derived, { ...ctx, nodeId: derived.nodeId, signal, trace: context.active() });
     };
   };
 

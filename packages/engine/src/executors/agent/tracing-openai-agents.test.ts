@@ -5,6 +5,7 @@ import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type * as Sdk from '@openai/agents';
+import { keepContextAcrossAwaits } from '../../telemetry/context-manager.js';
 import { startTracing } from '../../telemetry/setup.js';
 import type { Tracing } from '../../telemetry/setup.js';
 import { tracer } from '../../telemetry/trace.js';
@@ -20,6 +21,8 @@ const bridge = new OtelTracingProcessor();
 beforeAll(async () => {
   exporter = new InMemorySpanExporter();
   tracing = await startTracing({}, { exporter });
+  // As the agent executor does: the SDK's spans find their parent in the active context.
+  keepContextAcrossAwaits();
   sdk = await withoutNewProcessListeners(() => import('@openai/agents'));
   sdk.setTraceProcessors([bridge]);
   sdk.setTracingDisabled(false);
