@@ -191,11 +191,10 @@ export function startDecideSpan(
 // ---------------------------------------------------------------------------------------------
 // The bus (messaging semantic conventions)
 
-/** `messaging.system` of a bus adapter. */
+/** `messaging.system` of a bus adapter (the in-process bus makes no messaging spans). */
 export function messagingSystem(bus: Bus): string {
   if (bus instanceof KafkaBus) return 'kafka';
   if (bus instanceof RedisStreamsBus) return 'redis';
-  if (bus instanceof MemoryBus) return 'aob_memory';
   return 'aob';
 }
 
