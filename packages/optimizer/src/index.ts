@@ -9,3 +9,5 @@ export type { PassProposal } from './proposals.js';
 export { callPass } from './sandbox.js';
 export { MAX_ROUNDS, optimize } from './optimize.js';
 export type { OptimizeInput, OptimizeReport, PassReport, ProposalReport } from './optimize.js';
+export { OPTIMIZER_ENV, optimizerSettingsFromEnv } from './settings.js';
+export type { OptimizerSettings } from './settings.js';
