@@ -212,6 +212,18 @@ export class MemoryEventStore implements EventStore {
     return true;
   }
 
+  async takeOverLease(
+    runId: string,
+    from: string,
+    owner: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<boolean> {
+    if (this.leases.get(runId)?.owner !== from) return false;
+    this.leases.set(runId, { runId, owner, expiresAt: now + ttlMs });
+    return true;
+  }
+
   async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
     for (const lease of this.leases.values()) {
       if (lease.owner === owner) lease.expiresAt = now + ttlMs;

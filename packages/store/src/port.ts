@@ -204,6 +204,17 @@ export interface WorkflowPatchStore {
 export interface LeaseInboxStore {
   /** Takes or renews the lease on driving a run; false if someone else holds an unexpired one. */
   acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /**
+   * Takes the lease from `from`, expired or not, for a caller that knows `from` is gone (its
+   * process no longer exists); false if `from` no longer holds it (someone else took it first).
+   */
+  takeOverLease(
+    runId: string,
+    from: string,
+    owner: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<boolean>;
   /** Extends every lease `owner` holds (one write however many runs it drives). */
   renewLeases(owner: string, ttlMs: number, now: number): Promise<void>;
   releaseLease(runId: string, owner: string): Promise<void>;

@@ -305,6 +305,16 @@ export class SqliteEventStore implements EventStore {
     return this.sql.acquireLease.run(runId, owner, now + ttlMs, now).changes === 1;
   }
 
+  async takeOverLease(
+    runId: string,
+    from: string,
+    owner: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<boolean> {
+    return this.sql.takeOverLease.run(owner, now + ttlMs, runId, from).changes === 1;
+  }
+
   async renewLeases(owner: string, ttlMs: number, now: number): Promise<void> {
     this.sql.renewLeases.run(now + ttlMs, owner);
   }

@@ -26,6 +26,7 @@ export interface Statements {
   listPatches: Statement<[], PatchRow<string>>;
   listPatchesOf: Statement<[string], PatchRow<string>>;
   acquireLease: Statement<[string, string, number, number]>;
+  takeOverLease: Statement<[string, number, string, string]>;
   renewLeases: Statement<[number, string]>;
   releaseLease: Statement<[string, string]>;
   getLease: Statement<[string], LeaseRow>;
@@ -94,6 +95,10 @@ export function prepareStatements(db: Database): Statements {
       `INSERT INTO leases (run_id, owner, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
        WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
+    ),
+    // Compare-and-set on the owner: only the holder the caller found gone is replaced.
+    takeOverLease: db.prepare(
+      'UPDATE leases SET owner = ?, expires_at = ? WHERE run_id = ? AND owner = ?',
     ),
     renewLeases: db.prepare('UPDATE leases SET expires_at = ? WHERE owner = ?'),
     releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND owner = ?'),

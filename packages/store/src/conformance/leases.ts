@@ -32,6 +32,20 @@ export function leaseInboxConformance(name: string, make: () => Promise<LeaseInb
         expect(await s.acquireLease('r', 'p3', 10, 2000)).toBe(true);
       });
 
+      it('takes over a lease from the holder named, expired or not, and from no one else', async () => {
+        const s = await open();
+        expect(await s.acquireLease('r', 'p1', 1000, 0)).toBe(true);
+        expect(await s.takeOverLease('r', 'p2', 'p3', 1000, 10)).toBe(false);
+        expect((await s.getLease('r'))?.owner).toBe('p1');
+        expect(await s.takeOverLease('r', 'p1', 'p2', 1000, 10)).toBe(true);
+        expect(await s.getLease('r')).toEqual({ runId: 'r', owner: 'p2', expiresAt: 1010 });
+        // p1 is no longer the holder: a second taker that also found p1 gone loses.
+        expect(await s.takeOverLease('r', 'p1', 'p3', 1000, 20)).toBe(false);
+        expect(await s.acquireLease('r', 'p1', 1000, 30)).toBe(false);
+        expect(await s.takeOverLease('none', 'p1', 'p2', 1000, 0)).toBe(false);
+        expect(await s.getLease('none')).toBeUndefined();
+      });
+
       it('renews every lease of one owner at once, and no one else’s', async () => {
         const s = await open();
         expect(await s.acquireLease('a', 'p1', 100, 0)).toBe(true);
