@@ -5,6 +5,8 @@
 import type { AnyRunEvent, Budget, CasRef, Problem, RunStatus } from '@aob/core';
 import type {
   ApprovalView,
+  BackfillRequest,
+  CreateScheduleRequest,
   DraftChanges,
   DraftCommitRequest,
   DraftCommitResult,
@@ -22,6 +24,8 @@ import type {
   RunnerClaim,
   RunnerReport,
   RunView,
+  ScheduledRunView,
+  ScheduleView,
   TokenView,
   WorkflowView,
 } from './views.js';
@@ -383,6 +387,54 @@ export class AobHttpClient {
   /** Registers the draft as a version, or proposes it to a running run as a patch. */
   commitDraft(draftId: string, req: DraftCommitRequest & DraftAuthor): Promise<DraftCommitResult> {
     return this.request('POST', `v1/drafts/${seg(draftId)}/commit`, { body: req });
+  }
+
+  // ---- schedules: runs of a registered workflow at ticks, per namespace -------------------
+
+  /** A new schedule; refused (400, every problem named, nothing stored) when any part is bad. */
+  createSchedule(req: CreateScheduleRequest): Promise<ScheduleView> {
+    return this.request('POST', 'v1/schedules', { body: req });
+  }
+
+  /** The namespace's schedules, the most recently created first. */
+  listSchedules(page: PageQuery = {}): Promise<Page<ScheduleView>> {
+    return this.request('GET', 'v1/schedules', { query: { ...page } });
+  }
+
+  getSchedule(scheduleId: string): Promise<ScheduleView> {
+    return this.request('GET', `v1/schedules/${seg(scheduleId)}`);
+  }
+
+  /** Deletes the schedule (its runs stay); resolves with it as it was. */
+  deleteSchedule(scheduleId: string): Promise<ScheduleView> {
+    return this.request('DELETE', `v1/schedules/${seg(scheduleId)}`);
+  }
+
+  /** No tick starts until it is resumed. */
+  pauseSchedule(scheduleId: string, note?: string): Promise<ScheduleView> {
+    return this.request('POST', `v1/schedules/${seg(scheduleId)}/pause`, {
+      body: note !== undefined ? { note } : {},
+    });
+  }
+
+  /** Ticks again from now on (those that came while it was paused are not started). */
+  resumeSchedule(scheduleId: string, note?: string): Promise<ScheduleView> {
+    return this.request('POST', `v1/schedules/${seg(scheduleId)}/resume`, {
+      body: note !== undefined ? { note } : {},
+    });
+  }
+
+  /** Starts a run now, whatever the overlap policy. */
+  triggerSchedule(scheduleId: string): Promise<ScheduledRunView> {
+    return this.request('POST', `v1/schedules/${seg(scheduleId)}/trigger`);
+  }
+
+  /** Starts the past ticks in [from, to), each once ever (a tick's run id is the tick's). */
+  backfillSchedule(
+    scheduleId: string,
+    range: BackfillRequest,
+  ): Promise<{ runs: ScheduledRunView[] }> {
+    return this.request('POST', `v1/schedules/${seg(scheduleId)}/backfill`, { body: range });
   }
 
   // ---- the namespace's budget (set and removed by an admin) ------------------------------

@@ -23,15 +23,18 @@ import type {
   RunnerClaim,
   RunnerDesk,
   RunView,
+  ScheduledRunView,
+  ScheduleView,
   WorkflowView,
 } from '@aob/engine';
+import type { BackfillRequest, CreateScheduleRequest } from '@aob/client';
 import type { Operation, Principal, TokenView } from './auth/index.js';
 import { authorize, issueToken, tokenView } from './auth/index.js';
 import type { Page, PageRequest } from './paging.js';
 import { pageOf, pageWindow } from './paging.js';
 import { checkRunnerReport } from './runner-reports.js';
 import { QuestionDesk } from './hitl/questions.js';
-import { DraftControl, pollUntil } from '@aob/engine';
+import { DraftControl, ScheduleControl, pollUntil } from '@aob/engine';
 
 /** How long a raise of a run's budget waits for the run's owner to apply it. */
 const RAISE_WAIT_MS = 10_000;
@@ -76,7 +79,14 @@ export interface ControlPlaneDeps {
    * plane's changes at once rather than at their next poll).
    */
   drafts?: DraftControl;
+  /** Schedules (engine schedules/). Default: one over `store` and `control`. */
+  schedules?: ScheduleControl;
   now?: () => number;
+}
+
+/** `POST /v1/schedules/{id}/pause` and `…/resume`. */
+export interface ScheduleNoteBody {
+  note?: string;
 }
 
 /** Who a draft's change is by: an agent may name itself (`author`), as `subject (author)`. */
@@ -133,12 +143,16 @@ export class ControlPlane {
   private readonly now: () => number;
   private readonly questions: QuestionDesk;
   private readonly drafts: DraftControl;
+  private readonly schedules: ScheduleControl;
 
   constructor(private readonly deps: ControlPlaneDeps) {
     this.now = deps.now ?? Date.now;
     this.questions = deps.questions ?? new QuestionDesk({ control: deps.control });
     this.drafts =
       deps.drafts ?? new DraftControl({ store: deps.store, control: deps.control, now: this.now });
+    this.schedules =
+      deps.schedules ??
+      new ScheduleControl({ store: deps.store, control: deps.control, now: this.now });
   }
 
   /** Checks the principal may call `op`: every entry point calls this first. */
@@ -597,6 +611,65 @@ export class ControlPlane {
     return this.drafts.delete(p.namespace, draftId);
   }
 
+  // ---- schedules: runs started at ticks, per namespace (another's is SCHEDULE_NOT_FOUND) ----
+
+  async createSchedule(p: Principal, body: CreateScheduleRequest): Promise<ScheduleView> {
+    this.authorize(p, 'createSchedule');
+    return this.schedules.create(body, { namespace: p.namespace, by: p.subject });
+  }
+
+  async listSchedules(p: Principal, page: PageRequest): Promise<Page<ScheduleView>> {
+    this.authorize(p, 'listSchedules');
+    const { offset, limit } = pageWindow(page);
+    const items = await this.schedules.list(p.namespace, { offset, limit: limit + 1 });
+    return pageOf(items, offset, limit);
+  }
+
+  async getSchedule(p: Principal, scheduleId: string): Promise<ScheduleView> {
+    this.authorize(p, 'getSchedule');
+    return this.schedules.get(scheduleId, p.namespace);
+  }
+
+  async pauseSchedule(
+    p: Principal,
+    scheduleId: string,
+    body: ScheduleNoteBody = {},
+  ): Promise<ScheduleView> {
+    this.authorize(p, 'pauseSchedule');
+    return this.schedules.pause(scheduleId, p.namespace, noteOf(body));
+  }
+
+  async resumeSchedule(
+    p: Principal,
+    scheduleId: string,
+    body: ScheduleNoteBody = {},
+  ): Promise<ScheduleView> {
+    this.authorize(p, 'resumeSchedule');
+    return this.schedules.resume(scheduleId, p.namespace, noteOf(body));
+  }
+
+  async triggerSchedule(p: Principal, scheduleId: string): Promise<ScheduledRunView> {
+    this.authorize(p, 'triggerSchedule');
+    return this.schedules.trigger(scheduleId, p.namespace, p.subject);
+  }
+
+  async backfillSchedule(
+    p: Principal,
+    scheduleId: string,
+    body: BackfillRequest,
+  ): Promise<{ runs: ScheduledRunView[] }> {
+    this.authorize(p, 'backfillSchedule');
+    return { runs: await this.schedules.backfill(scheduleId, p.namespace, body, p.subject) };
+  }
+
+  /** Deletes the schedule (its runs stay); resolves with it as it was. */
+  async deleteSchedule(p: Principal, scheduleId: string): Promise<ScheduleView> {
+    this.authorize(p, 'deleteSchedule');
+    const was = await this.schedules.get(scheduleId, p.namespace);
+    await this.schedules.delete(scheduleId, p.namespace);
+    return was;
+  }
+
   /**
    * Follows a draft (SSE, MCP subscriptions): `listener` hears first the draft as it is now (kind
    * `changed`, unless `current: false`), then every change, focus and commit, and its deletion.
@@ -770,4 +843,16 @@ function pendingRunId(err: unknown): string | undefined {
   return e?.code === 'RUN_PENDING' && typeof e.details?.runId === 'string'
     ? e.details.runId
     : undefined;
+}
+
+/** A pause or resume note, checked here too (the MCP tools call without the REST schema). */
+function noteOf(body: ScheduleNoteBody): string | undefined {
+  if (body.note === undefined) return undefined;
+  if (typeof body.note !== 'string' || body.note.length > 1_000) {
+    throw new ValidationError(
+      [{ code: 'SCHEMA', path: '/note', message: 'must be text of at most 1000 characters' }],
+      'schedule note',
+    );
+  }
+  return body.note;
 }

@@ -68,6 +68,7 @@ export type {
   FocusDraftBody,
   OpenDraftBody,
   PatchBody,
+  ScheduleNoteBody,
   StartRunBody,
   UndoDraftBody,
 } from './control-plane.js';

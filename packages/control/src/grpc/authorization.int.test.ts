@@ -81,6 +81,15 @@ const REST_ONLY = new Set<Operation>([
   'focusDraft',
   'commitDraft',
   'followDraft',
+  // Schedules likewise: REST (and the MCP tools over it), the CLI, the canvas.
+  'createSchedule',
+  'listSchedules',
+  'getSchedule',
+  'deleteSchedule',
+  'pauseSchedule',
+  'resumeSchedule',
+  'triggerSchedule',
+  'backfillSchedule',
 ]);
 
 /** The API's services, from the generated descriptors: a new rpc without a matrix entry fails. */

@@ -105,6 +105,18 @@ const REQUESTS: Record<Operation, () => Request> = {
     body: { as: 'patch', runId: ids.run },
   }),
   followDraft: () => ({ path: `/v1/drafts/${ids.draft}/feed` }),
+  createSchedule: () => ({ path: '/v1/schedules', body: { workflow: 'm-base', every: '1h' } }),
+  listSchedules: () => ({ path: '/v1/schedules' }),
+  getSchedule: () => ({ path: `/v1/schedules/${ids.schedule}` }),
+  deleteSchedule: () => ({ path: `/v1/schedules/${ids.spareSchedule}` }),
+  pauseSchedule: () => ({ path: `/v1/schedules/${ids.schedule}/pause`, body: { note: 'matrix' } }),
+  resumeSchedule: () => ({ path: `/v1/schedules/${ids.schedule}/resume`, body: {} }),
+  triggerSchedule: () => ({ path: `/v1/schedules/${ids.schedule}/trigger` }),
+  // The same past hours each time: the first call starts their runs, the others find them.
+  backfillSchedule: () => ({
+    path: `/v1/schedules/${ids.schedule}/backfill`,
+    body: { from: '2025-01-01T00:00:00Z', to: '2025-01-01T02:00:00Z' },
+  }),
 };
 
 /** Operations on a resource of `acme` (another namespace must get 404); the rest are collections. */
@@ -136,6 +148,12 @@ const ACME_RESOURCE = new Set<Operation>([
   'focusDraft',
   'commitDraft',
   'followDraft',
+  'getSchedule',
+  'deleteSchedule',
+  'pauseSchedule',
+  'resumeSchedule',
+  'triggerSchedule',
+  'backfillSchedule',
 ]);
 /** Lists whose items must not include anything of `acme` when called from another namespace. */
 const LISTS = new Set<Operation>([
@@ -145,6 +163,7 @@ const LISTS = new Set<Operation>([
   'listPatches',
   'listTokens',
   'listDrafts',
+  'listSchedules',
 ]);
 
 beforeAll(async () => {
@@ -230,6 +249,14 @@ beforeAll(async () => {
     ids[key] = (
       await api.call('POST', '/v1/drafts', { token: operator, body: { from: 'm-base' } })
     ).body.draftId;
+  }
+  for (const key of ['schedule', 'spareSchedule']) {
+    ids[key] = (
+      await api.call('POST', '/v1/schedules', {
+        token: operator,
+        body: { workflow: 'm-base', every: '1h' },
+      })
+    ).body.scheduleId;
   }
   expect(Object.values(ids).every((v) => typeof v === 'string')).toBe(true);
 }, 60_000);

@@ -9,10 +9,12 @@ import type {
   FocusDraftBody,
   OpenDraftBody,
   PatchBody,
+  ScheduleNoteBody,
   StartRunBody,
   UndoDraftBody,
 } from '../control-plane.js';
 import type { Principal } from '../auth/index.js';
+import type { BackfillRequest, CreateScheduleRequest } from '@aob/client';
 
 export interface RouteInput {
   principal: Principal;
@@ -225,6 +227,22 @@ export const HANDLERS: Record<string, Handler> = {
     ok(await plane.focusDraft(principal, params.draftId!, body as FocusDraftBody)),
   commitDraft: async (plane, { principal, params, body }) =>
     ok(await plane.commitDraft(principal, params.draftId!, body as CommitDraftBody)),
+  createSchedule: async (plane, { principal, body }) =>
+    created(await plane.createSchedule(principal, body as CreateScheduleRequest)),
+  listSchedules: async (plane, { principal, query }) =>
+    ok(await plane.listSchedules(principal, page(query))),
+  getSchedule: async (plane, { principal, params }) =>
+    ok(await plane.getSchedule(principal, params.scheduleId!)),
+  deleteSchedule: async (plane, { principal, params }) =>
+    ok(await plane.deleteSchedule(principal, params.scheduleId!)),
+  pauseSchedule: async (plane, { principal, params, body }) =>
+    ok(await plane.pauseSchedule(principal, params.scheduleId!, obj(body) as ScheduleNoteBody)),
+  resumeSchedule: async (plane, { principal, params, body }) =>
+    ok(await plane.resumeSchedule(principal, params.scheduleId!, obj(body) as ScheduleNoteBody)),
+  triggerSchedule: async (plane, { principal, params }) =>
+    ok(await plane.triggerSchedule(principal, params.scheduleId!)),
+  backfillSchedule: async (plane, { principal, params, body }) =>
+    ok(await plane.backfillSchedule(principal, params.scheduleId!, body as BackfillRequest)),
 };
 
 /** A draft's live feed (SSE): served by DraftFeeds (draft-feed.ts), not by a handler here. */

@@ -236,6 +236,86 @@ export const API_TOOLS: readonly ToolSpec[] = [
       'Reverts an applied patch: its run or workflow goes back to the graph without it (later patches stay). Operators and above.',
     annotations: DESTROYS,
   }),
+  apiTool({
+    name: 'schedule_create',
+    operationId: 'createSchedule',
+    title: 'Create a schedule',
+    description:
+      'Starts runs of a registered workflow (name, or pinned name@version) with fixed inputs at ticks: cron (5-7 fields, croner) in a timezone, every (a duration such as 5m), or at (a list of ISO 8601 times); optional jitter, start, end, overlap (skip | buffer_one | allow | cancel_previous; default skip) and catchupWindow (default 1h). Each tick starts exactly one run (its id is derived from the schedule and the tick). Refused with VALIDATION naming every problem (bad cron, unknown time zone, unknown workflow, conflicting options, bad inputs); nothing is stored then.',
+    annotations: WRITES,
+    summary: (a) =>
+      `created schedule ${str(a.scheduleId)} of ${str(a.workflow)}${typeof a.nextTickAt === 'number' ? `; next tick ${new Date(a.nextTickAt).toISOString()}` : ''}`,
+  }),
+  apiTool({
+    name: 'schedule_list',
+    operationId: 'listSchedules',
+    title: 'List schedules',
+    description:
+      'The namespace’s schedules, newest first: workflow, timing, overlap policy, paused or not, next tick, last started run, counts of ticks started, skipped, missed and failed. Paged: pass nextCursor back as cursor.',
+    annotations: READS,
+    summary: listed('schedules', (s) => {
+      const next = typeof s.nextTickAt === 'number' ? new Date(s.nextTickAt).toISOString() : 'none';
+      return `${str(s.scheduleId)} ${str(s.workflow)}${s.paused ? ' (paused)' : ''}; next tick ${next}`;
+    }),
+  }),
+  apiTool({
+    name: 'schedule_show',
+    operationId: 'getSchedule',
+    title: 'Show a schedule',
+    description:
+      'One schedule: its timing, inputs, overlap policy, catch-up window, paused state and note, next tick, buffered tick, last started tick and run, counts and the last tick that failed to start.',
+    annotations: READS,
+    summary: (a) =>
+      `schedule ${str(a.scheduleId)} of ${str(a.workflow)}${a.paused ? ' (paused)' : ''}; ${JSON.stringify(a.counts)}`,
+  }),
+  apiTool({
+    name: 'schedule_pause',
+    operationId: 'pauseSchedule',
+    title: 'Pause a schedule',
+    description:
+      'Stops a schedule’s ticks until it is resumed, with an optional note saying why. Ticks that come while it is paused are never started (not caught up on resume).',
+    annotations: WRITES_IDEMPOTENT,
+    summary: (a) => `schedule ${str(a.scheduleId)} paused`,
+  }),
+  apiTool({
+    name: 'schedule_resume',
+    operationId: 'resumeSchedule',
+    title: 'Resume a schedule',
+    description:
+      'Resumes a paused schedule from now on, with an optional note; answers it with its next tick.',
+    annotations: WRITES_IDEMPOTENT,
+    summary: (a) => `schedule ${str(a.scheduleId)} resumed`,
+  }),
+  apiTool({
+    name: 'schedule_trigger',
+    operationId: 'triggerSchedule',
+    title: 'Trigger a schedule now',
+    description:
+      'Starts one run of the schedule’s workflow and inputs now, whatever its overlap policy; the run records the schedule with reason trigger. Answers {runId, tick, started}.',
+    annotations: WRITES,
+    summary: (a) => `started run ${str(a.runId)}`,
+    touches: (a) => str(a.runId),
+  }),
+  apiTool({
+    name: 'schedule_backfill',
+    operationId: 'backfillSchedule',
+    title: 'Backfill a schedule',
+    description:
+      'Starts the schedule’s ticks in a past range [from, to) (ISO 8601 times; at most 1000 ticks), each under its tick’s own run id: a tick whose run was started already is not started again (started: false). The overlap policy does not apply.',
+    annotations: WRITES_IDEMPOTENT,
+    summary: (a) => {
+      const runs = (Array.isArray(a.runs) ? a.runs : []) as { started?: boolean }[];
+      return `${runs.filter((r) => r.started).length} runs started, ${runs.filter((r) => !r.started).length} started before`;
+    },
+  }),
+  apiTool({
+    name: 'schedule_delete',
+    operationId: 'deleteSchedule',
+    title: 'Delete a schedule',
+    description: 'Deletes a schedule: no tick of it starts again. The runs it started stay.',
+    annotations: DESTROYS,
+    summary: (a) => `deleted schedule ${str(a.scheduleId)}`,
+  }),
 ];
 
 export function describeRun(a: Answer): string {

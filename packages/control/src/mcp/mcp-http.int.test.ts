@@ -96,6 +96,14 @@ const ISSUE_TOOLS = [
   'canvas_undo',
   'canvas_focus',
   'canvas_commit',
+  'schedule_create',
+  'schedule_list',
+  'schedule_show',
+  'schedule_pause',
+  'schedule_resume',
+  'schedule_trigger',
+  'schedule_backfill',
+  'schedule_delete',
 ];
 
 describe('/mcp tools', () => {
@@ -244,6 +252,18 @@ describe('/mcp roles are REST’s', () => {
     canvas_undo: { draftId: 'drf_nope' },
     canvas_focus: { draftId: 'drf_nope', nodes: ['x'] },
     canvas_commit: { draftId: 'drf_nope', as: 'patch', runId: 'run_nope' },
+    schedule_create: { workflow: 'doubler-nope', every: '1h' },
+    schedule_list: {},
+    schedule_show: { scheduleId: 'sch_nope' },
+    schedule_pause: { scheduleId: 'sch_nope', note: 'why' },
+    schedule_resume: { scheduleId: 'sch_nope' },
+    schedule_trigger: { scheduleId: 'sch_nope' },
+    schedule_backfill: {
+      scheduleId: 'sch_nope',
+      from: '2025-01-01T00:00:00Z',
+      to: '2025-01-01T01:00:00Z',
+    },
+    schedule_delete: { scheduleId: 'sch_nope' },
   };
 
   it('has sample arguments for every tool', () => {
