@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { setServerLimits } from '@aob/core';
 import { LocalEngine, startTracing } from '@aob/engine';
 import type { LocalEngineOptions, Tracing } from '@aob/engine';
+import { autoOptimizer } from './auto-optimizer.js';
 import { badInput, unreachable } from './errors.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import type { EngineSettings } from './settings.js';
@@ -25,6 +26,8 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
   if (settings.search) opts.search = settings.search;
   if (settings.mcp) opts.mcp = settings.mcp;
   if (settings.workspaceRoot !== undefined) opts.workspaceRoot = settings.workspaceRoot;
+  // The optimizer is loaded only when the engine is to run it by itself.
+  if (process.env.AOB_OPTIMIZE_ON?.trim()) opts.optimizer = await autoOptimizer(process.env);
   try {
     return await LocalEngine.open(opts);
   } catch (e) {

@@ -184,6 +184,7 @@ export { formatDuration, parseDuration } from './schedules/durations.js';
 export { RunControl, isOver } from './app/run-control.js';
 export type { NodeDetail, AttemptView } from './app/node-detail.js';
 export type { RunDriver, RunControlDeps } from './app/run-control.js';
+export type { AutoOptimizer, OptimizerProposal } from './app/auto-optimize.js';
 export { pollUntil } from './app/poll.js';
 export type { PollOptions } from './app/poll.js';
 export { irLoader } from './workflows.js';

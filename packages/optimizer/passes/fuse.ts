@@ -53,8 +53,13 @@ function fuse(ir: JValue): JValue {
     // Whatever still names A (its error, a computed key) would read a node that is gone.
     if (anyMentions(fused, aId)) continue;
 
-    const ops: JValue[] = [replaceOp('/nodes/' + b.toString() + '/with/value', fused)];
+    // A's incoming edges are moved to B: in a run, only edges out of pending nodes (a finished
+    // node's route named A, and would not be decided again for B).
     const aIn = g.inEdges(a);
+    let movable = true;
+    for (let k = 0; k < aIn.length; k++) if (!g.pending(g.from(aIn[k]))) movable = false;
+    if (!movable) continue;
+    const ops: JValue[] = [replaceOp('/nodes/' + b.toString() + '/with/value', fused)];
     for (let k = 0; k < aIn.length; k++) {
       ops.push(replaceOp('/edges/' + aIn[k].toString() + '/to', JValue.str(g.id(b))));
     }

@@ -79,7 +79,9 @@ function hoist(g: Graph, b: i32): JValue | null {
   for (let k = 0; k < preds.length; k++) {
     const pIn = g.inEdges(preds[k]);
     for (let j = 0; j < pIn.length; j++) {
-      if (!g.isPlain(pIn[j])) return null;
+      // An edge added out of a node that has finished would never be taken (its route was
+      // decided when it finished): in a run, B is hoisted only under pending nodes.
+      if (!g.isPlain(pIn[j]) || !g.pending(g.from(pIn[j]))) return null;
       const from = g.edges[pIn[j]].getStr('from');
       if (grand.indexOf(from) < 0) grand.push(from);
     }

@@ -324,3 +324,40 @@ describe('memoize', () => {
     expect(report.passes[0]!.rounds).toBe(2);
   });
 });
+
+describe('in a run', () => {
+  const succeeded = (state: RunState, id: string) => {
+    state.nodes[id] = { status: 'succeeded', attempt: 1 } as RunState['nodes'][string];
+  };
+
+  it('parallelize and fuse add no edge out of a node that has finished (it would never be taken)', async () => {
+    const chain = wf(
+      [
+        get('a', 'a'),
+        get('b', 'b'),
+        get('c', 'c'),
+        t('d', '{% [nodes.b.output, nodes.c.output] %}'),
+      ],
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'd' },
+      ],
+    );
+    const state = initialState('run-2');
+    succeeded(state, 'a');
+    const report = await run(chain, 'parallelize', state);
+    expect(report.proposals).toEqual([]);
+    const transforms = wf(
+      [t('a', 1), t('b', '{% nodes.a.output %}'), t('c', '{% nodes.b.output %}')],
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+      { output: '{% nodes.c.output %}' },
+    );
+    // a has finished, so it is not fused into b; fusing b into c would move
+    // the edge a → b to a → c, out of a finished node: neither is proposed.
+    expect((await run(transforms, 'fuse', state)).proposals).toEqual([]);
+  });
+});

@@ -54,6 +54,7 @@ import type { GraphDiff, PatchView } from './patches.js';
 import { diffDefinitions } from '@aob/client';
 import { patchesOf } from './patches.js';
 import { WorkflowPatches } from './workflow-patches.js';
+import type { AutoOptimizer } from './auto-optimize.js';
 import { pollUntil } from './poll.js';
 import type { NodeDetail } from './node-detail.js';
 import { nodeDetail, runRefs, unknownNode } from './node-detail.js';
@@ -118,6 +119,8 @@ export class RunControl implements Operations {
   private readonly workflowPatches: WorkflowPatches;
   /** Definitions this process has put in the content store (content never changes). */
   private readonly storedDefinitions = new Set<string>();
+  /** Runs the optimizer's passes on registration or run start (AOB_OPTIMIZE_ON), when set. */
+  private optimizer: AutoOptimizer | undefined;
 
   constructor(private readonly deps: RunControlDeps) {
     this.workflowPatches = new WorkflowPatches({
@@ -126,6 +129,11 @@ export class RunControl implements Operations {
       now: deps.now,
       newPatchId: () => deps.newId('patch'),
     });
+  }
+
+  /** Has the optimizer's passes proposed on each new workflow version or run (AOB_OPTIMIZE_ON). */
+  optimizeWith(optimizer: AutoOptimizer | undefined): void {
+    this.optimizer = optimizer;
   }
 
   // ---- workflows -------------------------------------------------------------------------
@@ -168,7 +176,41 @@ export class RunControl implements Operations {
       registeredAt: this.deps.now(),
     };
     await this.deps.store.putWorkflow(record);
+    if (this.optimizer?.on === 'register') await this.optimizeVersion(ir.definition);
     return record;
+  }
+
+  /**
+   * Proposes the optimizer's applicable rewrites of a newly registered version as workflow
+   * patches, in order, each against the version the one before registered (name@1.p1, …). They
+   * are judged again here; the first that does not apply ends the line.
+   */
+  private async optimizeVersion(definition: WorkflowDefinition): Promise<void> {
+    let target = `${definition.name}@${definition.version}`;
+    for (const p of await this.optimizer!.propose(definition)) {
+      const view = await this.workflowPatches.propose(target, p.ops, {
+        author: p.author,
+        rationale: p.rationale,
+      });
+      if (view.status !== 'applied' || !view.version) return;
+      target = `${definition.name}@${view.version}`;
+    }
+  }
+
+  /**
+   * Proposes the optimizer's applicable rewrites of a run that just started as run patches: the
+   * passes saw its state (nodes already scheduled are left alone), and the run's owner judges each
+   * one against the state it has then, recording it in the run's log.
+   */
+  private async optimizeRun(runId: string, ir: IR): Promise<void> {
+    const state = fold(await this.deps.store.read(runId), runId);
+    for (const p of await this.optimizer!.propose(ir.definition, { runId, state })) {
+      const view = await this.proposePatch(runId, p.ops, {
+        author: p.author,
+        rationale: p.rationale,
+      });
+      if (view.status !== 'applied') return;
+    }
   }
 
   async listWorkflows(): Promise<WorkflowView[]> {
@@ -230,6 +272,7 @@ export class RunControl implements Operations {
       });
       if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
     });
+    if (this.optimizer?.on === 'run') await this.optimizeRun(runId, ir);
     return runId;
   }
 

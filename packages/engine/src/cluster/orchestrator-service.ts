@@ -20,6 +20,9 @@ import { TimerPoller } from './timer-poller.js';
 import { StallSweeper } from './stall-sweeper.js';
 import type { StallSweeperOptions } from './stall-sweeper.js';
 import { observeStore } from '../telemetry/metrics.js';
+import { ScheduleControl } from '../schedules/schedule-control.js';
+import { Scheduler } from '../schedules/scheduler.js';
+import { clusterRunControl } from './client.js';
 
 export interface OrchestratorServiceDeps {
   events: ClusterStore;
@@ -58,6 +61,8 @@ export interface OrchestratorServiceDeps {
    * DEFAULT_JOB_TOKEN_GRACE_MS (5 minutes).
    */
   jobTokenGraceMs?: number;
+  /** How often the scheduler looks for due schedule ticks. Default 500 ms. */
+  schedulerPollMs?: number;
 }
 
 /** How often expired job tokens (and old runner-queue jobs) are deleted. */
@@ -79,6 +84,11 @@ export class OrchestratorService {
   readonly orchestrator: Orchestrator;
   readonly relay: OutboxRelay;
   private readonly poller: TimerPoller;
+  /**
+   * Starts the runs of due schedule ticks (ARCHITECTURE §7, schedules). Every replica runs one:
+   * a tick's run id is the tick's, so replicas racing for a tick start one run.
+   */
+  private readonly scheduler: Scheduler;
   private readonly sweeper: StallSweeper;
   private readonly consumer: ResultConsumer;
   private readonly loadIr: (irHash: string) => Promise<IR>;
@@ -143,6 +153,23 @@ export class OrchestratorService {
       now,
       onError,
     });
+    // Starts go out as run commands like any client's; the scheduler does not wait for the
+    // owning orchestrator to apply one (RUN_PENDING counts as started: the command is on the bus).
+    const runs = clusterRunControl({
+      events: deps.events,
+      content: deps.content,
+      bus: deps.bus,
+      startWaitMs: 0,
+    });
+    this.scheduler = new Scheduler({
+      store: deps.events,
+      schedules: new ScheduleControl({ store: deps.events, control: runs, now }),
+      cancel: (runId, reason, by) => runs.cancel(runId, reason, by),
+      owner: deps.instance,
+      now,
+      pollMs: deps.schedulerPollMs ?? 500,
+      onError,
+    });
     this.sweeper = new StallSweeper({
       store: deps.events,
       bus: deps.bus,
@@ -172,6 +199,7 @@ export class OrchestratorService {
     this.relay.start();
     this.poller.start();
     this.sweeper.start();
+    this.scheduler.start();
     await this.consumer.start();
     const idleMs = this.deps.idleRunMs ?? 60_000;
     this.evictor = setInterval(
@@ -210,6 +238,7 @@ export class OrchestratorService {
     if (this.purger) clearInterval(this.purger);
     await this.consumer.stop();
     await this.poller.stop();
+    await this.scheduler.stop();
     await this.sweeper.stop();
     this.relay.kick();
     await this.relay.stop();

@@ -184,6 +184,7 @@ export class LocalEngine {
       handlersModule,
     );
     late.engine = engine;
+    engine.control.optimizeWith(opts.optimizer);
     await runner.start();
     await results.start();
     engine.startHousekeeping();

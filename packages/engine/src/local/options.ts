@@ -1,4 +1,5 @@
 import type { AnyRunEvent } from '@aob/core';
+import type { AutoOptimizer } from '../app/auto-optimize.js';
 import type {
   LlmOptions,
   McpServerSettings,
@@ -26,6 +27,8 @@ export interface LocalEngineOptions {
   mcp?: Readonly<Record<string, McpServerSettings>>;
   /** The only directory `fs` nodes (and agents granted `fs`) may touch. */
   workspaceRoot?: string;
+  /** The optimizer's passes, run on registration or run start (AOB_OPTIMIZE_ON). */
+  optimizer?: AutoOptimizer;
 }
 
 export type EventListener = (event: AnyRunEvent) => void;
