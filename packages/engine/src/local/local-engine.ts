@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { AnyRunEvent, IR, WorkflowDefinition } from '@aob/core';
@@ -25,6 +24,7 @@ import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { pollUntil } from '../app/poll.js';
 import { localAgentHost } from './agent-host.js';
+import { leaseOwnerId, ownerIsGone } from './lease-owner.js';
 
 const LEASE_TTL_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
@@ -40,7 +40,7 @@ export class LocalEngine {
   private readonly listeners = new Set<EventListener>();
   /** Runs this process drives (holds the lease of). */
   private readonly driven = new Set<string>();
-  private readonly owner = `${hostname()}:${process.pid}:${newId('run').slice(4)}`;
+  private readonly owner = leaseOwnerId(newId('run').slice(4));
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   /**
@@ -350,13 +350,13 @@ export class LocalEngine {
     this.handlersModule = want;
   }
 
-  /** Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire. */
+  /**
+   * Takes the run's lease, waiting up to `waitMs` for another holder's lease to expire — or not at
+   * all when that holder is a process of this machine that no longer exists (lease-owner.ts).
+   */
   private async takeLease(runId: string, waitMs = 0): Promise<void> {
     const taken = await pollUntil(
-      async () =>
-        (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now()))
-          ? true
-          : undefined,
+      async () => ((await this.acquireLease(runId)) ? true : undefined),
       { timeoutMs: waitMs, everyMs: 200 },
     );
     if (taken) {
@@ -379,7 +379,7 @@ export class LocalEngine {
       await this.orchestrator.trigger(runId, trigger);
       return true;
     }
-    if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) {
+    if (await this.acquireLease(runId)) {
       try {
         await this.adoptSettings(runId);
       } catch (err) {
@@ -395,6 +395,14 @@ export class LocalEngine {
     }
     await this.store.enqueueCommand(runId, trigger.type, trigger, Date.now());
     return false;
+  }
+
+  /** Takes a free, expired or own lease, or the lease of a holder that is provably gone. */
+  private async acquireLease(runId: string): Promise<boolean> {
+    if (await this.store.acquireLease(runId, this.owner, LEASE_TTL_MS, Date.now())) return true;
+    const holder = (await this.store.getLease(runId))?.owner;
+    if (holder === undefined || !ownerIsGone(holder)) return false;
+    return this.store.takeOverLease(runId, holder, this.owner, LEASE_TTL_MS, Date.now());
   }
 
   /** Applies the commands other processes left for runs this process drives (one run, or all). */
