@@ -27,6 +27,7 @@ COPY packages/bus/package.json packages/bus/
 COPY packages/store/package.json packages/store/
 COPY packages/engine/package.json packages/engine/
 COPY packages/control/package.json packages/control/
+COPY packages/optimizer/package.json packages/optimizer/
 COPY services/api/package.json services/api/
 COPY services/orchestrator/package.json services/orchestrator/
 COPY services/runner/package.json services/runner/
