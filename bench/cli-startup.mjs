@@ -8,6 +8,7 @@
 //   aob run start one.json --store memory   a one-node workflow (a transform) on the memory store
 //   aob run start one.json          the same on the default local store (file: SQLite under
 //                                   AOB_HOME, a fresh home reused by every round, as a project's
+//                                   (a baseline gets its own: its schema may be older)
 //                                   .aob is)
 //
 // Files loaded: one extra process per case preloads bench/lib/count-modules.mjs (ES modules through
@@ -70,6 +71,7 @@ for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[na
 function cliCases(aob, tag) {
   const suffix = tag ? ` [${tag}]` : '';
   const idSuffix = tag ? `:${tag}` : '';
+  const home = { AOB_HOME: join(work, `home${idSuffix.replace(':', '-')}`) };
   return [
     {
       id: `version${idSuffix}`,
@@ -87,6 +89,7 @@ function cliCases(aob, tag) {
       id: `runStartFile${idSuffix}`,
       label: `aob run start (1 node, file)${suffix}`,
       argv: [aob, 'run', 'start', oneNode],
+      env: home,
       target: TARGET.runStartMs,
     },
   ];
@@ -123,10 +126,10 @@ function timedRun(argv, extraEnv = {}) {
 }
 
 /** The distinct files one process of `argv` loads, counted by the preloaded counter. */
-async function filesLoaded(argv) {
+async function filesLoaded(argv, caseEnv = {}) {
   const out = join(work, `modules-${process.hrtime.bigint()}.txt`);
   writeFileSync(out, '');
-  await timedRun(['--import', COUNTER, ...argv], { AOB_BENCH_MODULES_FILE: out });
+  await timedRun(['--import', COUNTER, ...argv], { ...caseEnv, AOB_BENCH_MODULES_FILE: out });
   const files = new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean));
   files.delete(COUNTER);
   return [...files];
@@ -206,13 +209,13 @@ try {
   for (let round = 0; round < opts.warmup + opts.runs; round++) {
     for (let i = 0; i < CASES.length; i++) {
       const c = CASES[(round + i) % CASES.length];
-      const ms = await timedRun(c.argv);
+      const ms = await timedRun(c.argv, c.env);
       if (round >= opts.warmup) samples[c.id].push(ms);
     }
   }
   const files = {};
   for (const c of CASES) {
-    const loaded = await filesLoaded(c.argv);
+    const loaded = await filesLoaded(c.argv, c.env);
     files[c.id] = { total: loaded.length, top: byOwner(loaded, opts.top) };
   }
   const rests = {};
