@@ -101,6 +101,22 @@ describe('aob workflow optimize', () => {
     ]);
   });
 
+  it('AOB_OPTIMIZE_ON=register: registering a version proposes the chosen passes as its next versions', async () => {
+    const home2 = { AOB_HOME: join(home, '.aob-auto') };
+    const reg = await aob(['workflow', 'register', bench('repeated-transforms.json')], {
+      ...home2,
+      AOB_OPTIMIZE_ON: 'register',
+      AOB_OPTIMIZE_PASSES: 'dedupe',
+    });
+    expect(reg.code, reg.stderr).toBe(0);
+    const patches = json<{ author: string; status: string; version?: string }[]>(
+      await aob(['patch', 'list', '--workflow', 'bench-repeated-transforms', '--json'], home2),
+    );
+    expect(patches.map((p) => [p.author, p.status, p.version])).toEqual([
+      ['optimizer:dedupe', 'applied', '1.p1'],
+    ]);
+  });
+
   it("a user's pass that never returns is stopped at its time limit, and the graph is unchanged", async () => {
     const wabt = await wabtInit();
     const spin = join(home, 'spin.wasm');
