@@ -159,7 +159,8 @@ describe('kill -9 and aob run resume', () => {
       await aob(['run', 'list', '--json'], e),
     );
     expect(run!.status).toBe('running');
-    // Once the dead process's lease lapses, `run get` says so and how to go on.
+    // The dead process is gone (at once: it ran on this machine), and `run get` says so and how to
+    // go on.
     const shown = await until('run get to say nobody drives the run', async () => {
       const g = await aob(['run', 'get', run!.runId], e);
       return g.stdout.includes('no process is driving this run') ? g.stdout : undefined;

@@ -42,8 +42,7 @@ export default class RunGet extends AobCommand<typeof RunGet> {
     else {
       await out(formatRunDetails(view, Date.now()));
       if (backend instanceof LocalBackend && view.status === 'running') {
-        const lease = await backend.engine.store.getLease(view.runId);
-        if (!lease || lease.expiresAt < Date.now()) {
+        if (!(await backend.engine.isDriven(view.runId))) {
           await out(
             `no process is driving this run (the one that did has stopped); continue it with: aob run resume ${view.runId}`,
           );

@@ -251,6 +251,15 @@ export class LocalEngine {
     await this.drainInbox(runId);
   }
 
+  /**
+   * Whether a live process drives the run: its lease is unexpired and its holder not provably gone
+   * (lease-owner.ts). False means `resume` would take the run at once.
+   */
+  async isDriven(runId: string): Promise<boolean> {
+    const lease = await this.store.getLease(runId);
+    return lease !== undefined && lease.expiresAt >= Date.now() && !ownerIsGone(lease.owner);
+  }
+
   /** Partial output of running nodes of this process's runs (llm token deltas), as it comes. */
   onDelta(listener: (delta: NodeDelta) => void): () => void {
     return this.live.onDelta(listener);
