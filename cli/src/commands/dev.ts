@@ -22,7 +22,7 @@ import { ensureAdminToken } from '../lib/tokens.js';
 export default class Dev extends AobCommand<typeof Dev> {
   static override summary =
     'Serve the canvas and the API (REST and SSE timelines) on the local store, in one process.';
-  static override description = `Prints a URL that opens the canvas signed in (the token is in the URL's fragment, which no server sees; it is revoked when aob dev stops). For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). GET /metrics answers the engine's metrics as Prometheus text without a token, to clients on loopback only (403 from anywhere else). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
+  static override description = `Prints a URL that opens the canvas signed in (the token is in the URL's fragment, which no server sees; it is revoked when aob dev stops). For the canvas and for other terminals (AOB_SERVER=<the URL printed> AOB_TOKEN=…): the control plane over the embedded store under AOB_HOME, runs driven in this process (as aob run start does), live timelines from its in-process events. When the store has no live admin token yet, one is created and printed with the export lines to paste; otherwise create more with aob token create (without AOB_SERVER it writes to AOB_HOME). With --json, prints one JSON document once listening ({url, home, token?, tokenId?}). It runs the scheduler of the store's schedules (aob schedule create): their ticks' runs start and are driven here. GET /metrics answers the engine's metrics as Prometheus text without a token, to clients on loopback only (403 from anywhere else). Stops cleanly on Ctrl-C or SIGTERM (exit 0).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 9090 --handlers ./handlers.mjs',
@@ -58,6 +58,8 @@ export default class Dev extends AobCommand<typeof Dev> {
       throw e;
     }
     const plane = localControlPlane(engine);
+    // The store's schedules tick here while aob dev runs (their runs are driven here too).
+    engine.startScheduler();
     const fanout = new Fanout({
       store: engine.store,
       source: new ListenerLiveSource((listener) => engine.onEvent(listener)),

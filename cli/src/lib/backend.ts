@@ -15,8 +15,11 @@ import type {
   QuestionView,
   RunListItem,
   RunView,
+  ScheduledRunView,
+  ScheduleView,
   WorkflowView,
 } from '@aob/engine';
+import type { BackfillRequest, CreateScheduleRequest } from '@aob/client';
 import { isHttpUrl } from '@aob/engine';
 import { badInput } from './errors.js';
 
@@ -133,6 +136,19 @@ export interface Backend {
   revertPatch(patchId: string, by?: string): Promise<{ patch: PatchView; revert?: PatchView }>;
   patches(opts: { runId?: string; workflow?: string }): Promise<PatchView[]>;
   patch(patchId: string): Promise<{ patch: PatchView; diff?: GraphDiff }>;
+
+  // Schedules of the namespace (locally `default`; on a server the token's).
+  createSchedule(req: CreateScheduleRequest): Promise<ScheduleView>;
+  listSchedules(): Promise<ScheduleView[]>;
+  getSchedule(scheduleId: string): Promise<ScheduleView>;
+  pauseSchedule(scheduleId: string, note?: string): Promise<ScheduleView>;
+  resumeSchedule(scheduleId: string, note?: string): Promise<ScheduleView>;
+  /** Locally the run is driven here: resolves once it has settled (ended, or waits on a person). */
+  triggerSchedule(scheduleId: string): Promise<ScheduledRunView>;
+  /** Locally the runs are driven here: resolves once they have settled. */
+  backfillSchedule(scheduleId: string, range: BackfillRequest): Promise<ScheduledRunView[]>;
+  /** Resolves with the schedule as it was. */
+  deleteSchedule(scheduleId: string): Promise<ScheduleView>;
 
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyRunEvent, Budget, RunStatus } from '@aob/core';
 import { TERMINAL_EVENTS } from '@aob/core';
 import type { LocalEngine, RunView } from '@aob/engine';
+import type { BackfillRequest, CreateScheduleRequest } from '@aob/client';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
 import { badInput } from './errors.js';
 
@@ -211,6 +212,59 @@ export class LocalBackend implements Backend {
 
   patch(patchId: string) {
     return this.engine.control.patch(patchId);
+  }
+
+  createSchedule(req: CreateScheduleRequest) {
+    return this.engine.schedules.create(req, {
+      namespace: LOCAL_NAMESPACE,
+      by: this.defaultActor(),
+    });
+  }
+
+  listSchedules() {
+    return this.engine.schedules.list(LOCAL_NAMESPACE);
+  }
+
+  getSchedule(scheduleId: string) {
+    return this.engine.schedules.get(scheduleId, LOCAL_NAMESPACE);
+  }
+
+  pauseSchedule(scheduleId: string, note?: string) {
+    return this.engine.schedules.pause(scheduleId, LOCAL_NAMESPACE, note);
+  }
+
+  resumeSchedule(scheduleId: string, note?: string) {
+    return this.engine.schedules.resume(scheduleId, LOCAL_NAMESPACE, note);
+  }
+
+  /** The run is driven in this process, so the command stays until it has settled. */
+  async triggerSchedule(scheduleId: string) {
+    const started = await this.engine.schedules.trigger(
+      scheduleId,
+      LOCAL_NAMESPACE,
+      this.defaultActor(),
+    );
+    await this.engine.control.wait(started.runId, { untilSettled: true });
+    return started;
+  }
+
+  async backfillSchedule(scheduleId: string, range: BackfillRequest) {
+    const runs = await this.engine.schedules.backfill(
+      scheduleId,
+      LOCAL_NAMESPACE,
+      range,
+      this.defaultActor(),
+    );
+    for (const r of runs) {
+      if (r.started) await this.engine.control.wait(r.runId, { untilSettled: true });
+    }
+    return runs;
+  }
+
+  async deleteSchedule(scheduleId: string) {
+    const was = await this.engine.schedules.get(scheduleId, LOCAL_NAMESPACE);
+    await this.engine.schedules.delete(scheduleId, LOCAL_NAMESPACE);
+    return was;
   }
 
   close() {

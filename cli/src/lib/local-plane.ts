@@ -12,5 +12,6 @@ export function localControlPlane(engine: LocalEngine): ControlPlane {
     approvals: new ApprovalDesk({ control }),
     // The engine's own: drafts changed here reach its feeds at once.
     drafts: engine.drafts,
+    schedules: engine.schedules,
   });
 }

@@ -3,7 +3,13 @@
 // from flags (the server decides who acts).
 import type { AnyRunEvent, Budget, RunStatus } from '@aob/core';
 import { AobError, TERMINAL_EVENTS, compileCached } from '@aob/core';
-import type { AobHttpClient, Page, WhoAmI } from '@aob/client';
+import type {
+  AobHttpClient,
+  BackfillRequest,
+  CreateScheduleRequest,
+  Page,
+  WhoAmI,
+} from '@aob/client';
 import type { ApprovalView, PatchView, QuestionView, RunView } from '@aob/engine';
 import { pollUntil } from '@aob/engine';
 import type { Backend, Decision, EventSink, FeedItem, Observer } from './backend.js';
@@ -409,6 +415,49 @@ export class RemoteBackend implements Backend {
 
   patch(patchId: string) {
     return this.call(`show patch ${patchId}`, () => this.client.getPatch(patchId));
+  }
+
+  createSchedule(req: CreateScheduleRequest) {
+    return this.call('create the schedule', () => this.client.createSchedule(req));
+  }
+
+  listSchedules() {
+    return this.pages('list schedules', (cursor) =>
+      this.client.listSchedules(cursor ? { cursor } : {}),
+    );
+  }
+
+  getSchedule(scheduleId: string) {
+    return this.call(`show schedule ${scheduleId}`, () => this.client.getSchedule(scheduleId));
+  }
+
+  pauseSchedule(scheduleId: string, note?: string) {
+    return this.call(`pause schedule ${scheduleId}`, () =>
+      this.client.pauseSchedule(scheduleId, note),
+    );
+  }
+
+  resumeSchedule(scheduleId: string, note?: string) {
+    return this.call(`resume schedule ${scheduleId}`, () =>
+      this.client.resumeSchedule(scheduleId, note),
+    );
+  }
+
+  triggerSchedule(scheduleId: string) {
+    return this.call(`trigger schedule ${scheduleId}`, () =>
+      this.client.triggerSchedule(scheduleId),
+    );
+  }
+
+  async backfillSchedule(scheduleId: string, range: BackfillRequest) {
+    const { runs } = await this.call(`backfill schedule ${scheduleId}`, () =>
+      this.client.backfillSchedule(scheduleId, range),
+    );
+    return runs;
+  }
+
+  deleteSchedule(scheduleId: string) {
+    return this.call(`delete schedule ${scheduleId}`, () => this.client.deleteSchedule(scheduleId));
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ import { RunControl, isOver } from '../app/run-control.js';
 import { DraftControl } from '../app/drafts.js';
 import { ScheduleControl } from '../schedules/schedule-control.js';
 import { Scheduler } from '../schedules/scheduler.js';
+import type { SchedulerOptions } from '../schedules/scheduler.js';
 import { irLoader, workflowResolver } from '../workflows.js';
 import { LiveOutput } from './live-output.js';
 import { pollUntil } from '../app/poll.js';
@@ -299,13 +300,14 @@ export class LocalEngine {
    * (any number of processes may run one: a tick's run id is the tick's), and this process
    * drives the runs it starts. Stopped by `close`.
    */
-  startScheduler(opts: { pollMs?: number; onError?: (err: unknown) => void } = {}): Scheduler {
+  startScheduler(opts: Pick<SchedulerOptions, 'pollMs' | 'onError' | 'onStarted'> = {}): Scheduler {
     this.scheduler ??= new Scheduler({
       store: this.store,
       schedules: this.schedules,
       cancel: (runId, reason, by) => this.control.cancel(runId, reason, by),
       owner: this.owner,
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+      ...(opts.onStarted ? { onStarted: opts.onStarted } : {}),
       onError:
         opts.onError ?? ((err) => process.emitWarning(`aob scheduler: ${(err as Error).message}`)),
     });
