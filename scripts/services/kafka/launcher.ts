@@ -14,12 +14,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
+import { isRunning, terminate } from '../child-process.js';
+import { freePorts } from '../free-ports.js';
 
 const KAFKA_VERSION = '3.9.2';
 const READY_TIMEOUT_MS = 90_000;
@@ -50,7 +51,7 @@ export async function launchKafka(): Promise<RunningKafka> {
   // listener: its owner turns signals into process.exit (bench/tools/services.ts), or the signal
   // goes to the whole process group, the JVM's too.
   const orphanGuard = () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child && isRunning(child)) child.kill('SIGKILL');
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     } catch {
@@ -101,14 +102,14 @@ export async function launchKafka(): Promise<RunningKafka> {
       },
       restart: async (signal = 'SIGTERM') => {
         if (signal === 'SIGKILL') await kill(proc);
-        else await terminate(proc);
+        else await terminate(proc, STOP_GRACE_MS);
         const again = Date.now();
         proc = await boot();
         log(`Kafka restarted (${signal}) in ${((Date.now() - again) / 1000).toFixed(1)} s`);
       },
     };
   } catch (err) {
-    if (child) await terminate(child);
+    if (child) await terminate(child, STOP_GRACE_MS);
     await rm(dir, { recursive: true, force: true });
     process.off('exit', orphanGuard);
     throw err;
@@ -166,26 +167,6 @@ function clusterId(): string {
   }
 }
 
-/** Ports free at this moment (held open together so they differ, then released). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => {
-      const server = createServer();
-      return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve(server));
-      });
-    }),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    if (address === null || typeof address === 'string') throw new Error('no port assigned');
-    return address.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 /** Polls `describeCluster` until the broker answers, the JVM exits, or 90 s pass. */
 async function waitReady(brokers: string, child: ChildProcess, logFile: string): Promise<void> {
   let exited: string | undefined;
@@ -221,27 +202,17 @@ async function stopProcess(
   dir: string,
   out: ReturnType<typeof createWriteStream>,
 ): Promise<void> {
-  await terminate(child);
+  await terminate(child, STOP_GRACE_MS);
   out.end();
   await rm(dir, { recursive: true, force: true });
 }
 
 /** SIGKILL to the PID we started (a crash); resolves once it is gone. */
 async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!isRunning(child)) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
-}
-
-/** SIGTERM to the PID we started; SIGKILL if it is still alive after the grace period. */
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 function tail(file: string, lines = 40): string {
