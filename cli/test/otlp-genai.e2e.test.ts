@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENAI_REPLIES, GENAI_WORKFLOW } from '../../packages/engine/src/testing/genai-workflow.js';
 import { startOpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
 import type { OpenAIFake } from '../../packages/engine/src/testing/openai-fake.js';
 import {
@@ -40,47 +41,14 @@ afterEach(async () => {
 /** A Langfuse project's `public key:secret key`, base64-encoded. */
 const LANGFUSE_AUTH = Buffer.from('pk-lf-test:sk-lf-test').toString('base64');
 
-const agent = (id: string, framework: string) => ({
-  id,
-  type: 'agent',
-  with: { framework, model: 'gpt-test', prompt: 'Look at the run.' },
-});
-
-const WORKFLOW = {
-  name: 'genai-otlp',
-  version: '1',
-  nodes: [
-    { id: 'summarise', type: 'llm', with: { model: 'gpt-test', prompt: 'Summarise.' } },
-    agent('with_sdk', 'openai-agents'),
-    agent('with_graph', 'langgraph'),
-  ],
-  edges: [
-    { from: 'summarise', to: 'with_sdk' },
-    { from: 'with_sdk', to: 'with_graph' },
-  ],
-  output: '{% nodes.with_graph.output.output %}',
-};
-
 describe.each([
   ['http/protobuf', false],
   ['http/json', true],
 ] as const)('aob run start exporting over OTLP %s (content capture %s)', (protocol, capture) => {
   it('sends the llm and agent spans with their GenAI attributes to the receiver', async () => {
-    fake.script(
-      { content: 'A summary.', usage: { promptTokens: 7, completionTokens: 2 } },
-      {
-        toolCalls: [{ id: 'call_sdk', name: 'get_graph', arguments: {} }],
-        usage: { promptTokens: 11, completionTokens: 3 },
-      },
-      { content: 'Seen.', usage: { promptTokens: 13, completionTokens: 1 } },
-      {
-        toolCalls: [{ id: 'call_graph', name: 'get_graph', arguments: {} }],
-        usage: { promptTokens: 17, completionTokens: 3 },
-      },
-      { content: 'Seen too.', usage: { promptTokens: 19, completionTokens: 2 } },
-    );
+    fake.script(...GENAI_REPLIES);
     const file = join(home, 'workflow.json');
-    writeFileSync(file, JSON.stringify(WORKFLOW));
+    writeFileSync(file, JSON.stringify(GENAI_WORKFLOW));
     const r = await aob(['run', 'start', file, '--json'], {
       AOB_HOME: home,
       AOB_LLM_BASE_URL: fake.baseURL,

@@ -5,8 +5,8 @@
 // (testing/otlp-receiver.ts: protobuf with the official protos, or OTLP/JSON): the LLM spans and
 // the agents' tool-call spans arrive with their GenAI attributes, in the run's one trace.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from '@aob/core';
 import { LocalEngine } from '../local/local-engine.js';
+import { GENAI_REPLIES, GENAI_WORKFLOW } from '../testing/genai-workflow.js';
 import { startOpenAIFake } from '../testing/openai-fake.js';
 import type { OpenAIFake } from '../testing/openai-fake.js';
 import { OtlpSpanKind, OtlpStatusCode, startOtlpReceiver } from '../testing/otlp-receiver.js';
@@ -32,42 +32,9 @@ afterEach(async () => {
   await receiver.close();
 });
 
-const agent = (id: string, framework: string) => ({
-  id,
-  type: 'agent',
-  with: { framework, model: 'gpt-test', prompt: 'Look at the run.' },
-});
-
-const WORKFLOW = {
-  name: 'genai-otlp',
-  version: '1',
-  nodes: [
-    { id: 'summarise', type: 'llm', with: { model: 'gpt-test', prompt: 'Summarise.' } },
-    agent('with_sdk', 'openai-agents'),
-    agent('with_graph', 'langgraph'),
-  ],
-  edges: [
-    { from: 'summarise', to: 'with_sdk' },
-    { from: 'with_sdk', to: 'with_graph' },
-  ],
-  output: '{% nodes.with_graph.output.output %}',
-} as WorkflowDefinition;
-
 describe.each(['http/protobuf', 'http/json'] as const)('OTLP over %s', (protocol) => {
   it('the receiver decodes the llm node’s chat span and each agent’s chat and execute_tool spans, with their GenAI attributes', async () => {
-    fake.script(
-      { content: 'A summary.', usage: { promptTokens: 7, completionTokens: 2 } },
-      {
-        toolCalls: [{ id: 'call_sdk', name: 'get_graph', arguments: {} }],
-        usage: { promptTokens: 11, completionTokens: 3 },
-      },
-      { content: 'Seen.', usage: { promptTokens: 13, completionTokens: 1 } },
-      {
-        toolCalls: [{ id: 'call_graph', name: 'get_graph', arguments: {} }],
-        usage: { promptTokens: 17, completionTokens: 3 },
-      },
-      { content: 'Seen too.', usage: { promptTokens: 19, completionTokens: 2 } },
-    );
+    fake.script(...GENAI_REPLIES);
     tracing = await startTracing({
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -75,7 +42,7 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP over %s', (protocol
       OTEL_SERVICE_NAME: 'aob-genai-otlp',
     });
     engine = await LocalEngine.open({ store: 'memory', llm: { baseUrl: fake.baseURL } });
-    const runId = await engine.control.start(WORKFLOW, {});
+    const runId = await engine.control.start(GENAI_WORKFLOW, {});
     const view = await engine.control.wait(runId);
     expect(view.status, JSON.stringify(view.error)).toBe('completed');
     await tracing.flush();
