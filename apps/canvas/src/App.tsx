@@ -11,6 +11,7 @@ import { PatchPage } from './views/PatchPage.js';
 import { WorkflowsPage } from './views/WorkflowsPage.js';
 import { WorkflowDiffPage } from './views/WorkflowDiffPage.js';
 import { DraftsPage } from './drafts/DraftsPage.js';
+import { SchedulesPage } from './schedules/SchedulesPage.js';
 
 // The editor (its forms, the schema, JSONata) is loaded when first opened.
 const EditorPage = lazy(() => import('./editor/EditorPage.js'));
@@ -74,6 +75,9 @@ export function App() {
         <Link href="/drafts" aria-current={path.startsWith('/drafts') ? 'page' : undefined}>
           Drafts
         </Link>
+        <Link href="/schedules" aria-current={path === '/schedules' ? 'page' : undefined}>
+          Schedules
+        </Link>
         <span className="who">
           {session.me.subject} · {session.me.role} · {session.me.namespace}
         </span>
@@ -122,6 +126,8 @@ export function App() {
               onAuthFailure={onAuthFailure}
             />
           </Suspense>
+        ) : path === '/schedules' ? (
+          <SchedulesPage session={session} onAuthFailure={onAuthFailure} />
         ) : path === '/drafts' ? (
           <DraftsPage session={session} onAuthFailure={onAuthFailure} />
         ) : diffMatch ? (

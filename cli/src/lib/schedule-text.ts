@@ -47,7 +47,8 @@ export function scheduleText(s: ScheduleView): string[] {
     `  next tick:       ${time(s.nextTickAt)}${s.nextRunAt !== undefined && s.nextRunAt !== s.nextTickAt ? ` (its run at ${time(s.nextRunAt)})` : ''}`,
   );
   if (s.bufferedTickAt !== undefined) lines.push(`  buffered tick:   ${time(s.bufferedTickAt)}`);
-  lines.push(`  last started:    ${time(s.lastTickAt)}${s.lastRunId ? ` → ${s.lastRunId}` : ''}`);
+  lines.push(`  last tick run:   ${time(s.lastTickAt)}`);
+  if (s.lastRunId) lines.push(`  last run:        ${s.lastRunId}`);
   const c = s.counts;
   lines.push(
     `  ticks:           ${c.started} started, ${c.skipped} skipped, ${c.missed} missed, ${c.failed} failed`,
