@@ -6,3 +6,5 @@ export const SCHEMAS: Readonly<Record<'workflow' | 'event' | 'patch', string>>;
 export function forTypes(schema: unknown): unknown;
 /** Every generated file: path relative to the repository root → contents. */
 export function generate(): Promise<Record<string, string>>;
+/** The ajv options the schemas are compiled with (packages/core/src/generated/validators.ts). */
+export const VALIDATOR_OPTIONS: Readonly<Record<string, boolean>>;

@@ -2,9 +2,15 @@
 //   packages/core/src/generated/{workflow,event,patch}.ts  types, via json-schema-to-typescript
 //   packages/core/src/generated/schemas.ts                 the schemas as `const` values, so the
 //                                                          core needs no JSON import at runtime
+//   packages/core/src/generated/validators.ts              the schemas compiled by ajv ahead of
+//                                                          time (standalone code): a process
+//                                                          validates a definition without compiling
+//                                                          the schema first (a quarter of the CLI's
+//                                                          `aob run start`)
 // `node scripts/gen-types.mjs` writes the files; `generate()` returns them without writing (the
 // drift test compares the two).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { compile } from 'json-schema-to-typescript';
@@ -24,6 +30,50 @@ const HEADER = (source) =>
   `// generated — do not edit; run npm run gen (scripts/gen-types.mjs) after changing ${source}\n`;
 
 const STYLE = { singleQuote: true, printWidth: 100, trailingComma: 'all' };
+
+/**
+ * How the core checks documents against the schemas (definition/schemas.ts reads the validators
+ * compiled with these): every problem, strict schemas, `discriminator`, and `verbose` errors (the
+ * problems quote the schema that failed).
+ */
+export const VALIDATOR_OPTIONS = Object.freeze({
+  allErrors: true,
+  strict: true,
+  allowUnionTypes: true,
+  discriminator: true,
+  verbose: true,
+});
+
+/**
+ * The validators of the schemas as one TypeScript module of ajv standalone code, compiled by the
+ * core's own ajv. The code `require`s ajv's runtime helpers (deep equality, string length); they
+ * become imports of the same files, so the module stays ESM.
+ */
+function validatorsModule(schemas) {
+  const coreRequire = createRequire(join(root, 'packages/core/package.json'));
+  const { Ajv2020 } = coreRequire('ajv/dist/2020.js');
+  const standaloneCode = coreRequire('ajv/dist/standalone/index.js').default;
+  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
+  for (const [stem, schema] of Object.entries(schemas)) ajv.addSchema(schema, stem);
+  const code = standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((s) => [s, s])));
+  const imports = [];
+  const body = code
+    .replace(/^"use strict";/, '')
+    .replace(
+      /const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g,
+      (_, name, path) => {
+        imports.push(`import ${name}Module from '${path}.js';`);
+        // Node's import of the CommonJS module is its exports ({ default: fn }); vite's is fn itself.
+        return `const ${name} = ${name}Module.default ?? ${name}Module;`;
+      },
+    );
+  if (/\brequire\(/.test(body)) throw new Error('standalone validators: an unexpected require()');
+  return (
+    HEADER('schemas/*.schema.json') +
+    `// The schemas compiled by ajv ${coreRequire('ajv/package.json').version} with ${JSON.stringify(VALIDATOR_OPTIONS)}.\n` +
+    `// @ts-nocheck\n/* eslint-disable */\n${imports.join('\n')}\n${body}\n`
+  );
+}
 
 // Keywords that only refine validation. json-schema-to-typescript turns an `allOf`/`oneOf` beside
 // `properties` into an intersection that swallows the properties, and has no notion of if/then,
@@ -95,8 +145,10 @@ export async function generate() {
   /** @type {Record<string, string>} */
   const files = {};
   const consts = [];
+  const schemas = {};
   for (const [stem, rootName] of Object.entries(SCHEMAS)) {
     const schema = await readSchema(stem);
+    schemas[stem] = schema;
     const ts = await compile(forTypes(schema), rootName, {
       bannerComment: '',
       cwd: join(root, 'schemas'),
@@ -119,6 +171,7 @@ export async function generate() {
     `// The JSON Schemas as values, for validators in the pure core (no JSON import at runtime).\n\n` +
     consts.join('\n');
   files[`${OUT_DIR}/schemas.ts`] = await format(schemasTs, { ...STYLE, parser: 'typescript' });
+  files[`${OUT_DIR}/validators.ts`] = validatorsModule(schemas);
   return files;
 }
 

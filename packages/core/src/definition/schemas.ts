@@ -1,8 +1,10 @@
 // The project's JSON Schemas (schemas/*.schema.json, embedded as values by `npm run gen`),
-// compiled once with ajv in strict mode.
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+// and their validators, compiled by ajv in strict mode when `npm run gen` ran (standalone code in
+// generated/validators.ts, the options in scripts/gen-types.mjs): nothing is compiled at run time.
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Problem } from '../errors.js';
 import { eventSchema, patchSchema, workflowSchema } from '../generated/schemas.js';
+import * as compiled from '../generated/validators.js';
 import { problemsFromAjv } from './problems.js';
 
 export { eventSchema, patchSchema, workflowSchema };
@@ -36,27 +38,10 @@ export const PATTERN_PHRASES: Readonly<Record<string, string>> = (() => {
   return out;
 })();
 
-let ajv: Ajv2020 | undefined;
-const validators = new Map<SchemaName, ValidateFunction>();
-
-function validator(name: SchemaName): ValidateFunction {
-  let v = validators.get(name);
-  if (!v) {
-    ajv ??= new Ajv2020({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      discriminator: true,
-      verbose: true,
-    });
-    v = ajv.compile(SCHEMAS[name] as object);
-    validators.set(name, v);
-  }
-  return v;
-}
+const validators = compiled as unknown as Record<SchemaName, ValidateFunction>;
 
 /** Checks a document against one of the project's schemas; every problem has code `SCHEMA`. */
 export function checkSchema(name: SchemaName, doc: unknown): Problem[] {
-  const v = validator(name);
+  const v = validators[name];
   return v(doc) ? [] : problemsFromAjv(v.errors, 'SCHEMA', PATTERN_PHRASES);
 }
