@@ -422,8 +422,13 @@ export class Orchestrator {
     receivedAt: number,
   ): Promise<void> {
     const run = contextOf(slot.trace);
-    const spans = triggers.map((t, i) => startDecideSpan(run, slot.runId, t, origins?.[i]));
-    const active = spans.length === 1 ? trace.setSpan(run, spans[0]!) : run;
+    // A node's start is recorded with no span of its own: the attempt's span, made where the node
+    // runs, covers it (and it is a third of a run's decisions).
+    const spans = triggers.map((t, i) =>
+      t.type === 'nodeStarted' ? undefined : startDecideSpan(run, slot.runId, t, origins?.[i]),
+    );
+    const made = spans.filter((s): s is Span => s !== undefined);
+    const active = spans.length === 1 && spans[0] ? trace.setSpan(run, spans[0]) : run;
     const ids = trace.getSpanContext(active);
     try {
       await withRunContext(
@@ -434,21 +439,23 @@ export class Orchestrator {
         () => context.with(active, () => this.apply(slot, triggers, spans, run, receivedAt)),
       );
     } catch (err) {
-      for (const s of spans) failSpan(s, err);
+      for (const s of made) failSpan(s, err);
       throw err;
     } finally {
-      for (const s of spans) s.end();
+      for (const s of made) s.end();
     }
   }
 
   private async apply(
     slot: RunSlot,
     triggers: readonly Trigger[],
-    spans: readonly Span[] = [],
+    /** Each trigger's decision span; none for some (a node's start). */
+    spans: readonly (Span | undefined)[] = [],
     run: Context = contextOf(slot.trace),
     receivedAt = performance.now(),
   ): Promise<void> {
-    const recording = spans.some((s) => s.isRecording());
+    // A node's start (the decision with no span) proposes no patch and ends no wait.
+    const recording = spans.some((s) => s?.isRecording());
     const needed = triggers.flatMap((t): CasRef[] => {
       if (t.type === 'childFinished' && t.output) return [t.output];
       // A runner sends small outputs inline with the result; a larger one is read back here, as
@@ -561,7 +568,7 @@ export class Orchestrator {
         } catch (err) {
           if ((err as AobError).code !== 'SEQ_CONFLICT' || tries >= MAX_CONFLICT_RETRIES) throw err;
           // Another process appended first: refold from the log and decide again.
-          for (const s of spans) s.addEvent('aob.seq_conflict', { 'aob.run.seq': before });
+          for (const s of spans) s?.addEvent('aob.seq_conflict', { 'aob.run.seq': before });
           await this.reload(slot);
           continue;
         }

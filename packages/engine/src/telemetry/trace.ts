@@ -67,10 +67,22 @@ export function derivedTraceparent(runId: string): string {
   return `00-${h.slice(0, 32)}-${h.slice(32, 48)}-01`;
 }
 
+/** Contexts by `traceparent`: a run's is asked for at each of its decisions and messages. */
+const contexts = new Map<string, Context>();
+const MAX_CONTEXTS = 4_096;
+
 /** A context whose parent is the `traceparent` given (the root context if it is none). */
 export function contextOf(traceparent: string | undefined): Context {
-  const sc = parseTraceparent(traceparent);
-  return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+  if (traceparent === undefined) return ROOT_CONTEXT;
+  let ctx = contexts.get(traceparent);
+  if (ctx === undefined) {
+    const sc = parseTraceparent(traceparent);
+    ctx = sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+    // Contexts are immutable, so any may be shared; the bound only caps the memory.
+    if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+    contexts.set(traceparent, ctx);
+  }
+  return ctx;
 }
 
 /** The `traceparent` of a context's span, if it has a valid one. */
