@@ -73,14 +73,14 @@ export function ownerIsGone(owner: string): boolean {
   if (!o || o.host !== hostname()) return false;
   // Equal namespaces, or both unknown (no /proc: no namespaces to tell apart).
   if (o.pidns !== pidNamespace()) return false;
-  if (o.pid === process.pid) return false; // another engine of this very process
   try {
     process.kill(o.pid, 0);
   } catch (err) {
     // ESRCH: no such process. EPERM: it exists, owned by someone we may not signal.
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
   }
-  // The pid is in use: by the owner, or by a process that got the pid after the owner died.
+  // The pid is in use: by the owner (this very process, for another of its engines), or by a
+  // process that got the pid after the owner died — then its start time differs.
   const start = startTicksOf(o.pid);
   return o.start !== UNKNOWN && start !== UNKNOWN && start !== o.start;
 }
