@@ -59,8 +59,10 @@ describe('lease owners', () => {
     expect(ownerIsGone(withField(owner, 3, String(start - 1)))).toBe(true);
   });
 
-  it('this process, another engine of it included, is never gone', () => {
-    expect(ownerIsGone(leaseOwnerId('another-engine'))).toBe(false);
+  it('this process, another engine of it included, is not gone; an earlier holder of its pid is', () => {
+    const mine = leaseOwnerId('another-engine');
+    expect(ownerIsGone(mine)).toBe(false);
+    expect(ownerIsGone(withField(mine, 3, String(Number(mine.split(':')[3]) - 1)))).toBe(true);
   });
 
   it('cannot tell for another host, another pid namespace or an owner of another form', async () => {
