@@ -108,6 +108,7 @@ export { Runner, JOB_TOPICS, DEFAULT_HEARTBEAT_MS } from './runner/runner.js';
 export type { RunnerDeps, ResultMessage } from './runner/runner.js';
 export {
   memoKey,
+  FileResultMemo,
   MemoryResultMemo,
   RedisResultMemo,
   DEFAULT_MEMO_PREFIX,

@@ -19,11 +19,11 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     ? await loadHandlers(resolve(config.handlersFile))
     : {};
   // Memoised results (ARCHITECTURE §6): Redis holds `hash(node definition, input) -> $cas` and nothing
-  // that cannot be rebuilt; a miss or an unreachable Redis only means the node runs.
-  const redis =
-    config.memoTypes.length > 0 && config.redisUrl
-      ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
-      : undefined;
+  // that cannot be rebuilt; a miss or an unreachable Redis only means the node runs. With Redis,
+  // nodes marked `memo: true` are memoised too, whatever AOB_MEMO_TYPES names.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : undefined;
   // Token deltas of llm and agent nodes go to the timelines on `aob.node.deltas`, never waited
   // for: a slow bus drops the oldest (delta-publisher.ts).
   const log = serviceLogger();

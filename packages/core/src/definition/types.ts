@@ -75,7 +75,10 @@ export interface NodeDefinition {
   timeoutMs?: number;
   priority?: Priority;
   description?: string;
-  /** Marked pure for result memoisation (the optimizer's memoize pass); recorded, not yet honoured. */
+  /**
+   * Marked pure for result memoisation (the optimizer's memoize pass sets it): a stored output for
+   * the same type, settings and input is reused. Only transform and join nodes (IMPURE_MEMO).
+   */
   memo?: boolean;
 }
 

@@ -237,6 +237,31 @@ describe('validateDefinition: graph rules', () => {
     ]);
   });
 
+  it('IMPURE_MEMO: memo: true only on pure types, every such node named', () => {
+    const ps = validateDefinition(
+      wf({
+        nodes: [
+          { id: 't', type: 'transform', with: { value: 1 }, memo: true },
+          { id: 'j', type: 'join', memo: true },
+          {
+            id: 'h',
+            type: 'http',
+            with: { method: 'GET', url: 'https://example.com/' },
+            memo: true,
+          },
+          { id: 'k', type: 'task', with: { handler: 'x' }, memo: true },
+          { id: 'u', type: 'task', with: { handler: 'x' }, memo: false },
+        ],
+        edges: [],
+      }),
+    );
+    expect(ps.map((p) => [p.code, p.path])).toEqual([
+      ['IMPURE_MEMO', '/nodes/2/memo'],
+      ['IMPURE_MEMO', '/nodes/3/memo'],
+    ]);
+    expect(ps[0]!.message).toContain("node 'h' is a http node");
+  });
+
   it('UNKNOWN_NODE for edges and for expressions reading nodes.X', () => {
     const ps = validateDefinition(
       wf({

@@ -1,7 +1,7 @@
 // validateDefinition: the schema check and then the graph rules, returning every problem at once.
 // Codes are stable strings: SCHEMA, DUPLICATE_ID, UNKNOWN_NODE, CYCLE, NODE_LIMIT, BAD_PORT,
 // BAD_EXPRESSION, NONDETERMINISTIC, UNREACHABLE_READ, RESERVED_ID, RESERVED_KEY, CREDENTIAL_FIELD,
-// TOO_DEEP, NOT_FINITE, EXPRESSION_LIMIT, UNSAFE_REGEX.
+// TOO_DEEP, NOT_FINITE, EXPRESSION_LIMIT, UNSAFE_REGEX, IMPURE_MEMO.
 import type { Problem } from '../errors.js';
 import { parseExpression } from '../expr/expression.js';
 import { forEachExpression } from '../expr/template.js';
@@ -48,8 +48,29 @@ export function validateDefinition(doc: unknown): Problem[] {
   problems.push(...nodeLimit(doc, graph));
   problems.push(...edgeProblems(graph));
   problems.push(...cycles(graph));
+  problems.push(...memoProblems(graph));
   problems.push(...expressionProblems(doc, graph));
   return problems;
+}
+
+/**
+ * Node types whose output is a function of their settings and input alone, so a stored output
+ * may stand for another execution (`memo: true`): what the optimizer's memoize pass marks.
+ * Expressions have no clock and no randomness (NONDETERMINISTIC), so settings evaluate the same.
+ */
+export const MEMOISABLE_TYPES: readonly string[] = ['transform', 'join'];
+
+function memoProblems(g: Graph): Problem[] {
+  return g.nodes
+    .filter((n) => n.raw['memo'] === true && n.type !== undefined)
+    .filter((n) => !MEMOISABLE_TYPES.includes(n.type!))
+    .map((n) =>
+      problem(
+        'IMPURE_MEMO',
+        `/nodes/${n.index}/memo`,
+        `node '${n.id ?? n.index}' is a ${n.type} node, whose output may differ between executions of the same input; only ${list(MEMOISABLE_TYPES)} nodes may be memo: true`,
+      ),
+    );
 }
 
 function inputsSchemaProblems(doc: unknown): Problem[] {

@@ -202,7 +202,7 @@ export const workflowSchema = {
         memo: {
           type: 'boolean',
           description:
-            "Marks the node pure: its output depends only on its input and settings, so a stored output for an identical input could be reused (the optimizer's memoize pass sets it). Recorded with the definition; the engine does not reuse outputs yet.",
+            "Marks the node pure: its output depends only on its input and settings, so a stored output for an identical type, settings and input is reused instead of executing it again, in this run or another, where the runner has a result memo (locally always; in the cluster with AOB_REDIS_URL). The optimizer's memoize pass sets it. Only transform and join nodes may be marked (IMPURE_MEMO).",
         },
       },
       allOf: [{ $ref: '#/$defs/typedWith' }],

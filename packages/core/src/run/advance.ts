@@ -342,6 +342,8 @@ export function jobFor(
     idempotencyKey: `${d.state.runId}:${n.id}${iteration === undefined ? '' : `[${iteration}]`}`,
   };
   if (iteration !== undefined) job.iteration = iteration;
+  // A map body has no mark of its own (MapBody omits `memo`); a marked node's job says so.
+  if (iteration === undefined && n.definition.memo === true) job.memo = true;
   // What may spend is told what the run has left, so its runner can stop it there.
   const left = SPENDING_TYPES.has(body.type)
     ? budgetLeft(d.state.budget, d.state.usage)

@@ -45,6 +45,12 @@ export interface NodeJob {
   priority: Priority;
   /** Stable across retries of the same node (and iteration) in the same run. */
   idempotencyKey: string;
+  /**
+   * The node is marked `memo: true` (pure: its output depends only on its config and input): a
+   * runner with a result memo reuses a stored output for the same type, config and input instead
+   * of executing it (runner/memo.ts). Only pure types may be marked (the validator's IMPURE_MEMO).
+   */
+  memo?: true;
   traceparent?: string;
   /**
    * An agent job's access to its run from a cluster runner (ARCHITECTURE §9): a bearer token for

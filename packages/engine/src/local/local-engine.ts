@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { AnyRunEvent, IR, WorkflowDefinition } from '@aob/core';
 import { AobError, ValidationError, compileCached } from '@aob/core';
@@ -8,6 +8,7 @@ import { openLocalStores, openMemoryStores } from '@aob/store';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ResultConsumer } from '../orchestrator/results.js';
 import { Runner } from '../runner/runner.js';
+import { FileResultMemo, MemoryResultMemo } from '../runner/memo.js';
 import { loadHandlers } from '../executors/handlers.js';
 import { executorProblems } from '../app/preflight.js';
 import { currentHash, handlersSource, RunSettingsBook } from './run-settings.js';
@@ -155,6 +156,16 @@ export class LocalEngine {
     const runner = new Runner({
       bus,
       content: stores.content,
+      // Nodes marked `memo: true` reuse a stored output (no type is memoised unmarked here): in
+      // memory with the memory store, else in AOB_HOME/memo beside the content it points into.
+      memo: {
+        store:
+          opts.memo ??
+          (opts.store === 'memory'
+            ? new MemoryResultMemo()
+            : new FileResultMemo(join(home, 'memo'))),
+        types: [],
+      },
       options: executors,
       concurrency: opts.concurrency ?? 64,
       consumer: 'local',

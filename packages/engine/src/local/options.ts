@@ -1,5 +1,6 @@
 import type { AnyRunEvent } from '@aob/core';
 import type { AutoOptimizer } from '../app/auto-optimize.js';
+import type { ResultMemo } from '../runner/memo.js';
 import type {
   LlmOptions,
   McpServerSettings,
@@ -29,6 +30,11 @@ export interface LocalEngineOptions {
   workspaceRoot?: string;
   /** The optimizer's passes, run on registration or run start (AOB_OPTIMIZE_ON). */
   optimizer?: AutoOptimizer;
+  /**
+   * Where the outputs of nodes marked `memo: true` are kept for reuse. Default: in memory with the
+   * memory store, else a FileResultMemo in AOB_HOME/memo.
+   */
+  memo?: ResultMemo;
 }
 
 export type EventListener = (event: AnyRunEvent) => void;

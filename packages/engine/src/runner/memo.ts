@@ -1,6 +1,8 @@
 // Memoised node results (ARCHITECTURE §6): hash(node definition, input) -> $cas. Redis holds only
 // this map, and nothing in it that cannot be rebuilt: a hit whose content is gone is a miss.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CasRef, NodeJob } from '@aob/core';
 import { canonicalJson, isCasRef } from '@aob/core';
 
@@ -30,6 +32,51 @@ export class MemoryResultMemo implements ResultMemo {
 
   async set(key: string, ref: CasRef): Promise<void> {
     this.entries.set(key, ref);
+  }
+}
+
+/**
+ * A durable memo in a directory (the local engine's file store: `AOB_HOME/memo`), one small file
+ * per entry named by the key's hex, holding the CasRef's JSON; the values stay in the content
+ * store beside it. A write goes to a temporary file renamed over the entry, so a reader (another
+ * process on the same home) sees a whole entry or none; two writers of one key write equal work's
+ * outputs, and the last rename wins. Nothing here needs a transaction or a migration, and an
+ * entry lost or corrupt is a miss.
+ */
+export class FileResultMemo implements ResultMemo {
+  private made = false;
+
+  constructor(private readonly dir: string) {}
+
+  private pathOf(key: string): string {
+    return join(this.dir, key.replace(/^sha256:/, ''));
+  }
+
+  async get(key: string): Promise<CasRef | undefined> {
+    let raw: string;
+    try {
+      raw = await readFile(this.pathOf(key), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const ref: unknown = JSON.parse(raw);
+      return isCasRef(ref) ? ref : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, ref: CasRef): Promise<void> {
+    if (!this.made) {
+      await mkdir(this.dir, { recursive: true });
+      this.made = true;
+    }
+    const path = this.pathOf(key);
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(ref));
+    await rename(tmp, path);
   }
 }
 

@@ -144,6 +144,18 @@ describe('Runner memoisation', () => {
     expect(memo.entries.size).toBe(0);
   });
 
+  it('memoises a job marked memo: true although its type is not configured', async () => {
+    const memo = new MemoryResultMemo();
+    const h = await harness({ types: [], memo });
+    const first = await h.run(job({ runId: 'marked-a', memo: true }));
+    const second = await h.run(job({ runId: 'marked-b', memo: true }));
+    expect(h.calls).toHaveLength(1);
+    expect((second as { output: CasRef }).output).toEqual((first as { output: CasRef }).output);
+    await h.run(job({ runId: 'unmarked-a' }));
+    await h.run(job({ runId: 'unmarked-b' }));
+    expect(h.calls).toHaveLength(3);
+  });
+
   it('treats a hit whose content is gone as a miss', async () => {
     const memo = new MemoryResultMemo();
     const h = await harness({ memo });

@@ -39,7 +39,9 @@ export interface RunnerDeps {
    * Memoises the results of jobs of these types (ARCHITECTURE §6): a job whose memo key
    * (`memoKey`: type, config, input) has an entry whose content is still in the content store
    * succeeds with that output without executing. Only for types whose output is a function of
-   * their config and input. Failures are never memoised.
+   * their config and input. Failures are never memoised. A job whose node is marked `memo: true`
+   * (`NodeJob.memo`; the validator allows it on pure types only) is memoised whatever `types`
+   * says, so `types` may be empty.
    */
   memo?: { store: ResultMemo; types: readonly NodeType[] };
   /**
@@ -369,10 +371,10 @@ export class Runner {
     return () => clearInterval(timer);
   }
 
-  /** The memo key of the job if its type is memoised. */
+  /** The memo key of the job if its type is memoised or its node is marked `memo: true`. */
   private memoOf(job: NodeJob): { store: ResultMemo; key: string } | undefined {
     const memo = this.deps.memo;
-    if (!memo || !memo.types.includes(job.type)) return undefined;
+    if (!memo || !(job.memo === true || memo.types.includes(job.type))) return undefined;
     return { store: memo.store, key: memoKey(job) };
   }
 
