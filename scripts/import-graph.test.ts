@@ -23,7 +23,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   engine: ['core', 'client', 'bus', 'store'],
   control: ['core', 'client', 'bus', 'store', 'engine'],
   // The canvas package is static files and where they are (apps/canvas/assets.js).
-  service: ['core', 'client', 'bus', 'store', 'engine', 'control', 'canvas'],
+  // The api service builds the optimizer AOB_OPTIMIZE_ON asks for, as the CLI does.
+  service: ['core', 'client', 'bus', 'store', 'optimizer', 'engine', 'control', 'canvas'],
   cli: ['core', 'client', 'bus', 'store', 'optimizer', 'engine', 'control', 'service', 'canvas'],
 };
 

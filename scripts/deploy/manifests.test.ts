@@ -61,6 +61,11 @@ const CONTRACT = new Set([
   'OTEL_TRACES_SAMPLER_ARG',
   'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
   'AOB_LOG_LEVEL',
+  'AOB_OPTIMIZE_ON',
+  'AOB_OPTIMIZE_PASSES',
+  'AOB_OPTIMIZER_PASSES',
+  'AOB_OPTIMIZER_TIMEOUT_MS',
+  'AOB_OPTIMIZER_MEMORY_MB',
 ]);
 /** Variables carrying credentials: only ever from the Secret `aob-secrets`, never a literal. */
 const SECRET_VARS = new Set([
@@ -85,6 +90,8 @@ const ENV_READERS = [
   'packages/core/src/limits.ts',
   // The OTEL_* variables, read through config.ts's telemetryConfig.
   'packages/engine/src/telemetry/setup.ts',
+  // The AOB_OPTIMIZE*/AOB_OPTIMIZER_* variables, read by the api service through it (optimizer.ts).
+  'packages/optimizer/src/settings.ts',
   ...SERVICE_NAMES.map((s) => `services/${s}/src/index.ts`),
 ];
 /**

@@ -11,3 +11,5 @@ export { MAX_ROUNDS, optimize } from './optimize.js';
 export type { OptimizeInput, OptimizeReport, PassReport, ProposalReport } from './optimize.js';
 export { OPTIMIZER_ENV, optimizerSettingsFromEnv } from './settings.js';
 export type { OptimizerSettings } from './settings.js';
+export { autoOptimize, autoOptimizeFromEnv } from './auto.js';
+export type { AutoOptimize, AutoProposal } from './auto.js';

@@ -18,6 +18,7 @@ import {
   serveApiGrpc,
 } from '@aob/control';
 import { createRequire } from 'node:module';
+import { serverOptimizer } from './optimizer.js';
 
 const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string })
   .version;
@@ -26,6 +27,9 @@ const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { 
 const START_WAIT_MS = 800;
 
 export async function startApi(config: ServiceConfig, adapters: Adapters): Promise<Component> {
+  // AOB_OPTIMIZE_ON (optimizer.ts): the passes run on registrations or on the runs started here.
+  // Read first, so a bad setting stops the service before it opens anything.
+  const optimizer = await serverOptimizer(process.env);
   const store = await adapters.events();
   const control = clusterRunControl({
     events: store,
@@ -35,6 +39,7 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     // (no orchestrator has taken its command yet, e.g. while they restart).
     startWaitMs: START_WAIT_MS,
   });
+  control.optimizeWith(optimizer);
   // Runners outside the cluster take their jobs here (a `runner` token): the queue is in
   // PostgreSQL, their results go on the bus, and each claimed agent job gets a job token minted
   // here as an orchestrator mints one for a job it publishes.
