@@ -1,9 +1,9 @@
 // memoize: marks pure subgraphs for result memoisation. A node is pure when its output is a
 // function of its input and settings alone: `transform` and `join` (expressions have no clock
 // and no randomness: the validator refuses $now, $millis, $random). Each pure node gets
-// `memo: true`; the rationale names the connected pure subgraphs. The mark is what the
-// definition can say today — the engine records it and does not yet reuse outputs across runs
-// (README, "The optimizer").
+// `memo: true`; the rationale names the connected pure subgraphs. A runner with a result memo
+// then reuses a marked node's stored output for the same settings and input (README, "The
+// optimizer"); the validator refuses the mark on other types (IMPURE_MEMO).
 import { JValue } from './lib/json';
 import { answer } from './lib/abi';
 import { Graph, addOp, proposal } from './lib/ir';
