@@ -8,9 +8,9 @@ import { badInput } from './errors.js';
 export async function autoOptimizer(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AutoOptimizer | undefined> {
-  const { optimize, optimizerSettingsFromEnv } = await import('@aob/optimizer');
+  const { autoOptimizeFromEnv } = await import('@aob/optimizer');
   const problems: Problem[] = [];
-  const settings = optimizerSettingsFromEnv(env, problems);
+  const auto = autoOptimizeFromEnv(env, problems);
   if (problems.length > 0) {
     throw badInput(
       'BAD_CONFIG',
@@ -18,22 +18,5 @@ export async function autoOptimizer(
       problems,
     );
   }
-  const auto = settings.auto;
-  if (!auto) return undefined;
-  return {
-    on: auto.on,
-    async propose(definition, run) {
-      const report = await optimize({
-        definition,
-        passes: auto.passes,
-        limits: settings.limits,
-        ...(run
-          ? { run, appliedPatches: run.state.patches.filter((p) => p.status === 'applied').length }
-          : {}),
-      });
-      return report.proposals
-        .filter((p) => p.status === 'applied')
-        .map((p) => ({ author: p.author, rationale: p.rationale, ops: p.ops }));
-    },
-  };
+  return auto;
 }
