@@ -46,6 +46,7 @@ describe('gen-proto', () => {
       'Patches',
       'Questions',
       'Runs',
+      'Schedules',
       'Timelines',
       'Validator',
       'Workflows',

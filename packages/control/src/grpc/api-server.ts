@@ -1,10 +1,11 @@
 // The gRPC API (proto/aob/v1) over the control plane: Runs, Patches, Approvals, Questions,
-// Workflows, Identity and — given the fanout hub — Timelines. Every call authenticates from its
+// Workflows, Schedules, Identity and — given the fanout hub — Timelines. Every call authenticates from its
 // `authorization: Bearer <token>` metadata and hands the principal to the same ControlPlane
 // method the REST route calls, so both surfaces authorise alike; failures become statuses by
 // the aob error code (errors.ts), with every problem of a bad request in the trailers.
 import { AobError, ValidationError } from '@aob/core';
-import type { GraphDiff, PatchView, RunView, WorkflowView } from '@aob/engine';
+import type { CreateScheduleRequest, ScheduleOverlap } from '@aob/client';
+import type { GraphDiff, PatchView, RunView, ScheduleView, WorkflowView } from '@aob/engine';
 import type { Operation, Principal } from '../auth/index.js';
 import type { ControlPlane, PatchBody } from '../control-plane.js';
 // The control plane's approvals port answers `unknown`; behind it is the approval desk, whose
@@ -15,6 +16,8 @@ import { Identity } from '../generated/aob/v1/identity_pb.js';
 import { PatchStatus, Patches, ReviewDecision } from '../generated/aob/v1/patches_pb.js';
 import { Questions } from '../generated/aob/v1/questions_pb.js';
 import { ReplayMode, Runs } from '../generated/aob/v1/runs_pb.js';
+import type { CreateScheduleRequest as CreateScheduleMessage } from '../generated/aob/v1/schedules_pb.js';
+import { Schedules } from '../generated/aob/v1/schedules_pb.js';
 import { Timelines } from '../generated/aob/v1/timelines_pb.js';
 import { Workflows } from '../generated/aob/v1/workflows_pb.js';
 import {
@@ -30,6 +33,8 @@ import {
   runStatusName,
   runViewMessage,
   safeNumber,
+  scheduledRunMessage,
+  scheduleMessage,
   toEnum,
   workflowMessage,
 } from './api-views.js';
@@ -129,6 +134,35 @@ const withDiff = (found: { patch: PatchView; diff?: GraphDiff }) => ({
   patch: patchMessage(found.patch),
   ...(found.diff ? { diff: graphDiffMessage(found.diff) } : {}),
 });
+const schedule = (v: ScheduleView) => ({ schedule: scheduleMessage(v) });
+const note = (req: { note?: string }) => (req.note !== undefined ? { note: req.note } : {});
+
+/**
+ * The REST body of `POST /v1/schedules` from its message: fields left out stay out (the control
+ * plane's defaults and its one check of the whole request, which names every problem).
+ */
+function createScheduleBody(req: CreateScheduleMessage): CreateScheduleRequest {
+  const given = <K extends string, V>(key: K, value: V | undefined) =>
+    (value !== undefined ? { [key]: value } : {}) as { [P in K]?: V };
+  return {
+    workflow: req.workflow,
+    ...(req.inputsJson !== undefined
+      ? { inputs: parseJsonField('inputs_json', req.inputsJson) }
+      : {}),
+    ...given('cron', req.cron),
+    ...given('timezone', req.timezone),
+    ...given('every', req.every),
+    ...(req.at.length > 0 ? { at: [...req.at] } : {}),
+    ...given('jitter', req.jitter),
+    ...given('start', req.start),
+    ...given('end', req.end),
+    ...given('overlap', req.overlap as ScheduleOverlap | undefined),
+    ...given('catchupWindow', req.catchupWindow),
+    ...given('paused', req.paused),
+    ...given('note', req.note),
+  };
+}
+
 const run = (v: RunView, p: Principal) => ({ run: runViewMessage(v, p.namespace) });
 const workflow = (v: WorkflowView) => ({ workflow: workflowMessage(v) });
 
@@ -356,6 +390,42 @@ export function apiServices(opts: ApiServicesOptions): Registration[] {
           return {
             question: questionMessage(await cp.answerQuestion(p, req.questionId, { answer })),
           };
+        },
+      },
+      aobErrorMapper,
+    ),
+    register(
+      Schedules,
+      {
+        create: async (req, ctx) => {
+          const p = await who(ctx, 'createSchedule');
+          return schedule(await cp.createSchedule(p, createScheduleBody(req)));
+        },
+        list: async (req, ctx) => {
+          const got = await cp.listSchedules(await who(ctx, 'listSchedules'), page(req));
+          return { items: got.items.map(scheduleMessage), ...next(got.nextCursor) };
+        },
+        get: async (req, ctx) =>
+          schedule(await cp.getSchedule(await who(ctx, 'getSchedule'), req.scheduleId)),
+        delete: async (req, ctx) =>
+          schedule(await cp.deleteSchedule(await who(ctx, 'deleteSchedule'), req.scheduleId)),
+        pause: async (req, ctx) =>
+          schedule(
+            await cp.pauseSchedule(await who(ctx, 'pauseSchedule'), req.scheduleId, note(req)),
+          ),
+        resume: async (req, ctx) =>
+          schedule(
+            await cp.resumeSchedule(await who(ctx, 'resumeSchedule'), req.scheduleId, note(req)),
+          ),
+        trigger: async (req, ctx) => ({
+          run: scheduledRunMessage(
+            await cp.triggerSchedule(await who(ctx, 'triggerSchedule'), req.scheduleId),
+          ),
+        }),
+        backfill: async (req, ctx) => {
+          const p = await who(ctx, 'backfillSchedule');
+          const got = await cp.backfillSchedule(p, req.scheduleId, { from: req.from, to: req.to });
+          return { runs: got.runs.map(scheduledRunMessage) };
         },
       },
       aobErrorMapper,

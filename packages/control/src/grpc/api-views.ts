@@ -12,6 +12,8 @@ import type {
   QuestionView,
   RunListItem as RunListItemView,
   RunView as RunViewData,
+  ScheduledRunView,
+  ScheduleView,
   WorkflowView,
 } from '@aob/engine';
 import type { DescMessage, MessageInitShape } from '@bufbuild/protobuf';
@@ -27,6 +29,7 @@ import { PatchScope, PatchStatus } from '../generated/aob/v1/patches_pb.js';
 import type { QuestionSchema } from '../generated/aob/v1/questions_pb.js';
 import { QuestionKind, QuestionStatus } from '../generated/aob/v1/questions_pb.js';
 import type { RunListItemSchema, RunViewSchema } from '../generated/aob/v1/runs_pb.js';
+import type { ScheduledRunSchema, ScheduleSchema } from '../generated/aob/v1/schedules_pb.js';
 import type { WorkflowSchema } from '../generated/aob/v1/workflows_pb.js';
 import { jsonField } from './json-fields.js';
 
@@ -111,6 +114,15 @@ export function runViewMessage(v: RunViewData, namespace: string): Msg<typeof Ru
     },
     ...(v.budget ? { budget: budgetMessage(v.budget) } : {}),
     ...(v.budgetExceeded ? { budgetExceeded: { ...v.budgetExceeded } } : {}),
+    ...(v.schedule
+      ? {
+          schedule: {
+            scheduleId: v.schedule.scheduleId,
+            tick: int64(v.schedule.tick),
+            reason: v.schedule.reason,
+          },
+        }
+      : {}),
   };
 }
 
@@ -258,4 +270,60 @@ export function principalMessage(p: Principal): Msg<typeof PrincipalSchema> {
     ...(p.runId !== undefined ? { runId: p.runId } : {}),
     ...(p.expiresAt !== undefined ? { expiresAt: int64(p.expiresAt) } : {}),
   };
+}
+
+/** A schedule as the control plane shows it (`GET /v1/schedules/{id}`): times and durations in ms. */
+export function scheduleMessage(v: ScheduleView): Msg<typeof ScheduleSchema> {
+  const opt = (n: number | undefined) => (n !== undefined ? int64(n) : undefined);
+  const some = <T extends Record<string, unknown>>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as {
+      [K in keyof T]?: Exclude<T[K], undefined>;
+    };
+  return {
+    scheduleId: v.scheduleId,
+    namespace: v.namespace,
+    workflow: v.workflow,
+    inputsJson: jsonField('inputs', v.inputs ?? {}),
+    ...some({
+      cron: v.cron,
+      timezone: v.timezone,
+      everyMs: opt(v.everyMs),
+      jitterMs: opt(v.jitterMs),
+      startAt: opt(v.startAt),
+      endAt: opt(v.endAt),
+      note: v.note,
+      nextTickAt: opt(v.nextTickAt),
+      nextRunAt: opt(v.nextRunAt),
+      bufferedTickAt: opt(v.bufferedTickAt),
+      lastTickAt: opt(v.lastTickAt),
+      lastRunId: v.lastRunId,
+    }),
+    at: (v.at ?? []).map(int64),
+    overlap: v.overlap,
+    catchupWindowMs: int64(v.catchupWindowMs),
+    paused: v.paused,
+    counts: {
+      started: int64(v.counts.started),
+      skipped: int64(v.counts.skipped),
+      missed: int64(v.counts.missed),
+      failed: int64(v.counts.failed),
+    },
+    ...(v.lastError
+      ? {
+          lastError: {
+            tick: int64(v.lastError.tick),
+            at: int64(v.lastError.at),
+            code: v.lastError.code,
+            message: v.lastError.message,
+          },
+        }
+      : {}),
+    createdBy: v.createdBy,
+    createdAt: int64(v.createdAt),
+    updatedAt: int64(v.updatedAt),
+  };
+}
+
+export function scheduledRunMessage(v: ScheduledRunView): Msg<typeof ScheduledRunSchema> {
+  return { runId: v.runId, tick: int64(v.tick), started: v.started };
 }

@@ -28,6 +28,7 @@ import { Identity, file_aob_v1_identity } from '../generated/aob/v1/identity_pb.
 import { Patches, ReviewDecision, file_aob_v1_patches } from '../generated/aob/v1/patches_pb.js';
 import { Questions, file_aob_v1_questions } from '../generated/aob/v1/questions_pb.js';
 import { Runs, file_aob_v1_runs } from '../generated/aob/v1/runs_pb.js';
+import { Schedules, file_aob_v1_schedules } from '../generated/aob/v1/schedules_pb.js';
 import { Timelines, file_aob_v1_timelines } from '../generated/aob/v1/timelines_pb.js';
 import { file_aob_v1_validator } from '../generated/aob/v1/validator_pb.js';
 import { Workflows, file_aob_v1_workflows } from '../generated/aob/v1/workflows_pb.js';
@@ -46,6 +47,7 @@ const GENERATED: Record<string, GenFile> = {
   'patches_pb.ts': file_aob_v1_patches,
   'questions_pb.ts': file_aob_v1_questions,
   'runs_pb.ts': file_aob_v1_runs,
+  'schedules_pb.ts': file_aob_v1_schedules,
   'timelines_pb.ts': file_aob_v1_timelines,
   'validator_pb.ts': file_aob_v1_validator,
   'workflows_pb.ts': file_aob_v1_workflows,
@@ -81,15 +83,6 @@ const REST_ONLY = new Set<Operation>([
   'focusDraft',
   'commitDraft',
   'followDraft',
-  // Schedules likewise: REST (and the MCP tools over it), the CLI, the canvas.
-  'createSchedule',
-  'listSchedules',
-  'getSchedule',
-  'deleteSchedule',
-  'pauseSchedule',
-  'resumeSchedule',
-  'triggerSchedule',
-  'backfillSchedule',
 ]);
 
 /** The API's services, from the generated descriptors: a new rpc without a matrix entry fails. */
@@ -114,6 +107,8 @@ function rpc<M extends GenServiceMethods, K extends keyof M & string>(
 }
 
 const ids: Record<string, string> = {};
+/** Schedules of acme for Delete, one per call (a deleted one is NOT_FOUND to the next caller). */
+const spareSchedules: string[] = [];
 const json = (v: unknown) => JSON.stringify(v);
 const replaceB = json([{ op: 'replace', path: '/nodes/2/with/value', value: 3 }]);
 
@@ -169,6 +164,19 @@ const MATRIX: Case[] = [
     decision: ReviewDecision.REJECTED,
   })),
   rpc(Patches, 'revert', 'revertPatch', () => ({ patchId: ids.patch! })),
+  rpc(Schedules, 'create', 'createSchedule', () => ({ workflow: 'm-base', every: '1h' })),
+  rpc(Schedules, 'list', 'listSchedules', () => ({})),
+  rpc(Schedules, 'get', 'getSchedule', () => ({ scheduleId: ids.schedule! })),
+  rpc(Schedules, 'delete', 'deleteSchedule', () => ({ scheduleId: spareSchedules.shift() ?? '' })),
+  rpc(Schedules, 'pause', 'pauseSchedule', () => ({ scheduleId: ids.schedule!, note: 'matrix' })),
+  rpc(Schedules, 'resume', 'resumeSchedule', () => ({ scheduleId: ids.schedule! })),
+  rpc(Schedules, 'trigger', 'triggerSchedule', () => ({ scheduleId: ids.schedule! })),
+  // The same past hours each time: the first call starts their runs, the others find them.
+  rpc(Schedules, 'backfill', 'backfillSchedule', () => ({
+    scheduleId: ids.schedule!,
+    from: '2025-01-01T00:00:00Z',
+    to: '2025-01-01T02:00:00Z',
+  })),
 ];
 
 /** Operations on a resource of `acme` (another namespace must get NOT_FOUND); the rest are collections. */
@@ -188,6 +196,12 @@ const ACME_RESOURCE = new Set<Operation>([
   'getPatch',
   'reviewPatch',
   'revertPatch',
+  'getSchedule',
+  'deleteSchedule',
+  'pauseSchedule',
+  'resumeSchedule',
+  'triggerSchedule',
+  'backfillSchedule',
 ]);
 /** Feeds whose items must not include anything of `acme` when called from another namespace. */
 const LISTS = new Set<Operation>([
@@ -195,6 +209,7 @@ const LISTS = new Set<Operation>([
   'listApprovals',
   'listQuestions',
   'listPatches',
+  'listSchedules',
   'followNamespace',
 ]);
 /** What an allowed caller may meet in its own namespace besides OK: the resource's state. */
@@ -298,6 +313,7 @@ beforeAll(async () => {
   const approvals = createClient(Approvals, `127.0.0.1:${server.port}`);
   const patches = createClient(Patches, `127.0.0.1:${server.port}`);
   const questions = createClient(Questions, `127.0.0.1:${server.port}`);
+  const schedules = createClient(Schedules, `127.0.0.1:${server.port}`);
   try {
     const operator = { metadata: bearer(await token('operator', 'acme')) };
     await workflows.register({ definitionJson: json(gatedWorkflow('m-base')) }, operator);
@@ -369,11 +385,16 @@ beforeAll(async () => {
       .runId;
     await settle(askRun);
     ids.question = (await questions.list({ runId: askRun }, operator)).items[0]!.questionId;
+    const hourly = async () =>
+      (await schedules.create({ workflow: 'm-base', every: '1h' }, operator)).schedule!.scheduleId;
+    ids.schedule = await hourly();
+    // Delete is called once per cell and once per credential of the last test.
+    for (let i = 0; i < ROLES.length * 2 + 4; i++) spareSchedules.push(await hourly());
   } finally {
-    for (const c of [runs, workflows, approvals, patches, questions]) c.close();
+    for (const c of [runs, workflows, approvals, patches, questions, schedules]) c.close();
   }
   expect(Object.keys(ids).sort()).toEqual(
-    ['cancel', 'done', 'held', 'patch', 'question', 'run', 'ticket', 'ticket2'].sort(),
+    ['cancel', 'done', 'held', 'patch', 'question', 'run', 'schedule', 'ticket', 'ticket2'].sort(),
   );
   expect(Object.values(ids).every((v) => typeof v === 'string' && v !== '')).toBe(true);
 }, 60_000);
@@ -391,9 +412,16 @@ describe('gRPC authorisation matrix', () => {
       Object.keys(GENERATED).sort(),
     );
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      ['Approvals', 'Identity', 'Patches', 'Questions', 'Runs', 'Timelines', 'Workflows'].map(
-        (n) => `aob.v1.${n}`,
-      ),
+      [
+        'Approvals',
+        'Identity',
+        'Patches',
+        'Questions',
+        'Runs',
+        'Schedules',
+        'Timelines',
+        'Workflows',
+      ].map((n) => `aob.v1.${n}`),
     );
     const served = API_SERVICES.flatMap((s) => s.methods.map(methodPath)).sort();
     expect([...new Set(MATRIX.map((c) => methodPath(c.method)))].sort()).toEqual(served);

@@ -43,6 +43,7 @@ export { Identity } from '../generated/aob/v1/identity_pb.js';
 export { Patches } from '../generated/aob/v1/patches_pb.js';
 export { Questions } from '../generated/aob/v1/questions_pb.js';
 export { Runs } from '../generated/aob/v1/runs_pb.js';
+export { Schedules } from '../generated/aob/v1/schedules_pb.js';
 export { Timelines } from '../generated/aob/v1/timelines_pb.js';
 export { Workflows } from '../generated/aob/v1/workflows_pb.js';
 export { apiServices, serveApiGrpc } from './api-server.js';

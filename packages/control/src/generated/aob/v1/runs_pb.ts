@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aob/v1/runs.proto.
  */
 export const file_aob_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChFhb2IvdjEvcnVucy5wcm90bxIGYW9iLnYxIiwKCE5vZGVWaWV3Eg4KBnN0YXR1cxgBIAEoCRIQCghhdHRlbXB0cxgCIAEoDSKqBQoHUnVuVmlldxIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxIYCgtvdXRwdXRfanNvbhgEIAEoCUgAiAEBEiUKBWVycm9yGAUgASgLMhEuYW9iLnYxLkVycm9yRGF0YUgBiAEBEikKBW5vZGVzGAYgAygLMhouYW9iLnYxLlJ1blZpZXcuTm9kZXNFbnRyeRISCgpzdGFydGVkX2F0GAcgASgDEhUKCGVuZGVkX2F0GAggASgDSAKIAQESGgoNcGFyZW50X3J1bl9pZBgJIAEoCUgDiAEBEhYKCXJlcGxheV9vZhgKIAEoCUgEiAEBEhYKCWZyb21fbm9kZRgLIAEoCUgFiAEBEhIKCndhaXRpbmdfb24YDCADKAkSEQoJbmFtZXNwYWNlGA0gASgJEg8KB2lyX2hhc2gYDiABKAkSHwoFdXNhZ2UYDyABKAsyEC5hb2IudjEuUnVuVXNhZ2USIwoGYnVkZ2V0GBAgASgLMg4uYW9iLnYxLkJ1ZGdldEgGiAEBEjIKD2J1ZGdldF9leGNlZWRlZBgRIAEoCzIULmFvYi52MS5CdWRnZXRCcmVhY2hIB4gBARIRCglxdWVzdGlvbnMYEiADKAkaPgoKTm9kZXNFbnRyeRILCgNrZXkYASABKAkSHwoFdmFsdWUYAiABKAsyEC5hb2IudjEuTm9kZVZpZXc6AjgBQg4KDF9vdXRwdXRfanNvbkIICgZfZXJyb3JCCwoJX2VuZGVkX2F0QhAKDl9wYXJlbnRfcnVuX2lkQgwKCl9yZXBsYXlfb2ZCDAoKX2Zyb21fbm9kZUIJCgdfYnVkZ2V0QhIKEF9idWRnZXRfZXhjZWVkZWQifwoIUnVuVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoAxIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoAxIOCgZ0b2tlbnMYAyABKAMSEAoIY29zdF91c2QYBCABKAESDQoFbm9kZXMYBSABKAMSEAoIdW5wcmljZWQYBiABKAMitgEKBkJ1ZGdldBITCgZ0b2tlbnMYASABKANIAIgBARIVCghjb3N0X3VzZBgCIAEoAUgBiAEBEhQKB3dhbGxfbXMYAyABKANIAogBARISCgVub2RlcxgEIAEoA0gDiAEBEhgKC29uX2V4Y2VlZGVkGAUgASgJSASIAQFCCQoHX3Rva2Vuc0ILCglfY29zdF91c2RCCgoIX3dhbGxfbXNCCAoGX25vZGVzQg4KDF9vbl9leGNlZWRlZCI7CgxCdWRnZXRCcmVhY2gSDQoFbGltaXQYASABKAkSDgoGYnVkZ2V0GAIgASgBEgwKBHVzZWQYAyABKAEieQoLUnVuTGlzdEl0ZW0SDgoGcnVuX2lkGAEgASgJEhAKCHdvcmtmbG93GAIgASgJEiEKBnN0YXR1cxgDIAEoDjIRLmFvYi52MS5SdW5TdGF0dXMSEgoKc3RhcnRlZF9hdBgEIAEoAxIRCgluYW1lc3BhY2UYBSABKAkivgEKD1N0YXJ0UnVuUmVxdWVzdBISCgh3b3JrZmxvdxgBIAEoCUgAEhkKD2RlZmluaXRpb25fanNvbhgCIAEoCUgAEhgKC2lucHV0c19qc29uGAMgASgJSAGIAQESEwoGcnVuX2lkGAQgASgJSAKIAQESGAoLYnVkZ2V0X2pzb24YBSABKAlIA4gBAUIICgZzb3VyY2VCDgoMX2lucHV0c19qc29uQgkKB19ydW5faWRCDgoMX2J1ZGdldF9qc29uIjMKEFN0YXJ0UnVuUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJEg8KB3BlbmRpbmcYAiABKAgiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiLgoOR2V0UnVuUmVzcG9uc2USHAoDcnVuGAEgASgLMg8uYW9iLnYxLlJ1blZpZXcicgoPTGlzdFJ1bnNSZXF1ZXN0EiEKBnN0YXR1cxgBIAMoDjIRLmFvYi52MS5SdW5TdGF0dXMSEwoGY3Vyc29yGAIgASgJSACIAQESEgoFbGltaXQYAyABKA1IAYgBAUIJCgdfY3Vyc29yQggKBl9saW1pdCJgChBMaXN0UnVuc1Jlc3BvbnNlEiIKBWl0ZW1zGAEgAygLMhMuYW9iLnYxLlJ1bkxpc3RJdGVtEhgKC25leHRfY3Vyc29yGAIgASgJSACIAQFCDgoMX25leHRfY3Vyc29yImQKEFJ1bkV2ZW50c1JlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhUKCGZyb21fc2VxGAIgASgDSACIAQESEgoFbGltaXQYAyABKA1IAYgBAUILCglfZnJvbV9zZXFCCAoGX2xpbWl0Il8KEVJ1bkV2ZW50c1Jlc3BvbnNlEiAKBmV2ZW50cxgBIAMoCzIQLmFvYi52MS5SdW5FdmVudBIYCgtuZXh0X2N1cnNvchgCIAEoCUgAiAEBQg4KDF9uZXh0X2N1cnNvciJ2Cg5XYWl0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkSFwoKdGltZW91dF9tcxgCIAEoDUgAiAEBEhoKDXVudGlsX3NldHRsZWQYAyABKAhIAYgBAUINCgtfdGltZW91dF9tc0IQCg5fdW50aWxfc2V0dGxlZCIvCg9XYWl0UnVuUmVzcG9uc2USHAoDcnVuGAEgASgLMg8uYW9iLnYxLlJ1blZpZXciQgoQQ2FuY2VsUnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkSEwoGcmVhc29uGAIgASgJSACIAQFCCQoHX3JlYXNvbiIxChFDYW5jZWxSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJXChBSZXBsYXlSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRIRCglmcm9tX25vZGUYAiABKAkSIAoEbW9kZRgDIAEoDjISLmFvYi52MS5SZXBsYXlNb2RlIiMKEVJlcGxheVJ1blJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCSpXCgpSZXBsYXlNb2RlEhsKF1JFUExBWV9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVQTEFZX01PREVfRlJFRVpFEAESFAoQUkVQTEFZX01PREVfTElWRRACMqkDCgRSdW5zEjoKBVN0YXJ0EhcuYW9iLnYxLlN0YXJ0UnVuUmVxdWVzdBoYLmFvYi52MS5TdGFydFJ1blJlc3BvbnNlEjQKA0dldBIVLmFvYi52MS5HZXRSdW5SZXF1ZXN0GhYuYW9iLnYxLkdldFJ1blJlc3BvbnNlEjkKBExpc3QSFy5hb2IudjEuTGlzdFJ1bnNSZXF1ZXN0GhguYW9iLnYxLkxpc3RSdW5zUmVzcG9uc2USPQoGRXZlbnRzEhguYW9iLnYxLlJ1bkV2ZW50c1JlcXVlc3QaGS5hb2IudjEuUnVuRXZlbnRzUmVzcG9uc2USNwoEV2FpdBIWLmFvYi52MS5XYWl0UnVuUmVxdWVzdBoXLmFvYi52MS5XYWl0UnVuUmVzcG9uc2USPQoGQ2FuY2VsEhguYW9iLnYxLkNhbmNlbFJ1blJlcXVlc3QaGS5hb2IudjEuQ2FuY2VsUnVuUmVzcG9uc2USPQoGUmVwbGF5EhguYW9iLnYxLlJlcGxheVJ1blJlcXVlc3QaGS5hb2IudjEuUmVwbGF5UnVuUmVzcG9uc2ViBnByb3RvMw", [file_aob_v1_common]);
+  fileDesc("ChFhb2IvdjEvcnVucy5wcm90bxIGYW9iLnYxIiwKCE5vZGVWaWV3Eg4KBnN0YXR1cxgBIAEoCRIQCghhdHRlbXB0cxgCIAEoDSLjBQoHUnVuVmlldxIOCgZydW5faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSIQoGc3RhdHVzGAMgASgOMhEuYW9iLnYxLlJ1blN0YXR1cxIYCgtvdXRwdXRfanNvbhgEIAEoCUgAiAEBEiUKBWVycm9yGAUgASgLMhEuYW9iLnYxLkVycm9yRGF0YUgBiAEBEikKBW5vZGVzGAYgAygLMhouYW9iLnYxLlJ1blZpZXcuTm9kZXNFbnRyeRISCgpzdGFydGVkX2F0GAcgASgDEhUKCGVuZGVkX2F0GAggASgDSAKIAQESGgoNcGFyZW50X3J1bl9pZBgJIAEoCUgDiAEBEhYKCXJlcGxheV9vZhgKIAEoCUgEiAEBEhYKCWZyb21fbm9kZRgLIAEoCUgFiAEBEhIKCndhaXRpbmdfb24YDCADKAkSEQoJbmFtZXNwYWNlGA0gASgJEg8KB2lyX2hhc2gYDiABKAkSHwoFdXNhZ2UYDyABKAsyEC5hb2IudjEuUnVuVXNhZ2USIwoGYnVkZ2V0GBAgASgLMg4uYW9iLnYxLkJ1ZGdldEgGiAEBEjIKD2J1ZGdldF9leGNlZWRlZBgRIAEoCzIULmFvYi52MS5CdWRnZXRCcmVhY2hIB4gBARIRCglxdWVzdGlvbnMYEiADKAkSKgoIc2NoZWR1bGUYEyABKAsyEy5hb2IudjEuUnVuU2NoZWR1bGVICIgBARo+CgpOb2Rlc0VudHJ5EgsKA2tleRgBIAEoCRIfCgV2YWx1ZRgCIAEoCzIQLmFvYi52MS5Ob2RlVmlldzoCOAFCDgoMX291dHB1dF9qc29uQggKBl9lcnJvckILCglfZW5kZWRfYXRCEAoOX3BhcmVudF9ydW5faWRCDAoKX3JlcGxheV9vZkIMCgpfZnJvbV9ub2RlQgkKB19idWRnZXRCEgoQX2J1ZGdldF9leGNlZWRlZEILCglfc2NoZWR1bGUiQAoLUnVuU2NoZWR1bGUSEwoLc2NoZWR1bGVfaWQYASABKAkSDAoEdGljaxgCIAEoAxIOCgZyZWFzb24YAyABKAkifwoIUnVuVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoAxIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoAxIOCgZ0b2tlbnMYAyABKAMSEAoIY29zdF91c2QYBCABKAESDQoFbm9kZXMYBSABKAMSEAoIdW5wcmljZWQYBiABKAMitgEKBkJ1ZGdldBITCgZ0b2tlbnMYASABKANIAIgBARIVCghjb3N0X3VzZBgCIAEoAUgBiAEBEhQKB3dhbGxfbXMYAyABKANIAogBARISCgVub2RlcxgEIAEoA0gDiAEBEhgKC29uX2V4Y2VlZGVkGAUgASgJSASIAQFCCQoHX3Rva2Vuc0ILCglfY29zdF91c2RCCgoIX3dhbGxfbXNCCAoGX25vZGVzQg4KDF9vbl9leGNlZWRlZCI7CgxCdWRnZXRCcmVhY2gSDQoFbGltaXQYASABKAkSDgoGYnVkZ2V0GAIgASgBEgwKBHVzZWQYAyABKAEieQoLUnVuTGlzdEl0ZW0SDgoGcnVuX2lkGAEgASgJEhAKCHdvcmtmbG93GAIgASgJEiEKBnN0YXR1cxgDIAEoDjIRLmFvYi52MS5SdW5TdGF0dXMSEgoKc3RhcnRlZF9hdBgEIAEoAxIRCgluYW1lc3BhY2UYBSABKAkivgEKD1N0YXJ0UnVuUmVxdWVzdBISCgh3b3JrZmxvdxgBIAEoCUgAEhkKD2RlZmluaXRpb25fanNvbhgCIAEoCUgAEhgKC2lucHV0c19qc29uGAMgASgJSAGIAQESEwoGcnVuX2lkGAQgASgJSAKIAQESGAoLYnVkZ2V0X2pzb24YBSABKAlIA4gBAUIICgZzb3VyY2VCDgoMX2lucHV0c19qc29uQgkKB19ydW5faWRCDgoMX2J1ZGdldF9qc29uIjMKEFN0YXJ0UnVuUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJEg8KB3BlbmRpbmcYAiABKAgiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiLgoOR2V0UnVuUmVzcG9uc2USHAoDcnVuGAEgASgLMg8uYW9iLnYxLlJ1blZpZXcicgoPTGlzdFJ1bnNSZXF1ZXN0EiEKBnN0YXR1cxgBIAMoDjIRLmFvYi52MS5SdW5TdGF0dXMSEwoGY3Vyc29yGAIgASgJSACIAQESEgoFbGltaXQYAyABKA1IAYgBAUIJCgdfY3Vyc29yQggKBl9saW1pdCJgChBMaXN0UnVuc1Jlc3BvbnNlEiIKBWl0ZW1zGAEgAygLMhMuYW9iLnYxLlJ1bkxpc3RJdGVtEhgKC25leHRfY3Vyc29yGAIgASgJSACIAQFCDgoMX25leHRfY3Vyc29yImQKEFJ1bkV2ZW50c1JlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhUKCGZyb21fc2VxGAIgASgDSACIAQESEgoFbGltaXQYAyABKA1IAYgBAUILCglfZnJvbV9zZXFCCAoGX2xpbWl0Il8KEVJ1bkV2ZW50c1Jlc3BvbnNlEiAKBmV2ZW50cxgBIAMoCzIQLmFvYi52MS5SdW5FdmVudBIYCgtuZXh0X2N1cnNvchgCIAEoCUgAiAEBQg4KDF9uZXh0X2N1cnNvciJ2Cg5XYWl0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkSFwoKdGltZW91dF9tcxgCIAEoDUgAiAEBEhoKDXVudGlsX3NldHRsZWQYAyABKAhIAYgBAUINCgtfdGltZW91dF9tc0IQCg5fdW50aWxfc2V0dGxlZCIvCg9XYWl0UnVuUmVzcG9uc2USHAoDcnVuGAEgASgLMg8uYW9iLnYxLlJ1blZpZXciQgoQQ2FuY2VsUnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkSEwoGcmVhc29uGAIgASgJSACIAQFCCQoHX3JlYXNvbiIxChFDYW5jZWxSdW5SZXNwb25zZRIcCgNydW4YASABKAsyDy5hb2IudjEuUnVuVmlldyJXChBSZXBsYXlSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRIRCglmcm9tX25vZGUYAiABKAkSIAoEbW9kZRgDIAEoDjISLmFvYi52MS5SZXBsYXlNb2RlIiMKEVJlcGxheVJ1blJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCSpXCgpSZXBsYXlNb2RlEhsKF1JFUExBWV9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVQTEFZX01PREVfRlJFRVpFEAESFAoQUkVQTEFZX01PREVfTElWRRACMqkDCgRSdW5zEjoKBVN0YXJ0EhcuYW9iLnYxLlN0YXJ0UnVuUmVxdWVzdBoYLmFvYi52MS5TdGFydFJ1blJlc3BvbnNlEjQKA0dldBIVLmFvYi52MS5HZXRSdW5SZXF1ZXN0GhYuYW9iLnYxLkdldFJ1blJlc3BvbnNlEjkKBExpc3QSFy5hb2IudjEuTGlzdFJ1bnNSZXF1ZXN0GhguYW9iLnYxLkxpc3RSdW5zUmVzcG9uc2USPQoGRXZlbnRzEhguYW9iLnYxLlJ1bkV2ZW50c1JlcXVlc3QaGS5hb2IudjEuUnVuRXZlbnRzUmVzcG9uc2USNwoEV2FpdBIWLmFvYi52MS5XYWl0UnVuUmVxdWVzdBoXLmFvYi52MS5XYWl0UnVuUmVzcG9uc2USPQoGQ2FuY2VsEhguYW9iLnYxLkNhbmNlbFJ1blJlcXVlc3QaGS5hb2IudjEuQ2FuY2VsUnVuUmVzcG9uc2USPQoGUmVwbGF5EhguYW9iLnYxLlJlcGxheVJ1blJlcXVlc3QaGS5hb2IudjEuUmVwbGF5UnVuUmVzcG9uc2ViBnByb3RvMw", [file_aob_v1_common]);
 
 /**
  * @generated from message aob.v1.NodeView
@@ -154,6 +154,13 @@ export type RunView = Message<"aob.v1.RunView"> & {
    * @generated from field: repeated string questions = 18;
    */
   questions: string[];
+
+  /**
+   * The schedule tick that started the run, when a schedule did.
+   *
+   * @generated from field: optional aob.v1.RunSchedule schedule = 19;
+   */
+  schedule?: RunSchedule | undefined;
 };
 
 /**
@@ -162,6 +169,39 @@ export type RunView = Message<"aob.v1.RunView"> & {
  */
 export const RunViewSchema: GenMessage<RunView> = /*@__PURE__*/
   messageDesc(file_aob_v1_runs, 1);
+
+/**
+ * What started a run of a schedule (aob.v1.Schedules).
+ *
+ * @generated from message aob.v1.RunSchedule
+ */
+export type RunSchedule = Message<"aob.v1.RunSchedule"> & {
+  /**
+   * @generated from field: string schedule_id = 1;
+   */
+  scheduleId: string;
+
+  /**
+   * The tick's nominal time (milliseconds since the epoch), before any jitter.
+   *
+   * @generated from field: int64 tick = 2;
+   */
+  tick: bigint;
+
+  /**
+   * tick (the schedule's rhythm) | trigger | backfill
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message aob.v1.RunSchedule.
+ * Use `create(RunScheduleSchema)` to create a new message.
+ */
+export const RunScheduleSchema: GenMessage<RunSchedule> = /*@__PURE__*/
+  messageDesc(file_aob_v1_runs, 2);
 
 /**
  * Wall time is not here: it is ended_at (or now) less started_at.
@@ -211,7 +251,7 @@ export type RunUsage = Message<"aob.v1.RunUsage"> & {
  * Use `create(RunUsageSchema)` to create a new message.
  */
 export const RunUsageSchema: GenMessage<RunUsage> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 2);
+  messageDesc(file_aob_v1_runs, 3);
 
 /**
  * schemas/workflow.schema.json#/$defs/budget.
@@ -252,7 +292,7 @@ export type Budget = Message<"aob.v1.Budget"> & {
  * Use `create(BudgetSchema)` to create a new message.
  */
 export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 3);
+  messageDesc(file_aob_v1_runs, 4);
 
 /**
  * @generated from message aob.v1.BudgetBreach
@@ -281,7 +321,7 @@ export type BudgetBreach = Message<"aob.v1.BudgetBreach"> & {
  * Use `create(BudgetBreachSchema)` to create a new message.
  */
 export const BudgetBreachSchema: GenMessage<BudgetBreach> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 4);
+  messageDesc(file_aob_v1_runs, 5);
 
 /**
  * @generated from message aob.v1.RunListItem
@@ -318,7 +358,7 @@ export type RunListItem = Message<"aob.v1.RunListItem"> & {
  * Use `create(RunListItemSchema)` to create a new message.
  */
 export const RunListItemSchema: GenMessage<RunListItem> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 5);
+  messageDesc(file_aob_v1_runs, 6);
 
 /**
  * @generated from message aob.v1.StartRunRequest
@@ -372,7 +412,7 @@ export type StartRunRequest = Message<"aob.v1.StartRunRequest"> & {
  * Use `create(StartRunRequestSchema)` to create a new message.
  */
 export const StartRunRequestSchema: GenMessage<StartRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 6);
+  messageDesc(file_aob_v1_runs, 7);
 
 /**
  * @generated from message aob.v1.StartRunResponse
@@ -397,7 +437,7 @@ export type StartRunResponse = Message<"aob.v1.StartRunResponse"> & {
  * Use `create(StartRunResponseSchema)` to create a new message.
  */
 export const StartRunResponseSchema: GenMessage<StartRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 7);
+  messageDesc(file_aob_v1_runs, 8);
 
 /**
  * @generated from message aob.v1.GetRunRequest
@@ -414,7 +454,7 @@ export type GetRunRequest = Message<"aob.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 8);
+  messageDesc(file_aob_v1_runs, 9);
 
 /**
  * @generated from message aob.v1.GetRunResponse
@@ -431,7 +471,7 @@ export type GetRunResponse = Message<"aob.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 9);
+  messageDesc(file_aob_v1_runs, 10);
 
 /**
  * @generated from message aob.v1.ListRunsRequest
@@ -460,7 +500,7 @@ export type ListRunsRequest = Message<"aob.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 10);
+  messageDesc(file_aob_v1_runs, 11);
 
 /**
  * @generated from message aob.v1.ListRunsResponse
@@ -484,7 +524,7 @@ export type ListRunsResponse = Message<"aob.v1.ListRunsResponse"> & {
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 11);
+  messageDesc(file_aob_v1_runs, 12);
 
 /**
  * @generated from message aob.v1.RunEventsRequest
@@ -513,7 +553,7 @@ export type RunEventsRequest = Message<"aob.v1.RunEventsRequest"> & {
  * Use `create(RunEventsRequestSchema)` to create a new message.
  */
 export const RunEventsRequestSchema: GenMessage<RunEventsRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 12);
+  messageDesc(file_aob_v1_runs, 13);
 
 /**
  * @generated from message aob.v1.RunEventsResponse
@@ -538,7 +578,7 @@ export type RunEventsResponse = Message<"aob.v1.RunEventsResponse"> & {
  * Use `create(RunEventsResponseSchema)` to create a new message.
  */
 export const RunEventsResponseSchema: GenMessage<RunEventsResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 13);
+  messageDesc(file_aob_v1_runs, 14);
 
 /**
  * @generated from message aob.v1.WaitRunRequest
@@ -569,7 +609,7 @@ export type WaitRunRequest = Message<"aob.v1.WaitRunRequest"> & {
  * Use `create(WaitRunRequestSchema)` to create a new message.
  */
 export const WaitRunRequestSchema: GenMessage<WaitRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 14);
+  messageDesc(file_aob_v1_runs, 15);
 
 /**
  * @generated from message aob.v1.WaitRunResponse
@@ -586,7 +626,7 @@ export type WaitRunResponse = Message<"aob.v1.WaitRunResponse"> & {
  * Use `create(WaitRunResponseSchema)` to create a new message.
  */
 export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 15);
+  messageDesc(file_aob_v1_runs, 16);
 
 /**
  * @generated from message aob.v1.CancelRunRequest
@@ -608,7 +648,7 @@ export type CancelRunRequest = Message<"aob.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 16);
+  messageDesc(file_aob_v1_runs, 17);
 
 /**
  * @generated from message aob.v1.CancelRunResponse
@@ -625,7 +665,7 @@ export type CancelRunResponse = Message<"aob.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 17);
+  messageDesc(file_aob_v1_runs, 18);
 
 /**
  * @generated from message aob.v1.ReplayRunRequest
@@ -652,7 +692,7 @@ export type ReplayRunRequest = Message<"aob.v1.ReplayRunRequest"> & {
  * Use `create(ReplayRunRequestSchema)` to create a new message.
  */
 export const ReplayRunRequestSchema: GenMessage<ReplayRunRequest> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 18);
+  messageDesc(file_aob_v1_runs, 19);
 
 /**
  * @generated from message aob.v1.ReplayRunResponse
@@ -669,7 +709,7 @@ export type ReplayRunResponse = Message<"aob.v1.ReplayRunResponse"> & {
  * Use `create(ReplayRunResponseSchema)` to create a new message.
  */
 export const ReplayRunResponseSchema: GenMessage<ReplayRunResponse> = /*@__PURE__*/
-  messageDesc(file_aob_v1_runs, 19);
+  messageDesc(file_aob_v1_runs, 20);
 
 /**
  * @generated from enum aob.v1.ReplayMode
