@@ -1,8 +1,8 @@
 // The gRPC API (proto/aob/v1) over the control plane: Runs, Patches, Approvals, Questions,
-// Workflows, Schedules, Identity and — given the fanout hub — Timelines. Every call authenticates from its
-// `authorization: Bearer <token>` metadata and hands the principal to the same ControlPlane
-// method the REST route calls, so both surfaces authorise alike; failures become statuses by
-// the aob error code (errors.ts), with every problem of a bad request in the trailers.
+// Workflows, Schedules, Identity and — given the fanout hub — Timelines. Every call authenticates
+// from its `authorization: Bearer <token>` metadata and hands the principal to the same
+// ControlPlane method the REST route calls, so both surfaces authorise alike; failures become
+// statuses by the aob error code (errors.ts), with every problem of a bad request in the trailers.
 import { AobError, ValidationError } from '@aob/core';
 import type { CreateScheduleRequest, ScheduleOverlap } from '@aob/client';
 import type { GraphDiff, PatchView, RunView, ScheduleView, WorkflowView } from '@aob/engine';
