@@ -277,7 +277,7 @@ describe('a run through api → orchestrator → runner processes', () => {
     for (const d of decisions) {
       expect(parentOf(d), d.name).toBe(run);
       expect(serviceOf(d)).toBe('aob-orchestrator');
-      expect(d.tags?.['aob.run.id']).toBe(runId);
+      expect(d.tags?.['aob.trigger.type']).toBeDefined();
     }
 
     // run → decision → publish (orchestrator's relay) → process (runner) → node → http client.

@@ -425,7 +425,7 @@ export class Orchestrator {
     // A node's start is recorded with no span of its own: the attempt's span, made where the node
     // runs, covers it (and it is a third of a run's decisions).
     const spans = triggers.map((t, i) =>
-      t.type === 'nodeStarted' ? undefined : startDecideSpan(run, slot.runId, t, origins?.[i]),
+      t.type === 'nodeStarted' ? undefined : startDecideSpan(run, t, origins?.[i]),
     );
     const made = spans.filter((s): s is Span => s !== undefined);
     const active = spans.length === 1 && spans[0] ? trace.setSpan(run, spans[0]) : run;
@@ -504,10 +504,8 @@ export class Orchestrator {
         const cause = span ? trace.setSpan(run, span) : run;
         const traceparent = traceparentOf(cause);
         if (span?.isRecording()) {
-          span.setAttribute(
-            'aob.decide.events',
-            decision.events.map((e) => e.type),
-          );
+          // One string, not an array of strings: cheaper to record and to export.
+          span.setAttribute('aob.decide.events', decision.events.map((e) => e.type).join(' '));
         }
         events.push(...decision.events);
         for (const c of decision.commands) {

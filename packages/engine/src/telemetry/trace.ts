@@ -183,14 +183,9 @@ function nodeOfTrigger(t: Trigger): { nodeId?: string; attempt?: number } {
  * The span of one trigger's decision, `aob.decide <trigger type>`, under the run's trace context;
  * linked to the message that brought the trigger, when one did.
  */
-export function startDecideSpan(
-  run: Context,
-  runId: string,
-  trigger: Trigger,
-  origin?: SpanContext,
-): Span {
+export function startDecideSpan(run: Context, trigger: Trigger, origin?: SpanContext): Span {
   const { nodeId, attempt } = nodeOfTrigger(trigger);
-  const attributes: Attributes = { 'aob.run.id': runId, 'aob.trigger.type': trigger.type };
+  const attributes: Attributes = { 'aob.trigger.type': trigger.type };
   if (nodeId !== undefined) attributes['aob.node.id'] = nodeId;
   if (attempt !== undefined) attributes['aob.node.attempt'] = attempt;
   return tracer().startSpan(
@@ -324,7 +319,6 @@ export async function withNodeSpan<T>(
   parent: Context = contextOf(job.traceparent),
 ): Promise<T> {
   const attributes: Attributes = {
-    'aob.run.id': job.runId,
     'aob.node.id': job.nodeId,
     'aob.node.type': job.type,
     'aob.node.attempt': job.attempt,
