@@ -170,7 +170,7 @@ async function traceFromZipkin(
     // wait for a closed tree (every parent present), not only for one span of each name.
     const ids = new Set(spans.map((s) => s.id));
     const closed = spans.every((s) => !s.parentId || ids.has(s.parentId));
-    if (names.every((n) => have.has(n)) && decided >= decisions && results >= 4 && closed) {
+    if (names.every((n) => have.has(n)) && decided >= decisions && results >= 2 && closed) {
       return spans;
     }
     if (Date.now() > deadline) {
@@ -328,8 +328,9 @@ describe('a run through api → orchestrator → runner processes', () => {
 
     // Results come back in the trace: the runner publishes under its process span, the
     // orchestrator processes them.
+    // One per node: a node's start goes without a span (its attempt's covers it).
     const resultsIn = spans.filter((s) => s.name === 'process aob.node.results');
-    expect(resultsIn.length).toBeGreaterThanOrEqual(4);
+    expect(resultsIn.length).toBe(2);
     for (const r of resultsIn) {
       expect(serviceOf(r)).toBe('aob-orchestrator');
       expect(parentOf(r)?.name).toBe('publish aob.node.results');

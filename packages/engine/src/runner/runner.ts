@@ -416,9 +416,12 @@ export class Runner {
 
   /** A result, in a publish span under `cause` (the job's trace context) when it has one. */
   private async publish(runId: string, result: ResultMessage, cause?: Context): Promise<void> {
-    // Log lines go without a span of their own (a chatty handler would bury the attempt's).
-    if (result.kind === 'log') await this.deps.bus.publish(Topic.results, runId, result);
-    else await publishTraced(this.deps.bus, Topic.results, runId, result, cause);
+    // Log lines and a node's start go with no trace context, so with no publish or process span:
+    // a chatty handler would bury the attempt's span, and the attempt's span covers its start
+    // (whose decision has no span either).
+    if (result.kind === 'log' || result.kind === 'started') {
+      await this.deps.bus.publish(Topic.results, runId, result);
+    } else await publishTraced(this.deps.bus, Topic.results, runId, result, cause);
   }
 
   private logger(job: NodeJob) {
