@@ -3,7 +3,6 @@
 // each service's calls, and errors as statuses with the aob code and every problem in trailers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import type { ServiceError } from '@grpc/grpc-js';
 import { LocalEngine } from '@aob/engine';
 import { authenticate, issueToken } from '../auth/index.js';
 import { ControlPlane } from '../control-plane.js';
@@ -22,6 +21,7 @@ import type { ServiceClient } from './client.js';
 import type { MethodsOf } from './definition.js';
 import { errorDetailOf } from './errors.js';
 import type { GrpcServer } from './server.js';
+import { failure } from './test-support.js';
 
 const gated = {
   name: 'gated',
@@ -46,15 +46,6 @@ let approvals: ServiceClient<MethodsOf<typeof Approvals>>;
 let timelines: ServiceClient<MethodsOf<typeof Timelines>>;
 
 const as = (who: string) => ({ metadata: { authorization: `Bearer ${tokens[who]!}` } });
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 beforeAll(async () => {
   engine = await LocalEngine.open({ store: 'memory' });

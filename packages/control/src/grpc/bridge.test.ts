@@ -13,6 +13,7 @@ import type { MethodsOf } from './definition.js';
 import { serviceDefinition } from './definition.js';
 import type { GrpcServer } from './server.js';
 import { register, RpcError, serveGrpc, serviceImplementation } from './server.js';
+import { failure } from './test-support.js';
 
 const event = (seq: number) => ({
   runId: 'r1',
@@ -95,15 +96,6 @@ afterAll(async () => {
   timelines?.close();
   await server?.stop();
 });
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('grpc bridge', () => {
   it('maps every rpc to its wire path and streaming flags', () => {

@@ -4,7 +4,6 @@
 // carries its schedule tick), backfill (a tick once ever), another namespace, delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import type { ServiceError } from '@grpc/grpc-js';
 import { LocalEngine } from '@aob/engine';
 import { authenticate, issueToken } from '../auth/index.js';
 import { ControlPlane } from '../control-plane.js';
@@ -19,6 +18,7 @@ import { createClient } from './client.js';
 import type { MethodsOf } from './definition.js';
 import { errorDetailOf } from './errors.js';
 import type { GrpcServer } from './server.js';
+import { failure } from './test-support.js';
 
 const doubler = {
   name: 'sched-doubler',
@@ -34,15 +34,6 @@ let schedules: ServiceClient<MethodsOf<typeof Schedules>>;
 let runs: ServiceClient<MethodsOf<typeof Runs>>;
 const tokens: Record<string, string> = {};
 const as = (who: string) => ({ metadata: { authorization: `Bearer ${tokens[who]!}` } });
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 beforeAll(async () => {
   engine = await LocalEngine.open({ store: 'memory' });
