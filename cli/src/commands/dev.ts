@@ -11,7 +11,7 @@ import {
   issueToken,
 } from '@aob/control';
 import { AobCommand } from '../lib/base.js';
-import { openEngine, stopCliTracing } from '../lib/engine.js';
+import { openEngine, startCliTracing, stopCliTracing } from '../lib/engine.js';
 import { localControlPlane } from '../lib/local-plane.js';
 import { unreachable } from '../lib/errors.js';
 import { engineFlags } from '../lib/flags.js';
@@ -48,8 +48,6 @@ export default class Dev extends AobCommand<typeof Dev> {
     });
     // Metrics on (GET /metrics below): the only CLI command that installs a MeterProvider.
     const metrics = await startMetrics({ serviceName: 'aob-dev' });
-    // A server: its log lines carry the run context, its HTTP and MCP spans hold across awaits.
-    enableRunContext();
     let engine;
     try {
       engine = await openEngine(settings);
@@ -57,6 +55,9 @@ export default class Dev extends AobCommand<typeof Dev> {
       await metrics.shutdown();
       throw e;
     }
+    // Traced, its HTTP and MCP spans continue callers' traces across awaits. Untraced, nothing
+    // needs that, and the AsyncLocalStorage it takes would cost every promise a hook.
+    if ((await startCliTracing()).enabled) enableRunContext();
     const plane = localControlPlane(engine);
     // The store's schedules tick here while aob dev runs (their runs are driven here too).
     engine.startScheduler();

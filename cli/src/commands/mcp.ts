@@ -9,6 +9,7 @@ import { createMcpSession, MCP_TOOLS, RANKED } from '@aob/control';
 import { enableRunContext } from '@aob/engine';
 import { AobCommand } from '../lib/base.js';
 import { ExitCode } from '../lib/exit-codes.js';
+import { startCliTracing } from '../lib/engine.js';
 import { engineFlags } from '../lib/flags.js';
 import type { LocalBackend } from '../lib/local-backend.js';
 import { localControlPlane } from '../lib/local-plane.js';
@@ -61,12 +62,12 @@ Nothing but the protocol is written to stdout; logs go to stderr.`;
       await proxyToServer({ url: choice.url, token: choice.token, log });
       return ExitCode.Ok;
     }
-    // The MCP server's spans continue callers' traces (`_meta.traceparent`) across awaits.
-    enableRunContext();
     const backend = (await this.backend({
       handlers: this.flags.handlers,
       allowPrivateNetwork: this.flags['allow-private-network'],
     })) as LocalBackend;
+    // Traced, the MCP server's spans continue callers' traces (`_meta.traceparent`) across awaits.
+    if ((await startCliTracing()).enabled) enableRunContext();
     const engine = backend.engine;
     const principal: Principal = {
       subject: this.defaultActor(),

@@ -6,9 +6,9 @@
 // span's parent explicitly (a run's trace context from its log, a message's `traceparent`, a
 // job's, the attempt's context given to its executor). So this manager starts synchronous — a
 // context is active for the synchronous part of `with`, like a stack — and keeps contexts across
-// awaits only once something needs that (keepContextAcrossAwaits): the services and `aob dev`
-// (their log lines, their HTTP and MCP server spans), and an agent node, whose framework reads
-// the active context deep inside its own code.
+// awaits only once something needs that (keepContextAcrossAwaits): the services (their log
+// lines), `aob dev` and `aob mcp` when they trace (their HTTP and MCP server spans), and an agent
+// node, whose framework reads the active context deep inside its own code.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context, ContextManager } from '@opentelemetry/api';

@@ -23,13 +23,13 @@ const storage = new AsyncLocalStorage<RunContext>();
 /**
  * Whether the run context is kept. AsyncLocalStorage costs every promise of the process a hook
  * (measured: a fifth of a local engine's throughput), so it is on only where something reads it:
- * the services and `aob dev` (their log lines and metrics).
+ * the services (their log lines), and `aob dev` and `aob mcp` when they trace.
  */
 let kept = false;
 
 /**
- * Keeps the run context from now on (a service, `aob dev`), and the active trace context across
- * awaits with it; there is no turning it off.
+ * Keeps the run context from now on (a service, a tracing `aob dev`), and the active trace
+ * context across awaits with it; there is no turning it off.
  */
 export function enableRunContext(): void {
   kept = true;
