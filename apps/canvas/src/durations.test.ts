@@ -29,7 +29,7 @@ const run = log([
   ['NodeSucceeded', { nodeId: 'each', iteration: 1, attempt: 2 }],
   ['NodeScheduled', { nodeId: 'child', attempt: 1 }],
   ['ChildRunStarted', { nodeId: 'child', childRunId: 'run_2' }],
-  ['ApprovalRequested', { nodeId: 'ok', ticketId: 't1' }],
+  ['ApprovalRequested', { nodeId: 'ok', ticketId: 't1', approvers: ['managers'], quorum: 1 }],
 ]);
 
 describe('the facts the graph shows, folded from the log', () => {
@@ -74,5 +74,30 @@ describe('the facts the graph shows, folded from the log', () => {
     expect(folder.of(other)).toEqual(runFacts(other));
     expect(first).toEqual(before);
     expect(folder.of(run.slice(0, 10))).toEqual(runFacts(run.slice(0, 10)));
+  });
+});
+
+describe('the statuses the graph shows, folded from the log', () => {
+  it('changes a node on the event that changes it, and shows in-flight nodes of a cancelled run as cancelled', () => {
+    const cancelled = log([
+      ['RunStarted', { workflow: { name: 'w', version: '1' }, inputs: {} }],
+      ['NodeScheduled', { nodeId: 'a', attempt: 1 }],
+      ['NodeStarted', { nodeId: 'a', attempt: 1 }],
+      ['NodeSucceeded', { nodeId: 'a', attempt: 1 }],
+      ['NodeScheduled', { nodeId: 'b', attempt: 1 }],
+      ['RunCancelled', { reason: 'enough' }],
+    ]);
+    const folder = new RunFolder();
+    const running = folder.of(cancelled.slice(0, 3));
+    expect(running.status).toBe('running');
+    expect(running.nodes.get('a')).toEqual({ status: 'running', attempts: 1 });
+    expect(running.nodes.has('b')).toBe(false);
+    const over = folder.of(cancelled);
+    expect(over.status).toBe('cancelled');
+    expect(over.nodes.get('a')).toEqual({ status: 'succeeded', attempts: 1 });
+    expect(over.nodes.get('b')).toEqual({ status: 'cancelled', attempts: 1 });
+    // A snapshot stays as it was when later events arrive.
+    expect(running.nodes.get('a')!.status).toBe('running');
+    expect(new RunFolder().of([]).status).toBeUndefined();
   });
 });

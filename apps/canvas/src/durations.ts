@@ -1,8 +1,17 @@
-// What the canvas shows on the graph from a run's events: node durations (from the node's first
-// start to its end, or to now while it runs), map progress and child runs. The log is folded as it
+// What the canvas shows on the graph from a run's events: node statuses (the engine's own fold,
+// so a status changes on the frame its event arrives, not after a summary is read again), node
+// durations (from the node's first start to its end, or to now while it runs), map progress and
+// child runs. The log is folded as it
 // grows: a live page gets a batch of events per frame, and folding only the batch keeps a frame's
 // work the same at 20,000 events as at 20.
-import type { AnyRunEvent } from '@aob/core';
+import type { AnyRunEvent, RunState, RunStatus } from '@aob/core';
+import { evolve, initialState, shownNodeStatus } from '@aob/core';
+
+/** A node as the graph shows it: its status as people see it, and its attempts. */
+export interface NodeFact {
+  status: string;
+  attempts: number;
+}
 
 /** A map node's items: how many there are, and how many are done, failed for good, running. */
 export interface MapProgress {
@@ -14,6 +23,10 @@ export interface MapProgress {
 
 /** The log's facts as of its last event (a snapshot: later events do not change it). */
 export interface RunFacts {
+  /** The run's status; undefined before its first event. */
+  status: RunStatus | undefined;
+  /** The nodes the log has reached (a node it has not is pending). */
+  nodes: ReadonlyMap<string, NodeFact>;
   /** Each node's first start (or approval request) and its end. */
   started: ReadonlyMap<string, number>;
   ended: ReadonlyMap<string, number>;
@@ -28,9 +41,12 @@ interface Fold {
   /** A map node's items running now. */
   live: Map<string, Set<number>>;
   children: Map<string, string>;
+  /** The run's state, evolved in place. */
+  state: RunState;
 }
 
 const empty = (): Fold => ({
+  state: initialState(''),
   started: new Map(),
   ended: new Map(),
   maps: new Map(),
@@ -39,6 +55,7 @@ const empty = (): Fold => ({
 });
 
 function step(f: Fold, e: AnyRunEvent): void {
+  evolve(f.state, e);
   const d = e.data as {
     nodeId?: unknown;
     iteration?: number;
@@ -90,7 +107,13 @@ export class RunFolder {
     for (let i = extends_ ? n : 0; i < events.length; i++) step(this.fold, events[i]!);
     this.seen = events;
     const f = this.fold;
+    const nodes = new Map<string, NodeFact>();
+    for (const [id, n] of Object.entries(f.state.nodes)) {
+      nodes.set(id, { status: shownNodeStatus(n.status, f.state.status), attempts: n.attempt });
+    }
     return {
+      status: f.state.seq > 0 ? f.state.status : undefined,
+      nodes,
       started: new Map(f.started),
       ended: new Map(f.ended),
       maps: new Map([...f.maps].map(([id, m]) => [id, { ...m }])),

@@ -57,7 +57,7 @@ export type {
 } from './run/events.js';
 export { DELTA_RETENTION, jobTopic, Topic } from './run/messages.js';
 export type { AgentQuestion, NodeJob, NodeResult } from './run/messages.js';
-export { FINISHED, IN_FLIGHT, initialState, isRunOver } from './run/state.js';
+export { FINISHED, IN_FLIGHT, initialState, isRunOver, shownNodeStatus } from './run/state.js';
 export type {
   AttemptState,
   MapState,

@@ -195,18 +195,21 @@ export function RunPage(props: {
   const [folder] = useState(() => new RunFolder());
   const facts = useMemo(() => folder.of(events), [folder, events]);
   const durations = useMemo(() => nodeDurations(facts, now), [facts, now]);
+  // Like the nodes', the run's status comes from the log once it is read.
+  const runStatus = facts.status ?? run?.status;
   const nodes: GraphNode[] = useMemo(
     () =>
       (definition?.nodes ?? []).map((n) => ({
         id: n.id,
         type: n.type,
-        status: run?.nodes[n.id]?.status ?? 'pending',
-        attempts: run?.nodes[n.id]?.attempts ?? 0,
+        // From the log as it arrives: the summary is read again after events, a round trip later.
+        status: facts.nodes.get(n.id)?.status ?? 'pending',
+        attempts: facts.nodes.get(n.id)?.attempts ?? 0,
         ...(durations.has(n.id) ? { durationMs: durations.get(n.id)! } : {}),
         ...(facts.maps.has(n.id) ? { progress: facts.maps.get(n.id)! } : {}),
         ...(facts.children.has(n.id) ? { childRunId: facts.children.get(n.id)! } : {}),
       })),
-    [definition, run, durations, facts],
+    [definition, durations, facts],
   );
   const edges: GraphEdge[] = useMemo(() => definition?.edges ?? [], [definition]);
 
@@ -252,8 +255,8 @@ export function RunPage(props: {
         </h1>
         {run ? (
           <div className="run-summary">
-            <span className={`status status-${run.status}`} data-run-status={run.status}>
-              {STATUS_ICON[run.status]} {run.status}
+            <span className={`status status-${runStatus}`} data-run-status={runStatus}>
+              {STATUS_ICON[runStatus!]} {runStatus}
             </span>
             <span>{run.workflow}</span>
             <span>started {formatTime(run.startedAt)}</span>

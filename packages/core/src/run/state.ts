@@ -160,6 +160,19 @@ export const IN_FLIGHT: ReadonlySet<NodeStatus> = new Set([
   'waiting',
 ]);
 
+/**
+ * A node's status as people see it: a node still under way when its run ended shows as
+ * `cancelled` (the run was cancelled) or `abandoned` (the run finished without it), never as
+ * `waiting` or `running` in a run that is over.
+ */
+export function shownNodeStatus(
+  status: NodeStatus,
+  runStatus: RunStatus,
+): NodeStatus | 'cancelled' | 'abandoned' {
+  if (!isTerminalStatus(runStatus) || !IN_FLIGHT.has(status)) return status;
+  return runStatus === 'cancelled' ? 'cancelled' : 'abandoned';
+}
+
 export function isRunOver(state: RunState): boolean {
   return isTerminalStatus(state.status);
 }

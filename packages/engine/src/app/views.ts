@@ -1,24 +1,14 @@
 import type { RunState } from '@aob/core';
-import { isTerminalStatus } from '@aob/core';
+import { shownNodeStatus } from '@aob/core';
 import type { ApprovalView, NodeView, RunView } from './operations.js';
 
-/** Node statuses that mean work was still under way. */
-const IN_FLIGHT: ReadonlySet<string> = new Set(['scheduled', 'running', 'retrying', 'waiting']);
-
-/**
- * The user-facing view of a run, from its folded state and its resolved output. A node still
- * under way when its run ended shows as `cancelled` (the run was cancelled) or `abandoned` (the
- * run finished without it), never as `waiting` or `running` in a run that is over.
- */
+/** The user-facing view of a run, from its folded state and its resolved output (node statuses as shownNodeStatus says). */
 export function runView(state: RunState, output: unknown, nodeIds: readonly string[]): RunView {
   const nodes: Record<string, NodeView> = {};
-  const over = isTerminalStatus(state.status);
-  const ended = state.status === 'cancelled' ? 'cancelled' : 'abandoned';
   for (const id of nodeIds) {
     const n = Object.hasOwn(state.nodes, id) ? state.nodes[id] : undefined;
-    const status = n?.status ?? 'pending';
     nodes[id] = {
-      status: over && IN_FLIGHT.has(status) ? ended : status,
+      status: shownNodeStatus(n?.status ?? 'pending', state.status),
       attempts: n?.attempt ?? 0,
     };
   }
