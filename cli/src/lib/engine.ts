@@ -19,6 +19,7 @@ export async function openEngine(settings: EngineSettings): Promise<LocalEngine>
   const opts: LocalEngineOptions = {
     home: settings.home,
     store: settings.store,
+    durability: settings.durability,
     allowPrivateNetwork: settings.allowPrivateNetwork,
   };
   if (settings.handlersFile !== undefined) opts.handlersFile = settings.handlersFile;

@@ -7,6 +7,7 @@ describe('engineSettings', () => {
     expect(engineSettings({}, '/work/x')).toEqual({
       home: path.resolve('/work/x/.aob'),
       store: 'file',
+      durability: 'normal',
       allowPrivateNetwork: false,
       limits: {},
       mcpHostRules: {},
@@ -50,6 +51,14 @@ describe('engineSettings', () => {
       engineSettings({ AOB_LIMIT_MAP_ITEMS: '0', AOB_LIMIT_EXPRESSION_DEPTH: 'deep' }, '/w'),
     ).toThrow(
       /AOB_LIMIT_MAP_ITEMS must be a positive integer, not "0".*AOB_LIMIT_EXPRESSION_DEPTH must be a positive integer, not "deep"/,
+    );
+  });
+
+  it('reads AOB_DURABILITY, naming a value it does not know', () => {
+    expect(engineSettings({ AOB_DURABILITY: 'full' }, '/w').durability).toBe('full');
+    expect(engineSettings({ AOB_DURABILITY: ' normal ' }, '/w').durability).toBe('normal');
+    expect(() => engineSettings({ AOB_DURABILITY: 'paranoid' }, '/w')).toThrow(
+      /AOB_DURABILITY must be normal or full, not "paranoid"/,
     );
   });
 

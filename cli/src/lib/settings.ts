@@ -1,13 +1,15 @@
 // Where the engine lives and how it runs, from flags and the environment. Pure.
 import path from 'node:path';
 import type { LlmOptions, McpHostRules, McpServerSettings, SearchConfig } from '@aob/engine';
-import { executorSettingsFromEnv, mcpHostRulesFromEnv } from '@aob/engine';
+import { durabilityFromEnv, executorSettingsFromEnv, mcpHostRulesFromEnv } from '@aob/engine';
 import type { Problem, ServerLimits } from '@aob/core';
 import { badInput } from './errors.js';
 
 export interface EngineSettings {
   home: string;
   store: 'file' | 'memory';
+  /** AOB_DURABILITY: `normal` (the default) or `full` (every local commit fsynced). */
+  durability: 'normal' | 'full';
   handlersFile?: string;
   allowPrivateNetwork: boolean;
   /** AOB_LLM_BASE_URL, AOB_LLM_API_KEY (a secret: only ever from the environment), AOB_LLM_MODELS. */
@@ -39,6 +41,7 @@ export function engineSettings(
   const settings: EngineSettings = {
     home: path.resolve(cwd, env.AOB_HOME || '.aob'),
     store: flags.store ?? 'file',
+    durability: 'normal',
     allowPrivateNetwork: flags.allowPrivateNetwork ?? false,
     limits: {},
     mcpHostRules: {},
@@ -46,6 +49,7 @@ export function engineSettings(
   const handlers = flags.handlers || env.AOB_HANDLERS;
   if (handlers) settings.handlersFile = path.resolve(cwd, handlers);
   const problems: Problem[] = [];
+  settings.durability = durabilityFromEnv(env, problems);
   Object.assign(settings, executorSettingsFromEnv(env, cwd, problems));
   settings.mcpHostRules = mcpHostRulesFromEnv(env, problems);
   if (problems.length > 0) {

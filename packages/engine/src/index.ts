@@ -202,6 +202,7 @@ export {
 } from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
 export {
+  durabilityFromEnv,
   envProblem,
   executorSettingsFromEnv,
   isHttpUrl,

@@ -16,6 +16,9 @@ contentStoreConformance('FileContentStore', async () => FileContentStore.open(fr
 contentStoreConformance('FileContentStore (no cache)', async () =>
   FileContentStore.open(freshHome(), { cacheChars: 0 }),
 );
+contentStoreConformance('FileContentStore (fsync, no cache)', async () =>
+  FileContentStore.open(freshHome(), { cacheChars: 0, fsync: true }),
+);
 
 describe('FileContentStore', () => {
   it('writes the canonical bytes to <home>/cas/sha256/<2 hex>/<hex>, leaving no temp files', async () => {

@@ -5,11 +5,12 @@
 // either no file or a whole one; two writers of the same content (threads of this process or
 // other processes) rename identical bytes over each other, which is harmless. `get` re-hashes
 // what it reads, so a torn or altered file is reported (CONTENT_CORRUPT) rather than returned.
-// Files are not fsynced: like the SQLite store in local mode, this survives a process crash,
-// not necessarily an OS crash.
+// By default files are not fsynced: like the SQLite store with synchronous=NORMAL, this survives a
+// process crash, not necessarily an OS crash. With `fsync`, a put resolves only once the file's
+// bytes and its directory entries are on the disk (durability `full`, open.ts).
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AobError, casKey } from '@aob/core';
 import type { CasRef, Content } from '@aob/core';
 import { nativeContentOf } from './native-content.js';
@@ -22,6 +23,8 @@ export interface FileContentStoreOptions {
   dir: string;
   /** Bound of the in-process cache of recently put/read values, in characters of JSON. */
   cacheChars?: number;
+  /** Fsync each file and its directory before a put resolves (durability `full`). Default false. */
+  fsync?: boolean;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -39,9 +42,11 @@ export class FileContentStore implements ContentStore {
   /** Writes in flight by key: a second put of the same value waits for the first. */
   private readonly writing = new Map<string, Promise<void>>();
   private readonly madeDirs = new Set<string>();
+  private readonly fsync: boolean;
 
   constructor(options: FileContentStoreOptions) {
     this.dir = options.dir;
+    this.fsync = options.fsync ?? false;
     this.cache = new BoundedCache(options.cacheChars ?? 32 * 1024 * 1024);
   }
 
@@ -104,18 +109,34 @@ export class FileContentStore implements ContentStore {
     // Content is immutable: a file already there holds these very bytes.
     if (await exists(path)) return;
     if (!this.madeDirs.has(folder)) {
-      await mkdir(folder, { recursive: true });
+      const made = await mkdir(folder, { recursive: true });
+      // A new directory's own entry is in its parent: synced up to the root, like a file's.
+      if (this.fsync && made !== undefined) {
+        for (let d = folder; d !== dirname(made); d = dirname(d)) await syncDir(dirname(d));
+      }
       this.madeDirs.add(folder);
     }
     // Unique per process and write; the pid keeps processes sharing the directory apart.
     const temp = `${path}.${process.pid}.${++tempCounter}.tmp`;
     try {
-      await writeFile(temp, bytes);
+      if (this.fsync) {
+        const file = await open(temp, 'w');
+        try {
+          await file.writeFile(bytes);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      } else {
+        await writeFile(temp, bytes);
+      }
       await rename(temp, path);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
       throw err;
     }
+    // The rename is durable once the directory is.
+    if (this.fsync) await syncDir(folder);
   }
 
   /** The file of a ref. Refs come from outside, so the hex is checked before it becomes a path. */
@@ -126,6 +147,15 @@ export class FileContentStore implements ContentStore {
     }
     const folder = join(this.dir, 'sha256', hex.slice(0, 2));
     return { path: join(folder, hex), folder, hex };
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
 

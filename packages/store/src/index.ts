@@ -57,6 +57,7 @@ export type { S3ClientOptions } from './s3-client.js';
 export type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
 export { MemoryAttemptLedger } from './memory-attempts.js';
 export { S3AttemptLedger, type S3AttemptLedgerOptions } from './s3-attempts.js';
-export { openLocalStores, openMemoryStores } from './open.js';
+export { DURABILITIES, openLocalStores, openMemoryStores } from './open.js';
+export type { Durability } from './open.js';
 export { nativeContentOf } from './native-content.js';
 export { TOKEN_PREFIX, hashToken, storeNewToken } from './token-secrets.js';

@@ -5,12 +5,33 @@ import { MemoryContentStore } from './memory-content.js';
 import { MemoryEventStore } from './memory-events.js';
 import { SqliteEventStore } from './sqlite-events.js';
 
+/**
+ * How far a local commit survives:
+ * - `normal` (the default): a process crash or `kill -9` of any process loses nothing; an OS
+ *   crash or power loss may roll back the last commits (SQLite WAL with synchronous=NORMAL, content
+ *   files written and renamed, never fsynced), never corrupt the store.
+ * - `full`: a commit is on the disk before it is acknowledged, power loss included: SQLite fsyncs
+ *   every (group) commit (synchronous=FULL), and each content file and its directory entry are
+ *   fsynced before the put resolves, so an event never refers to an output the disk lost. It costs
+ *   a step about an fsync and a half (measured in bench/README.md).
+ */
+export type Durability = 'normal' | 'full';
+
+export const DURABILITIES: readonly Durability[] = ['normal', 'full'];
+
 /** `<home>/aob.db` and `<home>/cas/`; creates the directory if needed. */
-export function openLocalStores(home: string): {
+export function openLocalStores(
+  home: string,
+  options: { durability?: Durability } = {},
+): {
   events: SqliteEventStore;
   content: FileContentStore;
 } {
-  return { events: SqliteEventStore.open(home), content: FileContentStore.open(home) };
+  const full = options.durability === 'full';
+  return {
+    events: SqliteEventStore.open(home, { synchronous: full ? 'FULL' : 'NORMAL' }),
+    content: FileContentStore.open(home, { fsync: full }),
+  };
 }
 
 export function openMemoryStores(): { events: MemoryEventStore; content: MemoryContentStore } {

@@ -406,3 +406,15 @@ describe('patches on a running run', () => {
     expect(view.nodes.extra).toBeUndefined();
   });
 });
+
+describe('LocalEngine with durability full', () => {
+  it('runs and resumes on a store whose commits and content files are fsynced', async () => {
+    const engine = await open({ durability: 'full', handlersFile: handlersOf('fanout') });
+    const runId = await engine.control.start(def('fanout'), { words: ['x', 'y'] });
+    expect((await engine.control.wait(runId)).output).toEqual({ words: ['X', 'Y'], count: 2 });
+    await engine.close();
+    // What it wrote, read by an engine of the default durability.
+    const reader = await open();
+    expect((await reader.control.get(runId)).output).toEqual({ words: ['X', 'Y'], count: 2 });
+  });
+});

@@ -107,7 +107,10 @@ export class LocalEngine {
     const home = resolvePath(opts.home ?? process.env.AOB_HOME ?? '.aob');
     let stores: { events: EventStore; content: ContentStore };
     try {
-      stores = opts.store === 'memory' ? openMemoryStores() : openLocalStores(home);
+      stores =
+        opts.store === 'memory'
+          ? openMemoryStores()
+          : openLocalStores(home, { durability: opts.durability ?? 'normal' });
     } catch (err) {
       throw new AobError(
         'STORE_UNAVAILABLE',

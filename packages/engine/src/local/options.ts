@@ -1,4 +1,5 @@
 import type { AnyRunEvent } from '@aob/core';
+import type { Durability } from '@aob/store';
 import type { AutoOptimizer } from '../app/auto-optimize.js';
 import type { ResultMemo } from '../runner/memo.js';
 import type {
@@ -13,6 +14,11 @@ export interface LocalEngineOptions {
   home?: string;
   /** `file` (durable, the default) or `memory` (benchmarks and tests). */
   store?: 'file' | 'memory';
+  /**
+   * How far the file store's commits survive (AOB_DURABILITY): `normal` (the default) a crash of
+   * any process, `full` power loss too (every commit and content file fsynced). See Durability.
+   */
+  durability?: Durability;
   /** Task handlers, or a module to load them from. */
   handlers?: Readonly<Record<string, TaskHandler>>;
   handlersFile?: string;
