@@ -1,7 +1,14 @@
 // A workflow's `inputs` is a JSON Schema for its run inputs. It is compiled with ajv in strict
 // mode, so a typo'd keyword or an unknown format is reported when the definition is validated
 // instead of silently validating nothing.
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+//
+// ajv is required when the first inputs schema is compiled, not when the core is imported: most
+// processes (`aob run start` of a workflow without `inputs`) never compile one, and ajv's compiler
+// is 80-odd modules of start-up. It is CommonJS, so `require` keeps the callers synchronous.
+// (A namespace import: the canvas bundles the core for the browser, where this file is shaken out.)
+// eslint-disable-next-line no-restricted-imports -- loading a library later is not I/O (see above)
+import * as nodeModule from 'node:module';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { utf8Length } from '../content/utf8.js';
 import type { Problem } from '../errors.js';
 import { serverLimits } from '../limits.js';
@@ -38,7 +45,11 @@ const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
 let ajv: Ajv2020 | undefined;
 
 function inputsAjv(): Ajv2020 {
-  ajv ??= new Ajv2020({
+  if (ajv) return ajv;
+  const library = nodeModule.createRequire(import.meta.url)('ajv/dist/2020.js') as {
+    Ajv2020: typeof Ajv2020;
+  };
+  ajv = new library.Ajv2020({
     allErrors: true,
     strict: true,
     // Users write `required` beside `properties` in sub-schemas freely and rely on implicit types.
