@@ -68,6 +68,13 @@ interface QueuedAppend extends PreparedAppend {
   reject: (err: unknown) => void;
 }
 
+/** A one-statement write (a lease taken or given back) waiting for the next group commit. */
+interface QueuedWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 export class SqliteEventStore implements EventStore {
   /** Opens (creating if needed) the store of an `.aob/` home directory: `<home>/aob.db`. */
   static open(home: string, options: Omit<SqliteEventStoreOptions, 'path'> = {}): SqliteEventStore {
@@ -80,6 +87,7 @@ export class SqliteEventStore implements EventStore {
   private readonly listStatements = new Map<string, Statement<unknown[], RunRow>>();
   private readonly commitBatch: (batch: readonly QueuedAppend[]) => (AobError | undefined)[];
   private queue: QueuedAppend[] = [];
+  private writes: QueuedWrite[] = [];
   private flushScheduled = false;
   private closed = false;
 
@@ -112,20 +120,57 @@ export class SqliteEventStore implements EventStore {
     return new Promise((resolve, reject) => {
       if (this.closed) throw storeClosed();
       this.queue.push({ ...prepareAppend(runId, irHash, expectedSeq, events), resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      this.scheduleFlush();
     });
+  }
+
+  /**
+   * Runs a one-statement write at the next group commit, with the others of this turn in one
+   * transaction: a run's lease taken at its start and given back at its end were a commit each
+   * (an fsync each with synchronous=FULL), as many as the runs' own appends.
+   */
+  private batched<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) throw storeClosed();
+      this.writes.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    const writes = this.writes;
+    if (writes.length > 0) {
+      this.writes = [];
+      this.commitWrites(writes);
+    }
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
     this.commit(batch);
   };
+
+  private commitWrites(writes: readonly QueuedWrite[]): void {
+    let results: unknown[];
+    try {
+      results = this.db.transaction(() => writes.map((w) => w.run())).immediate();
+    } catch (err) {
+      // Rolled back: each write alone, so one failure (a lock timeout aside) fails only itself.
+      if (writes.length > 1 && !isBusy(err)) {
+        for (const w of writes) this.commitWrites([w]);
+        return;
+      }
+      for (const w of writes) w.reject(err);
+      return;
+    }
+    writes.forEach((w, i) => w.resolve(results[i]));
+  }
 
   private commit(batch: readonly QueuedAppend[]): void {
     let outcomes: (AobError | undefined)[];
@@ -301,8 +346,10 @@ export class SqliteEventStore implements EventStore {
     return rows.map((r) => patchFromRow(JSON.parse(r.record)));
   }
 
-  async acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    return this.sql.acquireLease.run(runId, owner, now + ttlMs, now).changes === 1;
+  acquireLease(runId: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.batched(
+      () => this.sql.acquireLease.run(runId, owner, now + ttlMs, now).changes === 1,
+    );
   }
 
   async takeOverLease(
@@ -320,7 +367,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async releaseLease(runId: string, owner: string): Promise<void> {
-    this.sql.releaseLease.run(runId, owner);
+    await this.batched(() => this.sql.releaseLease.run(runId, owner));
   }
 
   async getLease(runId: string): Promise<Lease | undefined> {
