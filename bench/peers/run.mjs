@@ -1,0 +1,401 @@
+// aob beside DBOS Transact, LangGraph.js (PostgresSaver, durability "sync") and graphile-worker on
+// this machine (issue 18 item 1): the same workloads on each, every measurement in a process of
+// its own, the engines interleaved in every round (the order rotates from round to round), the
+// median over rounds per cell; one table with aob's figures, each peer's and the ratio to the
+// best peer, and the floors (one SQLite WAL commit, NORMAL and FULL; one PostgreSQL commit).
+//
+//   npm run bench -- --peers [--quick] [--rounds N] [--json]
+//   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
+//
+// Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
+// 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
+// the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile and aob_bench_floor are
+// dropped and created afresh before every measurement that uses them; no other is touched.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, fmtInt, median, parseArgs, progress } from '../lib/harness.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = dirname(dirname(HERE));
+
+const opts = parseArgs(process.argv.slice(2), {
+  quick: false,
+  rounds: 0,
+  json: false,
+  only: '',
+  pg: 'postgresql://postgres@127.0.0.1:5432',
+});
+const rounds = opts.rounds > 0 ? opts.rounds : opts.quick ? 1 : 5;
+const q = opts.quick;
+const say = opts.json ? progress : (m) => console.log(m);
+
+// ------------------------------------------------------------------ dependencies and databases
+
+const PEERS = ['@dbos-inc/dbos-sdk', '@langchain/langgraph', 'graphile-worker'];
+if (PEERS.some((p) => !existsSync(join(HERE, 'node_modules', p, 'package.json')))) {
+  say('bench/peers: dependencies absent; installing them (npm ci in bench/peers) …');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: HERE,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+const versionOf = (p) =>
+  JSON.parse(readFileSync(join(HERE, 'node_modules', p, 'package.json'), 'utf8')).version;
+const { default: pg } = await import('pg');
+
+const dbUrl = (name) => `${opts.pg}/${name}`;
+/** Drops and creates one of this benchmark's databases (aob_bench_* only). */
+async function freshDb(name) {
+  if (!/^aob_bench_[a-z]+$/.test(name)) throw new Error(`not a benchmark database: ${name}`);
+  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return dbUrl(name);
+}
+const pgSettings = await (async () => {
+  const c = new pg.Client({ connectionString: dbUrl('postgres') });
+  await c.connect();
+  try {
+    const show = async (s) => (await c.query(`show ${s}`)).rows[0][s];
+    return {
+      version: (await c.query('show server_version')).rows[0].server_version,
+      fsync: await show('fsync'),
+      synchronous_commit: await show('synchronous_commit'),
+      wal_sync_method: await show('wal_sync_method'),
+    };
+  } finally {
+    await c.end();
+  }
+})();
+
+// ------------------------------------------------------------------ what is measured
+
+const ENGINES = [
+  { id: 'aob-normal', label: 'aob file NORMAL' },
+  { id: 'aob-full', label: 'aob file FULL' },
+  { id: 'aob-memory', label: 'aob memory' },
+  { id: 'dbos', label: `DBOS ${versionOf('@dbos-inc/dbos-sdk')}`, db: 'aob_bench_dbos' },
+  {
+    id: 'langgraph',
+    label: `LangGraph ${versionOf('@langchain/langgraph')}`,
+    db: 'aob_bench_langgraph',
+  },
+  {
+    id: 'graphile',
+    label: `graphile-worker ${versionOf('graphile-worker')}`,
+    db: 'aob_bench_graphile',
+  },
+];
+const PEER_IDS = ['dbos', 'langgraph', 'graphile'];
+
+const workload = (name, args) => [join(HERE, 'workload.mjs'), '--workload', name, ...args];
+const n = (x) => String(x);
+/** Each workload: its rows (a figure of the cell's result each) and how a cell is run. */
+const WORKLOADS = [
+  {
+    id: 'chain',
+    args: workload('chain', [
+      '--length',
+      '10',
+      '--runs',
+      n(q ? 20 : 150),
+      '--warmup',
+      n(q ? 5 : 20),
+    ]),
+    rows: [
+      { label: '10-step chain: per-step p50', unit: 'ms', figure: (r) => r.step.p50 },
+      { label: '10-step chain: per-step p99', unit: 'ms', figure: (r) => r.step.p99 },
+    ],
+  },
+  {
+    id: 'concurrent-50',
+    args: workload('concurrent', [
+      ...['--concurrent', '50', '--length', '3'],
+      ...['--warmup', n(q ? 1 : 3), '--rounds', n(q ? 2 : 5)],
+    ]),
+    rows: [{ label: '50 concurrent 3-step runs', unit: '/s', figure: (r) => r.stepsPerSec }],
+  },
+  {
+    id: 'concurrent-1000',
+    args: workload('concurrent', [
+      ...['--concurrent', '1000', '--length', '3'],
+      ...['--warmup', n(q ? 0 : 1), '--rounds', n(q ? 1 : 3)],
+    ]),
+    rows: [{ label: '1,000 concurrent 3-step runs', unit: '/s', figure: (r) => r.stepsPerSec }],
+  },
+  {
+    id: 'fanout',
+    args: workload('fanout', ['--width', '100', '--runs', n(q ? 5 : 20), '--warmup', n(q ? 2 : 5)]),
+    skip: { graphile: 'no fan-out with a join' },
+    rows: [{ label: 'fan-out 100 + join: wall p50', unit: 'ms', figure: (r) => r.wall?.p50 }],
+  },
+  {
+    id: 'recovery',
+    args: [join(HERE, 'recovery.mjs')],
+    skip: { 'aob-memory': 'nothing survives the process' },
+    rows: [
+      { label: 'kill -9 → first resumed step', unit: 'ms', figure: (r) => r.killToFirstStepMs },
+      {
+        label: 'executed again: finished / in flight',
+        unit: 'count',
+        figure: (r) => [r.reExecutedFinished, r.inFlightExecutedAgain],
+      },
+    ],
+  },
+];
+const FLOORS = [
+  {
+    id: 'sqlite-normal',
+    label: 'SQLite WAL commit, synchronous=NORMAL',
+    args: ['--floor', 'sqlite', '--sync', 'normal'],
+  },
+  {
+    id: 'sqlite-full',
+    label: 'SQLite WAL commit, synchronous=FULL',
+    args: ['--floor', 'sqlite', '--sync', 'full'],
+  },
+  {
+    id: 'pg',
+    label: 'PostgreSQL single-row commit',
+    args: ['--floor', 'pg'],
+    db: 'aob_bench_floor',
+  },
+];
+const selected = opts.only
+  ? WORKLOADS.filter((w) => opts.only.split(',').includes(w.id))
+  : WORKLOADS;
+if (selected.length === 0) throw new Error(`--only: ${WORKLOADS.map((w) => w.id).join(', ')}`);
+
+/** Runs one cell's process; resolves with the last JSON line of its stdout. */
+function cell(args, label) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...args, '--json'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const json = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
+      if (code !== 0 || json === undefined) {
+        reject(new Error(`${label} exited ${code ?? signal}:\n${err.slice(-2000)}`));
+      } else resolve(JSON.parse(json));
+    });
+  });
+}
+
+// ------------------------------------------------------------------ the rounds
+
+const git = (...a) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
+const header = {
+  date: new Date().toISOString(),
+  commit: git('rev-parse', '--short', 'HEAD'),
+  node: process.version,
+  cpus: availableParallelism(),
+  cpuModel: cpus()[0]?.model,
+  postgres: pgSettings,
+  peers: Object.fromEntries(
+    [...PEERS, '@langchain/langgraph-checkpoint-postgres'].map((p) => [p, versionOf(p)]),
+  ),
+  rounds,
+  quick: q,
+  loadBefore: loadavg(),
+};
+say(
+  `aob beside its peers — ${header.cpus} CPUs, node ${header.node}, commit ${header.commit}, ${header.date}; ` +
+    `${rounds} round(s), each measurement in its own process, engines interleaved`,
+);
+say(`load average before: ${header.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+
+const results = {}; // workload id -> engine id -> [result per round]
+const floors = {}; // floor id -> [result per round]
+const failures = [];
+const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
+for (let round = 0; round < rounds; round++) {
+  for (const w of selected) {
+    for (const e of rotate(ENGINES, round)) {
+      if (w.skip?.[e.id]) continue;
+      const label = `round ${round + 1}/${rounds} ${w.id} ${e.id}`;
+      const args = [...w.args, '--engine', e.id];
+      if (e.db) args.push('--db', await freshDb(e.db));
+      const t0 = Date.now();
+      try {
+        const r = await cell(args, label);
+        ((results[w.id] ??= {})[e.id] ??= []).push(r);
+        const f = w.rows[0].figure(r);
+        say(
+          `  ${label}: ${w.rows[0].unit === '/s' ? fmtInt(f) : fmt(f)} ${w.rows[0].unit} (${Date.now() - t0} ms)`,
+        );
+      } catch (error) {
+        failures.push({ label, error: error.message });
+        say(`  ${label}: FAILED\n${error.message}`);
+      }
+    }
+  }
+  for (const f of rotate(FLOORS, round)) {
+    const args = [join(HERE, 'floors.mjs'), ...f.args, '--commits', n(q ? 300 : 2000)];
+    if (f.db) args.push('--db', await freshDb(f.db));
+    try {
+      const r = await cell(args, `floor ${f.id}`);
+      (floors[f.id] ??= []).push(r.commit);
+      say(`  round ${round + 1}/${rounds} floor ${f.id}: p50 ${fmt(r.commit.p50)} ms`);
+    } catch (error) {
+      failures.push({ label: `floor ${f.id}`, error: error.message });
+      say(`  floor ${f.id}: FAILED\n${error.message}`);
+    }
+  }
+}
+header.loadAfter = loadavg();
+
+// ------------------------------------------------------------------ the table
+
+const lowerIsBetter = (unit) => unit === 'ms';
+const rows = [];
+for (const w of selected) {
+  for (const row of w.rows) {
+    const cells = {};
+    for (const e of ENGINES) {
+      const rs = results[w.id]?.[e.id];
+      if (w.skip?.[e.id]) cells[e.id] = { skipped: w.skip[e.id] };
+      else if (!rs?.length) cells[e.id] = { failed: true };
+      else if (row.unit === 'count') {
+        const counts = rs.map(row.figure);
+        cells[e.id] = {
+          finished: counts.reduce((a, c) => a + c[0], 0),
+          inFlight: counts.reduce((a, c) => a + c[1], 0),
+          rounds: rs.length,
+        };
+      } else {
+        const figures = rs.map(row.figure);
+        cells[e.id] = { median: median(figures), figures };
+      }
+    }
+    const out = { workload: w.id, label: row.label, unit: row.unit, cells };
+    if (row.unit !== 'count') {
+      const peers = PEER_IDS.filter((p) => cells[p].median !== undefined);
+      if (peers.length > 0) {
+        const best = peers.reduce((a, b) =>
+          lowerIsBetter(row.unit) === cells[a].median < cells[b].median ? a : b,
+        );
+        const ratio = (aob) =>
+          aob === undefined
+            ? undefined
+            : lowerIsBetter(row.unit)
+              ? cells[best].median / aob
+              : aob / cells[best].median;
+        out.bestPeer = best;
+        out.ratioFull = ratio(cells['aob-full'].median);
+        out.ratioNormal = ratio(cells['aob-normal'].median);
+        out.ratioMemory = ratio(cells['aob-memory'].median);
+      }
+    }
+    rows.push(out);
+  }
+}
+const floorFigures = Object.fromEntries(
+  Object.entries(floors).map(([id, rs]) => [
+    id,
+    { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) },
+  ]),
+);
+const chainP50 = rows.find((r) => r.label.includes('per-step p50'));
+const fullVsFloor =
+  chainP50 && floorFigures['sqlite-full']
+    ? chainP50.cells['aob-full'].median / floorFigures['sqlite-full'].p50
+    : undefined;
+
+const durability = {
+  'aob-normal':
+    'SQLite WAL synchronous=NORMAL, content files not fsynced (survives kill -9, not power loss)',
+  'aob-full':
+    'SQLite WAL synchronous=FULL + content file and directory fsync (survives power loss)',
+  'aob-memory': 'in memory (nothing survives the process)',
+  dbos: `PostgreSQL ${pgSettings.version} fsync=${pgSettings.fsync} synchronous_commit=${pgSettings.synchronous_commit} (${pgSettings.wal_sync_method}): each step's checkpoint committed before the next`,
+  langgraph: `PostgresSaver, durability "sync", same PostgreSQL: each super-step's checkpoint committed before the next`,
+  graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
+};
+
+const show = (row, c) => {
+  if (c.skipped) return '—';
+  if (c.failed) return 'failed';
+  if (row.unit === 'count') return `${c.finished} / ${c.inFlight} of ${c.rounds}`;
+  return row.unit === '/s'
+    ? fmtInt(c.median)
+    : fmt(c.median, c.median >= 100 ? 0 : c.median >= 10 ? 1 : 2);
+};
+const x = (v) => (v === undefined ? '' : `${fmt(v, v >= 10 ? 0 : 1)}×`);
+const table = [
+  [
+    'workload',
+    'unit',
+    ...ENGINES.map((e) => e.label),
+    'best peer',
+    'FULL vs best',
+    'NORMAL vs best',
+  ],
+  ...rows.map((r) => [
+    r.label,
+    r.unit === 'count' ? '' : r.unit === '/s' ? 'steps/s' : 'ms',
+    ...ENGINES.map((e) => show(r, r.cells[e.id])),
+    r.bestPeer ? ENGINES.find((e) => e.id === r.bestPeer).label.split(' ')[0] : '',
+    x(r.ratioFull),
+    x(r.ratioNormal),
+  ]),
+];
+const document = {
+  ...header,
+  durability,
+  rows,
+  floors: floorFigures,
+  fullStepOverSqliteFullCommit: fullVsFloor,
+  failures,
+  raw: { results, floors },
+};
+if (opts.json) process.stdout.write(`${JSON.stringify(document)}\n`);
+else {
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  console.log('');
+  for (const [i, row] of table.entries()) {
+    console.log(
+      row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+    );
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  console.log('');
+  console.log(
+    `medians over ${rounds} round(s); ratios: how many times better aob is than the best peer (below 1: worse); target ≥ 2× on every row`,
+  );
+  console.log('durability:');
+  for (const e of ENGINES) console.log(`  ${e.label.padEnd(24)} ${durability[e.id]}`);
+  console.log('floors (p50 / p99 of one commit of one small row):');
+  for (const f of FLOORS) {
+    const v = floorFigures[f.id];
+    console.log(`  ${f.label.padEnd(40)} ${v ? `${fmt(v.p50)} / ${fmt(v.p99)} ms` : 'failed'}`);
+  }
+  if (fullVsFloor !== undefined) {
+    console.log(
+      `aob FULL per-step p50 / SQLite FULL commit p50: ${fmt(fullVsFloor, 1)}× (target ≤ 3×)`,
+    );
+  }
+  console.log(`load average after: ${header.loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+}
+if (failures.length > 0) {
+  for (const f of failures) progress(`FAILED ${f.label}: ${f.error.split('\n')[0]}`);
+  process.exitCode = 1;
+}
