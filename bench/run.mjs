@@ -7,7 +7,12 @@
 //
 // --quick is a smoke run (fewer runs and rounds, one repeat; well under 30 s).
 // --strict exits 1 when a target is missed (a crashed benchmark always exits 1).
-import { execFileSync, spawn } from 'node:child_process';
+//
+//   npm run bench -- --peers [--quick] [--rounds N] [--json]
+//
+// --peers runs bench/peers/run.mjs instead (aob beside DBOS, LangGraph and graphile-worker; every
+// other argument is its own) and exits with its code.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,6 +21,15 @@ import { fmt, fmtInt, median, parseArgs, spread } from './lib/harness.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(BENCH);
+
+if (process.argv.includes('--peers')) {
+  const args = process.argv.slice(2).filter((a) => a !== '--peers');
+  const peers = spawnSync(process.execPath, [join(BENCH, 'peers', 'run.mjs'), ...args], {
+    cwd: REPO,
+    stdio: 'inherit',
+  });
+  process.exit(peers.status ?? 1);
+}
 
 const opts = parseArgs(process.argv.slice(2), {
   quick: false,
