@@ -17,12 +17,13 @@
 //               and a map over 100 items; events per run
 //
 //   node bench/scale.mjs [--quick] [--only throughput,decision,memory,log] [--repeat 3]
-//                        [--charts] [--json] [--dir PARENT]
+//                        [--charts] [--json] [--dir PARENT] [--from FILE]
 //
-// --charts renders bench/charts/*.png (lib/chart.mjs: SVG drawn here, PNG by Debian's Chromium).
+// --charts renders bench/charts/*.png (lib/scale-charts.mjs; PNG by Debian's Chromium); --from
+// reads the document an earlier --json printed instead of measuring (to redraw the charts).
 // A child is this script with --point decision|memory|log and the point's flags.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +54,7 @@ const opts = parseArgs(process.argv.slice(2), {
   charts: false,
   json: false,
   dir: '',
+  from: '',
   // a child: which point, and its parameters
   point: '',
   store: 'file',
@@ -154,12 +156,14 @@ function runTimer(engine) {
   });
   return async (definition) => {
     const ended = new Promise((done, fail) => (current = { succeeded: [], done, fail }));
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await engine.control.start(definition, {});
     const end = await ended;
+    const cpu = process.cpuUsage(cpu0);
     const { succeeded } = current;
     current = undefined;
-    return { t0, succeeded, end };
+    return { t0, succeeded, end, cpuMs: (cpu.user + cpu.system) / 1000 };
   };
 }
 
@@ -171,12 +175,14 @@ async function decisionPoint() {
   try {
     for (let i = 0; i < opts.warmup; i++) await oneRun(definition);
     const perTransitionUs = [];
+    const cpuPerTransitionUs = [];
     const headMs = [];
     const runMs = [];
     for (let i = 0; i < opts.runs; i++) {
-      const { t0, succeeded, end } = await oneRun(definition);
+      const { t0, succeeded, end, cpuMs } = await oneRun(definition);
       if (succeeded.length !== size) throw new Error(`${succeeded.length} transitions of ${size}`);
       perTransitionUs.push(((end - succeeded[0]) / (size - 1)) * 1000);
+      cpuPerTransitionUs.push((cpuMs / size) * 1000);
       headMs.push(succeeded[0] - t0);
       runMs.push(end - t0);
       progress(`  ${shape} ${size}: run ${i + 1}/${opts.runs} ${fmt(end - t0, 1)} ms`);
@@ -189,7 +195,9 @@ async function decisionPoint() {
       runs: opts.runs,
       warmup: opts.warmup,
       perTransitionUs,
+      cpuPerTransitionUs,
       medianPerTransitionUs: median(perTransitionUs),
+      medianCpuPerTransitionUs: median(cpuPerTransitionUs),
       medianHeadMs: median(headMs),
       medianRunMs: median(runMs),
     };
@@ -378,4 +386,328 @@ if (opts.point) {
   if (!run) throw new Error(`--point: one of ${Object.keys(POINTS).join(', ')}`);
   report(true, await run(), []);
   process.exit(0);
+}
+
+// ---- the parent: the ladders, one child process a point ----------------------------------------
+
+const SECTIONS = ['throughput', 'decision', 'memory', 'log'];
+const only = opts.only ? opts.only.split(',') : SECTIONS;
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: ${SECTIONS.join(', ')}`);
+const quick = opts.quick;
+const repeat = (full) => (opts.repeat > 0 ? opts.repeat : quick ? 1 : full);
+const dirArgs = opts.dir ? ['--dir', opts.dir] : [];
+
+/** Concurrent runs -> [warm-up rounds, measured rounds]: ~9,000 warm-up transitions, as row 2. */
+const THROUGHPUT = quick
+  ? { 10: [30, 11], 100: [5, 5], 1000: [1, 3] }
+  : { 10: [300, 101], 100: [30, 21], 1000: [3, 7], 10000: [1, 3] };
+/** Nodes -> [warm-up runs, measured runs]. */
+const DECISION = quick
+  ? { 10: [50, 21], 100: [5, 5], 1000: [1, 1] }
+  : { 10: [200, 301], 100: [20, 31], 1000: [2, 5], 5000: [1, 3] };
+const WAITING_RUNS = quick ? [1000] : [1000, 5000, 10000];
+/** Workflow -> [warm-up runs, measured runs]. */
+const LOG = quick
+  ? { chain3: [5, 200], chain10: [5, 100], map100: [2, 20] }
+  : { chain3: [20, 2000], chain10: [20, 1000], map100: [5, 200] };
+
+const git = (...a) => execFileSync('git', a, { cwd: REPO, encoding: 'utf8' }).trim();
+
+/** Runs a point `times` times, each in a fresh process; resolves with the results. */
+async function measure(label, script, args, times, nodeFlags = []) {
+  const results = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = Date.now();
+    const r = await runJson(join(BENCH, script), [...args, ...dirArgs], { cwd: REPO, nodeFlags });
+    progress(
+      `  ${label}${times > 1 ? ` ${i + 1}/${times}` : ''} (${fmt((Date.now() - t0) / 1000, 1)} s)`,
+    );
+    results.push(r);
+  }
+  return results;
+}
+
+async function throughputCurve() {
+  const rows = [];
+  for (const store of ['file', 'memory']) {
+    for (const [runs, [warmup, rounds]] of Object.entries(THROUGHPUT)) {
+      const args = ['--store', store, '--runs', runs, '--warmup', warmup, '--rounds', rounds];
+      const results = await measure(
+        `throughput ${store} ${runs} runs`,
+        'concurrent-runs.mjs',
+        args.map(String),
+        repeat(1),
+      );
+      const tps = results.map((r) => r.medianTransitionsPerSec);
+      rows.push({
+        store,
+        runs: Number(runs),
+        warmup,
+        rounds,
+        transitionsPerSec: median(tps),
+        eventsPerSec: median(results.map((r) => r.medianEventsPerSec)),
+        roundMs: median(results.map((r) => r.medianRoundMs)),
+        processes: tps,
+      });
+    }
+  }
+  return rows;
+}
+
+async function decisionCurve() {
+  const rows = [];
+  for (const store of ['file', 'memory']) {
+    for (const shape of ['chain', 'wide']) {
+      for (const [size, [warmup, runs]] of Object.entries(DECISION)) {
+        const args = ['--point', 'decision', '--store', store, '--shape', shape, '--size', size];
+        const results = await measure(
+          `decision ${store} ${shape} ${size} nodes`,
+          'scale.mjs',
+          [...args, '--warmup', String(warmup), '--runs', String(runs)],
+          repeat(1),
+        );
+        rows.push({
+          store,
+          shape,
+          size: Number(size),
+          warmup,
+          runs,
+          perTransitionUs: median(results.map((r) => r.medianPerTransitionUs)),
+          cpuPerTransitionUs: median(results.map((r) => r.medianCpuPerTransitionUs)),
+          headMs: median(results.map((r) => r.medianHeadMs)),
+          runMs: median(results.map((r) => r.medianRunMs)),
+          processes: results.map((r) => r.medianPerTransitionUs),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+async function memoryCurve() {
+  const rows = [];
+  for (const store of ['file', 'memory']) {
+    for (const waiting of WAITING_RUNS) {
+      const args = [
+        '--point',
+        'memory',
+        '--store',
+        store,
+        '--runs',
+        String(waiting),
+        '--warmup',
+        '200',
+      ];
+      const results = await measure(
+        `memory ${store} ${waiting} waiting`,
+        'scale.mjs',
+        args,
+        repeat(3),
+        ['--expose-gc'],
+      );
+      const med = (key) => median(results.map((r) => r[key]));
+      rows.push({
+        store,
+        waiting,
+        heapUsedPer1000: med('heapUsedPer1000'),
+        rssPer1000: med('rssPer1000'),
+        externalPer1000: med('externalPer1000'),
+        startMs: med('startMs'),
+        idleCpuBefore: med('idleCpuBefore'),
+        idleCpuAfter: med('idleCpuAfter'),
+        processes: results.map((r) => ({
+          heapUsedPer1000: r.heapUsedPer1000,
+          rssPer1000: r.rssPer1000,
+        })),
+      });
+    }
+  }
+  return rows;
+}
+
+async function logCurve() {
+  const rows = [];
+  for (const [workflow, [warmup, runs]] of Object.entries(LOG)) {
+    const args = [
+      '--point',
+      'log',
+      '--workflow',
+      workflow,
+      '--warmup',
+      String(warmup),
+      '--runs',
+      String(runs),
+    ];
+    const [r] = await measure(`log ${workflow} x${runs}`, 'scale.mjs', args, 1);
+    rows.push({
+      workflow,
+      runs,
+      eventsPerRun: r.eventsPerRun,
+      sqliteBytesPerRun: r.sqliteBytesPerRun,
+      sqliteBytesPerEvent: r.sqliteBytesPerRun / r.eventsPerRun,
+      contentBytesPerRun: r.contentBytesPerRun,
+      contentAllocatedPerRun: r.contentAllocatedPerRun,
+      contentFilesPerRun: r.contentFilesPerRun,
+    });
+  }
+  return rows;
+}
+
+const CURVES = {
+  throughput: throughputCurve,
+  decision: decisionCurve,
+  memory: memoryCurve,
+  log: logCurve,
+};
+
+const MiB = 2 ** 20;
+const pad = (cells, widths) =>
+  cells
+    .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+    .join('  ');
+
+function tables(doc) {
+  const lines = [
+    `scale curves (issue 18 item 6) — ${doc.machine.cpus} CPUs, node ${doc.machine.node}, commit ${doc.machine.commit}, ${doc.machine.date}${quick ? ', quick' : ''}`,
+    `load average before ${doc.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${doc.loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+  ];
+  if (doc.throughput) {
+    lines.push('', 'transitions/s against concurrent 3-node no-op runs (median of rounds)');
+    lines.push(pad(['store', 'runs', 'transitions/s', 'events/s', 'ms/round'], [8, 7, 14, 10, 10]));
+    for (const r of doc.throughput) {
+      lines.push(
+        pad(
+          [
+            r.store,
+            fmtInt(r.runs),
+            fmtInt(r.transitionsPerSec),
+            fmtInt(r.eventsPerSec),
+            fmt(r.roundMs, 1),
+          ],
+          [8, 7, 14, 10, 10],
+        ),
+      );
+    }
+  }
+  if (doc.decision) {
+    lines.push(
+      '',
+      'time per node transition against graph size, one run at a time (median of runs)',
+    );
+    lines.push(
+      pad(
+        ['store', 'shape', 'nodes', 'µs/transition', 'CPU µs/trans.', 'head ms', 'run ms'],
+        [8, 6, 6, 14, 14, 9, 10],
+      ),
+    );
+    for (const r of doc.decision) {
+      lines.push(
+        pad(
+          [
+            r.store,
+            r.shape,
+            fmtInt(r.size),
+            fmt(r.perTransitionUs, 0),
+            fmt(r.cpuPerTransitionUs, 0),
+            fmt(r.headMs, 1),
+            fmt(r.runMs, 1),
+          ],
+          [8, 6, 6, 14, 14, 9, 10],
+        ),
+      );
+    }
+  }
+  if (doc.memory) {
+    lines.push('', 'memory per 1,000 runs waiting on an approval, after GC (median of processes)');
+    lines.push(
+      pad(
+        [
+          'store',
+          'waiting',
+          'heapUsed MiB',
+          'RSS MiB',
+          'start ms',
+          'idle CPU before',
+          'idle CPU after',
+        ],
+        [8, 8, 13, 9, 9, 16, 15],
+      ),
+    );
+    for (const r of doc.memory) {
+      lines.push(
+        pad(
+          [
+            r.store,
+            fmtInt(r.waiting),
+            fmt(r.heapUsedPer1000 / MiB, 2),
+            fmt(r.rssPer1000 / MiB, 2),
+            fmt(r.startMs, 0),
+            `${fmt(r.idleCpuBefore * 100, 1)} %`,
+            `${fmt(r.idleCpuAfter * 100, 1)} %`,
+          ],
+          [8, 8, 13, 9, 9, 16, 15],
+        ),
+      );
+    }
+  }
+  if (doc.log) {
+    lines.push(
+      '',
+      'growth of the file store per run (SQLite db + WAL after a checkpoint; content store)',
+    );
+    lines.push(
+      pad(
+        ['workflow', 'events', 'SQLite B', 'B/event', 'content B', 'on disk B', 'files'],
+        [9, 7, 9, 8, 10, 10, 6],
+      ),
+    );
+    for (const r of doc.log) {
+      lines.push(
+        pad(
+          [
+            r.workflow,
+            fmt(r.eventsPerRun, 1),
+            fmtInt(r.sqliteBytesPerRun),
+            fmtInt(r.sqliteBytesPerEvent),
+            fmtInt(r.contentBytesPerRun),
+            fmtInt(r.contentAllocatedPerRun),
+            fmt(r.contentFilesPerRun, 2),
+          ],
+          [9, 7, 9, 8, 10, 10, 6],
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+/** Measures the sections asked for, or (--from FILE) reads a document an earlier --json wrote. */
+async function measureAll() {
+  if (opts.from) return JSON.parse(readFileSync(opts.from, 'utf8'));
+  const doc = {
+    benchmark: 'scale',
+    quick,
+    machine: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model,
+      commit: git('rev-parse', '--short', 'HEAD'),
+    },
+    loadBefore: loadavg(),
+  };
+  for (const section of only) {
+    progress(`scale: ${section}`);
+    doc[section] = await CURVES[section]();
+  }
+  doc.loadAfter = loadavg();
+  return doc;
+}
+
+const doc = await measureAll();
+report(opts.json, doc, tables(doc));
+if (opts.charts) {
+  const { renderScaleCharts } = await import('./lib/scale-charts.mjs');
+  const written = await renderScaleCharts(doc, join(BENCH, 'charts'));
+  progress(`charts: ${written.join(', ')}`);
 }
