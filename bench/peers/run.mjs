@@ -66,7 +66,7 @@ const pgSettings = await (async () => {
   try {
     const show = async (s) => (await c.query(`show ${s}`)).rows[0][s];
     return {
-      version: (await c.query('show server_version')).rows[0].server_version,
+      version: (await c.query('show server_version')).rows[0].server_version.split(' ')[0],
       fsync: await show('fsync'),
       synchronous_commit: await show('synchronous_commit'),
       wal_sync_method: await show('wal_sync_method'),
@@ -331,6 +331,12 @@ const durability = {
   graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
 };
 
+const NOTES = [
+  'graphile-worker, fan-out: it has no join; one would be application code (a counter row and a last job)',
+  'aob memory, kill -9: nothing survives the process, so there is nothing to resume',
+  "graphile-worker, kill -9: the killed worker's job stays locked for 4 h (job expiry); the new process first calls forceUnlockWorkers with the ids holding locks (it is told they are dead)",
+  'aob file, kill -9: bench/local-recovery.mjs (aob run start killed, aob run resume at once; the CLI, AOB_DURABILITY); the peers: bench/peers/recovery.mjs, the same chain and kill point',
+];
 const show = (row, c) => {
   if (c.skipped) return '—';
   if (c.failed) return 'failed';
@@ -361,6 +367,7 @@ const table = [
 const document = {
   ...header,
   durability,
+  notes: NOTES,
   rows,
   floors: floorFigures,
   fullStepOverSqliteFullCommit: fullVsFloor,
@@ -381,6 +388,8 @@ else {
   console.log(
     `medians over ${rounds} round(s); ratios: how many times better aob is than the best peer (below 1: worse); target ≥ 2× on every row`,
   );
+  console.log('— and notes:');
+  for (const note of NOTES) console.log(`  ${note}`);
   console.log('durability:');
   for (const e of ENGINES) console.log(`  ${e.label.padEnd(24)} ${durability[e.id]}`);
   console.log('floors (p50 / p99 of one commit of one small row):');
