@@ -141,26 +141,28 @@ const LOG_WORKFLOWS = {
 
 /**
  * Runs one run at a time; resolves with the performance.now() of each NodeSucceeded and of the
- * RunCompleted. Used by the decision point.
+ * RunCompleted, and the process's CPU time from the first NodeSucceeded to the RunCompleted (all
+ * threads: GC helpers and SQLite included). Used by the decision point.
  */
 function runTimer(engine) {
   let current;
   engine.onEvent((e) => {
     const run = current;
     if (run === undefined) return;
-    if (e.type === 'NodeSucceeded') run.succeeded.push(performance.now());
-    else if (e.type === 'RunCompleted') run.done(performance.now());
+    if (e.type === 'NodeSucceeded') {
+      run.succeeded.push(performance.now());
+      run.cpuAtFirst ??= process.cpuUsage();
+    } else if (e.type === 'RunCompleted') run.done(performance.now());
     else if (e.type === 'RunFailed' || e.type === 'RunCancelled') {
       run.fail(new Error(`run ${e.runId} ended with ${e.type}: ${JSON.stringify(e.data)}`));
     }
   });
   return async (definition) => {
     const ended = new Promise((done, fail) => (current = { succeeded: [], done, fail }));
-    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await engine.control.start(definition, {});
     const end = await ended;
-    const cpu = process.cpuUsage(cpu0);
+    const cpu = process.cpuUsage(current.cpuAtFirst);
     const { succeeded } = current;
     current = undefined;
     return { t0, succeeded, end, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -182,7 +184,7 @@ async function decisionPoint() {
       const { t0, succeeded, end, cpuMs } = await oneRun(definition);
       if (succeeded.length !== size) throw new Error(`${succeeded.length} transitions of ${size}`);
       perTransitionUs.push(((end - succeeded[0]) / (size - 1)) * 1000);
-      cpuPerTransitionUs.push((cpuMs / size) * 1000);
+      cpuPerTransitionUs.push((cpuMs / (size - 1)) * 1000);
       headMs.push(succeeded[0] - t0);
       runMs.push(end - t0);
       progress(`  ${shape} ${size}: run ${i + 1}/${opts.runs} ${fmt(end - t0, 1)} ms`);
@@ -212,8 +214,8 @@ async function settledMemory() {
     globalThis.gc();
     await sleep(50);
   }
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers };
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external, arrayBuffers };
 }
 
 /** Share of one core the process used over `ms` of wall time, idle but for its own timers. */
@@ -270,6 +272,7 @@ async function memoryPoint() {
       after,
       rssPer1000: per1000('rss'),
       heapUsedPer1000: per1000('heapUsed'),
+      heapTotalPer1000: per1000('heapTotal'),
       externalPer1000: per1000('external'),
       idleCpuBefore: cpuBefore,
       idleCpuAfter: cpuAfter,
@@ -510,6 +513,7 @@ async function memoryCurve() {
         store,
         waiting,
         heapUsedPer1000: med('heapUsedPer1000'),
+        heapTotalPer1000: med('heapTotalPer1000'),
         rssPer1000: med('rssPer1000'),
         externalPer1000: med('externalPer1000'),
         startMs: med('startMs'),
@@ -561,122 +565,88 @@ const CURVES = {
 };
 
 const MiB = 2 ** 20;
-const pad = (cells, widths) =>
-  cells
-    .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
-    .join('  ');
+/** A table for a person: a title, then a header and a line a row; columns are [header, cell]. */
+function table(title, columns, rows) {
+  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => cell(r)))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => String(line[i]).length)));
+  const line = (cs) => cs.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i])));
+  return ['', title, ...cells.map((cs) => line(cs.map(String)).join('   '))];
+}
+
+const percent = (x) => `${fmt(x * 100, 1)} %`;
 
 function tables(doc) {
+  const m = doc.machine;
   const lines = [
-    `scale curves (issue 18 item 6) — ${doc.machine.cpus} CPUs, node ${doc.machine.node}, commit ${doc.machine.commit}, ${doc.machine.date}${quick ? ', quick' : ''}`,
+    `scale curves (issue 18 item 6) — ${m.cpus} CPUs, node ${m.node}, commit ${m.commit}, ${m.date}${doc.quick ? ', quick' : ''}`,
     `load average before ${doc.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${doc.loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
   ];
   if (doc.throughput) {
-    lines.push('', 'transitions/s against concurrent 3-node no-op runs (median of rounds)');
-    lines.push(pad(['store', 'runs', 'transitions/s', 'events/s', 'ms/round'], [8, 7, 14, 10, 10]));
-    for (const r of doc.throughput) {
-      lines.push(
-        pad(
-          [
-            r.store,
-            fmtInt(r.runs),
-            fmtInt(r.transitionsPerSec),
-            fmtInt(r.eventsPerSec),
-            fmt(r.roundMs, 1),
-          ],
-          [8, 7, 14, 10, 10],
-        ),
-      );
-    }
+    lines.push(
+      ...table(
+        'transitions/s against concurrent 3-node no-op runs (median of rounds)',
+        [
+          ['store', (r) => r.store],
+          ['runs', (r) => fmtInt(r.runs)],
+          ['transitions/s', (r) => fmtInt(r.transitionsPerSec)],
+          ['events/s', (r) => fmtInt(r.eventsPerSec)],
+          ['ms/round', (r) => fmt(r.roundMs, 1)],
+        ],
+        doc.throughput,
+      ),
+    );
   }
   if (doc.decision) {
     lines.push(
-      '',
-      'time per node transition against graph size, one run at a time (median of runs)',
-    );
-    lines.push(
-      pad(
-        ['store', 'shape', 'nodes', 'µs/transition', 'CPU µs/trans.', 'head ms', 'run ms'],
-        [8, 6, 6, 14, 14, 9, 10],
+      ...table(
+        'time per node transition against graph size, one run at a time (median of runs)',
+        [
+          ['store', (r) => r.store],
+          ['shape', (r) => r.shape],
+          ['nodes', (r) => fmtInt(r.size)],
+          ['µs/transition', (r) => fmt(r.perTransitionUs, 0)],
+          ['CPU µs/transition', (r) => fmt(r.cpuPerTransitionUs, 0)],
+          ['head ms', (r) => fmt(r.headMs, 1)],
+          ['run ms', (r) => fmt(r.runMs, 1)],
+        ],
+        doc.decision,
       ),
     );
-    for (const r of doc.decision) {
-      lines.push(
-        pad(
-          [
-            r.store,
-            r.shape,
-            fmtInt(r.size),
-            fmt(r.perTransitionUs, 0),
-            fmt(r.cpuPerTransitionUs, 0),
-            fmt(r.headMs, 1),
-            fmt(r.runMs, 1),
-          ],
-          [8, 6, 6, 14, 14, 9, 10],
-        ),
-      );
-    }
   }
   if (doc.memory) {
-    lines.push('', 'memory per 1,000 runs waiting on an approval, after GC (median of processes)');
     lines.push(
-      pad(
+      ...table(
+        'memory per 1,000 runs waiting on an approval, after GC (median of processes)',
         [
-          'store',
-          'waiting',
-          'heapUsed MiB',
-          'RSS MiB',
-          'start ms',
-          'idle CPU before',
-          'idle CPU after',
+          ['store', (r) => r.store],
+          ['waiting', (r) => fmtInt(r.waiting)],
+          ['heapUsed MiB', (r) => fmt(r.heapUsedPer1000 / MiB, 2)],
+          ['heapTotal MiB', (r) => fmt(r.heapTotalPer1000 / MiB, 2)],
+          ['RSS MiB', (r) => fmt(r.rssPer1000 / MiB, 2)],
+          ['start ms', (r) => fmt(r.startMs, 0)],
+          ['idle CPU before', (r) => percent(r.idleCpuBefore)],
+          ['idle CPU waiting', (r) => percent(r.idleCpuAfter)],
         ],
-        [8, 8, 13, 9, 9, 16, 15],
+        doc.memory,
       ),
     );
-    for (const r of doc.memory) {
-      lines.push(
-        pad(
-          [
-            r.store,
-            fmtInt(r.waiting),
-            fmt(r.heapUsedPer1000 / MiB, 2),
-            fmt(r.rssPer1000 / MiB, 2),
-            fmt(r.startMs, 0),
-            `${fmt(r.idleCpuBefore * 100, 1)} %`,
-            `${fmt(r.idleCpuAfter * 100, 1)} %`,
-          ],
-          [8, 8, 13, 9, 9, 16, 15],
-        ),
-      );
-    }
   }
   if (doc.log) {
     lines.push(
-      '',
-      'growth of the file store per run (SQLite db + WAL after a checkpoint; content store)',
-    );
-    lines.push(
-      pad(
-        ['workflow', 'events', 'SQLite B', 'B/event', 'content B', 'on disk B', 'files'],
-        [9, 7, 9, 8, 10, 10, 6],
+      ...table(
+        'growth of the file store per run (SQLite db + WAL after a checkpoint; content store)',
+        [
+          ['workflow', (r) => r.workflow],
+          ['events', (r) => fmt(r.eventsPerRun, 1)],
+          ['SQLite B', (r) => fmtInt(r.sqliteBytesPerRun)],
+          ['B/event', (r) => fmtInt(r.sqliteBytesPerEvent)],
+          ['content B', (r) => fmtInt(r.contentBytesPerRun)],
+          ['on disk B', (r) => fmtInt(r.contentAllocatedPerRun)],
+          ['files', (r) => fmt(r.contentFilesPerRun, 2)],
+        ],
+        doc.log,
       ),
     );
-    for (const r of doc.log) {
-      lines.push(
-        pad(
-          [
-            r.workflow,
-            fmt(r.eventsPerRun, 1),
-            fmtInt(r.sqliteBytesPerRun),
-            fmtInt(r.sqliteBytesPerEvent),
-            fmtInt(r.contentBytesPerRun),
-            fmtInt(r.contentAllocatedPerRun),
-            fmt(r.contentFilesPerRun, 2),
-          ],
-          [9, 7, 9, 8, 10, 10, 6],
-        ),
-      );
-    }
   }
   return lines;
 }

@@ -34,10 +34,13 @@ function linearTicks(lo, hi, count = 5) {
   return { ticks, hi: Math.max(hi, ticks.at(-1)) };
 }
 
-/** Powers of ten from below lo to above hi. */
+/** Powers of ten from below lo to above hi; with 2 and 5 times them over less than 3 decades. */
 function decadeTicks(lo, hi) {
+  const steps = hi / lo < 1000 ? [1, 2, 5] : [1];
   const ticks = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) ticks.push(10 ** e);
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const s of steps) ticks.push(Number((s * 10 ** e).toPrecision(12)));
+  }
   return ticks;
 }
 
@@ -53,7 +56,7 @@ function axis(spec, values, from, to) {
     const a = Math.log10(spec.min ?? lo) - 0.12;
     const b = Math.log10(spec.max ?? hi) + (spec.headroom ?? 0.12);
     const scale = (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from);
-    const ticks = spec.ticks ?? decadeTicks(10 ** a, 10 ** b).filter((t) => Math.log10(t) >= a);
+    const ticks = (spec.ticks ?? decadeTicks(10 ** a, 10 ** b)).filter((t) => Math.log10(t) >= a);
     return { scale, ticks: ticks.filter((t) => Math.log10(t) <= b) };
   }
   const min = spec.min ?? 0;
