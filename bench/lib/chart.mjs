@@ -68,6 +68,64 @@ function axis(spec, values, from, to) {
 }
 
 /**
+ * Puts each value label (12 px bold, ~7.2 px a character) beside its point: of eight spots around
+ * it (above, below, right, left, diagonals, further out), the first that overlaps nothing, else
+ * the one overlapping least — another label counts most, then a marker, then a line, and a spot
+ * outside the plot is last.
+ */
+function placeLabels(labels, { plot, segments, markers }) {
+  const placed = [];
+  const hits = (box, x, y) => x >= box.l && x <= box.r && y >= box.t && y <= box.b;
+  const crosses = (box, [a, b]) => {
+    const steps = Math.ceil(Math.hypot(b.px - a.px, b.py - a.py) / 3);
+    for (let k = 0; k <= steps; k++) {
+      const f = k / steps;
+      if (hits(box, a.px + f * (b.px - a.px), a.py + f * (b.py - a.py))) return true;
+    }
+    return false;
+  };
+  return labels.map((l) => {
+    const w = l.label.length * 7.2 + 4;
+    const spots = [
+      [0, -10, 'middle'],
+      [0, 21, 'middle'],
+      [9, -7, 'start'],
+      [9, 17, 'start'],
+      [-9, -7, 'end'],
+      [-9, 17, 'end'],
+      [10, 5, 'start'],
+      [-10, 5, 'end'],
+      [0, -26, 'middle'],
+      [0, 37, 'middle'],
+    ];
+    let best;
+    for (const [dx, dy, anchor] of spots) {
+      const x = l.px + dx;
+      const y = l.py + dy;
+      const left = anchor === 'start' ? x - 2 : anchor === 'end' ? x - w + 2 : x - w / 2;
+      const box = { l: left, r: left + w, t: y - 11, b: y + 3 };
+      const cost =
+        (box.l < plot.x0 + 2 || box.r > plot.x1 + 30 || box.t < plot.y1 || box.b > plot.y0 - 2
+          ? 1000
+          : 0) +
+        100 *
+          placed.filter((o) => o.l < box.r && box.l < o.r && o.t < box.b && box.t < o.b).length +
+        10 *
+          markers.filter(
+            (m) =>
+              m !== l &&
+              hits({ l: box.l - 5, r: box.r + 5, t: box.t - 5, b: box.b + 5 }, m.px, m.py),
+          ).length +
+        segments.filter((sg) => crosses(box, sg)).length;
+      if (!best || cost < best.cost) best = { cost, x, y, anchor, box };
+      if (cost === 0) break;
+    }
+    placed.push(best.box);
+    return { ...l, x: best.x, y: best.y, anchor: best.anchor };
+  });
+}
+
+/**
  * One line chart as SVG text.
  *   title, subtitle, note (small print under the plot)
  *   x, y: { label, log?, min?, max?, ticks?, format?(value) -> tick text }
@@ -175,42 +233,38 @@ export function lineChart({
   );
   if (note) text(m.left, height - 12, note, 'font-size="12" fill="#777"');
 
-  // Lines, markers, then the values (placed so that two series' labels at one x do not collide).
-  const labels = [];
-  series.forEach((s, i) => {
-    const color = s.color ?? COLORS[i % COLORS.length];
-    const pts = s.points.map((p) => ({ ...p, px: X.scale(p.x), py: Y.scale(p.y) }));
+  // Lines, then markers over every line, then the values.
+  const drawn = series.map((s, i) => ({
+    s,
+    color: s.color ?? COLORS[i % COLORS.length],
+    pts: s.points.map((p) => ({ ...p, px: X.scale(p.x), py: Y.scale(p.y) })),
+  }));
+  for (const { s, color, pts } of drawn) {
     const d = pts.map((p, k) => `${k ? 'L' : 'M'}${p.px.toFixed(1)},${p.py.toFixed(1)}`).join(' ');
     out.push(
       `<path d="${d}" fill="none" stroke="${color}" stroke-width="2.5" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
     );
+  }
+  for (const { color, pts } of drawn) {
     for (const p of pts) {
       out.push(
         `<circle cx="${p.px.toFixed(1)}" cy="${p.py.toFixed(1)}" r="4.5" fill="${color}" stroke="#fff" stroke-width="1.5"/>`,
       );
-      const label = valueLabel ? valueLabel(p, s) : fy(p.y);
-      if (label != null) labels.push({ ...p, color, label });
     }
-  });
-  // Each value goes above its point, else below, else further out: the first spot inside the plot
-  // that no label placed before overlaps.
-  const placed = [];
-  const halfWidth = (label) => label.length * 3.6 + 4;
-  for (const l of labels) {
-    const hw = halfWidth(l.label);
-    const anchor = l.px > plot.x1 - hw ? 'end' : l.px < plot.x0 + hw ? 'start' : 'middle';
-    const left = anchor === 'end' ? l.px - 2 * hw : anchor === 'start' ? l.px : l.px - hw;
-    const free = (y) =>
-      y - 12 > plot.y1 &&
-      y < plot.y0 - 2 &&
-      !placed.some((o) => o.left < left + 2 * hw && left < o.right && Math.abs(o.y - y) < 14);
-    const y = [l.py - 10, l.py + 21, l.py - 25, l.py + 36].find(free) ?? l.py - 10;
-    placed.push({ left, right: left + 2 * hw, y });
+  }
+  const labels = drawn.flatMap(({ s, color, pts }) =>
+    pts
+      .map((p) => ({ ...p, color, label: valueLabel ? valueLabel(p, s) : fy(p.y) }))
+      .filter((l) => l.label != null),
+  );
+  const segments = drawn.flatMap(({ pts }) => pts.slice(1).map((p, k) => [pts[k], p]));
+  const markers = drawn.flatMap(({ pts }) => pts);
+  for (const l of placeLabels(labels, { plot, segments, markers })) {
     text(
-      l.px,
-      y,
+      l.x,
+      l.y,
       l.label,
-      `font-size="12" fill="${l.color}" text-anchor="${anchor}" font-weight="bold" paint-order="stroke" stroke="#fff" stroke-width="3"`,
+      `font-size="12" fill="${l.color}" text-anchor="${l.anchor}" font-weight="bold" paint-order="stroke" stroke="#fff" stroke-width="3"`,
     );
   }
 
