@@ -7,12 +7,13 @@
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
 //
+// Every figure of every round, with the machine, goes to bench/results/peers.json (not committed).
 // Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
 // 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
 // the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile and aob_bench_floor are
 // dropped and created afresh before every measurement that uses them; no other is touched.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -374,6 +375,9 @@ const document = {
   failures,
   raw: { results, floors },
 };
+const outFile = join(REPO, 'bench', 'results', 'peers.json');
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);
 if (opts.json) process.stdout.write(`${JSON.stringify(document)}\n`);
 else {
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
@@ -403,6 +407,7 @@ else {
     );
   }
   console.log(`load average after: ${header.loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('wrote bench/results/peers.json (every round of every cell; not committed)');
 }
 if (failures.length > 0) {
   for (const f of failures) progress(`FAILED ${f.label}: ${f.error.split('\n')[0]}`);
