@@ -118,68 +118,80 @@ describe('two aob processes around an approval', () => {
 });
 
 describe('kill -9 and aob run resume', () => {
-  it('continues the run with no finished node executed again', async () => {
-    const marks = join(home, 'marks.log');
-    const handlers = join(home, 'slow-handlers.mjs');
-    writeFileSync(
-      handlers,
-      `import { appendFileSync } from 'node:fs';
+  // Fidelity fast records no node's start: a scheduled node and a running one recover alike.
+  it.each(['full', 'fast'] as const)(
+    'continues the run with no finished node executed again (fidelity %s)',
+    async (fidelity) => {
+      const marks = join(home, 'marks.log');
+      const handlers = join(home, 'slow-handlers.mjs');
+      writeFileSync(
+        handlers,
+        `import { appendFileSync } from 'node:fs';
        const mark = (name) => appendFileSync(${JSON.stringify(marks)}, name + '\\n');
        export function fast() { mark('fast'); return 1; }
        export async function slow(input, ctx) { mark('slow'); await new Promise((r) => setTimeout(r, 1500)); return 2; }
        export function last() { mark('last'); return 3; }`,
-    );
-    const wf = join(home, 'slow.json');
-    writeFileSync(
-      wf,
-      JSON.stringify({
-        name: 'slow',
-        version: '1',
-        nodes: [
-          { id: 'fast', type: 'task', with: { handler: 'fast' } },
-          { id: 'slow', type: 'task', with: { handler: 'slow' } },
-          { id: 'last', type: 'task', with: { handler: 'last' } },
-        ],
-        edges: [
-          { from: 'fast', to: 'slow' },
-          { from: 'slow', to: 'last' },
-        ],
-      }),
-    );
-    const e = { ...env, AOB_HANDLERS: handlers };
-    const victim = start(['run', 'start', wf, '--json'], e);
-    await until('the slow node to start', async () =>
-      existsSync(marks) && readFileSync(marks, 'utf8').includes('slow') ? true : undefined,
-    );
-    victim.child.kill('SIGKILL');
-    const killed = await victim.done;
-    expect(killed.signal).toBe('SIGKILL');
+      );
+      const wf = join(home, 'slow.json');
+      writeFileSync(
+        wf,
+        JSON.stringify({
+          name: 'slow',
+          version: '1',
+          fidelity,
+          nodes: [
+            { id: 'fast', type: 'task', with: { handler: 'fast' } },
+            { id: 'slow', type: 'task', with: { handler: 'slow' } },
+            { id: 'last', type: 'task', with: { handler: 'last' } },
+          ],
+          edges: [
+            { from: 'fast', to: 'slow' },
+            { from: 'slow', to: 'last' },
+          ],
+        }),
+      );
+      const e = { ...env, AOB_HANDLERS: handlers };
+      const victim = start(['run', 'start', wf, '--json'], e);
+      await until('the slow node to start', async () =>
+        existsSync(marks) && readFileSync(marks, 'utf8').includes('slow') ? true : undefined,
+      );
+      victim.child.kill('SIGKILL');
+      const killed = await victim.done;
+      expect(killed.signal).toBe('SIGKILL');
 
-    const [run] = json<{ runId: string; status: string }[]>(
-      await aob(['run', 'list', '--json'], e),
-    );
-    expect(run!.status).toBe('running');
-    // The dead process is gone (at once: it ran on this machine), and `run get` says so and how to
-    // go on.
-    const shown = await until('run get to say nobody drives the run', async () => {
-      const g = await aob(['run', 'get', run!.runId], e);
-      return g.stdout.includes('no process is driving this run') ? g.stdout : undefined;
-    });
-    expect(shown).toContain(`continue it with: aob run resume ${run!.runId}`);
-    const t0 = Date.now();
-    const resumed = await aob(['run', 'resume', run!.runId, '--json'], e);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const view = json<RunJson>(resumed);
-    expect(view.status).toBe('completed');
-    expect(view.output).toBe(3);
-    const counts = readFileSync(marks, 'utf8')
-      .trim()
-      .split('\n')
-      .reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
-    // fast finished before the kill: never again. slow was in flight: at most once more.
-    expect(counts).toEqual({ fast: 1, slow: 2, last: 1 });
-    expect(Date.now() - t0).toBeLessThan(15_000);
-  });
+      const [run] = json<{ runId: string; status: string }[]>(
+        await aob(['run', 'list', '--json'], e),
+      );
+      expect(run!.status).toBe('running');
+      // The dead process is gone (at once: it ran on this machine), and `run get` says so and how to
+      // go on.
+      const shown = await until('run get to say nobody drives the run', async () => {
+        const g = await aob(['run', 'get', run!.runId], e);
+        return g.stdout.includes('no process is driving this run') ? g.stdout : undefined;
+      });
+      expect(shown).toContain(`continue it with: aob run resume ${run!.runId}`);
+      const t0 = Date.now();
+      const resumed = await aob(['run', 'resume', run!.runId, '--json'], e);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const view = json<RunJson>(resumed);
+      expect(view.status).toBe('completed');
+      expect(view.output).toBe(3);
+      const counts = readFileSync(marks, 'utf8')
+        .trim()
+        .split('\n')
+        .reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
+      // fast finished before the kill: never again. slow was in flight: at most once more.
+      expect(counts).toEqual({ fast: 1, slow: 2, last: 1 });
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      const log = await aob(['logs', 'stream', run!.runId, '--no-follow', '--json'], e);
+      const types = log.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { type: string }).type);
+      expect(types).toContain('NodeSucceeded');
+      expect(types.includes('NodeStarted')).toBe(fidelity === 'full');
+    },
+  );
 });
 
 describe('a run remembers its handlers module (issue: resume without --handlers failed the run)', () => {

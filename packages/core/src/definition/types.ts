@@ -106,6 +106,8 @@ export interface WorkflowDefinition {
   patchPolicy?: WorkflowPatchPolicy;
   /** Limits every run of the workflow is held to (run/budget.ts). */
   budget?: Budget;
+  /** `fast`: the log keeps only what recovery needs (no NodeStarted); default `full`. */
+  fidelity?: 'full' | 'fast';
   nodes: NodeDefinition[];
   edges?: EdgeDefinition[];
   output?: unknown;

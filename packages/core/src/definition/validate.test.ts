@@ -262,6 +262,29 @@ describe('validateDefinition: graph rules', () => {
     expect(ps[0]!.message).toContain("node 'h' is a http node");
   });
 
+  it('FIDELITY_NEEDS_FULL: a fast workflow may have no approval, ask or agent node, each named', () => {
+    const nodes = [
+      { id: 't', type: 'transform', with: { value: 1 } },
+      { id: 'ok', type: 'approval', with: { approvers: ['a'] } },
+      { id: 'q', type: 'ask', with: { question: 'why?' } },
+    ];
+    const fast = validateDefinition({ ...wf({ nodes, edges: [] }), fidelity: 'fast' });
+    expect(fast.map((p) => [p.code, p.path])).toEqual([
+      ['FIDELITY_NEEDS_FULL', '/nodes/1/type'],
+      ['FIDELITY_NEEDS_FULL', '/nodes/2/type'],
+    ]);
+    expect(fast[0]!.message).toContain("node 'ok' is an approval node");
+    expect(validateDefinition({ ...wf({ nodes, edges: [] }), fidelity: 'full' })).toEqual([]);
+    expect(
+      validateDefinition({ ...wf({ nodes: [nodes[0]!], edges: [] }), fidelity: 'fast' }),
+    ).toEqual([]);
+    expect(
+      validateDefinition({ ...wf({ nodes: [nodes[0]!], edges: [] }), fidelity: 'quick' }).map(
+        (p) => p.code,
+      ),
+    ).toEqual(['SCHEMA']);
+  });
+
   it('UNKNOWN_NODE for edges and for expressions reading nodes.X', () => {
     const ps = validateDefinition(
       wf({

@@ -1,7 +1,7 @@
 // validateDefinition: the schema check and then the graph rules, returning every problem at once.
 // Codes are stable strings: SCHEMA, DUPLICATE_ID, UNKNOWN_NODE, CYCLE, NODE_LIMIT, BAD_PORT,
 // BAD_EXPRESSION, NONDETERMINISTIC, UNREACHABLE_READ, RESERVED_ID, RESERVED_KEY, CREDENTIAL_FIELD,
-// TOO_DEEP, NOT_FINITE, EXPRESSION_LIMIT, UNSAFE_REGEX, IMPURE_MEMO.
+// TOO_DEEP, NOT_FINITE, EXPRESSION_LIMIT, UNSAFE_REGEX, IMPURE_MEMO, FIDELITY_NEEDS_FULL.
 import type { Problem } from '../errors.js';
 import { parseExpression } from '../expr/expression.js';
 import { forEachExpression } from '../expr/template.js';
@@ -49,6 +49,7 @@ export function validateDefinition(doc: unknown): Problem[] {
   problems.push(...edgeProblems(graph));
   problems.push(...cycles(graph));
   problems.push(...memoProblems(graph));
+  problems.push(...fidelityProblems(doc, graph));
   problems.push(...expressionProblems(doc, graph));
   return problems;
 }
@@ -69,6 +70,22 @@ function memoProblems(g: Graph): Problem[] {
         'IMPURE_MEMO',
         `/nodes/${n.index}/memo`,
         `node '${n.id ?? n.index}' is a ${n.type} node, whose output may differ between executions of the same input; only ${list(MEMOISABLE_TYPES)} nodes may be memo: true`,
+      ),
+    );
+}
+
+/** Node types whose audit (who decided, what was asked, what an agent did when) needs every event. */
+export const FULL_FIDELITY_TYPES: readonly string[] = ['approval', 'ask', 'agent'];
+
+function fidelityProblems(doc: unknown, g: Graph): Problem[] {
+  if ((doc as { fidelity?: unknown } | null)?.fidelity !== 'fast') return [];
+  return g.nodes
+    .filter((n) => n.type !== undefined && FULL_FIDELITY_TYPES.includes(n.type))
+    .map((n) =>
+      problem(
+        'FIDELITY_NEEDS_FULL',
+        `/nodes/${n.index}/type`,
+        `node '${n.id ?? n.index}' is an ${n.type} node, whose audit needs the full log; a workflow with fidelity: fast may have no ${list(FULL_FIDELITY_TYPES)} nodes`,
       ),
     );
 }

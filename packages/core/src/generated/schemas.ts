@@ -24,6 +24,12 @@ export const workflowSchema = {
     limits: { $ref: '#/$defs/limits' },
     patchPolicy: { $ref: '#/$defs/patchPolicy' },
     budget: { $ref: '#/$defs/budget' },
+    fidelity: {
+      description:
+        "How much of a run the log keeps. `full` (the default): every event. `fast`: only what recovery needs; a node's start (NodeStarted) is not recorded, so timelines and traces show when a node was scheduled and when it ended, not when it began. Refused for workflows with approval, ask or agent nodes, whose audit needs the full log (FIDELITY_NEEDS_FULL).",
+      enum: ['full', 'fast'],
+      default: 'full',
+    },
     nodes: { type: 'array', minItems: 1, items: { $ref: '#/$defs/node' } },
     edges: { type: 'array', items: { $ref: '#/$defs/edge' } },
     output: { description: "The run's output, usually an expression over `nodes`." },

@@ -108,6 +108,10 @@ export interface WorkflowDefinition {
   patchPolicy?: WorkflowPatchPolicy;
   budget?: Budget;
   /**
+   * How much of a run the log keeps. `full` (the default): every event. `fast`: only what recovery needs; a node's start (NodeStarted) is not recorded, so timelines and traces show when a node was scheduled and when it ended, not when it began. Refused for workflows with approval, ask or agent nodes, whose audit needs the full log (FIDELITY_NEEDS_FULL).
+   */
+  fidelity?: 'full' | 'fast';
+  /**
    * @minItems 1
    */
   nodes: NodeDefinition[];

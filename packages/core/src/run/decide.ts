@@ -69,6 +69,9 @@ export function decide(state: RunState, ir: IR, trigger: Trigger, env: DecideEnv
   if (isRunOver(state)) return d.result();
   switch (trigger.type) {
     case 'nodeStarted': {
+      // Fidelity fast: a start changes nothing recovery needs (a scheduled node and a running
+      // one are recovered alike, and both may succeed or fail), so it is not recorded.
+      if (d.ir.definition.fidelity === 'fast') break;
       const unit = unitOf(d, trigger.nodeId, trigger.iteration);
       if (unit && unit.attempt === trigger.attempt && unit.status === 'scheduled') {
         d.emit('NodeStarted', {
