@@ -576,105 +576,125 @@ function table(title, columns, rows) {
 const percent = (x) => `${fmt(x * 100, 1)} %`;
 
 function tables(doc) {
-  const m = doc.machine;
-  const lines = [
-    `scale curves (issue 18 item 6) — ${m.cpus} CPUs, node ${m.node}, commit ${m.commit}, ${m.date}${doc.quick ? ', quick' : ''}`,
-    `load average before ${doc.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${doc.loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
-  ];
-  if (doc.throughput) {
+  const lines = ['scale curves (issue 18 item 6)'];
+  /** The section's table, and under it where and when it was measured. */
+  const section = (name, title, columns) => {
+    const p = doc.provenance[name];
+    const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
     lines.push(
-      ...table(
-        'transitions/s against concurrent 3-node no-op runs (median of rounds)',
-        [
-          ['store', (r) => r.store],
-          ['runs', (r) => fmtInt(r.runs)],
-          ['transitions/s', (r) => fmtInt(r.transitionsPerSec)],
-          ['events/s', (r) => fmtInt(r.eventsPerSec)],
-          ['ms/round', (r) => fmt(r.roundMs, 1)],
-        ],
-        doc.throughput,
-      ),
+      ...table(title, columns, doc[name]),
+      `(${p.date}, commit ${p.commit}, ${p.cpus} CPUs, node ${p.node}${p.quick ? ', quick' : ''}; load average ${load(p.loadBefore)} before, ${load(p.loadAfter)} after)`,
     );
+  };
+  if (doc.throughput) {
+    section('throughput', 'transitions/s against concurrent 3-node no-op runs (median of rounds)', [
+      ['store', (r) => r.store],
+      ['runs', (r) => fmtInt(r.runs)],
+      ['transitions/s', (r) => fmtInt(r.transitionsPerSec)],
+      ['events/s', (r) => fmtInt(r.eventsPerSec)],
+      ['ms/round', (r) => fmt(r.roundMs, 1)],
+    ]);
   }
   if (doc.decision) {
-    lines.push(
-      ...table(
-        'time per node transition against graph size, one run at a time (median of runs)',
-        [
-          ['store', (r) => r.store],
-          ['shape', (r) => r.shape],
-          ['nodes', (r) => fmtInt(r.size)],
-          ['µs/transition', (r) => fmt(r.perTransitionUs, 0)],
-          ['CPU µs/transition', (r) => fmt(r.cpuPerTransitionUs, 0)],
-          ['head ms', (r) => fmt(r.headMs, 1)],
-          ['run ms', (r) => fmt(r.runMs, 1)],
-        ],
-        doc.decision,
-      ),
+    section(
+      'decision',
+      'time per node transition against graph size, one run at a time (median of runs)',
+      [
+        ['store', (r) => r.store],
+        ['shape', (r) => r.shape],
+        ['nodes', (r) => fmtInt(r.size)],
+        ['µs/transition', (r) => fmt(r.perTransitionUs, 0)],
+        ['CPU µs/transition', (r) => fmt(r.cpuPerTransitionUs, 0)],
+        ['head ms', (r) => fmt(r.headMs, 1)],
+        ['run ms', (r) => fmt(r.runMs, 1)],
+      ],
     );
   }
   if (doc.memory) {
-    lines.push(
-      ...table(
-        'memory per 1,000 runs waiting on an approval, after GC (median of processes)',
-        [
-          ['store', (r) => r.store],
-          ['waiting', (r) => fmtInt(r.waiting)],
-          ['heapUsed MiB', (r) => fmt(r.heapUsedPer1000 / MiB, 2)],
-          ['heapTotal MiB', (r) => fmt(r.heapTotalPer1000 / MiB, 2)],
-          ['RSS MiB', (r) => fmt(r.rssPer1000 / MiB, 2)],
-          ['start ms', (r) => fmt(r.startMs, 0)],
-          ['idle CPU before', (r) => percent(r.idleCpuBefore)],
-          ['idle CPU waiting', (r) => percent(r.idleCpuAfter)],
-        ],
-        doc.memory,
-      ),
+    section(
+      'memory',
+      'memory per 1,000 runs waiting on an approval, after GC (median of processes)',
+      [
+        ['store', (r) => r.store],
+        ['waiting', (r) => fmtInt(r.waiting)],
+        ['heapUsed MiB', (r) => fmt(r.heapUsedPer1000 / MiB, 2)],
+        ['heapTotal MiB', (r) => fmt(r.heapTotalPer1000 / MiB, 2)],
+        ['RSS MiB', (r) => fmt(r.rssPer1000 / MiB, 2)],
+        ['start ms', (r) => fmt(r.startMs, 0)],
+        ['idle CPU before', (r) => percent(r.idleCpuBefore)],
+        ['idle CPU waiting', (r) => percent(r.idleCpuAfter)],
+      ],
     );
   }
   if (doc.log) {
-    lines.push(
-      ...table(
-        'growth of the file store per run (SQLite db + WAL after a checkpoint; content store)',
-        [
-          ['workflow', (r) => r.workflow],
-          ['events', (r) => fmt(r.eventsPerRun, 1)],
-          ['SQLite B', (r) => fmtInt(r.sqliteBytesPerRun)],
-          ['B/event', (r) => fmtInt(r.sqliteBytesPerEvent)],
-          ['content B', (r) => fmtInt(r.contentBytesPerRun)],
-          ['on disk B', (r) => fmtInt(r.contentAllocatedPerRun)],
-          ['files', (r) => fmt(r.contentFilesPerRun, 2)],
-        ],
-        doc.log,
-      ),
+    section(
+      'log',
+      'growth of the file store per run (SQLite db + WAL after a checkpoint; content store)',
+      [
+        ['workflow', (r) => r.workflow],
+        ['events', (r) => fmt(r.eventsPerRun, 1)],
+        ['SQLite B', (r) => fmtInt(r.sqliteBytesPerRun)],
+        ['B/event', (r) => fmtInt(r.sqliteBytesPerEvent)],
+        ['content B', (r) => fmtInt(r.contentBytesPerRun)],
+        ['on disk B', (r) => fmtInt(r.contentAllocatedPerRun)],
+        ['files', (r) => fmt(r.contentFilesPerRun, 2)],
+      ],
     );
   }
   return lines;
 }
 
 /** Measures the sections asked for, or (--from FILE) reads a document an earlier --json wrote. */
-async function measureAll() {
-  if (opts.from) return JSON.parse(readFileSync(opts.from, 'utf8'));
-  const doc = {
-    benchmark: 'scale',
+/** Where and when a section was measured: the small print of its table and chart. */
+function provenance(loadBefore) {
+  return {
+    date: new Date().toISOString(),
+    commit: git('rev-parse', '--short', 'HEAD'),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model,
     quick,
-    machine: {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model,
-      commit: git('rev-parse', '--short', 'HEAD'),
-    },
-    loadBefore: loadavg(),
+    loadBefore,
   };
+}
+
+/** Measures the sections asked for, each with its provenance. */
+async function measureAll() {
+  const doc = { benchmark: 'scale', quick, provenance: {} };
   for (const section of only) {
     progress(`scale: ${section}`);
+    const where = provenance(loadavg());
     doc[section] = await CURVES[section]();
+    doc.provenance[section] = { ...where, loadAfter: loadavg() };
   }
-  doc.loadAfter = loadavg();
   return doc;
 }
 
-const doc = await measureAll();
+/**
+ * Reads documents earlier --json runs printed: `FILE[:section+section],...`, each file giving
+ * all its sections or those named, a later file replacing what an earlier one gave.
+ */
+function readDocs(spec) {
+  const doc = { benchmark: 'scale', provenance: {} };
+  for (const item of spec.split(',')) {
+    const [file, named] = item.split(':');
+    const d = JSON.parse(readFileSync(file, 'utf8'));
+    for (const section of named ? named.split('+') : SECTIONS) {
+      if (!d[section]) continue;
+      doc[section] = d[section];
+      // Documents of the first version carried one provenance for the whole.
+      doc.provenance[section] = d.provenance?.[section] ?? {
+        ...d.machine,
+        quick: d.quick,
+        loadBefore: d.loadBefore,
+        loadAfter: d.loadAfter,
+      };
+    }
+  }
+  return doc;
+}
+
+const doc = opts.from ? readDocs(opts.from) : await measureAll();
 report(opts.json, doc, tables(doc));
 if (opts.charts) {
   const { renderScaleCharts } = await import('./lib/scale-charts.mjs');

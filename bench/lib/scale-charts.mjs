@@ -7,11 +7,12 @@ import { formatNumber, lineChart, renderPngs } from './chart.mjs';
 const MiB = 2 ** 20;
 const STORE = { file: 'file store (SQLite)', memory: 'memory store' };
 
-/** Which commit, when, on what, under what load: the small print of every chart. */
-function noteOf(doc) {
-  const day = doc.machine.date.slice(0, 16).replace('T', ' ');
-  const load = doc.loadBefore.map((l) => l.toFixed(1)).join(' / ');
-  return `aob ${doc.machine.commit}, ${day} UTC, ${doc.machine.cpus} CPUs, node ${doc.machine.node}, load average ${load} at the start${doc.quick ? ', --quick' : ''}`;
+/** Which commit, when, on what, under what load: the small print of a section's chart. */
+function noteOf(doc, section) {
+  const p = doc.provenance[section];
+  const day = p.date.slice(0, 16).replace('T', ' ');
+  const load = p.loadBefore.map((l) => l.toFixed(1)).join(' / ');
+  return `aob ${p.commit}, ${day} UTC, ${p.cpus} CPUs, node ${p.node}, load average ${load} at the start${p.quick ? ', --quick' : ''}`;
 }
 
 const ticksOf = (values) => [...new Set(values)].sort((a, b) => a - b);
@@ -22,7 +23,7 @@ function throughputChart(doc) {
     title: 'Node transitions per second against concurrent runs',
     subtitle:
       '3-node chains of no-op tasks started at once; median of rounds, each point its own process',
-    note: noteOf(doc),
+    note: noteOf(doc, 'throughput'),
     x: { label: 'concurrent runs', log: true, ticks: ticksOf(doc.throughput.map((r) => r.runs)) },
     y: { label: 'node transitions / s' },
     series: stores.map((store) => ({
@@ -41,7 +42,7 @@ function decisionChart(doc) {
     title: 'Time per node transition against graph size',
     subtitle:
       'one run at a time: first NodeSucceeded to RunCompleted ÷ transitions; median of runs',
-    note: noteOf(doc),
+    note: noteOf(doc, 'decision'),
     x: {
       label: 'nodes in the workflow',
       log: true,
@@ -80,7 +81,7 @@ function memoryChart(doc) {
   return lineChart({
     title: 'Memory per 1,000 runs waiting on an approval',
     subtitle: 'growth after GC ÷ runs started (task → approval → task), median of 3 processes',
-    note: noteOf(doc),
+    note: noteOf(doc, 'memory'),
     x: { label: 'runs waiting', log: true, ticks: ticksOf(doc.memory.map((r) => r.waiting)) },
     y: { label: 'MiB per 1,000 waiting runs' },
     series,
@@ -99,7 +100,7 @@ function logChart(doc) {
       .map((r) => `${name[r.workflow] ?? r.workflow}: ${formatNumber(r.eventsPerRun)} events`)
       .join(' · ')
       .concat(' · kB = 1,000 B'),
-    note: noteOf(doc),
+    note: noteOf(doc, 'log'),
     x: { label: 'events per run', log: true, ticks: rows.map((r) => r.eventsPerRun) },
     y: { label: 'bytes per run', log: true, headroom: 0.3, format: bytes },
     series: [
