@@ -12,7 +12,7 @@
 // --warmup rounds (JIT warm-up: the first two run at a third to a half of the steady rate) are
 // thrown away and the median of the --rounds measured ones is the figure.
 //
-//   node bench/concurrent-runs.mjs [--store file|memory] [--runs 1000] [--length 3]
+//   node bench/concurrent-runs.mjs [--store file|memory] [--fidelity full|fast] [--runs 1000] [--length 3]
 //                                  [--rounds 7] [--warmup 3] [--chunk 0] [--concurrency N]
 //                                  [--dir PARENT] [--tracing] [--json]
 //
@@ -34,6 +34,7 @@ import {
 const TARGETS = { file: 10_000, memory: 100_000 };
 
 const opts = parseArgs(process.argv.slice(2), {
+  fidelity: 'full',
   store: 'file',
   runs: 1000,
   length: 3,
@@ -48,7 +49,8 @@ const opts = parseArgs(process.argv.slice(2), {
 if (!(opts.store in TARGETS)) throw new Error(`--store must be file or memory, got ${opts.store}`);
 
 const tracing = await traceIf(opts.tracing);
-const definition = chain(opts.length);
+if (!['full', 'fast'].includes(opts.fidelity)) throw new Error('--fidelity must be full or fast');
+const definition = chain(opts.length, opts.fidelity);
 const { engine, home, close } = await openEngine({
   store: opts.store,
   concurrency: opts.concurrency,

@@ -6,15 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEngine, startTracing } from '@aob/engine';
 
-/** A chain of `length` no-op tasks: n1 -> n2 -> ... -> n<length>. */
-export function chain(length) {
+/**
+ * A chain of `length` no-op tasks: n1 -> n2 -> ... -> n<length>; `fidelity` 'fast' records no
+ * node's start (the workflow's `fidelity`), 'full' (the default) everything.
+ */
+export function chain(length, fidelity = 'full') {
   const nodes = Array.from({ length }, (_, i) => ({
     id: `n${i + 1}`,
     type: 'task',
     with: { handler: 'noop' },
   }));
   const edges = nodes.slice(1).map((n, i) => ({ from: `n${i + 1}`, to: n.id }));
-  return { name: `bench-chain-${length}`, version: '1', nodes, edges };
+  return {
+    name: `bench-chain-${length}`,
+    version: '1',
+    ...(fidelity === 'fast' ? { fidelity } : {}),
+    nodes,
+    edges,
+  };
 }
 
 export const handlers = Object.freeze({ noop: async () => null });
