@@ -85,7 +85,7 @@ function fidelityProblems(doc: unknown, g: Graph): Problem[] {
       problem(
         'FIDELITY_NEEDS_FULL',
         `/nodes/${n.index}/type`,
-        `node '${n.id ?? n.index}' is an ${n.type} node, whose audit needs the full log; a workflow with fidelity: fast may have no ${list(FULL_FIDELITY_TYPES)} nodes`,
+        `node '${n.id ?? n.index}' is an ${n.type} node, whose audit needs the full log; a workflow with fidelity: fast may have no approval, ask or agent nodes`,
       ),
     );
 }
