@@ -84,45 +84,51 @@ function placeLabels(labels, { plot, segments, markers }) {
     }
     return false;
   };
-  return labels.map((l) => {
-    const w = l.label.length * 7.2 + 4;
-    const spots = [
-      [0, -10, 'middle'],
-      [0, 21, 'middle'],
-      [9, -7, 'start'],
-      [9, 17, 'start'],
-      [-9, -7, 'end'],
-      [-9, 17, 'end'],
-      [10, 5, 'start'],
-      [-10, 5, 'end'],
-      [0, -26, 'middle'],
-      [0, 37, 'middle'],
-    ];
-    let best;
-    for (const [dx, dy, anchor] of spots) {
-      const x = l.px + dx;
-      const y = l.py + dy;
-      const left = anchor === 'start' ? x - 2 : anchor === 'end' ? x - w + 2 : x - w / 2;
-      const box = { l: left, r: left + w, t: y - 11, b: y + 3 };
-      const cost =
-        (box.l < plot.x0 + 2 || box.r > plot.x1 + 30 || box.t < plot.y1 || box.b > plot.y0 - 2
-          ? 1000
-          : 0) +
-        100 *
-          placed.filter((o) => o.l < box.r && box.l < o.r && o.t < box.b && box.t < o.b).length +
-        10 *
-          markers.filter(
-            (m) =>
-              m !== l &&
-              hits({ l: box.l - 5, r: box.r + 5, t: box.t - 5, b: box.b + 5 }, m.px, m.py),
-          ).length +
-        segments.filter((sg) => crosses(box, sg)).length;
-      if (!best || cost < best.cost) best = { cost, x, y, anchor, box };
-      if (cost === 0) break;
-    }
-    placed.push(best.box);
-    return { ...l, x: best.x, y: best.y, anchor: best.anchor };
-  });
+  // Topmost points choose first, so where two points nearly coincide the upper value sits above.
+  return [...labels]
+    .sort((a, b) => a.py - b.py)
+    .map((l) => {
+      const w = l.label.length * 7.2 + 4;
+      const spots = [
+        [0, -10, 'middle'],
+        [0, 21, 'middle'],
+        [9, -7, 'start'],
+        [9, 17, 'start'],
+        [-9, -7, 'end'],
+        [-9, 17, 'end'],
+        [10, 5, 'start'],
+        [-10, 5, 'end'],
+        [0, -26, 'middle'],
+        [0, 37, 'middle'],
+      ];
+      let best;
+      for (const [dx, dy, anchor] of spots) {
+        const x = l.px + dx;
+        const y = l.py + dy;
+        const left = anchor === 'start' ? x - 2 : anchor === 'end' ? x - w + 2 : x - w / 2;
+        const box = { l: left, r: left + w, t: y - 11, b: y + 3 };
+        const cost =
+          (box.l < plot.x0 + 2 ||
+          box.r > plot.x1 + 30 ||
+          box.t < plot.y1 - 14 ||
+          box.b > plot.y0 - 2
+            ? 1000
+            : 0) +
+          100 *
+            placed.filter((o) => o.l < box.r && box.l < o.r && o.t < box.b && box.t < o.b).length +
+          10 *
+            markers.filter(
+              (m) =>
+                m !== l &&
+                hits({ l: box.l - 5, r: box.r + 5, t: box.t - 5, b: box.b + 5 }, m.px, m.py),
+            ).length +
+          segments.filter((sg) => crosses(box, sg)).length;
+        if (!best || cost < best.cost) best = { cost, x, y, anchor, box };
+        if (cost === 0) break;
+      }
+      placed.push(best.box);
+      return { ...l, x: best.x, y: best.y, anchor: best.anchor };
+    });
 }
 
 /**
