@@ -344,6 +344,7 @@ export function jobFor(
   if (iteration !== undefined) job.iteration = iteration;
   // A map body has no mark of its own (MapBody omits `memo`); a marked node's job says so.
   if (iteration === undefined && n.definition.memo === true) job.memo = true;
+  if (d.ir.definition.fidelity === 'fast') job.quiet = true;
   // What may spend is told what the run has left, so its runner can stop it there.
   const left = SPENDING_TYPES.has(body.type)
     ? budgetLeft(d.state.budget, d.state.usage)

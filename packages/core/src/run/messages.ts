@@ -51,6 +51,11 @@ export interface NodeJob {
    * of executing it (runner/memo.ts). Only pure types may be marked (the validator's IMPURE_MEMO).
    */
   memo?: true;
+  /**
+   * The run's fidelity is fast: its log records no node's start, so the runner sends no `started`
+   * result for this job (a bus message and a decision saved per attempt).
+   */
+  quiet?: true;
   traceparent?: string;
   /**
    * An agent job's access to its run from a cluster runner (ARCHITECTURE §9): a bearer token for

@@ -249,7 +249,7 @@ export class Runner {
         return;
       }
       stopRenewing = this.renewClaim(job, ledgerKey, owner);
-      await this.publish(job.runId, { ...base, kind: 'started' }, cause);
+      if (!job.quiet) await this.publish(job.runId, { ...base, kind: 'started' }, cause);
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
       const result: ResultMessage = hit
