@@ -12,6 +12,7 @@ import { descendantsOf } from './graph.js';
 import { failRun, notifyParent } from './ending.js';
 import { budgetPaused, mayExecute } from './budget-check.js';
 import { askFromNode } from './ask.js';
+import { anyInFlight, anyPredecessorUnfinished } from './scan-hints.js';
 import type { NodeUsage } from './budget.js';
 import { budgetLeft, inheritedBudget } from './budget.js';
 
@@ -48,6 +49,9 @@ function readiness(d: Decider, i: number): 'run' | 'skip' | 'wait' {
   const incoming = ir.in[i] ?? [];
   const n = ir.nodes[i]!;
   if (incoming.length === 0) return 'run';
+  const mode = n.join?.mode ?? 'all';
+  // All of them: one predecessor not finished decides it, found without walking every edge.
+  if (mode === 'all' && anyPredecessorUnfinished(ir, state, i)) return 'wait';
   let taken = 0;
   let unresolved = 0;
   const seen = new Set<number>();
@@ -59,7 +63,6 @@ function readiness(d: Decider, i: number): 'run' | 'skip' | 'wait' {
     if (!src || !FINISHED.has(src.status)) unresolved += 1;
     else if (src.route?.includes(n.id)) taken += 1;
   }
-  const mode = n.join?.mode ?? 'all';
   if (mode === 'any') return taken >= 1 ? 'run' : unresolved === 0 ? 'skip' : 'wait';
   if (mode === 'n') {
     const need = n.join?.n ?? 1;
@@ -448,6 +451,10 @@ function settle(d: Decider, rescanned: boolean): void {
   // A run paused by its budget said so when it paused; it moves again when the limit is raised.
   if (isRunOver(d.state) || budgetPaused(d.state)) return;
   const { ir, state } = d;
+  // A node in flight means nothing to do here: the run is not complete, and it neither waits on
+  // people nor is stuck. Found without walking the graph (scan-hints.ts), which after every
+  // result made a decision's cost grow with the graph.
+  if (anyInFlight(ir, state, touchedNodes(d))) return;
   let allFinished = true;
   let busy = false;
   const tickets: string[] = [];
@@ -488,6 +495,14 @@ function settle(d: Decider, rescanned: boolean): void {
     }
     // Nothing can move: a defect in readiness rules would otherwise hang the run forever.
     failRun(d, new AobError('STUCK', 'no node can make progress').toData());
+  }
+}
+
+/** The nodes this decision's events are about, most recent first. */
+function* touchedNodes(d: Decider): Generator<string> {
+  for (let k = d.events.length - 1; k >= 0; k--) {
+    const nodeId = (d.events[k]!.data as { nodeId?: unknown }).nodeId;
+    if (typeof nodeId === 'string') yield nodeId;
   }
 }
 
