@@ -109,7 +109,7 @@ const WORKLOADS = [
       '--runs',
       n(q ? 20 : 150),
       '--warmup',
-      n(q ? 5 : 20),
+      n(q ? 5 : 50),
     ]),
     rows: [
       { label: '10-step chain: per-step p50', unit: 'ms', figure: (r) => r.step.p50 },
@@ -120,7 +120,8 @@ const WORKLOADS = [
     id: 'concurrent-50',
     args: workload('concurrent', [
       ...['--concurrent', '50', '--length', '3'],
-      ...['--warmup', n(q ? 1 : 3), '--rounds', n(q ? 2 : 5)],
+      // 150 steps a round: 20 rounds of warm-up (3 left aob's JIT cold: 2.7k vs 4k steps/s).
+      ...['--warmup', n(q ? 1 : 20), '--rounds', n(q ? 2 : 15)],
     ]),
     rows: [{ label: '50 concurrent 3-step runs', unit: '/s', figure: (r) => r.stepsPerSec }],
   },
