@@ -3,8 +3,6 @@
 import type { Problem, ServerLimits } from '@aob/core';
 import { SERVER_LIMIT_VARIABLES } from '@aob/core';
 import { resolve } from 'node:path';
-import { DURABILITIES } from '@aob/store';
-import type { Durability } from '@aob/store';
 import type { LlmOptions, McpServerSettings, ModelPrice, SearchConfig } from './executors/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -210,15 +208,6 @@ export function executorSettingsFromEnv(
   if (mcp) settings.mcp = mcp;
   if (env.AOB_WORKSPACE) settings.workspaceRoot = resolve(cwd, env.AOB_WORKSPACE);
   return settings;
-}
-
-/** AOB_DURABILITY: `normal` (the default) or `full` (the local file store fsyncs every commit). */
-export function durabilityFromEnv(env: Env, problems: Problem[]): Durability {
-  const raw = env.AOB_DURABILITY?.trim();
-  if (!raw) return 'normal';
-  if ((DURABILITIES as readonly string[]).includes(raw)) return raw as Durability;
-  problems.push(envProblem('AOB_DURABILITY', `must be normal or full, not "${raw}"`));
-  return 'normal';
 }
 
 export const isHttpUrl = (s: string): boolean => {

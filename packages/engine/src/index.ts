@@ -201,8 +201,8 @@ export {
   jsonLog,
 } from './cluster/server.js';
 export type { Adapters, Component, Log, RunningServer, Starter } from './cluster/server.js';
+export { durabilityFromEnv } from './local/durability.js';
 export {
-  durabilityFromEnv,
   envProblem,
   executorSettingsFromEnv,
   isHttpUrl,

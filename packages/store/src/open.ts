@@ -19,6 +19,9 @@ export type Durability = 'normal' | 'full';
 
 export const DURABILITIES: readonly Durability[] = ['normal', 'full'];
 
+/** SQLite's `synchronous` pragma for each level. */
+const SQLITE_SYNCHRONOUS = { normal: 'NORMAL', full: 'FULL' } as const;
+
 /** `<home>/aob.db` and `<home>/cas/`; creates the directory if needed. */
 export function openLocalStores(
   home: string,
@@ -27,10 +30,10 @@ export function openLocalStores(
   events: SqliteEventStore;
   content: FileContentStore;
 } {
-  const full = options.durability === 'full';
+  const durability = options.durability ?? 'normal';
   return {
-    events: SqliteEventStore.open(home, { synchronous: full ? 'FULL' : 'NORMAL' }),
-    content: FileContentStore.open(home, { fsync: full }),
+    events: SqliteEventStore.open(home, { synchronous: SQLITE_SYNCHRONOUS[durability] }),
+    content: FileContentStore.open(home, { fsync: durability === 'full' }),
   };
 }
 
