@@ -12,7 +12,7 @@ import { descendantsOf } from './graph.js';
 import { failRun, notifyParent } from './ending.js';
 import { budgetPaused, mayExecute } from './budget-check.js';
 import { askFromNode } from './ask.js';
-import { anyInFlight, anyPredecessorUnfinished } from './scan-hints.js';
+import { anyInFlight, anyPredecessorUnfinished, isInFlight } from './scan-hints.js';
 import type { NodeUsage } from './budget.js';
 import { budgetLeft, inheritedBudget } from './budget.js';
 
@@ -463,11 +463,11 @@ function settle(d: Decider, rescanned: boolean): void {
     const s: NodeState | undefined = state.nodes[n.id];
     if (!s || !FINISHED.has(s.status)) allFinished = false;
     if (!s) continue;
-    if (s.status === 'scheduled' || s.status === 'running' || s.status === 'retrying') busy = true;
+    if (isInFlight(s)) busy = true;
     else if (s.status === 'waiting') {
+      // Not in flight: waiting on a person, by a ticket or by a question.
       if (s.ticket && !s.ticket.decided) tickets.push(s.ticket.ticketId);
-      else if (s.question && !s.question.answered) questions.push(s.question.questionId);
-      else busy = true;
+      else if (s.question) questions.push(s.question.questionId);
     }
   }
   if (allFinished) {
