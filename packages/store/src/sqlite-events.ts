@@ -86,6 +86,7 @@ export class SqliteEventStore implements EventStore {
   private readonly sql: Statements;
   private readonly listStatements = new Map<string, Statement<unknown[], RunRow>>();
   private readonly commitBatch: (batch: readonly QueuedAppend[]) => (AobError | undefined)[];
+  private readonly commitWriteBatch: (writes: readonly QueuedWrite[]) => unknown[];
   private queue: QueuedAppend[] = [];
   private writes: QueuedWrite[] = [];
   private flushScheduled = false;
@@ -109,6 +110,10 @@ export class SqliteEventStore implements EventStore {
       batch.map((a) => this.write(a)),
     );
     this.commitBatch = (batch) => tx.immediate(batch);
+    const writeTx = this.db.transaction((writes: readonly QueuedWrite[]) =>
+      writes.map((w) => w.run()),
+    );
+    this.commitWriteBatch = (writes) => writeTx.immediate(writes);
   }
 
   append(
@@ -159,7 +164,7 @@ export class SqliteEventStore implements EventStore {
   private commitWrites(writes: readonly QueuedWrite[]): void {
     let results: unknown[];
     try {
-      results = this.db.transaction(() => writes.map((w) => w.run())).immediate();
+      results = this.commitWriteBatch(writes);
     } catch (err) {
       // Rolled back: each write alone, so one failure (a lock timeout aside) fails only itself.
       if (writes.length > 1 && !isBusy(err)) {
