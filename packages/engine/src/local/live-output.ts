@@ -13,16 +13,15 @@ export type DeltaListener = (delta: NodeDelta) => void;
 export class LiveOutput {
   private readonly listeners = new Set<DeltaListener>();
   private readonly dir: string | undefined;
-  private dirMade = false;
-  /** Whether the spool directory was there when this process started (another process made it). */
-  private readonly dirFound: boolean;
+  /** Whether the spool directory exists: found at start (another process made it), or made here. */
+  private dirExists: boolean;
   /** Runs this process spooled deltas for. */
   private readonly spooled = new Set<string>();
 
   /** `home` undefined: in-process listeners only (the memory store). */
   constructor(home: string | undefined) {
     this.dir = home === undefined ? undefined : join(home, 'live');
-    this.dirFound = this.dir !== undefined && existsSync(this.dir);
+    this.dirExists = this.dir !== undefined && existsSync(this.dir);
   }
 
   write(delta: NodeDelta): void {
@@ -35,9 +34,9 @@ export class LiveOutput {
     }
     if (this.dir === undefined) return;
     try {
-      if (!this.dirMade) {
+      if (!this.dirExists) {
         mkdirSync(this.dir, { recursive: true });
-        this.dirMade = true;
+        this.dirExists = true;
       }
       appendFileSync(this.pathOf(delta.runId), `${JSON.stringify(delta)}\n`);
       this.spooled.add(delta.runId);
@@ -85,7 +84,7 @@ export class LiveOutput {
     if (this.dir === undefined) return;
     if (this.spooled.delete(runId)) {
       rmSync(this.pathOf(runId), { force: true });
-    } else if (this.dirFound || this.dirMade) {
+    } else if (this.dirExists) {
       rm(this.pathOf(runId), { force: true }).catch(() => undefined);
     }
   }
