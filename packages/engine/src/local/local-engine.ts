@@ -140,6 +140,7 @@ export class LocalEngine {
       resolveWorkflow: workflowResolver(stores.events, loadIr),
       abortJobs: (runId, nodeIds) => late.runner?.abort(runId, nodeIds),
       onEvents: (events) => late.engine?.emit(events),
+      ...(opts.inlinePureNodes === false ? { inlinePureNodes: false } : {}),
     });
     const live = new LiveOutput(opts.store === 'memory' ? undefined : home);
     const executors: ExecutorOptions = {

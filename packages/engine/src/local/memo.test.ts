@@ -1,6 +1,8 @@
 // Nodes marked `memo: true` on the local engine: a second run with the same input reuses the
 // stored output (the runner does not execute the node again), an unmarked node runs again, and
-// the file store keeps the memo in AOB_HOME/memo across processes.
+// the file store keeps the memo in AOB_HOME/memo across processes. Pure nodes reach the runner,
+// and so its memo, only with `inlinePureNodes: false`: by default the orchestrator runs them
+// itself (orchestrator/inline.ts), which costs less than a memo lookup.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +49,7 @@ const handlers = {
   },
 };
 async function open(opts: Parameters<typeof LocalEngine.open>[0]): Promise<LocalEngine> {
-  const e = await LocalEngine.open({ home, handlers, ...opts });
+  const e = await LocalEngine.open({ home, handlers, inlinePureNodes: false, ...opts });
   engines.push(e);
   return e;
 }

@@ -37,6 +37,12 @@ export interface LocalEngineOptions {
   /** The optimizer's passes, run on registration or run start (AOB_OPTIMIZE_ON). */
   optimizer?: AutoOptimizer;
   /**
+   * Pure nodes (`transform`, `join`) run in the orchestrator, in the decision that schedules them
+   * (the default), or, with false, as jobs on the runner like every other node: what a benchmark
+   * compares, and the only way a pure node's `memo: true` is consulted locally.
+   */
+  inlinePureNodes?: boolean;
+  /**
    * Where the outputs of nodes marked `memo: true` are kept for reuse. Default: in memory with the
    * memory store, else a FileResultMemo in AOB_HOME/memo.
    */

@@ -39,6 +39,7 @@ import type {
 import { nativeContentOf } from '@aob/store';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { SpanKind, context, trace } from '@opentelemetry/api';
+import { MAX_INLINE_PER_DECISION, runInline } from './inline.js';
 import { jobOutboxTopic } from './job-route.js';
 import type { PatchValidator } from './patch-validator.js';
 import { TimerWheel } from './timers.js';
@@ -75,6 +76,11 @@ export interface OrchestratorDeps {
   resolveWorkflow: (ref: string) => Promise<IR>;
   /** Stops in-flight jobs of a run that ended or whose map failed. */
   abortJobs?: (runId: string, nodeIds: readonly string[]) => void;
+  /**
+   * Pure nodes run here, in the decision that schedules them (inline.ts): the default. False sends
+   * their jobs to the runners like any other (a runner's memo then serves nodes marked `memo`).
+   */
+  inlinePureNodes?: boolean;
   /** Called with every batch of events once it is durable. */
   onEvents?: (events: readonly AnyRunEvent[]) => void;
   /**
@@ -486,22 +492,23 @@ export class Orchestrator {
         },
       };
       const events: AnyRunEvent[] = [];
-      const commands: Command[] = [];
+      let commands: Command[] = [];
       const blobs: Blob[] = [];
       /** Each trigger's span and its events: patch proposals and verdicts become span events. */
       const decided: [Span | undefined, readonly AnyRunEvent[]][] = [];
-      for (const [i, trigger] of triggers.entries()) {
-        // Asked here, on the state the earlier triggers of this batch left: what decide will see.
-        const verdicts = await this.verdicts(slot, trigger);
+      const decideOne = (
+        trigger: Trigger,
+        span: Span | undefined,
+        cause: Context,
+        verdicts?: Pick<DeciderEnv, 'verdicts' | 'reviewVerdicts'>,
+      ): void => {
         const decisionEnv: DeciderEnv = verdicts ? { ...env, ...verdicts } : env;
         const decision = decide(slot.state, slot.ir, trigger, decisionEnv);
         // The run's trace context is recorded with its start; the decision's goes with its jobs.
         if (trigger.type === 'start') {
           for (const e of decision.events) if (e.type === 'RunStarted') e.traceparent = slot.trace;
         }
-        const span = spans[i];
         decided.push([span, decision.events]);
-        const cause = span ? trace.setSpan(run, span) : run;
         const traceparent = traceparentOf(cause);
         if (span?.isRecording()) {
           // One string, not an array of strings: cheaper to record and to export.
@@ -516,10 +523,35 @@ export class Orchestrator {
           this.causes.set(traced, cause);
           commands.push(traced);
         }
-        blobs.push(...decision.blobs);
+        // Known at once: the pure jobs run below resolve what this decision stored.
+        for (const b of decision.blobs) {
+          slot.values.set(b.ref.$cas, b.value);
+          blobs.push(b);
+        }
         // A patch moved the run to another IR: the next triggers are decided on it.
         if (decision.ir) slot.ir = decision.ir;
+      };
+      for (const [i, trigger] of triggers.entries()) {
+        // Asked here, on the state the earlier triggers of this batch left: what decide will see.
+        const verdicts = await this.verdicts(slot, trigger);
+        const span = spans[i];
+        decideOne(trigger, span, span ? trace.setSpan(run, span) : run, verdicts);
       }
+      // Pure jobs are run here, and their results decided on the same state, in this decision
+      // (inline.ts); what they schedule is looked at in turn, up to the bound.
+      const inlined = new Set<Command>();
+      const inlineMax = this.deps.inlinePureNodes === false ? 0 : MAX_INLINE_PER_DECISION;
+      for (let i = 0; i < commands.length && inlined.size < inlineMax; i++) {
+        const c = commands[i]!;
+        if (c.type !== 'dispatch') continue;
+        const result = await runInline(c.job);
+        if (!result) continue;
+        inlined.add(c);
+        slot.values.set(result.output.ref.$cas, result.output.value);
+        blobs.push(result.output);
+        for (const t of result.triggers) decideOne(t, undefined, this.causes.get(c) ?? run);
+      }
+      if (inlined.size > 0) commands = commands.filter((c) => !inlined.has(c));
       if (events.length === 0) {
         // Nothing to append means nothing the log's seq guard would check: a state behind the
         // log (another process decided this run meanwhile: a rebalance moved its messages) would
@@ -535,7 +567,6 @@ export class Orchestrator {
         if (commands.length === 0) return;
       }
       // Content first: an event never refers to content the store does not hold.
-      for (const b of blobs) slot.values.set(b.ref.$cas, b.value);
       await Promise.all(blobs.map((b) => this.deps.content.put(b.value, b)));
       let local = commands;
       if (events.length > 0) {

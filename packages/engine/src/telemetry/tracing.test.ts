@@ -139,8 +139,9 @@ describe('tracing on the local engine', () => {
 
     // Decisions are children of the run, one per trigger, with the run id and the trigger's type.
     const decisions = mine.filter((s) => s.name.startsWith('aob.decide '));
-    // start, then each node's success: a node's start has no span (its attempt's covers it).
-    expect(decisions.length).toBe(3);
+    // start, then the http node's success: a node's start has no span (its attempt's covers it),
+    // and the transform runs in the decision that schedules it (orchestrator/inline.ts).
+    expect(decisions.length).toBe(2);
     expect(named('aob.decide nodeStarted')).toEqual([]);
     for (const d of decisions) {
       expect(parentOf(d), d.name).toBe(run);
@@ -191,6 +192,8 @@ describe('tracing on the local engine', () => {
       (s) => s.name === 'aob.decide nodeSucceeded' && s.attributes['aob.node.id'] === 'fetch',
     )!;
     expect(succeeded.links.map((l) => l.context.spanId)).toEqual([start.spanContext().spanId]);
+    // The transform's attempt is under the decision that scheduled and ran it.
+    expect(parentOf(shapeNode)).toBe(succeeded);
     // Spans per run on the local engine: the run, its decisions, the attempts, the http call.
     expect(mine.length).toBe(1 + decisions.length + 2 + 1);
   });
