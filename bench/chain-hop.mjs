@@ -8,7 +8,11 @@
 // with the last NodeSucceeded, so there is no tail.
 //
 //   node bench/chain-hop.mjs [--runs 200] [--warmup 20] [--length 10] [--store file|memory] [--fidelity full|fast]
-//                            [--concurrency N] [--dir PARENT] [--json]
+//                            [--node task|transform] [--inline on|off] [--concurrency N] [--dir PARENT] [--json]
+//
+// --node transform: a chain of pure nodes, which the orchestrator runs in the decision that
+// schedules them (all of a run's NodeSucceeded arrive in one batch: the hop is then no round trip
+// at all, and run latency is the figure to read) unless --inline off sends them to the runner.
 import { performance } from 'node:perf_hooks';
 import { chain, fmt, openEngine, parseArgs, progress, report, summarise } from './lib/harness.mjs';
 
@@ -16,6 +20,8 @@ const TARGET_HOP_P50_MS = 0.5;
 
 const opts = parseArgs(process.argv.slice(2), {
   fidelity: 'full',
+  node: 'task',
+  inline: 'on',
   runs: 200,
   warmup: 20,
   length: 10,
@@ -26,11 +32,12 @@ const opts = parseArgs(process.argv.slice(2), {
 });
 
 if (!['full', 'fast'].includes(opts.fidelity)) throw new Error('--fidelity must be full or fast');
-const definition = chain(opts.length, opts.fidelity);
+const definition = chain(opts.length, opts.fidelity, opts.node);
 const { engine, home, close } = await openEngine({
   store: opts.store,
   concurrency: opts.concurrency,
   parent: opts.dir || undefined,
+  inline: opts.inline,
 });
 
 // One run at a time, so every event belongs to the run in flight.
@@ -110,6 +117,9 @@ try {
     benchmark: 'chain-hop',
     row: 1,
     store: opts.store,
+    fidelity: opts.fidelity,
+    node: opts.node,
+    inline: opts.inline,
     chainLength: opts.length,
     runs: opts.runs,
     warmup: opts.warmup,
@@ -126,7 +136,7 @@ try {
   const line = (name, s) =>
     `  ${name.padEnd(26)} p50 ${fmt(s.p50)}  p90 ${fmt(s.p90)}  p99 ${fmt(s.p99)}  max ${fmt(s.max)}  (n=${s.n})`;
   report(opts.json, result, [
-    `chain-hop (ARCHITECTURE §11 row 1): ${opts.runs} runs of a ${opts.length}-node no-op chain, store=${opts.store}, fidelity ${opts.fidelity}, one run at a time`,
+    `chain-hop (ARCHITECTURE §11 row 1): ${opts.runs} runs of a ${opts.length}-node no-op ${opts.node} chain, store=${opts.store}, fidelity ${opts.fidelity}, inline ${opts.inline}, one run at a time`,
     line('hop overhead (ms)', hop),
     // Fidelity fast records no NodeStarted: the hop has no split.
     ...(result.hopDispatch.n > 0

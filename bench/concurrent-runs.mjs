@@ -13,9 +13,12 @@
 // thrown away and the median of the --rounds measured ones is the figure.
 //
 //   node bench/concurrent-runs.mjs [--store file|memory] [--fidelity full|fast] [--runs 1000] [--length 3]
+//                                  [--node task|transform] [--inline on|off]
 //                                  [--rounds 7] [--warmup 3] [--chunk 0] [--concurrency N]
 //                                  [--dir PARENT] [--tracing] [--json]
 //
+// --node transform: chains of pure nodes, which the orchestrator runs itself (a run is one
+// decision) unless --inline off sends them to the runner.
 // --tracing starts tracing from the OTEL_* variables first (bench/tracing.mjs compares).
 import { performance } from 'node:perf_hooks';
 import {
@@ -35,6 +38,8 @@ const TARGETS = { file: 10_000, memory: 100_000 };
 
 const opts = parseArgs(process.argv.slice(2), {
   fidelity: 'full',
+  node: 'task',
+  inline: 'on',
   store: 'file',
   runs: 1000,
   length: 3,
@@ -50,11 +55,12 @@ if (!(opts.store in TARGETS)) throw new Error(`--store must be file or memory, g
 
 const tracing = await traceIf(opts.tracing);
 if (!['full', 'fast'].includes(opts.fidelity)) throw new Error('--fidelity must be full or fast');
-const definition = chain(opts.length, opts.fidelity);
+const definition = chain(opts.length, opts.fidelity, opts.node);
 const { engine, home, close } = await openEngine({
   store: opts.store,
   concurrency: opts.concurrency,
   parent: opts.dir || undefined,
+  inline: opts.inline,
 });
 
 let round; // the round in flight: counters and its end
@@ -129,6 +135,9 @@ try {
     benchmark: 'concurrent-runs',
     row: opts.store === 'file' ? 2 : 3,
     store: opts.store,
+    fidelity: opts.fidelity,
+    node: opts.node,
+    inline: opts.inline,
     tracing: opts.tracing,
     runs: opts.runs,
     chainLength: opts.length,
@@ -143,7 +152,7 @@ try {
   };
   const m = result.medianTransitionsPerSec;
   report(opts.json, result, [
-    `concurrent-runs (ARCHITECTURE §11 row ${result.row}): ${opts.runs} runs x ${opts.length}-node no-op chain started at once, store=${opts.store}`,
+    `concurrent-runs (ARCHITECTURE §11 row ${result.row}): ${opts.runs} runs x ${opts.length}-node no-op ${opts.node} chain started at once, store=${opts.store}, fidelity ${opts.fidelity}, inline ${opts.inline}`,
     `  node transitions (NodeSucceeded) per round: ${opts.runs * opts.length}; events per round: ${rounds[0].events}`,
     `  median of ${opts.rounds} rounds: ${fmt(result.medianRoundMs, 1)} ms/round, ${fmtInt(m)} transitions/s, ${fmtInt(result.medianEventsPerSec)} events/s (spread ${fmt(result.spread * 100, 0)}%)`,
     `  target: >= ${fmtInt(target)} transitions/s -> ${result.met ? 'MET' : `MISSED by ${fmtInt(target - m)}/s (${fmt((m / target) * 100, 0)}% of target)`}`,

@@ -7,14 +7,18 @@ import { join } from 'node:path';
 import { LocalEngine, startTracing } from '@aob/engine';
 
 /**
- * A chain of `length` no-op tasks: n1 -> n2 -> ... -> n<length>; `fidelity` 'fast' records no
- * node's start (the workflow's `fidelity`), 'full' (the default) everything.
+ * A chain of `length` no-op nodes: n1 -> n2 -> ... -> n<length>; `fidelity` 'fast' records no
+ * node's start (the workflow's `fidelity`), 'full' (the default) everything. `node` 'task' (the
+ * default): tasks whose handler does nothing, executed by the runner; 'transform': transforms of a
+ * constant, pure nodes the orchestrator runs itself unless the engine is opened with inline off.
  */
-export function chain(length, fidelity = 'full') {
+export function chain(length, fidelity = 'full', node = 'task') {
+  if (!NODE_KINDS.includes(node)) throw new Error(`--node must be ${NODE_KINDS.join(' or ')}`);
   const nodes = Array.from({ length }, (_, i) => ({
     id: `n${i + 1}`,
-    type: 'task',
-    with: { handler: 'noop' },
+    ...(node === 'task'
+      ? { type: 'task', with: { handler: 'noop' } }
+      : { type: 'transform', with: { value: i + 1 } }),
   }));
   const edges = nodes.slice(1).map((n, i) => ({ from: `n${i + 1}`, to: n.id }));
   return {
@@ -26,12 +30,10 @@ export function chain(length, fidelity = 'full') {
   };
 }
 
+export const NODE_KINDS = ['task', 'transform'];
+
 export const handlers = Object.freeze({ noop: async () => null });
 
-/**
- * Opens a LocalEngine on a fresh home under the OS temp directory (or `parent` when given); the
- * returned close() also deletes the home.
- */
 /**
  * With `on`, starts tracing from the OTEL_* variables as a composition root does (the engine's
  * startTracing); the handle's shutdown exports what is left. Off: nothing is started.
@@ -43,13 +45,21 @@ export async function traceIf(on) {
   return tracing;
 }
 
-export async function openEngine({ store, concurrency, parent }) {
+/**
+ * Opens a LocalEngine on a fresh home under the OS temp directory (or `parent` when given); the
+ * returned close() also deletes the home.
+ * `inline` 'off' sends pure nodes to the runner (LocalEngineOptions.inlinePureNodes).
+ */
+export async function openEngine({ store, concurrency, parent, inline = 'on' }) {
+  if (inline !== 'on' && inline !== 'off') throw new Error('--inline must be on or off');
   const home = mkdtempSync(join(parent ?? tmpdir(), 'aob-bench-'));
   const engine = await LocalEngine.open({
     home,
     store,
     handlers,
     ...(concurrency ? { concurrency } : {}),
+    // Off: pure nodes go to the runner like tasks (the engine before they ran inline).
+    ...(inline === 'off' ? { inlinePureNodes: false } : {}),
   });
   return {
     engine,
