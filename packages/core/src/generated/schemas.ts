@@ -208,7 +208,7 @@ export const workflowSchema = {
         memo: {
           type: 'boolean',
           description:
-            "Marks the node pure: its output depends only on its input and settings, so a stored output for an identical type, settings and input is reused instead of executing it again, in this run or another, where the runner has a result memo (locally always; in the cluster with AOB_REDIS_URL). The optimizer's memoize pass sets it. Only transform and join nodes may be marked (IMPURE_MEMO).",
+            "Marks the node pure: its output depends only on its input and settings, so a stored output for an identical type, settings and input is reused instead of executing it again, in this run or another, where its job reaches a runner with a result memo (locally always; in the cluster with AOB_REDIS_URL). The orchestrator runs pure nodes itself, which costs less than a lookup, so a job reaches a runner only past the 1,000 pure jobs one decision runs or with inline nodes turned off. The optimizer's memoize pass sets it. Only transform and join nodes may be marked (IMPURE_MEMO).",
         },
       },
       allOf: [{ $ref: '#/$defs/typedWith' }],
