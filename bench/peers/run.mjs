@@ -1,23 +1,32 @@
 // aob beside DBOS Transact, LangGraph.js (PostgresSaver, durability "sync") and graphile-worker on
-// this machine (issue 18 item 1): the same workloads on each, every measurement in a process of
+// this machine (issue 18 item 1): aob's local engine (file store NORMAL and FULL, memory) and aob's
+// own PostgreSQL deployments (aob-pg-redis, the small install: PostgreSQL + Redis Streams + S3;
+// aob-pg-kafka, the cluster: PostgreSQL + Kafka + S3; engines/aob-pg.mjs) on the same PostgreSQL
+// as the peers. The same workloads on each, every measurement in a process of
 // its own, the engines interleaved in every round (the order rotates from round to round), the
 // median over rounds per cell; one table with aob's figures, each peer's and the ratio to the
 // best peer, and the floors (one SQLite WAL commit, NORMAL and FULL; one PostgreSQL commit).
 //
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
+//                            [--engines aob-full,aob-pg-redis,dbos,…]
 //
 // Every figure of every round, with the machine, goes to bench/results/peers.json (not committed).
 // Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
 // 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
-// the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile and aob_bench_floor are
-// dropped and created afresh before every measurement that uses them; no other is touched.
+// the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile, aob_bench_aobpg,
+// aob_bench_aobkafka and aob_bench_floor are dropped and created afresh before every measurement
+// that uses them; no other is touched. aob-pg-redis and aob-pg-kafka also need Redis on
+// 127.0.0.1:6379 (REDIS_URL for another; each measurement its own key prefix, deleted after), and
+// Kafka and S3: KAFKA_BROKERS and S3_* when set, else a private Kafka and s3proxy started once
+// for the whole run (bench/lib/services.mjs) when either engine is selected, stopped at the end.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, fmtInt, median, parseArgs, progress } from '../lib/harness.mjs';
+import { ensureServices } from '../lib/services.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(dirname(HERE));
@@ -27,6 +36,7 @@ const opts = parseArgs(process.argv.slice(2), {
   rounds: 0,
   json: false,
   only: '',
+  engines: '',
   pg: 'postgresql://postgres@127.0.0.1:5432',
 });
 const rounds = opts.rounds > 0 ? opts.rounds : opts.quick ? 1 : 5;
@@ -79,10 +89,13 @@ const pgSettings = await (async () => {
 
 // ------------------------------------------------------------------ what is measured
 
-const ENGINES = [
+const ALL_ENGINES = [
   { id: 'aob-normal', label: 'aob file NORMAL' },
   { id: 'aob-full', label: 'aob file FULL' },
   { id: 'aob-memory', label: 'aob memory' },
+  // aob's PostgreSQL deployments, orchestrator and runner in one process (engines/aob-pg.mjs).
+  { id: 'aob-pg-redis', label: 'aob PG+Redis', db: 'aob_bench_aobpg', services: true },
+  { id: 'aob-pg-kafka', label: 'aob PG+Kafka', db: 'aob_bench_aobkafka', services: true },
   { id: 'dbos', label: `DBOS ${versionOf('@dbos-inc/dbos-sdk')}`, db: 'aob_bench_dbos' },
   {
     id: 'langgraph',
@@ -95,10 +108,23 @@ const ENGINES = [
     db: 'aob_bench_graphile',
   },
 ];
-const PEER_IDS = ['dbos', 'langgraph', 'graphile'];
+const ENGINES = opts.engines
+  ? ALL_ENGINES.filter((e) => opts.engines.split(',').includes(e.id))
+  : ALL_ENGINES;
+if (ENGINES.length === 0) throw new Error(`--engines: ${ALL_ENGINES.map((e) => e.id).join(', ')}`);
+const PEER_IDS = ['dbos', 'langgraph', 'graphile'].filter((p) => ENGINES.some((e) => e.id === p));
+/** aob's PostgreSQL deployments, each also compared with DBOS (the same PostgreSQL). */
+const PG_IDS = ['aob-pg-redis', 'aob-pg-kafka'].filter((p) => ENGINES.some((e) => e.id === p));
 
 const workload = (name, args) => [join(HERE, 'workload.mjs'), '--workload', name, ...args];
 const n = (x) => String(x);
+// Not measured here: the resume of a killed orchestrator + runner process waits out configured
+// timeouts, not the engine — the killed runner's attempt claim lapses after 15 s (attempt ledger),
+// Redis redelivers its pending job after AOB_REDELIVER_MS idle (default 30 s), Kafka moves a dead
+// member's partitions after its session timeout (default 10 s, the broker's floor 6 s).
+// bench/runner-kill.mjs measures a killed runner on this topology (row 5).
+const PG_RECOVERY_SKIP =
+  'resume waits out timeouts (attempt claim 15 s, Redis redelivery 30 s, Kafka session 10 s); see bench/runner-kill.mjs';
 /** Each workload: its rows (a figure of the cell's result each) and how a cell is run. */
 const WORKLOADS = [
   {
@@ -142,7 +168,11 @@ const WORKLOADS = [
   {
     id: 'recovery',
     args: [join(HERE, 'recovery.mjs')],
-    skip: { 'aob-memory': 'nothing survives the process' },
+    skip: {
+      'aob-memory': 'nothing survives the process',
+      'aob-pg-redis': PG_RECOVERY_SKIP,
+      'aob-pg-kafka': PG_RECOVERY_SKIP,
+    },
     rows: [
       { label: 'kill -9 → first resumed step', unit: 'ms', figure: (r) => r.killToFirstStepMs },
       {
@@ -225,6 +255,17 @@ say(
 );
 say(`load average before: ${header.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
+// Kafka and S3 for aob's PostgreSQL deployments: started once for the whole run, only if needed.
+const needsServices = selected.some((w) => ENGINES.some((e) => e.services && !w.skip?.[e.id]));
+const services = needsServices ? await ensureServices() : undefined;
+if (services) {
+  header.services = {
+    kafka: process.env.KAFKA_BROKERS,
+    s3: process.env.S3_ENDPOINT,
+    redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  };
+}
+
 const results = {}; // workload id -> engine id -> [result per round]
 const floors = {}; // floor id -> [result per round]
 const failures = [];
@@ -264,6 +305,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 header.loadAfter = loadavg();
+services?.stop();
 
 // ------------------------------------------------------------------ the table
 
@@ -302,9 +344,22 @@ for (const w of selected) {
               ? cells[best].median / aob
               : aob / cells[best].median;
         out.bestPeer = best;
-        out.ratioFull = ratio(cells['aob-full'].median);
-        out.ratioNormal = ratio(cells['aob-normal'].median);
-        out.ratioMemory = ratio(cells['aob-memory'].median);
+        out.ratioFull = ratio(cells['aob-full']?.median);
+        out.ratioNormal = ratio(cells['aob-normal']?.median);
+        out.ratioMemory = ratio(cells['aob-memory']?.median);
+        for (const id of PG_IDS) (out.ratioPg ??= {})[id] = ratio(cells[id].median);
+      }
+      // aob on PostgreSQL against DBOS on the same PostgreSQL (above 1: aob is better).
+      if (cells.dbos?.median !== undefined) {
+        for (const id of PG_IDS) {
+          const aob = cells[id].median;
+          (out.ratioPgVsDbos ??= {})[id] =
+            aob === undefined
+              ? undefined
+              : lowerIsBetter(row.unit)
+                ? cells.dbos.median / aob
+                : aob / cells.dbos.median;
+        }
       }
     }
     rows.push(out);
@@ -318,8 +373,8 @@ const floorFigures = Object.fromEntries(
 );
 const chainP50 = rows.find((r) => r.label.includes('per-step p50'));
 const fullVsFloor =
-  chainP50 && floorFigures['sqlite-full']
-    ? chainP50.cells['aob-full'].median / floorFigures['sqlite-full'].p50
+  chainP50?.cells['aob-full']?.median !== undefined && floorFigures['sqlite-full']
+    ? chainP50.cells['aob-full']?.median / floorFigures['sqlite-full'].p50
     : undefined;
 
 const durability = {
@@ -331,6 +386,8 @@ const durability = {
   dbos: `PostgreSQL ${pgSettings.version} fsync=${pgSettings.fsync} synchronous_commit=${pgSettings.synchronous_commit} (${pgSettings.wal_sync_method}): each step's checkpoint committed before the next`,
   langgraph: `PostgresSaver, durability "sync", same PostgreSQL: each super-step's checkpoint committed before the next`,
   graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
+  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event committed (outbox in the same transaction) before it is acted on; Redis Streams here without persistence (no RDB, no AOF): a Redis restart loses messages in flight, which the outbox sweep and the stall watchdog send again; the attempt ledger in S3 (s3proxy in memory here)`,
+  'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), the outbox in the same transaction; Kafka, one broker, replication 1, flushed by the OS (no fsync per message); the attempt ledger in S3 (s3proxy in memory here)`,
 };
 
 const NOTES = [
@@ -338,6 +395,7 @@ const NOTES = [
   'aob memory, kill -9: nothing survives the process, so there is nothing to resume',
   "graphile-worker, kill -9: the killed worker's job stays locked for 4 h (job expiry); the new process first calls forceUnlockWorkers with the ids holding locks (it is told they are dead)",
   'aob file, kill -9: bench/local-recovery.mjs (aob run start killed, aob run resume at once; the CLI, AOB_DURABILITY); the peers: bench/peers/recovery.mjs, the same chain and kill point',
+  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, with the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
 ];
 const show = (row, c) => {
   if (c.skipped) return '—';
@@ -347,7 +405,7 @@ const show = (row, c) => {
     ? fmtInt(c.median)
     : fmt(c.median, c.median >= 100 ? 0 : c.median >= 10 ? 1 : 2);
 };
-const x = (v) => (v === undefined ? '' : `${fmt(v, v >= 10 ? 0 : 1)}×`);
+const x = (v) => (v === undefined ? '' : `${fmt(v, v >= 10 ? 0 : v >= 1 ? 1 : 2)}×`);
 const table = [
   [
     'workload',
@@ -356,6 +414,10 @@ const table = [
     'best peer',
     'FULL vs best',
     'NORMAL vs best',
+    ...PG_IDS.flatMap((id) => {
+      const short = id === 'aob-pg-redis' ? 'PG+Redis' : 'PG+Kafka';
+      return [`${short} vs best`, `${short} vs DBOS`];
+    }),
   ],
   ...rows.map((r) => [
     r.label,
@@ -364,6 +426,7 @@ const table = [
     r.bestPeer ? ENGINES.find((e) => e.id === r.bestPeer).label.split(' ')[0] : '',
     x(r.ratioFull),
     x(r.ratioNormal),
+    ...PG_IDS.flatMap((id) => [x(r.ratioPg?.[id]), x(r.ratioPgVsDbos?.[id])]),
   ]),
 ];
 const document = {

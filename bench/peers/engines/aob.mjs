@@ -4,6 +4,8 @@
 // files not fsynced), `full` (file store, durability full: synchronous=FULL and every content file
 // and its directory fsynced) and `memory` (in-memory store: nothing survives the process).
 //
+// aob-pg-redis and aob-pg-kafka (aob's PostgreSQL deployments) are in aob-pg.mjs.
+//
 // A step is a task node; its start is NodeStarted as delivered to onEvent (after it is durable).
 // A run has ended when RunCompleted is delivered (committed with the last NodeSucceeded).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { LocalEngine } from '@aob/engine';
 import { chain, handlers } from '../../lib/harness.mjs';
 
 /** A `map` over `width` items (all at once), each a no-op task, then a no-op `join` task. */
-function fanout(width) {
+export function fanout(width) {
   return {
     name: `bench-fanout-${width}`,
     version: '1',
@@ -39,8 +41,22 @@ export const durability = {
   memory: 'in-memory store (nothing survives the process)',
 };
 
-export async function open({ variant, onStep }) {
-  if (!(variant in durability)) throw new Error(`aob variant must be normal|full|memory`);
+/** The engine named on the command line (`--engine aob-pg-redis` or `--engine=aob-pg-redis`). */
+function engineArg() {
+  const argv = process.argv;
+  const i = argv.indexOf('--engine');
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--engine='))?.slice(9);
+}
+
+export async function open(options) {
+  const { variant, onStep } = options;
+  // aob-pg-redis, aob-pg-kafka: workload.mjs passes only `pg` on, the bus is the third part.
+  if (variant === 'pg') {
+    const pg = await import('./aob-pg.mjs');
+    return pg.open({ ...options, variant: engineArg()?.split('-')[2] });
+  }
+  if (!(variant in durability))
+    throw new Error(`aob variant must be normal|full|memory|pg-redis|pg-kafka`);
   const store = variant === 'memory' ? 'memory' : 'file';
   const home = mkdtempSync(join(tmpdir(), 'aob-bench-peers-'));
   const engine = await LocalEngine.open({
