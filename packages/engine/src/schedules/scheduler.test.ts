@@ -259,6 +259,35 @@ describe('Scheduler', () => {
     expect(w.started.map((r) => r.schedule.tick)).toEqual([w.clock.now]);
   });
 
+  it('counts a tick whose pass lost its save to a pause, and stays paused', async () => {
+    const s = await w.control.create(
+      { workflow: 'report', inputs: { team: 'a' }, every: '1s', overlap: 'allow' },
+      by,
+    );
+    // The pass read the record, then a person paused it while the tick's run was starting.
+    const before = (await w.store.getSchedule(s.scheduleId))!;
+    await w.control.pause(s.scheduleId, 'acme', 'end of quarter');
+    expect(await w.scheduler().pass(before, w.clock.now)).toBe(true);
+    expect(w.started).toHaveLength(1);
+    const view = await w.control.get(s.scheduleId, 'acme');
+    expect(view).toMatchObject({ paused: true, note: 'end of quarter' });
+    expect(view.counts.started).toBe(1);
+    expect(view.lastRunId).toBe(w.started[0]!.runId);
+    expect(view.nextTickAt).toBe(w.clock.now + 1_000);
+  });
+
+  it('leaves a lost save alone when another pass moved the cursor: a tick is counted once', async () => {
+    const s = await w.control.create(
+      { workflow: 'report', inputs: { team: 'a' }, every: '1s', overlap: 'allow' },
+      by,
+    );
+    const before = (await w.store.getSchedule(s.scheduleId))!;
+    expect(await w.scheduler('two').pass(before, w.clock.now)).toBe(true);
+    expect(await w.scheduler('one').pass(before, w.clock.now)).toBe(false);
+    expect(w.started).toHaveLength(1);
+    expect((await w.control.get(s.scheduleId, 'acme')).counts.started).toBe(1);
+  });
+
   it('trigger starts a run now under its own id; backfill starts past ticks once', async () => {
     const s = await w.control.create(
       { workflow: 'report', inputs: { team: 'a' }, every: '1m', overlap: 'skip' },

@@ -123,7 +123,18 @@ export class Scheduler {
     if (JSON.stringify(r) === JSON.stringify(record)) return true;
     r.revision = record.revision + 1;
     r.updatedAt = now;
-    return this.opts.store.updateSchedule(r, record.revision);
+    if (await this.opts.store.updateSchedule(r, record.revision)) return true;
+    // Changed meanwhile. A person pausing it or writing a note leaves the cursor where this pass
+    // found it: what this pass did is then put on top of their change, or a tick it started would
+    // never be counted (a paused schedule has no next pass to find it).
+    for (let tries = 0; tries < MAX_REBASES; tries++) {
+      const fresh = await this.opts.store.getSchedule(record.scheduleId);
+      if (!fresh) return false;
+      const rebased = rebasePass(fresh, record, r, now);
+      if (!rebased) return false; // another pass or an edit moved the cursor: theirs stands
+      if (await this.opts.store.updateSchedule(rebased, fresh.revision)) return true;
+    }
+    return false;
   }
 
   /** One due tick, by the overlap policy. */
@@ -227,4 +238,40 @@ class ActiveRun {
     this.runId = runId;
     this.known = running;
   }
+}
+
+/** How often a pass's save is put on top of someone else's change before it gives up. */
+const MAX_REBASES = 3;
+
+/**
+ * `passed` (what a pass made of `before`) put on top of `fresh` (the record as someone else left
+ * it since): its cursor, last tick and error, and what it added to the counts. Undefined when the
+ * cursor moved under it (another scheduler's pass, a resume or an edit), whose view then stands.
+ */
+export function rebasePass(
+  fresh: ScheduleRecord,
+  before: ScheduleRecord,
+  passed: ScheduleRecord,
+  now: number,
+): ScheduleRecord | undefined {
+  const cursor = (r: ScheduleRecord) => [r.nextTickAt, r.nextDueAt, r.bufferedTickAt];
+  if (JSON.stringify(cursor(fresh)) !== JSON.stringify(cursor(before))) return undefined;
+  const out = structuredClone(fresh);
+  for (const key of [
+    'nextTickAt',
+    'nextDueAt',
+    'bufferedTickAt',
+    'lastTickAt',
+    'lastRunId',
+    'lastError',
+  ] as const) {
+    if (passed[key] === undefined) delete out[key];
+    else (out as unknown as Record<string, unknown>)[key] = structuredClone(passed[key]);
+  }
+  for (const k of Object.keys(out.counts) as (keyof ScheduleRecord['counts'])[]) {
+    out.counts[k] += passed.counts[k] - before.counts[k];
+  }
+  out.revision = fresh.revision + 1;
+  out.updatedAt = now;
+  return out;
 }
