@@ -513,16 +513,14 @@ describe('the control plane on PostgreSQL + Kafka + S3, through the CLI and HTTP
       },
       30_000,
     );
-    // The check node ran on the runner: a transform attempt, a job on the medium topic (Kafka).
+    // The check node ran in the orchestrator (a pure node: no job reaches Kafka, so there is no
+    // queue lag to see here; the metrics integration test times the queue), as a transform attempt.
     expect(
       histogramOf(m, 'aob_node_attempt_duration_seconds', {
         type: 'transform',
         outcome: 'succeeded',
       })?.count,
     ).toBeGreaterThanOrEqual(1);
-    expect(histogramOf(m, 'aob_queue_lag_seconds', { priority: 'medium' })?.count).toBeGreaterThan(
-      0,
-    );
     expect(
       histogramOf(m, 'aob_decision_latency_seconds', { trigger: 'start' })?.count,
     ).toBeGreaterThan(0);
