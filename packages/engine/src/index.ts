@@ -103,7 +103,7 @@ export { Orchestrator } from './orchestrator/orchestrator.js';
 export type { OrchestratorDeps, StartRunOptions } from './orchestrator/orchestrator.js';
 export { LibraryPatchValidator } from './orchestrator/patch-validator.js';
 export type { PatchValidator } from './orchestrator/patch-validator.js';
-export { ResultConsumer, triggerOf } from './orchestrator/results.js';
+export { ResultConsumer, triggersOf } from './orchestrator/results.js';
 export { Runner, JOB_TOPICS, DEFAULT_HEARTBEAT_MS } from './runner/runner.js';
 export type { RunnerDeps, ResultMessage } from './runner/runner.js';
 export {

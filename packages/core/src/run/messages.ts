@@ -95,6 +95,11 @@ export type NodeResult =
       iteration?: number;
       kind: 'succeeded';
       output: CasRef;
+      /**
+       * The attempt's start was not reported on its own (it ended within the runner's start-report
+       * delay): the orchestrator records the start first, in the same decision as this result.
+       */
+      withStart?: true;
       /** Tokens an llm or agent node reported, priced by the runner (recorded on NodeSucceeded). */
       usage?: NodeUsage;
     }
@@ -105,6 +110,11 @@ export type NodeResult =
       iteration?: number;
       kind: 'failed';
       error: ErrorData;
+      /**
+       * The attempt's start was not reported on its own (it ended within the runner's start-report
+       * delay): the orchestrator records the start first, in the same decision as this result.
+       */
+      withStart?: true;
       /** Tokens the attempt spent before it failed (llm and agent nodes), priced by the runner. */
       usage?: NodeUsage;
     }
@@ -117,6 +127,11 @@ export type NodeResult =
       kind: 'suspended';
       question: AgentQuestion;
       state: CasRef;
+      /**
+       * The attempt's start was not reported on its own (it ended within the runner's start-report
+       * delay): the orchestrator records the start first, in the same decision as this result.
+       */
+      withStart?: true;
       /** What the agent spent before it asked (since it resumed, when it did). */
       usage?: NodeUsage;
       /** The job's `resume.questionId`: the question this attempt had gone on from, if any. */

@@ -8,6 +8,22 @@ import type { ResultMessage } from '../runner/runner.js';
 import type { ProcessSpan } from '../telemetry/trace.js';
 import { failSpan, startProcessSpan } from '../telemetry/trace.js';
 
+/**
+ * The triggers a runner's result message brings: its own, after the attempt's start when the
+ * result carries it (`withStart`: the attempt ended before its start was reported on its own).
+ */
+export function triggersOf(r: ResultMessage): Trigger[] {
+  const own = triggerOf(r);
+  if (!('withStart' in r) || r.withStart !== true) return [own];
+  const started: Trigger = {
+    type: 'nodeStarted',
+    nodeId: r.nodeId,
+    attempt: r.attempt,
+    ...(r.iteration !== undefined ? { iteration: r.iteration } : {}),
+  };
+  return [started, own];
+}
+
 /** Turns a runner's result message into the trigger the run reacts to. */
 export function triggerOf(r: ResultMessage): Trigger {
   const iter = 'iteration' in r && r.iteration !== undefined ? { iteration: r.iteration } : {};
@@ -187,8 +203,10 @@ export class ResultConsumer {
         }
         const r = m.value as ResultMessage;
         if (r.kind === 'succeeded' && 'value' in r) values.set(r.output.$cas, r.value);
-        triggers.push(triggerOf(r));
-        origins.push(origin);
+        for (const t of triggersOf(r)) {
+          triggers.push(t);
+          origins.push(origin);
+        }
       }
       if (triggers.length === 0) return true;
       await this.orchestrator.triggerMany(runId, triggers, values, origins);

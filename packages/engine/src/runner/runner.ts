@@ -1,4 +1,5 @@
 import type { CasRef, NodeJob, NodeResult, NodeType } from '@aob/core';
+import { StartReport } from './start-report.js';
 import { AobError, Topic, toErrorData } from '@aob/core';
 import type { Bus, BusMessage } from '@aob/bus';
 import type { AttemptKey, AttemptLedger, ContentStore } from '@aob/store';
@@ -64,6 +65,12 @@ export interface RunnerDeps {
     claimTtlMs?: number;
   };
   /**
+   * How long an attempt runs before its start is reported on its own (start-report.ts): an
+   * attempt that ends sooner carries its start in its result, one bus message, decision and
+   * append fewer. Default DEFAULT_START_REPORT_MS; 0 reports every start at once.
+   */
+  startReportMs?: number;
+  /**
    * How long `stop` lets jobs in hand finish (and publish their results) before aborting them.
    * Default 0: abort at once (a local process stopping on Ctrl-C; its runs resume later). A job
    * aborted by a stop is left unacknowledged, its claim released, so the next owner runs it.
@@ -82,6 +89,13 @@ export type RunnerChore = 'heartbeat' | 'memo-get' | 'memo-set' | 'claim-renew';
 
 const DEFAULT_CLAIM_TTL_MS = 15_000;
 
+/**
+ * An attempt's start is reported on its own once it has run this long: long enough for a no-op
+ * task to end (its output stored) first, on a loaded machine too; short enough that a person
+ * watching sees a node running almost as soon as it does.
+ */
+export const DEFAULT_START_REPORT_MS = 10;
+
 /** The heartbeat interval when neither `heartbeatMs` nor the bus's redelivery time is known. */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 
@@ -97,7 +111,7 @@ export const JOB_TOPICS = [Topic.jobsHigh, Topic.jobsMedium, Topic.jobsLow] as c
 export type ResultMessage = NodeResult & { value?: unknown };
 
 /**
- * Executes node jobs from the priority topics: reports the start, runs the executor under the
+ * Executes node jobs from the priority topics: reports the start (start-report.ts), runs the executor under the
  * job's timeout, writes the output to the content store, publishes the result, and only then
  * acknowledges the job (so a runner that dies mid-job has it redelivered).
  */
@@ -239,6 +253,7 @@ export class Runner {
     const ledgerKey = attemptKeyOf(job);
     const stopHeartbeat = this.heartbeat(msg, job);
     let stopRenewing = () => undefined as void;
+    let start: StartReport | undefined;
     try {
       const claim = await this.claim(job, ledgerKey, owner);
       if (claim === undefined) return; // stopping while another runner held it: left unacked
@@ -249,18 +264,28 @@ export class Runner {
         return;
       }
       stopRenewing = this.renewClaim(job, ledgerKey, owner);
-      if (!job.quiet) await this.publish(job.runId, { ...base, kind: 'started' }, cause);
+      // Fidelity fast records no start: a quiet job reports none.
+      start = job.quiet
+        ? undefined
+        : new StartReport(this.deps.startReportMs ?? DEFAULT_START_REPORT_MS, () =>
+            this.publish(job.runId, { ...base, kind: 'started' }, cause),
+          );
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
-      const result: ResultMessage = hit
+      const executed: ResultMessage = hit
         ? { ...base, kind: 'succeeded', output: hit }
         : await this.execute(job, ctl, base, memo, cause);
       if (ctl.signal.aborted && this.stopping) {
         // Left unacked for the next owner, which may take the attempt at once.
+        start?.cancel();
         stopRenewing();
         await this.deps.attempts?.ledger.release(ledgerKey, owner);
         return;
       }
+      const result: ResultMessage =
+        (await start?.ended()) && executed.kind !== 'started' && executed.kind !== 'log'
+          ? { ...executed, withStart: true }
+          : executed;
       // The outcome is durable before anyone can see the result: whoever gets this job again
       // finds it, whatever happens from here on.
       const { value: _inline, ...outcome } = result;
@@ -269,6 +294,7 @@ export class Runner {
       await this.publish(job.runId, result, cause);
       await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
     } finally {
+      start?.cancel();
       stopRenewing();
       stopHeartbeat();
       this.inflight.delete(key);
