@@ -9,9 +9,13 @@
 //
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
-//                            [--engines aob-full,aob-pg-redis,dbos,…]
+//                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off]
 //
-// Every figure of every round, with the machine, goes to bench/results/peers.json (not committed).
+// --ledger off: aob's PostgreSQL deployments without the runners' attempt ledger (the topology of
+// bench/cluster.mjs; no service composes it so), to show what the ledger costs; labelled so.
+//
+// Every figure of every round, with the machine, goes to bench/results/peers.json (not committed;
+// peers-no-ledger.json with --ledger off).
 // Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
 // 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
 // the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile, aob_bench_aobpg,
@@ -37,6 +41,7 @@ const opts = parseArgs(process.argv.slice(2), {
   json: false,
   only: '',
   engines: '',
+  ledger: 'on',
   pg: 'postgresql://postgres@127.0.0.1:5432',
 });
 const rounds = opts.rounds > 0 ? opts.rounds : opts.quick ? 1 : 5;
@@ -89,13 +94,23 @@ const pgSettings = await (async () => {
 
 // ------------------------------------------------------------------ what is measured
 
+if (opts.ledger !== 'on' && opts.ledger !== 'off') throw new Error('--ledger must be on or off');
+// engines/aob-pg.mjs reads it in each measurement's process.
+if (opts.ledger === 'off') process.env.AOB_PEERS_LEDGER = 'off';
+else delete process.env.AOB_PEERS_LEDGER;
+const noLedger = opts.ledger === 'off' ? ', no ledger' : '';
 const ALL_ENGINES = [
   { id: 'aob-normal', label: 'aob file NORMAL' },
   { id: 'aob-full', label: 'aob file FULL' },
   { id: 'aob-memory', label: 'aob memory' },
   // aob's PostgreSQL deployments, orchestrator and runner in one process (engines/aob-pg.mjs).
-  { id: 'aob-pg-redis', label: 'aob PG+Redis', db: 'aob_bench_aobpg', services: true },
-  { id: 'aob-pg-kafka', label: 'aob PG+Kafka', db: 'aob_bench_aobkafka', services: true },
+  { id: 'aob-pg-redis', label: `aob PG+Redis${noLedger}`, db: 'aob_bench_aobpg', services: true },
+  {
+    id: 'aob-pg-kafka',
+    label: `aob PG+Kafka${noLedger}`,
+    db: 'aob_bench_aobkafka',
+    services: true,
+  },
   { id: 'dbos', label: `DBOS ${versionOf('@dbos-inc/dbos-sdk')}`, db: 'aob_bench_dbos' },
   {
     id: 'langgraph',
@@ -247,6 +262,7 @@ const header = {
   ),
   rounds,
   quick: q,
+  attemptLedger: opts.ledger,
   loadBefore: loadavg(),
 };
 say(
@@ -386,8 +402,8 @@ const durability = {
   dbos: `PostgreSQL ${pgSettings.version} fsync=${pgSettings.fsync} synchronous_commit=${pgSettings.synchronous_commit} (${pgSettings.wal_sync_method}): each step's checkpoint committed before the next`,
   langgraph: `PostgresSaver, durability "sync", same PostgreSQL: each super-step's checkpoint committed before the next`,
   graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
-  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event committed (outbox in the same transaction) before it is acted on; Redis Streams here without persistence (no RDB, no AOF): a Redis restart loses messages in flight, which the outbox sweep and the stall watchdog send again; the attempt ledger in S3 (s3proxy in memory here)`,
-  'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), the outbox in the same transaction; Kafka, one broker, replication 1, flushed by the OS (no fsync per message); the attempt ledger in S3 (s3proxy in memory here)`,
+  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event, with its outbox rows, committed before anyone acts on it; Redis Streams here without persistence (no RDB, no AOF): messages in transit survive a kill of any aob process, not a Redis restart (a run whose job or result is lost waits for the stall watchdog); ${opts.ledger === 'on' ? 'attempt ledger in S3 (s3proxy, in memory here)' : 'no attempt ledger'}`,
+  'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), events and outbox rows in one transaction; Kafka one broker, replication 1, acks=all, flushed by the OS (no fsync per message); ${opts.ledger === 'on' ? 'attempt ledger in S3 (s3proxy, in memory here)' : 'no attempt ledger'}`,
 };
 
 const NOTES = [
@@ -395,7 +411,7 @@ const NOTES = [
   'aob memory, kill -9: nothing survives the process, so there is nothing to resume',
   "graphile-worker, kill -9: the killed worker's job stays locked for 4 h (job expiry); the new process first calls forceUnlockWorkers with the ids holding locks (it is told they are dead)",
   'aob file, kill -9: bench/local-recovery.mjs (aob run start killed, aob run resume at once; the CLI, AOB_DURABILITY); the peers: bench/peers/recovery.mjs, the same chain and kill point',
-  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, with the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
+  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, ${opts.ledger === 'on' ? 'with' : 'WITHOUT (--ledger off)'} the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
 ];
 const show = (row, c) => {
   if (c.skipped) return '—';
@@ -439,7 +455,8 @@ const document = {
   failures,
   raw: { results, floors },
 };
-const outFile = join(REPO, 'bench', 'results', 'peers.json');
+const outName = opts.ledger === 'off' ? 'peers-no-ledger.json' : 'peers.json';
+const outFile = join(REPO, 'bench', 'results', outName);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);
 if (opts.json) process.stdout.write(`${JSON.stringify(document)}\n`);
@@ -471,7 +488,7 @@ else {
     );
   }
   console.log(`load average after: ${header.loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('wrote bench/results/peers.json (every round of every cell; not committed)');
+  console.log(`wrote bench/results/${outName} (every round of every cell; not committed)`);
 }
 if (failures.length > 0) {
   for (const f of failures) progress(`FAILED ${f.label}: ${f.error.split('\n')[0]}`);
