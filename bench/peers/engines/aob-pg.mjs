@@ -10,7 +10,7 @@
 // The content store is S3 in both, as the services require (AOB_S3_BUCKET): s3proxy started by
 // bench/lib/services.mjs (its in-memory store), or whatever S3_* names. The runner keeps the
 // attempt ledger in the same bucket, as the runner service does whenever S3 is configured
-// (AOB_PEERS_LEDGER=off leaves it out: for the profile only). Runner concurrency 32, the
+// (AOB_PEERS_LEDGER=off, which run.mjs --ledger off sets, leaves it out: to show what it costs). Runner concurrency 32, the
 // service's default (AOB_RUNNER_CONCURRENCY).
 //
 // Each process gets its own Redis key prefix / Kafka topic prefix and S3 prefix (so measurements
@@ -34,7 +34,7 @@ import { fanout } from './aob.mjs';
 
 export const durability = {
   redis:
-    'PostgreSQL (synchronous_commit as the server has it) holds the log and outbox; Redis Streams without persistence carries jobs and results',
+    'PostgreSQL (synchronous_commit as the server has it) holds the log and outbox; Redis Streams (here without persistence) carries jobs and results',
   kafka:
     'PostgreSQL (synchronous_commit as the server has it) holds the log and outbox; Kafka (one broker, default flush: page cache) carries jobs and results',
 };
@@ -44,8 +44,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
  * AOB_PEERS_PROFILE=1: counts what the process sends — PostgreSQL statements (and COMMITs), Redis
  * commands, S3 requests by command, bus calls by method — and prints the counts, with the steps
- * seen, as one `profile {…}` line on stderr at close. Patched on the client libraries as @aob/store
- * and @aob/bus load them.
+ * seen, as one `profile {…}` line on stderr at close; AOB_PEERS_SQL=1 also counts each statement
+ * by its first 60 characters. Patched on the client libraries as @aob/store and @aob/bus load them;
+ * the counts start once the process is ready, so they include the workload's warm-up.
  */
 function profiler() {
   if (process.env.AOB_PEERS_PROFILE !== '1') return undefined;
