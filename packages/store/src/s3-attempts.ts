@@ -4,9 +4,10 @@
 //
 // Mutual exclusion without conditional writes (s3proxy, and S3 before 2024, have none): a claimer
 // writes its own claim object, then lists the attempt's objects, and goes ahead only if the list
-// shows no outcome and every other claim it shows is read back as lapsed, and no outcome is there
-// when it looks once more after those reads (an owner records its outcome before it withdraws its
-// claim, so a claim withdrawn after the list has its outcome visible by then); otherwise it
+// shows no outcome and every other claim it shows is read back as lapsed, and, when it read any,
+// no outcome is there when it looks once more after those reads (an owner records its outcome
+// before it withdraws its claim, so a claim withdrawn after the list has its outcome visible by
+// then); otherwise it
 // deletes its claim and reports what it saw. Why two claimers can never both go ahead (S3 reads and lists are strongly consistent):
 // say A listed first. A's list did not show B's claim, so B wrote it after A listed, hence after
 // A wrote its own; B's list then shows A's claim, which stays until A records the outcome (which
@@ -51,6 +52,8 @@ export class S3AttemptLedger implements AttemptLedger {
   private readonly prefix: string;
   private readonly now: () => number;
   private closed = false;
+  /** Claims of finished attempts being withdrawn (close waits for them). */
+  private readonly withdrawing = new Set<Promise<unknown>>();
 
   constructor(options: S3AttemptLedgerOptions) {
     this.bucket = options.bucket;
@@ -89,6 +92,9 @@ export class S3AttemptLedger implements AttemptLedger {
       }
       // A claim listed and gone when read: its owner finished or let go; look again.
       if (vanished) continue;
+      // The list showed no other claim: nobody held the attempt when it was taken, and whoever
+      // claims from now on lists this claim and waits. No outcome can have come since.
+      if (others.length === 0) return { kind: 'claimed' };
       // The claims were read after the list: one withdrawn meanwhile may have been withdrawn by
       // an owner that finished, and an owner records the outcome before it withdraws. So the
       // outcome is looked for once more, after every claim was read.
@@ -106,11 +112,19 @@ export class S3AttemptLedger implements AttemptLedger {
     await this.putClaim(this.base(key) + CLAIMS + encodeURIComponent(owner), owner, ttlMs);
   }
 
+  /**
+   * The outcome is recorded before this resolves; the claim is withdrawn after, off the caller's
+   * path (a claim beside an outcome changes nothing: every claimer reads the outcome first). If
+   * the withdrawal fails, or the process dies before it, the claim lapses as any other would.
+   */
   async finish(key: AttemptKey, owner: string, outcome: unknown): Promise<void> {
     this.assertOpen();
     const base = this.base(key);
     await this.put(base + OUTCOME, JSON.stringify(outcome));
-    await this.remove(base + CLAIMS + encodeURIComponent(owner));
+    const withdrawal = this.remove(base + CLAIMS + encodeURIComponent(owner))
+      .catch(() => undefined)
+      .finally(() => this.withdrawing.delete(withdrawal));
+    this.withdrawing.add(withdrawal);
   }
 
   async release(key: AttemptKey, owner: string): Promise<void> {
@@ -121,6 +135,7 @@ export class S3AttemptLedger implements AttemptLedger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.withdrawing]);
     if (this.ownsClient) this.client.destroy();
   }
 
