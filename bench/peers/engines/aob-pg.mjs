@@ -29,8 +29,8 @@ import { performance } from 'node:perf_hooks';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import { OrchestratorService, RunControl, Runner, busDriver, irLoader, newId } from '@aob/engine';
 import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
-import { chain, handlers } from '../../lib/harness.mjs';
-import { fanout } from './aob.mjs';
+import { handlers } from '../../lib/harness.mjs';
+import { runEnds } from './run-ends.mjs';
 
 export const durability = {
   redis:
@@ -139,8 +139,7 @@ export async function open({ variant, db, onStep }) {
   const ledger =
     process.env.AOB_PEERS_LEDGER === 'off' ? undefined : new S3AttemptLedger(s3Options);
 
-  const waiting = new Map(); // runId -> { resolve, reject }
-  const ended = new Map(); // runId -> error or null, for runs that end before start() resolves
+  const ends = runEnds();
   const listeners = new Map(); // runId -> Set of RunControl's change listeners
   const service = new OrchestratorService({
     events: store,
@@ -154,23 +153,7 @@ export async function open({ variant, db, onStep }) {
         if (e.type === 'NodeStarted') {
           steps++;
           onStep();
-        } else if (
-          e.type === 'RunCompleted' ||
-          e.type === 'RunFailed' ||
-          e.type === 'RunCancelled'
-        ) {
-          const error =
-            e.type === 'RunCompleted'
-              ? null
-              : new Error(`${e.runId}: ${e.type} ${JSON.stringify(e.data)}`);
-          const w = waiting.get(e.runId);
-          if (w === undefined) ended.set(e.runId, error);
-          else {
-            waiting.delete(e.runId);
-            if (error) w.reject(error);
-            else w.resolve();
-          }
-        }
+        } else ends.observe(e);
       }
     },
   });
@@ -209,54 +192,34 @@ export async function open({ variant, db, onStep }) {
     },
   });
 
-  const runToEnd = async (definition) => {
-    // RUN_PENDING: the start command is on the bus but no orchestrator applied it within the
-    // start wait (1,000 starts at once on a loaded machine); the run starts later and is waited
-    // for like any other (bench/cluster.mjs does the same).
-    const runId = await control.start(definition, {}).catch((err) => {
+  // RUN_PENDING: the start command is on the bus but no orchestrator applied it within the
+  // start wait (1,000 starts at once on a loaded machine); the run starts later and is waited
+  // for like any other (bench/cluster.mjs does the same).
+  const start = (definition) =>
+    control.start(definition, {}).catch((err) => {
       if (err?.code !== 'RUN_PENDING' || !err.details?.runId) throw err;
       return err.details.runId;
     });
-    if (ended.has(runId)) {
-      const error = ended.get(runId);
-      ended.delete(runId);
-      if (error) throw error;
-      return;
+  return ends.engineFor(start, async () => {
+    if (profile) {
+      const perStep = Object.fromEntries(
+        Object.entries({
+          ...profile.counts,
+          'group commit transactions': store.stats.transactions - base.transactions,
+          'group commit appends': store.stats.appends - base.appends,
+          'outbox rows published': (service.relay.counters?.published ?? 0) - base.published,
+        }).map(([k, v]) => [k, { total: v, perStep: Number((v / steps).toFixed(2)) }]),
+      );
+      process.stderr.write(`profile ${JSON.stringify({ steps, ...perStep })}\n`);
     }
-    await new Promise((resolve, reject) => waiting.set(runId, { resolve, reject }));
-  };
-  const chains = new Map();
-  const fanouts = new Map();
-  return {
-    run: (length) => {
-      if (!chains.has(length)) chains.set(length, chain(length));
-      return runToEnd(chains.get(length));
-    },
-    fanout: (width) => {
-      if (!fanouts.has(width)) fanouts.set(width, fanout(width));
-      return runToEnd(fanouts.get(width));
-    },
-    async close() {
-      if (profile) {
-        const perStep = Object.fromEntries(
-          Object.entries({
-            ...profile.counts,
-            'group commit transactions': store.stats.transactions - base.transactions,
-            'group commit appends': store.stats.appends - base.appends,
-            'outbox rows published': (service.relay.counters?.published ?? 0) - base.published,
-          }).map(([k, v]) => [k, { total: v, perStep: Number((v / steps).toFixed(2)) }]),
-        );
-        process.stderr.write(`profile ${JSON.stringify({ steps, ...perStep })}\n`);
-      }
-      await runner.stop();
-      await service.stop();
-      await bus.close();
-      await store.close();
-      await content.close();
-      await ledger?.close();
-      if (variant === 'redis') await dropRedisKeys(prefix);
-    },
-  };
+    await runner.stop();
+    await service.stop();
+    await bus.close();
+    await store.close();
+    await content.close();
+    await ledger?.close();
+    if (variant === 'redis') await dropRedisKeys(prefix);
+  });
 }
 
 /** Deletes this process's streams (every key under its prefix). */

@@ -12,28 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEngine } from '@aob/engine';
-import { chain, handlers } from '../../lib/harness.mjs';
-
-/** A `map` over `width` items (all at once), each a no-op task, then a no-op `join` task. */
-export function fanout(width) {
-  return {
-    name: `bench-fanout-${width}`,
-    version: '1',
-    nodes: [
-      {
-        id: 'fan',
-        type: 'map',
-        with: {
-          items: Array.from({ length: width }, (_, i) => i),
-          concurrency: width,
-          body: { type: 'task', with: { handler: 'noop' } },
-        },
-      },
-      { id: 'join', type: 'task', with: { handler: 'noop' } },
-    ],
-    edges: [{ from: 'fan', to: 'join' }],
-  };
-}
+import { handlers } from '../../lib/harness.mjs';
+import { runEnds } from './run-ends.mjs';
 
 export const durability = {
   normal: 'file store: SQLite WAL synchronous=NORMAL, content files not fsynced (survives kill -9)',
@@ -65,48 +45,16 @@ export async function open(options) {
     handlers,
     ...(store === 'file' ? { durability: variant } : {}),
   });
-  const waiting = new Map(); // runId -> { resolve, reject }
-  const ended = new Map(); // runId -> error or null, for runs that end before start() resolves
+  const ends = runEnds();
   engine.onEvent((e) => {
     if (e.type === 'NodeStarted') onStep();
-    else if (e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'RunCancelled') {
-      const error =
-        e.type === 'RunCompleted'
-          ? null
-          : new Error(`${e.runId}: ${e.type} ${JSON.stringify(e.data)}`);
-      const w = waiting.get(e.runId);
-      if (w === undefined) ended.set(e.runId, error);
-      else {
-        waiting.delete(e.runId);
-        if (error) w.reject(error);
-        else w.resolve();
-      }
-    }
+    else ends.observe(e);
   });
-  const runToEnd = async (definition) => {
-    const runId = await engine.control.start(definition, {});
-    if (ended.has(runId)) {
-      const error = ended.get(runId);
-      ended.delete(runId);
-      if (error) throw error;
-      return;
-    }
-    await new Promise((resolve, reject) => waiting.set(runId, { resolve, reject }));
-  };
-  const chains = new Map();
-  const fanouts = new Map();
-  return {
-    run: (length) => {
-      if (!chains.has(length)) chains.set(length, chain(length));
-      return runToEnd(chains.get(length));
-    },
-    fanout: (width) => {
-      if (!fanouts.has(width)) fanouts.set(width, fanout(width));
-      return runToEnd(fanouts.get(width));
-    },
-    async close() {
+  return ends.engineFor(
+    (definition) => engine.control.start(definition, {}),
+    async () => {
       await engine.close();
       rmSync(home, { recursive: true, force: true });
     },
-  };
+  );
 }
