@@ -172,7 +172,10 @@ const WORKLOADS = [
       ...['--concurrent', '1000', '--length', '3'],
       ...['--warmup', n(q ? 0 : 1), '--rounds', n(q ? 1 : 3)],
     ]),
-    rows: [{ label: '1,000 concurrent 3-step runs', unit: '/s', figure: (r) => r.stepsPerSec }],
+    rows: [
+      { label: '1,000 concurrent 3-step runs', unit: '/s', figure: (r) => r.stepsPerSec },
+      { label: '1,000 concurrent: peak RSS', unit: 'MiB', figure: (r) => r.peakRssMiB },
+    ],
   },
   {
     id: 'fanout',
@@ -325,7 +328,7 @@ services?.stop();
 
 // ------------------------------------------------------------------ the table
 
-const lowerIsBetter = (unit) => unit === 'ms';
+const lowerIsBetter = (unit) => unit === 'ms' || unit === 'MiB';
 const rows = [];
 for (const w of selected) {
   for (const row of w.rows) {
@@ -437,7 +440,7 @@ const table = [
   ],
   ...rows.map((r) => [
     r.label,
-    r.unit === 'count' ? '' : r.unit === '/s' ? 'steps/s' : 'ms',
+    r.unit === 'count' ? '' : r.unit === '/s' ? 'steps/s' : r.unit,
     ...ENGINES.map((e) => show(r, r.cells[e.id])),
     r.bestPeer ? ENGINES.find((e) => e.id === r.bestPeer).label.split(' ')[0] : '',
     x(r.ratioFull),

@@ -93,7 +93,10 @@ async function concurrent() {
   for (let i = 0; i < opts.warmup; i++) await round();
   const rounds = [];
   for (let i = 0; i < opts.rounds; i++) rounds.push(await round());
-  return { stepsPerSec: median(rounds.map((r) => r.stepsPerSec)), rounds };
+  // The process's peak resident memory over warm-up and rounds: every run of a round in flight
+  // at once, with the engine, its store's clients and (aob-pg) the services in this process.
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  return { stepsPerSec: median(rounds.map((r) => r.stepsPerSec)), rounds, peakRssMiB };
 }
 
 async function fanout() {
