@@ -9,7 +9,7 @@
 // with the output's content reference, the output stored before the append. Replays, the canvas
 // and recovery see no difference; a crash before the append loses the whole decision, which the
 // trigger's redelivery makes again.
-import type { Blob, NodeJob, Trigger } from '@aob/core';
+import type { Blob, Content, NodeJob, Trigger } from '@aob/core';
 import { NodeType, serverLimits } from '@aob/core';
 import { nativeContentOf } from '@aob/store';
 import { withNodeSpan } from '../telemetry/trace.js';
@@ -45,11 +45,17 @@ function pureOutput(job: NodeJob): { value: unknown } | undefined {
  * Undefined when it must go to a runner: not pure, or an output over the server's limit (the
  * runner fails it with OUTPUT_TOO_LARGE, naming the limit).
  */
-export async function runInline(job: NodeJob): Promise<InlineResult | undefined> {
+export function runInline(job: NodeJob): Promise<InlineResult> | undefined {
+  // Decided without a wait: every job a decision dispatches passes here.
   const pure = pureOutput(job);
   if (pure === undefined) return undefined;
   const content = nativeContentOf(pure.value);
   if (content.bytes.length > serverLimits().maxOutputBytes) return undefined;
+  return recorded(job, content, pure.value);
+}
+
+/** The pure job's attempt, under the span and metrics a runner records, as a runner's results. */
+async function recorded(job: NodeJob, content: Content, value: unknown): Promise<InlineResult> {
   const startedAt = performance.now();
   await withNodeSpan(job, () => Promise.resolve());
   recordAttempt(job, 'succeeded', startedAt, undefined, undefined);
@@ -61,5 +67,5 @@ export async function runInline(job: NodeJob): Promise<InlineResult | undefined>
   const triggers: Trigger[] = [];
   if (!job.quiet) triggers.push({ type: 'nodeStarted', ...unit });
   triggers.push({ type: 'nodeSucceeded', ...unit, output: content.ref });
-  return { triggers, output: { ...content, value: pure.value } };
+  return { triggers, output: { ...content, value } };
 }

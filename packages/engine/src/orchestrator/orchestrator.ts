@@ -544,8 +544,9 @@ export class Orchestrator {
       for (let i = 0; i < commands.length && inlined.size < inlineMax; i++) {
         const c = commands[i]!;
         if (c.type !== 'dispatch') continue;
-        const result = await runInline(c.job);
-        if (!result) continue;
+        const running = runInline(c.job);
+        if (!running) continue;
+        const result = await running;
         inlined.add(c);
         slot.values.set(result.output.ref.$cas, result.output.value);
         blobs.push(result.output);
