@@ -239,6 +239,10 @@ function cell(args, label) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // AOB_PEERS_PROFILE=1: a cell's `profile {…}` line (engines/aob-pg.mjs) is shown with its label.
+      for (const line of err.split('\n')) {
+        if (line.startsWith('profile ')) process.stderr.write(`  ${label} ${line}\n`);
+      }
       const json = out
         .split('\n')
         .filter((l) => l.startsWith('{'))
@@ -405,7 +409,7 @@ const durability = {
   dbos: `PostgreSQL ${pgSettings.version} fsync=${pgSettings.fsync} synchronous_commit=${pgSettings.synchronous_commit} (${pgSettings.wal_sync_method}): each step's checkpoint committed before the next`,
   langgraph: `PostgresSaver, durability "sync", same PostgreSQL: each super-step's checkpoint committed before the next`,
   graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
-  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event, with its outbox rows, committed before anyone acts on it; Redis Streams here without persistence (no RDB, no AOF): messages in transit survive a kill of any aob process, not a Redis restart (a run whose job or result is lost waits for the stall watchdog); ${opts.ledger === 'on' ? 'attempt ledger in S3 (s3proxy, in memory here)' : 'no attempt ledger'}`,
+  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event, with its outbox rows, committed before anyone acts on it; Redis Streams here without persistence (no RDB, no AOF): messages in transit survive a kill of any aob process, not a Redis restart (a run whose job or result is lost waits for the stall watchdog); ${opts.ledger === 'on' ? 'attempt ledger in the same Redis' : 'no attempt ledger'}`,
   'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), events and outbox rows in one transaction; Kafka one broker, replication 1, acks=all, flushed by the OS (no fsync per message); ${opts.ledger === 'on' ? 'attempt ledger in S3 (s3proxy, in memory here)' : 'no attempt ledger'}`,
 };
 

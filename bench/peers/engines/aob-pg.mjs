@@ -9,8 +9,9 @@
 //
 // The content store is S3 in both, as the services require (AOB_S3_BUCKET): s3proxy started by
 // bench/lib/services.mjs (its in-memory store), or whatever S3_* names. The runner keeps the
-// attempt ledger in the same bucket, as the runner service does whenever S3 is configured
-// (AOB_PEERS_LEDGER=off, which run.mjs --ledger off sets, leaves it out: to show what it costs). Runner concurrency 32, the
+// attempt ledger where the runner service keeps it by default (AOB_ATTEMPT_LEDGER): in Redis with
+// the Redis bus, in the content store's bucket with Kafka (AOB_PEERS_LEDGER=off, which run.mjs
+// --ledger off sets, leaves it out: to show what it costs). Runner concurrency 32, the
 // service's default (AOB_RUNNER_CONCURRENCY).
 //
 // Each process gets its own Redis key prefix / Kafka topic prefix and S3 prefix (so measurements
@@ -28,7 +29,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import { OrchestratorService, RunControl, Runner, busDriver, irLoader, newId } from '@aob/engine';
-import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
+import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import { handlers } from '../../lib/harness.mjs';
 import { runEnds } from './run-ends.mjs';
 
@@ -137,7 +138,11 @@ export async function open({ variant, db, onStep }) {
   const store = await PgEventStore.open({ connectionString: db });
   const content = new S3ContentStore(s3Options);
   const ledger =
-    process.env.AOB_PEERS_LEDGER === 'off' ? undefined : new S3AttemptLedger(s3Options);
+    process.env.AOB_PEERS_LEDGER === 'off'
+      ? undefined
+      : variant === 'redis'
+        ? new RedisAttemptLedger({ url: REDIS_URL, prefix })
+        : new S3AttemptLedger(s3Options);
 
   const ends = runEnds();
   const listeners = new Map(); // runId -> Set of RunControl's change listeners

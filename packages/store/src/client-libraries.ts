@@ -1,11 +1,12 @@
 // The client libraries of the cluster's adapters, required when an adapter first needs one rather
 // than when @aob/store is imported: a local process imports this package for its SQLite and
-// in-memory stores and never loads pg or the S3 SDK. Both are CommonJS as Node resolves them (pg's
+// in-memory stores and never loads pg, the S3 SDK or ioredis. All are CommonJS as Node resolves them (pg's
 // ESM entry wraps its CommonJS build; the S3 SDK's package has no ESM entry for Node), so
 // `require` returns the same module object an `import` would; Node caches it after the first call.
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import type * as S3Sdk from '@aws-sdk/client-s3';
+import type * as IoRedis from 'ioredis';
 
 const require = createRequire(import.meta.url);
 
@@ -15,4 +16,8 @@ export function pgLibrary(): typeof Pg {
 
 export function s3Sdk(): typeof S3Sdk {
   return require('@aws-sdk/client-s3') as typeof S3Sdk;
+}
+
+export function ioredisLibrary(): typeof IoRedis {
+  return require('ioredis') as typeof IoRedis;
 }

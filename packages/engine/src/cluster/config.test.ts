@@ -77,6 +77,36 @@ describe('serviceConfig', () => {
     expect(c.memoTypes).toEqual(['transform', 'join']);
   });
 
+  it('keeps the attempt ledger in Redis with a Redis bus, in S3 otherwise, as AOB_ATTEMPT_LEDGER says', () => {
+    expect(serviceConfig(base, ['runner']).attemptLedger).toEqual({ kind: 's3' });
+    const redisBus = { ...base, AOB_BUS: 'redis', AOB_REDIS_URL: 'redis://r:6379' };
+    expect(serviceConfig(redisBus, ['runner']).attemptLedger).toEqual({
+      kind: 'redis',
+      url: 'redis://r:6379',
+      prefix: 'aob:',
+    });
+    expect(
+      serviceConfig({ ...redisBus, AOB_ATTEMPT_LEDGER: 's3' }, ['runner']).attemptLedger,
+    ).toEqual({ kind: 's3' });
+    expect(
+      serviceConfig(
+        {
+          ...base,
+          AOB_ATTEMPT_LEDGER: 'redis',
+          AOB_REDIS_URL: 'redis://m:6379',
+          AOB_REDIS_PREFIX: 'x:',
+        },
+        ['runner'],
+      ).attemptLedger,
+    ).toEqual({ kind: 'redis', url: 'redis://m:6379', prefix: 'x:' });
+    expect(() => serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'redis' }, ['runner'])).toThrow(
+      'AOB_REDIS_URL is required with AOB_ATTEMPT_LEDGER=redis',
+    );
+    expect(() => serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'pg' }, ['runner'])).toThrow(
+      'AOB_ATTEMPT_LEDGER must be s3 or redis, not "pg"',
+    );
+  });
+
   it('reads AOB_S3_FORCE_PATH_STYLE as true or false only', () => {
     const s3 = (v: string) =>
       serviceConfig({ ...base, AOB_S3_FORCE_PATH_STYLE: v }, ['runner']).s3?.forcePathStyle;

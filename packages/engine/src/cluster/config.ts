@@ -81,6 +81,14 @@ export interface ServiceConfig {
   };
   redisUrl?: string;
   /**
+   * AOB_ATTEMPT_LEDGER: where runners keep the attempt ledger. `redis` (AOB_REDIS_URL, keys under
+   * AOB_REDIS_PREFIX): one round trip to claim and one to record an outcome, as durable as the
+   * Redis server; the default with AOB_BUS=redis, whose jobs are in that Redis already. `s3` (the
+   * content store's bucket): three requests in a step's path, as durable as the bucket; the
+   * default otherwise.
+   */
+  attemptLedger: { kind: 's3' } | { kind: 'redis'; url: string; prefix: string };
+  /**
    * AOB_REDELIVER_MS: unacknowledged messages idle this long go to another consumer (Redis
    * Streams), or again to this process (Kafka). Runners heartbeat live jobs at a third of it.
    */
@@ -273,6 +281,20 @@ export function serviceConfig(
       );
     }
   }
+  const ledgerKind = env.AOB_ATTEMPT_LEDGER ?? (busKind === 'redis' ? 'redis' : 's3');
+  let attemptLedger: ServiceConfig['attemptLedger'] = { kind: 's3' };
+  if (ledgerKind === 'redis') {
+    if (!env.AOB_REDIS_URL && wanted.includes('runner') && busKind !== 'redis') {
+      problems.push(problem('AOB_REDIS_URL', 'is required with AOB_ATTEMPT_LEDGER=redis'));
+    }
+    attemptLedger = {
+      kind: 'redis',
+      url: env.AOB_REDIS_URL ?? '',
+      prefix: env.AOB_REDIS_PREFIX ?? 'aob:',
+    };
+  } else if (ledgerKind !== 's3') {
+    problems.push(problem('AOB_ATTEMPT_LEDGER', `must be s3 or redis, not "${ledgerKind}"`));
+  }
   let s3: ServiceConfig['s3'];
   if (!env.AOB_S3_BUCKET) {
     // The validator is pure: it reads nothing from the content store.
@@ -342,6 +364,7 @@ export function serviceConfig(
     bus,
     ...(s3 ? { s3 } : {}),
     ...(env.AOB_REDIS_URL ? { redisUrl: env.AOB_REDIS_URL } : {}),
+    attemptLedger,
     ...(llm ? { llm } : {}),
     ...(search ? { search } : {}),
     ...(mcp ? { mcp } : {}),

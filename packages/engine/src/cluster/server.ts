@@ -9,7 +9,8 @@ import { DELTA_RETENTION, Topic, setServerLimits } from '@aob/core';
 import type { Bus } from '@aob/bus';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { AttemptLedger, ContentStore } from '@aob/store';
-import { PgEventStore, S3AttemptLedger, S3ContentStore } from '@aob/store';
+import type { S3AttemptLedgerOptions } from '@aob/store';
+import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
 import { kafkaPartitionsOf, serviceConfig } from './config.js';
 import type { Tracing } from '../telemetry/setup.js';
@@ -31,8 +32,9 @@ export interface Adapters {
   bus: Bus;
   content: ContentStore;
   /**
-   * Who runs which node attempt, and how each ended: in the content store's bucket (runners
-   * hold its credentials already, and no database's). Absent without a content store.
+   * Who runs which node attempt, and how each ended (AOB_ATTEMPT_LEDGER): in Redis, or in the
+   * content store's bucket (runners hold its credentials already, and no database's). Absent
+   * with the S3 ledger and no content store.
    */
   attempts?: AttemptLedger;
   /** Opened on first use: only the orchestrator needs the database. */
@@ -101,7 +103,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
     forcePathStyle: s3.forcePathStyle,
   };
   const content: ContentStore = s3Options ? new S3ContentStore(s3Options) : noContentStore();
-  const attempts = s3Options ? new S3AttemptLedger(s3Options) : undefined;
+  const attempts = attemptLedgerOf(config, s3Options);
   let events: Promise<PgEventStore> | undefined;
   return {
     bus,
@@ -115,6 +117,22 @@ export function openAdapters(config: ServiceConfig): Adapters {
       await events?.then((e) => e.close()).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The runners' attempt ledger as AOB_ATTEMPT_LEDGER chooses: in Redis (connected on its first
+ * claim, so a process that runs no runner never opens the connection), or in the content store's
+ * bucket (absent without one).
+ */
+function attemptLedgerOf(
+  config: ServiceConfig,
+  s3Options: S3AttemptLedgerOptions | undefined,
+): AttemptLedger | undefined {
+  const ledger = config.attemptLedger;
+  if (ledger.kind === 'redis') {
+    return new RedisAttemptLedger({ url: ledger.url, prefix: ledger.prefix, lazyConnect: true });
+  }
+  return s3Options ? new S3AttemptLedger(s3Options) : undefined;
 }
 
 function noContentStore(): ContentStore {
