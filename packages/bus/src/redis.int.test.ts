@@ -67,3 +67,62 @@ describe('RedisStreamsBus retention', () => {
     }
   });
 });
+
+describe('RedisStreamsBus idle-message lookups', () => {
+  /** A client whose XAUTOCLAIM commands are counted. */
+  function countingClient() {
+    const redis = new Redis(url);
+    const counted = { autoclaims: 0 };
+    const call = redis.call.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+    (redis as unknown as { call: (...args: unknown[]) => Promise<unknown> }).call = (
+      ...args: unknown[]
+    ) => {
+      if (args[0] === 'XAUTOCLAIM') counted.autoclaims++;
+      return call(...args);
+    };
+    return { redis, counted };
+  }
+
+  it('looks for idle messages on the first read, then at most every quarter of the timeout', async () => {
+    const { redis, counted } = countingClient();
+    const bus = new RedisStreamsBus({ redis, prefix, redeliverAfterMs: 400 });
+    try {
+      const topics = [`idle-${randomUUID()}`, `idle-${randomUUID()}`];
+      await bus.ensureGroup('g', topics);
+      for (let i = 0; i < 20; i++) await bus.read({ group: 'g', consumer: 'c1', topics });
+      expect(counted.autoclaims).toBe(2); // one per topic
+      await new Promise((r) => setTimeout(r, 120)); // past 400 / 4
+      await bus.read({ group: 'g', consumer: 'c1', topics });
+      expect(counted.autoclaims).toBe(4);
+      // Another reader looks on its own first read.
+      await bus.read({ group: 'g', consumer: 'c2', topics });
+      expect(counted.autoclaims).toBe(6);
+    } finally {
+      await bus.close();
+      redis.disconnect();
+    }
+  });
+
+  it('looks again at once after a full batch of idle messages', async () => {
+    const { redis, counted } = countingClient();
+    const bus = new RedisStreamsBus({ redis, prefix, redeliverAfterMs: 300 });
+    try {
+      const topic = `idle-${randomUUID()}`;
+      await bus.ensureGroup('g', [topic]);
+      for (let i = 0; i < 5; i++) await bus.publish(topic, 'k', i);
+      expect(
+        await bus.read({ group: 'g', consumer: 'gone', topics: [topic], count: 5 }),
+      ).toHaveLength(5);
+      await new Promise((r) => setTimeout(r, 350));
+      const first = await bus.read({ group: 'g', consumer: 'c1', topics: [topic], count: 3 });
+      const second = await bus.read({ group: 'g', consumer: 'c1', topics: [topic], count: 3 });
+      expect([...first, ...second].map((m) => [m.value, m.deliveries])).toEqual(
+        [0, 1, 2, 3, 4].map((v) => [v, 2]),
+      );
+      expect(counted.autoclaims).toBe(3); // 'gone', then c1 twice: the first batch was full
+    } finally {
+      await bus.close();
+      redis.disconnect();
+    }
+  });
+});
