@@ -227,9 +227,11 @@ export class SqliteEventStore implements EventStore {
             a.start.parentRunId ?? null,
             a.start.namespace,
           ).changes
-        : this.sql.advanceRun.run(lastSeq, updatedAt, irHash, a.status ?? null, runId, expectedSeq)
-            .changes;
+        : this.sql.advanceRun.run(lastSeq, updatedAt, irHash, runId, expectedSeq).changes;
     if (moved !== 1) return seqConflict(runId, expectedSeq, this.lastSeq(runId));
+    if (a.start === undefined && a.status !== undefined) {
+      this.sql.changeRunStatus.run(a.status, runId, a.status);
+    }
     for (let i = 0; i < n; i++) {
       const e = events[i] as AnyNewEvent;
       this.sql.insertEvent.run(

@@ -12,7 +12,8 @@ export interface Statements {
   findRun: Statement<[string], { run_id: string }>;
   readEvents: Statement<[string, number], EventRow<string>>;
   createRun: Statement<[string, string, string, string, number, number, number, Nullable, string]>;
-  advanceRun: Statement<[number, number, string, Nullable, string, number]>;
+  advanceRun: Statement<[number, number, string, string, number]>;
+  changeRunStatus: Statement<[string, string, string]>;
   lastSeq: Statement<[string], { last_seq: number }>;
   getRun: Statement<[string], RunRow>;
   putWorkflow: Statement<[string, string, string, number]>;
@@ -53,9 +54,14 @@ export function prepareStatements(db: Database): Statements {
     ),
     // Check-and-move in one statement: 0 changes means the run's last seq is not the expected one.
     advanceRun: db.prepare(
-      `UPDATE runs SET last_seq = ?, updated_at = ?, ir_hash = ?, status = COALESCE(?, status)
+      `UPDATE runs SET last_seq = ?, updated_at = ?, ir_hash = ?
        WHERE run_id = ? AND last_seq = ?`,
     ),
+    // The status apart, and only when it changes: SQLite rewrites every index on a column an
+    // UPDATE sets, changed or not, and most appends "set" running on a running run
+    // (NodeScheduled), so `status = COALESCE(?, status)` in advanceRun cost each of them a page of
+    // runs_by_status (one WAL frame in four of a step's commit).
+    changeRunStatus: db.prepare(`UPDATE runs SET status = ? WHERE run_id = ? AND status <> ?`),
     lastSeq: db.prepare('SELECT last_seq FROM runs WHERE run_id = ?'),
     getRun: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
 
