@@ -343,6 +343,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX schedules_due ON schedules (due_at) WHERE due_at IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'runs updated in place',
+    sql: `
+      -- Every append moves its run's updated_at. While an index held updated_at, no such update
+      -- could be a heap-only (HOT) update: each one wrote a new entry into every index on runs
+      -- (five per step of every run). Without it, and with room left in each page for the new
+      -- row version, an append that does not change the run's status touches no index. The stall
+      -- sweep (pg-stalls.ts) finds running runs through runs_by_status and filters them by
+      -- updated_at instead: a read of the running runs every sweep, not a write per step.
+      DROP INDEX runs_running_by_update;
+      ALTER TABLE runs SET (fillfactor = 80);
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

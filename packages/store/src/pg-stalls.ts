@@ -3,6 +3,10 @@
 // lost, nothing will ever wake it, so the cluster's stall sweep finds it here and nudges it (a
 // `redrive` command: attempts past their deadline are sent again). A quiet run that is fine — a
 // long task within its timeout — is nudged for nothing, which changes nothing.
+//
+// The running runs are found through runs_by_status and filtered by updated_at: no index holds
+// updated_at, because one would turn every append's update of its run into a write of every
+// index on runs (pg-schema.ts, version 12).
 import type { Pool } from 'pg';
 
 const QUIET = `SELECT r.run_id FROM runs r

@@ -200,6 +200,43 @@ describe('PgEventStore', () => {
     }
   });
 
+  it("updates a run's summary in place (HOT) when an append leaves its status as it was", async () => {
+    // A database of its own, so the table's counters are this test's alone.
+    const own = await freshDatabase();
+    const store = await open(own);
+    await store.append('hot', 'ir', 0, [started(1)]);
+    for (let seq = 1; seq <= 30; seq++) {
+      // A step's append: a log line and the next node scheduled ("running" on a running run).
+      const scheduled = {
+        type: 'NodeScheduled',
+        at: seq + 1,
+        data: { nodeId: 'b', attempt: 1 },
+      } as unknown as AnyNewEvent;
+      await store.append('hot', 'ir', seq * 2 - 1, [log(seq + 1), scheduled]);
+    }
+    // Ending the pool's sessions makes their backends report their counters.
+    await store.close();
+    const counts = new pg.Client({ connectionString: own });
+    await counts.connect();
+    try {
+      let row: { updates: number; hot: number } | undefined;
+      for (let i = 0; i < 50 && !(row && row.updates >= 30); i++) {
+        await counts.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await counts.query<{ updates: number; hot: number }>(
+          `SELECT n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot
+             FROM pg_stat_user_tables WHERE relname = 'runs'`,
+        );
+        row = rows[0];
+        if (!(row && row.updates >= 30)) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(row?.updates).toBeGreaterThanOrEqual(30);
+      // Every one of them in place but, at worst, one whose page had no room left.
+      expect(row!.hot).toBeGreaterThanOrEqual(row!.updates - 1);
+    } finally {
+      await counts.end();
+    }
+  });
+
   it('commits queued appends on close, then refuses new ones', async () => {
     const a = await open(url);
     const appended = a.append('on-close', 'ir', 0, [started(1)]);
