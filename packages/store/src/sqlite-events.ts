@@ -85,6 +85,8 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database;
   private readonly sql: Statements;
   private readonly listStatements = new Map<string, Statement<unknown[], RunRow>>();
+  /** The statements of the less frequent methods, prepared on first use and kept. */
+  private readonly prepared = new Map<string, Statement>();
   private readonly commitBatch: (batch: readonly QueuedAppend[]) => (AobError | undefined)[];
   private readonly commitWriteBatch: (writes: readonly QueuedWrite[]) => unknown[];
   private queue: QueuedAppend[] = [];
@@ -434,79 +436,78 @@ export class SqliteEventStore implements EventStore {
 
   /** Commits what is queued, then closes the connection. */
   async putNamespaceBudget(record: NamespaceBudgetRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO namespace_budgets (namespace, record) VALUES (?, ?)
+    this.statement(
+      `INSERT INTO namespace_budgets (namespace, record) VALUES (?, ?)
          ON CONFLICT (namespace) DO UPDATE SET record = excluded.record`,
-      )
-      .run(record.namespace, JSON.stringify(record));
+    ).run(record.namespace, JSON.stringify(record));
   }
 
   async getNamespaceBudget(namespace: string): Promise<NamespaceBudgetRecord | undefined> {
-    const row = this.db
-      .prepare<[string], { record: string }>(
-        'SELECT record FROM namespace_budgets WHERE namespace = ?',
-      )
-      .get(namespace);
+    const row = this.statement<[string], { record: string }>(
+      'SELECT record FROM namespace_budgets WHERE namespace = ?',
+    ).get(namespace);
     return row === undefined ? undefined : (JSON.parse(row.record) as NamespaceBudgetRecord);
   }
 
   async deleteNamespaceBudget(namespace: string): Promise<boolean> {
     return (
-      this.db.prepare('DELETE FROM namespace_budgets WHERE namespace = ?').run(namespace)
-        .changes === 1
+      this.statement('DELETE FROM namespace_budgets WHERE namespace = ?').run(namespace).changes ===
+      1
     );
   }
 
   async putToken(t: TokenRecord): Promise<boolean> {
-    const res = this.db
-      .prepare(
-        `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by, run_id, expires_at)
+    const res = this.statement(
+      `INSERT INTO api_tokens (token_id, hash, subject, role, namespace, groups, created_at, created_by, run_id, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      )
-      .run(
-        t.tokenId,
-        t.hash,
-        t.subject,
-        t.role,
-        t.namespace,
-        JSON.stringify(t.groups),
-        t.createdAt,
-        t.createdBy,
-        t.runId ?? null,
-        t.expiresAt ?? null,
-      );
+    ).run(
+      t.tokenId,
+      t.hash,
+      t.subject,
+      t.role,
+      t.namespace,
+      JSON.stringify(t.groups),
+      t.createdAt,
+      t.createdBy,
+      t.runId ?? null,
+      t.expiresAt ?? null,
+    );
     return res.changes === 1;
   }
 
   async findToken(hash: string): Promise<TokenRecord | undefined> {
-    const row = this.db
-      .prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE hash = ?')
-      .get(hash);
+    const row = this.statement<[string], TokenRow>('SELECT * FROM api_tokens WHERE hash = ?').get(
+      hash,
+    );
     return row === undefined ? undefined : tokenFromRow(row);
   }
 
   async listTokens(namespace?: string): Promise<TokenRecord[]> {
     const rows =
       namespace === undefined
-        ? this.db.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY rowid').all()
-        : this.db
-            .prepare<[string], TokenRow>(
-              'SELECT * FROM api_tokens WHERE namespace = ? ORDER BY rowid',
-            )
-            .all(namespace);
+        ? this.statement<[], TokenRow>('SELECT * FROM api_tokens ORDER BY rowid').all()
+        : this.statement<[string], TokenRow>(
+            'SELECT * FROM api_tokens WHERE namespace = ? ORDER BY rowid',
+          ).all(namespace);
     return rows.map(tokenFromRow);
   }
 
   async revokeToken(tokenId: string, at: number): Promise<boolean> {
-    const res = this.db
-      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL')
-      .run(at, tokenId);
+    const res = this.statement(
+      'UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL',
+    ).run(at, tokenId);
     return res.changes === 1;
   }
 
   async deleteExpiredTokens(before: number): Promise<number> {
-    return this.db.prepare('DELETE FROM api_tokens WHERE expires_at < ?').run(before).changes;
+    return this.statement('DELETE FROM api_tokens WHERE expires_at < ?').run(before).changes;
+  }
+
+  /** `sql` prepared once per connection: preparing costs more than running a small statement. */
+  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) this.prepared.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt as unknown as Statement<P, R>;
   }
 
   async close(): Promise<void> {
