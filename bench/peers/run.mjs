@@ -9,13 +9,15 @@
 //
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
-//                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off]
+//                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off|redis|s3]
 //
 // --ledger off: aob's PostgreSQL deployments without the runners' attempt ledger (the topology of
 // bench/cluster.mjs; no service composes it so), to show what the ledger costs; labelled so.
+// --ledger redis|s3: both deployments with the ledger there (AOB_ATTEMPT_LEDGER); `on` (the
+// default) keeps it where the services keep it by default: Redis with the Redis bus, S3 with Kafka.
 //
 // Every figure of every round, with the machine, goes to bench/results/peers.json (not committed;
-// peers-no-ledger.json with --ledger off).
+// peers-ledger-<where>.json with --ledger off|redis|s3).
 // Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
 // 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
 // the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile, aob_bench_aobpg,
@@ -94,11 +96,23 @@ const pgSettings = await (async () => {
 
 // ------------------------------------------------------------------ what is measured
 
-if (opts.ledger !== 'on' && opts.ledger !== 'off') throw new Error('--ledger must be on or off');
+if (!['on', 'off', 'redis', 's3'].includes(opts.ledger)) {
+  throw new Error('--ledger must be on, off, redis or s3');
+}
 // engines/aob-pg.mjs reads it in each measurement's process.
-if (opts.ledger === 'off') process.env.AOB_PEERS_LEDGER = 'off';
+if (opts.ledger !== 'on') process.env.AOB_PEERS_LEDGER = opts.ledger;
 else delete process.env.AOB_PEERS_LEDGER;
-const noLedger = opts.ledger === 'off' ? ', no ledger' : '';
+const noLedger = { on: '', off: ', no ledger', redis: ', Redis ledger', s3: ', S3 ledger' }[
+  opts.ledger
+];
+/** Where a deployment's ledger is, as its durability line says it. */
+const ledgerSays = (bus) => {
+  const at = opts.ledger === 'on' ? (bus === 'redis' ? 'redis' : 's3') : opts.ledger;
+  if (at === 'off') return 'no attempt ledger';
+  return at === 'redis'
+    ? `attempt ledger in ${bus === 'redis' ? 'the same' : ''} Redis (without persistence here)`
+    : 'attempt ledger in S3 (s3proxy, in memory here)';
+};
 const ALL_ENGINES = [
   { id: 'aob-normal', label: 'aob file NORMAL' },
   { id: 'aob-full', label: 'aob file FULL' },
@@ -409,8 +423,8 @@ const durability = {
   dbos: `PostgreSQL ${pgSettings.version} fsync=${pgSettings.fsync} synchronous_commit=${pgSettings.synchronous_commit} (${pgSettings.wal_sync_method}): each step's checkpoint committed before the next`,
   langgraph: `PostgresSaver, durability "sync", same PostgreSQL: each super-step's checkpoint committed before the next`,
   graphile: `same PostgreSQL: the next job committed before a step returns; worker concurrency 10`,
-  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event, with its outbox rows, committed before anyone acts on it; Redis Streams here without persistence (no RDB, no AOF): messages in transit survive a kill of any aob process, not a Redis restart (a run whose job or result is lost waits for the stall watchdog); ${opts.ledger === 'on' ? 'attempt ledger in the same Redis' : 'no attempt ledger'}`,
-  'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), events and outbox rows in one transaction; Kafka one broker, replication 1, acks=all, flushed by the OS (no fsync per message); ${opts.ledger === 'on' ? 'attempt ledger in S3 (s3proxy, in memory here)' : 'no attempt ledger'}`,
+  'aob-pg-redis': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}): every event, with its outbox rows, committed before anyone acts on it; Redis Streams here without persistence (no RDB, no AOF): messages in transit survive a kill of any aob process, not a Redis restart (a run whose job or result is lost waits for the stall watchdog); ${ledgerSays('redis')}`,
+  'aob-pg-kafka': `same PostgreSQL (synchronous_commit=${pgSettings.synchronous_commit}), events and outbox rows in one transaction; Kafka one broker, replication 1, acks=all, flushed by the OS (no fsync per message); ${ledgerSays('kafka')}`,
 };
 
 const NOTES = [
@@ -418,7 +432,7 @@ const NOTES = [
   'aob memory, kill -9: nothing survives the process, so there is nothing to resume',
   "graphile-worker, kill -9: the killed worker's job stays locked for 4 h (job expiry); the new process first calls forceUnlockWorkers with the ids holding locks (it is told they are dead)",
   'aob file, kill -9: bench/local-recovery.mjs (aob run start killed, aob run resume at once; the CLI, AOB_DURABILITY); the peers: bench/peers/recovery.mjs, the same chain and kill point',
-  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, ${opts.ledger === 'on' ? 'with' : 'WITHOUT (--ledger off)'} the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
+  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, ${opts.ledger === 'off' ? 'WITHOUT (--ledger off)' : 'with'} the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
 ];
 const show = (row, c) => {
   if (c.skipped) return '—';
@@ -462,7 +476,7 @@ const document = {
   failures,
   raw: { results, floors },
 };
-const outName = opts.ledger === 'off' ? 'peers-no-ledger.json' : 'peers.json';
+const outName = opts.ledger === 'on' ? 'peers.json' : `peers-ledger-${opts.ledger}.json`;
 const outFile = join(REPO, 'bench', 'results', outName);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);

@@ -10,9 +10,9 @@
 // The content store is S3 in both, as the services require (AOB_S3_BUCKET): s3proxy started by
 // bench/lib/services.mjs (its in-memory store), or whatever S3_* names. The runner keeps the
 // attempt ledger where the runner service keeps it by default (AOB_ATTEMPT_LEDGER): in Redis with
-// the Redis bus, in the content store's bucket with Kafka (AOB_PEERS_LEDGER=off, which run.mjs
-// --ledger off sets, leaves it out: to show what it costs). Runner concurrency 32, the
-// service's default (AOB_RUNNER_CONCURRENCY).
+// the Redis bus, in the content store's bucket with Kafka. AOB_PEERS_LEDGER, which run.mjs --ledger
+// sets, overrides that: `off` leaves it out (to show what it costs), `redis` or `s3` puts it there
+// for both. Runner concurrency 32, the service's default (AOB_RUNNER_CONCURRENCY).
 //
 // Each process gets its own Redis key prefix / Kafka topic prefix and S3 prefix (so measurements
 // never see each other's messages), and the fresh database run.mjs passes as --db. The Redis
@@ -137,10 +137,12 @@ export async function open({ variant, db, onStep }) {
   const bus = profile ? profile.wrap(rawBus) : rawBus;
   const store = await PgEventStore.open({ connectionString: db });
   const content = new S3ContentStore(s3Options);
+  // As the services choose it (AOB_ATTEMPT_LEDGER's default), unless run.mjs --ledger says.
+  const ledgerAt = process.env.AOB_PEERS_LEDGER ?? (variant === 'redis' ? 'redis' : 's3');
   const ledger =
-    process.env.AOB_PEERS_LEDGER === 'off'
+    ledgerAt === 'off'
       ? undefined
-      : variant === 'redis'
+      : ledgerAt === 'redis'
         ? new RedisAttemptLedger({ url: REDIS_URL, prefix })
         : new S3AttemptLedger(s3Options);
 
@@ -223,7 +225,7 @@ export async function open({ variant, db, onStep }) {
     await store.close();
     await content.close();
     await ledger?.close();
-    if (variant === 'redis') await dropRedisKeys(prefix);
+    if (variant === 'redis' || ledgerAt === 'redis') await dropRedisKeys(prefix);
   });
 }
 
