@@ -237,8 +237,9 @@ export class PgEventStore implements ClusterStore {
       .sort((a, b) => a.id - b.id);
   }
 
-  async markSentByClaim(token: string): Promise<void> {
-    await this.query(sql.markSentByClaim([token]));
+  async markSentByClaims(tokens: readonly string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.query(sql.markSentByClaims([tokens]));
   }
 
   async markSent(ids: readonly number[]): Promise<void> {

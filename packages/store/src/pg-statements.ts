@@ -206,10 +206,10 @@ export const sql = {
      RETURNING o.id, o.topic, o.key, o.payload, o.headers,
                (extract(epoch FROM o.created_at) * 1000)::bigint AS created_at`,
   ),
-  markSentByClaim: named(
-    'mark_sent_by_claim',
+  markSentByClaims: named(
+    'mark_sent_by_claims',
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
-     WHERE claimed_by = $1 AND sent_at IS NULL`,
+     WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
   /** Unsent rows (the partial index outbox_unsent holds exactly them). */
   countUnsentOutbox: named(

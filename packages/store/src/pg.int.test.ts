@@ -513,13 +513,18 @@ describe('PgEventStore', () => {
         token: 'w:1',
         leaseMs: 60_000,
       });
-      expect(await s.countUnsentOutbox()).toBe(4);
+      await s.appendWithOutbox('backlog-3', 'ir', 0, [started(1)], rows('backlog-3'), {
+        token: 'w:2',
+        leaseMs: 60_000,
+      });
+      expect(await s.countUnsentOutbox()).toBe(6);
       const claimed = await s.claimOutbox(10, { owner: 'relay' });
       expect(claimed).toHaveLength(2);
-      expect(await s.countUnsentOutbox()).toBe(4);
+      expect(await s.countUnsentOutbox()).toBe(6);
       await s.markSent(claimed.map((r) => r.id));
-      expect(await s.countUnsentOutbox()).toBe(2);
-      await s.markSentByClaim('w:1');
+      expect(await s.countUnsentOutbox()).toBe(4);
+      // Several claims' rows in one statement.
+      await s.markSentByClaims(['w:1', 'w:2']);
       expect(await s.countUnsentOutbox()).toBe(0);
       await s.close();
     });
@@ -543,13 +548,13 @@ describe('PgEventStore', () => {
       });
       // Neither is claimable while its writer's lease lasts.
       expect(await s.claimOutbox(10, { owner: 'sweeper' })).toEqual([]);
-      await s.markSentByClaim('w1:1');
+      await s.markSentByClaims(['w1:1']);
       await new Promise((r) => setTimeout(r, 300));
       // The writer of the second "died": its row comes back to the sweep; the first never does.
       const swept = await s.claimOutbox(10, { owner: 'sweeper' });
       expect(swept.map((r) => r.key)).toEqual(['claimed-crash']);
       await s.markSent(swept.map((r) => r.id));
-      await s.markSentByClaim('w1:2'); // late: changes nothing
+      await s.markSentByClaims(['w1:2']); // late: changes nothing
       expect(await s.claimOutbox(10, { owner: 'sweeper', leaseMs: 1 })).toEqual([]);
       await s.close();
     });

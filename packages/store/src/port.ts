@@ -265,7 +265,7 @@ export interface OutboxStore {
     outbox: readonly OutboxMessage[],
     /**
      * Commits the rows already claimed under `token` for `leaseMs`: the writer publishes them
-     * itself right after the commit and marks them with `markSentByClaim(token)`; if it dies
+     * itself right after the commit and marks them with `markSentByClaims([token, …])`; if it dies
      * first, the rows are claimable again when the lease ends (the sweep publishes them).
      */
     claim?: { token: string; leaseMs: number },
@@ -278,8 +278,8 @@ export interface OutboxStore {
   claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published; they are never claimed again. */
   markSent(ids: readonly number[]): Promise<void>;
-  /** Marks the unsent rows committed under a claim token as published. */
-  markSentByClaim(token: string): Promise<void>;
+  /** Marks the unsent rows committed under these claim tokens as published (one statement). */
+  markSentByClaims(tokens: readonly string[]): Promise<void>;
   /** How many rows are not marked sent yet, claimed or not (the backlog metric). */
   countUnsentOutbox(): Promise<number>;
 }
