@@ -5,7 +5,10 @@
 //
 //   npx vite-node scripts/soak-faults.ts [--seeds 20] [--runs 200] [--faults 12] [--start-seed S]
 //                                        [--sse 10] [--quiesce-ms 60000] [--json FILE]
+//                                        [--bus kafka|redis]
 //
+// --bus redis: the small install's bus, Redis Streams on REDIS_URL (default 127.0.0.1:6379), with
+// the runners' attempt ledger in the same Redis; default kafka (the cluster).
 // Seeds are S, S+1, … (S defaults to a random one, printed, so a run of the soak can be replayed).
 // The CLI must be built (`npm run build`): the services are the real `aob server` binary.
 import { writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     sse: { type: 'string', default: '10' },
     'quiesce-ms': { type: 'string', default: '60000' },
     json: { type: 'string' },
+    bus: { type: 'string', default: 'kafka' },
   },
   allowPositionals: true,
 });
@@ -47,10 +51,16 @@ const quiesceMs = int('quiesce-ms', args['quiesce-ms'], 1_000);
 const startSeed =
   args['start-seed'] !== undefined ? int('start-seed', args['start-seed'], 0) : faultSeed();
 
+if (args.bus !== 'kafka' && args.bus !== 'redis') {
+  process.stderr.write(`--bus must be kafka or redis, not "${args.bus}"\n`);
+  process.exit(2);
+}
+const bus = args.bus;
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 out(
   `soak: ${seeds} seeds from ${startSeed} (--start-seed ${startSeed} replays them), ` +
-    `${runs} runs and ${faults} faults each`,
+    `${runs} runs and ${faults} faults each, on ${bus === 'redis' ? 'Redis Streams' : 'Kafka'}`,
 );
 
 const infra = await launchFaultInfra();
@@ -71,7 +81,7 @@ try {
     let result: FaultResult | undefined;
     try {
       result = await runFaultScenario(
-        { seed, runs, faults, sseSample: sse, quiesceMs, drainTimeoutMs: 300_000 },
+        { seed, runs, faults, bus, sseSample: sse, quiesceMs, drainTimeoutMs: 300_000 },
         infra,
       );
     } catch (err) {

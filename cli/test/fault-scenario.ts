@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import kafkajs from 'kafkajs';
+import { Redis } from 'ioredis';
 import type { PrivatePostgres, PrivateS3, RunningKafka } from './cluster-harness.js';
 import {
   ServiceProcess,
@@ -54,6 +55,12 @@ export interface FaultScenarioOptions {
   drainTimeoutMs?: number;
   /** AOB_KAFKA_SESSION_TIMEOUT_MS of every process. Default 6 000 (the failover time). */
   sessionTimeoutMs?: number;
+  /**
+   * The bus of every process: `kafka` (the cluster, the default, on the infra's Kafka) or `redis`
+   * (the small install: Redis Streams on REDIS_URL, default 127.0.0.1:6379, with the runners'
+   * attempt ledger in the same Redis, and a killed runner's jobs redelivered after 3 s).
+   */
+  bus?: 'kafka' | 'redis';
   /** More environment for every service process (it wins over the scenario's own). */
   serviceEnv?: Record<string, string>;
   /** Keep the logs directory even when every check passes (default: AOB_KEEP_FAULT_DIR set). */
@@ -674,6 +681,7 @@ export async function runFaultScenario(
   await adminQuery(infra.postgres.url, `CREATE DATABASE ${dbName}`);
   const dbUrl = databaseUrl(infra.postgres.url, dbName);
   const kafkaPrefix = `${tag}.`;
+  const redisPrefix = `aob-faults:${tag}:`;
   const marks = join(dir, 'marks.jsonl');
   writeFileSync(marks, '');
   const handlers = join(dir, 'fault-handlers.mjs');
@@ -681,11 +689,24 @@ export async function runFaultScenario(
   const sql = new pg.Pool({ connectionString: dbUrl, max: 4 });
   sql.on('error', () => undefined);
 
+  const busEnv: Record<string, string> =
+    opts.bus === 'redis'
+      ? {
+          AOB_BUS: 'redis',
+          AOB_REDIS_URL: REDIS_URL,
+          AOB_REDIS_PREFIX: redisPrefix,
+          // Unacknowledged jobs of a killed runner go to another after this (runners heartbeat
+          // theirs every third of it), well inside the wait for quiescence.
+          AOB_REDELIVER_MS: '3000',
+        }
+      : {
+          AOB_BUS: 'kafka',
+          AOB_KAFKA_BROKERS: infra.kafka.brokers,
+          AOB_KAFKA_PREFIX: kafkaPrefix,
+          AOB_KAFKA_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs ?? 6_000),
+        };
   const baseEnv: Record<string, string> = {
-    AOB_BUS: 'kafka',
-    AOB_KAFKA_BROKERS: infra.kafka.brokers,
-    AOB_KAFKA_PREFIX: kafkaPrefix,
-    AOB_KAFKA_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs ?? 6_000),
+    ...busEnv,
     AOB_DATABASE_URL: dbUrl,
     AOB_HANDLERS: handlers,
     ...infra.s3.env,
@@ -964,7 +985,8 @@ export async function runFaultScenario(
     await adminQuery(infra.postgres.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(
       () => undefined,
     );
-    await deleteTopics(infra.kafka.brokers, kafkaPrefix).catch(() => undefined);
+    if (opts.bus === 'redis') await deleteRedisKeys(redisPrefix).catch(() => undefined);
+    else await deleteTopics(infra.kafka.brokers, kafkaPrefix).catch(() => undefined);
     if (keep) log(`logs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
@@ -1077,6 +1099,23 @@ async function quiescence(
     }
     if (Date.now() - progressAt > quietMs || Date.now() > deadline) return;
     await sleep(500);
+  }
+}
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes a scenario's streams and ledger entries (every key under its prefix). */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 
