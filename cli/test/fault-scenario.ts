@@ -1108,12 +1108,10 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
+      const batch = keys as string[];
+      if (batch.length > 0) await redis.del(...batch);
+    }
   } finally {
     redis.disconnect();
   }
