@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyRunEvent } from '@aob/core';
+import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
 import {
   draftStoreConformance,
   runLogConformance,
