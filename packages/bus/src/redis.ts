@@ -154,13 +154,12 @@ export class RedisStreamsBus implements Bus {
   /** Idle pending messages of one topic (claimed for the consumer), then new ones. */
   private async readTopic(topic: string, opts: ReadOptions, count: number, reader: string) {
     const key = this.key(topic);
+    const claimAt = `${reader}\u0000${topic}`;
     try {
-      const claimed = this.claimDue(reader, topic)
-        ? await this.claimIdle(topic, key, opts, count)
-        : [];
+      const claimed = this.claimDue(claimAt) ? await this.claimIdle(topic, key, opts, count) : [];
       if (claimed.length >= count) {
         // A full batch: more may be idle, so the next read looks again.
-        this.lastClaim.delete(`${reader}\u0000${topic}`);
+        this.lastClaim.delete(claimAt);
         return claimed;
       }
       const reply = await this.redis.call('XREADGROUP', [
@@ -181,9 +180,8 @@ export class RedisStreamsBus implements Bus {
     }
   }
 
-  /** Whether the reader's look for idle messages of the topic is due (and, if so, notes it). */
-  private claimDue(reader: string, topic: string): boolean {
-    const at = `${reader}\u0000${topic}`;
+  /** Whether a reader's look for idle messages of a topic (`reader\0topic`) is due; notes it if so. */
+  private claimDue(at: string): boolean {
     const now = Date.now();
     const last = this.lastClaim.get(at);
     if (last !== undefined && now - last < this.claimEveryMs) return false;
