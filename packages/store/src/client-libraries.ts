@@ -1,12 +1,14 @@
-// The client libraries of the cluster's adapters, required when an adapter first needs one rather
-// than when @aob/store is imported: a local process imports this package for its SQLite and
-// in-memory stores and never loads pg, the S3 SDK or ioredis. All are CommonJS as Node resolves them (pg's
+// The client libraries of the adapters, required when an adapter first needs one rather than when
+// @aob/store is imported: a local process imports this package for its SQLite and in-memory stores
+// and never loads pg, the S3 SDK or ioredis, and one on the memory store never loads better-sqlite3
+// (a native addon and a dozen files). All are CommonJS as Node resolves them (pg's
 // ESM entry wraps its CommonJS build; the S3 SDK's package has no ESM entry for Node), so
 // `require` returns the same module object an `import` would; Node caches it after the first call.
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type * as IoRedis from 'ioredis';
+import type BetterSqlite3 from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
 
@@ -20,4 +22,8 @@ export function s3Sdk(): typeof S3Sdk {
 
 export function ioredisLibrary(): typeof IoRedis {
   return require('ioredis') as typeof IoRedis;
+}
+
+export function betterSqlite3(): typeof BetterSqlite3 {
+  return require('better-sqlite3') as typeof BetterSqlite3;
 }

@@ -17,7 +17,6 @@
 // (up to busy_timeout) on this thread. Transactions are short, so the wait is too.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { AobError } from '@aob/core';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
@@ -35,6 +34,7 @@ import type {
   WorkflowPatchStatus,
   WorkflowRecord,
 } from './port.js';
+import { betterSqlite3 } from './client-libraries.js';
 import { seqConflict, storeClosed, StoreErrorCode, workflowExists } from './errors.js';
 import { prepareAppend, runKey } from './run-log.js';
 import type { PreparedAppend, RunKeyKind } from './run-log.js';
@@ -95,6 +95,7 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
 
   constructor(options: SqliteEventStoreOptions) {
+    const Sqlite = betterSqlite3();
     this.db = new Sqlite(options.path);
     // busy_timeout first: the pragmas and the migration below may meet another process's lock.
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
