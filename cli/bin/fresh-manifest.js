@@ -1,17 +1,19 @@
-// Whether cli/oclif.manifest.json describes the built commands: it exists and is newer than every
-// file and directory under dist/commands (a directory's time changes when a command is added or
-// removed; a file's when it is rebuilt). The build writes the manifest after compiling, so this is
-// false only after a compile without that step (e.g. `tsc -b` alone) — then the commands are read
-// from their modules, slower but never stale. About 50 stat calls.
+// Whether an oclif manifest describes the built commands: it exists and is newer than every file
+// and directory under dist/commands (a directory's time changes when a command is added or removed;
+// a file's when it is rebuilt). The build writes cli/oclif.manifest.json after compiling and the
+// bundle's manifest (dist/bundle/oclif.manifest.json) last, so either is stale only after a compile
+// without those steps (e.g. `tsc -b` alone) — then the commands are read from their modules, slower
+// but never stale. About 50 stat calls.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MANIFEST = 'oclif.manifest.json';
 
-export function manifestIsFresh(root) {
+/** Whether `<dir>/oclif.manifest.json` is newer than everything under `<root>/dist/commands`. */
+export function manifestIsFresh(root, dir = root) {
   let manifestTime;
   try {
-    manifestTime = statSync(join(root, MANIFEST)).mtimeMs;
+    manifestTime = statSync(join(dir, MANIFEST)).mtimeMs;
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { asksForVersion, versionLine } from './version.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -10,8 +11,19 @@ if (asksForVersion(process.argv.slice(2))) {
 }
 
 async function runOclif() {
-  const { execute, Plugin } = await import('@oclif/core');
   const { manifestIsFresh } = await import('./fresh-manifest.js');
+  const bundle = join(root, 'dist', 'bundle');
+  if (manifestIsFresh(root, bundle)) {
+    // The build's bundle (scripts/bundle.mjs): a second oclif root whose commands and oclif are
+    // each one module and a few shared chunks, not hundreds of files.
+    const entry = pathToFileURL(join(bundle, 'oclif.js')).href;
+    const { execute, settings } = await import(entry);
+    builtOnly(settings);
+    await execute({ dir: entry });
+    return;
+  }
+  const { execute, Plugin, settings } = await import('@oclif/core');
+  builtOnly(settings);
   if (manifestIsFresh(root)) {
     await execute({ dir: import.meta.url });
   } else {
@@ -21,4 +33,13 @@ async function runOclif() {
     await plugin.load();
     await execute({ loadOptions: { root, plugins: new Map([[plugin.name, plugin]]) } });
   }
+}
+
+/**
+ * The CLI runs its compiled modules only. Without this, oclif looks for TypeScript sources to run
+ * whenever NODE_ENV is `development` or `test` (loading the TypeScript compiler to read
+ * tsconfig.json: ~10 MB of code).
+ */
+function builtOnly(settings) {
+  settings.enableAutoTranspile = false;
 }
