@@ -2,11 +2,16 @@
 //   packages/core/src/generated/{workflow,event,patch}.ts  types, via json-schema-to-typescript
 //   packages/core/src/generated/schemas.ts                 the schemas as `const` values, so the
 //                                                          core needs no JSON import at runtime
-//   packages/core/src/generated/validators.ts              the schemas compiled by ajv ahead of
-//                                                          time (standalone code): a process
-//                                                          validates a definition without compiling
-//                                                          the schema first (a quarter of the CLI's
-//                                                          `aob run start`)
+//   packages/core/src/generated/validators.ts              the workflow and patch schemas compiled
+//                                                          by ajv ahead of time (standalone code): a
+//                                                          process validates a definition without
+//                                                          compiling the schema first (a quarter of
+//                                                          the CLI's `aob run start`)
+//   packages/core/src/generated/event-validator.ts         the event schema, likewise, in a module
+//                                                          of its own: only tests check events
+//                                                          against it, and it is over half of the
+//                                                          compiled code, which every process that
+//                                                          imports the core would otherwise load
 // `node scripts/gen-types.mjs` writes the files; `generate()` returns them without writing (the
 // drift test compares the two).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -45,17 +50,18 @@ export const VALIDATOR_OPTIONS = Object.freeze({
 });
 
 /**
- * The validators of the schemas as one TypeScript module of ajv standalone code, compiled by the
- * core's own ajv. The code `require`s ajv's runtime helpers (deep equality, string length); they
- * become imports of the same files, so the module stays ESM.
+ * The validators of the schemas named in `exported` (each exported under its name) as one
+ * TypeScript module of ajv standalone code, compiled by the core's own ajv with every schema known
+ * (for references between them). The code `require`s ajv's runtime helpers (deep equality, string
+ * length); they become imports of the same files, so the module stays ESM.
  */
-function validatorsModule(schemas) {
+function validatorsModule(schemas, exported) {
   const coreRequire = createRequire(join(root, 'packages/core/package.json'));
   const { Ajv2020 } = coreRequire('ajv/dist/2020.js');
   const standaloneCode = coreRequire('ajv/dist/standalone/index.js').default;
   const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
   for (const [stem, schema] of Object.entries(schemas)) ajv.addSchema(schema, stem);
-  const code = standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((s) => [s, s])));
+  const code = standaloneCode(ajv, Object.fromEntries(exported.map((s) => [s, s])));
   const imports = [];
   const body = code
     .replace(/^"use strict";/, '')
@@ -70,7 +76,7 @@ function validatorsModule(schemas) {
   if (/\brequire\(/.test(body)) throw new Error('standalone validators: an unexpected require()');
   return (
     HEADER('schemas/*.schema.json') +
-    `// The schemas compiled by ajv ${coreRequire('ajv/package.json').version} with ${JSON.stringify(VALIDATOR_OPTIONS)}.\n` +
+    `// The ${exported.join(' and ')} schema${exported.length > 1 ? 's' : ''} compiled by ajv ${coreRequire('ajv/package.json').version} with ${JSON.stringify(VALIDATOR_OPTIONS)}.\n` +
     `// @ts-nocheck\n/* eslint-disable */\n${imports.join('\n')}\n${body}\n`
   );
 }
@@ -171,7 +177,8 @@ export async function generate() {
     `// The JSON Schemas as values, for validators in the pure core (no JSON import at runtime).\n\n` +
     consts.join('\n');
   files[`${OUT_DIR}/schemas.ts`] = await format(schemasTs, { ...STYLE, parser: 'typescript' });
-  files[`${OUT_DIR}/validators.ts`] = validatorsModule(schemas);
+  files[`${OUT_DIR}/validators.ts`] = validatorsModule(schemas, ['workflow', 'patch']);
+  files[`${OUT_DIR}/event-validator.ts`] = validatorsModule(schemas, ['event']);
   return files;
 }
 

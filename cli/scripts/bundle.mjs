@@ -205,6 +205,10 @@ for (const [id, command] of Object.entries(manifest.commands)) {
 }
 // Written last: bin/run.js takes the bundle while this file is newer than the command modules.
 writeFileSync(join(outdir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+// `--metafile <file>`: esbuild's account of what went where (https://esbuild.github.io/analyze/
+// reads it), for finding what a command's start loads.
+const metafileAt = process.argv.indexOf('--metafile');
+if (metafileAt > 0) writeFileSync(process.argv[metafileAt + 1], JSON.stringify(result.metafile));
 const outputs = Object.keys(result.metafile.outputs).length;
 console.log(
   `${outdir}: ${Object.keys(manifest.commands).length} commands, ${outputs} files; imported from node_modules: ${[...outside].sort().join(', ') || 'none'}`,

@@ -5,6 +5,7 @@ import type { ErrorData } from '../errors.js';
 import type * as GenEvent from '../generated/event.js';
 import type * as GenPatch from '../generated/patch.js';
 import { EventType, type EventData, type RunEvent } from '../run/events.js';
+import { checkEventSchema } from './event-schema.js';
 import { checkSchema, eventSchema } from './schemas.js';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -110,9 +111,9 @@ describe('event schema', () => {
       }),
       event('BudgetExceeded', { limit: 'tokens', budget: 100, used: 120, onExceeded: 'fail' }),
     ];
-    for (const e of events) expect(checkSchema('event', e)).toEqual([]);
+    for (const e of events) expect(checkEventSchema(e)).toEqual([]);
     expect(
-      checkSchema('event', {
+      checkEventSchema({
         ...events[0],
         actor: 'u',
         traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`,
@@ -126,21 +127,20 @@ describe('event schema', () => {
       attempt: 0,
       output: { $cas: 'md5:x', size: 1 },
     } as never);
-    expect(checkSchema('event', bad).map((p) => p.path)).toEqual([
+    expect(checkEventSchema(bad).map((p) => p.path)).toEqual([
       '/data/attempt',
       '/data/output/$cas',
     ]);
     expect(
-      checkSchema('event', { ...event('RunCancelled', {}), seq: 0, type: 'RunExploded' }).map(
+      checkEventSchema({ ...event('RunCancelled', {}), seq: 0, type: 'RunExploded' }).map(
         (p) => p.path,
       ),
     ).toEqual(['/seq', '/type']);
     // A reassignment leaves somebody to decide.
     expect(
-      checkSchema(
-        'event',
-        event('ApprovalReassigned', { ticketId: 't', approvers: [], by: '' }),
-      ).map((p) => p.path),
+      checkEventSchema(event('ApprovalReassigned', { ticketId: 't', approvers: [], by: '' })).map(
+        (p) => p.path,
+      ),
     ).toEqual(['/data/approvers', '/data/by']);
   });
 });
