@@ -11,7 +11,9 @@ describe('gen-types', () => {
   it('the committed generated files are up to date (run npm run gen)', async () => {
     const files = await generate();
     expect(Object.keys(files).sort()).toEqual(
-      ['event-validator', 'event', 'patch', 'schemas', 'validators', 'workflow'].map((f) => `${OUT_DIR}/${f}.ts`),
+      ['event-validator', 'event', 'patch', 'schemas', 'validators', 'workflow'].map(
+        (f) => `${OUT_DIR}/${f}.ts`,
+      ),
     );
     for (const [rel, contents] of Object.entries(files)) {
       expect(contents.startsWith('// generated — do not edit; run npm run gen')).toBe(true);
