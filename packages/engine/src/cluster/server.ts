@@ -2,7 +2,6 @@
 // shared adapters from the configuration, starts each service's component, serves /healthz,
 // /readyz and /metrics (Prometheus text), logs JSON lines on stdout (pino), and shuts down gracefully on SIGTERM or SIGINT (readiness goes 503 first, then the
 // components stop taking work and finish or release what they hold, then the adapters close).
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DELTA_RETENTION, Topic, setServerLimits } from '@aob/core';
@@ -293,6 +292,9 @@ async function serveHealth(
   ready: () => boolean,
   metrics: Metrics | undefined,
 ): Promise<Server> {
+  // Imported here: a process that serves no health port (every CLI command but `aob server`)
+  // never loads node:http for it.
+  const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {

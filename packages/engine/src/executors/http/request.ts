@@ -1,14 +1,23 @@
-import http from 'node:http';
+import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { AobError } from '@aob/core';
 import { abortError } from '../abort.js';
 import { pinnedLookup } from '../net/guard.js';
 import type { DialTarget } from '../net/guard.js';
 import type { HttpRequestSpec } from './config.js';
+
+// node:http, node:https and node:zlib are required at the first request, not when the engine is
+// imported: loading them (TLS and compression included) costs every CLI command a few milliseconds
+// and ~2 MiB of resident memory, and most runs send no http node.
+const require = createRequire(import.meta.url);
+const http = (): typeof Http => require('node:http') as typeof Http;
+const https = (): typeof Https => require('node:https') as typeof Https;
+const zlib = (): typeof Zlib => require('node:zlib') as typeof Zlib;
 
 /** TLS failures that will fail the same way on every retry. */
 const TLS_CODES =
@@ -26,11 +35,11 @@ export function send(
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
   const { url } = spec;
-  const client = url.protocol === 'https:' ? https : http;
+  const client = url.protocol === 'https:' ? https() : http();
   return new Promise<IncomingMessage>((resolve, reject) => {
     const headers: Record<string, string> = { 'user-agent': 'aob-http', ...spec.headers };
     if (spec.body !== undefined) headers['content-length'] = String(spec.body.length);
-    let req: http.ClientRequest;
+    let req: Http.ClientRequest;
     try {
       req = client.request({
         protocol: url.protocol,
@@ -111,11 +120,11 @@ function decoded(res: IncomingMessage): Readable {
   const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
-      ? zlib.createGunzip()
+      ? zlib().createGunzip()
       : encoding === 'deflate'
-        ? zlib.createInflate()
+        ? zlib().createInflate()
         : encoding === 'br'
-          ? zlib.createBrotliDecompress()
+          ? zlib().createBrotliDecompress()
           : undefined;
   if (decoder === undefined) return res;
   // Errors of either stream surface on the decoder, which the caller iterates.
