@@ -24,7 +24,7 @@
 // `__filename` its original directory and file (the openapi document, the runner-report schema,
 // the optimizer's passes and worker, the canvas's built app, oclif's own package.json).
 import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -160,6 +160,8 @@ async function bundleOnce(outside) {
   const result = await build({
     entryPoints,
     outdir,
+    // The metafile's input paths are relative to this: the CLI's root, wherever the script runs from.
+    absWorkingDir: root,
     bundle: true,
     splitting: true,
     format: 'esm',
