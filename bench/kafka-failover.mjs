@@ -14,6 +14,9 @@
 // - kafkajs-short: the same with sessionTimeout --short-session-ms (default 1 000, the lowest
 //   AOB_KAFKA_SESSION_TIMEOUT_MS accepts; the test broker's floor is 500 ms, a default broker
 //   refuses anything under 6 000).
+// - kafkajs-static: kafkajs with groupInstanceId (KIP-345 static membership), which aob's install
+//   adds to kafkajs 2.2.4 (patches/kafkajs+2.2.4.patch), the --session-ms session: what KafkaBus
+//   does with AOB_KAFKA_INSTANCE_ID set.
 // - platformatic-static: @platformatic/kafka (bench/peers) with groupInstanceId (KIP-345 static
 //   membership), the same session timeout, heartbeat and maxWaitTime.
 // - platformatic-dynamic: @platformatic/kafka without groupInstanceId: the control that tells the
@@ -29,7 +32,8 @@
 //
 //   node bench/kafka-failover.mjs [--rounds 5] [--partitions 8] [--interval-ms 20]
 //     [--settle-ms 3000] [--session-ms 6000] [--short-session-ms 1000]
-//     [--cases kafkajs,kafkajs-short,platformatic-static,platformatic-dynamic] [--with-engine]
+//     [--cases kafkajs,kafkajs-short,kafkajs-static,platformatic-static,platformatic-dynamic]
+//     [--with-engine]
 //     [--json]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,7 +47,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(HERE);
-const CASES = ['kafkajs', 'kafkajs-short', 'platformatic-static', 'platformatic-dynamic'];
+const CASES = [
+  'kafkajs',
+  'kafkajs-short',
+  'kafkajs-static',
+  'platformatic-static',
+  'platformatic-dynamic',
+];
 const REBALANCE_TIMEOUT_MS = 60_000; // KafkaBus's default
 const MAX_WAIT_MS = 20; // bench/runner-kill.mjs's maxWaitTimeInMs
 /** Longest a consumer process may take to receive its first message before the round fails. */
@@ -77,6 +87,7 @@ async function child([kind, brokers, topic, group, instance, sessionMs, withEngi
     const kafka = new Kafka({ clientId: 'aob', brokers: [brokers], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({
       groupId: group,
+      ...(kind === 'kafkajs-static' ? { groupInstanceId: instance } : {}),
       sessionTimeout: session,
       heartbeatInterval: Math.max(100, Math.floor(session / 10)),
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,

@@ -7,6 +7,8 @@ export const BusErrorCode = {
   Closed: 'BUS_CLOSED',
   /** The value cannot travel as JSON (`undefined`). */
   BadValue: 'BUS_BAD_VALUE',
+  /** Another live process joined the group with this bus's static instance id (Kafka). */
+  Fenced: 'BUS_FENCED',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];
 

@@ -7,6 +7,11 @@
 // the idle timeout to whichever consumer of this process reads next). Across processes, Kafka's
 // semantics hold: a partition's unacknowledged messages stay with the process that owns it, and
 // come back from the committed offset to the next owner after a rebalance or restart.
+//
+// With `groupInstanceId` the member is static (KIP-345): a process that restarts under the same
+// id after a crash gets its partitions back at its first JoinGroup, where a dynamic member waits
+// until the broker expires the dead member's session. kafkajs 2.2.4 has the protocol (JoinGroup
+// v5) but no option to set the id; aob's install adds the option (patches/kafkajs+2.2.4.patch).
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { kafkajs } from './client-libraries.js';
 import { coPartitionAssigner } from './kafka-assigner.js';
@@ -23,6 +28,8 @@ export interface MemberConfig {
   admin: Admin;
   /** Kafka group id (prefix + group). */
   groupId: string;
+  /** Static membership: this process's `group.instance.id`, unique among live members. */
+  groupInstanceId?: string;
   /** Prepended to logical topic names to form Kafka topic names. */
   prefix: string;
   sessionTimeout: number;
@@ -31,7 +38,8 @@ export interface MemberConfig {
   maxWaitTimeInMs: number;
   /** Fetching from a partition pauses while this many of its messages wait to be read. */
   maxBuffered: number;
-  /** The consumer stopped for good (kafkajs gave up restarting it). */
+  /** The consumer stopped for good (kafkajs gave up restarting it, or another live process has
+   * taken this member's instance id). */
   onError(err: unknown): void;
   /** Something went wrong that the member works around. */
   onWarning(err: unknown): void;
@@ -212,6 +220,10 @@ export class GroupMember {
       heartbeatInterval: this.config.heartbeatInterval,
       rebalanceTimeout: this.config.rebalanceTimeout,
       maxWaitTimeInMs: this.config.maxWaitTimeInMs,
+      ...(this.config.groupInstanceId ? { groupInstanceId: this.config.groupInstanceId } : {}),
+      // Fenced: another live process joined with this instance id. Rejoining would fence it in
+      // turn, back and forth, so the member stops and says so (as Kafka's Java client does).
+      retry: { restartOnFailure: async (err) => !isFenced(err) },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -381,6 +393,20 @@ export class GroupMember {
   private wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
   }
+}
+
+/** Whether kafkajs failed because the broker fenced this static member (FENCED_INSTANCE_ID). */
+export function isFenced(err: unknown): boolean {
+  for (
+    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined,
+      depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (e.type === 'FENCED_INSTANCE_ID') return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 function earlier(a: PartitionState, b: PartitionState): boolean {

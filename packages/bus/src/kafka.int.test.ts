@@ -1,7 +1,10 @@
 // Runs the conformance suite, and the behaviour only Kafka has, against a real Kafka broker:
 // KAFKA_BROKERS, set by the integration global setup (scripts/services/kafka.service.ts starts a
 // private broker unless it is given). Never skips: a missing or unreachable broker fails the run.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { busConformance } from './conformance.js';
@@ -404,3 +407,116 @@ describe('KafkaBus on Kafka', () => {
     }
   });
 });
+
+// Static membership (KIP-345, `instanceId`): what a runner restarted under its pod's name relies
+// on. The session and the rebalance timeout are long here (30 s, 60 s, as in the services): a
+// join waits for the dead member up to the shorter of the two, so a member that waited would
+// miss every deadline below.
+describe('KafkaBus with a static instance id', () => {
+  const open: KafkaBus[] = [];
+  const children: ChildProcess[] = [];
+  let n = 0;
+  const name = (what: string) => `s${++n}.${what}`;
+  const STATIC: KafkaBusOptions = {
+    ...FAST,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 200,
+    rebalanceTimeout: 60_000,
+  };
+  const bus = (opts: KafkaBusOptions = {}) => {
+    const b = new KafkaBus({ ...STATIC, ...opts });
+    open.push(b);
+    return b;
+  };
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  it('hands a member killed with SIGKILL its partitions back at once when it restarts', async () => {
+    const topic = name('topic');
+    const group = name('group');
+    const instanceId = `${prefix}${name('runner')}`;
+    const setup = bus({ partitions: 4 });
+    await setup.ensureGroup(group, [topic]);
+    const published = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((key, i) => setup.publish(topic, key, i)),
+    );
+    await setup.close();
+    // A process of the group reads everything, acknowledges nothing, and is killed.
+    const first = readInChild({ ...STATIC, partitions: 4, instanceId }, group, topic);
+    children.push(first.child);
+    expect((await first.ids).sort()).toEqual([...published].sort());
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    // Its successor, same instance id: the broker gives it the partitions at its first join, long
+    // before the dead member's 30 s session would have run out.
+    const started = Date.now();
+    const successor = bus({ partitions: 4, instanceId });
+    const again = await readAtLeast(successor, { group, consumer: 'c', topics: [topic] }, 6);
+    const tookMs = Date.now() - started;
+    expect(ids(again).sort()).toEqual([...published].sort());
+    expect(again.every((m) => m.deliveries === 1)).toBe(true);
+    expect(tookMs).toBeLessThan(10_000);
+  });
+
+  it('fences the older of two live processes with one instance id: its reads fail and name why', async () => {
+    const topic = name('topic');
+    const group = name('group');
+    const instanceId = `${prefix}${name('twin')}`;
+    const older = bus({ partitions: 2, instanceId });
+    await older.ensureGroup(group, [topic]);
+    await older.read({ group, consumer: 'c', topics: [topic] });
+    const newer = bus({ partitions: 2, instanceId });
+    await newer.read({ group, consumer: 'c', topics: [topic] });
+    // The older one's next heartbeat is refused (FENCED_INSTANCE_ID); it stops and stays out.
+    const deadline = Date.now() + 10_000;
+    let failure: unknown;
+    while (failure === undefined && Date.now() < deadline) {
+      failure = await older.read({ group, consumer: 'c', topics: [topic], blockMs: 200 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    }
+    expect(failure).toMatchObject({ code: 'BUS_FENCED' });
+    expect(String((failure as Error).message)).toContain(`instance id "${instanceId}"`);
+    // The newer one owns the group and reads on.
+    const id = await newer.publish(topic, 'k', 'after');
+    const got = await readAtLeast(newer, { group, consumer: 'c', topics: [topic] }, 1);
+    expect(ids(got)).toContain(id);
+  });
+});
+
+/** A KafkaBus in a process of its own (the built package): reads once and prints the ids. */
+function readInChild(
+  opts: KafkaBusOptions,
+  group: string,
+  topic: string,
+): { child: ChildProcess; ids: Promise<string[]> } {
+  const script = `
+    import { KafkaBus } from '@aob/bus';
+    const [opts, group, topic] = JSON.parse(process.argv[1]);
+    const bus = new KafkaBus(opts);
+    await bus.ensureGroup(group, [topic]);
+    const got = [];
+    while (got.length < 6) got.push(...(await bus.read({ group, consumer: 'c', topics: [topic], blockMs: 500 })));
+    process.stdout.write(JSON.stringify(got.map((m) => m.id)) + '\\n');
+    setInterval(() => undefined, 60_000); // alive, holding them unacknowledged, until killed
+  `;
+  const { logLevel: _level, ...plain } = opts;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', script, JSON.stringify([plain, group, topic])],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ids = new Promise<string[]>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as string[]);
+    });
+    child.once('exit', (code) => reject(new Error(`the reading process exited (${code})`)));
+  });
+  return { child, ids };
+}

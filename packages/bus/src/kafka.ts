@@ -22,13 +22,21 @@
 //   read the message (another process) does nothing.
 // - Kafka keeps no record of a group that has nothing committed and no members, so a group is
 //   known to a bus once `ensureGroup` ran on it, or once Kafka has offsets or members for it.
+//
+// Static membership (`instanceId`): every member this bus runs joins its group with that
+// `group.instance.id`. A process killed and started again under the same id is handed its
+// partitions at its first JoinGroup instead of after the dead member's session timeout. The id
+// must be unique among the live processes of a group and stable across restarts of one process (a
+// pod's name: Kubernetes restarts a crashed container in the same pod). A second live process
+// with the same id fences the first: the first bus's reads of that group then fail with
+// BUS_FENCED, and it does not rejoin. A bus that closes still leaves its groups at once.
 import type { Admin, Kafka, logLevel as LogLevel, Producer } from 'kafkajs';
 import { kafkajs } from './client-libraries.js';
 import { DEFAULT_READ_COUNT, DEFAULT_REDELIVER_AFTER_MS } from './defaults.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { Fairness, readerKey } from './fairness.js';
 import { encodeMessage } from './kafka-codec.js';
-import { GroupMember } from './kafka-member.js';
+import { GroupMember, isFenced } from './kafka-member.js';
 import { messageId } from './kafka-partition.js';
 import { Publisher } from './kafka-publisher.js';
 import type { Bus, BusMessage, BusOptions, Headers, ReadOptions } from './port.js';
@@ -39,6 +47,11 @@ export interface KafkaBusOptions extends BusOptions {
   /** A client to use instead of building one from `brokers`. */
   kafka?: Kafka;
   clientId?: string;
+  /**
+   * Static group membership (KIP-345): the `group.instance.id` of this process in every group it
+   * reads. Unique among live processes; the same after a restart. Default: dynamic membership.
+   */
+  instanceId?: string;
   /** Prepended to every topic and group name. Default ''. */
   prefix?: string;
   /**
@@ -96,6 +109,8 @@ export class KafkaBus implements Bus {
   private readonly groups = new Map<string, Set<string>>();
   private readonly members = new Map<string, GroupMember>();
   private readonly starting = new Map<string, Promise<GroupMember>>();
+  /** Groups whose member was fenced by another process with this bus's instance id. */
+  private readonly fenced = new Map<string, BusError>();
   private closed = false;
 
   constructor(opts: KafkaBusOptions = {}) {
@@ -137,6 +152,8 @@ export class KafkaBus implements Bus {
     const count = opts.count ?? DEFAULT_READ_COUNT;
     const deadline = Date.now() + (opts.blockMs ?? 0);
     for (;;) {
+      const fenced = this.fenced.get(opts.group);
+      if (fenced) throw fenced;
       const messages = this.take(member, opts, count);
       const remaining = deadline - Date.now();
       if (messages.length > 0 || remaining <= 0 || this.closed || opts.topics.length === 0) {
@@ -280,6 +297,8 @@ export class KafkaBus implements Bus {
 
   /** The running member for a group, started (and caught up) on first use. */
   private async member(group: string, topics: readonly string[]): Promise<GroupMember> {
+    const fenced = this.fenced.get(group);
+    if (fenced) throw fenced;
     await this.connect();
     await this.checkGroup(group, topics);
     let starting = this.starting.get(group);
@@ -299,6 +318,7 @@ export class KafkaBus implements Bus {
       kafka: this.kafka,
       admin: this.admin,
       groupId: this.prefix + group,
+      ...(this.opts.instanceId ? { groupInstanceId: this.opts.instanceId } : {}),
       prefix: this.prefix,
       sessionTimeout: this.opts.sessionTimeout ?? 30_000,
       heartbeatInterval: this.opts.heartbeatInterval ?? 3_000,
@@ -318,6 +338,12 @@ export class KafkaBus implements Bus {
     const member = this.members.get(group);
     this.members.delete(group);
     this.starting.delete(group);
+    if (isFenced(err)) {
+      const message =
+        `Kafka group ${this.prefix + group}: another live process joined with instance id ` +
+        `"${this.opts.instanceId}" (FENCED_INSTANCE_ID); instance ids must be unique per process`;
+      this.fenced.set(group, new BusError(BusErrorCode.Fenced, message, { cause: err }));
+    }
     process.emitWarning(`KafkaBus group ${group}: ${String(err)}`);
     void member?.close().catch(() => undefined);
   }

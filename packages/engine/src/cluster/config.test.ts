@@ -138,6 +138,24 @@ describe('serviceConfig', () => {
     );
   });
 
+  it('reads AOB_KAFKA_INSTANCE_ID, the static group membership id, and names a bad one', () => {
+    const kafka = (env: Record<string, string>) => {
+      const c = serviceConfig({ ...base, ...env }, ['runner']);
+      if (c.bus.kind !== 'kafka') throw new Error('kafka expected');
+      return c.bus;
+    };
+    expect(kafka({}).instanceId).toBeUndefined();
+    expect(kafka({ AOB_KAFKA_INSTANCE_ID: '' }).instanceId).toBeUndefined();
+    expect(kafka({ AOB_KAFKA_INSTANCE_ID: 'aob-runner-7d9f8-x2kq.1_a' }).instanceId).toBe(
+      'aob-runner-7d9f8-x2kq.1_a',
+    );
+    for (const bad of ['runner 1', '..', 'a/b', 'x'.repeat(250)]) {
+      expect(() => kafka({ AOB_KAFKA_INSTANCE_ID: bad })).toThrow(
+        `AOB_KAFKA_INSTANCE_ID must be 1 to 249 letters, digits, ".", "_" or "-" (and not "." or ".."), not "${bad}"`,
+      );
+    }
+  });
+
   it('reads AOB_START_TIMEOUT_MS (0: a single start attempt)', () => {
     expect(serviceConfig({ ...base, AOB_START_TIMEOUT_MS: '0' }, ['runner']).startTimeoutMs).toBe(
       0,

@@ -54,6 +54,12 @@ export interface ServiceConfig {
         prefix: string;
         sessionTimeoutMs: number;
         /**
+         * AOB_KAFKA_INSTANCE_ID: static group membership (KIP-345). A process restarted under the
+         * same id gets its partitions back at once instead of after the session timeout. Unique
+         * among live processes, stable across restarts of one (a pod's name). Unset: dynamic.
+         */
+        instanceId?: string;
+        /**
          * AOB_KAFKA_PARTITIONS: partitions of the run-owned topics (events, results, commands)
          * when a service creates them (default 12). One count for the three: the orchestrators'
          * group reads results and commands together, and a run keyed by its id lands on the same
@@ -255,11 +261,13 @@ export function serviceConfig(
     // topics are never resized. The defaults are the counts of the topic Job (deploy/k8s).
     const partitions = integer(env, 'AOB_KAFKA_PARTITIONS', 12, 1, 10_000, problems);
     const jobPartitions = integer(env, 'AOB_KAFKA_JOB_PARTITIONS', 24, 1, 10_000, problems);
+    const instanceId = kafkaInstanceId(env, problems);
     bus = {
       kind: 'kafka',
       brokers,
       prefix: env.AOB_KAFKA_PREFIX ?? '',
       sessionTimeoutMs,
+      ...(instanceId !== undefined ? { instanceId } : {}),
       partitions,
       jobPartitions,
     };
@@ -403,6 +411,22 @@ function boolean(env: Env, name: string, fallback: boolean, problems: Problem[])
   if (raw === 'true' || raw === 'false') return raw === 'true';
   problems.push(problem(name, `must be true or false, not "${raw}"`));
   return fallback;
+}
+
+/** Kafka's rule for a `group.instance.id`: 1–249 of [a-zA-Z0-9._-], and not "." or "..". */
+function kafkaInstanceId(env: Env, problems: Problem[]): string | undefined {
+  const raw = env.AOB_KAFKA_INSTANCE_ID;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(raw) || raw === '.' || raw === '..') {
+    problems.push(
+      problem(
+        'AOB_KAFKA_INSTANCE_ID',
+        `must be 1 to 249 letters, digits, ".", "_" or "-" (and not "." or ".."), not "${raw}"`,
+      ),
+    );
+    return undefined;
+  }
+  return raw;
 }
 
 function integer(

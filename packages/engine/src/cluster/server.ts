@@ -73,6 +73,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
           brokers: config.bus.brokers,
           prefix: config.bus.prefix,
           sessionTimeout: config.bus.sessionTimeoutMs,
+          ...(config.bus.instanceId !== undefined ? { instanceId: config.bus.instanceId } : {}),
           // For the topics this process creates (existing ones are never resized): the run-owned
           // topics AOB_KAFKA_PARTITIONS, the job topics AOB_KAFKA_JOB_PARTITIONS, so the topics
           // one group reads together have one count.
