@@ -4,8 +4,11 @@
 // the runner is killed with SIGKILL and a new one started at once. The orchestrator runs in this
 // process on PostgreSQL, Kafka and S3 (bench/lib/services.mjs).
 //
-// --bus kafka (default): a dead member's partitions move after its session timeout (--session-ms;
-// the broker's floor is 6 s), so that bounds the resume. --bus redis (Redis Streams, the small
+// --bus kafka (default): with --membership static (default) both runner processes carry the same
+// AOB_KAFKA_INSTANCE_ID, as a pod restarted by Kubernetes does, and the broker hands the new one
+// the dead one's partitions at its first join. With --membership dynamic (no instance id) a dead
+// member's partitions move after its session timeout (--session-ms; the broker's floor is 6 s), so
+// that bounds the resume. --bus redis (Redis Streams, the small
 // install's bus): the dead consumer's pending jobs go to the new one after --redeliver-ms idle
 // (live jobs are heartbeated so they are not taken while their runner lives).
 //
@@ -16,8 +19,9 @@
 // executed again (at most once each is allowed). Executions are counted by the handler itself: one
 // line per execution appended to a file, with the runner's pid.
 //
-//   node bench/runner-kill.mjs [--bus kafka|redis] [--runs 100] [--length 4] [--task-ms 150]
-//                              [--session-ms 6000] [--redeliver-ms 600] [--json]
+//   node bench/runner-kill.mjs [--bus kafka|redis] [--membership static|dynamic] [--runs 100]
+//                              [--length 4] [--task-ms 150] [--session-ms 6000]
+//                              [--redeliver-ms 600] [--json]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,10 +45,13 @@ const opts = parseArgs(process.argv.slice(2), {
   taskMs: 150,
   sessionMs: 6_000,
   bus: 'kafka',
+  membership: 'static',
   redeliverMs: 600,
   json: false,
 });
 if (opts.bus !== 'kafka' && opts.bus !== 'redis') throw new Error('--bus must be kafka or redis');
+if (opts.membership !== 'static' && opts.membership !== 'dynamic')
+  throw new Error('--membership must be static or dynamic');
 
 const services = await ensureServices();
 const tag = randomBytes(4).toString('hex');
@@ -191,13 +198,14 @@ try {
     reExecutedInFlight,
     moreThanTwice,
     bus: opts.bus,
+    membership: opts.bus === 'kafka' ? opts.membership : null,
     sessionTimeoutMs: opts.sessionMs,
     redeliverAfterMs: opts.redeliverMs,
     killedAt,
     target: { metric: 'resumeMs', op: '<=', value: TARGET.resumeMs },
   };
   report(opts.json, result, [
-    `runner killed with kill -9 mid-run (${opts.runs} runs × ${opts.length} nodes, ${opts.taskMs} ms tasks; ${opts.bus === 'kafka' ? `Kafka, session ${opts.sessionMs} ms` : `Redis Streams, redelivery after ${opts.redeliverMs} ms idle`})`,
+    `runner killed with kill -9 mid-run (${opts.runs} runs × ${opts.length} nodes, ${opts.taskMs} ms tasks; ${opts.bus === 'kafka' ? `Kafka, ${opts.membership} membership, session ${opts.sessionMs} ms` : `Redis Streams, redelivery after ${opts.redeliverMs} ms idle`})`,
     `  resumed: the new runner started its first node ${fmt(firstNewMs, 0)} ms after its process was started, ${fmt(firstNewMs - readyMs, 0)} ms after it was ready (/readyz at ${fmt(readyMs, 0)} ms); target ≤ ${TARGET.resumeMs} ms`,
     `  lost runs ${lost} (target 0); finished nodes executed again ${reExecutedFinished} (target 0); in-flight nodes executed once more ${reExecutedInFlight}; more than twice ${moreThanTwice}`,
   ]);
@@ -227,11 +235,13 @@ function lines() {
 
 async function startRunner() {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(REPO, 'services/runner/dist/main.js')], {
+  // What the image runs (Dockerfile: `node cli/bin/run.js server`), the bundled CLI.
+  const child = spawn(process.execPath, [join(REPO, 'cli/bin/run.js'), 'server'], {
     cwd: REPO,
     env: {
       ...process.env,
       AOB_HTTP_PORT: String(port),
+      AOB_SERVICES: 'runner',
       AOB_INSTANCE: `kill-runner-${tag}-${Date.now()}`,
       AOB_BUS: opts.bus,
       AOB_REDELIVER_MS: String(opts.redeliverMs),
@@ -240,6 +250,10 @@ async function startRunner() {
             AOB_KAFKA_BROKERS: process.env.KAFKA_BROKERS,
             AOB_KAFKA_PREFIX: prefix,
             AOB_KAFKA_SESSION_TIMEOUT_MS: String(opts.sessionMs),
+            // The restarted runner is the same pod: the same id, where dynamic has none.
+            ...(opts.membership === 'static'
+              ? { AOB_KAFKA_INSTANCE_ID: `kill-runner-${tag}` }
+              : {}),
           }
         : { AOB_REDIS_URL: redisUrl, AOB_REDIS_PREFIX: prefix }),
       AOB_S3_ENDPOINT: process.env.S3_ENDPOINT,

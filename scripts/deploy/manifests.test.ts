@@ -36,6 +36,7 @@ const CONTRACT = new Set([
   'AOB_BUS',
   'AOB_KAFKA_BROKERS',
   'AOB_KAFKA_SESSION_TIMEOUT_MS',
+  'AOB_KAFKA_INSTANCE_ID',
   'AOB_KAFKA_PARTITIONS',
   'AOB_KAFKA_JOB_PARTITIONS',
   'AOB_REDELIVER_MS',
@@ -78,7 +79,12 @@ const SECRET_VARS = new Set([
 ]);
 const SECRET_NAME = 'aob-secrets';
 /** Set per Deployment; every other variable of the contract but the credentials is in aob-config. */
-const PER_DEPLOYMENT = new Set(['AOB_SERVICES', 'OTEL_SERVICE_NAME', 'AOB_VALIDATOR_URL']);
+const PER_DEPLOYMENT = new Set([
+  'AOB_SERVICES',
+  'OTEL_SERVICE_NAME',
+  'AOB_VALIDATOR_URL',
+  'AOB_KAFKA_INSTANCE_ID',
+]);
 /**
  * Where the services read their environment: the configuration (and the settings it shares with
  * the CLI), and each service's composition root.

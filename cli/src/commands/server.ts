@@ -1,12 +1,6 @@
 import { Flags } from '@oclif/core';
 import { runServer, serviceConfig, stopOnSignals } from '@aob/engine';
 import type { RunningServer } from '@aob/engine';
-import { startApi } from '@aob/service-api';
-import { startOrchestrator } from '@aob/service-orchestrator';
-import { startRunner } from '@aob/service-runner';
-import { startFanout } from '@aob/service-fanout';
-import { startHitl } from '@aob/service-hitl';
-import { startValidator } from '@aob/service-validator';
 import { AobCommand } from '../lib/base.js';
 import { badInput } from '../lib/errors.js';
 
@@ -34,13 +28,16 @@ export default class Server extends AobCommand<typeof Server> {
       const e = err as { message: string; details?: { problems?: [] } };
       throw badInput('BAD_CONFIG', e.message, e.details?.problems);
     }
+    // Each service's module is loaded only when this process runs it: a runner's start does not
+    // compile the API's HTTP, gRPC and MCP stack (a restarted process is back sooner).
     const server: RunningServer = await runServer(config, {
-      api: startApi,
-      orchestrator: startOrchestrator,
-      runner: startRunner,
-      fanout: startFanout,
-      hitl: startHitl,
-      validator: startValidator,
+      api: async (c, a) => (await import('@aob/service-api')).startApi(c, a),
+      orchestrator: async (c, a) =>
+        (await import('@aob/service-orchestrator')).startOrchestrator(c, a),
+      runner: async (c, a) => (await import('@aob/service-runner')).startRunner(c, a),
+      fanout: async (c, a) => (await import('@aob/service-fanout')).startFanout(c, a),
+      hitl: async (c, a) => (await import('@aob/service-hitl')).startHitl(c, a),
+      validator: async (c, a) => (await import('@aob/service-validator')).startValidator(c, a),
     });
     stopOnSignals(server);
     // Serves until a signal stops it (stopOnSignals exits the process).
