@@ -1,6 +1,6 @@
 // ARCHITECTURE §11 row 5: a runner killed with `kill -9` mid-run, on the cluster topology. --runs runs
 // of a --length-node chain whose task sleeps --task-ms go through one runner process
-// (`node services/runner/dist/main.js`, a real process); when about half the nodes have finished,
+// (`aob server` with AOB_SERVICES=runner, as the image runs it); when about half the nodes have finished,
 // the runner is killed with SIGKILL and a new one started at once. The orchestrator runs in this
 // process on PostgreSQL, Kafka and S3 (bench/lib/services.mjs).
 //
@@ -8,9 +8,10 @@
 // AOB_KAFKA_INSTANCE_ID, as a pod restarted by Kubernetes does, and the broker hands the new one
 // the dead one's partitions at its first join. With --membership dynamic (no instance id) a dead
 // member's partitions move after its session timeout (--session-ms; the broker's floor is 6 s), so
-// that bounds the resume. --bus redis (Redis Streams, the small
-// install's bus): the dead consumer's pending jobs go to the new one after --redeliver-ms idle
-// (live jobs are heartbeated so they are not taken while their runner lives).
+// that bounds the resume. --bus redis (Redis Streams, the small install's bus): the dead
+// consumer's pending jobs go to the new one after --redeliver-ms idle (live jobs are heartbeated
+// so they are not taken while their runner lives). --ledger s3|redis: the runners' attempt ledger
+// (AOB_ATTEMPT_LEDGER; default the services' own: s3 with Kafka, redis with Redis Streams).
 //
 // Figures: resume time = from starting the new runner process to the first node it starts
 // executing (and, apart, to its /readyz answering 200: node, the engine and the bus connection);
@@ -19,7 +20,8 @@
 // executed again (at most once each is allowed). Executions are counted by the handler itself: one
 // line per execution appended to a file, with the runner's pid.
 //
-//   node bench/runner-kill.mjs [--bus kafka|redis] [--membership static|dynamic] [--runs 100]
+//   node bench/runner-kill.mjs [--bus kafka|redis] [--membership static|dynamic]
+//                              [--ledger s3|redis] [--runs 100]
 //                              [--length 4] [--task-ms 150] [--session-ms 6000]
 //                              [--redeliver-ms 600] [--json]
 import { spawn } from 'node:child_process';
@@ -46,12 +48,16 @@ const opts = parseArgs(process.argv.slice(2), {
   sessionMs: 6_000,
   bus: 'kafka',
   membership: 'static',
+  ledger: '',
   redeliverMs: 600,
   json: false,
 });
 if (opts.bus !== 'kafka' && opts.bus !== 'redis') throw new Error('--bus must be kafka or redis');
 if (opts.membership !== 'static' && opts.membership !== 'dynamic')
   throw new Error('--membership must be static or dynamic');
+if (opts.ledger === '') opts.ledger = opts.bus === 'kafka' ? 's3' : 'redis';
+if (opts.ledger !== 's3' && opts.ledger !== 'redis')
+  throw new Error('--ledger must be s3 or redis');
 
 const services = await ensureServices();
 const tag = randomBytes(4).toString('hex');
@@ -199,13 +205,14 @@ try {
     moreThanTwice,
     bus: opts.bus,
     membership: opts.bus === 'kafka' ? opts.membership : null,
+    ledger: opts.ledger,
     sessionTimeoutMs: opts.sessionMs,
     redeliverAfterMs: opts.redeliverMs,
     killedAt,
     target: { metric: 'resumeMs', op: '<=', value: TARGET.resumeMs },
   };
   report(opts.json, result, [
-    `runner killed with kill -9 mid-run (${opts.runs} runs × ${opts.length} nodes, ${opts.taskMs} ms tasks; ${opts.bus === 'kafka' ? `Kafka, ${opts.membership} membership, session ${opts.sessionMs} ms` : `Redis Streams, redelivery after ${opts.redeliverMs} ms idle`})`,
+    `runner killed with kill -9 mid-run (${opts.runs} runs × ${opts.length} nodes, ${opts.taskMs} ms tasks; ${opts.bus === 'kafka' ? `Kafka, ${opts.membership} membership, session ${opts.sessionMs} ms, ${opts.ledger} ledger` : `Redis Streams, redelivery after ${opts.redeliverMs} ms idle`})`,
     `  resumed: the new runner started its first node ${fmt(firstNewMs, 0)} ms after its process was started, ${fmt(firstNewMs - readyMs, 0)} ms after it was ready (/readyz at ${fmt(readyMs, 0)} ms); target ≤ ${TARGET.resumeMs} ms`,
     `  lost runs ${lost} (target 0); finished nodes executed again ${reExecutedFinished} (target 0); in-flight nodes executed once more ${reExecutedInFlight}; more than twice ${moreThanTwice}`,
   ]);
@@ -242,6 +249,9 @@ async function startRunner() {
       ...process.env,
       AOB_HTTP_PORT: String(port),
       AOB_SERVICES: 'runner',
+      AOB_ATTEMPT_LEDGER: opts.ledger,
+      AOB_REDIS_URL: redisUrl,
+      AOB_REDIS_PREFIX: prefix,
       AOB_INSTANCE: `kill-runner-${tag}-${Date.now()}`,
       AOB_BUS: opts.bus,
       AOB_REDELIVER_MS: String(opts.redeliverMs),
@@ -255,7 +265,7 @@ async function startRunner() {
               ? { AOB_KAFKA_INSTANCE_ID: `kill-runner-${tag}` }
               : {}),
           }
-        : { AOB_REDIS_URL: redisUrl, AOB_REDIS_PREFIX: prefix }),
+        : {}),
       AOB_S3_ENDPOINT: process.env.S3_ENDPOINT,
       AOB_S3_BUCKET: process.env.S3_BUCKET,
       AOB_S3_PREFIX: s3Prefix,
