@@ -754,8 +754,13 @@ export async function runFaultScenario(
       slot.starts++;
       slot.stopping = false;
       try {
-        // A unique AOB_INSTANCE per process: instances name consumers, claims and leases.
-        await slot.proc.start({ AOB_INSTANCE: `${slot.name}.${slot.starts}.${tag}` });
+        // A unique AOB_INSTANCE per process: instances name consumers, claims and leases. On
+        // Kafka the members are static, one id per slot as a pod's name is: a slot started again
+        // after a kill takes its partitions back at once (the slots' ids never run twice at once).
+        await slot.proc.start({
+          AOB_INSTANCE: `${slot.name}.${slot.starts}.${tag}`,
+          AOB_KAFKA_INSTANCE_ID: `${slot.name}.${tag}`,
+        });
       } catch (err) {
         const pid = slot.proc.child?.pid;
         if (pid !== undefined && !slot.pids.includes(pid)) slot.pids.push(pid);
