@@ -426,12 +426,15 @@ describe('the canvas on aob dev', () => {
     await page.getByRole('button', { name: 'Replay from here' }).click();
     await page.waitForURL((u) => /\/runs\/run_/.test(u.pathname) && !u.pathname.endsWith(runId));
     const child = new URL(page.url()).pathname.split('/').pop()!;
+    // The new run's page, loaded: until then the status shown may still be the first run's.
+    await expect
+      .poll(() => page.textContent('body'), { timeout: 15_000 })
+      .toContain(`replay of ${runId}`);
     await expect
       .poll(() => page.locator('[data-run-status]').getAttribute('data-run-status'), {
         timeout: 15_000,
       })
       .toBe('completed');
-    expect(await page.textContent('body')).toContain(`replay of ${runId}`);
     expect((await api.getRun(child)).replayOf).toBe(runId);
     await shot(page, 'replay');
     await page.close();

@@ -184,6 +184,8 @@ export const ERROR_CODES = {
   /** Read from a consumer group that was never created on a topic. */
   BUS_NO_GROUP: internal,
   BUS_CLOSED: { kind: 'unavailable', retryable: false },
+  /** Another live process joined a Kafka group with this process's static instance id. */
+  BUS_FENCED: { kind: 'unavailable', retryable: false },
   /** A value that cannot travel as JSON. */
   BUS_BAD_VALUE: invalid,
   SEQ_CONFLICT: race,
