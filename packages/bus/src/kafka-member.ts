@@ -16,6 +16,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { kafkajs } from './client-libraries.js';
 import { coPartitionAssigner } from './kafka-assigner.js';
 import { decodeMessage } from './kafka-codec.js';
+import { hasKafkaErrorType } from './kafka-errors.js';
 import { Committer } from './kafka-commit.js';
 import type { KafkaEntry } from './kafka-partition.js';
 import type { Entry } from './log.js';
@@ -397,17 +398,10 @@ export class GroupMember {
 
 /** Whether kafkajs failed because the broker fenced this static member (FENCED_INSTANCE_ID). */
 export function isFenced(err: unknown): boolean {
-  for (
-    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined,
-      depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (e.type === 'FENCED_INSTANCE_ID') return true;
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return false;
+  return hasKafkaErrorType(err, FENCED);
 }
+
+const FENCED = new Set(['FENCED_INSTANCE_ID']);
 
 function earlier(a: PartitionState, b: PartitionState): boolean {
   const x = a.peek() as KafkaEntry;

@@ -5,6 +5,7 @@
 // One request at a time keeps publish order per key, as the idempotent producer requires.
 import type { Message, PartitionMetadata, Producer } from 'kafkajs';
 import { kafkajs } from './client-libraries.js';
+import { hasKafkaErrorType } from './kafka-errors.js';
 
 interface Item {
   topic: string;
@@ -29,15 +30,7 @@ const STALE_PRODUCER = new Set([
 ]);
 
 function staleProducer(err: unknown): boolean {
-  for (
-    let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (typeof e.type === 'string' && STALE_PRODUCER.has(e.type)) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
+  return hasKafkaErrorType(err, STALE_PRODUCER);
 }
 
 export class Publisher {
