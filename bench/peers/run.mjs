@@ -10,6 +10,7 @@
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
 //                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off|redis|s3]
+//                            [--handoff on|off]
 //
 // --ledger off: aob's PostgreSQL deployments without the runners' attempt ledger (the topology of
 // bench/cluster.mjs; no service composes it so), to show what the ledger costs; labelled so.
@@ -44,6 +45,7 @@ const opts = parseArgs(process.argv.slice(2), {
   only: '',
   engines: '',
   ledger: 'on',
+  handoff: 'on',
   pg: 'postgresql://postgres@127.0.0.1:5432',
 });
 const rounds = opts.rounds > 0 ? opts.rounds : opts.quick ? 1 : 5;
@@ -102,9 +104,12 @@ if (!['on', 'off', 'redis', 's3'].includes(opts.ledger)) {
 // engines/aob-pg.mjs reads it in each measurement's process.
 if (opts.ledger !== 'on') process.env.AOB_PEERS_LEDGER = opts.ledger;
 else delete process.env.AOB_PEERS_LEDGER;
-const noLedger = { on: '', off: ', no ledger', redis: ', Redis ledger', s3: ', S3 ledger' }[
-  opts.ledger
-];
+if (!['on', 'off'].includes(opts.handoff)) throw new Error('--handoff must be on or off');
+// --handoff off: aob's PostgreSQL deployments send every job and result over the bus, though the
+// orchestrator and runner share a process (as separate services would).
+if (opts.handoff === 'off') process.env.AOB_PEERS_HANDOFF = 'off';
+else delete process.env.AOB_PEERS_HANDOFF;
+const noLedger = `${{ on: '', off: ', no ledger', redis: ', Redis ledger', s3: ', S3 ledger' }[opts.ledger]}${opts.handoff === 'off' ? ', no handoff' : ''}`;
 /** Where a deployment's ledger is, as its durability line says it. */
 const ledgerSays = (bus) => {
   const at = opts.ledger === 'on' ? (bus === 'redis' ? 'redis' : 's3') : opts.ledger;
@@ -432,7 +437,7 @@ const NOTES = [
   'aob memory, kill -9: nothing survives the process, so there is nothing to resume',
   "graphile-worker, kill -9: the killed worker's job stays locked for 4 h (job expiry); the new process first calls forceUnlockWorkers with the ids holding locks (it is told they are dead)",
   'aob file, kill -9: bench/local-recovery.mjs (aob run start killed, aob run resume at once; the CLI, AOB_DURABILITY); the peers: bench/peers/recovery.mjs, the same chain and kill point',
-  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, ${opts.ledger === 'off' ? 'WITHOUT (--ledger off)' : 'with'} the attempt ledger; kill -9: ${PG_RECOVERY_SKIP}`,
+  `aob PG+Redis / PG+Kafka: orchestrator and runner (concurrency 32) in one process, as services/orchestrator and services/runner compose them, ${opts.ledger === 'off' ? 'WITHOUT (--ledger off)' : 'with'} the attempt ledger, ${opts.handoff === 'off' ? 'every job and result over the bus (--handoff off)' : 'jobs and results handed between them in process (JobHandoff)'}; kill -9: ${PG_RECOVERY_SKIP}`,
 ];
 const show = (row, c) => {
   if (c.skipped) return '—';
@@ -476,7 +481,7 @@ const document = {
   failures,
   raw: { results, floors },
 };
-const outName = opts.ledger === 'on' ? 'peers.json' : `peers-ledger-${opts.ledger}.json`;
+const outName = `peers${opts.ledger === 'on' ? '' : `-ledger-${opts.ledger}`}${opts.handoff === 'on' ? '' : '-no-handoff'}.json`;
 const outFile = join(REPO, 'bench', 'results', outName);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(document, null, 2)}\n`);

@@ -12,7 +12,9 @@
 // attempt ledger where the runner service keeps it by default (AOB_ATTEMPT_LEDGER): in Redis with
 // the Redis bus, in the content store's bucket with Kafka. AOB_PEERS_LEDGER, which run.mjs --ledger
 // sets, overrides that: `off` leaves it out (to show what it costs), `redis` or `s3` puts it there
-// for both. Runner concurrency 32, the service's default (AOB_RUNNER_CONCURRENCY).
+// for both. Runner concurrency 32, the service's default (AOB_RUNNER_CONCURRENCY). The orchestrator
+// hands its jobs straight to the runner beside it (JobHandoff, as `aob server` does when it runs
+// both); AOB_PEERS_HANDOFF=off, which run.mjs --handoff off sets, sends every job over the bus.
 //
 // Each process gets its own Redis key prefix / Kafka topic prefix and S3 prefix (so measurements
 // never see each other's messages), and the fresh database run.mjs passes as --db. The Redis
@@ -28,7 +30,15 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
-import { OrchestratorService, RunControl, Runner, busDriver, irLoader, newId } from '@aob/engine';
+import {
+  JobHandoff,
+  OrchestratorService,
+  RunControl,
+  Runner,
+  busDriver,
+  irLoader,
+  newId,
+} from '@aob/engine';
 import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import { handlers } from '../../lib/harness.mjs';
 import { runEnds } from './run-ends.mjs';
@@ -146,6 +156,7 @@ export async function open({ variant, db, onStep }) {
         ? new RedisAttemptLedger({ url: REDIS_URL, prefix })
         : new S3AttemptLedger(s3Options);
 
+  const handoff = process.env.AOB_PEERS_HANDOFF === 'off' ? undefined : new JobHandoff();
   const ends = runEnds();
   const listeners = new Map(); // runId -> Set of RunControl's change listeners
   const service = new OrchestratorService({
@@ -153,6 +164,7 @@ export async function open({ variant, db, onStep }) {
     content,
     bus,
     instance: `peers-orch-${tag}`,
+    ...(handoff ? { handoff } : {}),
     onError: (err) => process.stderr.write(`orchestrator: ${err?.message ?? err}\n`),
     onEvents: (events) => {
       for (const e of events) {
@@ -170,6 +182,7 @@ export async function open({ variant, db, onStep }) {
     options: { handlers, allowPrivateNetwork: false },
     concurrency: 32,
     consumer: `peers-runner-${tag}`,
+    ...(handoff ? { handoff } : {}),
     ...(ledger ? { attempts: { ledger } } : {}),
   });
   await service.start();

@@ -123,6 +123,8 @@ export type { PatchView, GraphDiff } from './app/patches.js';
 export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';
 export { OutboxRelay } from './cluster/outbox-relay.js';
+export { JobHandoff } from './cluster/job-handoff.js';
+export type { HandedJobEnd, JobTaker, ResultSink } from './cluster/job-handoff.js';
 export { DEFAULT_JOB_TOKEN_GRACE_MS, JobTokenMinter } from './cluster/job-tokens.js';
 export {
   DEFAULT_RUNNER_LEASE_MS,

@@ -242,6 +242,11 @@ export class PgEventStore implements ClusterStore {
     await this.query(sql.markSentByClaims([tokens]));
   }
 
+  async renewClaims(tokens: readonly string[], leaseMs: number): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.query(sql.renewClaims([tokens, leaseMs]));
+  }
+
   async markSent(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.query(sql.markSent([ids]));

@@ -211,6 +211,12 @@ export const sql = {
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
      WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
+  renewClaims: named(
+    'renew_claims',
+    `UPDATE outbox
+     SET claimed_until = clock_timestamp() + make_interval(secs => $2::float8 / 1000)
+     WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
+  ),
   /** Unsent rows (the partial index outbox_unsent holds exactly them). */
   countUnsentOutbox: named(
     'count_unsent_outbox',

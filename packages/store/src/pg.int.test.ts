@@ -558,6 +558,36 @@ describe('PgEventStore', () => {
       expect(await s.claimOutbox(10, { owner: 'sweeper', leaseMs: 1 })).toEqual([]);
       await s.close();
     });
+
+    it('stay unclaimable while their writer renews the claim, and only while it is still theirs', async () => {
+      const s = await open(url);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('TRUNCATE outbox');
+      await c.end();
+      const row = (run: string) => [{ topic: 't', key: run, value: run }];
+      await s.appendWithOutbox('held', 'ir', 0, [started(1)], row('held'), {
+        token: 'w2:1',
+        leaseMs: 150,
+      });
+      await s.appendWithOutbox('let-go', 'ir', 0, [started(1)], row('let-go'), {
+        token: 'w2:2',
+        leaseMs: 150,
+      });
+      // The writer renews only the first, past its first lease.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await s.renewClaims(['w2:1'], 150);
+      }
+      const swept = await s.claimOutbox(10, { owner: 'sweeper', leaseMs: 60_000 });
+      expect(swept.map((r) => r.key)).toEqual(['let-go']);
+      // The sweeper holds that row now: a late renewal by its first writer takes nothing back.
+      await s.renewClaims(['w2:2'], 60_000);
+      await s.markSent(swept.map((r) => r.id));
+      await s.markSentByClaims(['w2:1']);
+      expect(await s.countUnsentOutbox()).toBe(0);
+      await s.close();
+    });
   });
 
   describe('group commit', () => {

@@ -280,6 +280,12 @@ export interface OutboxStore {
   markSent(ids: readonly number[]): Promise<void>;
   /** Marks the unsent rows committed under these claim tokens as published (one statement). */
   markSentByClaims(tokens: readonly string[]): Promise<void>;
+  /**
+   * Extends the claims of the unsent rows committed under these tokens to `leaseMs` from now (a
+   * writer still working on them: jobs handed to a runner in its own process). A row another
+   * relay claimed meanwhile is not this token's any more and is left alone.
+   */
+  renewClaims(tokens: readonly string[], leaseMs: number): Promise<void>;
   /** How many rows are not marked sent yet, claimed or not (the backlog metric). */
   countUnsentOutbox(): Promise<number>;
 }

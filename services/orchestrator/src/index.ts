@@ -27,6 +27,8 @@ export async function startOrchestrator(
     },
     ...(validator ? { validator } : {}),
     jobTokenGraceMs: config.jobTokenGraceMs,
+    // A runner in this process takes this orchestrator's jobs straight from it.
+    ...(adapters.handoff ? { handoff: adapters.handoff } : {}),
     ...(killAfter !== undefined
       ? {
           onCommitted: () => {

@@ -76,6 +76,8 @@ export async function startRunner(config: ServiceConfig, adapters: Adapters): Pr
     consumer: config.instance,
     ...(adapters.attempts ? { attempts: { ledger: adapters.attempts } } : {}),
     stopGraceMs: config.runnerStopGraceMs,
+    // An orchestrator in this process hands its jobs straight to this runner.
+    ...(adapters.handoff ? { handoff: adapters.handoff } : {}),
   });
   await runner.start();
   let stopping = false;

@@ -23,6 +23,7 @@ import { observeStore } from '../telemetry/metrics.js';
 import { ScheduleControl } from '../schedules/schedule-control.js';
 import { Scheduler } from '../schedules/scheduler.js';
 import { clusterRunControl } from './client.js';
+import type { JobHandoff } from './job-handoff.js';
 
 export interface OrchestratorServiceDeps {
   events: ClusterStore;
@@ -63,6 +64,11 @@ export interface OrchestratorServiceDeps {
   jobTokenGraceMs?: number;
   /** How often the scheduler looks for due schedule ticks. Default 500 ms. */
   schedulerPollMs?: number;
+  /**
+   * The meeting point with a runner in this process (job-handoff.ts): this orchestrator's jobs go
+   * to it while it has free slots, and their results come straight back, no bus in between.
+   */
+  handoff?: JobHandoff;
 }
 
 /** How often expired job tokens (and old runner-queue jobs) are deleted. */
@@ -99,6 +105,7 @@ export class OrchestratorService {
   private claims = 0;
   private stopping = false;
   private unobserve: () => void = () => undefined;
+  private detach: () => void = () => undefined;
 
   constructor(private readonly deps: OrchestratorServiceDeps) {
     this.loadIr = irLoader(deps.content);
@@ -123,6 +130,7 @@ export class OrchestratorService {
       // Agent jobs get their job token as they are published (never in the outbox).
       prepare: this.jobTokens.prepare,
       onError,
+      ...(deps.handoff ? { handoff: deps.handoff } : {}),
     });
     this.orchestrator = new Orchestrator({
       events: deps.events,
@@ -201,6 +209,11 @@ export class OrchestratorService {
     this.sweeper.start();
     this.scheduler.start();
     await this.consumer.start();
+    if (this.deps.handoff) {
+      this.detach = this.deps.handoff.attachResults({
+        apply: (runId, result, headers) => this.consumer.apply(runId, result, headers),
+      });
+    }
     const idleMs = this.deps.idleRunMs ?? 60_000;
     this.evictor = setInterval(
       () => {
@@ -233,6 +246,7 @@ export class OrchestratorService {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.detach();
     this.unobserve();
     if (this.evictor) clearInterval(this.evictor);
     if (this.purger) clearInterval(this.purger);

@@ -10,7 +10,12 @@
 // (one UPDATE, one commit, for every decision published meanwhile), not one commit per decision:
 // in a chain that was a second WAL flush per step. The price is a wider window in which a crash
 // leaves published rows unmarked, to be published again once their claim lapses.
-import type { Bus } from '@aob/bus';
+//
+// Given a handoff (job-handoff.ts: a runner in this process), a decision's jobs go to that runner
+// while it has free slots instead of onto the bus. Their decision's claim is then held — renewed
+// every third of the lease — until each handed job's result was applied or published, and only
+// then marked sent; a job the runner gave back goes out on the bus first.
+import type { Bus, BusMessage } from '@aob/bus';
 import type { NodeJob } from '@aob/core';
 import { Topic } from '@aob/core';
 import type {
@@ -22,9 +27,13 @@ import type {
 } from '@aob/store';
 import { TIMER_OUTBOX_TOPIC } from '../orchestrator/orchestrator.js';
 import { TRACEPARENT, contextOf, publishTraced } from '../telemetry/trace.js';
-import { publishedAtHeader } from '../telemetry/metrics.js';
+import { publishedAtHeader, recordJobHanded } from '../telemetry/metrics.js';
 import type { TimerOutboxValue } from '../orchestrator/orchestrator.js';
 import { RUNNER_JOB_OUTBOX_TOPIC, runnerJobEntry } from '../orchestrator/job-route.js';
+import { JOB_TOPICS } from '../runner/runner.js';
+import type { HandedJobEnd, JobHandoff } from './job-handoff.js';
+
+type Row = Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'>;
 
 export interface OutboxRelayOptions {
   outbox: OutboxStore;
@@ -55,16 +64,26 @@ export interface OutboxRelayOptions {
    */
   prepare?: (row: Pick<OutboxRecord, 'topic' | 'key' | 'value'>) => Promise<unknown>;
   onError?: (err: unknown) => void;
+  /**
+   * A runner in this process (job-handoff.ts): the jobs of `publishClaimed` go to it while it has
+   * free slots. Their claims are renewed to `leaseMs` meanwhile.
+   */
+  handoff?: JobHandoff;
 }
 
 export interface RelayStats {
   published: number;
   timers: number;
   passes: number;
+  /** Jobs handed to the runner in this process instead of published. */
+  handed: number;
 }
 
 export class OutboxRelay {
-  private readonly stats: RelayStats = { published: 0, timers: 0, passes: 0 };
+  private readonly stats: RelayStats = { published: 0, timers: 0, passes: 0, handed: 0 };
+  /** Claim tokens of decisions with jobs in this process's runner: renewed, not yet marked. */
+  private readonly held = new Set<string>();
+  private renewal: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private sweep: NodeJS.Timeout | undefined;
@@ -105,11 +124,84 @@ export class OutboxRelay {
    */
   publishClaimed(token: string, rows: readonly OutboxMessage[]): void {
     if (this.stopped) return;
-    this.track(
-      this.deliver(rows.map((r, i) => ({ id: i, headers: {}, createdAt: 0, ...r }))).then(() =>
-        this.marked(token),
-      ),
-    );
+    const records = rows.map((r) => ({ headers: {}, ...r }));
+    if (!this.opts.handoff) {
+      this.track(this.deliver(records).then(() => this.marked(token)));
+      return;
+    }
+    this.track(this.handOrDeliver(token, records));
+  }
+
+  /**
+   * Hands the decision's jobs to the runner of this process while it takes them, publishes the
+   * rest, and marks the claim once every handed job is over (publishing those it gave back).
+   */
+  private async handOrDeliver(token: string, rows: readonly Row[]): Promise<void> {
+    const handed: Promise<Row | undefined>[] = [];
+    const rest: Row[] = [];
+    for (const row of rows) {
+      const taken = JOB_TOPICS.includes(row.topic as (typeof JOB_TOPICS)[number])
+        ? await this.hand(row, token, handed.length)
+        : undefined;
+      if (taken) handed.push(taken.end.then((how) => (how === 'returned' ? row : undefined)));
+      else rest.push(row);
+    }
+    await this.deliver(rest);
+    if (handed.length === 0) return this.marked(token);
+    this.hold(token);
+    void Promise.all(handed).then((ended) => {
+      this.release(token);
+      // Stopped: the claim lapses and whichever relay sweeps next publishes the rows again;
+      // the attempt ledger answers finished jobs with their outcomes.
+      if (this.stopped) return;
+      const returned = ended.filter((r): r is Row => r !== undefined);
+      this.track(this.deliver(returned).then(() => this.marked(token)));
+    });
+  }
+
+  /** Offers a job row to the runner of this process: how it ended, or undefined if not taken. */
+  private async hand(
+    row: Row,
+    token: string,
+    index: number,
+  ): Promise<{ end: Promise<HandedJobEnd> } | undefined> {
+    const value = this.opts.prepare ? await this.opts.prepare(row) : row.value;
+    let ended!: (how: HandedJobEnd) => void;
+    const end = new Promise<HandedJobEnd>((resolve) => (ended = resolve));
+    const message: BusMessage = {
+      id: `handoff:${token}:${index}`,
+      topic: row.topic,
+      key: row.key,
+      value,
+      headers: row.headers,
+      deliveries: 1,
+    };
+    if (!this.opts.handoff!.offer(message, ended)) return undefined;
+    this.stats.handed++;
+    recordJobHanded((value as NodeJob).priority);
+    return { end };
+  }
+
+  /** Keeps a claim alive while its jobs are in this process's runner. */
+  private hold(token: string): void {
+    this.held.add(token);
+    if (this.renewal !== undefined) return;
+    const leaseMs = this.opts.leaseMs ?? 10_000;
+    this.renewal = setInterval(() => {
+      if (this.held.size === 0) return;
+      this.opts.outbox
+        .renewClaims([...this.held], leaseMs)
+        .catch((err: unknown) => this.opts.onError?.(err));
+    }, leaseMs / 3);
+    this.renewal.unref();
+  }
+
+  private release(token: string): void {
+    this.held.delete(token);
+    if (this.held.size === 0 && this.renewal !== undefined) {
+      clearInterval(this.renewal);
+      this.renewal = undefined;
+    }
   }
 
   /** Resolves when the relay is idle (tests; graceful shutdown drains before it stops). */
@@ -123,6 +215,10 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweep) clearInterval(this.sweep);
+    // Claims held for handed jobs lapse from here: another relay publishes their rows.
+    if (this.renewal !== undefined) clearInterval(this.renewal);
+    this.renewal = undefined;
+    this.held.clear();
     await this.idle();
   }
 
@@ -176,9 +272,7 @@ export class OutboxRelay {
     }
   }
 
-  private async deliver(
-    rows: readonly Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'>[],
-  ): Promise<void> {
+  private async deliver(rows: readonly Row[]): Promise<void> {
     const timers = rows.filter((r) => r.topic === TIMER_OUTBOX_TOPIC);
     const queued = rows.filter((r) => r.topic === RUNNER_JOB_OUTBOX_TOPIC);
     const messages = rows.filter(

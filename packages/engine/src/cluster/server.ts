@@ -18,6 +18,7 @@ import { enableRunContext } from '../telemetry/run-context.js';
 import type { Metrics } from '../telemetry/metrics-setup.js';
 import { startMetrics } from '../telemetry/metrics-setup.js';
 import { serviceLogger } from '../telemetry/log.js';
+import { JobHandoff } from './job-handoff.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
 export interface Component {
@@ -38,6 +39,11 @@ export interface Adapters {
   attempts?: AttemptLedger;
   /** Opened on first use: only the orchestrator needs the database. */
   events(): Promise<PgEventStore>;
+  /**
+   * Where an orchestrator and a runner of this process meet (job-handoff.ts): the orchestrator's
+   * jobs go straight to the runner, and their results straight back, while both run here.
+   */
+  handoff?: JobHandoff;
   /** Closes what was opened (the database only if something asked for it). */
   close(): Promise<void>;
 }
@@ -109,6 +115,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
     bus,
     content,
     ...(attempts ? { attempts } : {}),
+    handoff: new JobHandoff(),
     events: () => (events ??= PgEventStore.open({ connectionString: config.databaseUrl! })),
     close: async () => {
       await bus.close().catch(() => undefined);

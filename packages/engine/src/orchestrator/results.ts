@@ -113,6 +113,24 @@ export class ResultConsumer {
     return this.loop !== undefined && !this.stopping && (this.bus.settled?.(this.group) ?? true);
   }
 
+  /**
+   * A result handed over in process (cluster/job-handoff.ts), decided as if it had been read from
+   * the bus. Whether its decision is durable; false (stopping, or the decision failed) means the
+   * caller publishes it on the bus instead, where it is retried as any other.
+   */
+  async apply(runId: string, result: unknown, headers: Record<string, string>): Promise<boolean> {
+    if (this.stopping) return false;
+    const message: BusMessage = {
+      id: 'handoff',
+      topic: Topic.results,
+      key: runId,
+      value: result,
+      headers,
+      deliveries: 1,
+    };
+    return this.handle(runId, [message]);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.retries) clearTimeout(t);

@@ -11,8 +11,15 @@ import { AttemptSpending } from './usage.js';
 import type { ResultMemo } from './memo.js';
 import { memoKey } from './memo.js';
 import { attemptKeyOf, suspendedResultOf } from './suspended.js';
-import { failSpan, publishTraced, startProcessSpan } from '../telemetry/trace.js';
+import {
+  TRACEPARENT,
+  failSpan,
+  publishTraced,
+  startProcessSpan,
+  traceparentOf,
+} from '../telemetry/trace.js';
 import { recordQueueLag } from '../telemetry/metrics.js';
+import type { HandedJobEnd, JobHandoff } from '../cluster/job-handoff.js';
 
 export interface RunnerDeps {
   bus: Bus;
@@ -82,6 +89,20 @@ export interface RunnerDeps {
    * run, node and trace ids. Absent (the local engine: stdout is the CLI's), only the events.
    */
   log?: Record<'info' | 'warn' | 'error', (fields: object, message: string) => void>;
+  /**
+   * The meeting point with an orchestrator in the same process (job-handoff.ts): its decisions'
+   * jobs come straight from its relay while a slot is free, and their results go straight back
+   * to it. Such jobs share the slots of `concurrency`; a bus read already waiting when they came
+   * may still bring its count, so for that moment the runner can hold up to twice `concurrency`.
+   */
+  handoff?: JobHandoff;
+}
+
+/** A job handed over in process (job-handoff.ts): no bus delivery to heartbeat or acknowledge. */
+interface HandedJob {
+  handoff: JobHandoff;
+  /** Set once its result was applied or published (the job is over for its row). */
+  done: boolean;
 }
 
 /** Side work of a job whose failure does not fail the job. */
@@ -126,6 +147,7 @@ export class Runner {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private detach: () => void = () => undefined;
 
   constructor(private readonly deps: RunnerDeps) {
     this.group = deps.group ?? 'runners';
@@ -135,6 +157,21 @@ export class Runner {
   async start(): Promise<void> {
     await this.deps.bus.ensureGroup(this.group, JOB_TOPICS);
     this.loop = this.run();
+    const handoff = this.deps.handoff;
+    if (handoff) this.detach = handoff.attachRunner({ take: (m, ended) => this.take(m, ended) });
+  }
+
+  /**
+   * A job from the orchestrator of this process (job-handoff.ts), started now if a slot is free.
+   * `ended('done')` once its result was applied or published, `ended('returned')` if it was left
+   * unfinished (the runner stopped): then it must still go out on the bus.
+   */
+  take(msg: BusMessage, ended: (how: HandedJobEnd) => void): boolean {
+    const handoff = this.deps.handoff;
+    if (!handoff || this.stopping || this.active >= this.deps.concurrency) return false;
+    const handed: HandedJob = { handoff, done: false };
+    this.begin(msg, handed, () => ended(handed.done ? 'done' : 'returned'));
+    return true;
   }
 
   /** Taking jobs, with a settled share of them (not joining, not rebalancing). */
@@ -160,6 +197,7 @@ export class Runner {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.detach();
     this.wake?.();
     const grace = this.deps.stopGraceMs ?? 0;
     if (this.handling.size > 0 && grace > 0) {
@@ -199,36 +237,40 @@ export class Runner {
       // Read while a stop began: left unacknowledged for the next owner, never started here (a
       // job started now would be aborted once the jobs in hand finish).
       if (this.stopping) return;
-      for (const msg of batch) {
-        this.active += 1;
-        const handled: Promise<void> = this.handle(msg)
-          .catch((err: unknown) => {
-            // The job stays unacknowledged and is redelivered; say why unless we are stopping.
-            if (!this.stopping) process.emitWarning(`aob runner: ${(err as Error).message}`);
-          })
-          .finally(() => {
-            this.handling.delete(handled);
-            this.active -= 1;
-            const w = this.wake;
-            this.wake = undefined;
-            w?.();
-          });
-        this.handling.add(handled);
-      }
+      for (const msg of batch) this.begin(msg);
     }
+  }
+
+  /** Handles a job in a slot of its own; `ended` once it is over, however it ended. */
+  private begin(msg: BusMessage, handed?: HandedJob, ended?: () => void): void {
+    this.active += 1;
+    const handled: Promise<void> = this.handle(msg, handed)
+      .catch((err: unknown) => {
+        // The job stays unacknowledged and is redelivered; say why unless we are stopping.
+        if (!this.stopping) process.emitWarning(`aob runner: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.handling.delete(handled);
+        this.active -= 1;
+        ended?.();
+        const w = this.wake;
+        this.wake = undefined;
+        w?.();
+      });
+    this.handling.add(handled);
   }
 
   /**
    * One job in its `process` span (under the trace context of the message, else of the job): the
    * attempt's span (executeJob) and the results' publish spans are its children.
    */
-  private async handle(msg: BusMessage): Promise<void> {
+  private async handle(msg: BusMessage, handed?: HandedJob): Promise<void> {
     const job = msg.value as NodeJob;
-    recordQueueLag(job.priority, msg.headers);
+    if (!handed) recordQueueLag(job.priority, msg.headers);
     const consumed = startProcessSpan(this.deps.bus, msg, job.traceparent);
-    if (!consumed) return this.handleJob(msg, job, ROOT_CONTEXT);
+    if (!consumed) return this.handleJob(msg, job, ROOT_CONTEXT, handed);
     try {
-      await this.handleJob(msg, job, consumed.context);
+      await this.handleJob(msg, job, consumed.context, handed);
     } catch (err) {
       failSpan(consumed.span, err);
       throw err;
@@ -238,7 +280,12 @@ export class Runner {
   }
 
   /** `cause`: the trace context the job came in, the parent of the attempt's and results' spans. */
-  private async handleJob(msg: BusMessage, job: NodeJob, cause: Context): Promise<void> {
+  private async handleJob(
+    msg: BusMessage,
+    job: NodeJob,
+    cause: Context,
+    handed?: HandedJob,
+  ): Promise<void> {
     // Unique per delivery: two copies of one job in hand are two claimers, one of which waits.
     const owner = `${this.deps.consumer}#${++this.handles}`;
     const key = `${job.runId}\u0000${job.nodeId}\u0000${job.iteration ?? ''}\u0000${owner}`;
@@ -251,7 +298,13 @@ export class Runner {
       ...(job.iteration !== undefined ? { iteration: job.iteration } : {}),
     };
     const ledgerKey = attemptKeyOf(job);
-    const stopHeartbeat = this.heartbeat(msg, job);
+    // A handed job has no delivery to keep: its outbox row's claim is renewed by the relay.
+    const stopHeartbeat = handed ? () => undefined : this.heartbeat(msg, job);
+    const publish = (result: ResultMessage) => this.publish(job.runId, result, cause, handed);
+    const acknowledge = async () => {
+      if (handed) handed.done = true;
+      else await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
+    };
     let stopRenewing = () => undefined as void;
     let start: StartReport | undefined;
     try {
@@ -259,8 +312,8 @@ export class Runner {
       if (claim === undefined) return; // stopping while another runner held it: left unacked
       if (claim.kind === 'finished') {
         // Ran before (its result may not have reached the orchestrator): say it again.
-        await this.publish(job.runId, claim.outcome as ResultMessage, cause);
-        await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
+        await publish(claim.outcome as ResultMessage);
+        await acknowledge();
         return;
       }
       stopRenewing = this.renewClaim(job, ledgerKey, owner);
@@ -268,13 +321,13 @@ export class Runner {
       start = job.quiet
         ? undefined
         : new StartReport(this.deps.startReportMs ?? DEFAULT_START_REPORT_MS, () =>
-            this.publish(job.runId, { ...base, kind: 'started' }, cause),
+            publish({ ...base, kind: 'started' }),
           );
       const memo = this.memoOf(job);
       const hit = memo ? await this.memoLookup(job, memo) : undefined;
       const executed: ResultMessage = hit
         ? { ...base, kind: 'succeeded', output: hit }
-        : await this.execute(job, ctl, base, memo, cause);
+        : await this.execute(job, ctl, base, memo, cause, publish);
       if (ctl.signal.aborted && this.stopping) {
         // Left unacked for the next owner, which may take the attempt at once.
         start?.cancel();
@@ -291,8 +344,8 @@ export class Runner {
       const { value: _inline, ...outcome } = result;
       stopRenewing();
       await this.deps.attempts?.ledger.finish(ledgerKey, owner, outcome);
-      await this.publish(job.runId, result, cause);
-      await this.deps.bus.ack(this.group, msg.topic, [msg.id]);
+      await publish(result);
+      await acknowledge();
     } finally {
       start?.cancel();
       stopRenewing();
@@ -350,6 +403,7 @@ export class Runner {
     base: ResultBase,
     memo: { store: ResultMemo; key: string } | undefined,
     cause: Context,
+    publish: (result: ResultMessage) => Promise<void>,
   ): Promise<ResultMessage> {
     const spending = new AttemptSpending(job, this.deps.options.llm?.prices);
     try {
@@ -358,7 +412,7 @@ export class Runner {
         content: this.deps.content,
         ctl,
         spending,
-        log: this.logger(job),
+        log: this.logger(job, publish),
         trace: cause,
         ...(this.deps.onDelta ? { stream: (delta: string) => this.deps.onDelta!(job, delta) } : {}),
       });
@@ -441,7 +495,20 @@ export class Runner {
   }
 
   /** A result, in a publish span under `cause` (the job's trace context) when it has one. */
-  private async publish(runId: string, result: ResultMessage, cause?: Context): Promise<void> {
+  private async publish(
+    runId: string,
+    result: ResultMessage,
+    cause?: Context,
+    handed?: HandedJob,
+  ): Promise<void> {
+    // A handed job's result goes to the orchestrator of this process, unless it cannot take it.
+    if (handed) {
+      const traced = cause && result.kind !== 'log' && result.kind !== 'started';
+      const traceparent = traced ? traceparentOf(cause) : undefined;
+      const headers: Record<string, string> =
+        traceparent !== undefined ? { [TRACEPARENT]: traceparent } : {};
+      if (await handed.handoff.deliver(runId, result, headers)) return;
+    }
     // Log lines and a node's start go with no trace context, so with no publish or process span:
     // a chatty handler would bury the attempt's span, and the attempt's span covers its start
     // (whose decision has no span either).
@@ -450,10 +517,10 @@ export class Runner {
     } else await publishTraced(this.deps.bus, Topic.results, runId, result, cause);
   }
 
-  private logger(job: NodeJob) {
+  private logger(job: NodeJob, publish: (result: ResultMessage) => Promise<void>) {
     const log = (level: 'info' | 'warn' | 'error') => (message: string) => {
       this.deps.log?.[level]({ nodeLog: true }, message);
-      void this.publish(job.runId, {
+      void publish({
         runId: job.runId,
         nodeId: job.nodeId,
         attempt: job.attempt,

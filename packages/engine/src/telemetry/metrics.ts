@@ -43,6 +43,8 @@ export interface AobInstruments {
   llmTokens: Counter;
   /** `aob_llm_cost_usd_total{model}`: priced by AOB_LLM_PRICES. */
   llmCost: Counter;
+  /** `aob_jobs_handed_total`: jobs handed to the runner in the orchestrator's process. */
+  jobsHanded: Counter;
   /** `aob_outbox_backlog`: unsent outbox rows (cluster-wide, as the store counts them). */
   outboxBacklog: ObservableGauge;
   /** `aob_timers_due`: durable timers due and not fired (cluster-wide). */
@@ -103,6 +105,11 @@ function instrumentsOf(meter: Meter): AobInstruments {
     llmCost: meter.createCounter('aob_llm_cost_usd', {
       description: 'What llm and agent node attempts cost in US dollars (AOB_LLM_PRICES), by model',
       unit: 'USD',
+    }),
+    jobsHanded: meter.createCounter('aob_jobs_handed', {
+      description:
+        'Node jobs the outbox relay handed to the runner in its own process instead of publishing them',
+      unit: '{job}',
     }),
     outboxBacklog: meter.createObservableGauge('aob_outbox_backlog', {
       description: 'Outbox rows committed and not yet published (the whole cluster: one store)',
@@ -185,6 +192,11 @@ export function recordQueueLag(
   const published = Number(raw);
   if (!Number.isFinite(published)) return;
   m.queueLag.record(Math.max(0, Date.now() - published) / 1_000, { priority });
+}
+
+/** A job handed to the runner of the orchestrator's process (cluster/job-handoff.ts). */
+export function recordJobHanded(priority: string): void {
+  aobMetrics()?.jobsHanded.add(1, { priority });
 }
 
 /** One SSE timeline opened (+1) or ended (-1) on a feed (`run`, `namespace`). */
