@@ -1,7 +1,8 @@
 // Crash tests of the cluster topology with real processes (issue 4): the orchestrator and the
 // runner run as separate `aob server` processes on a private Kafka, PostgreSQL and S3 server, and
 // each scenario starts 100 runs of a three-node chain, breaks something mid-flight — kill -9 a
-// runner, kill -9 the orchestrator between commit and publish, SIGKILL the Kafka broker, SIGKILL
+// runner, kill -9 the orchestrator between commit and publish, kill -9 one process running both
+// (its jobs handed to its runner in process), SIGKILL the Kafka broker, SIGKILL
 // the PostgreSQL postmaster — or delivers results twice, and checks that every run completes, none
 // is lost, no node that had finished before the fault ran again, and a node in flight at the
 // fault ran at most once more. One summary line per scenario goes to the console.
@@ -46,6 +47,8 @@ let s3: PrivateS3 | undefined;
 let orchestrator: ServiceProcess;
 let runner: ServiceProcess;
 let marksFile: string;
+/** The services' environment (one private Kafka, PostgreSQL and S3). */
+let env: Record<string, string>;
 let bus: KafkaBus;
 let content: S3ContentStore;
 let store: PgEventStore;
@@ -57,7 +60,7 @@ beforeAll(async () => {
   [kafka, postgres, s3] = await Promise.all([launchKafka(), launchPostgres(), launchS3()]);
   const handlers = writeHandlers(dir, SLEEP_MS);
   marksFile = handlers.marks;
-  const env = {
+  env = {
     AOB_BUS: 'kafka',
     AOB_KAFKA_BROKERS: kafka.brokers,
     AOB_DATABASE_URL: postgres.url,
@@ -263,6 +266,43 @@ describe('crashes of real processes and services', () => {
       `[crash] orchestrator kill -9 after commit: ${left!.n} outbox rows committed before the kill were published after the restart; ${unsent!.n} unsent now`,
     );
     expect(Number(unsent!.n)).toBe(0);
+  }, 240_000);
+
+  it('kill -9 a process running orchestrator and runner together, its handed jobs mid-node', async () => {
+    // One process holding both: its decisions' jobs go straight to its runner (job-handoff.ts),
+    // their outbox rows claimed and unmarked until the results are applied.
+    await orchestrator.stop();
+    await runner.stop();
+    const both = new ServiceProcess('orchestrator,runner', env, join(dir, 'both.log'));
+    try {
+      await both.start();
+      const runIds = await startRuns();
+      await executionsStarted(runIds, 150);
+      const metrics = await (await fetch(`http://127.0.0.1:${both.httpPort}/metrics`)).text();
+      const handed = [...metrics.matchAll(/^aob_jobs_handed_total\{[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      await both.kill('SIGKILL');
+      const faultAt = Date.now();
+      // Separate processes take over: the dead process's claims lapse, its rows are swept and
+      // published, and the attempt ledger answers the jobs that had finished.
+      await orchestrator.start();
+      await runner.start();
+      const f = await measure('orchestrator+runner kill -9', runIds, faultAt, Date.now());
+      console.log(
+        `[crash] orchestrator+runner kill -9: ${handed} jobs handed in process before the kill`,
+      );
+      expect(handed).toBeGreaterThan(0);
+      expectSound(f);
+      const [unsent] = await query<{ n: string }>(
+        'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL',
+        [],
+      );
+      expect(Number(unsent!.n)).toBe(0);
+    } finally {
+      await both.close();
+    }
   }, 240_000);
 
   it('SIGKILL the Kafka broker mid-flight and restart it on the same ports and data', async () => {
