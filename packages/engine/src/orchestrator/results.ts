@@ -83,6 +83,12 @@ export type CommandHandler = (runId: string, command: unknown) => Promise<Trigge
  * durable; if this process dies first, it is redelivered and, being a duplicate (the same node
  * attempt's result, a start of a run that exists), changes nothing the second time.
  */
+/** A run's results handed over in process, and the loop deciding them (ResultConsumer.apply). */
+interface HandedResults {
+  waiting: { message: BusMessage; decided: (durable: boolean) => void }[];
+  deciding?: Promise<void>;
+}
+
 /** Waits before retrying a run's failed decision in this process: 0.25 s doubling to 4 s. */
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 4_000, 4_000, 4_000];
 
@@ -91,6 +97,8 @@ export class ResultConsumer {
   private loop: Promise<void> | undefined;
   private readonly topics: string[];
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** Handed results per run, waiting for their decision (apply). */
+  private readonly handed = new Map<string, HandedResults>();
 
   constructor(
     private readonly bus: Bus,
@@ -117,9 +125,18 @@ export class ResultConsumer {
    * A result handed over in process (cluster/job-handoff.ts), decided as if it had been read from
    * the bus. Whether its decision is durable; false (stopping, or the decision failed) means the
    * caller publishes it on the bus instead, where it is retried as any other.
+   *
+   * A run's handed results are decided together, as a bus read's are: those that arrive while one
+   * of its decisions is being made go into the next (a fan-out's results in a few decisions, not
+   * one each).
    */
-  async apply(runId: string, result: unknown, headers: Record<string, string>): Promise<boolean> {
-    if (this.stopping) return false;
+  apply(runId: string, result: unknown, headers: Record<string, string>): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    let pending = this.handed.get(runId);
+    if (!pending) {
+      pending = { waiting: [] };
+      this.handed.set(runId, pending);
+    }
     const message: BusMessage = {
       id: 'handoff',
       topic: Topic.results,
@@ -128,7 +145,30 @@ export class ResultConsumer {
       headers,
       deliveries: 1,
     };
-    return this.handle(runId, [message]);
+    const decided = new Promise<boolean>((resolve) =>
+      pending.waiting.push({ message, decided: resolve }),
+    );
+    // Started a tick later, so the results of one burst (a runner's jobs ending together) meet.
+    if (!pending.deciding)
+      pending.deciding = new Promise((r) => setImmediate(r)).then(() =>
+        this.decideHanded(runId, pending),
+      );
+    return decided;
+  }
+
+  /** Decides a run's waiting handed results, then those that came meanwhile, until none wait. */
+  private async decideHanded(runId: string, pending: HandedResults): Promise<void> {
+    while (pending.waiting.length > 0) {
+      const batch = pending.waiting.splice(0);
+      const ok = this.stopping
+        ? false
+        : await this.handle(
+            runId,
+            batch.map((b) => b.message),
+          );
+      for (const b of batch) b.decided(ok);
+    }
+    this.handed.delete(runId);
   }
 
   async stop(): Promise<void> {
