@@ -97,3 +97,45 @@ describe('ResultConsumer', () => {
     expect(types.at(-1)).toBe('RunCompleted');
   }, 15_000);
 });
+
+describe('ResultConsumer.apply (results handed over in process)', () => {
+  /** An orchestrator stand-in: records each decision's triggers; a decision takes `ms`. */
+  function recorder(ms: number) {
+    const decisions: string[][] = [];
+    const orchestrator = {
+      triggerMany: async (_runId: string, triggers: readonly { nodeId?: string }[]) => {
+        decisions.push(triggers.map((t) => t.nodeId ?? '?'));
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    } as unknown as Orchestrator;
+    return { orchestrator, decisions };
+  }
+  const result = (nodeId: string) => ({
+    runId: 'r1',
+    nodeId,
+    attempt: 1,
+    kind: 'failed',
+    error: { code: 'X', message: 'x' },
+  });
+
+  it("decides one run's results of a burst together, and those that come meanwhile next", async () => {
+    const { orchestrator, decisions } = recorder(30);
+    const consumer = new ResultConsumer(new MemoryBus(), orchestrator, 'c');
+    const first = ['a', 'b', 'c'].map((n) => consumer.apply('r1', result(n), {}));
+    await new Promise((r) => setTimeout(r, 10)); // the first decision is being made
+    const second = ['d', 'e'].map((n) => consumer.apply('r1', result(n), {}));
+    expect(await Promise.all([...first, ...second])).toEqual([true, true, true, true, true]);
+    expect(decisions).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+  });
+
+  it('says no once stopping, so the result goes on the bus', async () => {
+    const { orchestrator, decisions } = recorder(0);
+    const consumer = new ResultConsumer(new MemoryBus(), orchestrator, 'c');
+    await consumer.stop();
+    expect(await consumer.apply('r1', result('a'), {})).toBe(false);
+    expect(decisions).toEqual([]);
+  });
+});
