@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyNewEvent, AobError } from '@aob/core';
 import { log, started } from './conformance/fixtures.js';
-import { createColumns, loseRuns, planBatch, writeColumns } from './pg-batch.js';
+import { createColumns, loseRuns, optimisticPlan, planBatch, writeColumns } from './pg-batch.js';
 import type { LockedRun, QueuedAppend } from './pg-batch.js';
 import { prepareAppend } from './run-log.js';
 
@@ -84,5 +84,31 @@ describe('planBatch', () => {
     const cols = writeColumns(batch, plan);
     expect(cols[5]).toEqual(['b']);
     expect(cols[14]).toEqual(['b']);
+  });
+});
+
+describe('optimisticPlan', () => {
+  it('plans a batch on its runs as its appends expect them, leaving their status unread', () => {
+    const batch = [
+      queued('a', 3, [log(1)]),
+      queued('b', 7, [log(2), log(3)]),
+      queued('a', 4, [{ type: 'RunWaiting', at: 4, data: { tickets: ['t'] } }]),
+    ];
+    const optimistic = optimisticPlan(batch)!;
+    expect(optimistic.runIds).toEqual(['a', 'b']);
+    expect(optimistic.lastSeqs).toEqual([3, 7]);
+    expect(codes(optimistic.plan.outcomes)).toEqual(['ok', 'ok', 'ok']);
+    // The summaries: a's status set by its RunWaiting, b's left to the row (null).
+    const [runIds, lastSeqs, , , statuses] = writeColumns(batch, optimistic.plan) as unknown[][];
+    expect(runIds).toEqual(['a', 'b']);
+    expect(lastSeqs).toEqual([5, 9]);
+    expect(statuses).toEqual(['waiting', null]);
+  });
+
+  it('declines a batch that creates a run, or whose appends to a run do not follow each other', () => {
+    expect(optimisticPlan([queued('a', 3, [log(1)]), queued('new', 0, [started(2)])])).toBe(
+      undefined,
+    );
+    expect(optimisticPlan([queued('a', 3, [log(1)]), queued('a', 3, [log(2)])])).toBe(undefined);
   });
 });

@@ -28,16 +28,17 @@ export interface QueuedAppend extends PreparedAppend {
   reject: (err: unknown) => void;
 }
 
-/** A run row as the batch found it, under its row lock. */
+/** A run row as the batch found it, under its row lock (or as it expects it: optimisticPlan). */
 export interface LockedRun {
   lastSeq: number;
-  status: string;
+  /** Null: not read; a summary the batch gives no status keeps the one it has. */
+  status: string | null;
 }
 
 interface RunState {
   exists: boolean;
   lastSeq: number;
-  status: string;
+  status: string | null;
   irHash: string;
   updatedAt: number;
   /** Set when this batch creates the run. */
@@ -64,7 +65,8 @@ export function planBatch(
       st = {
         exists: row !== undefined,
         lastSeq: row?.lastSeq ?? 0,
-        status: row?.status ?? 'running',
+        // A new run starts running; one whose status was not read keeps its own (null).
+        status: row === undefined ? 'running' : row.status,
         irHash: a.irHash,
         updatedAt: 0,
         start: undefined,
@@ -167,6 +169,31 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
     }
   });
   return [...runs, ...events, ...outbox, ...keys];
+}
+
+/**
+ * The plan of a batch on the runs as its appends expect them, for a write guarded by exactly
+ * that (`guardedWriteBatch`): each run exists (its first append expects a seq above 0) with the
+ * last seq its first append expects. Undefined when the batch creates a run, or when its appends
+ * to one run do not follow each other (some would conflict however the runs stand): those batches
+ * are planned under their locks.
+ */
+export function optimisticPlan(
+  batch: readonly QueuedAppend[],
+): { plan: BatchPlan; runIds: string[]; lastSeqs: number[] } | undefined {
+  const expected = new Map<string, LockedRun>();
+  for (const a of batch) {
+    if (expected.has(a.runId)) continue;
+    if (a.expectedSeq === 0) return undefined;
+    expected.set(a.runId, { lastSeq: a.expectedSeq, status: null });
+  }
+  const plan = planBatch(batch, expected);
+  if (plan.outcomes.some((o) => o !== undefined)) return undefined;
+  return {
+    plan,
+    runIds: [...expected.keys()],
+    lastSeqs: [...expected.values()].map((r) => r.lastSeq),
+  };
 }
 
 /** Runs of the plan this batch creates. */

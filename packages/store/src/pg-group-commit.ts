@@ -9,6 +9,11 @@
 //   3. creates the new runs (INSERT … ON CONFLICT DO NOTHING: a run another writer created first
 //      turns this batch's appends to it into conflicts), then advances the summaries, inserts the
 //      events and the outbox rows in one statement, and commits.
+// A batch whose runs all exist and whose appends follow each other is first written the
+// optimistic way: the same writes as one autocommitted statement that locks the runs itself and
+// writes only if each stands where the batch expects it (one round trip instead of four: BEGIN,
+// the lock, the writes, COMMIT). If one does not, that statement wrote nothing, and the batch
+// takes the path above.
 // Each append's promise is settled on its own: a SEQ_CONFLICT rejects that append only.
 // The events primary key (run_id, seq) remains the last guard: should it ever fire, the batch is
 // retried one append per transaction so that only the culprit is rejected. A deadlock (possible
@@ -16,7 +21,14 @@
 import type { Pool, PoolClient } from 'pg';
 import type { AobError } from '@aob/core';
 import { seqConflict } from './errors.js';
-import { createColumns, createdRunIds, loseRuns, planBatch, writeColumns } from './pg-batch.js';
+import {
+  createColumns,
+  createdRunIds,
+  loseRuns,
+  optimisticPlan,
+  planBatch,
+  writeColumns,
+} from './pg-batch.js';
 import type { LockedRun, QueuedAppend } from './pg-batch.js';
 import { sql } from './pg-statements.js';
 
@@ -24,6 +36,8 @@ import { sql } from './pg-statements.js';
 export interface GroupCommitStats {
   transactions: number;
   appends: number;
+  /** Of the transactions, those that were one guarded statement (the optimistic path). */
+  guarded: number;
 }
 
 const MAX_TX_RETRIES = 5;
@@ -32,7 +46,7 @@ export class GroupCommit {
   private queue: QueuedAppend[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> | undefined;
-  private readonly counters: GroupCommitStats = { transactions: 0, appends: 0 };
+  private readonly counters: GroupCommitStats = { transactions: 0, appends: 0, guarded: 0 };
 
   constructor(
     private readonly pool: Pool,
@@ -110,6 +124,25 @@ export class GroupCommit {
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);
     try {
+      // Most batches advance runs that exist from where they expect them: one guarded statement,
+      // one round trip. If a run was elsewhere, nothing was written and the batch is planned
+      // again under its locks, which tells each append its own outcome.
+      const optimistic = optimisticPlan(batch);
+      if (optimistic) {
+        const { rows } = await client.query<{ ok: boolean }>(
+          sql.guardedWriteBatch([
+            ...writeColumns(batch, optimistic.plan),
+            optimistic.runIds,
+            optimistic.lastSeqs,
+          ]),
+        );
+        if (rows[0]?.ok === true) {
+          this.counters.transactions++;
+          this.counters.guarded++;
+          this.counters.appends += batch.length;
+          return optimistic.plan.outcomes;
+        }
+      }
       await client.query('BEGIN');
       try {
         const outcomes = await this.write(client, batch);

@@ -22,6 +22,53 @@ const WORKFLOW_COLUMNS = 'name, version, ir_hash, registered_at, retired_at';
 const RUN_COLUMNS =
   'run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id, namespace';
 
+/** writeBatch's text; guarded, every write waits on the runs being where the batch expects. */
+function writeBatchText(guarded: boolean): string {
+  const when = guarded ? '(SELECT ok FROM guard)' : 'true';
+  const guard = guarded
+    ? `locked AS (
+       SELECT run_id, last_seq FROM runs WHERE run_id = ANY($22::text[])
+       ORDER BY run_id FOR UPDATE
+     ), guard AS (
+       SELECT count(l.run_id) = cardinality($22::text[])
+              AND coalesce(bool_and(l.last_seq = e.last_seq), true) AS ok
+       FROM unnest($22::text[], $23::bigint[]) AS e(run_id, last_seq)
+       LEFT JOIN locked l USING (run_id)
+     ), `
+    : '';
+  return `WITH ${guard}moved AS (
+       UPDATE runs r
+       SET last_seq = u.last_seq, updated_at = u.updated_at, ir_hash = u.ir_hash,
+           status = COALESCE(u.status, r.status)
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])
+            AS u(run_id, last_seq, updated_at, ir_hash, status)
+       WHERE r.run_id = u.run_id AND ${when}
+       RETURNING 1
+     ), keyed AS (
+       INSERT INTO run_keys (key, run_id)
+       SELECT * FROM unnest($20::text[], $21::text[]) WHERE ${when}
+       ON CONFLICT (key) DO NOTHING
+       RETURNING 1
+     ), boxed AS (
+       INSERT INTO outbox (topic, key, payload, headers, claimed_by, claimed_until)
+       SELECT topic, key, payload, headers, claimed_by,
+              CASE WHEN lease_ms IS NULL THEN NULL
+                   ELSE clock_timestamp() + make_interval(secs => lease_ms / 1000) END
+       FROM unnest($14::text[], $15::text[], $16::jsonb[], $17::jsonb[], $18::text[],
+                   $19::float8[])
+            WITH ORDINALITY AS o(topic, key, payload, headers, claimed_by, lease_ms, ord)
+       WHERE ${when}
+       ORDER BY ord
+       RETURNING 1
+     ), inserted AS (
+       INSERT INTO events (run_id, seq, type, at, ir_hash, data, actor, traceparent)
+       SELECT * FROM unnest($6::text[], $7::bigint[], $8::text[], $9::bigint[], $10::text[],
+                            $11::json[], $12::text[], $13::text[]) WHERE ${when}
+       RETURNING 1
+     )
+     SELECT ${when} AS ok`;
+}
+
 export const sql = {
   // --- the group commit (see pg-events.ts) ---
   /** Locks the batch's existing runs in one order (run id), so two batches cannot deadlock on them. */
@@ -46,37 +93,17 @@ export const sql = {
   ),
   /**
    * Everything else a batch writes, in one statement: the summaries of the (locked) runs it
-   * advances, the events of every accepted append, and their outbox rows in order.
+   * advances, the events of every accepted append, and their outbox rows in order. A summary's
+   * status is left as it is where the batch gives none.
    */
-  writeBatch: named(
-    'write_batch',
-    `WITH moved AS (
-       UPDATE runs r
-       SET last_seq = u.last_seq, updated_at = u.updated_at, ir_hash = u.ir_hash, status = u.status
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])
-            AS u(run_id, last_seq, updated_at, ir_hash, status)
-       WHERE r.run_id = u.run_id
-       RETURNING 1
-     ), keyed AS (
-       INSERT INTO run_keys (key, run_id)
-       SELECT * FROM unnest($20::text[], $21::text[])
-       ON CONFLICT (key) DO NOTHING
-       RETURNING 1
-     ), boxed AS (
-       INSERT INTO outbox (topic, key, payload, headers, claimed_by, claimed_until)
-       SELECT topic, key, payload, headers, claimed_by,
-              CASE WHEN lease_ms IS NULL THEN NULL
-                   ELSE clock_timestamp() + make_interval(secs => lease_ms / 1000) END
-       FROM unnest($14::text[], $15::text[], $16::jsonb[], $17::jsonb[], $18::text[],
-                   $19::float8[])
-            WITH ORDINALITY AS o(topic, key, payload, headers, claimed_by, lease_ms, ord)
-       ORDER BY ord
-       RETURNING 1
-     )
-     INSERT INTO events (run_id, seq, type, at, ir_hash, data, actor, traceparent)
-     SELECT * FROM unnest($6::text[], $7::bigint[], $8::text[], $9::bigint[], $10::text[],
-                          $11::json[], $12::text[], $13::text[])`,
-  ),
+  writeBatch: named('write_batch', writeBatchText(false)),
+  /**
+   * The same writes as one statement on its own (autocommit: one round trip, no BEGIN, no lock
+   * query, no COMMIT), guarded: it locks the runs $22 in run-id order, and writes only if each
+   * exists with the last seq $23 the batch was planned on. Returns `ok`: false, nothing was
+   * written (the caller plans the batch again under the locks).
+   */
+  guardedWriteBatch: named('guarded_write_batch', writeBatchText(true)),
   lastSeq: named('last_seq', 'SELECT last_seq FROM runs WHERE run_id = $1'),
   findRun: named('find_run', 'SELECT run_id FROM run_keys WHERE key = $1'),
 

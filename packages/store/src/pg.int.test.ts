@@ -566,11 +566,11 @@ describe('PgEventStore', () => {
       await c.query('TRUNCATE outbox');
       await c.end();
       const row = (run: string) => [{ topic: 't', key: run, value: run }];
-      await s.appendWithOutbox('held', 'ir', 0, [started(1)], row('held'), {
+      await s.appendWithOutbox('renewed', 'ir', 0, [started(1)], row('renewed'), {
         token: 'w2:1',
         leaseMs: 150,
       });
-      await s.appendWithOutbox('let-go', 'ir', 0, [started(1)], row('let-go'), {
+      await s.appendWithOutbox('not-renewed', 'ir', 0, [started(1)], row('not-renewed'), {
         token: 'w2:2',
         leaseMs: 150,
       });
@@ -580,7 +580,7 @@ describe('PgEventStore', () => {
         await s.renewClaims(['w2:1'], 150);
       }
       const swept = await s.claimOutbox(10, { owner: 'sweeper', leaseMs: 60_000 });
-      expect(swept.map((r) => r.key)).toEqual(['let-go']);
+      expect(swept.map((r) => r.key)).toEqual(['not-renewed']);
       // The sweeper holds that row now: a late renewal by its first writer takes nothing back.
       await s.renewClaims(['w2:2'], 60_000);
       await s.markSent(swept.map((r) => r.id));
@@ -591,6 +591,29 @@ describe('PgEventStore', () => {
   });
 
   describe('group commit', () => {
+    it('writes a batch to runs where it expects them in one guarded statement, and a stale one under locks', async () => {
+      const s = await open(url);
+      await s.append('guarded-1', 'ir', 0, [started(1)]);
+      await s.append('guarded-2', 'ir', 0, [started(1)]);
+      const before = s.stats;
+      await Promise.all([
+        s.append('guarded-1', 'ir', 1, [log(2)]),
+        s.append('guarded-2', 'ir', 1, [log(2), log(3)]),
+        s.append('guarded-1', 'ir', 2, [log(3)]),
+      ]);
+      const after = s.stats;
+      expect(after.guarded - before.guarded).toBe(after.transactions - before.transactions);
+      expect((await s.getRun('guarded-1'))?.lastSeq).toBe(3);
+      expect((await s.getRun('guarded-2'))?.lastSeq).toBe(3);
+      // Expecting seq 2 where the run is at 3: the guard writes nothing, the locked path says why.
+      await expect(s.append('guarded-2', 'ir', 2, [log(9)])).rejects.toMatchObject({
+        code: 'SEQ_CONFLICT',
+      });
+      expect(s.stats.guarded).toBe(after.guarded);
+      expect((await s.read('guarded-2')).map((e) => e.seq)).toEqual([1, 2, 3]);
+      await s.close();
+    });
+
     it('commits 200 concurrent appends to 200 runs in far fewer than 200 transactions', async () => {
       const s = await open(url);
       const results = await Promise.all(
