@@ -5,10 +5,11 @@
 //
 //   npx vite-node scripts/soak-faults.ts [--seeds 20] [--runs 200] [--faults 12] [--start-seed S]
 //                                        [--sse 10] [--quiesce-ms 60000] [--json FILE]
-//                                        [--bus kafka|redis]
+//                                        [--bus kafka|redis] [--colocate]
 //
 // --bus redis: the small install's bus, Redis Streams on REDIS_URL (default 127.0.0.1:6379), with
-// the runners' attempt ledger in the same Redis; default kafka (the cluster).
+// the runners' attempt ledger in the same Redis; default kafka (the cluster). --colocate: each
+// orchestrator process runs a runner too and hands its jobs to it (beside the runner processes).
 // Seeds are S, S+1, … (S defaults to a random one, printed, so a run of the soak can be replayed).
 // The CLI must be built (`npm run build`): the services are the real `aob server` binary.
 import { writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     'quiesce-ms': { type: 'string', default: '60000' },
     json: { type: 'string' },
     bus: { type: 'string', default: 'kafka' },
+    colocate: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -60,7 +62,8 @@ const bus = args.bus;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 out(
   `soak: ${seeds} seeds from ${startSeed} (--start-seed ${startSeed} replays them), ` +
-    `${runs} runs and ${faults} faults each, on ${bus === 'redis' ? 'Redis Streams' : 'Kafka'}`,
+    `${runs} runs and ${faults} faults each, on ${bus === 'redis' ? 'Redis Streams' : 'Kafka'}` +
+    (args.colocate ? ', orchestrators running a runner each' : ''),
 );
 
 const infra = await launchFaultInfra();
@@ -81,7 +84,16 @@ try {
     let result: FaultResult | undefined;
     try {
       result = await runFaultScenario(
-        { seed, runs, faults, bus, sseSample: sse, quiesceMs, drainTimeoutMs: 300_000 },
+        {
+          seed,
+          runs,
+          faults,
+          bus,
+          colocate: args.colocate,
+          sseSample: sse,
+          quiesceMs,
+          drainTimeoutMs: 300_000,
+        },
         infra,
       );
     } catch (err) {

@@ -61,6 +61,12 @@ export interface FaultScenarioOptions {
    * attempt ledger in the same Redis, and a killed runner's jobs redelivered after 3 s).
    */
   bus?: 'kafka' | 'redis';
+  /**
+   * The orchestrator slots run `aob server --services orchestrator,runner`: one process holding
+   * both, its decisions' jobs handed to its own runner (cluster/job-handoff.ts), beside the runner
+   * slots. Default false: every slot one service.
+   */
+  colocate?: boolean;
   /** More environment for every service process (it wins over the scenario's own). */
   serviceEnv?: Record<string, string>;
   /** Keep the logs directory even when every check passes (default: AOB_KEEP_FAULT_DIR set). */
@@ -731,7 +737,9 @@ export async function runFaultScenario(
       env.AOB_GRPC_PORT = String(apiPorts[2 * i + 1]);
       url = `http://127.0.0.1:${apiPorts[2 * i]}`;
     }
-    const proc = new ServiceProcess(service, env, join(dir, `${name}.log`));
+    // Co-located: an orchestrator slot's process runs a runner too.
+    const services = opts.colocate && service === 'orchestrator' ? 'orchestrator,runner' : service;
+    const proc = new ServiceProcess(services, env, join(dir, `${name}.log`));
     slots.set(name, {
       name,
       service,
@@ -962,7 +970,9 @@ export async function runFaultScenario(
       exits,
       startFailures,
       runnerPids: new Set(
-        [...slots.values()].filter((s) => s.service === 'runner').flatMap((s) => s.pids),
+        [...slots.values()]
+          .filter((s) => s.service === 'runner' || (opts.colocate && s.service === 'orchestrator'))
+          .flatMap((s) => s.pids),
       ),
       sse,
     });
