@@ -531,13 +531,17 @@ describe('PgEventStore', () => {
   });
 
   describe('outbox rows committed already claimed', () => {
-    it('are not swept while the writer publishes them; marked by token; swept after a crash', async () => {
-      const s = await open(url);
+    async function storeOnEmptyOutbox() {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query('TRUNCATE outbox');
       await c.end();
-      const row = (run: string) => [{ topic: 't', key: run, value: run }];
+      return open(url);
+    }
+    const row = (run: string) => [{ topic: 't', key: run, value: run }];
+
+    it('are not swept while the writer publishes them; marked by token; swept after a crash', async () => {
+      const s = await storeOnEmptyOutbox();
       await s.appendWithOutbox('claimed-ok', 'ir', 0, [started(1)], row('claimed-ok'), {
         token: 'w1:1',
         leaseMs: 60_000,
@@ -560,12 +564,7 @@ describe('PgEventStore', () => {
     });
 
     it('stay unclaimable while their writer renews the claim, and only while it is still theirs', async () => {
-      const s = await open(url);
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query('TRUNCATE outbox');
-      await c.end();
-      const row = (run: string) => [{ topic: 't', key: run, value: run }];
+      const s = await storeOnEmptyOutbox();
       await s.appendWithOutbox('renewed', 'ir', 0, [started(1)], row('renewed'), {
         token: 'w2:1',
         leaseMs: 150,

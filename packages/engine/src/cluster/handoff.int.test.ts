@@ -4,19 +4,19 @@
 // as on the local engine; the jobs went straight to the runner, not over the bus; and every
 // outbox row ends marked sent.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { Topic, compileCached } from '@aob/core';
+import { Topic } from '@aob/core';
 import { RedisStreamsBus } from '@aob/bus';
 import type { PgEventStore, S3ContentStore } from '@aob/store';
 import { RedisAttemptLedger } from '@aob/store';
-import { loadHandlers } from '../executors/handlers.js';
-import type { TaskHandler } from '../executors/types.js';
 import { LocalEngine } from '../local/local-engine.js';
-import { perNodeEvents } from '../testing/per-node.js';
+import {
+  exampleDefinition as def,
+  exampleHandlers,
+  expectSameRun,
+  registerSubworkflowChild,
+} from '../testing/examples.js';
 import { JOB_TOPICS, Runner } from '../runner/runner.js';
 import { ClusterClient } from './client.js';
 import { JobHandoff } from './job-handoff.js';
@@ -24,9 +24,6 @@ import { OrchestratorService } from './orchestrator-service.js';
 import { clusterTag, freshDatabase, pgStore, s3Store } from './testing.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
-const def = (name: string, file = 'workflow.json') =>
-  JSON.parse(readFileSync(join(examples, name, file), 'utf8')) as unknown;
 
 const CASES: { example: string; inputs: Record<string, unknown> }[] = [
   { example: 'fanout', inputs: { words: ['a', 'b', 'c', 'd', 'e'] } },
@@ -48,10 +45,7 @@ let client: ClusterClient;
 let local: LocalEngine;
 
 beforeAll(async () => {
-  let handlers: Record<string, TaskHandler> = {};
-  for (const name of ['fanout', 'subworkflow', 'retry', 'compensate']) {
-    handlers = { ...handlers, ...(await loadHandlers(join(examples, name, 'handlers.mjs'))) };
-  }
+  const handlers = await exampleHandlers(CASES.map((c) => c.example));
   db = await freshDatabase(tag);
   store = await pgStore(db.url);
   content = s3Store(tag);
@@ -79,15 +73,7 @@ beforeAll(async () => {
   await runner.start();
   client = new ClusterClient({ events: store, content, bus });
   local = await LocalEngine.open({ store: 'memory', handlers });
-  const child = compileCached(def('subworkflow', 'child.json'));
-  await content.put(child.definition);
-  await store.putWorkflow({
-    name: child.name,
-    version: child.version,
-    irHash: child.irHash,
-    registeredAt: Date.now(),
-  });
-  await local.control.registerWorkflow(def('subworkflow', 'child.json'));
+  await registerSubworkflowChild(content, store, local);
 }, 120_000);
 
 afterAll(async () => {
@@ -112,14 +98,7 @@ describe('an orchestrator and a runner in one process, handing jobs over', () =>
       const definition = def(c.example);
       const localRun = await local.control.start(definition, c.inputs);
       const clusterRun = await client.start(definition, c.inputs);
-      const a = await local.control.wait(localRun, { timeoutMs: 30_000 });
-      const b = await client.wait(clusterRun, { timeoutMs: 30_000 });
-      expect(b.status).toBe(a.status);
-      expect(b.output).toEqual(a.output);
-      expect(b.error).toEqual(a.error);
-      expect(perNodeEvents(await client.events(clusterRun))).toEqual(
-        perNodeEvents(await local.control.events(localRun)),
-      );
+      await expectSameRun(local, localRun, client, clusterRun);
     },
     60_000,
   );

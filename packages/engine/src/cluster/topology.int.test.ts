@@ -1,25 +1,21 @@
 // Same runs, any topology (issue 4): every example gives the same per-node event sequence and the
 // same output on the local engine and on the cluster topology — PostgreSQL event log and outbox,
 // Kafka topics, an S3 content store, an orchestrator service and a runner.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCached } from '@aob/core';
 import type { KafkaBus } from '@aob/bus';
 import type { PgEventStore, S3ContentStore } from '@aob/store';
-import { loadHandlers } from '../executors/handlers.js';
 import type { TaskHandler } from '../executors/types.js';
 import { LocalEngine } from '../local/local-engine.js';
-import { perNodeEvents } from '../testing/per-node.js';
+import {
+  exampleDefinition as def,
+  exampleHandlers,
+  expectSameRun,
+  registerSubworkflowChild,
+} from '../testing/examples.js';
 import { Runner } from '../runner/runner.js';
 import { ClusterClient } from './client.js';
 import { OrchestratorService } from './orchestrator-service.js';
 import { clusterTag, freshDatabase, kafkaBus, pgStore, s3Store } from './testing.js';
-
-const examples = fileURLToPath(new URL('../../../../examples/', import.meta.url));
-const def = (name: string, file = 'workflow.json') =>
-  JSON.parse(readFileSync(join(examples, name, file), 'utf8')) as unknown;
 
 interface Case {
   example: string;
@@ -49,9 +45,7 @@ let client: ClusterClient;
 let local: LocalEngine;
 
 beforeAll(async () => {
-  for (const name of ['fanout', 'approval', 'subworkflow', 'retry', 'compensate']) {
-    handlers = { ...handlers, ...(await loadHandlers(join(examples, name, 'handlers.mjs'))) };
-  }
+  handlers = await exampleHandlers(['fanout', 'approval', 'subworkflow', 'retry', 'compensate']);
   db = await freshDatabase(tag);
   store = await pgStore(db.url);
   content = s3Store(tag);
@@ -74,17 +68,7 @@ beforeAll(async () => {
   await runner.start();
   client = new ClusterClient({ events: store, content, bus });
   local = await LocalEngine.open({ store: 'memory', handlers });
-
-  // The subworkflow example's child, registered on both.
-  const child = compileCached(def('subworkflow', 'child.json'));
-  await content.put(child.definition);
-  await store.putWorkflow({
-    name: child.name,
-    version: child.version,
-    irHash: child.irHash,
-    registeredAt: Date.now(),
-  });
-  await local.control.registerWorkflow(def('subworkflow', 'child.json'));
+  await registerSubworkflowChild(content, store, local);
 }, 120_000);
 
 afterAll(async () => {
@@ -117,14 +101,7 @@ describe('the cluster topology runs every example as the local engine does', () 
           by: 'ada',
         });
       }
-      const a = await local.control.wait(localRun, { timeoutMs: 30_000 });
-      const b = await client.wait(clusterRun, { timeoutMs: 30_000 });
-      expect(b.status).toBe(a.status);
-      expect(b.output).toEqual(a.output);
-      expect(b.error).toEqual(a.error);
-      expect(perNodeEvents(await client.events(clusterRun))).toEqual(
-        perNodeEvents(await local.control.events(localRun)),
-      );
+      await expectSameRun(local, localRun, client, clusterRun);
     },
     60_000,
   );
