@@ -33,7 +33,8 @@ import { RUNNER_JOB_OUTBOX_TOPIC, runnerJobEntry } from '../orchestrator/job-rou
 import { JOB_TOPICS } from '../runner/runner.js';
 import type { HandedJobEnd, JobHandoff } from './job-handoff.js';
 
-type Row = Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'>;
+/** A row to deliver; `prepared`: its value went through `prepare` already (an offer refused). */
+type Row = Pick<OutboxRecord, 'topic' | 'key' | 'value' | 'headers'> & { prepared?: true };
 
 export interface OutboxRelayOptions {
   outbox: OutboxStore;
@@ -140,11 +141,14 @@ export class OutboxRelay {
     const handed: Promise<Row | undefined>[] = [];
     const rest: Row[] = [];
     for (const row of rows) {
-      const taken = JOB_TOPICS.includes(row.topic as (typeof JOB_TOPICS)[number])
-        ? await this.hand(row, token, handed.length)
-        : undefined;
-      if (taken) handed.push(taken.end.then((how) => (how === 'returned' ? row : undefined)));
-      else rest.push(row);
+      if (!JOB_TOPICS.includes(row.topic as (typeof JOB_TOPICS)[number])) {
+        rest.push(row);
+        continue;
+      }
+      const offer = await this.hand(row, token, handed.length);
+      if ('end' in offer)
+        handed.push(offer.end.then((how) => (how === 'returned' ? row : undefined)));
+      else rest.push(offer.refused);
     }
     await this.deliver(rest);
     if (handed.length === 0) return this.marked(token);
@@ -159,12 +163,16 @@ export class OutboxRelay {
     });
   }
 
-  /** Offers a job row to the runner of this process: how it ended, or undefined if not taken. */
+  /**
+   * Offers a job row to the runner of this process: how it will end, or, refused, the row with
+   * its prepared value (so publishing it does not prepare it again: an agent job's token is
+   * minted once).
+   */
   private async hand(
     row: Row,
     token: string,
     index: number,
-  ): Promise<{ end: Promise<HandedJobEnd> } | undefined> {
+  ): Promise<{ end: Promise<HandedJobEnd> } | { refused: Row }> {
     const value = this.opts.prepare ? await this.opts.prepare(row) : row.value;
     let ended!: (how: HandedJobEnd) => void;
     const end = new Promise<HandedJobEnd>((resolve) => (ended = resolve));
@@ -176,7 +184,9 @@ export class OutboxRelay {
       headers: row.headers,
       deliveries: 1,
     };
-    if (!this.opts.handoff!.offer(message, ended)) return undefined;
+    if (!this.opts.handoff!.offer(message, ended)) {
+      return { refused: { ...row, value, prepared: true } };
+    }
     this.stats.handed++;
     recordJobHanded((value as NodeJob).priority);
     return { end };
@@ -290,7 +300,7 @@ export class OutboxRelay {
     }
     const prepare = this.opts.prepare;
     const values = prepare
-      ? await Promise.all(messages.map((r) => prepare(r)))
+      ? await Promise.all(messages.map((r) => (r.prepared ? r.value : prepare(r))))
       : messages.map((r) => r.value);
     // All at once, in commit order: every adapter sends publishes in call order (Kafka batches
     // them into one produce request per round, ioredis pipelines them on one connection), which
