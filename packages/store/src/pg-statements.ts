@@ -17,6 +17,14 @@ export interface OutboxRow {
 const named = (name: string, text: string) => (values: unknown[]) =>
   ({ name: `aob_${name}`, text, values }) satisfies QueryConfig;
 
+/**
+ * A FROM item that makes the statement's own transaction commit without waiting for the WAL
+ * flush (`synchronous_commit` off for this transaction only). An autocommitted statement cannot
+ * be preceded by `SET LOCAL`; a volatile function joined into every updated row runs before any
+ * row is written, and the setting is read at commit.
+ */
+const NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush";
+
 const WORKFLOW_COLUMNS = 'name, version, ir_hash, registered_at, retired_at';
 
 const RUN_COLUMNS =
@@ -218,6 +226,11 @@ export const sql = {
   ),
 
   // --- outbox ---
+  // The relay's own bookkeeping (claims, renewals, marks) commits without waiting for the WAL
+  // flush (NO_FLUSH). Losing one in a crash only makes a row unsent or unclaimed again, and a
+  // relay then publishes it once more, which the bus's at-least-once contract already allows (a
+  // crash between a publish and its mark does the same). The WAL is written in order, so such a
+  // commit never survives a crash that loses the decision it follows.
   /**
    * Claims up to $1 unsent rows, oldest first, for $2 for $3 ms. SKIP LOCKED lets concurrent
    * relays claim disjoint rows without waiting; the lease keeps them disjoint after commit.
@@ -228,7 +241,7 @@ export const sql = {
      SET claimed_by = $2, claimed_until = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
      FROM (SELECT id FROM outbox
            WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
-           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) c
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) c, ${NO_FLUSH}
      WHERE o.id = c.id
      RETURNING o.id, o.topic, o.key, o.payload, o.headers,
                (extract(epoch FROM o.created_at) * 1000)::bigint AS created_at`,
@@ -236,12 +249,14 @@ export const sql = {
   markSentByClaims: named(
     'mark_sent_by_claims',
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
+     FROM ${NO_FLUSH}
      WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
   renewClaims: named(
     'renew_claims',
     `UPDATE outbox
      SET claimed_until = clock_timestamp() + make_interval(secs => $2::float8 / 1000)
+     FROM ${NO_FLUSH}
      WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
   /** Unsent rows (the partial index outbox_unsent holds exactly them). */
@@ -252,6 +267,7 @@ export const sql = {
   markSent: named(
     'mark_sent',
     `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
+     FROM ${NO_FLUSH}
      WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
   ),
 };

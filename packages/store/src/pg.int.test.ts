@@ -18,6 +18,7 @@ import { log, started } from './conformance/fixtures.js';
 import { PgEventStore } from './pg-events.js';
 import type { PgEventStoreOptions } from './pg-events.js';
 import { PG_MIGRATIONS } from './pg-schema.js';
+import { sql } from './pg-statements.js';
 
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const created: string[] = [];
@@ -527,6 +528,45 @@ describe('PgEventStore', () => {
       await s.markSentByClaims(['w:1', 'w:2']);
       expect(await s.countUnsentOutbox()).toBe(0);
       await s.close();
+    });
+    it("commits the relay's claims, renewals and marks without a WAL flush, and only those", async () => {
+      const s = await open(url);
+      const rows = [1, 2].map((n) => ({ topic: 't', key: 'nf', value: n }));
+      await s.appendWithOutbox('nf', 'ir', 0, [started(1)], rows);
+      await s.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const setting = async () =>
+        (await c.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]
+          ?.synchronous_commit;
+      // Each statement in a transaction of its own, as the relay's autocommitted statement runs.
+      const run = async (statement: { name: string; text: string; values: unknown[] }) => {
+        await c.query('BEGIN');
+        const { rows: found, rowCount } = await c.query<{ id: string }>(statement);
+        expect(rowCount, statement.name).toBeGreaterThan(0);
+        // Inside the statement's transaction the commit is asynchronous ...
+        expect(await setting(), statement.name).toBe('off');
+        await c.query('COMMIT');
+        // ... and the session keeps its own setting after it: a decision pooled on the same
+        // connection still waits for its flush.
+        expect(await setting(), statement.name).toBe('on');
+        return found;
+      };
+      try {
+        const claimed = await run(sql.claimOutbox([2, 'nf-relay', 60_000]));
+        expect(claimed).toHaveLength(2);
+        await run(sql.renewClaims([['nf-relay'], 60_000]));
+        await run(sql.markSent([[claimed[0]?.id]]));
+        await run(sql.markSentByClaims([['nf-relay']]));
+        expect(
+          Number(
+            (await c.query("SELECT count(*) AS n FROM outbox WHERE key = 'nf' AND sent_at IS NULL"))
+              .rows[0].n,
+          ),
+        ).toBe(0);
+      } finally {
+        await c.end();
+      }
     });
   });
 
