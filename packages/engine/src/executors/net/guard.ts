@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { AobError } from '@aob/core';
@@ -30,8 +29,10 @@ export interface DialTarget {
   addresses: readonly ResolvedAddress[];
 }
 
+/** The system's resolver; `node:dns` loads at the first lookup, not in every CLI process. */
 export const systemResolver: Resolver = async (hostname) => {
-  const found = await dnsLookup(hostname, { all: true, verbatim: true });
+  const { lookup } = await import('node:dns/promises');
+  const found = await lookup(hostname, { all: true, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
