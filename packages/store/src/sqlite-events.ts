@@ -34,7 +34,7 @@ import type {
   WorkflowPatchStatus,
   WorkflowRecord,
 } from './port.js';
-import { betterSqlite3 } from './client-libraries.js';
+import { betterSqlite3, betterSqlite3Addon } from './client-libraries.js';
 import { seqConflict, storeClosed, StoreErrorCode, workflowExists } from './errors.js';
 import { prepareAppend, runKey } from './run-log.js';
 import type { PreparedAppend, RunKeyKind } from './run-log.js';
@@ -96,7 +96,7 @@ export class SqliteEventStore implements EventStore {
 
   constructor(options: SqliteEventStoreOptions) {
     const Sqlite = betterSqlite3();
-    this.db = new Sqlite(options.path);
+    this.db = new Sqlite(options.path, { nativeBinding: betterSqlite3Addon() });
     // busy_timeout first: the pragmas and the migration below may meet another process's lock.
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_mode = WAL');
