@@ -36,11 +36,14 @@ COPY services/hitl/package.json services/hitl/
 COPY services/validator/package.json services/validator/
 COPY apps/canvas/package.json apps/canvas/
 COPY cli/package.json cli/
+COPY patches/ patches/
 # --ignore-scripts: the root `prepare` script builds, and the sources are not copied yet.
-# The only install script a production dependency needs is better-sqlite3's, rebuilt explicitly.
+# The only install script a production dependency needs is better-sqlite3's, rebuilt explicitly;
+# the root `postinstall` (patch-package: our fixes to kafkajs and @oclif/core) is run by hand.
 RUN --mount=type=cache,target=/root/.npm \
   npm ci --ignore-scripts \
-  && npm rebuild better-sqlite3
+  && npm rebuild better-sqlite3 \
+  && npx patch-package --error-on-fail
 
 COPY tsconfig.base.json turbo.json ./
 COPY schemas/ schemas/

@@ -1269,6 +1269,11 @@ describe('deployment manifests', () => {
     expect(df).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
     expect(df).toMatch(/^FROM \$\{NODE_IMAGE\} AS runtime$/m);
     expect(df).toMatch(/npm ci\b/);
+    // The install skips scripts, so the root postinstall's patches are applied by hand, each one
+    // there: an image without them would run unpatched kafkajs and oclif.
+    expect(df).toMatch(/^COPY patches\/ patches\/$/m);
+    expect(df).toMatch(/npx patch-package --error-on-fail/);
+    expect(readdirSync(join(root, 'patches')).length).toBeGreaterThan(0);
     expect(df).toMatch(/npm run build\b/);
     expect(df).toMatch(/npm prune --omit=dev\b/);
     expect(df).toMatch(/^USER 1000:1000$/m);
