@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusErrorCode } from './errors.js';
 import type { Bus, BusMessage, BusOptions } from './port.js';
+import { publishAll } from './publish-all.js';
 
 export type MakeBus = (opts: BusOptions & { now?: () => number }) => Promise<Bus>;
 
@@ -74,6 +75,28 @@ export function busConformance(name: string, makeBus: MakeBus): void {
       expect(ids(first)).toEqual(published.slice(0, 2));
       expect(ids(rest)).toEqual(published.slice(2));
       expect(await b.read({ group, consumer: 'c1', topics: [topic] })).toEqual([]);
+    });
+
+    it('publishes a batch in order, behind and ahead of single publishes (publishAll)', async () => {
+      const b = await bus();
+      const { topic, other, group } = names();
+      await b.ensureGroup(group, [topic, other]);
+      const before = b.publish(topic, 'k', 'before');
+      const batch = publishAll(b, [
+        { topic, key: 'k', value: 'one', headers: { x: '1' } },
+        { topic: other, key: 'k', value: 'elsewhere' },
+        { topic, key: 'k', value: 'two' },
+      ]);
+      const after = b.publish(topic, 'k', 'after');
+      const [beforeId, batchIds, afterId] = await Promise.all([before, batch, after]);
+      expect(batchIds).toHaveLength(3);
+      const got = await b.read({ group, consumer: 'c1', topics: [topic], count: 10 });
+      expect(got.map((m) => m.value)).toEqual(['before', 'one', 'two', 'after']);
+      expect(ids(got)).toEqual([beforeId, batchIds[0], batchIds[2], afterId]);
+      expect(got[1]?.headers).toEqual({ x: '1' });
+      const elsewhere = await b.read({ group, consumer: 'c1', topics: [other] });
+      expect(elsewhere.map((m) => [m.id, m.value])).toEqual([[batchIds[1], 'elsewhere']]);
+      expect(await publishAll(b, [])).toEqual([]);
     });
 
     it('delivers messages published before the group was created', async () => {

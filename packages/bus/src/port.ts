@@ -29,11 +29,25 @@ export interface ReadOptions {
   blockMs?: number;
 }
 
+/** A message to publish (`Bus.publish`'s arguments). */
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: unknown;
+  headers?: Headers;
+}
+
 export interface Bus {
   /** Creates topics (streams) and the consumer group on each, if missing. Idempotent. */
   ensureGroup(group: string, topics: readonly string[]): Promise<void>;
   /** Appends a message. Messages with the same key are delivered in publish order. */
   publish(topic: string, key: string, value: unknown, headers?: Headers): Promise<string>;
+  /**
+   * Appends messages in order, exactly as publishing them one after another would, and resolves
+   * with their ids. An adapter that can send them together implements it (Redis Streams: one
+   * pipeline, one write to the socket); callers use `publishAll`, which falls back to `publish`.
+   */
+  publishMany?(messages: readonly OutgoingMessage[]): Promise<string[]>;
   /**
    * Reads for a consumer of a group: first messages delivered earlier to any consumer of the
    * group and left unacknowledged for longer than the idle timeout (redelivery), then new ones.

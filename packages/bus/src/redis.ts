@@ -21,7 +21,7 @@ import {
   parseStreams,
 } from './redis-codec.js';
 import type { RawEntry } from './redis-codec.js';
-import type { Bus, BusMessage, BusOptions, Headers, ReadOptions } from './port.js';
+import type { Bus, BusMessage, BusOptions, Headers, OutgoingMessage, ReadOptions } from './port.js';
 
 export interface RedisStreamsBusOptions extends BusOptions {
   /**
@@ -88,11 +88,27 @@ export class RedisStreamsBus implements Bus {
 
   async publish(topic: string, key: string, value: unknown, headers?: Headers): Promise<string> {
     this.assertOpen();
-    const fields = encodeFields(topic, key, value, headers);
-    const max = this.maxLength?.(topic);
-    const trim = max === undefined ? [] : ['MAXLEN', '~', String(max)];
-    const id = await this.redis.call('XADD', [this.key(topic), ...trim, '*', ...fields]);
+    const id = await this.redis.call('XADD', this.xaddArgs({ topic, key, value, headers }));
     return String(id);
+  }
+
+  /** One pipeline: the XADDs go to Redis in one write, in order, behind any earlier command. */
+  async publishMany(messages: readonly OutgoingMessage[]): Promise<string[]> {
+    this.assertOpen();
+    const pipeline = this.redis.pipeline();
+    for (const m of messages) pipeline.call('XADD', this.xaddArgs(m));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, id]) => {
+      if (err) throw err;
+      return String(id);
+    });
+  }
+
+  private xaddArgs(m: OutgoingMessage): string[] {
+    const fields = encodeFields(m.topic, m.key, m.value, m.headers);
+    const max = this.maxLength?.(m.topic);
+    const trim = max === undefined ? [] : ['MAXLEN', '~', String(max)];
+    return [this.key(m.topic), ...trim, '*', ...fields];
   }
 
   async read(opts: ReadOptions): Promise<BusMessage[]> {

@@ -16,7 +16,6 @@ import type {
 } from '@aob/core';
 import {
   AobError,
-  Topic,
   childUsage,
   decide,
   fold,
@@ -39,6 +38,7 @@ import type {
 import { nativeContentOf } from '@aob/store';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { SpanKind, context, trace } from '@opentelemetry/api';
+import { EventAnnouncer } from './announcer.js';
 import { MAX_INLINE_PER_DECISION, runInline } from './inline.js';
 import { jobOutboxTopic } from './job-route.js';
 import type { PatchValidator } from './patch-validator.js';
@@ -208,10 +208,12 @@ export class Orchestrator {
   /** The span context of the decision each command came from (its spans' parent). */
   private readonly causes = new WeakMap<Command, Context>();
   private readonly timers: TimerWheel;
+  private readonly announcer: EventAnnouncer;
   private closed = false;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.timers = new TimerWheel(deps.now);
+    this.announcer = new EventAnnouncer(deps.bus);
   }
 
   /** Starts a new run on `ir`. Inputs must already be validated. */
@@ -345,6 +347,7 @@ export class Orchestrator {
   close(): void {
     this.closed = true;
     this.timers.clear();
+    this.announcer.close();
   }
 
   private slot(runId: string): Promise<RunSlot> {
@@ -591,7 +594,7 @@ export class Orchestrator {
                 messages: split.messages,
               });
             }
-            this.announce(slot.runId, events);
+            this.announcer.announce(slot.runId, events);
           } else {
             await this.deps.events.append(slot.runId, slot.ir.irHash, before, events);
           }
@@ -735,22 +738,6 @@ export class Orchestrator {
       }
     }
     await Promise.all(publishes);
-  }
-
-  /**
-   * Publishes committed events on `aob.workflow.events` for live watchers (fanout), after the
-   * commit and without the outbox: the log is the truth and the topic a notification of it, so a
-   * watcher that sees a seq jump reads the gap from the store. Keeping events out of the outbox
-   * cuts its rows — and their insert, claim and mark — by more than two thirds. Publishes are
-   * made in commit order (every adapter keeps call order), so a run's events arrive in seq order.
-   */
-  private announce(runId: string, events: readonly AnyRunEvent[]): void {
-    void Promise.all(events.map((e) => this.deps.bus.publish(Topic.events, runId, e))).catch(
-      (err: unknown) => {
-        if (!this.closed)
-          process.emitWarning(`aob: events of ${runId} not announced: ${String(err)}`);
-      },
-    );
   }
 
   private async dispatch(job: NodeJob): Promise<void> {
