@@ -62,6 +62,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 function profiler() {
   if (process.env.AOB_PEERS_PROFILE !== '1') return undefined;
   const counts = {};
+  const bySql = process.env.AOB_PEERS_SQL === '1';
   const count = (k) => (counts[k] = (counts[k] ?? 0) + 1);
   /** Adds a request's time, from now to its settling, to `ms <what>` (overlapping ones add up). */
   const timed = (what, result) => {
@@ -80,6 +81,7 @@ function profiler() {
     if (typeof text === 'string') {
       count('pg statements');
       if (/^\s*commit\b/i.test(text)) count('pg COMMIT');
+      if (bySql) count(`sql ${q?.name ?? text.replace(/\s+/g, ' ').slice(0, 60)}`);
     }
     return timed('pg', query.call(this, q, ...rest));
   };

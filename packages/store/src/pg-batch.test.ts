@@ -105,10 +105,27 @@ describe('optimisticPlan', () => {
     expect(statuses).toEqual(['waiting', null]);
   });
 
-  it('declines a batch that creates a run, or whose appends to a run do not follow each other', () => {
-    expect(optimisticPlan([queued('a', 3, [log(1)]), queued('new', 0, [started(2)])])).toBe(
+  it('plans the runs a batch creates as new, to be checked absent', () => {
+    const batch = [
+      queued('a', 3, [log(1)]),
+      queued('new', 0, [started(2)]),
+      queued('new', 1, [log(3)]),
+    ];
+    const optimistic = optimisticPlan(batch)!;
+    expect(optimistic.runIds).toEqual(['a']);
+    expect(optimistic.newRunIds).toEqual(['new']);
+    expect(codes(optimistic.plan.outcomes)).toEqual(['ok', 'ok', 'ok']);
+    // The new run is created with both appends' events; only a's summary is updated.
+    const created = createColumns(optimistic.plan) as unknown[][];
+    expect(created[0]).toEqual(['new']);
+    expect(created[6]).toEqual([2]);
+    expect((writeColumns(batch, optimistic.plan) as unknown[][])[0]).toEqual(['a']);
+  });
+
+  it('declines a batch whose appends to a run do not follow each other', () => {
+    expect(optimisticPlan([queued('a', 3, [log(1)]), queued('a', 3, [log(2)])])).toBe(undefined);
+    expect(optimisticPlan([queued('new', 0, [started(1)]), queued('new', 0, [started(2)])])).toBe(
       undefined,
     );
-    expect(optimisticPlan([queued('a', 3, [log(1)]), queued('a', 3, [log(2)])])).toBe(undefined);
   });
 });

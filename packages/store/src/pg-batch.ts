@@ -173,19 +173,27 @@ export function writeColumns(batch: readonly QueuedAppend[], plan: BatchPlan): u
 
 /**
  * The plan of a batch on the runs as its appends expect them, for a write guarded by exactly
- * that (`guardedWriteBatch`): each run exists (its first append expects a seq above 0) with the
- * last seq its first append expects. Undefined when the batch creates a run, or when its appends
- * to one run do not follow each other (some would conflict however the runs stand): those batches
- * are planned under their locks.
+ * that (`guardedWriteBatch`): a run whose first append expects a seq above 0 exists with that last
+ * seq, and one whose first append expects 0 does not exist yet (the batch creates it). Undefined
+ * when some append would fail however the runs stand (its appends to one run do not follow each
+ * other, or a start is refused): those batches are planned under their locks.
  */
-export function optimisticPlan(
-  batch: readonly QueuedAppend[],
-): { plan: BatchPlan; runIds: string[]; lastSeqs: number[] } | undefined {
+export function optimisticPlan(batch: readonly QueuedAppend[]):
+  | {
+      plan: BatchPlan;
+      /** Runs that must exist, each with its last seq. */
+      runIds: string[];
+      lastSeqs: number[];
+      /** Runs that must not exist yet. */
+      newRunIds: string[];
+    }
+  | undefined {
   const expected = new Map<string, LockedRun>();
+  const absent = new Set<string>();
   for (const a of batch) {
-    if (expected.has(a.runId)) continue;
-    if (a.expectedSeq === 0) return undefined;
-    expected.set(a.runId, { lastSeq: a.expectedSeq, status: null });
+    if (expected.has(a.runId) || absent.has(a.runId)) continue;
+    if (a.expectedSeq === 0) absent.add(a.runId);
+    else expected.set(a.runId, { lastSeq: a.expectedSeq, status: null });
   }
   const plan = planBatch(batch, expected);
   if (plan.outcomes.some((o) => o !== undefined)) return undefined;
@@ -193,6 +201,7 @@ export function optimisticPlan(
     plan,
     runIds: [...expected.keys()],
     lastSeqs: [...expected.values()].map((r) => r.lastSeq),
+    newRunIds: [...absent],
   };
 }
 

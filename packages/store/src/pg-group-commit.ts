@@ -124,9 +124,9 @@ export class GroupCommit {
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);
     try {
-      // Most batches advance runs that exist from where they expect them: one guarded statement,
-      // one round trip. If a run was elsewhere, nothing was written and the batch is planned
-      // again under its locks, which tells each append its own outcome.
+      // Most batches advance runs from where they expect them, or create runs that do not exist
+      // yet: one guarded statement, one round trip. If a run was elsewhere, nothing was written
+      // and the batch is planned again under its locks, which tells each append its own outcome.
       const optimistic = optimisticPlan(batch);
       if (optimistic) {
         const { rows } = await client.query<{ ok: boolean }>(
@@ -134,6 +134,8 @@ export class GroupCommit {
             ...writeColumns(batch, optimistic.plan),
             optimistic.runIds,
             optimistic.lastSeqs,
+            optimistic.newRunIds,
+            ...createColumns(optimistic.plan),
           ]),
         );
         if (rows[0]?.ok === true) {

@@ -39,9 +39,21 @@ function writeBatchText(guarded: boolean): string {
        ORDER BY run_id FOR UPDATE
      ), guard AS (
        SELECT count(l.run_id) = cardinality($22::text[])
-              AND coalesce(bool_and(l.last_seq = e.last_seq), true) AS ok
+              AND coalesce(bool_and(l.last_seq = e.last_seq), true)
+              AND NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ANY($24::text[])) AS ok
        FROM unnest($22::text[], $23::bigint[]) AS e(run_id, last_seq)
        LEFT JOIN locked l USING (run_id)
+     ), created AS (
+       INSERT INTO runs (${RUN_COLUMNS})
+       SELECT run_id, workflow, ir_hash, status, started_at, updated_at, last_seq, parent_run_id,
+              namespace
+       FROM unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[],
+                   $30::bigint[], $31::bigint[], $32::text[], $33::text[])
+            WITH ORDINALITY AS n(run_id, workflow, ir_hash, status, started_at, updated_at,
+                                 last_seq, parent_run_id, namespace, ord)
+       WHERE ${when}
+       ORDER BY ord
+       RETURNING 1
      ), `
     : '';
   return `WITH ${guard}moved AS (
@@ -108,8 +120,11 @@ export const sql = {
   /**
    * The same writes as one statement on its own (autocommit: one round trip, no BEGIN, no lock
    * query, no COMMIT), guarded: it locks the runs $22 in run-id order, and writes only if each
-   * exists with the last seq $23 the batch was planned on. Returns `ok`: false, nothing was
-   * written (the caller plans the batch again under the locks).
+   * exists with the last seq $23 the batch was planned on and none of the runs $24 exists. It
+   * also creates the batch's new runs ($25–$33, createRuns' columns). Returns `ok`: false, nothing
+   * was written (the caller plans the batch again under the locks). A run another writer creates
+   * between the guard's look and the insert fails the whole statement on the primary key (23505),
+   * and nothing is written either.
    */
   guardedWriteBatch: named('guarded_write_batch', writeBatchText(true)),
   lastSeq: named('last_seq', 'SELECT last_seq FROM runs WHERE run_id = $1'),

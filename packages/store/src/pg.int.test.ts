@@ -632,8 +632,16 @@ describe('PgEventStore', () => {
   describe('group commit', () => {
     it('writes a batch to runs where it expects them in one guarded statement, and a stale one under locks', async () => {
       const s = await open(url);
+      // Creating runs that do not exist yet takes the guarded statement too.
       await s.append('guarded-1', 'ir', 0, [started(1)]);
       await s.append('guarded-2', 'ir', 0, [started(1)]);
+      expect(s.stats.guarded).toBe(s.stats.transactions);
+      expect(await s.getRun('guarded-1')).toMatchObject({ lastSeq: 1, status: 'running' });
+      // A run that exists already: nothing written, the locked path rejects it.
+      await expect(s.append('guarded-1', 'ir', 0, [started(1)])).rejects.toMatchObject({
+        code: 'SEQ_CONFLICT',
+      });
+      expect(s.stats.guarded).toBe(2);
       const before = s.stats;
       await Promise.all([
         s.append('guarded-1', 'ir', 1, [log(2)]),
