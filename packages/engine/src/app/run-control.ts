@@ -286,6 +286,8 @@ export class RunControl implements Operations {
       {
         timeoutMs: waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS,
         everyMs: 20,
+        // Any event of the run is heard only once RunStarted, its first, is committed.
+        ...this.hear(runId, () => true),
       },
     );
     if (!started) {
