@@ -124,6 +124,7 @@ export { OrchestratorService } from './cluster/orchestrator-service.js';
 export type { OrchestratorServiceDeps } from './cluster/orchestrator-service.js';
 export { OutboxRelay } from './cluster/outbox-relay.js';
 export { JobHandoff } from './cluster/job-handoff.js';
+export { CommittedEvents } from './cluster/committed-events.js';
 export type { HandedJobEnd, JobTaker, ResultSink } from './cluster/job-handoff.js';
 export { DEFAULT_JOB_TOKEN_GRACE_MS, JobTokenMinter } from './cluster/job-tokens.js';
 export {

@@ -38,6 +38,8 @@ export async function startApi(config: ServiceConfig, adapters: Adapters): Promi
     // A start answers within a second: 201 once the run is in the log, else 202, the run pending
     // (no orchestrator has taken its command yet, e.g. while they restart).
     startWaitMs: START_WAIT_MS,
+    // Waits wake on what an orchestrator in this process commits; other runs are polled.
+    ...(adapters.committed ? { changes: adapters.committed.changes } : {}),
   });
   control.optimizeWith(optimizer);
   // Runners outside the cluster take their jobs here (a `runner` token): the queue is in

@@ -30,6 +30,8 @@ export async function startHitl(
     events: store,
     content: adapters.content,
     bus: adapters.bus,
+    // Waits wake on what an orchestrator in this process commits; other runs are polled.
+    ...(adapters.committed ? { changes: adapters.committed.changes } : {}),
   });
   const plane = new ControlPlane({ control, store, approvals: new ApprovalDesk({ control }) });
   let server: GrpcServer;

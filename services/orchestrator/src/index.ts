@@ -29,6 +29,8 @@ export async function startOrchestrator(
     jobTokenGraceMs: config.jobTokenGraceMs,
     // A runner in this process takes this orchestrator's jobs straight from it.
     ...(adapters.handoff ? { handoff: adapters.handoff } : {}),
+    // The API or HITL service in this process hears what it commits without polling for it.
+    ...(adapters.committed ? { onEvents: adapters.committed.publish } : {}),
     ...(killAfter !== undefined
       ? {
           onCommitted: () => {

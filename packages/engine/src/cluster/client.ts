@@ -7,6 +7,7 @@ import type { ApplicationStore, ContentStore } from '@aob/store';
 import type { RunView } from '../app/operations.js';
 import { newId } from '../app/ids.js';
 import { RunControl, isOver } from '../app/run-control.js';
+import type { RunControlDeps } from '../app/run-control.js';
 import { irLoader } from '../workflows.js';
 import { pollUntil } from '../app/poll.js';
 import { busDriver } from './bus-driver.js';
@@ -18,6 +19,8 @@ export function clusterRunControl(deps: {
   bus: Bus;
   /** See RunControlDeps.startWaitMs. */
   startWaitMs?: number;
+  /** See RunControlDeps.changes: the events an orchestrator of this process commits. */
+  changes?: RunControlDeps['changes'];
 }): RunControl {
   return new RunControl({
     store: deps.events,
@@ -27,6 +30,7 @@ export function clusterRunControl(deps: {
     now: Date.now,
     newId,
     ...(deps.startWaitMs !== undefined ? { startWaitMs: deps.startWaitMs } : {}),
+    ...(deps.changes ? { changes: deps.changes } : {}),
   });
 }
 

@@ -18,6 +18,7 @@ import { enableRunContext } from '../telemetry/run-context.js';
 import type { Metrics } from '../telemetry/metrics-setup.js';
 import { startMetrics } from '../telemetry/metrics-setup.js';
 import { serviceLogger } from '../telemetry/log.js';
+import { CommittedEvents } from './committed-events.js';
 import { JobHandoff } from './job-handoff.js';
 
 /** What a service's composition root starts: it knows whether it is ready and how to stop. */
@@ -44,6 +45,11 @@ export interface Adapters {
    * jobs go straight to the runner, and their results straight back, while both run here.
    */
   handoff?: JobHandoff;
+  /**
+   * The events this process's orchestrator commits, heard by the waits of its API and HITL
+   * services (committed-events.ts), which otherwise see them by polling.
+   */
+  committed?: CommittedEvents;
   /** Closes what was opened (the database only if something asked for it). */
   close(): Promise<void>;
 }
@@ -116,6 +122,7 @@ export function openAdapters(config: ServiceConfig): Adapters {
     content,
     ...(attempts ? { attempts } : {}),
     handoff: new JobHandoff(),
+    committed: new CommittedEvents(),
     events: () => (events ??= PgEventStore.open({ connectionString: config.databaseUrl! })),
     close: async () => {
       await bus.close().catch(() => undefined);
