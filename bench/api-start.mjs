@@ -11,12 +11,13 @@
 // alternating with this one's in every round, so both see the same load. Needs S3_* (or starts
 // Kafka and s3proxy with bench/lib/services.mjs) and Redis on REDIS_URL (default 127.0.0.1:6379).
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freshDatabase } from './lib/databases.mjs';
 import { fmt, median, parseArgs, progress, report, summarise } from './lib/harness.mjs';
+import { freePort } from './lib/ports.mjs';
 import { ensureServices } from './lib/services.mjs';
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -36,41 +37,11 @@ const DEFINITION = {
   edges: [],
 };
 
-/** Three free TCP ports (API, gRPC, health). */
-async function freePorts() {
-  const ports = [];
-  for (let i = 0; i < 3; i++) {
-    ports.push(
-      await new Promise((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-          const { port } = s.address();
-          s.close(() => resolve(port));
-        });
-      }),
-    );
-  }
-  return ports;
-}
-
-async function freshDatabase(name) {
-  const admin = new pg.Client({ connectionString: `${PG}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return `${PG}/${name}`;
-}
-
 /** One round on one CLI: the answer times of the measured starts, in ms. */
 async function measure(root, tag) {
   const aob = join(root, 'cli', 'bin', 'run.js');
-  const dbUrl = await freshDatabase(`aob_bench_api_${tag}`);
-  const [apiPort, grpcPort, healthPort] = await freePorts();
+  const dbUrl = await freshDatabase(pg, PG, `aob_bench_api_${tag}`);
+  const [apiPort, grpcPort, healthPort] = [await freePort(), await freePort(), await freePort()];
   const prefix = `aob-api-start-${tag}-${Date.now()}`;
   const e = process.env;
   const env = {

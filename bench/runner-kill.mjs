@@ -27,7 +27,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +36,7 @@ import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import { ClusterClient, OrchestratorService } from '@aob/engine';
 import { PgEventStore, S3ContentStore } from '@aob/store';
 import { fmt, parseArgs, progress, report } from './lib/harness.mjs';
+import { freePort } from './lib/ports.mjs';
 import { ensureServices } from './lib/services.mjs';
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -288,17 +288,6 @@ async function startRunner() {
     }
   })();
   return { child, pid: child.pid, ready };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function admin(sql) {

@@ -32,6 +32,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from '../lib/databases.mjs';
 import { fmt, fmtInt, median, parseArgs, progress } from '../lib/harness.mjs';
 import { ensureServices } from '../lib/services.mjs';
 
@@ -67,19 +68,8 @@ const versionOf = (p) =>
 const { default: pg } = await import('pg');
 
 const dbUrl = (name) => `${opts.pg}/${name}`;
-/** Drops and creates one of this benchmark's databases (aob_bench_* only). */
-async function freshDb(name) {
-  if (!/^aob_bench_[a-z]+$/.test(name)) throw new Error(`not a benchmark database: ${name}`);
-  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return dbUrl(name);
-}
+/** Drops and creates one of this benchmark's databases. */
+const freshDb = (name) => freshDatabase(pg, opts.pg, name);
 const pgSettings = await (async () => {
   const c = new pg.Client({ connectionString: dbUrl('postgres') });
   await c.connect();

@@ -12,16 +12,27 @@ const event = (runId: string, seq: number) =>
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A memory bus whose batches are recorded. */
-function recordingBus() {
-  const bus = new MemoryBus();
-  const batches: OutgoingMessage[][] = [];
-  bus.publishMany = async (messages) => {
-    batches.push([...messages]);
+class BatchRecordingBus extends MemoryBus {
+  readonly batches: OutgoingMessage[][] = [];
+
+  async publishMany(messages: readonly OutgoingMessage[]): Promise<string[]> {
+    this.batches.push([...messages]);
     const ids: string[] = [];
-    for (const m of messages) ids.push(await bus.publish(m.topic, m.key, m.value, m.headers));
+    for (const m of messages) ids.push(await this.publish(m.topic, m.key, m.value, m.headers));
     return ids;
-  };
-  return { bus, batches };
+  }
+}
+
+/** A memory bus that cannot publish a batch. */
+class DownBus extends MemoryBus {
+  publishMany(): Promise<string[]> {
+    return Promise.reject(new Error('bus down'));
+  }
+}
+
+function recordingBus() {
+  const bus = new BatchRecordingBus();
+  return { bus, batches: bus.batches };
 }
 
 describe('EventAnnouncer', () => {
@@ -70,8 +81,7 @@ describe('EventAnnouncer', () => {
   });
 
   it('warns, naming the runs, when a batch cannot be published', async () => {
-    const bus = new MemoryBus();
-    bus.publishMany = () => Promise.reject(new Error('bus down'));
+    const bus = new DownBus();
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const announcer = new EventAnnouncer(bus);
     announcer.announce('run-x', [event('run-x', 1)]);
