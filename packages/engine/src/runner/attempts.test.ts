@@ -157,3 +157,45 @@ describe('Runners with an attempt ledger', () => {
     ).toEqual({ kind: 'claimed' });
   });
 });
+
+describe("A runner's claims", () => {
+  /** The TTL of the first claim a runner on `bus` makes, with `claimTtlMs` given or not. */
+  async function firstClaimTtl(bus: MemoryBus, claimTtlMs?: number): Promise<number> {
+    const ledger = new MemoryAttemptLedger();
+    const ttls: number[] = [];
+    const claim = ledger.claim.bind(ledger);
+    ledger.claim = (key, owner, ttlMs) => {
+      ttls.push(ttlMs);
+      return claim(key, owner, ttlMs);
+    };
+    const runner = new Runner({
+      bus,
+      content: new MemoryContentStore(),
+      options: { handlers: { work: () => Promise.resolve(null) }, allowPrivateNetwork: false },
+      concurrency: 1,
+      consumer: 'r',
+      attempts: { ledger, ...(claimTtlMs !== undefined ? { claimTtlMs } : {}) },
+    });
+    await runner.start();
+    cleanup.push(async () => {
+      const stopped = runner.stop();
+      await bus.close();
+      await stopped;
+    });
+    await bus.publish(Topic.jobsMedium, 'run-1', job('run-1'));
+    for (let i = 0; ttls.length === 0; i++) {
+      if (i > 500) throw new Error('no claim');
+      await sleep(10);
+    }
+    return ttls[0]!;
+  }
+
+  it('lapse when the bus redelivers a dead runner’s job: the TTL follows the redelivery time', async () => {
+    expect(await firstClaimTtl(new MemoryBus({ redeliverAfterMs: 3_000 }))).toBe(3_000);
+    // Kept between 0.5 s and 15 s.
+    expect(await firstClaimTtl(new MemoryBus({ redeliverAfterMs: 100 }))).toBe(500);
+    expect(await firstClaimTtl(new MemoryBus({ redeliverAfterMs: 60_000 }))).toBe(15_000);
+    // Given, it wins.
+    expect(await firstClaimTtl(new MemoryBus({ redeliverAfterMs: 3_000 }), 900)).toBe(900);
+  });
+});

@@ -68,7 +68,11 @@ export interface RunnerDeps {
    */
   attempts?: {
     ledger: AttemptLedger;
-    /** How long a claim outlives its last renewal (renewed every third of it). Default 15 s. */
+    /**
+     * How long a claim outlives its last renewal (renewed every third of it). Default: the bus's
+     * redelivery time, kept between 0.5 and 15 s, so the claim of a runner that died lapses when
+     * the bus hands its job to another, not after it; 15 s when the bus does not tell it.
+     */
     claimTtlMs?: number;
   };
   /**
@@ -109,6 +113,8 @@ interface HandedJob {
 export type RunnerChore = 'heartbeat' | 'memo-get' | 'memo-set' | 'claim-renew';
 
 const DEFAULT_CLAIM_TTL_MS = 15_000;
+/** The shortest default claim: renewed every third of it, a Redis call each. */
+const MIN_DEFAULT_CLAIM_TTL_MS = 500;
 
 /**
  * An attempt's start is reported on its own once it has run this long: long enough for a no-op
@@ -139,6 +145,7 @@ export type ResultMessage = NodeResult & { value?: unknown };
 export class Runner {
   private readonly group: string;
   private readonly heartbeatMs: number;
+  private readonly claimTtlMs: number;
   private readonly inflight = new Map<string, AbortController>();
   /** Jobs being handled, for a graceful stop to wait on. */
   private readonly handling = new Set<Promise<void>>();
@@ -152,6 +159,7 @@ export class Runner {
   constructor(private readonly deps: RunnerDeps) {
     this.group = deps.group ?? 'runners';
     this.heartbeatMs = heartbeatIntervalOf(deps);
+    this.claimTtlMs = claimTtlOf(deps);
   }
 
   async start(): Promise<void> {
@@ -366,7 +374,7 @@ export class Runner {
   ): Promise<{ kind: 'claimed' } | { kind: 'finished'; outcome: unknown } | undefined> {
     const attempts = this.deps.attempts;
     if (!attempts) return { kind: 'claimed' };
-    const ttl = attempts.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    const ttl = this.claimTtlMs;
     for (;;) {
       const answer = await attempts.ledger.claim(key, owner, ttl);
       if (answer.kind !== 'busy') return answer;
@@ -382,7 +390,7 @@ export class Runner {
   private renewClaim(job: NodeJob, key: AttemptKey, owner: string): () => void {
     const attempts = this.deps.attempts;
     if (!attempts) return () => undefined;
-    const ttl = attempts.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    const ttl = this.claimTtlMs;
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
@@ -534,6 +542,20 @@ export class Runner {
   }
 }
 
+function claimTtlOf(deps: RunnerDeps): number {
+  const given = deps.attempts?.claimTtlMs;
+  if (given !== undefined) return given;
+  const idle = redeliveryOf(deps.bus);
+  if (idle === undefined) return DEFAULT_CLAIM_TTL_MS;
+  return Math.min(DEFAULT_CLAIM_TTL_MS, Math.max(MIN_DEFAULT_CLAIM_TTL_MS, idle));
+}
+
+/** The bus's redelivery time: the adapters keep it as `redeliverAfterMs`. */
+function redeliveryOf(bus: RunnerDeps['bus']): number | undefined {
+  const idle = (bus as { redeliverAfterMs?: unknown }).redeliverAfterMs;
+  return typeof idle === 'number' && Number.isFinite(idle) && idle > 0 ? idle : undefined;
+}
+
 function heartbeatIntervalOf(deps: RunnerDeps): number {
   if (deps.heartbeatMs !== undefined) {
     if (!Number.isFinite(deps.heartbeatMs) || deps.heartbeatMs < 0) {
@@ -541,10 +563,6 @@ function heartbeatIntervalOf(deps: RunnerDeps): number {
     }
     return deps.heartbeatMs;
   }
-  // The adapters keep their redelivery time as `redeliverAfterMs`; read it when it is there.
-  const idle = (deps.bus as { redeliverAfterMs?: unknown }).redeliverAfterMs;
-  if (typeof idle === 'number' && Number.isFinite(idle) && idle > 0) {
-    return Math.max(1, Math.floor(idle / 3));
-  }
-  return DEFAULT_HEARTBEAT_MS;
+  const idle = redeliveryOf(deps.bus);
+  return idle === undefined ? DEFAULT_HEARTBEAT_MS : Math.max(1, Math.floor(idle / 3));
 }
