@@ -31,6 +31,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import {
+  CommittedEvents,
   JobHandoff,
   OrchestratorService,
   RunControl,
@@ -160,7 +161,7 @@ export async function open({ variant, db, onStep }) {
 
   const handoff = process.env.AOB_PEERS_HANDOFF === 'off' ? undefined : new JobHandoff();
   const ends = runEnds();
-  const listeners = new Map(); // runId -> Set of RunControl's change listeners
+  const committed = new CommittedEvents(); // what RunControl's waits hear, as in `aob server`
   const service = new OrchestratorService({
     events: store,
     content,
@@ -169,8 +170,8 @@ export async function open({ variant, db, onStep }) {
     ...(handoff ? { handoff } : {}),
     onError: (err) => process.stderr.write(`orchestrator: ${err?.message ?? err}\n`),
     onEvents: (events) => {
+      committed.publish(events);
       for (const e of events) {
-        listeners.get(e.runId)?.forEach((l) => l(e));
         if (e.type === 'NodeStarted') {
           steps++;
           onStep();
@@ -203,15 +204,7 @@ export async function open({ variant, db, onStep }) {
     driver: busDriver(bus),
     now: Date.now,
     newId,
-    changes: (runId, listener) => {
-      let set = listeners.get(runId);
-      if (!set) listeners.set(runId, (set = new Set()));
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-        if (set.size === 0) listeners.delete(runId);
-      };
-    },
+    changes: committed.changes,
   });
 
   // RUN_PENDING: the start command is on the bus but no orchestrator applied it within the
