@@ -261,41 +261,68 @@ export class RunControl implements Operations {
       workflow: { name: ir.definition.name, version: ir.definition.version },
       namespace: opts.namespace ?? 'default',
     });
-    await traced(run, async () => {
-      const started = await this.deps.driver.start(ir, inputs ?? {}, {
-        runId,
-        ...(opts.actor ? { actor: opts.actor } : {}),
-        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-        ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
-        ...(held ? { budget: held } : {}),
-        traceparent: run.traceparent,
-      });
-      if (!started) await this.awaitStarted(runId, this.deps.startWaitMs);
-    });
+    await traced(run, () =>
+      this.startAndAwait(runId, this.deps.startWaitMs, () =>
+        this.deps.driver.start(ir, inputs ?? {}, {
+          runId,
+          ...(opts.actor ? { actor: opts.actor } : {}),
+          ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+          ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
+          ...(held ? { budget: held } : {}),
+          traceparent: run.traceparent,
+        }),
+      ),
+    );
     if (this.optimizer?.on === 'run') await this.optimizeRun(runId, ir);
     return runId;
   }
 
   /**
-   * Resolves once the run's RunStarted is in the log, so whoever got the id can read the run
-   * (the cluster starts runs by a command the owning orchestrator applies a moment later).
+   * Hands a run's start to the driver (`send`: true when it started the run itself) and resolves
+   * once the run's RunStarted is in the log, so whoever got the id can read the run: the cluster
+   * starts runs by a command the owning orchestrator applies a moment later. Where the process
+   * hears its orchestrator's commits, it listens from before the start is sent, so the first event
+   * heard is the start and the store is looked at only if a poll interval passes unheard (the
+   * run's owner may be another process); elsewhere it polls.
    */
-  private async awaitStarted(runId: string, waitMs?: number): Promise<void> {
-    const started = await pollUntil(
+  private async startAndAwait(
+    runId: string,
+    waitMs: number | undefined,
+    send: () => Promise<boolean>,
+  ): Promise<void> {
+    const changes = this.deps.changes;
+    const stop = new AbortController();
+    const waiting = pollUntil(
       async () => ((await this.deps.store.getRun(runId)) ? true : undefined),
       {
         timeoutMs: waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS,
         everyMs: 20,
+        signal: stop.signal,
         // Any event of the run is heard only once RunStarted, its first, is committed.
-        ...this.hear(runId, () => true),
+        ...(changes
+          ? {
+              changes: (found: (started?: true) => void) => changes(runId, () => found(true)),
+              lookFirst: false,
+            }
+          : {}),
       },
+    ).then(
+      (started) => ({ started }),
+      (error: unknown) => ({ error }),
     );
-    if (!started) {
-      throw new AobError(
-        'RUN_PENDING',
-        `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
-        { retryable: true, details: { runId } },
-      );
+    try {
+      if (await send()) return;
+      const outcome = await waiting;
+      if ('error' in outcome) throw outcome.error;
+      if (!outcome.started) {
+        throw new AobError(
+          'RUN_PENDING',
+          `run ${runId} was handed to the orchestrators but has not started yet; look again shortly`,
+          { retryable: true, details: { runId } },
+        );
+      }
+    } finally {
+      stop.abort();
     }
   }
 
@@ -689,16 +716,17 @@ export class RunControl implements Operations {
       },
       { root: true, ...(original ? { links: [original] } : {}) },
     );
-    await traced(run, async () => {
-      const started = await this.deps.driver.start(ir, inputs, {
-        runId: replayRunId,
-        namespace: state.namespace,
-        ...(actor !== undefined ? { actor } : {}),
-        replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
-        traceparent: run.traceparent,
-      });
-      if (!started) await this.awaitStarted(replayRunId);
-    });
+    await traced(run, () =>
+      this.startAndAwait(replayRunId, undefined, () =>
+        this.deps.driver.start(ir, inputs, {
+          runId: replayRunId,
+          namespace: state.namespace,
+          ...(actor !== undefined ? { actor } : {}),
+          replay: { of: runId, fromNode, mode, recorded: recordedResults(state) },
+          traceparent: run.traceparent,
+        }),
+      ),
+    );
     return replayRunId;
   }
 
