@@ -267,7 +267,9 @@ export class OrchestratorService {
       return [];
     }
     if (command.type === 'trigger') return [command.trigger];
-    if (await this.deps.events.getRun(runId)) return []; // delivered again: started already
+    // A start delivered again needs no look at the store first: the run's creation is guarded
+    // (its first append expects an empty log), so the orchestrator refolds the existing run, to
+    // which a start changes nothing.
     const ir = await this.loadIr(command.irHash);
     await this.orchestrator.start(ir, command.inputs, {
       runId,

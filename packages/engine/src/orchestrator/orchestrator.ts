@@ -259,6 +259,9 @@ export class Orchestrator {
         slot,
         Object.values(opts.replay.recorded).flatMap((r) => (r.output ? [r.output] : [])),
       );
+    // A run live here has started (or is starting): its start delivered again changes nothing,
+    // and a fresh slot would shadow the live one and its queue.
+    if (this.slots.has(opts.runId)) return;
     this.slots.set(opts.runId, Promise.resolve(slot));
     const trigger: Trigger = {
       type: 'start',
@@ -568,7 +571,10 @@ export class Orchestrator {
           await this.reload(slot);
           continue;
         }
-        if (commands.length === 0) return;
+        if (commands.length === 0) {
+          if (isRunOver(slot.state)) this.slots.delete(slot.runId);
+          return;
+        }
       }
       // Content first: an event never refers to content the store does not hold.
       await Promise.all(blobs.map((b) => this.deps.content.put(b.value, b)));
