@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pollUntil } from './poll.js';
 
 /** A `changes` source the test pokes by hand; `subscribed` tells whether a wait listens. */
@@ -17,6 +17,8 @@ function changeSource<T>() {
 }
 
 describe('pollUntil', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('looks at once, then after each pause, until it finds a value', async () => {
     let looks = 0;
     const found = await pollUntil(async () => (++looks === 3 ? 'there' : undefined), {
@@ -72,6 +74,31 @@ describe('pollUntil', () => {
     stop.abort();
     expect(await waiting).toBeUndefined();
     expect(source.subscribed).toBe(false);
+  });
+
+  it('doubles its pause from firstPauseMs up to everyMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let looks = 0;
+    const waiting = pollUntil(async () => (++looks === 6 ? 'found' : undefined), {
+      firstPauseMs: 4,
+      everyMs: 16,
+    });
+    const looksAfter = async (ms: number) => {
+      await vi.advanceTimersByTimeAsync(ms);
+      return looks;
+    };
+    // Looks at 0, 4, 12 (a pause of 8), 28 and 44 (pauses of 16, the most), 60.
+    expect(await looksAfter(0)).toBe(1);
+    expect(await looksAfter(3)).toBe(1);
+    expect(await looksAfter(1)).toBe(2);
+    expect(await looksAfter(7)).toBe(2);
+    expect(await looksAfter(1)).toBe(3);
+    expect(await looksAfter(15)).toBe(3);
+    expect(await looksAfter(1)).toBe(4);
+    expect(await looksAfter(15)).toBe(4);
+    expect(await looksAfter(1)).toBe(5);
+    expect(await looksAfter(16)).toBe(6);
+    expect(await waiting).toBe('found');
   });
 
   it('resolves undefined after its timeout, with a last look', async () => {

@@ -9,6 +9,11 @@ export interface PollOptions<T = unknown> {
   /** The longest pause between looks. */
   everyMs: number;
   /**
+   * The first pause, when pauses grow: each look that finds nothing doubles the pause, up to
+   * `everyMs`. Default: every pause is `everyMs`.
+   */
+  firstPauseMs?: number;
+  /**
    * Subscribes to "something may have changed" (the local engine's appended events): a call
    * ends the current pause at once; a call with a value ends the wait with that value, without a
    * look (the caller heard what it waits for). Returns the unsubscribe.
@@ -46,6 +51,7 @@ export async function pollUntil<T>(
   opts.signal?.addEventListener('abort', aborted);
   try {
     let looking = opts.lookFirst !== false;
+    let pause = opts.firstPauseMs ?? opts.everyMs;
     for (;;) {
       if (heard !== undefined) return heard;
       if (opts.signal?.aborted) return undefined;
@@ -60,13 +66,14 @@ export async function pollUntil<T>(
       if (left <= 0) return undefined;
       if (poked) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, Math.min(opts.everyMs, left)));
+        const timer = setTimeout(resolve, Math.max(1, Math.min(pause, left)));
         poke = () => {
           clearTimeout(timer);
           resolve();
         };
       });
       poke = undefined;
+      pause = Math.min(pause * 2, opts.everyMs);
     }
   } finally {
     opts.signal?.removeEventListener('abort', aborted);

@@ -106,6 +106,8 @@ export interface RunControlDeps {
 }
 
 const PATCH_VERDICT_WAIT_MS = 10_000;
+/** The longest pause between looks for a start this process can hear (startAndAwait). */
+const HEARD_START_LOOK_MAX_MS = 320;
 /** The events after which a waiting run may be over, or settled on a person. */
 const SETTLING: ReadonlySet<string> = new Set([
   'RunWaiting',
@@ -298,11 +300,15 @@ export class RunControl implements Operations {
         timeoutMs: waitMs ?? this.deps.patchVerdictWaitMs ?? PATCH_VERDICT_WAIT_MS,
         everyMs: 20,
         signal: stop.signal,
-        // Any event of the run is heard only once RunStarted, its first, is committed.
+        // Any event of the run is heard only once RunStarted, its first, is committed. Looks are
+        // then for runs another process owns, which are as quick to start: the pause between
+        // them grows, so a thousand starts queued behind each other do not poll the store as one.
         ...(changes
           ? {
               changes: (found: (started?: true) => void) => changes(runId, () => found(true)),
               lookFirst: false,
+              firstPauseMs: 20,
+              everyMs: HEARD_START_LOOK_MAX_MS,
             }
           : {}),
       },
