@@ -65,7 +65,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
 
       -- Messages committed with the events of the decision that produced them; a relay
-      -- publishes them and marks them sent. A claim is a lease (claimed_until), so a relay that
+      -- publishes them and marks them sent (since migration 13: deletes them). A claim is a lease (claimed_until), so a relay that
       -- dies mid-publish loses nothing: its rows are claimable again once the lease runs out.
       CREATE TABLE outbox (
         id            bigserial PRIMARY KEY,
@@ -355,6 +355,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       -- updated_at instead: a read of the running runs every sweep, not a write per step.
       DROP INDEX runs_running_by_update;
       ALTER TABLE runs SET (fillfactor = 80);
+    `,
+  },
+  {
+    version: 13,
+    name: 'published outbox rows deleted',
+    sql: `
+      -- A relay now deletes the rows it has published (markSent, markSentByClaims) instead of
+      -- setting sent_at, so the outbox holds only what is still to be sent. The rows published
+      -- before are deleted here once. sent_at stays: it is null on every row from now on.
+      DELETE FROM outbox WHERE sent_at IS NOT NULL;
     `,
   },
 ];

@@ -261,10 +261,13 @@ export const sql = {
      RETURNING o.id, o.topic, o.key, o.payload, o.headers,
                (extract(epoch FROM o.created_at) * 1000)::bigint AS created_at`,
   ),
+  // A published row is deleted, not updated: the outbox holds only what is still to be sent, so
+  // it does not grow with the log, and a publish costs no new row version (an update of sent_at,
+  // a column of the partial indexes' predicate, could never be heap-only: it wrote a version and
+  // a primary-key entry per job).
   markSentByClaims: named(
     'mark_sent_by_claims',
-    `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
-     FROM ${NO_FLUSH}
+    `DELETE FROM outbox USING ${NO_FLUSH}
      WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
   renewClaims: named(
@@ -274,15 +277,14 @@ export const sql = {
      FROM ${NO_FLUSH}
      WHERE claimed_by = ANY($1::text[]) AND sent_at IS NULL`,
   ),
-  /** Unsent rows (the partial index outbox_unsent holds exactly them). */
+  /** Unsent rows: every row since migration 13 (sent ones are deleted). */
   countUnsentOutbox: named(
     'count_unsent_outbox',
     'SELECT count(*)::bigint AS n FROM outbox WHERE sent_at IS NULL',
   ),
   markSent: named(
     'mark_sent',
-    `UPDATE outbox SET sent_at = clock_timestamp(), claimed_until = NULL
-     FROM ${NO_FLUSH}
+    `DELETE FROM outbox USING ${NO_FLUSH}
      WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
   ),
 };

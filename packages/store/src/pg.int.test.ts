@@ -154,6 +154,24 @@ describe('PgEventStore', () => {
     }
   });
 
+  it('deletes the outbox rows published before migration 13, and keeps the unsent ones', async () => {
+    const fresh = await freshDatabase();
+    await (await open(fresh)).close();
+    const c = new pg.Client({ connectionString: fresh });
+    await c.connect();
+    try {
+      // As a version-12 relay left them: one row marked sent, one still to send.
+      await c.query(`INSERT INTO outbox (topic, key, payload, sent_at)
+                     VALUES ('t', 'sent', '1', clock_timestamp()), ('t', 'unsent', '2', NULL)`);
+      await c.query('DELETE FROM schema_migrations WHERE version = 13');
+      await (await open(fresh)).close();
+      const { rows } = await c.query<{ key: string }>('SELECT key FROM outbox ORDER BY id');
+      expect(rows).toEqual([{ key: 'unsent' }]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('upgrades a version-1 database: workflows keep their rows, not retired; patches work', async () => {
     const fresh = await freshDatabase();
     const c = new pg.Client({ connectionString: fresh });
@@ -522,11 +540,21 @@ describe('PgEventStore', () => {
       const claimed = await s.claimOutbox(10, { owner: 'relay' });
       expect(claimed).toHaveLength(2);
       expect(await s.countUnsentOutbox()).toBe(6);
+      // Published rows are deleted, not kept marked: the table holds only the backlog.
+      const rowsLeft = async () => {
+        const q = new pg.Client({ connectionString: url });
+        await q.connect();
+        const { rows } = await q.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
+        await q.end();
+        return Number(rows[0]?.n);
+      };
       await s.markSent(claimed.map((r) => r.id));
       expect(await s.countUnsentOutbox()).toBe(4);
+      expect(await rowsLeft()).toBe(4);
       // Several claims' rows in one statement.
       await s.markSentByClaims(['w:1', 'w:2']);
       expect(await s.countUnsentOutbox()).toBe(0);
+      expect(await rowsLeft()).toBe(0);
       await s.close();
     });
     it("commits the relay's claims, renewals and marks without a WAL flush, and only those", async () => {

@@ -276,7 +276,7 @@ export interface OutboxStore {
    * lease ends can be claimed again (a relay crashed mid-publish).
    */
   claimOutbox(limit: number, opts?: { owner?: string; leaseMs?: number }): Promise<OutboxRecord[]>;
-  /** Marks rows as published; they are never claimed again. */
+  /** Marks rows as published; they are never claimed again (PostgreSQL deletes them). */
   markSent(ids: readonly number[]): Promise<void>;
   /** Marks the unsent rows committed under these claim tokens as published (one statement). */
   markSentByClaims(tokens: readonly string[]): Promise<void>;
