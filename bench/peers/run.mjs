@@ -149,41 +149,25 @@ const n = (x) => String(x);
 // bench/runner-kill.mjs measures a killed runner on this topology (row 5).
 const PG_RECOVERY_SKIP =
   'resume waits out timeouts (attempt claim 15 s, Redis redelivery 30 s, Kafka session 10 s); see bench/runner-kill.mjs';
+/** A 10-step chain, one run at a time, after `warmup` runs: its per-step p50 and p99 rows. */
+function chainWorkload(id, label, warmup) {
+  return {
+    id,
+    args: workload('chain', ['--length', '10', '--runs', n(q ? 20 : 150), '--warmup', n(warmup)]),
+    rows: [
+      { label: `${label}: per-step p50`, unit: 'ms', figure: (r) => r.step.p50 },
+      { label: `${label}: per-step p99`, unit: 'ms', figure: (r) => r.step.p99 },
+    ],
+  };
+}
+
 /** Each workload: its rows (a figure of the cell's result each) and how a cell is run. */
 const WORKLOADS = [
-  {
-    id: 'chain',
-    args: workload('chain', [
-      '--length',
-      '10',
-      '--runs',
-      n(q ? 20 : 150),
-      '--warmup',
-      n(q ? 5 : 50),
-    ]),
-    rows: [
-      { label: '10-step chain: per-step p50', unit: 'ms', figure: (r) => r.step.p50 },
-      { label: '10-step chain: per-step p99', unit: 'ms', figure: (r) => r.step.p99 },
-    ],
-  },
-  {
-    // The same chain after 500 runs (5,000 steps) of warm-up: the p99 above, after 50, is mostly
-    // aob's JIT at work (V8 compiling the hot path in the background: with --no-opt aob memory's
-    // p99 fell from 4.6 to 0.45 ms); this is the step once every engine's code is compiled.
-    id: 'chain-warm',
-    args: workload('chain', [
-      '--length',
-      '10',
-      '--runs',
-      n(q ? 20 : 150),
-      '--warmup',
-      n(q ? 20 : 500),
-    ]),
-    rows: [
-      { label: '10-step chain, warm: per-step p50', unit: 'ms', figure: (r) => r.step.p50 },
-      { label: '10-step chain, warm: per-step p99', unit: 'ms', figure: (r) => r.step.p99 },
-    ],
-  },
+  chainWorkload('chain', '10-step chain', q ? 5 : 50),
+  // The same chain after 500 runs (5,000 steps) of warm-up: the p99 above, after 50, is mostly
+  // aob's JIT at work (V8 compiling the hot path in the background: with --no-opt aob memory's
+  // p99 fell from 4.6 to 0.45 ms); this is the step once every engine's code is compiled.
+  chainWorkload('chain-warm', '10-step chain, warm', q ? 20 : 500),
   {
     id: 'concurrent-50',
     args: workload('concurrent', [

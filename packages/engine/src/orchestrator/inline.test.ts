@@ -9,10 +9,9 @@ import type { AnyRunEvent, IR, WorkflowDefinition } from '@aob/core';
 import { Topic, compileCached, fold } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../app/ids.js';
 import { LocalEngine } from '../local/local-engine.js';
 import { MAX_INLINE_PER_DECISION } from './inline.js';
-import { Orchestrator } from './orchestrator.js';
+import { testOrchestrator } from '../test-support/orchestrators.js';
 
 const JOB_TOPICS = new Set<string>([Topic.jobsHigh, Topic.jobsMedium, Topic.jobsLow]);
 
@@ -41,17 +40,11 @@ async function orchestrate(
   };
   const ir: IR = compileCached(definition);
   await content.put(ir.definition);
-  const orchestrator = new Orchestrator({
+  const orchestrator = testOrchestrator({
     events,
     content,
     bus,
-    now: () => 1_000,
-    random: () => 0.5,
-    newId,
     loadIr: async () => ir,
-    resolveWorkflow: async () => {
-      throw new Error('no subworkflows here');
-    },
     ...(inlinePureNodes === false ? { inlinePureNodes } : {}),
   });
   const runId = 'run_inline1';

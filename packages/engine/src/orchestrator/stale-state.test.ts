@@ -8,8 +8,8 @@ import type { IR } from '@aob/core';
 import { compileCached, fold } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../app/ids.js';
-import { Orchestrator } from './orchestrator.js';
+import { testOrchestrator } from '../test-support/orchestrators.js';
+import type { Orchestrator } from './orchestrator.js';
 
 function orchestrators(n: number) {
   const events = new MemoryEventStore();
@@ -18,18 +18,7 @@ function orchestrators(n: number) {
   const irs = new Map<string, IR>();
   let clock = 1_000;
   const make = () =>
-    new Orchestrator({
-      events,
-      content,
-      bus,
-      now: () => clock,
-      random: () => 0.5,
-      newId,
-      loadIr: async (h) => irs.get(h)!,
-      resolveWorkflow: async () => {
-        throw new Error('no subworkflows here');
-      },
-    });
+    testOrchestrator({ events, content, bus, now: () => clock, loadIr: async (h) => irs.get(h)! });
   return {
     events,
     content,

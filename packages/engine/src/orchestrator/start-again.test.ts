@@ -6,8 +6,8 @@ import type { IR } from '@aob/core';
 import { compileCached } from '@aob/core';
 import { MemoryBus } from '@aob/bus';
 import { MemoryContentStore, MemoryEventStore } from '@aob/store';
-import { newId } from '../app/ids.js';
-import { Orchestrator } from './orchestrator.js';
+import { testOrchestrator } from '../test-support/orchestrators.js';
+import type { Orchestrator } from './orchestrator.js';
 
 const ONE_TASK = compileCached({
   name: 'one-task',
@@ -20,19 +20,7 @@ function orchestrators(n: number) {
   const content = new MemoryContentStore();
   const bus = new MemoryBus();
   const irs = new Map<string, IR>([[ONE_TASK.irHash, ONE_TASK]]);
-  const make = () =>
-    new Orchestrator({
-      events,
-      content,
-      bus,
-      now: () => 1_000,
-      random: () => 0.5,
-      newId,
-      loadIr: async (h) => irs.get(h)!,
-      resolveWorkflow: async () => {
-        throw new Error('no subworkflows here');
-      },
-    });
+  const make = () => testOrchestrator({ events, content, bus, loadIr: async (h) => irs.get(h)! });
   return { events, content, all: Array.from({ length: n }, make) };
 }
 
