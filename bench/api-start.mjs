@@ -18,6 +18,7 @@ import pg from 'pg';
 import { freshDatabase } from './lib/databases.mjs';
 import { fmt, median, parseArgs, progress, report, summarise } from './lib/harness.mjs';
 import { freePort } from './lib/ports.mjs';
+import { dropRedisKeys } from './lib/redis-keys.mjs';
 import { ensureServices } from './lib/services.mjs';
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -121,6 +122,7 @@ async function measure(root, tag) {
     await new Promise((resolve) =>
       server.exitCode !== null ? resolve() : server.once('exit', resolve),
     );
+    await dropRedisKeys(REDIS_URL, `${prefix}:`);
   }
 }
 

@@ -42,6 +42,7 @@ import {
 } from '@aob/engine';
 import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
 import { handlers } from '../../lib/harness.mjs';
+import { dropRedisKeys } from '../../lib/redis-keys.mjs';
 import { runEnds } from './run-ends.mjs';
 
 export const durability = {
@@ -233,22 +234,6 @@ export async function open({ variant, db, onStep }) {
     await store.close();
     await content.close();
     await ledger?.close();
-    if (variant === 'redis' || ledgerAt === 'redis') await dropRedisKeys(prefix);
+    if (variant === 'redis' || ledgerAt === 'redis') await dropRedisKeys(REDIS_URL, prefix);
   });
-}
-
-/** Deletes this process's streams (every key under its prefix). */
-async function dropRedisKeys(prefix) {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
