@@ -9,16 +9,16 @@
 //
 //   npm run bench -- --peers [--quick] [--rounds N] [--json]
 //   node bench/peers/run.mjs [--quick] [--rounds N] [--json] [--only chain,fanout,…]
-//                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off|redis|s3]
+//                            [--engines aob-full,aob-pg-redis,dbos,…] [--ledger on|off|redis|s3|pg]
 //                            [--handoff on|off]
 //
 // --ledger off: aob's PostgreSQL deployments without the runners' attempt ledger (the topology of
 // bench/cluster.mjs; no service composes it so), to show what the ledger costs; labelled so.
-// --ledger redis|s3: both deployments with the ledger there (AOB_ATTEMPT_LEDGER); `on` (the
+// --ledger redis|s3|pg: both deployments with the ledger there (AOB_ATTEMPT_LEDGER); `on` (the
 // default) keeps it where the services keep it by default: Redis with the Redis bus, S3 with Kafka.
 //
 // Every figure of every round, with the machine, goes to bench/results/peers.json (not committed;
-// peers-ledger-<where>.json with --ledger off|redis|s3).
+// peers-ledger-<where>.json with --ledger off|redis|s3|pg).
 // Installs bench/peers' own dependencies (npm ci) when they are absent. Needs PostgreSQL on
 // 127.0.0.1:5432, user postgres, trust auth (or --pg URL of a role that may create databases):
 // the databases aob_bench_dbos, aob_bench_langgraph, aob_bench_graphile, aob_bench_aobpg,
@@ -88,8 +88,8 @@ const pgSettings = await (async () => {
 
 // ------------------------------------------------------------------ what is measured
 
-if (!['on', 'off', 'redis', 's3'].includes(opts.ledger)) {
-  throw new Error('--ledger must be on, off, redis or s3');
+if (!['on', 'off', 'redis', 's3', 'pg'].includes(opts.ledger)) {
+  throw new Error('--ledger must be on, off, redis, s3 or pg');
 }
 // engines/aob-pg.mjs reads it in each measurement's process.
 if (opts.ledger !== 'on') process.env.AOB_PEERS_LEDGER = opts.ledger;
@@ -99,11 +99,12 @@ if (!['on', 'off'].includes(opts.handoff)) throw new Error('--handoff must be on
 // orchestrator and runner share a process (as separate services would).
 if (opts.handoff === 'off') process.env.AOB_PEERS_HANDOFF = 'off';
 else delete process.env.AOB_PEERS_HANDOFF;
-const noLedger = `${{ on: '', off: ', no ledger', redis: ', Redis ledger', s3: ', S3 ledger' }[opts.ledger]}${opts.handoff === 'off' ? ', no handoff' : ''}`;
+const noLedger = `${{ on: '', off: ', no ledger', redis: ', Redis ledger', s3: ', S3 ledger', pg: ', PostgreSQL ledger' }[opts.ledger]}${opts.handoff === 'off' ? ', no handoff' : ''}`;
 /** Where a deployment's ledger is, as its durability line says it. */
 const ledgerSays = (bus) => {
   const at = opts.ledger === 'on' ? (bus === 'redis' ? 'redis' : 's3') : opts.ledger;
   if (at === 'off') return 'no attempt ledger';
+  if (at === 'pg') return 'attempt ledger in the same PostgreSQL';
   return at === 'redis'
     ? `attempt ledger in ${bus === 'redis' ? 'the same' : ''} Redis (without persistence here)`
     : 'attempt ledger in S3 (s3proxy, in memory here)';

@@ -242,6 +242,31 @@ describe('crashes of real processes and services', () => {
     expectSound(f);
   }, 240_000);
 
+  it('kill -9 a runner mid-node whose attempt ledger is in PostgreSQL, then start a new one', async () => {
+    // AOB_ATTEMPT_LEDGER=pg: the jobs the killed runner had finished but not acknowledged come
+    // again from Kafka, and the ledger's table answers them with their outcomes.
+    const pgLedger = { AOB_ATTEMPT_LEDGER: 'pg' };
+    await runner.stop();
+    await runner.start(pgLedger);
+    try {
+      const runIds = await startRuns();
+      await executionsStarted(runIds, 150);
+      await runner.kill('SIGKILL');
+      const faultAt = Date.now();
+      await runner.start(pgLedger);
+      const f = await measure('runner kill -9, ledger in PostgreSQL', runIds, faultAt, Date.now());
+      expectSound(f);
+      const [recorded] = await query<{ n: string }>(
+        'SELECT count(*) AS n FROM attempts WHERE outcome IS NOT NULL',
+        [],
+      );
+      expect(Number(recorded!.n)).toBeGreaterThanOrEqual(RUNS * 3);
+    } finally {
+      await runner.stop();
+      await runner.start();
+    }
+  }, 240_000);
+
   it('kill -9 the orchestrator between commit and publish, then restart it', async () => {
     await orchestrator.stop();
     await orchestrator.start({ AOB_FAULT_KILL_AFTER_COMMITS: '150' });

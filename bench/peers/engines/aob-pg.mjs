@@ -11,8 +11,8 @@
 // bench/lib/services.mjs (its in-memory store), or whatever S3_* names. The runner keeps the
 // attempt ledger where the runner service keeps it by default (AOB_ATTEMPT_LEDGER): in Redis with
 // the Redis bus, in the content store's bucket with Kafka. AOB_PEERS_LEDGER, which run.mjs --ledger
-// sets, overrides that: `off` leaves it out (to show what it costs), `redis` or `s3` puts it there
-// for both. Runner concurrency 32, the service's default (AOB_RUNNER_CONCURRENCY). The orchestrator
+// sets, overrides that: `off` leaves it out (to show what it costs), `redis`, `s3` or `pg` (the
+// run's database) puts it there for both. Runner concurrency 32, the service's default (AOB_RUNNER_CONCURRENCY). The orchestrator
 // hands its jobs straight to the runner beside it (JobHandoff, as `aob server` does when it runs
 // both); AOB_PEERS_HANDOFF=off, which run.mjs --handoff off sets, sends every job over the bus.
 //
@@ -40,7 +40,9 @@ import {
   irLoader,
   newId,
 } from '@aob/engine';
-import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
+import { PgEventStore, S3ContentStore } from '@aob/store';
+// The three places the runners' attempt ledger may be (AOB_ATTEMPT_LEDGER).
+import { PgAttemptLedger, RedisAttemptLedger, S3AttemptLedger } from '@aob/store';
 import { handlers } from '../../lib/harness.mjs';
 import { dropRedisKeys } from '../../lib/redis-keys.mjs';
 import { runEnds } from './run-ends.mjs';
@@ -158,7 +160,9 @@ export async function open({ variant, db, onStep }) {
       ? undefined
       : ledgerAt === 'redis'
         ? new RedisAttemptLedger({ url: REDIS_URL, prefix })
-        : new S3AttemptLedger(s3Options);
+        : ledgerAt === 'pg'
+          ? new PgAttemptLedger({ connectionString: db })
+          : new S3AttemptLedger(s3Options);
 
   const handoff = process.env.AOB_PEERS_HANDOFF === 'off' ? undefined : new JobHandoff();
   const ends = runEnds();

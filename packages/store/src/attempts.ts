@@ -4,8 +4,13 @@
 // a partition whose offsets could not be committed, or as a duplicate sent twice by the outbox —
 // never executes an attempt that finished, nor one another runner is executing now.
 //
-// It lives beside the outputs (the content store's bucket in the cluster), so a runner needs no
-// database credentials to read it: runners already hold the content store.
+// Where it lives is the installation's choice (AOB_ATTEMPT_LEDGER): beside the outputs in the
+// content store's bucket (the cluster's default: a runner needs no credentials it does not hold
+// already), in Redis (the small install's default, its bus being there), or in the cluster's
+// PostgreSQL (one statement per claim or outcome, for runners allowed to reach the database).
+
+/** How long a ledger keeps an attempt's entry by default: entries are never read once its run is over. */
+export const DEFAULT_LEDGER_RETAIN_MS = 7 * 24 * 3_600_000;
 
 /** One attempt of one node (or of one map item) of a run. */
 export interface AttemptKey {

@@ -57,11 +57,9 @@ export type { S3ClientOptions } from './s3-client.js';
 export type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
 export { MemoryAttemptLedger } from './memory-attempts.js';
 export { S3AttemptLedger, type S3AttemptLedgerOptions } from './s3-attempts.js';
-export {
-  DEFAULT_LEDGER_RETAIN_MS,
-  RedisAttemptLedger,
-  type RedisAttemptLedgerOptions,
-} from './redis-attempts.js';
+export { DEFAULT_LEDGER_RETAIN_MS } from './attempts.js';
+export { RedisAttemptLedger, type RedisAttemptLedgerOptions } from './redis-attempts.js';
+export { PgAttemptLedger, type PgAttemptLedgerOptions } from './pg-attempts.js';
 export { DURABILITIES, openLocalStores, openMemoryStores } from './open.js';
 export type { Durability } from './open.js';
 export { nativeContentOf } from './native-content.js';

@@ -367,6 +367,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       DELETE FROM outbox WHERE sent_at IS NOT NULL;
     `,
   },
+  {
+    version: 14,
+    name: 'attempt ledger',
+    sql: `
+      -- The runners' attempt ledger when AOB_ATTEMPT_LEDGER=pg (pg-attempts.ts): one row per node
+      -- attempt, its outcome (JSON text, the first recorded) and its live claims (owner -> when
+      -- the claim lapses, epoch ms). created_at is never updated, so a claim's or an outcome's
+      -- update touches no index and stays heap-only; the sweep of old rows reads it.
+      CREATE TABLE attempts (
+        path       text PRIMARY KEY,
+        outcome    text,
+        claims     jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now()
+      ) WITH (fillfactor = 80);
+      CREATE INDEX attempts_by_creation ON attempts (created_at);
+    `,
+  },
 ];
 
 /** Brings the schema up to the latest version; returns the versions it applied. */

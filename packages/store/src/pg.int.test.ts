@@ -1,7 +1,6 @@
 // PgEventStore against a real PostgreSQL ($DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 // The file creates its own database (aob_test_<random>) and drops it afterwards. A server that
 // cannot be reached fails the file: integration tests never skip.
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyNewEvent, AnyRunEvent } from '@aob/core';
@@ -19,46 +18,9 @@ import { PgEventStore } from './pg-events.js';
 import type { PgEventStoreOptions } from './pg-events.js';
 import { PG_MIGRATIONS } from './pg-schema.js';
 import { sql } from './pg-statements.js';
+import { dropCreatedDatabases, freshDatabase } from './test-support/pg-databases.js';
 
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const created: string[] = [];
-
-function urlOf(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new Error(
-      `cannot connect to PostgreSQL at ${adminUrl} (${(err as Error).message}); ` +
-        'start it or point DATABASE_URL at a server where this user may CREATE DATABASE',
-    );
-  }
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new, empty database; dropped in afterAll. */
-async function freshDatabase(): Promise<string> {
-  const name = `aob_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  created.push(name);
-  return urlOf(name);
-}
-
-afterAll(async () => {
-  await admin(async (c) => {
-    for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
-});
+afterAll(dropCreatedDatabases);
 
 let suiteUrl = '';
 beforeAll(async () => {
@@ -135,6 +97,7 @@ describe('PgEventStore', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'api_tokens',
+        'attempts',
         'draft_changes',
         'drafts',
         'events',
@@ -163,7 +126,9 @@ describe('PgEventStore', () => {
       // As a version-12 relay left them: one row marked sent, one still to send.
       await c.query(`INSERT INTO outbox (topic, key, payload, sent_at)
                      VALUES ('t', 'sent', '1', clock_timestamp()), ('t', 'unsent', '2', NULL)`);
-      await c.query('DELETE FROM schema_migrations WHERE version = 13');
+      // Back to version 12: what the later migrations made is undone with their rows.
+      await c.query('DELETE FROM schema_migrations WHERE version >= 13');
+      await c.query('DROP TABLE attempts');
       await (await open(fresh)).close();
       const { rows } = await c.query<{ key: string }>('SELECT key FROM outbox ORDER BY id');
       expect(rows).toEqual([{ key: 'unsent' }]);

@@ -21,7 +21,7 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
-import { attemptPath } from './attempts.js';
+import { attemptPath, DEFAULT_LEDGER_RETAIN_MS } from './attempts.js';
 import { ioredisLibrary } from './client-libraries.js';
 import { storeClosed } from './errors.js';
 
@@ -38,8 +38,6 @@ export interface RedisAttemptLedgerOptions {
   retainMs?: number;
   now?: () => number;
 }
-
-export const DEFAULT_LEDGER_RETAIN_MS = 7 * 24 * 3_600_000;
 
 // KEYS[1] the attempt's hash; ARGV: owner, now, ttl, retain.
 // Returns {0} claimed, {1, outcome} finished, {2, {owner…}} busy.

@@ -102,8 +102,19 @@ describe('serviceConfig', () => {
     expect(() => serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'redis' }, ['runner'])).toThrow(
       'AOB_REDIS_URL is required with AOB_ATTEMPT_LEDGER=redis',
     );
-    expect(() => serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'pg' }, ['runner'])).toThrow(
-      'AOB_ATTEMPT_LEDGER must be s3 or redis, not "pg"',
+    expect(() => serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'dynamo' }, ['runner'])).toThrow(
+      'AOB_ATTEMPT_LEDGER must be s3, redis or pg, not "dynamo"',
+    );
+  });
+
+  it('keeps the attempt ledger in PostgreSQL with AOB_ATTEMPT_LEDGER=pg, which runners then need', () => {
+    expect(serviceConfig({ ...base, AOB_ATTEMPT_LEDGER: 'pg' }, ['runner']).attemptLedger).toEqual({
+      kind: 'pg',
+      url: 'postgres://pg/aob',
+    });
+    const { AOB_DATABASE_URL: _db, ...noDb } = base;
+    expect(() => serviceConfig({ ...noDb, AOB_ATTEMPT_LEDGER: 'pg' }, ['runner'])).toThrow(
+      'AOB_DATABASE_URL is required with AOB_ATTEMPT_LEDGER=pg',
     );
   });
 

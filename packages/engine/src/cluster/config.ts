@@ -91,9 +91,11 @@ export interface ServiceConfig {
    * AOB_REDIS_PREFIX): one round trip to claim and one to record an outcome, as durable as the
    * Redis server; the default with AOB_BUS=redis, whose jobs are in that Redis already. `s3` (the
    * content store's bucket): three requests in a step's path, as durable as the bucket; the
-   * default otherwise.
+   * default otherwise. `pg` (AOB_DATABASE_URL, table `attempts`): one statement to claim and one
+   * to record an outcome, as durable as the database; it gives runners the database's credentials.
    */
-  attemptLedger: { kind: 's3' } | { kind: 'redis'; url: string; prefix: string };
+  attemptLedger:
+    { kind: 's3' } | { kind: 'redis'; url: string; prefix: string } | { kind: 'pg'; url: string };
   /**
    * AOB_REDELIVER_MS: unacknowledged messages idle this long go to another consumer (Redis
    * Streams), or again to this process (Kafka). Runners heartbeat live jobs at a third of it.
@@ -300,8 +302,13 @@ export function serviceConfig(
       url: env.AOB_REDIS_URL ?? '',
       prefix: env.AOB_REDIS_PREFIX ?? 'aob:',
     };
+  } else if (ledgerKind === 'pg') {
+    if (!env.AOB_DATABASE_URL && wanted.includes('runner')) {
+      problems.push(problem('AOB_DATABASE_URL', 'is required with AOB_ATTEMPT_LEDGER=pg'));
+    }
+    attemptLedger = { kind: 'pg', url: env.AOB_DATABASE_URL ?? '' };
   } else if (ledgerKind !== 's3') {
-    problems.push(problem('AOB_ATTEMPT_LEDGER', `must be s3 or redis, not "${ledgerKind}"`));
+    problems.push(problem('AOB_ATTEMPT_LEDGER', `must be s3, redis or pg, not "${ledgerKind}"`));
   }
   let s3: ServiceConfig['s3'];
   if (!env.AOB_S3_BUCKET) {

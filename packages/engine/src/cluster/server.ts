@@ -9,7 +9,13 @@ import type { Bus } from '@aob/bus';
 import { KafkaBus, RedisStreamsBus } from '@aob/bus';
 import type { AttemptLedger, ContentStore } from '@aob/store';
 import type { S3AttemptLedgerOptions } from '@aob/store';
-import { PgEventStore, RedisAttemptLedger, S3AttemptLedger, S3ContentStore } from '@aob/store';
+import {
+  PgAttemptLedger,
+  PgEventStore,
+  RedisAttemptLedger,
+  S3AttemptLedger,
+  S3ContentStore,
+} from '@aob/store';
 import type { ServiceConfig, ServiceName } from './config.js';
 import { kafkaPartitionsOf, serviceConfig } from './config.js';
 import type { Tracing } from '../telemetry/setup.js';
@@ -33,9 +39,9 @@ export interface Adapters {
   bus: Bus;
   content: ContentStore;
   /**
-   * Who runs which node attempt, and how each ended (AOB_ATTEMPT_LEDGER): in Redis, or in the
-   * content store's bucket (runners hold its credentials already, and no database's). Absent
-   * with the S3 ledger and no content store.
+   * Who runs which node attempt, and how each ended (AOB_ATTEMPT_LEDGER): in Redis, in
+   * PostgreSQL, or in the content store's bucket (runners hold its credentials already, and no
+   * database's). Absent with the S3 ledger and no content store.
    */
   attempts?: AttemptLedger;
   /** Opened on first use: only the orchestrator needs the database. */
@@ -134,9 +140,9 @@ export function openAdapters(config: ServiceConfig): Adapters {
 }
 
 /**
- * The runners' attempt ledger as AOB_ATTEMPT_LEDGER chooses: in Redis (connected on its first
- * claim, so a process that runs no runner never opens the connection), or in the content store's
- * bucket (absent without one).
+ * The runners' attempt ledger as AOB_ATTEMPT_LEDGER chooses: in Redis or PostgreSQL (connected on
+ * its first claim, so a process that runs no runner never opens the connection), or in the content
+ * store's bucket (absent without one).
  */
 function attemptLedgerOf(
   config: ServiceConfig,
@@ -146,6 +152,8 @@ function attemptLedgerOf(
   if (ledger.kind === 'redis') {
     return new RedisAttemptLedger({ url: ledger.url, prefix: ledger.prefix, lazyConnect: true });
   }
+  // A pool connects on its first query: a process that runs no runner opens no connection.
+  if (ledger.kind === 'pg') return new PgAttemptLedger({ connectionString: ledger.url });
   return s3Options ? new S3AttemptLedger(s3Options) : undefined;
 }
 
