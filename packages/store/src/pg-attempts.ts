@@ -46,6 +46,11 @@ const DEFAULT_SWEEP_EVERY_MS = 10 * 60_000;
 /** PostgreSQL's SQLSTATE for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01';
 
+interface Statement {
+  name: string;
+  text: string;
+}
+
 /** A FROM item that makes its statement's transaction commit without waiting for the WAL flush. */
 const NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush";
 
@@ -55,7 +60,9 @@ const OTHERS_LIVE = `SELECT 1 FROM jsonb_each_text(a.claims) c
 
 // $1 path, $2 owner, $3 now, $4 ttl. An ended attempt keeps its row as it is; a live claim of
 // another owner withdraws the caller's; otherwise the caller's claim replaces every lapsed one.
-const CLAIM = `
+const CLAIM: Statement = {
+  name: 'aob_ledger_claim',
+  text: `
   INSERT INTO attempts AS a (path, claims)
   SELECT $1::text, jsonb_build_object($2::text, $3::bigint + $4::bigint) FROM ${NO_FLUSH}
   ON CONFLICT (path) DO UPDATE SET claims = CASE
@@ -63,31 +70,44 @@ const CLAIM = `
     WHEN EXISTS (${OTHERS_LIVE}) THEN a.claims - $2::text
     ELSE jsonb_build_object($2::text, $3::bigint + $4::bigint)
   END
-  RETURNING outcome, claims`;
+  RETURNING outcome, claims`,
+};
 
 // $1 path, $2 owner, $3 until. A claim is not renewed once the attempt has an outcome.
-const RENEW = `
+const RENEW: Statement = {
+  name: 'aob_ledger_renew',
+  text: `
   UPDATE attempts SET claims = claims || jsonb_build_object($2::text, $3::bigint)
   FROM ${NO_FLUSH}
-  WHERE path = $1 AND outcome IS NULL`;
+  WHERE path = $1 AND outcome IS NULL`,
+};
 
 // $1 path, $2 owner, $3 outcome. The first outcome recorded stays. Waits for the WAL flush.
-const FINISH = `
+const FINISH: Statement = {
+  name: 'aob_ledger_finish',
+  text: `
   INSERT INTO attempts AS a (path, outcome) VALUES ($1, $3)
   ON CONFLICT (path) DO UPDATE SET
     outcome = COALESCE(a.outcome, EXCLUDED.outcome),
-    claims = a.claims - $2::text`;
+    claims = a.claims - $2::text`,
+};
 
 // $1 path, $2 owner.
-const RELEASE = `UPDATE attempts SET claims = claims - $2::text FROM ${NO_FLUSH} WHERE path = $1`;
+const RELEASE: Statement = {
+  name: 'aob_ledger_release',
+  text: `UPDATE attempts SET claims = claims - $2::text FROM ${NO_FLUSH} WHERE path = $1`,
+};
 
 // $1 the oldest creation kept, $2 now. A bounded batch per sweep, so a sweep never holds many locks.
-const SWEEP = `
+const SWEEP: Statement = {
+  name: 'aob_ledger_sweep',
+  text: `
   DELETE FROM attempts WHERE path IN (
     SELECT path FROM attempts a
     WHERE a.created_at < to_timestamp($1::bigint / 1000.0)
       AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(a.claims) c WHERE c.value::bigint > $2::bigint)
-    LIMIT 10000)`;
+    LIMIT 10000)`,
+};
 
 export class PgAttemptLedger implements AttemptLedger {
   private readonly pool: Pool;
@@ -183,8 +203,9 @@ export class PgAttemptLedger implements AttemptLedger {
       .finally(() => (this.sweeping = undefined));
   }
 
+  /** Runs one of the statements above, prepared once per connection under its name. */
   private async query<R extends object = Record<string, unknown>>(
-    text: string,
+    statement: Statement,
     values: unknown[],
   ): Promise<{ rows: R[]; rowCount: number | null }> {
     if (this.closed) throw storeClosed();
@@ -193,6 +214,6 @@ export class PgAttemptLedger implements AttemptLedger {
       throw err;
     });
     await this.ready;
-    return this.pool.query<R>(text, values);
+    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
   }
 }
