@@ -10,8 +10,9 @@
 // member's partitions move after its session timeout (--session-ms; the broker's floor is 6 s), so
 // that bounds the resume. --bus redis (Redis Streams, the small install's bus): the dead
 // consumer's pending jobs go to the new one after --redeliver-ms idle (live jobs are heartbeated
-// so they are not taken while their runner lives). --ledger s3|redis: the runners' attempt ledger
-// (AOB_ATTEMPT_LEDGER; default the services' own: s3 with Kafka, redis with Redis Streams).
+// so they are not taken while their runner lives). --ledger s3|redis|pg: the runners' attempt ledger
+// (AOB_ATTEMPT_LEDGER; default the services' own: s3 with Kafka, redis with Redis Streams; pg: the
+// benchmark's database).
 //
 // Figures: resume time = from starting the new runner process to the first node it starts
 // executing (and, apart, to its /readyz answering 200: node, the engine and the bus connection);
@@ -21,7 +22,7 @@
 // line per execution appended to a file, with the runner's pid.
 //
 //   node bench/runner-kill.mjs [--bus kafka|redis] [--membership static|dynamic]
-//                              [--ledger s3|redis] [--runs 100]
+//                              [--ledger s3|redis|pg] [--runs 100]
 //                              [--length 4] [--task-ms 150] [--session-ms 6000]
 //                              [--redeliver-ms 600] [--json]
 import { spawn } from 'node:child_process';
@@ -56,8 +57,8 @@ if (opts.bus !== 'kafka' && opts.bus !== 'redis') throw new Error('--bus must be
 if (opts.membership !== 'static' && opts.membership !== 'dynamic')
   throw new Error('--membership must be static or dynamic');
 if (opts.ledger === '') opts.ledger = opts.bus === 'kafka' ? 's3' : 'redis';
-if (opts.ledger !== 's3' && opts.ledger !== 'redis')
-  throw new Error('--ledger must be s3 or redis');
+if (!['s3', 'redis', 'pg'].includes(opts.ledger))
+  throw new Error('--ledger must be s3, redis or pg');
 
 const services = await ensureServices();
 const tag = randomBytes(4).toString('hex');
@@ -250,6 +251,7 @@ async function startRunner() {
       AOB_HTTP_PORT: String(port),
       AOB_SERVICES: 'runner',
       AOB_ATTEMPT_LEDGER: opts.ledger,
+      AOB_DATABASE_URL: dbUrl.toString(),
       AOB_REDIS_URL: redisUrl,
       AOB_REDIS_PREFIX: prefix,
       AOB_INSTANCE: `kill-runner-${tag}-${Date.now()}`,
