@@ -94,3 +94,41 @@ describe('RunControl.start of a run handed to another process', () => {
     expect(listeners.size).toBe(0);
   });
 });
+
+describe('RunControl.start of a run started in process', () => {
+  it('waits for nothing: no listener, no look, however many starts are in flight', async () => {
+    const { events: store, content } = openMemoryStores();
+    let subscriptions = 0;
+    let looks = 0;
+    const getRun = store.getRun.bind(store);
+    store.getRun = (runId) => {
+      looks++;
+      return getRun(runId);
+    };
+    let n = 0;
+    const control = new RunControl({
+      store,
+      content,
+      loadIr: () => Promise.reject(new Error('not needed')),
+      now: Date.now,
+      newId: (kind) => `${kind}_${++n}`,
+      // A listener per start in flight would hear every event of every run (the local engine's).
+      changes: () => {
+        subscriptions++;
+        return () => undefined;
+      },
+      driver: {
+        startsInProcess: true,
+        start: async (_ir, _inputs, opts) => {
+          await store.append(opts.runId, 'ir', 0, [runStarted(Date.now())]);
+          return true;
+        },
+        deliver: () => Promise.resolve(true),
+      },
+    });
+    const ids = await Promise.all(Array.from({ length: 20 }, () => control.start(definition, {})));
+    expect(new Set(ids).size).toBe(20);
+    expect(subscriptions).toBe(0);
+    expect(looks).toBe(0);
+  });
+});

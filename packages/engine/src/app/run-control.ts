@@ -70,6 +70,12 @@ export interface RunDriver {
    */
   start(ir: IR, inputs: unknown, opts: StartRunOptions): Promise<boolean>;
   /**
+   * True when `start` always resolves with the run's RunStarted in the log (the local engine): a
+   * start then waits for nothing else, and no listener is added for it — with a thousand starts
+   * in flight, a thousand listeners would each hear every event the process commits.
+   */
+  readonly startsInProcess?: boolean;
+  /**
    * Hands a trigger to whoever drives the run; resolves once it is handed over (not applied).
    * Returns whether it was applied here, in this process.
    */
@@ -292,6 +298,10 @@ export class RunControl implements Operations {
     waitMs: number | undefined,
     send: () => Promise<boolean>,
   ): Promise<void> {
+    if (this.deps.driver.startsInProcess) {
+      await send();
+      return;
+    }
     const changes = this.deps.changes;
     const stop = new AbortController();
     const waiting = pollUntil(

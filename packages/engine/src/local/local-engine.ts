@@ -86,6 +86,7 @@ export class LocalEngine {
           if (e.runId === runId) listener(e);
         }),
       driver: {
+        startsInProcess: true,
         start: async (ir, inputs, opts) => {
           // Recorded before the run exists, so whoever takes it over runs the same code.
           this.settings.put(opts.runId, {
