@@ -19,12 +19,13 @@
 //
 // Rows are never read once their run is over; each ledger deletes, at most once per `sweepEveryMs`,
 // the rows created more than `retainMs` ago (default 7 days) that hold no live claim.
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolConfig, QueryConfig } from 'pg';
 import type { AttemptKey, AttemptLedger, ClaimAnswer } from './attempts.js';
 import { attemptPath, DEFAULT_LEDGER_RETAIN_MS } from './attempts.js';
 import { pgLibrary } from './client-libraries.js';
 import { storeClosed } from './errors.js';
 import { migratePg } from './pg-schema.js';
+import { NO_FLUSH, named } from './pg-statements.js';
 
 export interface PgAttemptLedgerOptions {
   /** Used when `pool` is not given. Default postgres://postgres@127.0.0.1:5432/postgres. */
@@ -46,23 +47,15 @@ const DEFAULT_SWEEP_EVERY_MS = 10 * 60_000;
 /** PostgreSQL's SQLSTATE for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01';
 
-interface Statement {
-  name: string;
-  text: string;
-}
-
-/** A FROM item that makes its statement's transaction commit without waiting for the WAL flush. */
-const NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush";
-
 /** The claims of a row whose owner is not $2 and that lapse after $3. */
 const OTHERS_LIVE = `SELECT 1 FROM jsonb_each_text(a.claims) c
   WHERE c.key <> $2::text AND c.value::bigint > $3::bigint`;
 
 // $1 path, $2 owner, $3 now, $4 ttl. An ended attempt keeps its row as it is; a live claim of
 // another owner withdraws the caller's; otherwise the caller's claim replaces every lapsed one.
-const CLAIM: Statement = {
-  name: 'aob_ledger_claim',
-  text: `
+const CLAIM = named(
+  'ledger_claim',
+  `
   INSERT INTO attempts AS a (path, claims)
   SELECT $1::text, jsonb_build_object($2::text, $3::bigint + $4::bigint) FROM ${NO_FLUSH}
   ON CONFLICT (path) DO UPDATE SET claims = CASE
@@ -71,43 +64,43 @@ const CLAIM: Statement = {
     ELSE jsonb_build_object($2::text, $3::bigint + $4::bigint)
   END
   RETURNING outcome, claims`,
-};
+);
 
 // $1 path, $2 owner, $3 until. A claim is not renewed once the attempt has an outcome.
-const RENEW: Statement = {
-  name: 'aob_ledger_renew',
-  text: `
+const RENEW = named(
+  'ledger_renew',
+  `
   UPDATE attempts SET claims = claims || jsonb_build_object($2::text, $3::bigint)
   FROM ${NO_FLUSH}
   WHERE path = $1 AND outcome IS NULL`,
-};
+);
 
 // $1 path, $2 owner, $3 outcome. The first outcome recorded stays. Waits for the WAL flush.
-const FINISH: Statement = {
-  name: 'aob_ledger_finish',
-  text: `
+const FINISH = named(
+  'ledger_finish',
+  `
   INSERT INTO attempts AS a (path, outcome) VALUES ($1, $3)
   ON CONFLICT (path) DO UPDATE SET
     outcome = COALESCE(a.outcome, EXCLUDED.outcome),
     claims = a.claims - $2::text`,
-};
+);
 
 // $1 path, $2 owner.
-const RELEASE: Statement = {
-  name: 'aob_ledger_release',
-  text: `UPDATE attempts SET claims = claims - $2::text FROM ${NO_FLUSH} WHERE path = $1`,
-};
+const RELEASE = named(
+  'ledger_release',
+  `UPDATE attempts SET claims = claims - $2::text FROM ${NO_FLUSH} WHERE path = $1`,
+);
 
 // $1 the oldest creation kept, $2 now. A bounded batch per sweep, so a sweep never holds many locks.
-const SWEEP: Statement = {
-  name: 'aob_ledger_sweep',
-  text: `
+const SWEEP = named(
+  'ledger_sweep',
+  `
   DELETE FROM attempts WHERE path IN (
     SELECT path FROM attempts a
     WHERE a.created_at < to_timestamp($1::bigint / 1000.0)
       AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(a.claims) c WHERE c.value::bigint > $2::bigint)
     LIMIT 10000)`,
-};
+);
 
 export class PgAttemptLedger implements AttemptLedger {
   private readonly pool: Pool;
@@ -203,9 +196,9 @@ export class PgAttemptLedger implements AttemptLedger {
       .finally(() => (this.sweeping = undefined));
   }
 
-  /** Runs one of the statements above, prepared once per connection under its name. */
+  /** Runs one of the statements above (prepared once per connection) with its values. */
   private async query<R extends object = Record<string, unknown>>(
-    statement: Statement,
+    statement: (values: unknown[]) => QueryConfig,
     values: unknown[],
   ): Promise<{ rows: R[]; rowCount: number | null }> {
     if (this.closed) throw storeClosed();
@@ -214,6 +207,6 @@ export class PgAttemptLedger implements AttemptLedger {
       throw err;
     });
     await this.ready;
-    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
+    return this.pool.query<R>(statement(values));
   }
 }

@@ -14,7 +14,8 @@ export interface OutboxRow {
   created_at: Big;
 }
 
-const named = (name: string, text: string) => (values: unknown[]) =>
+/** A statement prepared once per pooled connection under `aob_<name>`; call it with its values. */
+export const named = (name: string, text: string) => (values: unknown[]) =>
   ({ name: `aob_${name}`, text, values }) satisfies QueryConfig;
 
 /**
@@ -23,7 +24,7 @@ const named = (name: string, text: string) => (values: unknown[]) =>
  * be preceded by `SET LOCAL`; a volatile function joined into every updated row runs before any
  * row is written, and the setting is read at commit.
  */
-const NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush";
+export const NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush";
 
 const WORKFLOW_COLUMNS = 'name, version, ir_hash, registered_at, retired_at';
 
