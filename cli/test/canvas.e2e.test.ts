@@ -16,7 +16,7 @@ import {
   launchChromium,
   screenshots,
 } from './browser.js';
-import { example, start, startScriptedLlm, tempHome, until } from './helpers.js';
+import { example, start, startScriptedLlm, tempHome, untilFrom } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const shot = screenshots('canvas');
@@ -54,7 +54,8 @@ beforeAll(async () => {
   });
   let stdout = '';
   dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  const printed = await until(
+  const printed = await untilFrom(
+    dev,
     'aob dev to print its URLs',
     async () => {
       try {
@@ -557,7 +558,8 @@ describe('the canvas on aob dev', () => {
       AOB_HOME: home,
       USER: 'managers',
     });
-    await until(
+    await untilFrom(
+      dev,
       'aob dev to answer again',
       async () => {
         try {

@@ -19,6 +19,8 @@ export interface Result {
 export interface Running {
   child: ChildProcess;
   done: Promise<Result>;
+  /** What the process has printed so far. */
+  printed(): { stdout: string; stderr: string };
 }
 
 /** Starts the real `aob` binary with AOB_HOME set, as a user's shell would (not a TTY). */
@@ -35,7 +37,7 @@ export function start(args: string[], env: Record<string, string>, cwd = repo): 
   const done = new Promise<Result>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, printed: () => ({ stdout, stderr }) };
 }
 
 export function aob(args: string[], env: Record<string, string>, cwd?: string): Promise<Result> {
@@ -67,6 +69,41 @@ export async function until<T>(
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * `until`, for something another process is to bring about: fails at once, with what that process
+ * printed, when it exits first, and prints it too when the wait times out — a bare timeout would
+ * not say whether the process died, hung or was merely slow. Patient (45 s): a loaded CI machine
+ * spawns a CLI process in seconds, not milliseconds.
+ */
+export async function untilFrom<T>(
+  from: Running,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 45_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const state = () => {
+    const { stdout, stderr } = from.printed();
+    return `\nits stdout:\n${stdout}\nits stderr:\n${stderr}`;
+  };
+  for (;;) {
+    const { exitCode, signalCode } = from.child;
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(
+        `waiting for ${what}: the process exited (${exitCode ?? signalCode}) first${state()}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what} (${timeoutMs} ms); the process still runs${state()}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aob, example, json, start, tempHome, until } from './helpers.js';
+import { aob, example, json, start, tempHome, until, untilFrom } from './helpers.js';
+import type { Running } from './helpers.js';
 
 interface RunJson {
   runId: string;
@@ -26,8 +27,8 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-const openTicket = () =>
-  until('an open approval ticket', async () => {
+const openTicket = (driver: Running) =>
+  untilFrom(driver, 'an open approval ticket', async () => {
     const r = await aob(['approvals', 'list', '--json'], env);
     return json<Ticket[]>(r)[0];
   });
@@ -38,7 +39,7 @@ describe('two aob processes around an approval', () => {
       ['run', 'start', example('approval/workflow.json'), '--input', 'amount=40', '--json'],
       env,
     );
-    const ticket = await openTicket();
+    const ticket = await openTicket(driver);
     expect(ticket).toMatchObject({
       nodeId: 'approve',
       status: 'open',
@@ -108,7 +109,7 @@ describe('two aob processes around an approval', () => {
       ['run', 'start', example('approval/workflow.json'), '--input', 'amount=40', '--json'],
       env,
     );
-    const ticket = await openTicket();
+    const ticket = await openTicket(driver);
     const cancel = await aob(['run', 'cancel', ticket.runId, '--reason', 'no longer needed'], env);
     expect(cancel.code, cancel.stderr).toBe(0);
     const result = await driver.done;
@@ -152,7 +153,7 @@ describe('kill -9 and aob run resume', () => {
       );
       const e = { ...env, AOB_HANDLERS: handlers };
       const victim = start(['run', 'start', wf, '--json'], e);
-      await until('the slow node to start', async () =>
+      await untilFrom(victim, 'the slow node to start', async () =>
         existsSync(marks) && readFileSync(marks, 'utf8').includes('slow') ? true : undefined,
       );
       victim.child.kill('SIGKILL');
@@ -226,7 +227,7 @@ describe('a run remembers its handlers module (issue: resume without --handlers 
   /** Starts the run, interrupts it with Ctrl-C mid-task, and returns the command it printed. */
   async function interrupted(wf: string, handlers: string, marks: string): Promise<string[]> {
     const victim = start(['run', 'start', wf, '--handlers', handlers], noHandlers());
-    await until('the long task to start', async () =>
+    await untilFrom(victim, 'the long task to start', async () =>
       existsSync(marks) && readFileSync(marks, 'utf8').includes('step') ? true : undefined,
     );
     victim.child.kill('SIGINT');

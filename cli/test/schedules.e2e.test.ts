@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '@aob/store';
-import { aob, json, start, tempHome, until } from './helpers.js';
+import { aob, json, start, tempHome, untilFrom } from './helpers.js';
 import type { Running } from './helpers.js';
 
 const { home, cleanup } = tempHome();
@@ -117,7 +117,7 @@ describe('aob schedule', () => {
       // Up once it says so (its first line): a kill before that would test only start-up.
       let said = '';
       s.child.stdout!.on('data', (d: Buffer) => (said += d.toString()));
-      await until('the scheduler to start', async () =>
+      await untilFrom(s, 'the scheduler to start', async () =>
         said.includes('"started"') ? true : undefined,
       );
       return s;
