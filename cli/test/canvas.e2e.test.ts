@@ -52,14 +52,16 @@ beforeAll(async () => {
     AOB_LLM_BASE_URL: model.baseUrl,
     AOB_LLM_API_KEY: 'sk-e2e',
   });
-  let stdout = '';
-  dev.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const printed = await untilFrom(
     dev,
     'aob dev to print its URLs',
     async () => {
       try {
-        return JSON.parse(stdout) as { url: string; canvas?: string; token?: string };
+        return JSON.parse(dev.printed().stdout) as {
+          url: string;
+          canvas?: string;
+          token?: string;
+        };
       } catch {
         return undefined;
       }

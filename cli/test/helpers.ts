@@ -63,12 +63,14 @@ export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 20_000,
+  /** Appended to the timeout's message: what the caller knows of why it did not come. */
+  explain: () => string = () => '',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -79,33 +81,30 @@ export async function until<T>(
  * not say whether the process died, hung or was merely slow. Patient (45 s): a loaded CI machine
  * spawns a CLI process in seconds, not milliseconds.
  */
-export async function untilFrom<T>(
+export function untilFrom<T>(
   from: Running,
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 45_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  const state = () => {
+  const printed = () => {
     const { stdout, stderr } = from.printed();
     return `\nits stdout:\n${stdout}\nits stderr:\n${stderr}`;
   };
-  for (;;) {
-    const { exitCode, signalCode } = from.child;
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (exitCode !== null || signalCode !== null) {
+  return until(
+    what,
+    async () => {
+      // Read before the probe: what the process did before it exited is seen by this probe.
+      const { exitCode, signalCode } = from.child;
+      const v = await probe();
+      if (v !== undefined || (exitCode === null && signalCode === null)) return v;
       throw new Error(
-        `waiting for ${what}: the process exited (${exitCode ?? signalCode}) first${state()}`,
+        `waiting for ${what}: the process exited (${exitCode ?? signalCode}) first${printed()}`,
       );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what} (${timeoutMs} ms); the process still runs${state()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    },
+    timeoutMs,
+    () => ` (${timeoutMs} ms); the process still runs${printed()}`,
+  );
 }
 
 /**

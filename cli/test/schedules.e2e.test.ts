@@ -115,10 +115,8 @@ describe('aob schedule', () => {
     const startScheduler = async () => {
       const s = start(['scheduler', '--json', '--poll-ms', '100'], env);
       // Up once it says so (its first line): a kill before that would test only start-up.
-      let said = '';
-      s.child.stdout!.on('data', (d: Buffer) => (said += d.toString()));
       await untilFrom(s, 'the scheduler to start', async () =>
-        said.includes('"started"') ? true : undefined,
+        s.printed().stdout.includes('"started"') ? true : undefined,
       );
       return s;
     };

@@ -110,7 +110,7 @@ export function failSpan(span: Span, err: unknown): void {
 
 /**
  * Random bytes for the trace ids of untraced runs, drawn a block at a time: a `randomBytes` call
- * per id was a twentieth of a local engine's time with a thousand runs starting at once.
+ * per id was 2 % of a local engine's time with a thousand runs starting at once.
  */
 const RANDOM_BLOCK = 4_096;
 let randomPool = Buffer.alloc(0);
